@@ -1,0 +1,50 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { Database } from "./db/database";
+import { DomainError, NotFound } from "./domain/errors";
+import type { RetryPolicy } from "./domain/retry";
+import { createShop, type Shop } from "./domain/shop";
+import { apiRoutes } from "./http/api";
+import { errorJson, PayloadTooLarge } from "./http/error-response";
+
+export interface AppDeps {
+  db: Database;
+  retryPolicy?: RetryPolicy;
+  /** Where to report unexpected errors; silent in tests that provoke them on purpose. */
+  logError?: (error: unknown) => void;
+}
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Builds the whole web app around its dependencies; `src/server.ts` serves it and tests call
+ * `app.request(...)` on it directly.
+ * @example const app = createApp({ db: await openPglite("memory") })
+ */
+export function createApp(deps: AppDeps): Hono & { shop: Shop } {
+  const shop = createShop(deps.db, deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {});
+  const logError = deps.logError ?? ((error: unknown) => console.error(error));
+  const app = new Hono();
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorJson(c, new PayloadTooLarge(MAX_BODY_BYTES)),
+    }),
+  );
+
+  app.get("/healthz", (c) => c.text("ok"));
+  app.route("/api", apiRoutes(shop));
+
+  app.notFound((c) => errorJson(c, new NotFound("page or endpoint")));
+  app.onError((error, c) => {
+    if (error instanceof DomainError) return errorJson(c, error);
+    if (error instanceof HTTPException) return error.getResponse();
+    logError(error);
+    return c.json({ error: { code: "internal", message: "Something went wrong on our side." } }, 500);
+  });
+
+  return Object.assign(app, { shop });
+}

@@ -1,0 +1,60 @@
+/**
+ * What the repository needs from a backend. PGlite, PostgreSQL and Aurora DSQL differ only in how a
+ * connection is made; every statement the app runs goes through `query` as one autocommit statement,
+ * so each statement is its own transaction on all three.
+ */
+export type Backend = "pglite" | "postgres" | "dsql";
+
+export interface Database {
+  readonly backend: Backend;
+  /** Isolation the statements run at, for receipts and logs. DSQL is always snapshot (repeatable read). */
+  readonly isolation: "read committed" | "repeatable read";
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: Row[] }>;
+  close(): Promise<void>;
+}
+
+/** Raised when no connection could be had within the acquire timeout: the caller answers "busy". */
+export class ConnectionUnavailable extends Error {
+  constructor(message = "no database connection became free in time") {
+    super(message);
+    this.name = "ConnectionUnavailable";
+  }
+}
+
+interface SqlErrorFields {
+  code?: unknown;
+  constraint?: unknown;
+  message?: unknown;
+}
+
+/** The SQLSTATE of a database error, when the error carries one. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as SqlErrorFields | null)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** The constraint a unique violation hit; falls back to the message where a backend omits the field. */
+export function violatedConstraint(error: unknown): string | undefined {
+  if (sqlState(error) !== "23505") return undefined;
+  const fields = error as SqlErrorFields;
+  if (typeof fields.constraint === "string") return fields.constraint;
+  const match = typeof fields.message === "string" ? /constraint "([^"]+)"/.exec(fields.message) : null;
+  return match?.[1];
+}
+
+/**
+ * True when the connection broke so that the outcome of the statement is unknown (it may have committed).
+ * SQLSTATE class 08 is "connection exception"; 57P01-57P03 are server shutdowns; errors without a SQLSTATE
+ * come from the socket (ECONNRESET, "Connection terminated unexpectedly").
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (error instanceof ConnectionUnavailable) return false;
+  const state = sqlState(error);
+  if (state) return state.startsWith("08") || state === "57P01" || state === "57P02" || state === "57P03";
+  const code = (error as SqlErrorFields | null)?.code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return true;
+  const message = error instanceof Error ? error.message : "";
+  return /connection terminated|connection ended|socket hang up|Client has encountered a connection error/i.test(
+    message,
+  );
+}

@@ -1,0 +1,47 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Database } from "./database";
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../sql/", import.meta.url));
+
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
+  const names = (await readdir(dir)).filter((name) => /^\d{4}_[a-z0-9_]+\.sql$/.test(name)).sort();
+  return Promise.all(
+    names.map(async (name) => ({ name, sql: await readFile(path.join(dir, name), "utf8") })),
+  );
+}
+
+/**
+ * Files are written for Aurora DSQL, which builds secondary indexes with `CREATE INDEX ASYNC`.
+ * PostgreSQL and PGlite do not know `ASYNC`; for them the keyword is dropped and the index builds at once.
+ */
+export function statementFor(backend: Database["backend"], sql: string): string {
+  return backend === "dsql" ? sql : sql.replace(/\bINDEX\s+ASYNC\b/gi, "INDEX");
+}
+
+/**
+ * Applies every migration not yet recorded. Each file holds one DDL statement, run as its own autocommit
+ * transaction; the record is written by a second statement because DSQL forbids mixing DDL with data.
+ * Statements use IF NOT EXISTS, so a crash between the two (or two processes starting at once) is harmless.
+ */
+export async function migrate(db: Database, migrations?: Migration[]): Promise<string[]> {
+  await db.query(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+  );
+  const { rows } = await db.query<{ name: string }>("SELECT name FROM schema_migrations");
+  const applied = new Set(rows.map((row) => row.name));
+  const pending = (migrations ?? (await readMigrations())).filter((m) => !applied.has(m.name));
+  for (const migration of pending) {
+    await db.query(statementFor(db.backend, migration.sql));
+    await db.query("INSERT INTO schema_migrations (name) VALUES ($1::text) ON CONFLICT (name) DO NOTHING", [
+      migration.name,
+    ]);
+  }
+  return pending.map((m) => m.name);
+}

@@ -1,0 +1,29 @@
+import { ConnectionUnavailable } from "./database";
+
+/**
+ * Runs tasks one at a time, in arrival order. PGlite is a single connection: a statement must not start
+ * while another is running. Waiting is bounded like a pool's acquire timeout, so a stampede turns into
+ * "busy" answers instead of an ever-growing queue.
+ */
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+  #waiting = 0;
+
+  constructor(private readonly acquireTimeoutMs: number) {}
+
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const enqueuedAt = performance.now();
+    this.#waiting++;
+    const result = this.#tail.then(() => {
+      this.#waiting--;
+      if (performance.now() - enqueuedAt > this.acquireTimeoutMs) throw new ConnectionUnavailable();
+      return task();
+    });
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}

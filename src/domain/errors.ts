@@ -1,0 +1,69 @@
+/**
+ * Domain errors: what went wrong in the shop's own words. HTTP statuses are chosen once, in
+ * src/http/error-response.ts; nothing here knows about HTTP.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+}
+
+export class SoldOut extends DomainError {
+  readonly code = "sold_out";
+  constructor() {
+    super("Sold out: every unit of this drop is taken.");
+  }
+}
+
+export class NotLive extends DomainError {
+  readonly code = "not_live";
+  constructor(readonly startsAt: Date) {
+    super(`Not live yet: the drop starts at ${startsAt.toISOString()}.`);
+  }
+}
+
+export class LimitReached extends DomainError {
+  readonly code = "limit_reached";
+  constructor(readonly maxPerFan: number) {
+    super(`Limit reached: at most ${maxPerFan} per fan.`);
+  }
+}
+
+/** Contention outlasted the retry budget. Never reported as sold out: the buyer should try again. */
+export class Busy extends DomainError {
+  readonly code = "busy";
+  constructor(readonly retryAfterSeconds = 1) {
+    super("Busy: too many buyers at once, please retry.");
+  }
+}
+
+export class NotFound extends DomainError {
+  readonly code = "not_found";
+  constructor(what = "resource") {
+    super(`No such ${what}.`);
+  }
+}
+
+export class Unauthorized extends DomainError {
+  readonly code = "unauthorized";
+  constructor(message = "A valid API key is required (Authorization: Bearer <key>).") {
+    super(message);
+  }
+}
+
+export class EmailTaken extends DomainError {
+  readonly code = "email_taken";
+  constructor() {
+    super("A seller with this email already exists.");
+  }
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class InvalidInput extends DomainError {
+  readonly code = "invalid";
+  constructor(readonly issues: FieldIssue[]) {
+    super(issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ") || "Invalid input.");
+  }
+}

@@ -1,0 +1,97 @@
+import { randomInt, randomUUID } from "node:crypto";
+import { type Database, isConnectionLost, violatedConstraint } from "../db/database";
+import * as repo from "../repository";
+import type { DropCache } from "./drop-cache";
+import { Busy, LimitReached, NotFound, NotLive, SoldOut } from "./errors";
+import { type RetryPolicy, TryAgain, withRetry } from "./retry";
+import type { Drop, Order } from "./types";
+
+export interface PurchaseRequest {
+  fan: string;
+  /** The client's key; a repeat with the same key returns the same order. One is made when absent. */
+  idempotencyKey?: string | undefined;
+}
+
+export interface PurchaseResult {
+  order: Order;
+  /** True when the key had already bought: the same order is returned, nothing new is sold. */
+  replay: boolean;
+}
+
+/**
+ * Buys one unit of a drop for a fan, or throws SoldOut / NotLive / LimitReached / Busy / NotFound.
+ * The database decides everything in one statement (see repository.attemptPurchase); this function only
+ * interprets the answer and retries what may be retried.
+ */
+export async function purchase(
+  deps: { db: Database; cache: DropCache; retryPolicy: RetryPolicy },
+  drop: Drop,
+  request: PurchaseRequest,
+): Promise<PurchaseResult> {
+  const { db, cache } = deps;
+  const clientKey = request.idempotencyKey;
+  const key = clientKey ?? randomUUID();
+
+  if (cache.isSoldOut(drop.id)) return replayOr(db, drop.id, clientKey, new SoldOut());
+
+  return withRetry(deps.retryPolicy, async (attemptNumber) => {
+    let outcome: repo.PurchaseOutcome | undefined;
+    try {
+      outcome = await repo.attemptPurchase(db, {
+        dropId: drop.id,
+        fan: request.fan,
+        idempotencyKey: key,
+        startBucket: randomInt(drop.bucketCount),
+        attemptNumber,
+      });
+    } catch (error) {
+      const constraint = violatedConstraint(error);
+      // Two copies of one request raced: the other copy's order is the answer.
+      if (constraint === "orders_idempotency_key")
+        return replayOr(db, drop.id, key, new TryAgain("key raced"));
+      // The same fan bought concurrently and took this fan slot: count again.
+      if (constraint === "orders_fan_slot_key") throw new TryAgain("fan slot raced");
+      if (isConnectionLost(error)) return afterLostConnection(db, drop.id, key);
+      throw error;
+    }
+    if (!outcome) throw new NotFound("drop");
+    if (outcome.placed) return { order: outcome.placed, replay: false };
+    if (outcome.existing) return { order: outcome.existing, replay: true };
+    if (!outcome.isLive) throw new NotLive(outcome.startsAt);
+    if (!outcome.hadStock) {
+      cache.markSoldOut(drop.id);
+      throw new SoldOut();
+    }
+    if (!outcome.withinLimit) throw new LimitReached(outcome.maxPerFan);
+    // The bucket we picked was emptied between our snapshot and our update; others still have stock.
+    throw new TryAgain("bucket emptied meanwhile");
+  });
+}
+
+/** A rejection, unless this key already bought: then the buyer gets their order back. */
+async function replayOr(
+  db: Database,
+  dropId: string,
+  key: string | undefined,
+  rejection: Error,
+): Promise<PurchaseResult> {
+  const existing = key === undefined ? undefined : await repo.findOrderByKey(db, dropId, key);
+  if (existing) return { order: existing, replay: true };
+  throw rejection;
+}
+
+/**
+ * The connection broke while the statement ran, so it may or may not have committed. Look the key up
+ * before anything else: found means it committed and the buyer won; not found means it did not, and the
+ * purchase is tried again (the unique key makes a second commit impossible).
+ */
+async function afterLostConnection(db: Database, dropId: string, key: string): Promise<PurchaseResult> {
+  let existing: Order | undefined;
+  try {
+    existing = await repo.findOrderByKey(db, dropId, key);
+  } catch {
+    throw new Busy();
+  }
+  if (existing) return { order: existing, replay: false };
+  throw new TryAgain("connection lost before commit");
+}

@@ -1,0 +1,48 @@
+export interface Seller {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface Drop {
+  id: string;
+  sellerId: string;
+  slug: string;
+  title: string;
+  description: string;
+  priceCents: number;
+  currency: string;
+  quantity: number;
+  startsAt: Date;
+  maxPerFan: number;
+  bucketCount: number;
+  isRehearsal: boolean;
+  createdAt: Date;
+}
+
+export interface Order {
+  id: string;
+  dropId: string;
+  unitNo: number;
+  fan: string;
+  priceCents: number;
+  attempts: number;
+  createdAt: Date;
+}
+
+export type DropStatus = "upcoming" | "live" | "sold_out";
+
+export interface StockSnapshot {
+  remaining: number;
+  serverTime: Date;
+}
+
+export interface Audit {
+  quantity: number;
+  sold: number;
+  remaining: number;
+  oversold: number;
+  duplicateUnits: number;
+  unitsOutOfRange: number;
+}

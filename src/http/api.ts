@@ -1,0 +1,109 @@
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
+import type { DropWithStock, Shop } from "../domain/shop";
+import type { Order, Seller } from "../domain/types";
+import { DropRef, IdempotencyKey, NewDropBody, OrdersQuery, PurchaseBody, SellerSignup } from "./schemas";
+import { jsonBody, parseWith } from "./validation";
+
+type ApiEnv = { Variables: { seller: Seller } };
+
+export const sellerJson = (s: Seller) => ({ id: s.id, email: s.email, name: s.name, createdAt: s.createdAt });
+
+export const dropJson = ({ drop, remaining, status, serverTime }: DropWithStock) => ({
+  id: drop.id,
+  slug: drop.slug,
+  title: drop.title,
+  description: drop.description,
+  priceCents: drop.priceCents,
+  currency: drop.currency,
+  quantity: drop.quantity,
+  maxPerFan: drop.maxPerFan,
+  startsAt: drop.startsAt,
+  createdAt: drop.createdAt,
+  remaining,
+  status,
+  serverTime,
+});
+
+export const orderJson = (o: Order) => ({
+  id: o.id,
+  unitNo: o.unitNo,
+  dropId: o.dropId,
+  fan: o.fan,
+  priceCents: o.priceCents,
+  createdAt: o.createdAt,
+});
+
+function dropRef(ref: string): string {
+  try {
+    return parseWith(DropRef, ref);
+  } catch {
+    throw new NotFound("drop");
+  }
+}
+
+/** The key may come as the Idempotency-Key header or in the body; when both come they must agree. */
+function idempotencyKeyOf(header: string | undefined, body: string | undefined): string | undefined {
+  const fromHeader = header === undefined ? undefined : parseWith(IdempotencyKey, header);
+  if (fromHeader !== undefined && body !== undefined && fromHeader !== body) {
+    throw new InvalidInput([
+      { path: "idempotencyKey", message: "Idempotency-Key header and idempotencyKey in the body differ" },
+    ]);
+  }
+  return fromHeader ?? body;
+}
+
+/**
+ * The JSON API. Handlers validate, call the shop, and shape the answer; errors are thrown as domain
+ * errors and turned into responses by the app's error handler.
+ */
+export function apiRoutes(shop: Shop) {
+  const api = new Hono<ApiEnv>();
+
+  const requireSeller = createMiddleware<ApiEnv>(async (c, next) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+    if (!match?.[1]) throw new Unauthorized();
+    c.set("seller", await shop.sellerByApiKey(match[1]));
+    await next();
+  });
+
+  api.post("/sellers", async (c) => {
+    const input = parseWith(SellerSignup, await jsonBody(c));
+    const { seller, apiKey } = await shop.createSeller(input);
+    return c.json({ seller: sellerJson(seller), apiKey }, 201);
+  });
+
+  api.post("/drops", requireSeller, async (c) => {
+    const input = parseWith(NewDropBody, await jsonBody(c));
+    const drop = await shop.createDrop(c.var.seller, input);
+    return c.json({ drop: dropJson(await shop.dropWithStock(drop.id)) }, 201);
+  });
+
+  api.get("/drops/:ref", async (c) => {
+    return c.json({ drop: dropJson(await shop.dropWithStock(dropRef(c.req.param("ref")))) });
+  });
+
+  api.post("/drops/:ref/purchase", async (c) => {
+    const ref = dropRef(c.req.param("ref"));
+    const body = parseWith(PurchaseBody, await jsonBody(c));
+    const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"), body.idempotencyKey);
+    const { order, replay } = await shop.purchase(ref, { fan: body.fan, idempotencyKey });
+    return c.json({ order: orderJson(order) }, replay ? 200 : 201);
+  });
+
+  api.get("/drops/:ref/audit", requireSeller, async (c) => {
+    return c.json(await shop.audit(c.var.seller, dropRef(c.req.param("ref"))));
+  });
+
+  api.get("/drops/:ref/orders", requireSeller, async (c) => {
+    const query = parseWith(OrdersQuery, c.req.query());
+    const page = await shop.orders(c.var.seller, dropRef(c.req.param("ref")), query);
+    return c.json({
+      orders: page.orders.map((o) => ({ ...orderJson(o), attempts: o.attempts })),
+      nextCursor: page.nextCursor ?? null,
+    });
+  });
+
+  return api;
+}

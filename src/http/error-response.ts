@@ -1,0 +1,59 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import {
+  Busy,
+  DomainError,
+  EmailTaken,
+  InvalidInput,
+  LimitReached,
+  NotFound,
+  NotLive,
+  SoldOut,
+  Unauthorized,
+} from "../domain/errors";
+
+/** Errors that only exist at the HTTP edge. */
+export class PayloadTooLarge extends DomainError {
+  readonly code = "payload_too_large";
+  constructor(readonly maxBytes: number) {
+    super(`Request body larger than ${maxBytes} bytes.`);
+  }
+}
+
+export class UnsupportedMediaType extends DomainError {
+  readonly code = "unsupported_media_type";
+  constructor(expected: string) {
+    super(`Content-Type must be ${expected}.`);
+  }
+}
+
+/** The one place a domain error becomes an HTTP status. */
+export function statusFor(error: DomainError): ContentfulStatusCode {
+  if (error instanceof InvalidInput) return 400;
+  if (error instanceof Unauthorized) return 401;
+  if (error instanceof NotFound) return 404;
+  if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
+  if (error instanceof EmailTaken) return 409;
+  if (error instanceof PayloadTooLarge) return 413;
+  if (error instanceof UnsupportedMediaType) return 415;
+  if (error instanceof Busy) return 503;
+  return 400;
+}
+
+/** Extra fields a client needs to act on the error. */
+function detailsOf(error: DomainError): Record<string, unknown> {
+  if (error instanceof InvalidInput) return { issues: error.issues };
+  if (error instanceof NotLive) return { startsAt: error.startsAt.toISOString() };
+  if (error instanceof LimitReached) return { maxPerFan: error.maxPerFan };
+  if (error instanceof Busy) return { retryAfter: error.retryAfterSeconds };
+  return {};
+}
+
+export function errorJson(c: Context, error: DomainError): Response {
+  if (error instanceof Busy) c.header("Retry-After", String(error.retryAfterSeconds));
+  if (error instanceof Unauthorized) c.header("WWW-Authenticate", 'Bearer realm="dropfront"');
+  return c.json(
+    { error: { code: error.code, message: error.message, ...detailsOf(error) } },
+    statusFor(error),
+  );
+}

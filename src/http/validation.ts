@@ -1,0 +1,29 @@
+import type { Context } from "hono";
+import * as v from "valibot";
+import { InvalidInput } from "../domain/errors";
+import { UnsupportedMediaType } from "./error-response";
+
+/**
+ * Parses `input` with a valibot schema or throws InvalidInput listing each field and its reason.
+ * @example const body = parseWith(PurchaseBody, await jsonBody(c))
+ */
+export function parseWith<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return result.output;
+  throw new InvalidInput(
+    result.issues.map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message })),
+  );
+}
+
+/** The request body as JSON: 415 when it is not declared as JSON, 400 when it does not parse. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type))
+    throw new UnsupportedMediaType("application/json");
+  const text = await c.req.text();
+  try {
+    return text.trim() === "" ? {} : JSON.parse(text);
+  } catch {
+    throw new InvalidInput([{ path: "", message: "Body is not valid JSON." }]);
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * Every statement the app sends to the database. One function per query, the database as first argument,
+ * parameters as $n with explicit casts. The same SQL runs on PGlite, PostgreSQL and Aurora DSQL.
+ */
+import type { Database } from "./db/database";
+import type { Bucket } from "./domain/stock-plan";
+import type { Audit, Drop, Order, Seller } from "./domain/types";
+
+const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
+  max_per_fan, bucket_count, is_rehearsal, created_at`;
+
+interface DropRow {
+  id: string;
+  seller_id: string;
+  slug: string;
+  title: string;
+  description: string;
+  price_cents: number;
+  currency: string;
+  quantity: number;
+  starts_at: Date;
+  max_per_fan: number;
+  bucket_count: number;
+  is_rehearsal: boolean;
+  created_at: Date;
+}
+
+const toDrop = (row: DropRow): Drop => ({
+  id: row.id,
+  sellerId: row.seller_id,
+  slug: row.slug,
+  title: row.title,
+  description: row.description,
+  priceCents: row.price_cents,
+  currency: row.currency,
+  quantity: row.quantity,
+  startsAt: new Date(row.starts_at),
+  maxPerFan: row.max_per_fan,
+  bucketCount: row.bucket_count,
+  isRehearsal: row.is_rehearsal,
+  createdAt: new Date(row.created_at),
+});
+
+interface OrderRow {
+  id: string;
+  drop_id: string;
+  unit_no: number;
+  fan: string;
+  price_cents: number;
+  attempts: number;
+  created_at: Date;
+}
+
+const ORDER_COLUMNS = "id, drop_id, unit_no, fan, price_cents, attempts, created_at";
+
+const toOrder = (row: OrderRow): Order => ({
+  id: row.id,
+  dropId: row.drop_id,
+  unitNo: row.unit_no,
+  fan: row.fan,
+  priceCents: row.price_cents,
+  attempts: row.attempts,
+  createdAt: new Date(row.created_at),
+});
+
+interface SellerRow {
+  id: string;
+  email: string;
+  name: string;
+  created_at: Date;
+}
+
+const toSeller = (row: SellerRow): Seller => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  createdAt: new Date(row.created_at),
+});
+
+// ---------------------------------------------------------------- sellers
+
+export async function insertSeller(
+  db: Database,
+  input: { email: string; name: string; passwordHash: string; apiKeyHash: string },
+): Promise<Seller> {
+  const { rows } = await db.query<SellerRow>(
+    `INSERT INTO sellers (email, name, password_hash, api_key_hash)
+     VALUES ($1::text, $2::text, $3::text, $4::text)
+     RETURNING id, email, name, created_at`,
+    [input.email, input.name, input.passwordHash, input.apiKeyHash],
+  );
+  return toSeller(rows[0]!);
+}
+
+export async function findSellerByApiKeyHash(db: Database, apiKeyHash: string): Promise<Seller | undefined> {
+  const { rows } = await db.query<SellerRow>(
+    "SELECT id, email, name, created_at FROM sellers WHERE api_key_hash = $1::text",
+    [apiKeyHash],
+  );
+  return rows[0] && toSeller(rows[0]);
+}
+
+export async function findSellerCredentials(
+  db: Database,
+  email: string,
+): Promise<{ seller: Seller; passwordHash: string } | undefined> {
+  const { rows } = await db.query<SellerRow & { password_hash: string }>(
+    "SELECT id, email, name, created_at, password_hash FROM sellers WHERE email = $1::text",
+    [email],
+  );
+  const row = rows[0];
+  return row && { seller: toSeller(row), passwordHash: row.password_hash };
+}
+
+export async function updateSellerApiKey(db: Database, sellerId: string, apiKeyHash: string): Promise<void> {
+  await db.query("UPDATE sellers SET api_key_hash = $2::text WHERE id = $1::uuid", [sellerId, apiKeyHash]);
+}
+
+// ---------------------------------------------------------------- drops
+
+export interface NewDrop {
+  sellerId: string;
+  slug: string;
+  title: string;
+  description: string;
+  priceCents: number;
+  currency: string;
+  quantity: number;
+  startsAt: Date;
+  maxPerFan: number;
+  isRehearsal?: boolean;
+  rehearsalOf?: string | null;
+}
+
+/** Writes the drop and all its stock buckets in one statement, so a drop never exists without its stock. */
+export async function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket[]): Promise<Drop> {
+  const { rows } = await db.query<DropRow>(
+    `WITH new_drop AS (
+       INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
+                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of)
+       VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, $8::timestamptz,
+               $9::int, $10::int, $11::boolean, $12::uuid)
+       RETURNING ${DROP_COLUMNS}
+     ), new_stock AS (
+       INSERT INTO stock_buckets (drop_id, bucket, first_unit, size, remaining)
+       SELECT new_drop.id, plan.bucket, plan.first_unit, plan.size, plan.size
+       FROM new_drop, unnest($13::int[], $14::int[], $15::int[]) AS plan(bucket, first_unit, size)
+       RETURNING bucket
+     )
+     SELECT ${DROP_COLUMNS} FROM new_drop WHERE (SELECT count(*) FROM new_stock) = $10::int`,
+    [
+      drop.sellerId,
+      drop.slug,
+      drop.title,
+      drop.description,
+      drop.priceCents,
+      drop.currency,
+      drop.quantity,
+      drop.startsAt.toISOString(),
+      drop.maxPerFan,
+      buckets.length,
+      drop.isRehearsal ?? false,
+      drop.rehearsalOf ?? null,
+      buckets.map((b) => b.bucket),
+      buckets.map((b) => b.firstUnit),
+      buckets.map((b) => b.size),
+    ],
+  );
+  return toDrop(rows[0]!);
+}
+
+export async function findDropById(db: Database, id: string): Promise<Drop | undefined> {
+  const { rows } = await db.query<DropRow>(`SELECT ${DROP_COLUMNS} FROM drops WHERE id = $1::uuid`, [id]);
+  return rows[0] && toDrop(rows[0]);
+}
+
+export async function findDropBySlug(db: Database, slug: string): Promise<Drop | undefined> {
+  const { rows } = await db.query<DropRow>(`SELECT ${DROP_COLUMNS} FROM drops WHERE slug = $1::text`, [slug]);
+  return rows[0] && toDrop(rows[0]);
+}
+
+/** Units left and the database clock, which is the clock go-live is judged by. */
+export async function readStock(
+  db: Database,
+  dropId: string,
+): Promise<{ remaining: number; serverTime: Date }> {
+  const { rows } = await db.query<{ remaining: number; server_time: Date }>(
+    `SELECT coalesce(sum(remaining), 0)::int AS remaining, now() AS server_time
+     FROM stock_buckets WHERE drop_id = $1::uuid`,
+    [dropId],
+  );
+  return { remaining: rows[0]!.remaining, serverTime: new Date(rows[0]!.server_time) };
+}
+
+// ---------------------------------------------------------------- the purchase
+
+export interface PurchaseAttempt {
+  dropId: string;
+  fan: string;
+  idempotencyKey: string;
+  /** The bucket the search for stock starts at, so concurrent buyers spread over the rows. */
+  startBucket: number;
+  attemptNumber: number;
+}
+
+export interface PurchaseOutcome {
+  isLive: boolean;
+  startsAt: Date;
+  maxPerFan: number;
+  withinLimit: boolean;
+  /** The statement's snapshot showed at least one bucket with stock. */
+  hadStock: boolean;
+  /** The order this key already bought (a replay), if any. */
+  existing: Order | undefined;
+  /** The order this statement placed, if any. */
+  placed: Order | undefined;
+}
+
+/**
+ * The purchase, in one statement and so in one transaction: find a non-empty bucket, decrement it only if
+ * the drop is live on the database clock, stock remains and the fan is within the limit, and insert the
+ * order with the unit number the decremented row yields. Returns one row describing what happened, or no
+ * row when the drop does not exist.
+ */
+export async function attemptPurchase(
+  db: Database,
+  a: PurchaseAttempt,
+): Promise<PurchaseOutcome | undefined> {
+  const { rows } = await db.query<{
+    is_live: boolean;
+    starts_at: Date;
+    max_per_fan: number;
+    within_limit: boolean;
+    had_stock: boolean;
+    existing: OrderRow | null;
+    placed: OrderRow | null;
+  }>(
+    `WITH the_drop AS (
+       SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live
+       FROM drops WHERE id = $1::uuid
+     ), existing AS (
+       SELECT ${ORDER_COLUMNS} FROM orders WHERE drop_id = $1::uuid AND idempotency_key = $3::text
+     ), fan_slot AS (
+       SELECT count(*)::int + 1 AS slot FROM orders WHERE drop_id = $1::uuid AND fan = $2::text
+     ), chosen AS (
+       SELECT bucket FROM stock_buckets
+       WHERE drop_id = $1::uuid AND remaining > 0
+       ORDER BY bucket >= $4::int DESC, bucket
+       LIMIT 1
+     ), claimed AS (
+       UPDATE stock_buckets AS b SET remaining = b.remaining - 1
+       FROM the_drop, fan_slot, chosen
+       WHERE b.drop_id = $1::uuid AND b.bucket = chosen.bucket AND b.remaining > 0
+         AND the_drop.is_live AND fan_slot.slot <= the_drop.max_per_fan
+         AND NOT EXISTS (SELECT 1 FROM existing)
+       RETURNING b.first_unit + b.size - 1 - b.remaining AS unit_no
+     ), placed AS (
+       INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key)
+       SELECT $1::uuid, claimed.unit_no, $2::text, fan_slot.slot, the_drop.price_cents, $5::int, $3::text
+       FROM claimed, fan_slot, the_drop
+       RETURNING ${ORDER_COLUMNS}
+     )
+     SELECT the_drop.is_live, the_drop.starts_at, the_drop.max_per_fan,
+            fan_slot.slot <= the_drop.max_per_fan AS within_limit,
+            EXISTS (SELECT 1 FROM chosen) AS had_stock,
+            (SELECT row_to_json(existing) FROM existing) AS existing,
+            (SELECT row_to_json(placed) FROM placed) AS placed
+     FROM the_drop, fan_slot`,
+    [a.dropId, a.fan, a.idempotencyKey, a.startBucket, a.attemptNumber],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    isLive: row.is_live,
+    startsAt: new Date(row.starts_at),
+    maxPerFan: row.max_per_fan,
+    withinLimit: row.within_limit,
+    hadStock: row.had_stock,
+    existing: row.existing ? toOrder(row.existing) : undefined,
+    placed: row.placed ? toOrder(row.placed) : undefined,
+  };
+}
+
+export async function findOrderByKey(
+  db: Database,
+  dropId: string,
+  idempotencyKey: string,
+): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${ORDER_COLUMNS} FROM orders WHERE drop_id = $1::uuid AND idempotency_key = $2::text`,
+    [dropId, idempotencyKey],
+  );
+  return rows[0] && toOrder(rows[0]);
+}
+
+// ---------------------------------------------------------------- audit
+
+/** The drop's books, counted from the tables themselves rather than from anything the app remembers. */
+export async function auditDrop(db: Database, dropId: string): Promise<Audit | undefined> {
+  const { rows } = await db.query<{
+    quantity: number;
+    sold: number;
+    remaining: number;
+    duplicate_units: number;
+    units_out_of_range: number;
+  }>(
+    `SELECT d.quantity,
+            (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id) AS sold,
+            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = d.id) AS remaining,
+            (SELECT count(*)::int FROM (
+               SELECT o.unit_no FROM orders o WHERE o.drop_id = d.id GROUP BY o.unit_no HAVING count(*) > 1
+             ) AS dup) AS duplicate_units,
+            (SELECT count(*)::int FROM orders o
+              WHERE o.drop_id = d.id AND (o.unit_no < 1 OR o.unit_no > d.quantity)) AS units_out_of_range
+     FROM drops d WHERE d.id = $1::uuid`,
+    [dropId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    quantity: row.quantity,
+    sold: row.sold,
+    remaining: row.remaining,
+    oversold: Math.max(0, row.sold - row.quantity),
+    duplicateUnits: row.duplicate_units,
+    unitsOutOfRange: row.units_out_of_range,
+  };
+}
+
+/**
+ * One page of a drop's orders, newest first, after the order `afterOrderId` (keyset paging on
+ * (created_at, id); the cursor is an order id so the database's microsecond timestamps are compared exactly).
+ */
+export async function listOrders(
+  db: Database,
+  dropId: string,
+  limit: number,
+  afterOrderId?: string,
+): Promise<Order[]> {
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${ORDER_COLUMNS} FROM orders
+     WHERE drop_id = $1::uuid
+       AND ($2::uuid IS NULL
+            OR (created_at, id) < (SELECT c.created_at, c.id FROM orders c WHERE c.id = $2::uuid AND c.drop_id = $1::uuid))
+     ORDER BY created_at DESC, id DESC
+     LIMIT $3::int`,
+    [dropId, afterOrderId ?? null, limit],
+  );
+  return rows.map(toOrder);
+}

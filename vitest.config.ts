@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.{ts,tsx}"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Files run in parallel workers; each integration file makes its own fresh database.
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
