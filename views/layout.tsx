@@ -1,3 +1,4 @@
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 
 export interface LayoutProps {
@@ -15,42 +16,46 @@ export interface LayoutProps {
 
 /** The page shell: one stylesheet, deferred scripts, no fonts or third-party requests. */
 export function Layout(props: LayoutProps) {
+  // The doctype keeps browsers out of quirks mode; JSX cannot express it, so it is written raw.
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{props.title} · Dropfront Live</title>
-        <link rel="stylesheet" href="/static/app.css" />
-        {props.htmx ? <script src="/static/htmx.min.js" defer /> : null}
-        {props.htmx ? <script src="/static/sse.min.js" defer /> : null}
-        {(props.scripts ?? []).map((name) => (
-          <script src={`/static/${name}`} defer />
-        ))}
-      </head>
-      <body>
-        <a class="skip" href="#main">
-          Skip to content
-        </a>
-        <header class="topbar">
-          <a class="brand" href="/">
-            Dropfront <span>Live</span>
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{props.title} · Dropfront Live</title>
+          <link rel="stylesheet" href="/static/app.css" />
+          {props.htmx ? <script src="/static/htmx.min.js" defer /> : null}
+          {props.htmx ? <script src="/static/sse.min.js" defer /> : null}
+          {(props.scripts ?? []).map((name) => (
+            <script src={`/static/${name}`} defer />
+          ))}
+        </head>
+        <body>
+          <a class="skip" href="#main">
+            Skip to content
           </a>
-          {props.sellerName ? (
-            <nav aria-label="Seller">
-              <a href="/seller/drops">Drops</a>
-              <a href="/seller/account">{props.sellerName}</a>
-              <form method="post" action="/seller/sign-out" class="inline">
-                <input type="hidden" name="csrf" value={props.csrfToken ?? ""} />
-                <button type="submit" class="link">
-                  Sign out
-                </button>
-              </form>
-            </nav>
-          ) : null}
-        </header>
-        <main id="main">{props.children}</main>
-      </body>
-    </html>
+          <header class="topbar">
+            <a class="brand" href="/">
+              Dropfront <span>Live</span>
+            </a>
+            {props.sellerName ? (
+              <nav aria-label="Seller">
+                <a href="/seller/drops">Drops</a>
+                <a href="/seller/account">{props.sellerName}</a>
+                <form method="post" action="/seller/sign-out" class="inline">
+                  <input type="hidden" name="csrf" value={props.csrfToken ?? ""} />
+                  <button type="submit" class="link">
+                    Sign out
+                  </button>
+                </form>
+              </nav>
+            ) : null}
+          </header>
+          <main id="main">{props.children}</main>
+        </body>
+      </html>
+    </>
   );
 }
