@@ -27,10 +27,16 @@ export class UnsupportedMediaType extends DomainError {
   }
 }
 
+/** A form post that did not come from our own page (CSRF): wrong origin or missing/wrong token. */
+export class Forbidden extends DomainError {
+  readonly code = "forbidden";
+}
+
 /** The one place a domain error becomes an HTTP status. */
 export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof InvalidInput) return 400;
   if (error instanceof Unauthorized) return 401;
+  if (error instanceof Forbidden) return 403;
   if (error instanceof NotFound) return 404;
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
   if (error instanceof EmailTaken) return 409;

@@ -1,0 +1,66 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Database } from "../db/database";
+import * as repo from "../repository";
+import { Unauthorized } from "./errors";
+import { hashPassword, verifyPassword } from "./secrets";
+import type { Seller } from "./types";
+
+/** How long a sign-in lasts. Fixed, not sliding: a stolen cookie stops working on a known date. */
+export const SESSION_TTL_SECONDS = 14 * 24 * 3600;
+
+/** The message never says which of the two was wrong, so it cannot be used to find registered emails. */
+export const WRONG_CREDENTIALS = "Email or password is wrong.";
+
+// Unknown emails still pay for one scrypt run, so response time does not reveal who has an account.
+let decoyHash: Promise<string> | undefined;
+const decoy = () => {
+  decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
+  return decoyHash;
+};
+
+/** Session tokens have 256 bits of entropy, so storing their SHA-256 (not scrypt) is enough. */
+export function hashSessionToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/**
+ * Password sign-in and database-backed sessions for sellers.
+ * @example const token = await accounts.startSession(await accounts.checkPassword(email, password))
+ */
+export function createSellerAccounts(db: Database) {
+  return {
+    /** The seller with this email and password, or Unauthorized with the same message either way. */
+    async checkPassword(email: string, password: string): Promise<Seller> {
+      const found = await repo.findSellerCredentials(db, email);
+      const ok = await verifyPassword(password, found?.passwordHash ?? (await decoy()));
+      if (!found || !ok) throw new Unauthorized(WRONG_CREDENTIALS);
+      return found.seller;
+    },
+
+    /**
+     * Opens a new session and returns its token, ending `previousToken`'s session if one is given: the
+     * identifier changes at every sign-in, so a token planted before sign-in (fixation) is worthless after.
+     */
+    async startSession(seller: Seller, previousToken?: string): Promise<string> {
+      if (previousToken) await repo.deleteSellerSession(db, hashSessionToken(previousToken));
+      await repo.deleteExpiredSellerSessions(db, seller.id);
+      const token = randomBytes(32).toString("base64url");
+      await repo.insertSellerSession(db, {
+        tokenHash: hashSessionToken(token),
+        sellerId: seller.id,
+        ttlSeconds: SESSION_TTL_SECONDS,
+      });
+      return token;
+    },
+
+    async sellerForSession(token: string): Promise<Seller | undefined> {
+      return repo.findSessionSeller(db, hashSessionToken(token));
+    },
+
+    async endSession(token: string): Promise<void> {
+      await repo.deleteSellerSession(db, hashSessionToken(token));
+    },
+  };
+}
+
+export type SellerAccounts = ReturnType<typeof createSellerAccounts>;

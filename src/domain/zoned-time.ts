@@ -1,0 +1,68 @@
+/**
+ * Wall-clock times in a named time zone, converted with the runtime's own time-zone data (Intl), so a
+ * seller in Berlin who types 18:00 gets 18:00 Berlin time, daylight saving included.
+ */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** Every zone name the runtime knows, UTC first: the choices offered next to a date-time field. */
+export const TIME_ZONES: readonly string[] = [
+  "UTC",
+  ...Intl.supportedValuesOf("timeZone").filter((zone) => zone !== "UTC"),
+];
+
+const KNOWN_ZONES = new Set(TIME_ZONES);
+
+export function isTimeZone(name: string): boolean {
+  return KNOWN_ZONES.has(name);
+}
+
+/** Minutes the zone is ahead of UTC at the given instant (+60 for Berlin in winter). */
+export function offsetMinutes(instantMs: number, timeZone: string): number {
+  const parts = partsFormatter(timeZone).formatToParts(new Date(instantMs));
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  return Math.round((wall - Math.floor(instantMs / 1000) * 1000) / 60_000);
+}
+
+/**
+ * The instant at which clocks in `timeZone` show `local` ("2026-12-01T18:00", as a datetime-local input
+ * sends it). A reading skipped by a daylight-saving jump moves forward by the jump (02:30 becomes 03:30).
+ * @example instantFromLocal("2026-12-01T18:00", "Europe/Berlin").toISOString() // "2026-12-01T17:00:00.000Z"
+ */
+export function instantFromLocal(local: string, timeZone: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+  if (!m) return new Date(Number.NaN);
+  const [year, month, day, hour, minute, second] = m.slice(1).map((n) => Number(n ?? 0)) as number[];
+  const wall = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
+  // The offset at the guessed instant may differ from the one at the answer near a DST change: ask twice.
+  const guess = wall - offsetMinutes(wall, timeZone) * 60_000;
+  return new Date(wall - offsetMinutes(guess, timeZone) * 60_000);
+}
+
+/** ISO 8601 with the zone's offset, e.g. "2026-12-01T18:00:00+01:00". */
+export function isoWithOffset(instant: Date, timeZone: string): string {
+  const offset = offsetMinutes(instant.getTime(), timeZone);
+  const local = new Date(instant.getTime() + offset * 60_000).toISOString().slice(0, 19);
+  const sign = offset < 0 ? "-" : "+";
+  const abs = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
