@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { Database } from "./db/database";
-import { DomainError, NotFound } from "./domain/errors";
+import { ConnectionUnavailable, type Database } from "./db/database";
+import { Busy, DomainError, NotFound } from "./domain/errors";
 import type { RetryPolicy } from "./domain/retry";
 import { createShop, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
@@ -43,6 +43,8 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.notFound((c) => errorJson(c, new NotFound("page or endpoint")));
   app.onError((error, c) => {
     if (error instanceof DomainError) return errorJson(c, error);
+    // The pool (or PGlite's queue) had no connection for us in time: a load problem, not a fault.
+    if (error instanceof ConnectionUnavailable) return errorJson(c, new Busy());
     if (error instanceof HTTPException) return error.getResponse();
     logError(error);
     return c.json({ error: { code: "internal", message: "Something went wrong on our side." } }, 500);

@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import { ConnectionUnavailable, type Database } from "../src/db/database";
+import { migrate } from "../src/db/migrate";
+import { openPglite } from "../src/db/pglite";
+import { audit, buy, createDrop, createSeller } from "./support/shop-fixtures";
+
+/**
+ * Faults injected between the app and a real (embedded) database: lost connections around the commit,
+ * endless conflicts, an exhausted pool. The purchase statement is recognised by its text.
+ */
+const isPurchase = (sql: string) => sql.includes("claimed AS");
+
+type Fault = (sql: string, run: () => Promise<{ rows: unknown[] }>) => Promise<{ rows: unknown[] }>;
+
+function withFaults(db: Database) {
+  let fault: Fault | undefined;
+  const counts = { statements: 0, purchases: 0 };
+  const wrapped: Database = {
+    backend: db.backend,
+    isolation: db.isolation,
+    close: () => db.close(),
+    query: (async (sql: string, params?: readonly unknown[]) => {
+      counts.statements++;
+      if (isPurchase(sql)) counts.purchases++;
+      const run = () => db.query(sql, params);
+      return fault ? fault(sql, run) : run();
+    }) as Database["query"],
+  };
+  return {
+    db: wrapped,
+    counts,
+    inject(next: Fault | undefined) {
+      fault = next;
+    },
+  };
+}
+
+const connectionReset = () => Object.assign(new Error("Connection terminated unexpectedly"), {});
+const conflict = () =>
+  Object.assign(new Error("change conflicts with another transaction (OC000)"), { code: "40001" });
+
+describe("purchase under faults (PGlite)", () => {
+  let base: Database;
+  let faults: ReturnType<typeof withFaults>;
+  let app: ReturnType<typeof createApp>;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    base = await openPglite("memory");
+    await migrate(base);
+    faults = withFaults(base);
+    app = createApp({
+      db: faults.db,
+      retryPolicy: { maxAttempts: 6, deadlineMs: 2000, baseDelayMs: 1, maxDelayMs: 5 },
+      logError: () => undefined,
+    });
+    ({ apiKey } = await createSeller(app));
+  });
+  afterAll(async () => base?.close());
+
+  it("connection lost after the commit: the order is found by its key and acknowledged once", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 5 });
+    faults.inject(async (sql, run) => {
+      if (!isPurchase(sql)) return run();
+      faults.inject(undefined);
+      await run(); // the statement commits...
+      throw connectionReset(); // ...but the answer never arrives
+    });
+    const key = randomUUID();
+    const answer = await buy(app, drop.id, "lucky@x.io", key);
+    expect(answer.status).toBe(201);
+    const { rows } = await base.query<{ id: string; unit_no: number }>(
+      "SELECT id, unit_no FROM orders WHERE drop_id = $1::uuid",
+      [drop.id],
+    );
+    expect(rows).toEqual([{ id: answer.body.order!.id, unit_no: answer.body.order!.unitNo }]);
+    expect((await audit(app, drop.id, apiKey)).body).toMatchObject({ sold: 1, remaining: 4 });
+  });
+
+  it("connection lost before the commit: nothing was written, the purchase is retried and wins", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 5 });
+    faults.inject(async (sql, run) => {
+      if (!isPurchase(sql)) return run();
+      faults.inject(undefined);
+      throw connectionReset();
+    });
+    const answer = await buy(app, drop.id, "second@x.io", randomUUID());
+    expect(answer.status).toBe(201);
+    expect((await audit(app, drop.id, apiKey)).body).toMatchObject({ sold: 1, remaining: 4 });
+  });
+
+  it("conflicts that outlast the retry budget answer busy with Retry-After, never sold out", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 5 });
+    faults.inject(async (sql, run) => (isPurchase(sql) ? Promise.reject(conflict()) : run()));
+    const before = faults.counts.purchases;
+    const answer = await buy(app, drop.id, "patient@x.io");
+    faults.inject(undefined);
+    expect(answer.status).toBe(503);
+    expect(answer.body.error!.code).toBe("busy");
+    expect(answer.retryAfter).toBe("1");
+    expect(faults.counts.purchases - before).toBe(6);
+    expect((await audit(app, drop.id, apiKey)).body).toMatchObject({ sold: 0, remaining: 5 });
+    expect((await buy(app, drop.id, "patient@x.io")).status).toBe(201);
+  });
+
+  it("no free connection in time answers busy", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 5 });
+    faults.inject(async (sql, run) =>
+      isPurchase(sql) ? Promise.reject(new ConnectionUnavailable()) : run(),
+    );
+    const answer = await buy(app, drop.id, "queued@x.io");
+    faults.inject(undefined);
+    expect(answer.status).toBe(503);
+    expect(answer.body.error!.code).toBe("busy");
+  });
+
+  it("once the database has shown sold out, later rejections cost no purchase transaction", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 2 });
+    await buy(app, drop.id, "w1@x.io");
+    await buy(app, drop.id, "w2@x.io");
+    expect((await buy(app, drop.id, "loser@x.io")).body.error!.code).toBe("sold_out");
+
+    const before = { ...faults.counts };
+    for (let i = 0; i < 50; i++) expect((await buy(app, drop.id, `late-${i}@x.io`)).status).toBe(409);
+    expect(faults.counts.statements - before.statements).toBe(0);
+
+    // With a client key the only cost is one indexed read, so a winner's retry still finds its order.
+    for (let i = 0; i < 10; i++)
+      expect((await buy(app, drop.id, `keyed-${i}@x.io`, randomUUID())).status).toBe(409);
+    expect(faults.counts.purchases - before.purchases).toBe(0);
+    expect(faults.counts.statements - before.statements).toBe(10);
+  });
+});

@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import type { Database } from "../../src/db/database";
+import { migrate } from "../../src/db/migrate";
+import { openPglite } from "../../src/db/pglite";
+import { openPostgres } from "../../src/db/postgres";
+
+/**
+ * Test databases: each test file gets its own fresh database on every backend it runs on.
+ * PostgreSQL runs twice: at READ COMMITTED, and at REPEATABLE READ as the stand-in for Aurora DSQL's
+ * snapshot isolation. Where PostgreSQL is missing, local runs skip those suites with a warning; CI (or
+ * REQUIRE_POSTGRES=1) fails instead, so a missing database can never pass as green.
+ */
+export type TestBackend = "pglite" | "postgres-read-committed" | "postgres-repeatable-read";
+
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const postgresRequired = Boolean(process.env.CI || process.env.REQUIRE_POSTGRES);
+
+async function probePostgres(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch (error) {
+    if (postgresRequired) {
+      throw new Error(
+        `PostgreSQL is required (CI/REQUIRE_POSTGRES) but ${ADMIN_URL} is unreachable: ${error}`,
+      );
+    }
+    console.warn(`PostgreSQL at ${ADMIN_URL} unreachable: skipping PostgreSQL suites (${error})`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const postgresAvailable = await probePostgres();
+
+export const ALL_BACKENDS: TestBackend[] = ["pglite", "postgres-read-committed", "postgres-repeatable-read"];
+
+export const isAvailable = (backend: TestBackend): boolean => backend === "pglite" || postgresAvailable;
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, migrated database on `backend`; closing it drops it. */
+export async function openTestDatabase(
+  backend: TestBackend,
+  options: { poolSize?: number; acquireTimeoutMs?: number } = {},
+): Promise<Database> {
+  if (backend === "pglite") {
+    const db = await openPglite("memory", options.acquireTimeoutMs ?? 60_000);
+    await migrate(db);
+    return db;
+  }
+  const name = `dropfront_test_${randomBytes(6).toString("hex")}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const db = openPostgres({
+    url: url.toString(),
+    poolSize: options.poolSize ?? 8,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? 30_000,
+    isolation: backend === "postgres-repeatable-read" ? "repeatable read" : "read committed",
+  });
+  await migrate(db);
+  return {
+    backend: db.backend,
+    isolation: db.isolation,
+    query: db.query,
+    async close() {
+      await db.close();
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
