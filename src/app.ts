@@ -7,6 +7,7 @@ import type { RetryPolicy } from "./domain/retry";
 import { createShop, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
 import { errorJson, PayloadTooLarge } from "./http/error-response";
+import { fanRoutes } from "./web/fan-routes";
 import { staticRoutes } from "./web/static-files";
 
 export interface AppDeps {
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/api", apiRoutes(shop));
   app.route("/static", staticRoutes());
+  app.route("/d", fanRoutes(shop));
 
   app.notFound((c) => errorJson(c, new NotFound("page or endpoint")));
   app.onError((error, c) => {

@@ -1,0 +1,193 @@
+import type { Order } from "../../src/domain/types";
+import { formatCountdown } from "./countdown";
+
+/** What the fan's side of a buy looks like right now: a form to fill (again), or a final answer. */
+export type PurchaseState =
+  | { kind: "ready"; fan: string; idempotencyKey: string; live: boolean }
+  | {
+      kind: "invalid";
+      fan: string;
+      idempotencyKey: string;
+      fanError: string | undefined;
+      formError: string | undefined;
+    }
+  | {
+      kind: "not_live";
+      fan: string;
+      idempotencyKey: string;
+      startsInMs: number;
+      /** Re-post by itself this long after showing, when go-live is only moments away. */
+      autoRetryMs: number | undefined;
+    }
+  | {
+      kind: "busy";
+      fan: string;
+      idempotencyKey: string;
+      /** Busy answers in a row for this key; the next re-post waits longer. */
+      retry: number;
+      autoRetryMs: number | undefined;
+    }
+  | { kind: "bought"; order: Order; quantity: number; replay: boolean }
+  | { kind: "sold_out"; quantity: number }
+  | { kind: "limit_reached"; maxPerFan: number };
+
+/**
+ * The buy box: the same component renders inside the drop page and as the htmx answer to a buy, which
+ * replaces the form (outerHTML). Form states keep the fan's input and the page view's idempotency key,
+ * so a resubmit, a double click or an automatic retry can only ever replay the same purchase.
+ */
+export function Purchase({ slug, state }: { slug: string; state: PurchaseState }) {
+  switch (state.kind) {
+    case "bought":
+      return (
+        <div id="purchase-result" class="notice ok" role="status" tabindex={-1} data-outcome="bought">
+          <p class="result-title">
+            You got unit #{state.order.unitNo} of {state.quantity}
+          </p>
+          <p>
+            Order <code>{state.order.id}</code>
+            {state.replay ? " (you had already bought it with this form)" : ""}
+          </p>
+        </div>
+      );
+    case "sold_out":
+      return (
+        <div id="purchase-result" class="notice bad" role="status" tabindex={-1} data-outcome="sold_out">
+          <p class="result-title">Sold out</p>
+          <p>All {state.quantity} units are taken.</p>
+        </div>
+      );
+    case "limit_reached":
+      return (
+        <div
+          id="purchase-result"
+          class="notice warn"
+          role="status"
+          tabindex={-1}
+          data-outcome="limit_reached"
+        >
+          <p class="result-title">Limit reached</p>
+          <p>At most {state.maxPerFan} per fan, and you have them.</p>
+        </div>
+      );
+    case "ready":
+      return <BuyForm slug={slug} fan={state.fan} idempotencyKey={state.idempotencyKey} live={state.live} />;
+    case "invalid":
+      return (
+        <BuyForm
+          slug={slug}
+          fan={state.fan}
+          idempotencyKey={state.idempotencyKey}
+          live
+          fanError={state.fanError}
+          message={state.formError ? { tone: "bad", text: state.formError, outcome: "invalid" } : undefined}
+        />
+      );
+    case "not_live":
+      return (
+        <BuyForm
+          slug={slug}
+          fan={state.fan}
+          idempotencyKey={state.idempotencyKey}
+          live
+          autoRetryMs={state.autoRetryMs}
+          message={{
+            tone: "warn",
+            text: `Not live yet — starts in ${formatCountdown(state.startsInMs)}`,
+            outcome: "not_live",
+          }}
+        />
+      );
+    case "busy":
+      return (
+        <BuyForm
+          slug={slug}
+          fan={state.fan}
+          idempotencyKey={state.idempotencyKey}
+          live
+          retry={state.retry}
+          autoRetryMs={state.autoRetryMs}
+          message={{
+            tone: "warn",
+            text:
+              state.autoRetryMs === undefined
+                ? "Busy — too many buyers at once. Please try again."
+                : `Busy — trying again in ${Math.ceil(state.autoRetryMs / 1000)} s`,
+            outcome: "busy",
+          }}
+        />
+      );
+  }
+}
+
+interface BuyFormProps {
+  slug: string;
+  fan: string;
+  idempotencyKey: string;
+  /** Before go-live the button waits disabled; drop.js switches it on at the countdown's end. */
+  live: boolean;
+  fanError?: string | undefined;
+  message?: { tone: "bad" | "warn"; text: string; outcome: string } | undefined;
+  retry?: number | undefined;
+  autoRetryMs?: number | undefined;
+}
+
+function BuyForm(props: BuyFormProps) {
+  const action = `/d/${props.slug}/buy`;
+  const trigger =
+    props.autoRetryMs === undefined ? {} : { "hx-trigger": `submit, load delay:${props.autoRetryMs}ms` };
+  return (
+    <form
+      id="buy-form"
+      class="buy card"
+      method="post"
+      action={action}
+      hx-post={action}
+      hx-target="this"
+      hx-swap="outerHTML"
+      hx-disabled-elt="find button"
+      {...trigger}
+    >
+      <input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
+      {props.retry === undefined ? null : <input type="hidden" name="retry" value={String(props.retry)} />}
+      <label for="fan">Your email or handle</label>
+      <input
+        id="fan"
+        name="fan"
+        type="text"
+        inputmode="email"
+        autocomplete="email"
+        autocapitalize="none"
+        spellcheck={false}
+        required
+        maxlength={200}
+        value={props.fan}
+        {...(props.fanError ? { "aria-invalid": "true", "aria-describedby": "fan-error" } : {})}
+      />
+      {props.fanError ? (
+        <p id="fan-error" class="field-error">
+          {props.fanError}
+        </p>
+      ) : null}
+      {props.message ? (
+        <p
+          id="purchase-result"
+          class={`notice ${props.message.tone}`}
+          role="status"
+          tabindex={-1}
+          data-outcome={props.message.outcome}
+        >
+          {props.message.text}
+        </p>
+      ) : null}
+      <button id="buy-button" type="submit" class="big" disabled={!props.live}>
+        {props.live ? "Buy now" : "Buy — opens at go-live"}
+      </button>
+      {props.live ? null : (
+        <noscript>
+          <p class="hint">Reload this page when the countdown ends to buy.</p>
+        </noscript>
+      )}
+    </form>
+  );
+}
