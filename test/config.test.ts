@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config";
+
+describe("configuration", () => {
+  it("needs nothing: embedded database in ./data on 127.0.0.1:3000", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 3000,
+      database: { kind: "pglite", dataDir: "./data" },
+      purchase: { maxAttempts: 12, deadlineMs: 3000 },
+      seedDemo: true,
+    });
+  });
+
+  it("uses PostgreSQL with a small bounded pool when DATABASE_URL is set, and never seeds it", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://127.0.0.1/shop", DB_ISOLATION: "repeatable read" });
+    expect(config.database).toEqual({
+      kind: "postgres",
+      url: "postgres://127.0.0.1/shop",
+      poolSize: 8,
+      acquireTimeoutMs: 5000,
+      isolation: "repeatable read",
+    });
+    expect(config.seedDemo).toBe(false);
+  });
+
+  it("keeps the embedded database in memory with DATA_DIR=memory", () => {
+    expect(loadConfig({ DATA_DIR: "memory", PORT: "8080", HOST: "0.0.0.0" })).toMatchObject({
+      host: "0.0.0.0",
+      port: 8080,
+      database: { kind: "pglite", dataDir: "memory" },
+    });
+  });
+
+  it("names every bad variable in one clear error", () => {
+    expect(() => loadConfig({ PORT: "eighty", DB_POOL_SIZE: "0", DB_ISOLATION: "serializable" })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: "eighty", DB_POOL_SIZE: "0", DB_ISOLATION: "serializable" });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain("PORT: must be a whole number");
+      expect(message).toContain("DB_POOL_SIZE: must be at least 1");
+      expect(message).toContain("DB_ISOLATION");
+    }
+  });
+});
