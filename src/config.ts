@@ -40,7 +40,7 @@ const EnvSchema = v.pipe(
 );
 
 export type DatabaseConfig =
-  | { kind: "pglite"; dataDir: string | "memory" }
+  | { kind: "pglite"; dataDir: string | "memory"; acquireTimeoutMs: number }
   | {
       kind: "postgres";
       url: string;
@@ -97,7 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
           isolation: e.DB_ISOLATION,
         }
-      : { kind: "pglite", dataDir: e.DATA_DIR };
+      : { kind: "pglite", dataDir: e.DATA_DIR, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS };
   return {
     host: e.HOST,
     port: e.PORT,

@@ -34,7 +34,9 @@ describe("configuration", () => {
   });
 
   it("names every bad variable in one clear error", () => {
-    expect(() => loadConfig({ PORT: "eighty", DB_POOL_SIZE: "0", DB_ISOLATION: "serializable" })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: "eighty", DB_POOL_SIZE: "0", DB_ISOLATION: "serializable" })).toThrow(
+      ConfigError,
+    );
     try {
       loadConfig({ PORT: "eighty", DB_POOL_SIZE: "0", DB_ISOLATION: "serializable" });
     } catch (error) {

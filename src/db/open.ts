@@ -9,7 +9,7 @@ import { openPostgres } from "./postgres";
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   const db =
     config.kind === "pglite"
-      ? await openPglite(config.dataDir)
+      ? await openPglite(config.dataDir, config.acquireTimeoutMs)
       : config.kind === "postgres"
         ? openPostgres(config)
         : openDsql(config);
