@@ -54,7 +54,7 @@ export function Purchase({ slug, state }: { slug: string; state: PurchaseState }
       return (
         <div id="purchase-result" class="notice bad" role="status" tabindex={-1} data-outcome="sold_out">
           <p class="result-title">Sold out</p>
-          <p>All {state.quantity} units are taken.</p>
+          <p>{state.quantity === 1 ? "The only unit is taken." : `All ${state.quantity} units are taken.`}</p>
         </div>
       );
     case "limit_reached":

@@ -1,0 +1,221 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import type { Database } from "../src/db/database";
+import type { Drop, Seller } from "../src/domain/types";
+import { openTestDatabase } from "./support/databases";
+
+let db: Database;
+let app: ReturnType<typeof createApp>;
+let seller: Seller;
+
+beforeAll(async () => {
+  db = await openTestDatabase("pglite");
+  app = createApp({ db, logError: () => undefined });
+  ({ seller } = await app.shop.createSeller({
+    email: "fanbuy@example.com",
+    name: "Ada",
+    password: "a long password",
+  }));
+});
+afterAll(async () => db?.close());
+
+const newDrop = (overrides: { quantity?: number; startsAt?: Date; maxPerFan?: number } = {}): Promise<Drop> =>
+  app.shop.createDrop(seller, {
+    title: "Hoodie",
+    description: "",
+    priceCents: 4900,
+    currency: "USD",
+    quantity: overrides.quantity ?? 5,
+    startsAt: overrides.startsAt ?? new Date(Date.now() - 60_000),
+    maxPerFan: overrides.maxPerFan ?? 1,
+  });
+
+/** Posts the buy form, as htmx does (`fragment`) or as a browser without JS does. */
+async function buy(
+  target: { request: typeof app.request },
+  drop: Drop,
+  fields: Record<string, string>,
+  fragment = true,
+) {
+  const res = await target.request(`/d/${drop.slug}/buy`, {
+    method: "POST",
+    headers: fragment ? { "HX-Request": "true" } : {},
+    body: new URLSearchParams(fields),
+  });
+  return { status: res.status, html: await res.text(), res };
+}
+
+const orderFor = async (key: string) =>
+  (
+    await db.query<{ id: string; unit_no: number; fan: string }>(
+      "SELECT id, unit_no, fan FROM orders WHERE idempotency_key = $1::text",
+      [key],
+    )
+  ).rows;
+
+const bought = (unitNo: number, quantity: number, orderId: string, replay = false) =>
+  `<div id="purchase-result" class="notice ok" role="status" tabindex="-1" data-outcome="bought"><p class="result-title">You got unit #${unitNo} of ${quantity}</p><p>Order <code>${orderId}</code>${replay ? " (you had already bought it with this form)" : ""}</p></div>`;
+
+describe("buying on the fan page", () => {
+  it("answers an htmx buy with the result fragment that replaces the form (201)", async () => {
+    const drop = await newDrop();
+    const key = randomUUID();
+    const { status, html } = await buy(app, drop, { fan: " Fan@Example.com ", idempotencyKey: key });
+    expect(status).toBe(201);
+    const [order] = await orderFor(key);
+    expect(order?.fan).toBe("fan@example.com");
+    expect(html).toBe(bought(order!.unit_no, 5, order!.id));
+  });
+
+  it("answers a plain form POST with the whole page, the result where the form was", async () => {
+    const drop = await newDrop();
+    const key = randomUUID();
+    const { status, html } = await buy(app, drop, { fan: "nojs@example.com", idempotencyKey: key }, false);
+    expect(status).toBe(201);
+    const [order] = await orderFor(key);
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain("<h1>Hoodie</h1>");
+    expect(html).toContain("<b>4</b> of 5 left");
+    expect(html).toContain(bought(order!.unit_no, 5, order!.id));
+    expect(html).not.toContain('id="buy-form"');
+  });
+
+  it("replays the same key (resubmit, double click) as the same order, never a second unit", async () => {
+    const drop = await newDrop({ maxPerFan: 5 });
+    const key = randomUUID();
+    const clicks = await Promise.all(
+      [1, 2, 3].map(() => buy(app, drop, { fan: "double@example.com", idempotencyKey: key })),
+    );
+    const orders = await orderFor(key);
+    expect(orders).toHaveLength(1);
+    const [order] = orders;
+    expect(clicks.map((c) => c.status).sort()).toEqual([200, 200, 201]);
+    const resubmit = await buy(app, drop, { fan: "double@example.com", idempotencyKey: key }, false);
+    expect(resubmit.status).toBe(200);
+    expect(resubmit.html).toContain(bought(order!.unit_no, 5, order!.id, true));
+    expect((await app.shop.dropWithStock(drop.id)).remaining).toBe(4);
+  });
+
+  it("says sold out (409) once the last unit is gone", async () => {
+    const drop = await newDrop({ quantity: 1 });
+    expect((await buy(app, drop, { fan: "first@example.com", idempotencyKey: randomUUID() })).status).toBe(
+      201,
+    );
+    const { status, html } = await buy(app, drop, { fan: "late@example.com", idempotencyKey: randomUUID() });
+    expect(status).toBe(409);
+    expect(html).toBe(
+      '<div id="purchase-result" class="notice bad" role="status" tabindex="-1" data-outcome="sold_out"><p class="result-title">Sold out</p><p>The only unit is taken.</p></div>',
+    );
+  });
+
+  it("says not live yet (409) with the time left, keeping the form, the fan and the key", async () => {
+    const drop = await newDrop({ startsAt: new Date(Date.now() + 3_600_000 + 5_000) });
+    const key = randomUUID();
+    const { status, html } = await buy(app, drop, { fan: "eager@example.com", idempotencyKey: key });
+    expect(status).toBe(409);
+    expect(html).toMatch(
+      /<p id="purchase-result" class="notice warn" role="status" tabindex="-1" data-outcome="not_live">Not live yet — starts in 01:00:0[45]<\/p>/,
+    );
+    expect(html).toContain('value="eager@example.com"');
+    expect(html).toContain(`<input type="hidden" name="idempotencyKey" value="${key}"/>`);
+    expect(html).not.toContain("hx-trigger");
+    expect(await orderFor(key)).toHaveLength(0);
+  });
+
+  it("re-posts by itself at go-live when it is only seconds away", async () => {
+    const drop = await newDrop({ startsAt: new Date(Date.now() + 4_000) });
+    const { status, html } = await buy(app, drop, { fan: "eager@example.com", idempotencyKey: randomUUID() });
+    expect(status).toBe(409);
+    const delay = Number(html.match(/hx-trigger="submit, load delay:(\d+)ms"/)?.[1]);
+    expect(delay).toBeGreaterThan(2_000);
+    expect(delay).toBeLessThanOrEqual(4_250);
+  });
+
+  it("says limit reached (409) when the fan already has the most allowed", async () => {
+    const drop = await newDrop({ maxPerFan: 1 });
+    expect((await buy(app, drop, { fan: "one@example.com", idempotencyKey: randomUUID() })).status).toBe(201);
+    const { status, html } = await buy(app, drop, { fan: "ONE@example.com", idempotencyKey: randomUUID() });
+    expect(status).toBe(409);
+    expect(html).toBe(
+      '<div id="purchase-result" class="notice warn" role="status" tabindex="-1" data-outcome="limit_reached"><p class="result-title">Limit reached</p><p>At most 1 per fan, and you have them.</p></div>',
+    );
+  });
+
+  it("shows field errors next to the field (400), keeping the input and the key", async () => {
+    const drop = await newDrop();
+    const key = randomUUID();
+    const empty = await buy(app, drop, { fan: "   ", idempotencyKey: key });
+    expect(empty.status).toBe(400);
+    expect(empty.html).toContain(
+      '<input id="fan" name="fan" type="text" inputmode="email" autocomplete="email" autocapitalize="none" spellcheck="false" required="" maxlength="200" value="   " aria-invalid="true" aria-describedby="fan-error"/><p id="fan-error" class="field-error">Enter your email or handle</p>',
+    );
+    expect(empty.html).toContain(`name="idempotencyKey" value="${key}"`);
+
+    const long = await buy(app, drop, { fan: "x".repeat(201), idempotencyKey: key }, false);
+    expect(long.status).toBe(400);
+    expect(long.html).toContain("<h1>Hoodie</h1>");
+    expect(long.html).toContain(
+      '<p id="fan-error" class="field-error">Keep it to 200 characters or fewer</p>',
+    );
+    expect(await orderFor(key)).toHaveLength(0);
+  });
+
+  it("replaces a missing or unusable key with a fresh one and asks to submit again (400)", async () => {
+    const drop = await newDrop();
+    for (const fields of [{ fan: "a@example.com" }, { fan: "a@example.com", idempotencyKey: "has spaces" }]) {
+      const { status, html } = await buy(app, drop, fields);
+      expect(status).toBe(400);
+      expect(html).toContain(
+        '<p id="purchase-result" class="notice bad" role="status" tabindex="-1" data-outcome="invalid">This form had expired. Please submit again.</p>',
+      );
+      expect(html).toMatch(/name="idempotencyKey" value="[0-9a-f-]{36}"/);
+      expect(html).toContain('value="a@example.com"');
+    }
+    expect((await app.shop.dropWithStock(drop.id)).remaining).toBe(5);
+  });
+
+  it("says busy (503, Retry-After) and re-posts the same key with growing, jittered delays", async () => {
+    // Every purchase statement hits a serialization failure, so the retry budget runs out: "busy".
+    const conflicted: Database = {
+      ...db,
+      query: (text, params) =>
+        text.includes("WITH the_drop AS")
+          ? Promise.reject(Object.assign(new Error("could not serialize access"), { code: "40001" }))
+          : db.query(text, params),
+    };
+    const busyApp = createApp({
+      db: conflicted,
+      retryPolicy: { maxAttempts: 2, deadlineMs: 1000, baseDelayMs: 1, maxDelayMs: 1 },
+      logError: () => undefined,
+    });
+    const drop = await newDrop();
+    const key = randomUUID();
+    const first = await buy(busyApp, drop, { fan: "crowd@example.com", idempotencyKey: key });
+    expect(first.status).toBe(503);
+    expect(first.res.headers.get("retry-after")).toBe("1");
+    expect(first.html).toContain(`name="idempotencyKey" value="${key}"`);
+    expect(first.html).toContain('<input type="hidden" name="retry" value="1"/>');
+    expect(first.html).toContain('value="crowd@example.com"');
+    const delay1 = Number(first.html.match(/hx-trigger="submit, load delay:(\d+)ms"/)?.[1]);
+    expect(delay1).toBeGreaterThanOrEqual(750);
+    expect(delay1).toBeLessThanOrEqual(1000);
+    expect(first.html).toMatch(/data-outcome="busy">Busy — trying again in 1 s<\/p>/);
+
+    const second = await buy(busyApp, drop, { fan: "crowd@example.com", idempotencyKey: key, retry: "1" });
+    expect(second.html).toContain('<input type="hidden" name="retry" value="2"/>');
+    const delay2 = Number(second.html.match(/load delay:(\d+)ms/)?.[1]);
+    expect(delay2).toBeGreaterThanOrEqual(1500);
+    expect(delay2).toBeLessThanOrEqual(2000);
+
+    const givingUp = await buy(busyApp, drop, { fan: "crowd@example.com", idempotencyKey: key, retry: "8" });
+    expect(givingUp.status).toBe(503);
+    expect(givingUp.html).not.toContain("hx-trigger");
+    expect(givingUp.html).toContain("Busy — too many buyers at once. Please try again.");
+
+    // Once the crowd thins, the same key buys exactly once.
+    const calm = await buy(app, drop, { fan: "crowd@example.com", idempotencyKey: key, retry: "3" });
+    expect(calm.status).toBe(201);
+    expect(await orderFor(key)).toHaveLength(1);
+  });
+});
