@@ -1,3 +1,28 @@
+/*
+ * Aurora DSQL facts behind these rules, looked up 2026-11-26 (AWS user guide = docs.aws.amazon.com/aurora-dsql/latest/userguide/).
+ * - CREATE [UNIQUE] INDEX ASYNC [IF NOT EXISTS] name ON t (col [NULLS FIRST|LAST], ...) is the only index form;
+ *   plain CREATE INDEX and ASC/DESC on keys are rejected.
+ *   userguide/working-with-create-index-async.html, userguide/working-with-postgresql-compatibility-unsupported-features.html
+ * - CREATE TABLE [IF NOT EXISTS] is supported; ALTER TABLE ... ADD [COLUMN] [IF NOT EXISTS] name type takes no inline
+ *   constraint or default. userguide/working-with-postgresql-compatibility-supported-sql-subsets.html,
+ *   userguide/alter-table-syntax-support.html
+ * - One DDL statement per transaction, never mixed with DML. userguide/working-with-ddl.html
+ * - Conflicts are SQLSTATE 40001: "mutation conflicts with another transaction, retry as needed (OC000)" and
+ *   "schema has been updated by another transaction, please retry: (OC001)". Older docs worded OC000 as "change
+ *   conflicts with another transaction, please retry: (OC000)", so match on 40001 and the code, not the sentence.
+ *   userguide/working-with-concurrency-control.html
+ * - now() is the transaction start time in PostgreSQL (postgresql.org/docs/current/functions-datetime.html); DSQL says
+ *   supported syntax behaves identically (userguide/working-with.html) and takes an explicit transaction's snapshot at
+ *   BEGIN (working-with-concurrency-control.html). No DSQL page names now() itself.
+ * - jsonb and arrays are query-runtime types only; json and text are column types. userguide/
+ *   working-with-postgresql-compatibility-supported-data-types.html; a live check reported in awslabs/agent-plugins
+ *   commit 715fa78 saw JSONB and TEXT[] columns rejected.
+ * - row_to_json, unnest(array), generate_series and INSERT ... ON CONFLICT (...) DO NOTHING appear only in AWS's own
+ *   DSQL guidance (github.com/awslabs/agent-plugins, plugins/databases-on-aws/skills/dsql/references/
+ *   pg-migrations/function-compatibility.md and occ-retry-patterns.md), not in the user guide's SQL tables.
+ * - Data-modifying CTEs (WITH x AS (UPDATE ... RETURNING ...) INSERT ... SELECT FROM x) are NOT confirmed: the user
+ *   guide lists WITH only as a SELECT clause and as a clause of UPDATE. Verify on a real cluster.
+ */
 import { readdir } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database";
