@@ -1,0 +1,179 @@
+import { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import type { Database } from "../src/db/database";
+import type { Drop, Seller } from "../src/domain/types";
+import * as repo from "../src/repository";
+import { fanRoutes } from "../src/web/fan-routes";
+import { createStockWatcher } from "../src/web/stock-watcher";
+import { openTestDatabase } from "./support/databases";
+
+let db: Database;
+/** Every statement the app sent, so a test can count what its streams cost the database. */
+let statements: string[] = [];
+let app: ReturnType<typeof createApp>;
+let seller: Seller;
+
+beforeAll(async () => {
+  db = await openTestDatabase("pglite");
+  const counted: Database = {
+    ...db,
+    query: (text, params) => {
+      statements.push(text);
+      return db.query(text, params);
+    },
+  };
+  app = createApp({ db: counted, logError: () => undefined });
+  ({ seller } = await app.shop.createSeller({
+    email: "fanstream@example.com",
+    name: "Ada",
+    password: "a long password",
+  }));
+});
+afterAll(async () => db?.close());
+
+const newDrop = (quantity: number, startsAt = new Date(Date.now() - 60_000)): Promise<Drop> =>
+  app.shop.createDrop(seller, {
+    title: "Hoodie",
+    description: "",
+    priceCents: 4900,
+    currency: "USD",
+    quantity,
+    startsAt,
+    maxPerFan: 1,
+  });
+
+interface SseEvent {
+  event?: string;
+  data?: string;
+  comment?: string;
+  retry?: string;
+}
+
+/** Reads a text/event-stream body event by event. */
+function sseReader(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  return {
+    /** The next event, or undefined when the server ended the stream. */
+    async next(): Promise<SseEvent | undefined> {
+      for (;;) {
+        const end = buffer.indexOf("\n\n");
+        if (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: SseEvent = {};
+          for (const line of block.split("\n")) {
+            const [field, ...rest] = line.split(":");
+            const value = rest.join(":").replace(/^ /, "");
+            if (field === "") event.comment = value;
+            else if (field === "data")
+              event.data = event.data === undefined ? value : `${event.data}\n${value}`;
+            else if (field === "event" || field === "retry") event[field] = value;
+          }
+          return event;
+        }
+        const { done, value } = await reader.read();
+        if (done) return undefined;
+        buffer += decoder.decode(value, { stream: true });
+      }
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+async function openStream(target: { request: typeof app.request }, drop: Drop) {
+  const res = await target.request(`/d/${drop.slug}/stream`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+  return sseReader(res.body!);
+}
+
+const stockReads = () => statements.filter((s) => s.includes("FROM stock_buckets WHERE drop_id")).length;
+
+describe("live stock stream", () => {
+  it("serves 500 open streams of one drop from a handful of stock reads, and ends them at sold out", async () => {
+    const drop = await newDrop(3);
+    statements = [];
+    const streams = await Promise.all(Array.from({ length: 500 }, () => openStream(app, drop)));
+    const hello = await Promise.all(streams.map(async (s) => [await s.next(), await s.next()]));
+    for (const [retry, stock] of hello) {
+      expect(retry).toEqual({ retry: "3000" });
+      expect(stock).toEqual({
+        event: "stock",
+        data: '<span class="stock-count" data-remaining="3" data-status="live"><b>3</b> of 3 left</span>',
+      });
+    }
+    // 500 pages opened the counter; the database answered one or two reads, not 500 (nor any other query).
+    expect(stockReads()).toBeLessThanOrEqual(2);
+    expect(statements.length).toBe(stockReads());
+
+    const startedAt = Date.now();
+    for (const fan of ["a", "b", "c"]) await app.shop.purchase(drop.id, { fan });
+    const endings = await Promise.all(
+      streams.map(async (s) => {
+        const seen: SseEvent[] = [];
+        for (let e = await s.next(); e; e = await s.next()) seen.push(e);
+        return seen;
+      }),
+    );
+    for (const seen of endings) {
+      // A slow reader may skip counts in between; every stream ends with the announcement and the final event.
+      expect(seen.slice(-2)).toEqual([
+        { event: "announce", data: "Sold out." },
+        {
+          event: "soldout",
+          data: '<span class="stock-count" data-remaining="0" data-status="sold_out"><b>Sold out</b> · all 3 taken</span>',
+        },
+      ]);
+      expect(seen.slice(0, -2).every((e) => e.event === "stock" || e.event === "announce")).toBe(true);
+    }
+    // About one read per 400 ms interval while the drop sold, whatever the number of streams.
+    const intervals = Math.ceil((Date.now() - startedAt) / 400);
+    expect(stockReads()).toBeLessThanOrEqual(intervals + 3);
+  });
+
+  it("tells a sold-out drop's late visitor at once and ends the stream", async () => {
+    const drop = await newDrop(1);
+    await app.shop.purchase(drop.id, { fan: "only@example.com" });
+    const stream = await openStream(app, drop);
+    expect(await stream.next()).toEqual({ retry: "3000" });
+    expect((await stream.next())?.event).toBe("soldout");
+    expect(await stream.next()).toBeUndefined();
+  });
+
+  it("announces go-live and thresholds politely, not every unit", async () => {
+    const drop = await newDrop(4, new Date(Date.now() + 700));
+    const stream = await openStream(app, drop);
+    await stream.next();
+    expect((await stream.next())?.data).toContain('data-status="upcoming"');
+    expect(await stream.next()).toEqual({ event: "announce", data: "The drop is live. You can buy now." });
+    expect((await stream.next())?.data).toContain('data-status="live"');
+    await app.shop.purchase(drop.id, { fan: "x" });
+    // 4 -> 3 crosses no threshold worth saying (a drop this small is in its last ten from the start).
+    expect(await stream.next()).toEqual({
+      event: "stock",
+      data: '<span class="stock-count" data-remaining="3" data-status="live"><b>3</b> of 4 left</span>',
+    });
+    await stream.cancel();
+  });
+
+  it("sends heartbeats while nothing changes, and stops reading once the last stream goes", async () => {
+    const drop = await newDrop(10);
+    const watcher = createStockWatcher({ read: (id) => repo.readStock(db, id), intervalMs: 20 });
+    const quick = new Hono().route(
+      "/d",
+      fanRoutes(app.shop, { watcher, heartbeatMs: 60, reconnectMs: 1500 }),
+    );
+    const stream = await openStream(quick, drop);
+    expect(await stream.next()).toEqual({ retry: "1500" });
+    expect((await stream.next())?.event).toBe("stock");
+    expect(await stream.next()).toEqual({ comment: "heartbeat" });
+    expect(await stream.next()).toEqual({ comment: "heartbeat" });
+    expect(watcher.watching().get(drop.id)).toBe(1);
+    await stream.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(watcher.watching().size).toBe(0);
+  });
+});
