@@ -374,11 +374,11 @@ export function teardown(run) {
  * @property {Run} [setup_data] present from k6 v0.35 on
  */
 
-/** @param {SummaryData} data @param {string} name @param {string} stat @returns {number | null} */
-function stat(data, name, stat) {
+/** @param {SummaryData} data @param {string} name @param {string} key @returns {number | null} */
+function stat(data, name, key) {
   const metric = data.metrics[name];
-  if (!metric || typeof metric.values[stat] !== "number") return null;
-  return metric.values[stat];
+  if (!metric || typeof metric.values[key] !== "number") return null;
+  return metric.values[key];
 }
 
 /** @param {SummaryData} data @param {string} name */
