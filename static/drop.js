@@ -1,0 +1,139 @@
+// Dropfront Live, the drop page's own script. htmx posts the buy form and its SSE extension keeps the
+// counter live; this file keeps the countdown true to the server's clock, switches the buy button on at
+// go-live, moves focus to answers and retries a buy the network dropped (same idempotency key: safe).
+(() => {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+
+  // Our 400/409/503 answers carry the result to show (sold out, not live, busy, field errors): swap them.
+  if (window.htmx) {
+    window.htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "400|409|503", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+    ];
+  }
+
+  // Same text as views/fan/countdown.tsx formatCountdown.
+  const two = (n) => String(n).padStart(2, "0");
+  function formatCountdown(ms) {
+    const total = Math.max(0, Math.ceil(ms / 1000));
+    const d = Math.floor(total / 86400);
+    const h = Math.floor((total % 86400) / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    if (d > 0) return `${d}d ${two(h)}:${two(m)}:${two(s)}`;
+    if (h > 0) return `${two(h)}:${two(m)}:${two(s)}`;
+    return `${two(m)}:${two(s)}`;
+  }
+
+  // The fan's phone clock may be off by minutes; the page carries the database clock at render time.
+  // Compare it with when the response arrived (navigation timing), not when this script ran.
+  const countdown = $("countdown");
+  let offset = 0;
+  if (countdown) {
+    const serverTime = Date.parse(countdown.dataset.serverTime);
+    const nav = performance.getEntriesByType?.("navigation")[0];
+    const arrived = nav?.responseStart ? performance.timeOrigin + nav.responseStart : Date.now();
+    if (!Number.isNaN(serverTime)) offset = serverTime - arrived;
+  }
+  const serverNow = () => Date.now() + offset;
+
+  let live = false;
+  function goLive() {
+    if (live) return;
+    live = true;
+    if (countdown) countdown.innerHTML = '<span class="countdown-label">Live now</span>';
+    const button = $("buy-button");
+    if (button?.hasAttribute("data-opens-at-live")) {
+      button.removeAttribute("data-opens-at-live");
+      button.disabled = false;
+      button.textContent = "Buy now";
+    }
+  }
+
+  function tick() {
+    const startsAt = Date.parse(countdown.dataset.startsAt);
+    const left = startsAt - serverNow();
+    if (left <= 0) return goLive();
+    const clock = countdown.querySelector(".countdown-clock");
+    if (clock) clock.textContent = formatCountdown(left);
+    // Wake on the next whole second of the server's clock, so the display never skips a number.
+    setTimeout(tick, left % 1000 || 1000);
+  }
+  if (countdown?.querySelector(".countdown-clock")) tick();
+  else if (countdown) live = true;
+
+  // The start time in the fan's own time zone (the server renders UTC).
+  const startsAtEl = $("starts-at");
+  if (startsAtEl) {
+    const at = new Date(startsAtEl.getAttribute("datetime"));
+    startsAtEl.textContent = at.toLocaleString(undefined, {
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+    });
+  }
+
+  // The stream is the authority on go-live and sell-out, whatever the phone's clock says.
+  document.addEventListener("htmx:sseMessage", () => {
+    const status = document.querySelector("#remaining [data-status]")?.dataset.status;
+    if (status === "live") goLive();
+    if (status !== "sold_out") return;
+    goLive();
+    const form = $("buy-form");
+    const button = $("buy-button");
+    if (countdown) countdown.hidden = true;
+    if (form && button && !form.classList.contains("htmx-request")) {
+      button.disabled = true;
+      button.textContent = "Sold out";
+    }
+  });
+
+  let retries = 0;
+
+  // After an answer replaces the form, take focus to it (or to the field to fix), but not on every
+  // automatic busy retry, which would re-read the same message again and again.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (!event.detail?.xhr) return;
+    const invalid = document.querySelector("#buy-form [aria-invalid=true]");
+    const result = $("purchase-result");
+    if (invalid) invalid.focus();
+    else if (result && result.dataset.outcome !== "busy") result.focus();
+    retries = 0;
+  });
+
+  // The request never got an answer (offline, tunnel, dropped connection): post the same form again
+  // with backoff. The idempotency key in it makes a repeat return the first order, never a second one.
+  function showProblem(text) {
+    const form = $("buy-form");
+    if (!form) return;
+    let note = $("purchase-result");
+    if (!note || !form.contains(note)) {
+      note = document.createElement("p");
+      note.id = "purchase-result";
+      note.setAttribute("role", "status");
+      form.querySelector("button")?.before(note);
+    }
+    note.className = "notice warn";
+    note.dataset.outcome = "connection";
+    note.textContent = text;
+  }
+  function retryLater(event, text) {
+    const form = event.detail?.elt;
+    if (!form || form.id !== "buy-form") return;
+    if (retries >= 5) return showProblem(`${text} Please try again.`);
+    const delay = 1000 * 2 ** retries++;
+    showProblem(`${text} Trying again in ${Math.round(delay / 1000)} s…`);
+    setTimeout(() => form.isConnected && form.requestSubmit(), delay);
+  }
+  document.addEventListener("htmx:sendError", (e) => retryLater(e, "Connection lost."));
+  document.addEventListener("htmx:timeout", (e) => retryLater(e, "No answer from the server."));
+  document.addEventListener("htmx:responseError", (e) => {
+    if (e.detail?.elt?.id === "buy-form") showProblem("Something went wrong on our side. Please try again.");
+  });
+})();

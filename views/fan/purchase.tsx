@@ -180,7 +180,13 @@ function BuyForm(props: BuyFormProps) {
           {props.message.text}
         </p>
       ) : null}
-      <button id="buy-button" type="submit" class="big" disabled={!props.live}>
+      <button
+        id="buy-button"
+        type="submit"
+        class="big"
+        disabled={!props.live}
+        {...(props.live ? {} : { "data-opens-at-live": "" })}
+      >
         {props.live ? "Buy now" : "Buy — opens at go-live"}
       </button>
       {props.live ? null : (
