@@ -8,6 +8,7 @@ import { createShop, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
 import { errorJson, PayloadTooLarge } from "./http/error-response";
 import { fanRoutes } from "./web/fan-routes";
+import { sellerRoutes } from "./web/seller-routes";
 import { staticRoutes } from "./web/static-files";
 
 export interface AppDeps {
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.route("/api", apiRoutes(shop));
   app.route("/static", staticRoutes());
   app.route("/d", fanRoutes(shop));
+  app.route("/", sellerRoutes(shop, { logError }));
 
   app.notFound((c) => errorJson(c, new NotFound("page or endpoint")));
   app.onError((error, c) => {

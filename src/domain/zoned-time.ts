@@ -29,10 +29,18 @@ export const TIME_ZONES: readonly string[] = [
   ...Intl.supportedValuesOf("timeZone").filter((zone) => zone !== "UTC"),
 ];
 
-const KNOWN_ZONES = new Set(TIME_ZONES);
-
+/**
+ * Whether the runtime knows the zone. Browsers may report aliases missing from TIME_ZONES
+ * ("Asia/Kolkata" where the list has "Asia/Calcutta"), so the runtime is asked, not the list.
+ */
 export function isTimeZone(name: string): boolean {
-  return KNOWN_ZONES.has(name);
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(name)) return false;
+  try {
+    partsFormatter(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Minutes the zone is ahead of UTC at the given instant (+60 for Berlin in winter). */
@@ -53,6 +61,11 @@ export function instantFromLocal(local: string, timeZone: string): Date {
   if (!m) return new Date(Number.NaN);
   const [year, month, day, hour, minute, second] = m.slice(1).map((n) => Number(n ?? 0)) as number[];
   const wall = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
+  // Date.UTC rolls 30 February over into March; a reading that is not a real date is refused instead.
+  const check = new Date(wall);
+  if (check.getUTCMonth() !== month! - 1 || check.getUTCDate() !== day! || hour! > 23 || minute! > 59) {
+    return new Date(Number.NaN);
+  }
   // The offset at the guessed instant may differ from the one at the answer near a DST change: ask twice.
   const guess = wall - offsetMinutes(wall, timeZone) * 60_000;
   return new Date(wall - offsetMinutes(guess, timeZone) * 60_000);

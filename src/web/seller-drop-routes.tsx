@@ -1,0 +1,118 @@
+import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { DashboardPage, LiveStats, NewOrders, OlderOrders } from "../../views/seller/dashboard";
+import { DropsPage } from "../../views/seller/drops";
+import { NEW_DROP_DEFAULTS, NewDropPage } from "../../views/seller/new-drop";
+import type { SellerDashboard } from "../domain/dashboard";
+import { NotFound } from "../domain/errors";
+import type { Shop } from "../domain/shop";
+import type { Seller } from "../domain/types";
+import { TIME_ZONES } from "../domain/zoned-time";
+import { DropRef } from "../http/schemas";
+import { parseWith } from "../http/validation";
+import { checkedForm } from "./csrf";
+import { shellOf } from "./seller-auth-routes";
+import { parseNewDrop } from "./seller-forms";
+import { requireSeller, type SellerEnv } from "./session";
+
+/** Orders per page of the audit trail. */
+export const AUDIT_PAGE_SIZE = 50;
+
+const OrderCursor = v.optional(v.pipe(v.string(), v.uuid("the cursor is not an order id")));
+
+const isFragment = (c: Context) => c.req.header("hx-request") === "true";
+
+function dropRef(c: Context): string {
+  try {
+    return parseWith(DropRef, c.req.param("ref"));
+  } catch {
+    throw new NotFound("drop");
+  }
+}
+
+/**
+ * The drops list, the create-drop form and each drop's live dashboard. Fragment endpoints answer htmx
+ * with the component alone and everyone else with the whole dashboard around the same component.
+ */
+export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard) {
+  const routes = new Hono<SellerEnv>();
+  routes.use("/seller/drops", requireSeller);
+  routes.use("/seller/drops/*", requireSeller);
+  const sellerOf = (c: Context<SellerEnv>): Seller => c.var.seller!;
+
+  async function dashboardPage(c: Context<SellerEnv>, cursor: string | undefined) {
+    const seller = sellerOf(c);
+    // Pace first: if it says sold out, every order is already committed and the page below shows them all.
+    const live = await dashboard.live(seller, dropRef(c));
+    const page = await shop.orders(seller, live.drop.id, { limit: AUDIT_PAGE_SIZE, cursor });
+    c.header("Cache-Control", "no-store");
+    return c.html(
+      <DashboardPage
+        {...shellOf(c)}
+        live={live}
+        orders={page.orders}
+        nextCursor={page.nextCursor}
+        cursor={cursor}
+        publicUrl={new URL(`/d/${live.drop.slug}`, c.req.url).href}
+      />,
+    );
+  }
+
+  routes.get("/seller/drops", async (c) =>
+    c.html(<DropsPage {...shellOf(c)} list={await dashboard.drops(sellerOf(c))} />),
+  );
+
+  routes.get("/seller/drops/new", (c) =>
+    c.html(
+      <NewDropPage {...shellOf(c)} values={NEW_DROP_DEFAULTS} errors={{}} timeZones={TIME_ZONES} fresh />,
+    ),
+  );
+
+  routes.post("/seller/drops", async (c) => {
+    const form = await checkedForm(c, c.var.csrfToken);
+    const parsed = parseNewDrop(form);
+    if (!parsed.ok) {
+      return c.html(
+        <NewDropPage
+          {...shellOf(c)}
+          values={form}
+          errors={parsed.errors}
+          timeZones={TIME_ZONES}
+          fresh={false}
+        />,
+        400,
+      );
+    }
+    const drop = await shop.createDrop(sellerOf(c), parsed.value);
+    return c.redirect(`/seller/drops/${drop.slug}`, 303);
+  });
+
+  routes.get("/seller/drops/:ref", (c) => dashboardPage(c, parseWith(OrderCursor, c.req.query("cursor"))));
+
+  routes.get("/seller/drops/:ref/stats", async (c) => {
+    if (!isFragment(c)) return dashboardPage(c, undefined);
+    c.header("Cache-Control", "no-store");
+    return c.html(<LiveStats live={await dashboard.live(sellerOf(c), dropRef(c))} />);
+  });
+
+  routes.get("/seller/drops/:ref/orders", async (c) => {
+    const cursor = parseWith(OrderCursor, c.req.query("cursor"));
+    if (!isFragment(c)) return dashboardPage(c, cursor);
+    const live = await dashboard.live(sellerOf(c), dropRef(c));
+    const page = await shop.orders(sellerOf(c), live.drop.id, { limit: AUDIT_PAGE_SIZE, cursor });
+    return c.html(<OlderOrders live={live} orders={page.orders} nextCursor={page.nextCursor} />);
+  });
+
+  routes.get("/seller/drops/:ref/orders/new", async (c) => {
+    const since = parseWith(OrderCursor, c.req.query("since"));
+    if (!isFragment(c)) return dashboardPage(c, undefined);
+    const live = await dashboard.live(sellerOf(c), dropRef(c));
+    const { orders, more } = await dashboard.newOrders(live.drop, since);
+    c.header("Cache-Control", "no-store");
+    // The poller carries on while units can still sell or a batch is still waiting.
+    const keepPolling = live.status !== "sold_out" || more;
+    return c.html(<NewOrders live={live} orders={orders} keepPolling={keepPolling} since={since} />);
+  });
+
+  return routes;
+}

@@ -1,0 +1,107 @@
+import * as v from "valibot";
+import type { FieldIssue } from "../domain/errors";
+import type { NewDropInput } from "../domain/shop";
+import { instantFromLocal, isoWithOffset, isTimeZone } from "../domain/zoned-time";
+import { Email, NewDropBody, SellerSignup } from "../http/schemas";
+
+/**
+ * The seller pages' forms. Browsers send every field as text, so these schemas turn text into the
+ * numbers and instants the JSON API's schemas (reused here) expect, and report problems per form field.
+ */
+
+export type FormErrors = Record<string, string>;
+export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FormErrors };
+
+/** The first problem per field, capitalised for display; API field names renamed to the form's. */
+export function formErrors(issues: FieldIssue[], rename: Record<string, string> = {}): FormErrors {
+  const errors: FormErrors = {};
+  for (const issue of issues) {
+    const field = rename[issue.path] ?? (issue.path || "form");
+    errors[field] ??= issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
+  }
+  return errors;
+}
+
+function parse<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+  rename?: Record<string, string>,
+): Parsed<v.InferOutput<S>> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return { ok: true, value: result.output };
+  const issues = result.issues.map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message }));
+  return { ok: false, errors: formErrors(issues, rename) };
+}
+
+export const parseSignUp = (form: Record<string, string>) => parse(SellerSignup, form);
+
+const SignIn = v.object({
+  email: Email,
+  password: v.pipe(v.string("password is required"), v.minLength(1, "password is required")),
+});
+
+export const parseSignIn = (form: Record<string, string>) => parse(SignIn, form);
+
+/** "25", "25.5" or "25.00" to 2500 cents, by string arithmetic so no float rounding creeps in. */
+const Price = v.pipe(
+  v.string("price is required"),
+  v.trim(),
+  v.minLength(1, "price is required"),
+  v.regex(/^\d{1,9}(\.\d{1,2})?$/, "price must be an amount like 25.00"),
+  v.transform((text) => {
+    const [whole, fraction = ""] = text.split(".");
+    return Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
+  }),
+  v.maxValue(100_000_000, "price must be at most 1,000,000.00"),
+);
+
+const WholeNumber = (label: string, min: number, max: number) =>
+  v.pipe(
+    v.string(`${label} is required`),
+    v.trim(),
+    v.minLength(1, `${label} is required`),
+    v.regex(/^\d+$/, `${label} must be a whole number`),
+    v.transform(Number),
+    v.minValue(min, `${label} must be at least ${min}`),
+    v.maxValue(max, `${label} must be at most ${max.toLocaleString("en-US")}`),
+  );
+
+const NewDropForm = v.object({
+  title: NewDropBody.entries.title,
+  description: NewDropBody.entries.description,
+  currency: NewDropBody.entries.currency,
+  price: Price,
+  quantity: WholeNumber("units for sale", 1, 1_000_000),
+  maxPerFan: WholeNumber("limit per fan", 1, 1000),
+  startsAt: v.pipe(
+    v.string("go-live date and time is required"),
+    v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "choose a go-live date and time"),
+  ),
+  timeZone: v.pipe(v.string("choose a time zone"), v.check(isTimeZone, "choose a time zone from the list")),
+});
+
+/**
+ * The create-drop form into the shop's NewDropInput. The go-live wall-clock time is read in the chosen
+ * zone, then everything passes the JSON API's own schema, so both doors accept exactly the same drops.
+ */
+export function parseNewDrop(form: Record<string, string>): Parsed<NewDropInput> {
+  const fields = parse(NewDropForm, form);
+  if (!fields.ok) return fields;
+  const f = fields.value;
+  const startsAt = instantFromLocal(f.startsAt, f.timeZone);
+  if (Number.isNaN(startsAt.getTime()))
+    return { ok: false, errors: { startsAt: "Choose a go-live date and time" } };
+  return parse(
+    NewDropBody,
+    {
+      title: f.title,
+      description: f.description,
+      currency: f.currency,
+      priceCents: f.price,
+      quantity: f.quantity,
+      maxPerFan: f.maxPerFan,
+      startsAt: isoWithOffset(startsAt, f.timeZone),
+    },
+    { priceCents: "price" },
+  );
+}

@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ConnectionUnavailable } from "../db/database";
+import { createSellerDashboard } from "../domain/dashboard";
+import { Busy, DomainError } from "../domain/errors";
+import { createSellerAccounts } from "../domain/seller-account";
+import type { Shop } from "../domain/shop";
+import { htmlError, internalErrorPage } from "./error-page";
+import { sellerAuthRoutes } from "./seller-auth-routes";
+import { sellerDropRoutes } from "./seller-drop-routes";
+import { type SellerEnv, sessionMiddleware } from "./session";
+
+export interface SellerRoutesOptions {
+  /** Where unexpected errors are reported; the visitor sees a plain error page. */
+  logError?: (error: unknown) => void;
+}
+
+/**
+ * The seller's side as HTML pages: landing page, accounts and sessions, drops and their dashboards.
+ * Mounted at the root; the session middleware is scoped to "/" and "/seller/*" so the JSON API and the
+ * fan pages never pay for a session lookup. Errors become HTML pages here rather than the API's JSON.
+ * @example app.route("/", sellerRoutes(shop, { logError }))
+ */
+export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
+  const logError = options.logError ?? ((error: unknown) => console.error(error));
+  const accounts = createSellerAccounts(shop.db);
+  const routes = new Hono<SellerEnv>();
+  const session = sessionMiddleware(accounts);
+  routes.use("/", session);
+  routes.use("/seller", session);
+  routes.use("/seller/*", session);
+  routes.route("/", sellerAuthRoutes(shop, accounts));
+  routes.route("/", sellerDropRoutes(shop, createSellerDashboard(shop.db, shop)));
+
+  routes.onError((error, c) => {
+    const shell = { sellerName: c.var.seller?.name, csrfToken: c.var.csrfToken };
+    if (error instanceof DomainError) return htmlError(c, error, shell);
+    // No database connection came free in time: a load problem, answered like the API does (503).
+    if (error instanceof ConnectionUnavailable) return htmlError(c, new Busy(), shell);
+    if (error instanceof HTTPException) return error.getResponse();
+    logError(error);
+    return internalErrorPage(c);
+  });
+  return routes;
+}

@@ -1,0 +1,77 @@
+import type { Hono } from "hono";
+
+/**
+ * A minimal browser for app.request(): keeps cookies between requests, sends forms the way a page on
+ * our own origin would (with Origin and the form's csrf token), and pulls tokens out of pages.
+ */
+export class TestBrowser {
+  readonly cookies = new Map<string, string>();
+
+  constructor(
+    private readonly app: Hono,
+    readonly origin = "http://localhost",
+  ) {}
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  private remember(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (/max-age=0/i.test(line) || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    const response = await this.app.request(`${this.origin}${path}`, {
+      headers: { cookie: this.cookieHeader(), ...headers },
+    });
+    this.remember(response);
+    return response;
+  }
+
+  async post(
+    path: string,
+    form: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    const response = await this.app.request(`${this.origin}${path}`, {
+      method: "POST",
+      body: new URLSearchParams(form).toString(),
+      headers: {
+        cookie: this.cookieHeader(),
+        "content-type": "application/x-www-form-urlencoded",
+        origin: this.origin,
+        ...headers,
+      },
+    });
+    this.remember(response);
+    return response;
+  }
+
+  /** The csrf token in the first form of the page at `path`. */
+  async csrfFrom(path: string): Promise<string> {
+    const html = await (await this.get(path)).text();
+    const token = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+    if (!token) throw new Error(`no csrf token on ${path}`);
+    return token;
+  }
+
+  /** Fills in and sends the form on `path`, token included, as a person would. */
+  async submit(path: string, action: string, form: Record<string, string>): Promise<Response> {
+    return this.post(action, { csrf: await this.csrfFrom(path), ...form });
+  }
+
+  async signUp(seller: { name: string; email: string; password: string }): Promise<Response> {
+    return this.submit("/seller/sign-up", "/seller/sign-up", seller);
+  }
+
+  async signIn(email: string, password: string): Promise<Response> {
+    return this.submit("/seller/sign-in", "/seller/sign-in", { email, password });
+  }
+}

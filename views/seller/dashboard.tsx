@@ -1,0 +1,232 @@
+import type { DropLive } from "../../src/domain/dashboard";
+import type { Order } from "../../src/domain/types";
+import { Layout } from "../layout";
+import {
+  formatDuration,
+  formatMoney,
+  formatUtcMinute,
+  formatUtcPrecise,
+  STATUS_LABEL,
+  sellThrough,
+} from "./format";
+import type { SellerShell } from "./shell";
+
+const base = (live: DropLive) => `/seller/drops/${live.drop.slug}`;
+
+/** Sales at a glance. Re-renders itself every second while units can still sell, then stops polling. */
+export function LiveStats({ live }: { live: DropLive }) {
+  const { drop, status, serverTime } = live;
+  const untilLive = drop.startsAt.getTime() - serverTime.getTime();
+  const polling = status !== "sold_out";
+  return (
+    <section
+      id="live-stats"
+      aria-label="Sales"
+      hx-get={`${base(live)}/stats`}
+      hx-trigger={polling ? "every 1s" : undefined}
+      hx-swap="outerHTML"
+      data-server-time={serverTime.toISOString()}
+    >
+      <p>
+        <span id="drop-status" class={`badge ${status}`}>
+          {STATUS_LABEL[status]}
+        </span>{" "}
+        <span class="muted">
+          as of{" "}
+          <time datetime={serverTime.toISOString()}>{formatUtcPrecise(serverTime).slice(11, 19)} UTC</time>
+        </span>
+      </p>
+      <div class="grid stats">
+        <div class="stat">
+          <b id="revenue">{formatMoney(live.revenueCents, drop.currency)}</b>
+          <span>Revenue</span>
+        </div>
+        <div class="stat">
+          <b id="units-sold">
+            {live.sold} of {drop.quantity}
+          </b>
+          <span>Units sold</span>
+        </div>
+        <div class="stat">
+          <b id="sell-through">{sellThrough(live.sold, drop.quantity)}</b>
+          <span>Sell-through</span>
+        </div>
+        <div class="stat">
+          <b id="orders-per-second">{live.ordersPerSecond.toFixed(1)}</b>
+          <span>Orders per second (last 10 s)</span>
+        </div>
+        <div class="stat">
+          <b id="go-live-clock">{formatDuration(Math.abs(untilLive))}</b>
+          <span>{untilLive > 0 ? "Until go-live" : "Since go-live"}</span>
+        </div>
+      </div>
+      <progress id="sold-progress" max={drop.quantity} value={live.sold} aria-label="Units sold">
+        {sellThrough(live.sold, drop.quantity)}
+      </progress>
+    </section>
+  );
+}
+
+export function OrderRow({ order }: { order: Order }) {
+  return (
+    <tr id={`order-${order.id}`} class="order-row">
+      <td class="unit">#{order.unitNo}</td>
+      <td>
+        <code>{order.id}</code>
+      </td>
+      <td>{order.fan}</td>
+      <td>
+        <time datetime={order.createdAt.toISOString()}>{formatUtcPrecise(order.createdAt)}</time>
+      </td>
+      <td class="attempts">{order.attempts}</td>
+    </tr>
+  );
+}
+
+/**
+ * A hidden row at the top of the audit trail that asks every second for orders newer than `since` and
+ * replaces itself with them (newest first) and a new poller. It is left out once nothing more can arrive.
+ */
+export function NewOrdersPoller(props: { live: DropLive; since: string | undefined }) {
+  const query = props.since ? `?since=${props.since}` : "";
+  return (
+    <tr
+      id="audit-poller"
+      hidden
+      hx-get={`${base(props.live)}/orders/new${query}`}
+      hx-trigger="every 1s"
+      hx-swap="outerHTML"
+    >
+      <td colspan={5} />
+    </tr>
+  );
+}
+
+/** The link to the next (older) page: a plain link without JavaScript, an in-place append with htmx. */
+export function OlderOrdersRow(props: { live: DropLive; cursor: string }) {
+  return (
+    <tr id="audit-more">
+      <td colspan={5}>
+        <a
+          href={`${base(props.live)}?cursor=${props.cursor}#audit-trail`}
+          hx-get={`${base(props.live)}/orders?cursor=${props.cursor}`}
+          hx-target="closest tr"
+          hx-swap="outerHTML"
+        >
+          Older orders
+        </a>
+      </td>
+    </tr>
+  );
+}
+
+/** New orders for the poller's request: newest first under a fresh poller (or none once sold out). */
+export function NewOrders(props: {
+  live: DropLive;
+  /** Oldest first, as fetched after `since`. */
+  orders: Order[];
+  since: string | undefined;
+  keepPolling: boolean;
+}) {
+  const since = props.orders.at(-1)?.id ?? props.since;
+  return (
+    <>
+      {props.keepPolling ? <NewOrdersPoller live={props.live} since={since} /> : null}
+      {props.orders
+        .slice()
+        .reverse()
+        .map((order) => (
+          <OrderRow order={order} />
+        ))}
+    </>
+  );
+}
+
+/** One page of older orders for the "Older orders" link, followed by the link to the next page. */
+export function OlderOrders(props: { live: DropLive; orders: Order[]; nextCursor: string | undefined }) {
+  return (
+    <>
+      {props.orders.map((order) => (
+        <OrderRow order={order} />
+      ))}
+      {props.nextCursor ? <OlderOrdersRow live={props.live} cursor={props.nextCursor} /> : null}
+    </>
+  );
+}
+
+export interface DashboardProps extends SellerShell {
+  live: DropLive;
+  /** One page of the audit trail, newest first. */
+  orders: Order[];
+  nextCursor: string | undefined;
+  /** Set when this page shows older orders rather than the newest. */
+  cursor: string | undefined;
+  /** The fan page's full address, for sharing. */
+  publicUrl: string;
+}
+
+export function DashboardPage(props: DashboardProps) {
+  const { live } = props;
+  const { drop } = live;
+  const watching = !props.cursor && live.status !== "sold_out";
+  return (
+    <Layout
+      title={drop.title}
+      sellerName={props.sellerName}
+      csrfToken={props.csrfToken}
+      htmx
+      scripts={["dashboard.js"]}
+    >
+      <p class="crumbs">
+        <a href="/seller/drops">Drops</a> / {drop.title}
+      </p>
+      <h1 id="drop-title">{drop.title}</h1>
+      <p class="muted">
+        {formatMoney(drop.priceCents, drop.currency)} · {drop.quantity} units · at most {drop.maxPerFan} per
+        fan · go-live <time datetime={drop.startsAt.toISOString()}>{formatUtcMinute(drop.startsAt)}</time>
+        {drop.isRehearsal ? " · rehearsal" : ""}
+      </p>
+      <div class="share card">
+        <label for="public-url">Fan page</label>
+        <div class="share-row">
+          <input id="public-url" type="text" readonly value={props.publicUrl} class="mono" />
+          <button type="button" id="copy-link" class="secondary" data-copy-from="public-url" hidden>
+            Copy link
+          </button>
+          <a id="public-link" href={`/d/${drop.slug}`}>
+            Open
+          </a>
+        </div>
+        <p class="hint" id="copy-status" role="status" />
+      </div>
+      <LiveStats live={live} />
+      <h2 id="audit-heading">Audit trail</h2>
+      <p class="hint">Every unit sold, newest first. Times are UTC.</p>
+      {props.cursor ? (
+        <p>
+          <a href={`${base(live)}#audit-trail`}>Back to the newest orders</a>
+        </p>
+      ) : null}
+      <div class="table-wrap">
+        <table id="audit-trail" aria-labelledby="audit-heading">
+          <thead>
+            <tr>
+              <th scope="col">Unit</th>
+              <th scope="col">Order</th>
+              <th scope="col">Fan</th>
+              <th scope="col">Time</th>
+              <th scope="col">Attempts</th>
+            </tr>
+          </thead>
+          <tbody id="audit-rows">
+            {watching ? <NewOrdersPoller live={live} since={props.orders[0]?.id} /> : null}
+            <OlderOrders live={live} orders={props.orders} nextCursor={props.nextCursor} />
+            <tr id="audit-empty" class="audit-empty">
+              <td colspan={5}>{props.cursor ? "No older orders." : "No orders yet."}</td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+    </Layout>
+  );
+}

@@ -1,0 +1,74 @@
+import type { SellerDrops } from "../../src/domain/dashboard";
+import { Layout } from "../layout";
+import { formatMoney, formatUtcMinute, STATUS_LABEL, sellThrough } from "./format";
+import type { SellerShell } from "./shell";
+
+export interface DropsPageProps extends SellerShell {
+  list: SellerDrops;
+}
+
+export function DropsPage({ list, ...shell }: DropsPageProps) {
+  return (
+    <Layout title="Your drops" sellerName={shell.sellerName} csrfToken={shell.csrfToken}>
+      <div class="page-head">
+        <h1>Your drops</h1>
+        <a class="button" href="/seller/drops/new" id="new-drop-link">
+          New drop
+        </a>
+      </div>
+      <p id="total-revenue" class="muted">
+        Revenue:{" "}
+        {list.revenue.length ? (
+          list.revenue.map((r, i) => (
+            <>
+              {i > 0 ? ", " : ""}
+              <b>{formatMoney(r.revenueCents, r.currency)}</b>
+            </>
+          ))
+        ) : (
+          <b>{formatMoney(0, "USD")}</b>
+        )}{" "}
+        across all drops (rehearsals not counted).
+      </p>
+      {list.drops.length === 0 ? (
+        <div class="card" id="no-drops">
+          <p>No drops yet. Create one, share its link, and watch it sell here.</p>
+        </div>
+      ) : (
+        <div class="table-wrap">
+          <table id="drops">
+            <caption class="visually-hidden">Your drops, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Drop</th>
+                <th scope="col">Status</th>
+                <th scope="col">Sold</th>
+                <th scope="col">Revenue</th>
+                <th scope="col">Go-live</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.drops.map((d) => (
+                <tr id={`drop-${d.drop.slug}`}>
+                  <td>
+                    <a href={`/seller/drops/${d.drop.slug}`}>{d.drop.title}</a>
+                  </td>
+                  <td>
+                    <span class={`badge ${d.status}`}>{STATUS_LABEL[d.status]}</span>
+                  </td>
+                  <td>
+                    {d.sold} of {d.drop.quantity} ({sellThrough(d.sold, d.drop.quantity)})
+                  </td>
+                  <td>{formatMoney(d.revenueCents, d.drop.currency)}</td>
+                  <td>
+                    <time datetime={d.drop.startsAt.toISOString()}>{formatUtcMinute(d.drop.startsAt)}</time>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Layout>
+  );
+}

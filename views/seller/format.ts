@@ -1,0 +1,45 @@
+/** Formatting shared by the seller pages. Pure: every instant comes in as an argument. */
+
+/** "$1,234.50": amounts are kept in cents (minor units) and shown with two decimals. */
+export function formatMoney(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency, minimumFractionDigits: 2 }).format(
+      cents / 100,
+    );
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+/** "3d 04h 05m", "2h 03m 10s", "4m 09s", "12s": a span of time at the precision that matters. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const two = (n: number) => String(n).padStart(2, "0");
+  if (days > 0) return `${days}d ${two(hours)}h ${two(minutes)}m`;
+  if (hours > 0) return `${hours}h ${two(minutes)}m ${two(seconds)}s`;
+  if (minutes > 0) return `${minutes}m ${two(seconds)}s`;
+  return `${seconds}s`;
+}
+
+/** "2026-12-01 18:00 UTC". */
+export function formatUtcMinute(instant: Date): string {
+  return `${instant.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** "2026-12-01 18:00:05.123": order times to the millisecond, in UTC like the rest of the audit trail. */
+export function formatUtcPrecise(instant: Date): string {
+  return instant.toISOString().slice(0, 23).replace("T", " ");
+}
+
+/** Sell-through rounded down, so 99.96 % never reads as 100 % while a unit is left. */
+export function sellThrough(sold: number, quantity: number): string {
+  if (quantity <= 0) return "0%";
+  const tenths = Math.floor((sold * 1000) / quantity);
+  return tenths % 10 === 0 ? `${tenths / 10}%` : `${(tenths / 10).toFixed(1)}%`;
+}
+
+export const STATUS_LABEL = { upcoming: "Upcoming", live: "Live", sold_out: "Sold out" } as const;

@@ -1,0 +1,133 @@
+import { Layout } from "../layout";
+import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
+import type { SellerShell } from "./shell";
+
+export interface NewDropProps extends SellerShell {
+  values: FormValues;
+  errors: FieldErrors;
+  /** The zones offered for the go-live time, first one the default. */
+  timeZones: readonly string[];
+  /** A blank form (not one sent back with errors): the browser may fill in its own time zone. */
+  fresh: boolean;
+}
+
+/** Fresh form defaults: one unit per fan, priced in US dollars, go-live in UTC until the browser says otherwise. */
+export const NEW_DROP_DEFAULTS: FormValues = { currency: "USD", maxPerFan: "1", timeZone: "UTC" };
+
+export function NewDropPage(props: NewDropProps) {
+  const { values, errors } = props;
+  const problems = Object.keys(errors).length;
+  const zone = values.timeZone ?? "UTC";
+  // A zone the browser sent that the list lacks (an alias) stays selected, so a re-render never changes it.
+  const zones = props.timeZones.includes(zone) ? props.timeZones : [zone, ...props.timeZones];
+  return (
+    <Layout
+      title="New drop"
+      sellerName={props.sellerName}
+      csrfToken={props.csrfToken}
+      scripts={["dashboard.js"]}
+    >
+      <div class="narrow">
+        <p class="crumbs">
+          <a href="/seller/drops">Drops</a> / New drop
+        </p>
+        <h1>New drop</h1>
+        <FormProblem
+          message={
+            problems
+              ? `Please fix ${problems === 1 ? "the field" : `the ${problems} fields`} marked below.`
+              : undefined
+          }
+        />
+        <form method="post" action="/seller/drops" class="card" id="new-drop-form" novalidate>
+          <CsrfField token={props.csrfToken} />
+          <Field name="title" label="Title" values={values} errors={errors} required maxlength={120} />
+          <div class="field">
+            <label for="description">Description</label>
+            <textarea
+              id="description"
+              name="description"
+              rows={4}
+              maxlength={5000}
+              aria-invalid={errors.description ? "true" : undefined}
+              aria-describedby={errors.description ? "description-error" : undefined}
+            >
+              {values.description ?? ""}
+            </textarea>
+            <FieldMessages name="description" error={errors.description} />
+          </div>
+          <div class="row">
+            <Field
+              name="price"
+              label="Price"
+              values={values}
+              errors={errors}
+              required
+              inputmode="decimal"
+              placeholder="25.00"
+              hint="Per unit, e.g. 25.00"
+            />
+            <Field
+              name="currency"
+              label="Currency"
+              values={values}
+              errors={errors}
+              required
+              maxlength={3}
+              hint="3 letters, e.g. USD"
+            />
+          </div>
+          <div class="row">
+            <Field
+              name="quantity"
+              label="Units for sale"
+              type="number"
+              min="1"
+              values={values}
+              errors={errors}
+              required
+            />
+            <Field
+              name="maxPerFan"
+              label="Limit per fan"
+              type="number"
+              min="1"
+              values={values}
+              errors={errors}
+              required
+            />
+          </div>
+          <div class="row">
+            <Field
+              name="startsAt"
+              label="Go-live date and time"
+              type="datetime-local"
+              values={values}
+              errors={errors}
+              required
+              hint="Local time in the time zone chosen next to it."
+            />
+            <div class="field">
+              <label for="timeZone">Time zone</label>
+              <select
+                id="timeZone"
+                name="timeZone"
+                data-detect-zone={props.fresh ? "true" : undefined}
+                aria-invalid={errors.timeZone ? "true" : undefined}
+                aria-describedby={errors.timeZone ? "timeZone-error" : undefined}
+              >
+                {zones.map((name) => (
+                  <option value={name} selected={name === zone}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+              <FieldMessages name="timeZone" error={errors.timeZone} />
+            </div>
+          </div>
+          <button type="submit">Create drop</button>
+        </form>
+      </div>
+    </Layout>
+  );
+}
