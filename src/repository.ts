@@ -226,15 +226,17 @@ export async function attemptPurchase(
   db: Database,
   a: PurchaseAttempt,
 ): Promise<PurchaseOutcome | undefined> {
-  const { rows } = await db.query<{
-    is_live: boolean;
-    starts_at: Date;
-    max_per_fan: number;
-    within_limit: boolean;
-    had_stock: boolean;
-    existing: OrderRow | null;
-    placed: OrderRow | null;
-  }>(
+  const { rows } = await db.query<
+    {
+      is_live: boolean;
+      starts_at: Date;
+      max_per_fan: number;
+      within_limit: boolean;
+      had_stock: boolean;
+      is_new: boolean;
+      drop_id: string;
+    } & { [K in keyof OrderRow]: OrderRow[K] | null }
+  >(
     `WITH the_drop AS (
        SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live
        FROM drops WHERE id = $1::uuid
@@ -263,9 +265,10 @@ export async function attemptPurchase(
      SELECT the_drop.is_live, the_drop.starts_at, the_drop.max_per_fan,
             fan_slot.slot <= the_drop.max_per_fan AS within_limit,
             EXISTS (SELECT 1 FROM chosen) AS had_stock,
-            (SELECT row_to_json(existing) FROM existing) AS existing,
-            (SELECT row_to_json(placed) FROM placed) AS placed
-     FROM the_drop, fan_slot`,
+            the_drop.id AS drop_id, coalesce(p.id, e.id) AS id, coalesce(p.unit_no, e.unit_no) AS unit_no, coalesce(p.fan, e.fan) AS fan,
+            coalesce(p.price_cents, e.price_cents) AS price_cents, coalesce(p.attempts, e.attempts) AS attempts,
+            coalesce(p.created_at, e.created_at) AS created_at, p.id IS NOT NULL AS is_new
+     FROM the_drop CROSS JOIN fan_slot LEFT JOIN placed p ON true LEFT JOIN existing e ON true`,
     [a.dropId, a.fan, a.idempotencyKey, a.startBucket, a.attemptNumber],
   );
   const row = rows[0];
@@ -276,8 +279,8 @@ export async function attemptPurchase(
     maxPerFan: row.max_per_fan,
     withinLimit: row.within_limit,
     hadStock: row.had_stock,
-    existing: row.existing ? toOrder(row.existing) : undefined,
-    placed: row.placed ? toOrder(row.placed) : undefined,
+    existing: row.id !== null && !row.is_new ? toOrder(row as OrderRow) : undefined,
+    placed: row.id !== null && row.is_new ? toOrder(row as OrderRow) : undefined,
   };
 }
 
@@ -498,4 +501,12 @@ export async function sumSellerRevenue(
     [sellerId],
   );
   return rows.map((row) => ({ currency: row.currency, revenueCents: Number(row.revenue_cents) }));
+}
+
+// ---- fan page & first-run demo
+
+/** Whether any seller exists: the embedded database counts as fresh, and gets the demo, until one does. */
+export async function anySellerExists(db: Database): Promise<boolean> {
+  const { rows } = await db.query<{ found: boolean }>("SELECT EXISTS (SELECT 1 FROM sellers) AS found");
+  return rows[0]!.found;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
@@ -5,6 +6,7 @@ import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases
 import { audit, buy, createDrop, createSeller, json } from "./support/shop-fixtures";
 
 describe.each(ALL_BACKENDS)("JSON API on %s", (backend) => {
+  const ada = `ada-${randomUUID()}@example.com`;
   let db: Database;
   let app: ReturnType<typeof createApp>;
 
@@ -21,15 +23,16 @@ describe.each(ALL_BACKENDS)("JSON API on %s", (backend) => {
     it_("creates a seller and shows the API key once; the key is stored only hashed", async () => {
       const res = await app.request(
         "/api/sellers",
-        json({ email: " Ada@Example.COM ", password: "a long password", name: "Ada" }),
+        json({ email: ` ${ada.toUpperCase()} `, password: "a long password", name: "Ada" }),
       );
       expect(res.status).toBe(201);
       const body = (await res.json()) as { seller: Record<string, unknown>; apiKey: string };
-      expect(body.seller).toMatchObject({ email: "ada@example.com", name: "Ada" });
+      expect(body.seller).toMatchObject({ email: ada, name: "Ada" });
       expect(body.apiKey).toMatch(/^dfl_[A-Za-z0-9_-]{43}$/);
       expect(Object.keys(body.seller).sort()).toEqual(["createdAt", "email", "id", "name"]);
       const { rows } = await db.query<{ api_key_hash: string; password_hash: string }>(
-        "SELECT api_key_hash, password_hash FROM sellers WHERE email = 'ada@example.com'",
+        "SELECT api_key_hash, password_hash FROM sellers WHERE email = $1::text",
+        [ada],
       );
       expect(rows[0]!.api_key_hash).not.toContain(body.apiKey);
       expect(rows[0]!.api_key_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -39,7 +42,7 @@ describe.each(ALL_BACKENDS)("JSON API on %s", (backend) => {
     it_("refuses a second seller with the same email (409) and bad input (400 with reasons)", async () => {
       const again = await app.request(
         "/api/sellers",
-        json({ email: "ada@example.com", password: "another password", name: "Ada 2" }),
+        json({ email: ada, password: "another password", name: "Ada 2" }),
       );
       expect(again.status).toBe(409);
       expect(((await again.json()) as { error: { code: string } }).error.code).toBe("email_taken");

@@ -11,9 +11,10 @@ import {
 /** A database error as node-postgres and PGlite raise it: an Error with a SQLSTATE `code`. */
 const sqlError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
+// Texts as AWS documents them ("Concurrency control in Aurora DSQL"); only the SQLSTATE decides.
 const DSQL_WRITE_CONFLICT = sqlError(
   "40001",
-  "change conflicts with another transaction, please retry: (OC000)",
+  "mutation conflicts with another transaction, retry as needed (OC000)",
 );
 const DSQL_STALE_SCHEMA = sqlError(
   "40001",

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Database } from "../../src/db/database";
+import { openDsql } from "../../src/db/dsql";
 import { migrate } from "../../src/db/migrate";
 import { openPglite } from "../../src/db/pglite";
 import { openPostgres } from "../../src/db/postgres";
@@ -11,7 +12,7 @@ import { openPostgres } from "../../src/db/postgres";
  * snapshot isolation. Where PostgreSQL is missing, local runs skip those suites with a warning; CI (or
  * REQUIRE_POSTGRES=1) fails instead, so a missing database can never pass as green.
  */
-export type TestBackend = "pglite" | "postgres-read-committed" | "postgres-repeatable-read";
+export type TestBackend = "pglite" | "postgres-read-committed" | "postgres-repeatable-read" | "dsql";
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const postgresRequired = Boolean(process.env.CI || process.env.REQUIRE_POSTGRES);
@@ -37,9 +38,21 @@ async function probePostgres(): Promise<boolean> {
 
 export const postgresAvailable = await probePostgres();
 
-export const ALL_BACKENDS: TestBackend[] = ["pglite", "postgres-read-committed", "postgres-repeatable-read"];
+/**
+ * A real Aurora DSQL cluster joins the suites when TEST_DSQL_ENDPOINT (and AWS_REGION plus credentials) are
+ * set. DSQL has a single database, so suites share it; every test makes its own seller and drops.
+ */
+const dsqlEndpoint = process.env.TEST_DSQL_ENDPOINT;
 
-export const isAvailable = (backend: TestBackend): boolean => backend === "pglite" || postgresAvailable;
+export const ALL_BACKENDS: TestBackend[] = [
+  "pglite",
+  "postgres-read-committed",
+  "postgres-repeatable-read",
+  ...(dsqlEndpoint ? (["dsql"] as const) : []),
+];
+
+export const isAvailable = (backend: TestBackend): boolean =>
+  backend === "pglite" || backend === "dsql" || postgresAvailable;
 
 async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
@@ -58,6 +71,17 @@ export async function openTestDatabase(
 ): Promise<Database> {
   if (backend === "pglite") {
     const db = await openPglite("memory", options.acquireTimeoutMs ?? 60_000);
+    await migrate(db);
+    return db;
+  }
+  if (backend === "dsql") {
+    const db = openDsql({
+      endpoint: dsqlEndpoint!,
+      region: process.env.AWS_REGION ?? "",
+      user: process.env.TEST_DSQL_USER ?? "admin",
+      poolSize: options.poolSize ?? 8,
+      acquireTimeoutMs: options.acquireTimeoutMs ?? 30_000,
+    });
     await migrate(db);
     return db;
   }
