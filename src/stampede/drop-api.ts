@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+
+/**
+ * The few JSON API calls a stampede needs around the purchases themselves: a seller and a drop to stampede,
+ * the drop's public stock before, and the owner's audit and order list after. Plain `fetch`, no app code,
+ * so the runner works the same against this process's server or one across the network.
+ */
+
+export interface DropSnapshot {
+  id: string;
+  slug: string;
+  quantity: number;
+  remaining: number;
+  status: "upcoming" | "live" | "sold_out";
+  startsAt: string;
+  serverTime: string;
+}
+
+/** The owner's audit, counted by the database from the order and stock rows. */
+export interface AuditFigures {
+  quantity: number;
+  sold: number;
+  remaining: number;
+  oversold: number;
+  duplicateUnits: number;
+  unitsOutOfRange: number;
+}
+
+/** Every order row of a drop, as parallel arrays (a million small objects would not be memory-light). */
+export interface OrderListing {
+  orderIds: string[];
+  units: number[];
+}
+
+/** An answer the stampede tooling did not expect, with enough of the body to see why. */
+export class ApiCallFailed extends Error {
+  constructor(
+    readonly what: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`${what} failed: HTTP ${status} ${body.slice(0, 300)}`);
+    this.name = "ApiCallFailed";
+  }
+}
+
+const trimmed = (baseUrl: string) => baseUrl.replace(/\/+$/, "");
+const bearer = (apiKey: string) => ({ authorization: `Bearer ${apiKey}` });
+
+async function call<T>(what: string, url: string, init: RequestInit, expected: number): Promise<T> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  if (res.status !== expected) throw new ApiCallFailed(what, res.status, text);
+  return JSON.parse(text) as T;
+}
+
+const postJson = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
+
+/** Signs up a throwaway seller and returns its API key. */
+export async function createSellerAccount(baseUrl: string): Promise<string> {
+  const body = await call<{ apiKey: string }>(
+    "creating a seller",
+    `${trimmed(baseUrl)}/api/sellers`,
+    postJson({
+      email: `stampede-${randomUUID()}@stampede.test`,
+      password: `stampede-${randomUUID()}`,
+      name: "Stampede runner",
+    }),
+    201,
+  );
+  return body.apiKey;
+}
+
+/** A drop of `quantity` units, live now, one unit per fan. */
+export async function createLiveDrop(
+  baseUrl: string,
+  apiKey: string,
+  quantity: number,
+  title = `Stampede ${new Date().toISOString().slice(0, 16)}`,
+): Promise<DropSnapshot> {
+  const body = await call<{ drop: DropSnapshot }>(
+    "creating the drop",
+    `${trimmed(baseUrl)}/api/drops`,
+    postJson(
+      {
+        title,
+        description: "Created by the stampede runner.",
+        priceCents: 1000,
+        quantity,
+        // A little in the past so that a server clock slightly behind ours still sees it live.
+        startsAt: new Date(Date.now() - 60_000).toISOString(),
+        maxPerFan: 1,
+      },
+      bearer(apiKey),
+    ),
+    201,
+  );
+  return body.drop;
+}
+
+export async function readDrop(baseUrl: string, ref: string): Promise<DropSnapshot> {
+  const body = await call<{ drop: DropSnapshot }>(
+    `reading drop ${ref}`,
+    `${trimmed(baseUrl)}/api/drops/${encodeURIComponent(ref)}`,
+    {},
+    200,
+  );
+  return body.drop;
+}
+
+export function readAudit(baseUrl: string, ref: string, apiKey: string): Promise<AuditFigures> {
+  return call<AuditFigures>(
+    `auditing drop ${ref} (is the key the owner's?)`,
+    `${trimmed(baseUrl)}/api/drops/${encodeURIComponent(ref)}/audit`,
+    { headers: bearer(apiKey) },
+    200,
+  );
+}
+
+/** Pages through every order of the drop, 500 at a time. */
+export async function readAllOrders(baseUrl: string, ref: string, apiKey: string): Promise<OrderListing> {
+  const listing: OrderListing = { orderIds: [], units: [] };
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `limit=500&cursor=${cursor}` : "limit=500";
+    const page: { orders: { id: string; unitNo: number }[]; nextCursor: string | null } = await call(
+      `listing the orders of drop ${ref}`,
+      `${trimmed(baseUrl)}/api/drops/${encodeURIComponent(ref)}/orders?${query}`,
+      { headers: bearer(apiKey) },
+      200,
+    );
+    for (const order of page.orders) {
+      listing.orderIds.push(order.id);
+      listing.units.push(order.unitNo);
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return listing;
+}

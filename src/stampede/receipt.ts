@@ -1,0 +1,228 @@
+import { type AuditFigures, type OrderListing, readAllOrders, readAudit } from "./drop-api";
+import type { LatencyHistogram } from "./latency-histogram";
+import { type OutcomeCounts, type StampedeRun, UNEXPECTED_OUTCOMES } from "./run-stampede";
+
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** What a stampede proved, from the database's own books, beside what the runner itself saw. */
+export interface Receipt {
+  verdict: "PASS" | "FAIL";
+  /** Every invariant the run broke, in words; empty when it passed. */
+  breaches: string[];
+  backend: string;
+  baseUrl: string;
+  drop: { id: string; slug: string };
+  concurrency: number;
+  attempts: number;
+  attemptsPlanned: number;
+  cancelled: boolean;
+  durationSeconds: number;
+  attemptsPerSecond: number;
+  /** Wins over the selling phase (start to last win), the rate a buyer-facing drop actually sells at. */
+  winsPerSecond: number;
+  // From the database: the audit and the order list.
+  quantity: number;
+  soldBefore: number;
+  sold: number;
+  soldThisRun: number;
+  remaining: number;
+  oversold: number;
+  duplicateUnits: number;
+  unitsOutOfRange: number;
+  orderRows: number;
+  // From the runner's own counting.
+  counts: OutcomeCounts;
+  acknowledgedWins: number;
+  acknowledgedWithoutOrderRow: number;
+  latencyMs: { win: LatencySummary; rejection: LatencySummary; busy: LatencySummary };
+  problems: string[];
+}
+
+const summary = (h: LatencyHistogram): LatencySummary => ({
+  count: h.count,
+  p50: h.percentile(0.5),
+  p99: h.percentile(0.99),
+  max: h.max,
+});
+
+/** How many values occur more than once, and how many fall outside 1..max. */
+function unitFaults(units: readonly number[], max: number): { duplicates: number; outOfRange: number } {
+  const seen = new Uint8Array(max + 1);
+  let duplicates = 0;
+  let outOfRange = 0;
+  for (const unit of units) {
+    if (!Number.isInteger(unit) || unit < 1 || unit > max) outOfRange++;
+    else if (seen[unit]! === 1) {
+      duplicates++;
+      seen[unit] = 2;
+    } else if (seen[unit]! === 0) seen[unit] = 1;
+  }
+  return { duplicates, outOfRange };
+}
+
+/**
+ * Judges a run by the drop's audit and full order list, read after the run. The rules, for a run that is
+ * the only buyer of the drop while it lasts (fans and keys are all new, so every answer is a win, sold out
+ * or busy; anything else is itself a breach):
+ * - the audit: oversold 0, no unit sold twice, every unit in 1..quantity, remaining = quantity − sold;
+ * - the order list: exactly `sold` rows, distinct ids, the same unit checks;
+ * - every acknowledged win (201) has its order row with the same unit, and wins = rows added by this run;
+ * - completeness: rows added = min(units left at start, attempts − busy). Each non-busy answer is a win or
+ *   a sold out, and sold out is only true once stock is 0, so either every unit left was sold or every
+ *   non-busy attempt won. Busy answers may legitimately leave units unsold, never more than there were busy
+ *   answers; and "sold out" while the audit still shows stock is a breach of its own.
+ * @example const receipt = buildReceipt(run, await readAudit(...), await readAllOrders(...), { backend: "pglite" });
+ */
+export function buildReceipt(
+  run: StampedeRun,
+  audit: AuditFigures,
+  orders: OrderListing,
+  context: { backend?: string } = {},
+): Receipt {
+  const breaches: string[] = [];
+  const { counts } = run;
+  const quantity = audit.quantity;
+  const soldBefore = run.drop.quantity - run.drop.remaining;
+  const soldThisRun = audit.sold - soldBefore;
+  const wins = run.wins.orderIds.length;
+
+  if (audit.quantity !== run.drop.quantity) {
+    breaches.push(`the audit says quantity ${audit.quantity}, the drop said ${run.drop.quantity}`);
+  }
+  if (audit.oversold > 0 || audit.sold > quantity) {
+    breaches.push(
+      `oversold by ${Math.max(audit.oversold, audit.sold - quantity)} (sold ${audit.sold} of ${quantity})`,
+    );
+  }
+  if (audit.duplicateUnits > 0) breaches.push(`${audit.duplicateUnits} units sold more than once (audit)`);
+  if (audit.unitsOutOfRange > 0)
+    breaches.push(`${audit.unitsOutOfRange} unit numbers outside 1..${quantity} (audit)`);
+  if (audit.remaining !== quantity - audit.sold) {
+    breaches.push(
+      `stock rows show ${audit.remaining} left, but ${quantity} − ${audit.sold} sold = ${quantity - audit.sold}`,
+    );
+  }
+
+  if (orders.orderIds.length !== audit.sold) {
+    breaches.push(`the order list has ${orders.orderIds.length} rows, the audit counts ${audit.sold}`);
+  }
+  const listed = new Map<string, number>();
+  orders.orderIds.forEach((id, i) => {
+    listed.set(id, orders.units[i]!);
+  });
+  if (listed.size !== orders.orderIds.length) {
+    breaches.push(`the order list repeats ${orders.orderIds.length - listed.size} order ids`);
+  }
+  const listedFaults = unitFaults(orders.units, quantity);
+  if (listedFaults.duplicates > 0)
+    breaches.push(`${listedFaults.duplicates} units appear on more than one order`);
+  if (listedFaults.outOfRange > 0)
+    breaches.push(`${listedFaults.outOfRange} orders carry a unit outside 1..${quantity}`);
+
+  let withoutRow = 0;
+  run.wins.orderIds.forEach((id, i) => {
+    if (listed.get(id) !== run.wins.units[i]) withoutRow++;
+  });
+  if (withoutRow > 0) breaches.push(`${withoutRow} acknowledged wins have no order row with their unit`);
+  if (new Set(run.wins.orderIds).size !== wins) breaches.push("the same order id was acknowledged twice");
+  const wonFaults = unitFaults(run.wins.units, quantity);
+  if (wonFaults.duplicates > 0) breaches.push(`${wonFaults.duplicates} units were acknowledged to two fans`);
+  if (wonFaults.outOfRange > 0)
+    breaches.push(`${wonFaults.outOfRange} acknowledged units outside 1..${quantity}`);
+  if (wins !== soldThisRun) {
+    breaches.push(`${wins} acknowledged wins, but ${soldThisRun} order rows were added during the run`);
+  }
+
+  const definitive = run.attempts - counts.busy;
+  const expectedSold = Math.min(run.drop.remaining, definitive);
+  if (soldThisRun !== expectedSold) {
+    breaches.push(
+      `${run.attempts} attempts with ${counts.busy} busy for ${run.drop.remaining} units left should sell ${expectedSold}, sold ${soldThisRun}`,
+    );
+  }
+  if (counts.sold_out > 0 && audit.remaining > 0) {
+    breaches.push(`"sold out" answered ${counts.sold_out} times while ${audit.remaining} units remain`);
+  }
+  for (const outcome of UNEXPECTED_OUTCOMES) {
+    if (counts[outcome] > 0) breaches.push(`${counts[outcome]} answers were ${outcome.replace("_", " ")}`);
+  }
+
+  const durationSeconds = run.durationMs / 1000;
+  return {
+    verdict: breaches.length === 0 ? "PASS" : "FAIL",
+    breaches,
+    backend: context.backend ?? "unknown",
+    baseUrl: run.baseUrl,
+    drop: { id: run.drop.id, slug: run.drop.slug },
+    concurrency: run.concurrency,
+    attempts: run.attempts,
+    attemptsPlanned: run.attemptsPlanned,
+    cancelled: run.cancelled,
+    durationSeconds,
+    attemptsPerSecond: durationSeconds > 0 ? run.attempts / durationSeconds : 0,
+    winsPerSecond: run.lastWinAtMs ? wins / (run.lastWinAtMs / 1000) : 0,
+    quantity,
+    soldBefore,
+    sold: audit.sold,
+    soldThisRun,
+    remaining: audit.remaining,
+    oversold: audit.oversold,
+    duplicateUnits: audit.duplicateUnits,
+    unitsOutOfRange: audit.unitsOutOfRange,
+    orderRows: orders.orderIds.length,
+    counts: { ...counts },
+    acknowledgedWins: wins,
+    acknowledgedWithoutOrderRow: withoutRow,
+    latencyMs: {
+      win: summary(run.latency.win),
+      rejection: summary(run.latency.rejection),
+      busy: summary(run.latency.busy),
+    },
+    problems: [...run.problems],
+  };
+}
+
+const ms = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(1)} ms`);
+
+/** The receipt as the text both `npm run stampede` and the k6 script print. */
+export function formatReceipt(r: Receipt): string {
+  const c = r.counts;
+  const lines = [
+    "",
+    `Dropfront stampede receipt: ${r.verdict}`,
+    `  target          ${r.baseUrl}, drop ${r.drop.slug}, backend ${r.backend}`,
+    `  attempts        ${r.attempts}${r.cancelled ? ` of ${r.attemptsPlanned} (cancelled)` : ""} by ${r.concurrency} workers in ${r.durationSeconds.toFixed(1)} s (${r.attemptsPerSecond.toFixed(1)}/s; ${r.winsPerSecond.toFixed(1)} wins/s while selling)`,
+    `  stock           quantity ${r.quantity}, sold ${r.sold} (this run ${r.soldThisRun}), remaining ${r.remaining}`,
+    `  invariants      oversold ${r.oversold}, duplicate units ${r.duplicateUnits}, units out of range ${r.unitsOutOfRange}`,
+    `  acknowledged    ${r.acknowledgedWins} wins for ${r.soldThisRun} units sold this run, ${r.orderRows} order rows listed, ${r.acknowledgedWithoutOrderRow} wins without a row`,
+    `  outcomes        won ${c.won}, sold out ${c.sold_out}, busy ${c.busy}, errors ${c.error}`,
+    `  unexpected      replay ${c.replay}, not live ${c.not_live}, limit reached ${c.limit_reached}, invalid ${c.invalid}`,
+    `  win latency     p50 ${ms(r.latencyMs.win.p50)}, p99 ${ms(r.latencyMs.win.p99)}`,
+    `  reject latency  p50 ${ms(r.latencyMs.rejection.p50)}, p99 ${ms(r.latencyMs.rejection.p99)}`,
+    `  busy latency    p50 ${ms(r.latencyMs.busy.p50)}, p99 ${ms(r.latencyMs.busy.p99)}`,
+    `  breaches        ${r.breaches.length === 0 ? "none" : ""}`,
+    ...r.breaches.map((breach) => `    - ${breach}`),
+    ...(r.problems.length > 0 ? ["  first problems", ...r.problems.map((p) => `    - ${p}`)] : []),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/**
+ * Reads the drop's audit and every order with the owner's key, then builds the receipt.
+ * @example const receipt = await auditStampede(run, apiKey, { backend: "postgres" });
+ */
+export async function auditStampede(
+  run: StampedeRun,
+  apiKey: string,
+  context: { backend?: string } = {},
+): Promise<Receipt> {
+  const audit = await readAudit(run.baseUrl, run.drop.id, apiKey);
+  const orders = await readAllOrders(run.baseUrl, run.drop.id, apiKey);
+  return buildReceipt(run, audit, orders, context);
+}

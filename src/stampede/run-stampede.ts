@@ -1,0 +1,213 @@
+import { randomBytes } from "node:crypto";
+import { type DropSnapshot, readDrop } from "./drop-api";
+import { LatencyHistogram } from "./latency-histogram";
+import { runWorkers } from "./workers";
+
+/** How one purchase attempt ended, as the k6 script (loadtest/stampede.js) counts it. */
+export type Outcome =
+  | "won"
+  | "replay"
+  | "sold_out"
+  | "not_live"
+  | "limit_reached"
+  | "busy"
+  | "invalid"
+  | "error";
+
+export const OUTCOMES: readonly Outcome[] = [
+  "won",
+  "replay",
+  "sold_out",
+  "not_live",
+  "limit_reached",
+  "busy",
+  "invalid",
+  "error",
+];
+
+/** Answers a stampede of new fans with fresh keys on a live drop must never get. */
+export const UNEXPECTED_OUTCOMES: readonly Outcome[] = [
+  "replay",
+  "not_live",
+  "limit_reached",
+  "invalid",
+  "error",
+];
+
+export type OutcomeCounts = Record<Outcome, number>;
+
+export interface StampedeProgress {
+  outcome: Outcome;
+  /** The unit this attempt won, when it won. */
+  unitNo: number | undefined;
+  /** Running totals; the same object on every call, so copy it to keep it. */
+  counts: Readonly<OutcomeCounts>;
+  answered: number;
+  attempts: number;
+}
+
+export interface StampedeOptions {
+  baseUrl: string;
+  /** Drop id or slug. */
+  dropRef: string;
+  attempts: number;
+  /** Workers, each with one purchase in flight at a time. */
+  concurrency: number;
+  /** Stops handing out attempts; those in flight finish and are counted, so the run stays auditable. */
+  signal?: AbortSignal;
+  /** Called after every answer, e.g. to draw a tile per claimed unit. Keep it cheap. */
+  onProgress?: (progress: StampedeProgress) => void;
+  /** Longest wait for one answer before it counts as an error. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export interface StampedeRun {
+  baseUrl: string;
+  /** The drop as its public stock showed it just before the first attempt. */
+  drop: DropSnapshot;
+  /** Tags this run's fans (`fan-<runId>-<n>`) and idempotency keys (`<runId>-<n>`). */
+  runId: string;
+  concurrency: number;
+  attemptsPlanned: number;
+  /** Attempts actually sent: fewer than planned only when cancelled. */
+  attempts: number;
+  cancelled: boolean;
+  counts: OutcomeCounts;
+  latency: { win: LatencyHistogram; rejection: LatencyHistogram; busy: LatencyHistogram };
+  /** Every acknowledged (201) order, as parallel arrays. */
+  wins: { orderIds: string[]; units: number[] };
+  durationMs: number;
+  /** Time from the start to the last win: the selling phase, for wins per second. */
+  lastWinAtMs: number | null;
+  /** The first few unexpected answers, described, to diagnose a failed run. */
+  problems: string[];
+}
+
+const MAX_PROBLEMS = 5;
+
+export const emptyCounts = (): OutcomeCounts =>
+  Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as OutcomeCounts;
+
+interface Answer {
+  outcome: Outcome;
+  order?: { id: string; unitNo: number };
+}
+
+/** Classifies an HTTP answer exactly like `outcomeOf` in loadtest/stampede.js. */
+export function outcomeOf(status: number, body: unknown): Answer {
+  const fields = (body ?? {}) as { order?: { id?: unknown; unitNo?: unknown }; error?: { code?: unknown } };
+  if (status === 201) {
+    const { id, unitNo } = fields.order ?? {};
+    return typeof id === "string" && typeof unitNo === "number"
+      ? { outcome: "won", order: { id, unitNo } }
+      : { outcome: "error" };
+  }
+  if (status === 200) return { outcome: "replay" };
+  if (status === 503) return { outcome: "busy" };
+  if (status === 409) {
+    const code = fields.error?.code;
+    return code === "sold_out" || code === "not_live" || code === "limit_reached"
+      ? { outcome: code }
+      : { outcome: "invalid" };
+  }
+  return { outcome: status >= 400 && status < 500 ? "invalid" : "error" };
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sends `attempts` purchases of one drop, each by a new fan with a new Idempotency-Key, from
+ * `concurrency` workers over keep-alive connections (Node's fetch). Counts every answer by outcome and
+ * keeps latencies in histograms, so 200,000 attempts cost a few megabytes. It checks nothing itself:
+ * hand the result with the drop's audit and order list to `buildReceipt`.
+ *
+ * @example
+ * const run = await runStampede({ baseUrl: "http://127.0.0.1:3000", dropRef: drop.id, attempts: 600, concurrency: 50 });
+ */
+export async function runStampede(options: StampedeOptions): Promise<StampedeRun> {
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const drop = await readDrop(baseUrl, options.dropRef);
+  const runId = randomBytes(5).toString("hex");
+  const url = `${baseUrl}/api/drops/${encodeURIComponent(drop.id)}/purchase`;
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const counts = emptyCounts();
+  const latency = {
+    win: new LatencyHistogram(),
+    rejection: new LatencyHistogram(),
+    busy: new LatencyHistogram(),
+  };
+  const wins = { orderIds: [] as string[], units: [] as number[] };
+  const problems: string[] = [];
+  let answered = 0;
+  let lastWinAtMs: number | null = null;
+
+  const noteProblem = (text: string) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(text);
+  };
+
+  const startedAt = performance.now();
+  const attempt = async (n: number) => {
+    const key = `${runId}-${n}`;
+    const sentAt = performance.now();
+    let answer: Answer;
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": key },
+        body: JSON.stringify({ fan: `fan-${runId}-${n}` }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await res.text();
+      answer = outcomeOf(res.status, parsed(text));
+      if (answer.outcome === "error" || answer.outcome === "invalid" || answer.outcome === "replay") {
+        noteProblem(`${answer.outcome}: HTTP ${res.status} ${text.slice(0, 200)}`);
+      }
+    } catch (error) {
+      answer = { outcome: "error" };
+      noteProblem(
+        `network: ${error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : error}`,
+      );
+    }
+    const answeredAt = performance.now();
+    const ms = answeredAt - sentAt;
+    counts[answer.outcome] += 1;
+    answered += 1;
+    if (answer.order) {
+      wins.orderIds.push(answer.order.id);
+      wins.units.push(answer.order.unitNo);
+      lastWinAtMs = answeredAt - startedAt;
+      latency.win.record(ms);
+    } else if (answer.outcome === "busy") latency.busy.record(ms);
+    else if (answer.outcome !== "error") latency.rejection.record(ms);
+    options.onProgress?.({
+      outcome: answer.outcome,
+      unitNo: answer.order?.unitNo,
+      counts,
+      answered,
+      attempts: options.attempts,
+    });
+  };
+
+  const sent = await runWorkers(options.attempts, options.concurrency, attempt, options.signal);
+  return {
+    baseUrl,
+    drop,
+    runId,
+    concurrency: options.concurrency,
+    attemptsPlanned: options.attempts,
+    attempts: sent,
+    cancelled: sent < options.attempts,
+    counts,
+    latency,
+    wins,
+    durationMs: performance.now() - startedAt,
+    lastWinAtMs,
+    problems,
+  };
+}
