@@ -2,15 +2,23 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/open";
+import { describeDemo, seedDemo } from "./demo-seed";
 
 try {
   const config = loadConfig();
   const db = await openDatabase(config.database);
   const app = createApp({ db });
+  const demo = config.seedDemo ? await seedDemo(app.shop) : undefined;
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     console.log(`Dropfront Live on http://${info.address}:${info.port} (database: ${db.backend})`);
+    if (demo) console.log(describeDemo(demo, config.publicUrl ?? `http://${info.address}:${info.port}`));
   });
-  const stop = () => server.close(() => void db.close().then(() => process.exit(0)));
+  const stop = () => {
+    server.close(() => void db.close().then(() => process.exit(0)));
+    // Live-counter streams never end by themselves: after a grace for in-flight buys, cut them
+    // (EventSource reconnects to the next process).
+    if ("closeAllConnections" in server) setTimeout(() => server.closeAllConnections(), 3000).unref();
+  };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 } catch (error) {

@@ -163,7 +163,11 @@ describe("buying on the fan page", () => {
 
   it("replaces a missing or unusable key with a fresh one and asks to submit again (400)", async () => {
     const drop = await newDrop();
-    for (const fields of [{ fan: "a@example.com" }, { fan: "a@example.com", idempotencyKey: "has spaces" }]) {
+    const attempts: Record<string, string>[] = [
+      { fan: "a@example.com" },
+      { fan: "a@example.com", idempotencyKey: "has spaces" },
+    ];
+    for (const fields of attempts) {
       const { status, html } = await buy(app, drop, fields);
       expect(status).toBe(400);
       expect(html).toContain(
