@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { Layout } from "../../views/layout";
-import { Busy, type DomainError } from "../domain/errors";
+import { Busy, type DomainError, InvalidInput } from "../domain/errors";
 import { statusFor } from "../http/error-response";
 
 const HEADINGS: Record<number, string> = {
@@ -34,6 +34,13 @@ export function ErrorPage(props: ErrorPageProps) {
   );
 }
 
+/** What a person should read: invalid input lists its fields' problems, each starting with a capital. */
+function messageOf(error: DomainError): string {
+  if (!(error instanceof InvalidInput)) return error.message;
+  const text = error.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : error.message;
+}
+
 /**
  * A domain error as an HTML page, with the status the JSON API would give (statusFor is the one mapping).
  * htmx requests get only the message, since they swap it into part of a page.
@@ -45,16 +52,17 @@ export function htmlError(
   shell: { sellerName?: string | undefined; csrfToken?: string | undefined } = {},
 ): Response | Promise<Response> {
   const status = statusFor(error);
+  const message = messageOf(error);
   if (error instanceof Busy) c.header("Retry-After", String(error.retryAfterSeconds));
   if (c.req.header("hx-request") === "true") {
     return c.html(
       <p class="field-error" role="alert">
-        {error.message}
+        {message}
       </p>,
       status,
     );
   }
-  return c.html(<ErrorPage status={status} message={error.message} {...shell} />, status);
+  return c.html(<ErrorPage status={status} message={message} {...shell} />, status);
 }
 
 /** The page for a failure we did not foresee; the details go to the log, not to the visitor. */
