@@ -105,7 +105,7 @@ export function NewDropPage(props: NewDropProps) {
               values={values}
               errors={errors}
               required
-              hint="Local time in the time zone chosen next to it."
+              hint="Local time in the time zone selected with it."
             />
             <div class="field">
               <label for="timeZone">Time zone</label>
