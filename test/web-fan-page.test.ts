@@ -55,7 +55,7 @@ describe("fan drop page", () => {
       `<div class="stock" hx-ext="sse" sse-connect="/d/${drop.slug}/stream" sse-close="soldout"><p id="remaining" sse-swap="stock,soldout"><span class="stock-count" data-remaining="5" data-status="upcoming"><b>5</b> of 5 left</span></p><p id="announcer" class="visually-hidden" aria-live="polite" sse-swap="announce"></p></div>`,
     );
     expect(html).toContain(
-      '<button id="buy-button" type="submit" class="big" disabled="" data-opens-at-live="">Buy — opens at go-live</button>',
+      '<button id="buy-button" type="submit" class="big" disabled="" data-opens-at-live="">Opens at go-live</button>',
     );
     expect(html).toContain('<script src="/static/drop.js" defer=""></script>');
   });

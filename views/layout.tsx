@@ -26,6 +26,8 @@ export function Layout(props: LayoutProps) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{props.title} · Dropfront Live</title>
           <link rel="stylesheet" href="/static/app.css" />
+          {/* No favicon file: an empty icon spares every page a 404 round trip. */}
+          <link rel="icon" href="data:," />
           {props.htmx ? <script src="/static/htmx.min.js" defer /> : null}
           {props.htmx ? <script src="/static/sse.min.js" defer /> : null}
           {(props.scripts ?? []).map((name) => (

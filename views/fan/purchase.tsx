@@ -187,7 +187,7 @@ function BuyForm(props: BuyFormProps) {
         disabled={!props.live}
         {...(props.live ? {} : { "data-opens-at-live": "" })}
       >
-        {props.live ? "Buy now" : "Buy — opens at go-live"}
+        {props.live ? "Buy now" : "Opens at go-live"}
       </button>
       {props.live ? null : (
         <noscript>
