@@ -1,338 +1,360 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { migrate } from "../src/db/migrate";
-import { openPglite } from "../src/db/pglite";
 import type { Drop } from "../src/domain/types";
+import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { TestBrowser } from "./web-seller-browser";
 
-let db: Database;
-let app: ReturnType<typeof createApp>;
-let ada: TestBrowser;
-let bo: TestBrowser;
+// Every query behind these pages runs on each backend: PGlite, and PostgreSQL at both isolation levels.
+describe.each(ALL_BACKENDS)("on %s", (backend) => {
+  describe.skipIf(!isAvailable(backend))("seller drop pages", () => {
+    let db: Database;
+    let app: ReturnType<typeof createApp>;
+    let ada: TestBrowser;
+    let bo: TestBrowser;
 
-const form = {
-  title: "Winter Sneaker",
-  description: "Only 5 pairs.",
-  price: "25.00",
-  currency: "eur",
-  quantity: "5",
-  maxPerFan: "2",
-  startsAt: "2026-01-15T18:00",
-  timeZone: "Europe/Berlin",
-};
-
-async function createDrop(browser: TestBrowser, fields: Partial<typeof form> = {}): Promise<Response> {
-  return browser.submit("/seller/drops/new", "/seller/drops", { ...form, ...fields });
-}
-
-async function slugOf(response: Response): Promise<string> {
-  expect(response.status).toBe(303);
-  return response.headers.get("location")!.replace("/seller/drops/", "");
-}
-
-async function buy(slug: string, count: number, from = 0): Promise<void> {
-  for (let i = from; i < from + count; i++) {
-    await app.shop.purchase(slug, { fan: `fan${i}@example.com`, idempotencyKey: `key-${slug}-${i}` });
-  }
-}
-
-const fragment = { "hx-request": "true" };
-
-beforeAll(async () => {
-  db = await openPglite("memory");
-  await migrate(db);
-  app = createApp({ db, logError: () => undefined });
-  ada = new TestBrowser(app);
-  bo = new TestBrowser(app);
-  await ada.signUp({ name: "Ada", email: "ada@example.com", password: "correct horse battery" });
-  await bo.signUp({ name: "Bo", email: "bo@example.com", password: "correct horse battery" });
-});
-
-afterAll(() => db.close());
-
-describe("create a drop", () => {
-  test("the form offers the time zone next to the go-live time, UTC until the browser says otherwise", async () => {
-    const html = await (await ada.get("/seller/drops/new")).text();
-    expect(html).toContain('<label for="startsAt">Go-live date and time</label>');
-    expect(html).toContain('<select id="timeZone" name="timeZone" data-detect-zone="true">');
-    expect(html).toContain('<option value="UTC" selected="">UTC</option>');
-    expect(html).toContain('<option value="Europe/Berlin">Europe/Berlin</option>');
-    expect(html).toContain('<script src="/static/dashboard.js" defer=""></script>');
-  });
-
-  test("reads the go-live time in the seller's zone and the price as a decimal", async () => {
-    const slug = await slugOf(await createDrop(ada));
-    expect(slug).toMatch(/^winter-sneaker-[a-z0-9]{6}$/);
-    const drop = await app.shop.findDrop(slug);
-    expect(drop).toMatchObject({
+    const form = {
       title: "Winter Sneaker",
       description: "Only 5 pairs.",
-      priceCents: 2500,
-      currency: "EUR",
-      quantity: 5,
-      maxPerFan: 2,
-      isRehearsal: false,
+      price: "25.00",
+      currency: "eur",
+      quantity: "5",
+      maxPerFan: "2",
+      startsAt: "2026-01-15T18:00",
+      timeZone: "Europe/Berlin",
+    };
+
+    async function createDrop(browser: TestBrowser, fields: Partial<typeof form> = {}): Promise<Response> {
+      return browser.submit("/seller/drops/new", "/seller/drops", { ...form, ...fields });
+    }
+
+    async function slugOf(response: Response): Promise<string> {
+      expect(response.status).toBe(303);
+      return response.headers.get("location")!.replace("/seller/drops/", "");
+    }
+
+    async function buy(slug: string, count: number, from = 0): Promise<void> {
+      for (let i = from; i < from + count; i++) {
+        await app.shop.purchase(slug, { fan: `fan${i}@example.com`, idempotencyKey: `key-${slug}-${i}` });
+      }
+    }
+
+    const fragment = { "hx-request": "true" };
+
+    beforeAll(async () => {
+      db = await openTestDatabase(backend);
+      app = createApp({ db, logError: () => undefined });
+      ada = new TestBrowser(app);
+      bo = new TestBrowser(app);
+      await ada.signUp({ name: "Ada", email: "ada@example.com", password: "correct horse battery" });
+      await bo.signUp({ name: "Bo", email: "bo@example.com", password: "correct horse battery" });
     });
-    // 18:00 in Berlin in January (UTC+1) is 17:00 UTC.
-    expect(drop.startsAt.toISOString()).toBe("2026-01-15T17:00:00.000Z");
-  });
 
-  test("summer time in the chosen zone is honoured too", async () => {
-    const slug = await slugOf(
-      await createDrop(ada, { startsAt: "2026-07-01T09:30", timeZone: "America/New_York" }),
-    );
-    expect((await app.shop.findDrop(slug)).startsAt.toISOString()).toBe("2026-07-01T13:30:00.000Z");
-  });
+    afterAll(() => db.close());
 
-  test("errors appear next to their fields, with the input kept and nothing created", async () => {
-    const before = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM drops")).rows[0]!.n;
-    const response = await createDrop(ada, {
-      title: "  ",
-      price: "12.345",
-      quantity: "0",
-      maxPerFan: "lots",
-      startsAt: "2026-02-30T10:00",
-      timeZone: "Mars/Olympus",
-      description: "Kept <b>as text</b>",
+    describe("create a drop", () => {
+      test("the form offers the time zone next to the go-live time, UTC until the browser says otherwise", async () => {
+        const html = await (await ada.get("/seller/drops/new")).text();
+        expect(html).toContain('<label for="startsAt">Go-live date and time</label>');
+        expect(html).toContain('<select id="timeZone" name="timeZone" data-detect-zone="true">');
+        expect(html).toContain('<option value="UTC" selected="">UTC</option>');
+        expect(html).toContain('<option value="Europe/Berlin">Europe/Berlin</option>');
+        expect(html).toContain('<script src="/static/dashboard.js" defer=""></script>');
+      });
+
+      test("reads the go-live time in the seller's zone and the price as a decimal", async () => {
+        const slug = await slugOf(await createDrop(ada));
+        expect(slug).toMatch(/^winter-sneaker-[a-z0-9]{6}$/);
+        const drop = await app.shop.findDrop(slug);
+        expect(drop).toMatchObject({
+          title: "Winter Sneaker",
+          description: "Only 5 pairs.",
+          priceCents: 2500,
+          currency: "EUR",
+          quantity: 5,
+          maxPerFan: 2,
+          isRehearsal: false,
+        });
+        // 18:00 in Berlin in January (UTC+1) is 17:00 UTC.
+        expect(drop.startsAt.toISOString()).toBe("2026-01-15T17:00:00.000Z");
+      });
+
+      test("summer time in the chosen zone is honoured too", async () => {
+        const slug = await slugOf(
+          await createDrop(ada, { startsAt: "2026-07-01T09:30", timeZone: "America/New_York" }),
+        );
+        expect((await app.shop.findDrop(slug)).startsAt.toISOString()).toBe("2026-07-01T13:30:00.000Z");
+      });
+
+      test("errors appear next to their fields, with the input kept and nothing created", async () => {
+        const before = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM drops")).rows[0]!.n;
+        const response = await createDrop(ada, {
+          title: "  ",
+          price: "12.345",
+          quantity: "0",
+          maxPerFan: "lots",
+          startsAt: "2026-02-30T10:00",
+          timeZone: "Mars/Olympus",
+          description: "Kept <b>as text</b>",
+        });
+        expect(response.status).toBe(400);
+        const html = await response.text();
+        expect(html).toContain(
+          '<div class="notice bad" role="alert" id="form-problem">Please fix the 5 fields marked below.</div>',
+        );
+        expect(html).toContain('<p class="field-error" id="title-error">Title is required</p>');
+        expect(html).toContain(
+          '<p class="field-error" id="price-error">Price must be an amount like 25.00</p>',
+        );
+        expect(html).toContain(
+          '<p class="field-error" id="quantity-error">Units for sale must be at least 1</p>',
+        );
+        expect(html).toContain(
+          '<p class="field-error" id="maxPerFan-error">Limit per fan must be a whole number</p>',
+        );
+        expect(html).toContain(
+          '<p class="field-error" id="timeZone-error">Choose a time zone from the list</p>',
+        );
+        expect(html).toContain(
+          '<input id="price" name="price" type="text" value="12.345" required="" inputmode="decimal" placeholder="25.00" aria-invalid="true" aria-describedby="price-hint price-error"/>',
+        );
+        expect(html).toContain("Kept &lt;b&gt;as text&lt;/b&gt;</textarea>");
+        expect(html).not.toContain("data-detect-zone"); // the seller's choice is not overridden
+        expect((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM drops")).rows[0]!.n).toBe(
+          before,
+        );
+      });
+
+      test("a date that does not exist is refused once the other fields are right", async () => {
+        const response = await createDrop(ada, { startsAt: "2026-02-30T10:00" });
+        expect(response.status).toBe(400);
+        expect(await response.text()).toContain(
+          '<p class="field-error" id="startsAt-error">Choose a go-live date and time</p>',
+        );
+      });
+
+      test("the JSON API's own limits apply, named by the form's fields", async () => {
+        const response = await createDrop(ada, { startsAt: "2090-01-01T10:00" });
+        expect(response.status).toBe(400);
+        expect(await response.text()).toContain(
+          '<p class="field-error" id="startsAt-error">StartsAt must be within ten years</p>',
+        );
+        const price = await createDrop(ada, { price: "1000000.01" });
+        expect(await price.text()).toContain(
+          '<p class="field-error" id="price-error">Price must be at most 1,000,000.00</p>',
+        );
+      });
     });
-    expect(response.status).toBe(400);
-    const html = await response.text();
-    expect(html).toContain(
-      '<div class="notice bad" role="alert" id="form-problem">Please fix the 5 fields marked below.</div>',
-    );
-    expect(html).toContain('<p class="field-error" id="title-error">Title is required</p>');
-    expect(html).toContain('<p class="field-error" id="price-error">Price must be an amount like 25.00</p>');
-    expect(html).toContain(
-      '<p class="field-error" id="quantity-error">Units for sale must be at least 1</p>',
-    );
-    expect(html).toContain(
-      '<p class="field-error" id="maxPerFan-error">Limit per fan must be a whole number</p>',
-    );
-    expect(html).toContain('<p class="field-error" id="timeZone-error">Choose a time zone from the list</p>');
-    expect(html).toContain(
-      '<input id="price" name="price" type="text" value="12.345" required="" inputmode="decimal" placeholder="25.00" aria-invalid="true" aria-describedby="price-hint price-error"/>',
-    );
-    expect(html).toContain("Kept &lt;b&gt;as text&lt;/b&gt;</textarea>");
-    expect(html).not.toContain("data-detect-zone"); // the seller's choice is not overridden
-    expect((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM drops")).rows[0]!.n).toBe(before);
-  });
 
-  test("a date that does not exist is refused once the other fields are right", async () => {
-    const response = await createDrop(ada, { startsAt: "2026-02-30T10:00" });
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain(
-      '<p class="field-error" id="startsAt-error">Choose a go-live date and time</p>',
-    );
-  });
+    describe("drops list", () => {
+      test("lists the seller's own drops with sales, leaving out rehearsals and others' drops", async () => {
+        const browser = new TestBrowser(app);
+        await browser.signUp({ name: "Cy", email: "cy@example.com", password: "correct horse battery" });
+        const slug = await slugOf(
+          await createDrop(browser, {
+            title: "Poster",
+            price: "10",
+            currency: "usd",
+            startsAt: "2020-01-01T00:00",
+          }),
+        );
+        await buy(slug, 2);
+        const cy = (await app.shop.findDrop(slug)).sellerId;
+        const seller = { id: cy, email: "cy@example.com", name: "Cy", createdAt: new Date() };
+        const rehearsal = await app.shop.createDrop(
+          seller,
+          {
+            ...(await app.shop.findDrop(slug)),
+            title: "Poster rehearsal",
+            startsAt: new Date("2020-01-01T00:00:00Z"),
+          },
+          { rehearsalOf: (await app.shop.findDrop(slug)).id },
+        );
+        await buy(rehearsal.slug, 3, 100);
 
-  test("the JSON API's own limits apply, named by the form's fields", async () => {
-    const response = await createDrop(ada, { startsAt: "2090-01-01T10:00" });
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain(
-      '<p class="field-error" id="startsAt-error">StartsAt must be within ten years</p>',
-    );
-    const price = await createDrop(ada, { price: "1000000.01" });
-    expect(await price.text()).toContain(
-      '<p class="field-error" id="price-error">Price must be at most 1,000,000.00</p>',
-    );
-  });
-});
+        const html = await (await browser.get("/seller/drops")).text();
+        expect(html).toContain(`<tr id="drop-${slug}"><td><a href="/seller/drops/${slug}">Poster</a></td>`);
+        expect(html).toContain(
+          '<span class="badge live">Live</span></td><td>2 of 5 (40%)</td><td>$20.00</td>',
+        );
+        expect(html).not.toContain("Poster rehearsal");
+        expect(html).not.toContain("Winter Sneaker");
+        expect(html).toContain('<p id="total-revenue" class="muted">Revenue: <b>$20.00</b> across all drops');
+      });
+    });
 
-describe("drops list", () => {
-  test("lists the seller's own drops with sales, leaving out rehearsals and others' drops", async () => {
-    const browser = new TestBrowser(app);
-    await browser.signUp({ name: "Cy", email: "cy@example.com", password: "correct horse battery" });
-    const slug = await slugOf(
-      await createDrop(browser, {
-        title: "Poster",
-        price: "10",
-        currency: "usd",
-        startsAt: "2020-01-01T00:00",
-      }),
-    );
-    await buy(slug, 2);
-    const cy = (await app.shop.findDrop(slug)).sellerId;
-    const seller = { id: cy, email: "cy@example.com", name: "Cy", createdAt: new Date() };
-    const rehearsal = await app.shop.createDrop(
-      seller,
-      {
-        ...(await app.shop.findDrop(slug)),
-        title: "Poster rehearsal",
-        startsAt: new Date("2020-01-01T00:00:00Z"),
-      },
-      { rehearsalOf: (await app.shop.findDrop(slug)).id },
-    );
-    await buy(rehearsal.slug, 3, 100);
+    describe("dashboard", () => {
+      let slug: string;
+      let drop: Drop;
 
-    const html = await (await browser.get("/seller/drops")).text();
-    expect(html).toContain(`<tr id="drop-${slug}"><td><a href="/seller/drops/${slug}">Poster</a></td>`);
-    expect(html).toContain('<span class="badge live">Live</span></td><td>2 of 5 (40%)</td><td>$20.00</td>');
-    expect(html).not.toContain("Poster rehearsal");
-    expect(html).not.toContain("Winter Sneaker");
-    expect(html).toContain('<p id="total-revenue" class="muted">Revenue: <b>$20.00</b> across all drops');
-  });
-});
+      beforeAll(async () => {
+        slug = await slugOf(
+          await createDrop(ada, {
+            title: "Live Tee",
+            price: "30",
+            currency: "usd",
+            startsAt: "2020-01-01T00:00",
+            timeZone: "UTC",
+          }),
+        );
+        drop = await app.shop.findDrop(slug);
+        await buy(slug, 2);
+      });
 
-describe("dashboard", () => {
-  let slug: string;
-  let drop: Drop;
+      test("shows the owner revenue, units, sell-through, pace, go-live clock, share link and audit trail", async () => {
+        const response = await ada.get(`/seller/drops/${slug}`);
+        expect(response.status).toBe(200);
+        const html = await response.text();
+        expect(html).toContain('<b id="revenue">$60.00</b>');
+        expect(html).toContain('<b id="units-sold">2 of 5</b>');
+        expect(html).toContain('<b id="sell-through">40%</b>');
+        expect(html).toContain('<b id="orders-per-second">0.2</b>');
+        expect(html).toMatch(/<b id="go-live-clock">\d+d \d\dh \d\dm<\/b><span>Since go-live<\/span>/);
+        expect(html).toContain(
+          `<input id="public-url" type="text" readonly="" value="http://localhost/d/${slug}" class="mono"/>`,
+        );
+        expect(html).toContain(
+          '<button type="button" id="copy-link" class="secondary" data-copy-from="public-url" hidden="">',
+        );
+        expect(html).toContain(
+          `<section id="live-stats" aria-label="Sales" hx-get="/seller/drops/${slug}/stats" hx-trigger="every 1s"`,
+        );
+        const units = [
+          ...html.matchAll(
+            /<td class="unit">#(\d+)<\/td><td><code>[0-9a-f-]{36}<\/code><\/td><td>(fan\d)@example.com/g,
+          ),
+        ];
+        expect(units.map((m) => `${m[1]}:${m[2]}`)).toEqual(["2:fan1", "1:fan0"]);
+      });
 
-  beforeAll(async () => {
-    slug = await slugOf(
-      await createDrop(ada, {
-        title: "Live Tee",
-        price: "30",
-        currency: "usd",
-        startsAt: "2020-01-01T00:00",
-        timeZone: "UTC",
-      }),
-    );
-    drop = await app.shop.findDrop(slug);
-    await buy(slug, 2);
-  });
+      test("another seller gets 404 and a signed-out visitor is sent to sign in", async () => {
+        const other = await bo.get(`/seller/drops/${slug}`);
+        expect(other.status).toBe(404);
+        expect(await other.text()).toContain('<p id="error-message">No such drop.</p>');
+        expect((await bo.get(`/seller/drops/${drop.id}/stats`, fragment)).status).toBe(404);
+        expect((await bo.get(`/seller/drops/${slug}/orders/new`, fragment)).status).toBe(404);
 
-  test("shows the owner revenue, units, sell-through, pace, go-live clock, share link and audit trail", async () => {
-    const response = await ada.get(`/seller/drops/${slug}`);
-    expect(response.status).toBe(200);
-    const html = await response.text();
-    expect(html).toContain('<b id="revenue">$60.00</b>');
-    expect(html).toContain('<b id="units-sold">2 of 5</b>');
-    expect(html).toContain('<b id="sell-through">40%</b>');
-    expect(html).toContain('<b id="orders-per-second">0.2</b>');
-    expect(html).toMatch(/<b id="go-live-clock">\d+d \d\dh \d\dm<\/b><span>Since go-live<\/span>/);
-    expect(html).toContain(
-      `<input id="public-url" type="text" readonly="" value="http://localhost/d/${slug}" class="mono"/>`,
-    );
-    expect(html).toContain(
-      '<button type="button" id="copy-link" class="secondary" data-copy-from="public-url" hidden="">',
-    );
-    expect(html).toContain(
-      `<section id="live-stats" aria-label="Sales" hx-get="/seller/drops/${slug}/stats" hx-trigger="every 1s"`,
-    );
-    const units = [
-      ...html.matchAll(
-        /<td class="unit">#(\d+)<\/td><td><code>[0-9a-f-]{36}<\/code><\/td><td>(fan\d)@example.com/g,
-      ),
-    ];
-    expect(units.map((m) => `${m[1]}:${m[2]}`)).toEqual(["2:fan1", "1:fan0"]);
-  });
+        const anonymous = await new TestBrowser(app).get(`/seller/drops/${slug}`);
+        expect(anonymous.status).toBe(303);
+        expect(anonymous.headers.get("location")).toBe(`/seller/sign-in?next=%2Fseller%2Fdrops%2F${slug}`);
+      });
 
-  test("another seller gets 404 and a signed-out visitor is sent to sign in", async () => {
-    const other = await bo.get(`/seller/drops/${slug}`);
-    expect(other.status).toBe(404);
-    expect(await other.text()).toContain('<p id="error-message">No such drop.</p>');
-    expect((await bo.get(`/seller/drops/${drop.id}/stats`, fragment)).status).toBe(404);
-    expect((await bo.get(`/seller/drops/${slug}/orders/new`, fragment)).status).toBe(404);
+      test("htmx gets the stats fragment alone; without htmx the same address is the whole page", async () => {
+        const html = await (await ada.get(`/seller/drops/${slug}/stats`, fragment)).text();
+        expect(html).toMatch(
+          new RegExp(
+            `^<section id="live-stats" aria-label="Sales" hx-get="/seller/drops/${slug}/stats" hx-trigger="every 1s" hx-swap="outerHTML"`,
+          ),
+        );
+        expect(html).toContain('<b id="units-sold">2 of 5</b>');
+        expect(html).toMatch(/<\/section>$/);
+        const page = await (await ada.get(`/seller/drops/${slug}/stats`)).text();
+        expect(page).toMatch(/^<!DOCTYPE html>/);
+        expect(page).toContain('<b id="units-sold">2 of 5</b>');
+      });
 
-    const anonymous = await new TestBrowser(app).get(`/seller/drops/${slug}`);
-    expect(anonymous.status).toBe(303);
-    expect(anonymous.headers.get("location")).toBe(`/seller/sign-in?next=%2Fseller%2Fdrops%2F${slug}`);
-  });
+      test("new orders arrive newest first under a poller that remembers the newest one", async () => {
+        const page = await (await ada.get(`/seller/drops/${slug}`)).text();
+        const since =
+          /<tr id="audit-poller" hidden="" hx-get="\/seller\/drops\/[^?]+\/orders\/new\?since=([0-9a-f-]{36})"/.exec(
+            page,
+          )![1]!;
 
-  test("htmx gets the stats fragment alone; without htmx the same address is the whole page", async () => {
-    const html = await (await ada.get(`/seller/drops/${slug}/stats`, fragment)).text();
-    expect(html).toMatch(
-      new RegExp(
-        `^<section id="live-stats" aria-label="Sales" hx-get="/seller/drops/${slug}/stats" hx-trigger="every 1s" hx-swap="outerHTML"`,
-      ),
-    );
-    expect(html).toContain('<b id="units-sold">2 of 5</b>');
-    expect(html).toMatch(/<\/section>$/);
-    const page = await (await ada.get(`/seller/drops/${slug}/stats`)).text();
-    expect(page).toMatch(/^<!DOCTYPE html>/);
-    expect(page).toContain('<b id="units-sold">2 of 5</b>');
-  });
+        const none = await (
+          await ada.get(`/seller/drops/${slug}/orders/new?since=${since}`, fragment)
+        ).text();
+        expect(none).toBe(
+          `<tr id="audit-poller" hidden="" hx-get="/seller/drops/${slug}/orders/new?since=${since}" hx-trigger="every 1s" hx-swap="outerHTML"><td colspan="5"></td></tr>`,
+        );
 
-  test("new orders arrive newest first under a poller that remembers the newest one", async () => {
-    const page = await (await ada.get(`/seller/drops/${slug}`)).text();
-    const since =
-      /<tr id="audit-poller" hidden="" hx-get="\/seller\/drops\/[^?]+\/orders\/new\?since=([0-9a-f-]{36})"/.exec(
-        page,
-      )![1]!;
+        await buy(slug, 2, 2); // five units sit in one stock row, so they sell in unit order
+        const rows = await (
+          await ada.get(`/seller/drops/${slug}/orders/new?since=${since}`, fragment)
+        ).text();
+        const newest = /^<tr id="audit-poller" hidden="" hx-get="[^"]+since=([0-9a-f-]{36})"/.exec(rows)![1]!;
+        expect(rows).toContain(`<tr id="order-${newest}" class="order-row"><td class="unit">#4</td>`);
+        expect([...rows.matchAll(/<td class="unit">#(\d+)<\/td>/g)].map((m) => m[1])).toEqual(["4", "3"]);
+      });
 
-    const none = await (await ada.get(`/seller/drops/${slug}/orders/new?since=${since}`, fragment)).text();
-    expect(none).toBe(
-      `<tr id="audit-poller" hidden="" hx-get="/seller/drops/${slug}/orders/new?since=${since}" hx-trigger="every 1s" hx-swap="outerHTML"><td colspan="5"></td></tr>`,
-    );
+      test("once sold out, polling stops in both the stats and the audit trail", async () => {
+        const tiny = await slugOf(
+          await createDrop(ada, { title: "Two only", quantity: "2", startsAt: "2020-01-01T00:00" }),
+        );
+        await buy(tiny, 1);
+        const page = await (await ada.get(`/seller/drops/${tiny}`)).text();
+        const since = /orders\/new\?since=([0-9a-f-]{36})/.exec(page)![1]!;
+        await buy(tiny, 1, 1);
 
-    await buy(slug, 2, 2); // five units sit in one stock row, so they sell in unit order
-    const rows = await (await ada.get(`/seller/drops/${slug}/orders/new?since=${since}`, fragment)).text();
-    const newest = /^<tr id="audit-poller" hidden="" hx-get="[^"]+since=([0-9a-f-]{36})"/.exec(rows)![1]!;
-    expect(rows).toContain(`<tr id="order-${newest}" class="order-row"><td class="unit">#4</td>`);
-    expect([...rows.matchAll(/<td class="unit">#(\d+)<\/td>/g)].map((m) => m[1])).toEqual(["4", "3"]);
-  });
+        const last = await (
+          await ada.get(`/seller/drops/${tiny}/orders/new?since=${since}`, fragment)
+        ).text();
+        expect(last).not.toContain("audit-poller");
+        expect([...last.matchAll(/<td class="unit">#(\d+)<\/td>/g)].map((m) => m[1])).toEqual(["2"]);
 
-  test("once sold out, polling stops in both the stats and the audit trail", async () => {
-    const tiny = await slugOf(
-      await createDrop(ada, { title: "Two only", quantity: "2", startsAt: "2020-01-01T00:00" }),
-    );
-    await buy(tiny, 1);
-    const page = await (await ada.get(`/seller/drops/${tiny}`)).text();
-    const since = /orders\/new\?since=([0-9a-f-]{36})/.exec(page)![1]!;
-    await buy(tiny, 1, 1);
+        const stats = await (await ada.get(`/seller/drops/${tiny}/stats`, fragment)).text();
+        expect(stats).toContain('<span id="drop-status" class="badge sold_out">Sold out</span>');
+        expect(stats).toContain('<b id="sell-through">100%</b>');
+        expect(stats).not.toContain("hx-trigger");
+        expect(await (await ada.get(`/seller/drops/${tiny}`)).text()).not.toContain("audit-poller");
+      });
 
-    const last = await (await ada.get(`/seller/drops/${tiny}/orders/new?since=${since}`, fragment)).text();
-    expect(last).not.toContain("audit-poller");
-    expect([...last.matchAll(/<td class="unit">#(\d+)<\/td>/g)].map((m) => m[1])).toEqual(["2"]);
+      test("an upcoming drop counts down to go-live", async () => {
+        const later = await slugOf(
+          await createDrop(ada, { title: "Later", startsAt: "2036-01-01T00:00", timeZone: "UTC" }),
+        );
+        const html = await (await ada.get(`/seller/drops/${later}/stats`, fragment)).text();
+        expect(html).toContain('<span id="drop-status" class="badge upcoming">Upcoming</span>');
+        expect(html).toMatch(/<b id="go-live-clock">\d+d \d\dh \d\dm<\/b><span>Until go-live<\/span>/);
+        expect(html).toContain('<b id="revenue">€0.00</b>');
+      });
 
-    const stats = await (await ada.get(`/seller/drops/${tiny}/stats`, fragment)).text();
-    expect(stats).toContain('<span id="drop-status" class="badge sold_out">Sold out</span>');
-    expect(stats).toContain('<b id="sell-through">100%</b>');
-    expect(stats).not.toContain("hx-trigger");
-    expect(await (await ada.get(`/seller/drops/${tiny}`)).text()).not.toContain("audit-poller");
-  });
+      test("the audit trail pages by keyset cursor, as a page without JS and as rows with htmx", async () => {
+        const big = await slugOf(
+          await createDrop(ada, {
+            title: "Big",
+            quantity: "60",
+            maxPerFan: "1",
+            startsAt: "2020-01-01T00:00",
+          }),
+        );
+        await buy(big, 55);
+        const first = await (await ada.get(`/seller/drops/${big}`)).text();
+        // Units come from stock spread over several rows, so the order of sale is checked by fan.
+        const fans = (html: string) =>
+          [...html.matchAll(/<td>fan(\d+)@example.com<\/td>/g)].map((m) => Number(m[1]));
+        expect(fans(first)).toEqual(Array.from({ length: 50 }, (_, i) => 54 - i));
+        const cursor =
+          /<tr id="audit-more"><td colspan="5"><a href="\/seller\/drops\/[^?]+\?cursor=([0-9a-f-]{36})#audit-trail"/.exec(
+            first,
+          )![1]!;
 
-  test("an upcoming drop counts down to go-live", async () => {
-    const later = await slugOf(
-      await createDrop(ada, { title: "Later", startsAt: "2036-01-01T00:00", timeZone: "UTC" }),
-    );
-    const html = await (await ada.get(`/seller/drops/${later}/stats`, fragment)).text();
-    expect(html).toContain('<span id="drop-status" class="badge upcoming">Upcoming</span>');
-    expect(html).toMatch(/<b id="go-live-clock">\d+d \d\dh \d\dm<\/b><span>Until go-live<\/span>/);
-    expect(html).toContain('<b id="revenue">€0.00</b>');
-  });
+        const older = await (await ada.get(`/seller/drops/${big}?cursor=${cursor}`)).text();
+        expect(fans(older)).toEqual([4, 3, 2, 1, 0]);
+        expect(older).not.toContain("audit-poller");
+        expect(older).not.toContain('id="audit-more"');
+        expect(older).toContain(`<a href="/seller/drops/${big}#audit-trail">Back to the newest orders</a>`);
 
-  test("the audit trail pages by keyset cursor, as a page without JS and as rows with htmx", async () => {
-    const big = await slugOf(
-      await createDrop(ada, { title: "Big", quantity: "60", maxPerFan: "1", startsAt: "2020-01-01T00:00" }),
-    );
-    await buy(big, 55);
-    const first = await (await ada.get(`/seller/drops/${big}`)).text();
-    // Units come from stock spread over several rows, so the order of sale is checked by fan.
-    const fans = (html: string) =>
-      [...html.matchAll(/<td>fan(\d+)@example.com<\/td>/g)].map((m) => Number(m[1]));
-    expect(fans(first)).toEqual(Array.from({ length: 50 }, (_, i) => 54 - i));
-    const cursor =
-      /<tr id="audit-more"><td colspan="5"><a href="\/seller\/drops\/[^?]+\?cursor=([0-9a-f-]{36})#audit-trail"/.exec(
-        first,
-      )![1]!;
+        const rows = await (await ada.get(`/seller/drops/${big}/orders?cursor=${cursor}`, fragment)).text();
+        expect(rows).toMatch(/^<tr id="order-[0-9a-f-]{36}" class="order-row"><td class="unit">#\d+<\/td>/);
+        expect(fans(rows)).toEqual([4, 3, 2, 1, 0]);
+      });
 
-    const older = await (await ada.get(`/seller/drops/${big}?cursor=${cursor}`)).text();
-    expect(fans(older)).toEqual([4, 3, 2, 1, 0]);
-    expect(older).not.toContain("audit-poller");
-    expect(older).not.toContain('id="audit-more"');
-    expect(older).toContain(`<a href="/seller/drops/${big}#audit-trail">Back to the newest orders</a>`);
+      test("a malformed cursor is a 400 page and an unknown drop a 404 page", async () => {
+        const bad = await ada.get(`/seller/drops/${slug}?cursor=not-a-uuid`);
+        expect(bad.status).toBe(400);
+        expect(await bad.text()).toContain('<p id="error-message">The cursor is not an order id</p>');
+        const missing = await ada.get("/seller/drops/no-such-drop-000000");
+        expect(missing.status).toBe(404);
+        expect(await missing.text()).toContain("<h1>Not found</h1>");
+        expect((await ada.get("/seller/drops/bad%20ref!")).status).toBe(404);
+      });
 
-    const rows = await (await ada.get(`/seller/drops/${big}/orders?cursor=${cursor}`, fragment)).text();
-    expect(rows).toMatch(/^<tr id="order-[0-9a-f-]{36}" class="order-row"><td class="unit">#\d+<\/td>/);
-    expect(fans(rows)).toEqual([4, 3, 2, 1, 0]);
-  });
-
-  test("a malformed cursor is a 400 page and an unknown drop a 404 page", async () => {
-    const bad = await ada.get(`/seller/drops/${slug}?cursor=not-a-uuid`);
-    expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain('<p id="error-message">The cursor is not an order id</p>');
-    const missing = await ada.get("/seller/drops/no-such-drop-000000");
-    expect(missing.status).toBe(404);
-    expect(await missing.text()).toContain("<h1>Not found</h1>");
-    expect((await ada.get("/seller/drops/bad%20ref!")).status).toBe(404);
-  });
-
-  test("the dashboard never lets a cache keep live numbers", async () => {
-    expect((await ada.get(`/seller/drops/${slug}`)).headers.get("cache-control")).toBe("no-store");
-    expect((await ada.get(`/seller/drops/${slug}/stats`, fragment)).headers.get("cache-control")).toBe(
-      "no-store",
-    );
+      test("the dashboard never lets a cache keep live numbers", async () => {
+        expect((await ada.get(`/seller/drops/${slug}`)).headers.get("cache-control")).toBe("no-store");
+        expect((await ada.get(`/seller/drops/${slug}/stats`, fragment)).headers.get("cache-control")).toBe(
+          "no-store",
+        );
+      });
+    });
   });
 });
