@@ -1,0 +1,163 @@
+import type { Receipt } from "../src/stampede";
+import type { EngineFigures } from "./engine";
+import type { HotDropFigures, LargeRunFigures } from "./http";
+import type { Machine } from "./machine";
+
+/** The bench's results as Markdown tables, ready to paste into BENCHMARKS.md. */
+export interface BenchResults {
+  mode: string;
+  machine: Machine;
+  loadAverageAfter: [number, number, number];
+  minutes: number;
+  engine: EngineFigures[];
+  hotDrop: HotDropFigures;
+  large: LargeRunFigures | undefined;
+}
+
+const rate = (n: number) => Math.round(n).toLocaleString("en-US");
+const ms = (n: number | null) => (n === null ? "n/a" : n < 10 ? n.toFixed(2) : n.toFixed(1));
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
+const met = (ok: boolean) => (ok ? "met" : "**missed**");
+const verdict = (r: Receipt) => (r.breaches.length === 0 ? "PASS" : `FAIL: ${r.breaches.join("; ")}`);
+
+const table = (head: string[], rows: string[][]) =>
+  [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => " --- ").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+
+export function formatResults(r: BenchResults): string {
+  const m = r.machine;
+  const { hot, soldOut, healthz } = r.hotDrop;
+  const hotCeiling = r.engine.find((e) => e.concurrency === hot.concurrency)?.ceilingPerSecond ?? 0;
+  const rejectionsPerSecond = soldOut.attemptsPerSecond;
+  const out = [
+    `## Bench (${r.mode}) — ${m.date.slice(0, 16).replace("T", " ")} UTC, ${r.minutes.toFixed(1)} min`,
+    "",
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB.toFixed(1)} GiB, Node ${m.node}, PostgreSQL ${m.postgres}; ` +
+      `load average ${m.loadAverage.map((l) => l.toFixed(1)).join(" / ")} at start, ` +
+      `${r.loadAverageAfter.map((l) => l.toFixed(1)).join(" / ")} at end.`,
+    "",
+    "### 1. Engine: purchases/s without HTTP (pool 8, read committed)",
+    "",
+    table(
+      [
+        "buyers",
+        "plain-insert ceiling/s",
+        "1 bucket/s",
+        "÷ ceiling",
+        "K buckets/s",
+        "K",
+        "÷ ceiling",
+        "busy (1 / K)",
+        "p99 ms (1 / K)",
+      ],
+      r.engine.map((e) => [
+        String(e.concurrency),
+        rate(e.ceilingPerSecond),
+        rate(e.oneBucket.perSecond),
+        ratio(e.oneBucket.perSecond, e.ceilingPerSecond),
+        rate(e.chosenBuckets.perSecond),
+        String(e.chosenBuckets.buckets),
+        ratio(e.chosenBuckets.perSecond, e.ceilingPerSecond),
+        `${e.oneBucket.busy} / ${e.chosenBuckets.busy}`,
+        `${ms(e.oneBucket.p99)} / ${ms(e.chosenBuckets.p99)}`,
+      ]),
+    ),
+    "",
+    "### 2. HTTP stampede on one hot drop (server child process, PostgreSQL)",
+    "",
+    table(
+      [
+        "attempts",
+        "units",
+        "workers",
+        "attempts/s",
+        "wins/s selling",
+        "÷ ceiling (goal ≥ 0.5)",
+        "win p50/p99 ms",
+        "reject p50/p99 ms",
+        "busy",
+        "server peak RSS",
+        "receipt",
+      ],
+      [
+        [
+          rate(hot.attempts),
+          rate(hot.quantity),
+          String(hot.concurrency),
+          rate(hot.attemptsPerSecond),
+          rate(hot.winsPerSecond),
+          `${ratio(hot.winsPerSecond, hotCeiling)} ${met(hot.winsPerSecond >= 0.5 * hotCeiling)}`,
+          `${ms(hot.latencyMs.win.p50)} / ${ms(hot.latencyMs.win.p99)}`,
+          `${ms(hot.latencyMs.rejection.p50)} / ${ms(hot.latencyMs.rejection.p99)}`,
+          String(hot.counts.busy),
+          `${r.hotDrop.serverPeakMiB.toFixed(0)} MiB`,
+          verdict(hot),
+        ],
+      ],
+    ),
+    "",
+    "### 3. After sold out: rejections vs GET /healthz on the same server",
+    "",
+    table(
+      [
+        "requests",
+        "rejections/s",
+        "healthz/s",
+        "÷ (goal ≥ 0.8)",
+        "reject p50/p99 ms (goal p99 < 10)",
+        "healthz p50/p99 ms",
+        "receipt",
+      ],
+      [
+        [
+          rate(soldOut.attempts),
+          rate(rejectionsPerSecond),
+          rate(healthz.perSecond),
+          `${ratio(rejectionsPerSecond, healthz.perSecond)} ${met(rejectionsPerSecond >= 0.8 * healthz.perSecond)}`,
+          `${ms(soldOut.latencyMs.rejection.p50)} / ${ms(soldOut.latencyMs.rejection.p99)} ${met((soldOut.latencyMs.rejection.p99 ?? Infinity) < 10)}`,
+          `${ms(healthz.p50)} / ${ms(healthz.p99)}`,
+          verdict(soldOut),
+        ],
+      ],
+    ),
+    "",
+  ];
+  if (r.large) {
+    const l = r.large.receipt;
+    out.push(
+      "### 4. Large run (own server process)",
+      "",
+      table(
+        [
+          "attempts",
+          "units",
+          "workers",
+          "duration",
+          "attempts/s",
+          "sold",
+          "won / sold out / busy",
+          "server peak RSS (goal < 256 MiB)",
+          "receipt",
+        ],
+        [
+          [
+            `${rate(l.attempts)}${l.cancelled ? ` of ${rate(l.attemptsPlanned)} (time limit)` : ""}`,
+            rate(l.quantity),
+            String(l.concurrency),
+            `${l.durationSeconds.toFixed(0)} s`,
+            rate(l.attemptsPerSecond),
+            rate(l.sold),
+            `${rate(l.counts.won)} / ${rate(l.counts.sold_out)} / ${rate(l.counts.busy)}`,
+            `${r.large.serverPeakMiB.toFixed(0)} MiB ${met(r.large.serverPeakMiB < 256)}`,
+            verdict(l),
+          ],
+        ],
+      ),
+      "",
+    );
+  }
+  return out.join("\n");
+}

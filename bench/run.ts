@@ -1,0 +1,89 @@
+/**
+ * `npm run bench`: throughput and memory figures, every comparison measured in the same run on the same
+ * machine, on a fresh PostgreSQL database that is dropped at the end. Figures, not timed tests: a goal
+ * missed is printed as such, but the exit status is non-zero only when a run broke an invariant.
+ *
+ *   npm run bench -- --quick                 small smoke run, about a minute
+ *   npm run bench                            the full run, several minutes (1,000,000-attempt section)
+ *   npm run bench -- --skip-large --json bench-result.json
+ *
+ * --database-url: the admin database next to which the fresh one is made (default BENCH_DATABASE_URL,
+ * then TEST_DATABASE_URL, then postgres://postgres@127.0.0.1:5432/test). --large-attempts, --large-units,
+ * --time-limit-min size the large run.
+ */
+import { writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { benchEngine } from "./engine";
+import { createFreshDatabase } from "./fresh-database";
+import { benchHotDrop, benchLargeRun } from "./http";
+import { describeMachine } from "./machine";
+import { formatResults } from "./report";
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    "skip-large": { type: "boolean", default: false },
+    "large-attempts": { type: "string" },
+    "large-units": { type: "string" },
+    "time-limit-min": { type: "string" },
+    "database-url": { type: "string" },
+    json: { type: "string" },
+  },
+  strict: true,
+});
+
+function whole(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--${name} must be a whole number ≥ 1`);
+  return Number(text);
+}
+
+const quick = args.quick;
+const sizes = {
+  engine: { attempts: quick ? 400 : 3000, concurrencies: [8, 32, 128] },
+  hot: quick
+    ? { quantity: 500, attempts: 2000, soldOutAttempts: 2000, concurrency: 128 }
+    : { quantity: 5000, attempts: 20_000, soldOutAttempts: 20_000, concurrency: 128 },
+  large: {
+    quantity: whole("large-units", args["large-units"], quick ? 1000 : 10_000),
+    attempts: whole("large-attempts", args["large-attempts"], quick ? 20_000 : 1_000_000),
+    concurrency: 128,
+    timeLimitMs: whole("time-limit-min", args["time-limit-min"], 20) * 60_000,
+  },
+};
+const adminUrl =
+  args["database-url"] ??
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  "postgres://postgres@127.0.0.1:5432/test";
+
+const log = (line: string) => console.error(`bench: ${line}`);
+
+const database = await createFreshDatabase(adminUrl);
+log(`fresh database ${database.name} on PostgreSQL ${database.serverVersion}`);
+try {
+  const before = describeMachine(database.serverVersion);
+  const startedAt = performance.now();
+  const engine = await benchEngine(database.url, { ...sizes.engine, log });
+  const hotDrop = await benchHotDrop(database.url, sizes.hot);
+  const large = args["skip-large"] ? undefined : await benchLargeRun(database.url, sizes.large);
+  const results = {
+    mode: quick ? "quick" : "full",
+    machine: before,
+    loadAverageAfter: describeMachine(database.serverVersion).loadAverage,
+    minutes: (performance.now() - startedAt) / 60_000,
+    sizes,
+    engine,
+    hotDrop,
+    large,
+  };
+  console.log(formatResults(results));
+  if (args.json) await writeFile(args.json, `${JSON.stringify(results, null, 2)}\n`);
+  const receipts = [hotDrop.hot, hotDrop.soldOut, ...(large ? [large.receipt] : [])];
+  process.exitCode = receipts.every((r) => r.breaches.length === 0) ? 0 : 1;
+} catch (error) {
+  console.error(error);
+  process.exitCode = 2;
+} finally {
+  await database.drop();
+}
