@@ -117,6 +117,23 @@ describe("stock watcher", () => {
     expect(watcher.watching().size).toBe(0);
   });
 
+  it("lends its fresh read to others, with the database time moved on; nothing when not watching", async () => {
+    const { stock, read } = fakeStock(3, new Date("2025-12-31T23:59:59.900Z"));
+    const watcher = createStockWatcher({ read, intervalMs: 1000 });
+    expect(watcher.peek(drop())).toBeUndefined();
+    const sub = watcher.subscribe(drop());
+    expect(await sub.next()).toMatchObject({ status: "upcoming" });
+    await sleep(150);
+    const seen = watcher.peek(drop());
+    expect(seen?.remaining).toBe(3);
+    expect(seen!.serverTime.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-01-01T00:00:00.040Z"));
+    // Go-live is judged on the moved-on time, not the stale read.
+    expect(seen?.status).toBe("live");
+    expect(stock.reads).toBe(1);
+    sub.close();
+    expect(watcher.peek(drop())).toBeUndefined();
+  });
+
   it("keeps going after a failed read and reports it", async () => {
     const { stock, read } = fakeStock(3);
     const errors: unknown[] = [];

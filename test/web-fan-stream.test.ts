@@ -134,6 +134,18 @@ describe("live stock stream", () => {
     expect(stockReads()).toBeLessThanOrEqual(intervals + 3);
   });
 
+  it("renders pages from the watcher's fresh read while the counter is open: no query per page view", async () => {
+    const drop = await newDrop(7);
+    const stream = await openStream(app, drop);
+    await stream.next();
+    await stream.next();
+    statements = [];
+    const pages = await Promise.all(Array.from({ length: 50 }, () => app.request(`/d/${drop.slug}`)));
+    for (const res of pages) expect(await res.text()).toContain("<b>7</b> of 7 left");
+    expect(stockReads()).toBeLessThanOrEqual(1);
+    await stream.cancel();
+  });
+
   it("tells a sold-out drop's late visitor at once and ends the stream", async () => {
     const drop = await newDrop(1);
     await app.shop.purchase(drop.id, { fan: "only@example.com" });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
 import { Purchase, type PurchaseState } from "../../views/fan/purchase";
 import { Busy, DomainError, InvalidInput, NotFound } from "../domain/errors";
@@ -9,7 +10,7 @@ import { statusFor } from "../http/error-response";
 import { DropRef } from "../http/schemas";
 import { parseWith } from "../http/validation";
 import * as repo from "../repository";
-import { BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
+import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
 import { type StockStreamOptions, stockStream } from "./fan-stream";
 import { createStockWatcher, type StockWatcher } from "./stock-watcher";
 
@@ -19,6 +20,12 @@ export interface FanRoutesOptions extends StockStreamOptions {
 }
 
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";
+
+interface BuyAnswer {
+  state: PurchaseState;
+  status: ContentfulStatusCode;
+  retryAfter?: number | undefined;
+}
 
 /**
  * The fan's side, under /d: the drop page, the buy form's endpoint (htmx fragment or, without JS, the
@@ -42,11 +49,47 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
 
   const notFound = (c: Context) => c.html(<DropNotFoundPage />, 404);
 
-  /** The whole page around a buy box, with stock and the database clock read fresh. */
+  /** Stock and database clock: the watcher's fresh read while the drop's counter is open, else a query. */
+  async function stockOf(drop: Drop): Promise<DropWithStock> {
+    const seen = watcher.peek(drop);
+    return seen ? { drop, ...seen } : shop.dropWithStock(drop.id);
+  }
+
+  /** The whole page around a buy box. */
   async function page(c: Context, drop: Drop, purchaseFor: (view: DropWithStock) => PurchaseState) {
-    const view = await shop.dropWithStock(drop.id);
+    const view = await stockOf(drop);
     c.header("Cache-Control", "no-store");
     return <DropPage {...view} purchase={purchaseFor(view)} />;
+  }
+
+  /** Validates the form and buys through the shop; every answer a fan can get becomes a buy-box state. */
+  async function buy(drop: Drop, raw: Record<string, unknown>): Promise<BuyAnswer> {
+    let form: BuyForm;
+    try {
+      form = parseWith(BuyFormSchema, raw);
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      return { state: invalidState(raw, error), status: statusFor(error) };
+    }
+    try {
+      const { order, replay } = await shop.purchase(drop.id, {
+        fan: form.fan,
+        idempotencyKey: form.idempotencyKey,
+      });
+      return {
+        state: { kind: "bought", order, quantity: drop.quantity, replay },
+        status: replay ? 200 : 201,
+      };
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const state = await rejectedState(error, drop, form, async () => (await stockOf(drop)).serverTime);
+      if (!state) throw error;
+      return {
+        state,
+        status: statusFor(error),
+        retryAfter: error instanceof Busy ? error.retryAfterSeconds : undefined,
+      };
+    }
   }
 
   routes.get("/:slug", async (c) => {
@@ -65,39 +108,11 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   routes.post("/:slug/buy", async (c) => {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
-    const raw = await c.req.parseBody();
-    let state: PurchaseState;
-    let status: 200 | 201 | ReturnType<typeof statusFor>;
-    try {
-      const form = parseWith(BuyFormSchema, raw);
-      try {
-        const { order, replay } = await shop.purchase(drop.id, {
-          fan: form.fan,
-          idempotencyKey: form.idempotencyKey,
-        });
-        state = { kind: "bought", order, quantity: drop.quantity, replay };
-        status = replay ? 200 : 201;
-      } catch (error) {
-        const rejected =
-          error instanceof DomainError &&
-          (await rejectedState(
-            error,
-            drop,
-            form,
-            async () => (await shop.dropWithStock(drop.id)).serverTime,
-          ));
-        if (!rejected) throw error;
-        state = rejected;
-        status = statusFor(error as DomainError);
-        if (error instanceof Busy) c.header("Retry-After", String(error.retryAfterSeconds));
-      }
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      state = invalidState(raw, error);
-      status = statusFor(error);
-    }
+    const { state, status, retryAfter } = await buy(drop, await c.req.parseBody());
+    if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
     if (isFragment(c)) return c.html(<Purchase slug={drop.slug} state={state} />, status);
+    // Without JS: the whole page, the answer where the form was. A browser resubmit sends the same key.
     return c.html(await page(c, drop, () => state), status);
   });
 

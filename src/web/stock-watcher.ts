@@ -29,6 +29,8 @@ export interface StockWatcherOptions {
 interface Watch {
   drop: Drop;
   latest: StockUpdate | undefined;
+  /** When `latest` was read, on this process's monotonic clock. */
+  readAt: number;
   version: number;
   subscribers: Set<Subscriber>;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -58,6 +60,7 @@ export function createStockWatcher(options: StockWatcherOptions) {
   function publish(watch: Watch, update: StockUpdate): void {
     const previous = watch.latest;
     watch.latest = update;
+    watch.readAt = performance.now();
     // Only what a page shows counts as a change: the clock alone moving on is not news.
     if (previous && previous.remaining === update.remaining && previous.status === update.status) return;
     watch.version++;
@@ -93,7 +96,7 @@ export function createStockWatcher(options: StockWatcherOptions) {
   function subscribe(drop: Drop): StockSubscription {
     let watch = watches.get(drop.id);
     if (!watch) {
-      watch = { drop, latest: undefined, version: 0, subscribers: new Set(), timer: undefined };
+      watch = { drop, latest: undefined, readAt: 0, version: 0, subscribers: new Set(), timer: undefined };
       watches.set(drop.id, watch);
       void tick(watch);
     }
@@ -131,8 +134,23 @@ export function createStockWatcher(options: StockWatcherOptions) {
     };
   }
 
+  /**
+   * The stock as last read for a drop being watched, if that read is fresh, with its database time moved on
+   * by the time since: a page view during a busy drop then costs no query of its own.
+   */
+  function peek(drop: Drop): StockUpdate | undefined {
+    const watch = watches.get(drop.id);
+    if (!watch?.latest) return undefined;
+    const age = performance.now() - watch.readAt;
+    if (age > 2 * intervalMs && watch.latest.status !== "sold_out") return undefined;
+    const serverTime = new Date(watch.latest.serverTime.getTime() + age);
+    const remaining = watch.latest.remaining;
+    return { remaining, serverTime, status: statusOf(drop, remaining, serverTime) };
+  }
+
   return {
     subscribe,
+    peek,
     /** Drops being watched right now and their subscriber counts, for tests and diagnostics. */
     watching(): Map<string, number> {
       return new Map([...watches].map(([id, watch]) => [id, watch.subscribers.size]));
