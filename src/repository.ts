@@ -466,25 +466,55 @@ export async function readDropPace(db: Database, dropId: string, windowSeconds: 
 }
 
 /**
+ * The newest page of a drop's orders together with how many orders it has in all, read in one statement so
+ * both come from the same snapshot: a live view that starts from this page knows exactly what it has seen.
+ */
+export async function listNewestOrders(
+  db: Database,
+  dropId: string,
+  limit: number,
+): Promise<{ orders: Order[]; total: number }> {
+  const { rows } = await db.query<OrderRow & { total: number }>(
+    `SELECT ${ORDER_COLUMNS}, count(*) OVER ()::int AS total FROM orders
+     WHERE drop_id = $1::uuid
+     ORDER BY created_at DESC, id DESC
+     LIMIT $2::int`,
+    [dropId, limit],
+  );
+  return { orders: rows.map(toOrder), total: rows[0]?.total ?? 0 };
+}
+
+/**
  * Orders placed after the order `sinceOrderId` (all orders when it is absent), oldest first, so a live view
- * can add them above what it shows. Keyset on (created_at, id) like `listOrders`.
+ * can add them above what it shows; keyset on (created_at, id) like `listOrders`. `behind` counts the orders
+ * at or before the cursor in the same snapshot: when it exceeds what the view has seen, purchases that
+ * started earlier committed later and landed behind the cursor.
  */
 export async function listOrdersSince(
   db: Database,
   dropId: string,
   limit: number,
   sinceOrderId?: string,
-): Promise<Order[]> {
-  const { rows } = await db.query<OrderRow>(
-    `SELECT ${ORDER_COLUMNS} FROM orders
-     WHERE drop_id = $1::uuid
-       AND ($2::uuid IS NULL
-            OR (created_at, id) > (SELECT c.created_at, c.id FROM orders c WHERE c.id = $2::uuid AND c.drop_id = $1::uuid))
-     ORDER BY created_at ASC, id ASC
-     LIMIT $3::int`,
+): Promise<{ orders: Order[]; behind: number }> {
+  const { rows } = await db.query<{ [K in keyof OrderRow]: OrderRow[K] | null } & { behind: number }>(
+    `WITH cursor_order AS (
+       SELECT c.created_at, c.id FROM orders c WHERE c.id = $2::uuid AND c.drop_id = $1::uuid
+     ), behind AS (
+       SELECT count(*)::int AS behind FROM orders o, cursor_order c
+       WHERE o.drop_id = $1::uuid AND (o.created_at, o.id) <= (c.created_at, c.id)
+     ), fresh AS (
+       SELECT ${ORDER_COLUMNS} FROM orders
+       WHERE drop_id = $1::uuid
+         AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM cursor_order))
+       ORDER BY created_at ASC, id ASC
+       LIMIT $3::int
+     )
+     SELECT fresh.*, behind.behind FROM behind LEFT JOIN fresh ON true
+     ORDER BY fresh.created_at ASC, fresh.id ASC`,
     [dropId, sinceOrderId ?? null, limit],
   );
-  return rows.map(toOrder);
+  const orders = rows.filter((row): row is OrderRow & { behind: number } => row.id !== null).map(toOrder);
+  return { orders, behind: rows[0]?.behind ?? 0 };
 }
 
 /** A seller's revenue per currency over real drops only: rehearsal sales are not money. */

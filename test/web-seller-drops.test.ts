@@ -256,24 +256,52 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       test("new orders arrive newest first under a poller that remembers the newest one", async () => {
         const page = await (await ada.get(`/seller/drops/${slug}`)).text();
         const since =
-          /<tr id="audit-poller" hidden="" hx-get="\/seller\/drops\/[^?]+\/orders\/new\?since=([0-9a-f-]{36})"/.exec(
+          /<tr id="audit-poller" hidden="" hx-get="\/seller\/drops\/[^?]+\/orders\/new\?since=([0-9a-f-]{36})&amp;seen=2"/.exec(
             page,
           )![1]!;
 
-        const none = await (
-          await ada.get(`/seller/drops/${slug}/orders/new?since=${since}`, fragment)
-        ).text();
+        const poll = `/seller/drops/${slug}/orders/new?since=${since}&seen=2`;
+        const none = await (await ada.get(poll, fragment)).text();
         expect(none).toBe(
-          `<tr id="audit-poller" hidden="" hx-get="/seller/drops/${slug}/orders/new?since=${since}" hx-trigger="every 1s" hx-swap="outerHTML"><td colspan="5"></td></tr>`,
+          `<tr id="audit-poller" hidden="" hx-get="/seller/drops/${slug}/orders/new?since=${since}&amp;seen=2" hx-trigger="every 1s" hx-swap="outerHTML"><td colspan="5"></td></tr>`,
         );
 
         await buy(slug, 2, 2); // five units sit in one stock row, so they sell in unit order
-        const rows = await (
-          await ada.get(`/seller/drops/${slug}/orders/new?since=${since}`, fragment)
-        ).text();
-        const newest = /^<tr id="audit-poller" hidden="" hx-get="[^"]+since=([0-9a-f-]{36})"/.exec(rows)![1]!;
+        const rows = await (await ada.get(poll, fragment)).text();
+        const newest = /^<tr id="audit-poller" hidden="" hx-get="[^"]+since=([0-9a-f-]{36})&amp;seen=4"/.exec(
+          rows,
+        )![1]!;
         expect(rows).toContain(`<tr id="order-${newest}" class="order-row"><td class="unit">#4</td>`);
         expect([...rows.matchAll(/<td class="unit">#(\d+)<\/td>/g)].map((m) => m[1])).toEqual(["4", "3"]);
+        expect(rows).not.toContain("audit-late");
+      });
+
+      test("an order that commits behind the cursor is reported, not silently missed", async () => {
+        const lateSlug = await slugOf(
+          await createDrop(ada, { title: "Late", quantity: "5", startsAt: "2020-01-01T00:00" }),
+        );
+        await buy(lateSlug, 1);
+        const page = await (await ada.get(`/seller/drops/${lateSlug}`)).text();
+        const since = /orders\/new\?since=([0-9a-f-]{36})&amp;seen=1"/.exec(page)![1]!;
+
+        // A purchase whose statement started before the shown order but committed after it was read.
+        await buy(lateSlug, 1, 1);
+        await db.query(
+          `UPDATE orders SET created_at = (SELECT created_at FROM orders WHERE id = $1::uuid) - interval '1 millisecond'
+           WHERE drop_id = (SELECT drop_id FROM orders WHERE id = $1::uuid) AND id <> $1::uuid`,
+          [since],
+        );
+        const poll = await (
+          await ada.get(`/seller/drops/${lateSlug}/orders/new?since=${since}&seen=1`, fragment)
+        ).text();
+        expect(poll).toContain(`/orders/new?since=${since}&amp;seen=2"`);
+        expect(poll).toContain(
+          `<tr class="audit-late"><td colspan="5">1 order committed a moment late and belongs further down. <a href="/seller/drops/${lateSlug}#audit-trail">Reload the trail</a> to see it in place.</td></tr>`,
+        );
+        const next = await (
+          await ada.get(`/seller/drops/${lateSlug}/orders/new?since=${since}&seen=2`, fragment)
+        ).text();
+        expect(next).not.toContain("audit-late");
       });
 
       test("once sold out, polling stops in both the stats and the audit trail", async () => {
@@ -282,11 +310,11 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
         );
         await buy(tiny, 1);
         const page = await (await ada.get(`/seller/drops/${tiny}`)).text();
-        const since = /orders\/new\?since=([0-9a-f-]{36})/.exec(page)![1]!;
+        const since = /orders\/new\?since=([0-9a-f-]{36})&amp;seen=1"/.exec(page)![1]!;
         await buy(tiny, 1, 1);
 
         const last = await (
-          await ada.get(`/seller/drops/${tiny}/orders/new?since=${since}`, fragment)
+          await ada.get(`/seller/drops/${tiny}/orders/new?since=${since}&seen=1`, fragment)
         ).text();
         expect(last).not.toContain("audit-poller");
         expect([...last.matchAll(/<td class="unit">#(\d+)<\/td>/g)].map((m) => m[1])).toEqual(["2"]);

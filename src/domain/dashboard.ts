@@ -21,6 +21,24 @@ export interface DropLive extends DropPace {
   ordersPerSecond: number;
 }
 
+export interface NewestOrders {
+  orders: Order[];
+  nextCursor: string | undefined;
+  /** Orders the drop had in the same snapshot. */
+  seen: number;
+}
+
+export interface NewOrdersBatch {
+  /** Oldest first. */
+  orders: Order[];
+  /** More new orders are waiting beyond this batch. */
+  more: boolean;
+  /** Orders that committed behind the cursor since the view last looked. */
+  late: number;
+  /** What the view has seen after adding this batch. */
+  seen: number;
+}
+
 export interface SellerDrops {
   drops: DropSummary[];
   revenue: { currency: string; revenueCents: number }[];
@@ -56,16 +74,35 @@ export function createSellerDashboard(db: Database, shop: Shop) {
     },
 
     /**
-     * Orders newer than `sinceOrderId`, oldest first, and whether more are waiting beyond this batch.
-     * Ordered by (created_at, id): a purchase whose statement started earlier but committed later than one
-     * already shown lands behind the cursor and appears on the next full page load, not live.
+     * The audit trail's newest page, and how many orders the drop had when it was read: the number a live
+     * view starts counting from.
+     */
+    async newestOrders(drop: Drop, limit: number): Promise<NewestOrders> {
+      const { orders, total } = await repo.listNewestOrders(db, drop.id, limit + 1);
+      const shown = orders.slice(0, limit);
+      return { orders: shown, nextCursor: orders.length > limit ? shown.at(-1)?.id : undefined, seen: total };
+    },
+
+    /**
+     * Orders newer than `sinceOrderId`, oldest first, for a view that has seen `seen` orders so far
+     * (unknown: no check).
+     * The trail is ordered by (created_at, id), the time each purchase statement started. One that started
+     * earlier but committed later than an order already shown lands behind the cursor; such orders cannot
+     * be slotted in without knowing which rows the view holds, so they are counted and reported as `late`.
      */
     async newOrders(
       drop: Drop,
       sinceOrderId: string | undefined,
-    ): Promise<{ orders: Order[]; more: boolean }> {
-      const orders = await repo.listOrdersSince(db, drop.id, NEW_ORDERS_BATCH + 1, sinceOrderId);
-      return { orders: orders.slice(0, NEW_ORDERS_BATCH), more: orders.length > NEW_ORDERS_BATCH };
+      seen: number | undefined,
+    ): Promise<NewOrdersBatch> {
+      const { orders, behind } = await repo.listOrdersSince(db, drop.id, NEW_ORDERS_BATCH + 1, sinceOrderId);
+      const batch = orders.slice(0, NEW_ORDERS_BATCH);
+      return {
+        orders: batch,
+        more: orders.length > NEW_ORDERS_BATCH,
+        late: seen === undefined ? 0 : Math.max(0, behind - seen),
+        seen: behind + batch.length,
+      };
     },
   };
 }

@@ -20,6 +20,10 @@ export const AUDIT_PAGE_SIZE = 50;
 
 const OrderCursor = v.optional(v.pipe(v.string(), v.uuid("the cursor is not an order id")));
 
+const SeenCount = v.optional(
+  v.pipe(v.string(), v.regex(/^\d{1,9}$/, "seen must be a whole number"), v.transform(Number)),
+);
+
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";
 
 function dropRef(c: Context): string {
@@ -44,7 +48,9 @@ export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard) {
     const seller = sellerOf(c);
     // Pace first: if it says sold out, every order is already committed and the page below shows them all.
     const live = await dashboard.live(seller, dropRef(c));
-    const page = await shop.orders(seller, live.drop.id, { limit: AUDIT_PAGE_SIZE, cursor });
+    const page = cursor
+      ? { ...(await shop.orders(seller, live.drop.id, { limit: AUDIT_PAGE_SIZE, cursor })), seen: 0 }
+      : await dashboard.newestOrders(live.drop, AUDIT_PAGE_SIZE);
     c.header("Cache-Control", "no-store");
     return c.html(
       <DashboardPage
@@ -53,6 +59,7 @@ export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard) {
         orders={page.orders}
         nextCursor={page.nextCursor}
         cursor={cursor}
+        seen={page.seen}
         publicUrl={new URL(`/d/${live.drop.slug}`, c.req.url).href}
       />,
     );
@@ -105,13 +112,14 @@ export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard) {
 
   routes.get("/seller/drops/:ref/orders/new", async (c) => {
     const since = parseWith(OrderCursor, c.req.query("since"));
+    const seen = parseWith(SeenCount, c.req.query("seen"));
     if (!isFragment(c)) return dashboardPage(c, undefined);
     const live = await dashboard.live(sellerOf(c), dropRef(c));
-    const { orders, more } = await dashboard.newOrders(live.drop, since);
+    const batch = await dashboard.newOrders(live.drop, since, seen);
     c.header("Cache-Control", "no-store");
     // The poller carries on while units can still sell or a batch is still waiting.
-    const keepPolling = live.status !== "sold_out" || more;
-    return c.html(<NewOrders live={live} orders={orders} keepPolling={keepPolling} since={since} />);
+    const keepPolling = live.status !== "sold_out" || batch.more;
+    return c.html(<NewOrders live={live} since={since} keepPolling={keepPolling} {...batch} />);
   });
 
   return routes;

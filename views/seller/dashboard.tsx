@@ -85,10 +85,11 @@ export function OrderRow({ order }: { order: Order }) {
 
 /**
  * A hidden row at the top of the audit trail that asks every second for orders newer than `since` and
- * replaces itself with them (newest first) and a new poller. It is left out once nothing more can arrive.
+ * replaces itself with them (newest first) and a new poller. `seen` is how many orders the view holds, so
+ * the server can tell when some committed behind the cursor. Left out once nothing more can arrive.
  */
-export function NewOrdersPoller(props: { live: DropLive; since: string | undefined }) {
-  const query = props.since ? `?since=${props.since}` : "";
+export function NewOrdersPoller(props: { live: DropLive; since: string | undefined; seen: number }) {
+  const query = props.since ? `?since=${props.since}&seen=${props.seen}` : `?seen=${props.seen}`;
   return (
     <tr
       id="audit-poller"
@@ -98,6 +99,20 @@ export function NewOrdersPoller(props: { live: DropLive; since: string | undefin
       hx-swap="outerHTML"
     >
       <td colspan={5} />
+    </tr>
+  );
+}
+
+/** Orders that committed a moment after newer ones already shown: they belong further down the trail. */
+export function LateOrdersNotice(props: { live: DropLive; late: number }) {
+  const one = props.late === 1;
+  return (
+    <tr class="audit-late">
+      <td colspan={5}>
+        {one ? "1 order" : `${props.late} orders`} committed a moment late and {one ? "belongs" : "belong"}{" "}
+        further down. <a href={`${base(props.live)}#audit-trail`}>Reload the trail</a> to see{" "}
+        {one ? "it" : "them"} in place.
+      </td>
     </tr>
   );
 }
@@ -126,18 +141,21 @@ export function NewOrders(props: {
   /** Oldest first, as fetched after `since`. */
   orders: Order[];
   since: string | undefined;
+  seen: number;
+  late: number;
   keepPolling: boolean;
 }) {
   const since = props.orders.at(-1)?.id ?? props.since;
   return (
     <>
-      {props.keepPolling ? <NewOrdersPoller live={props.live} since={since} /> : null}
+      {props.keepPolling ? <NewOrdersPoller live={props.live} since={since} seen={props.seen} /> : null}
       {props.orders
         .slice()
         .reverse()
         .map((order) => (
           <OrderRow order={order} />
         ))}
+      {props.late > 0 ? <LateOrdersNotice live={props.live} late={props.late} /> : null}
     </>
   );
 }
@@ -161,6 +179,8 @@ export interface DashboardProps extends SellerShell {
   nextCursor: string | undefined;
   /** Set when this page shows older orders rather than the newest. */
   cursor: string | undefined;
+  /** How many orders the drop had when the newest page was read (the live view's starting count). */
+  seen: number;
   /** The fan page's full address, for sharing. */
   publicUrl: string;
 }
@@ -219,7 +239,7 @@ export function DashboardPage(props: DashboardProps) {
             </tr>
           </thead>
           <tbody id="audit-rows">
-            {watching ? <NewOrdersPoller live={live} since={props.orders[0]?.id} /> : null}
+            {watching ? <NewOrdersPoller live={live} since={props.orders[0]?.id} seen={props.seen} /> : null}
             <OlderOrders live={live} orders={props.orders} nextCursor={props.nextCursor} />
             <tr id="audit-empty" class="audit-empty">
               <td colspan={5}>{props.cursor ? "No older orders." : "No orders yet."}</td>
