@@ -193,11 +193,16 @@ describe("signed-out visitors", () => {
 
     const fragment = await new TestBrowser(app).get("/seller/drops/some-drop/stats", {
       "hx-request": "true",
+      "hx-current-url": "http://localhost/seller/drops/some-drop",
     });
     expect(fragment.status).toBe(401);
-    expect(fragment.headers.get("hx-redirect")).toBe(
-      "/seller/sign-in?next=%2Fseller%2Fdrops%2Fsome-drop%2Fstats",
-    );
+    // Back to the page the fragment belongs to, never to the fragment or to another site.
+    expect(fragment.headers.get("hx-redirect")).toBe("/seller/sign-in?next=%2Fseller%2Fdrops%2Fsome-drop");
+    const elsewhere = await new TestBrowser(app).get("/seller/drops/some-drop/stats", {
+      "hx-request": "true",
+      "hx-current-url": "https://evil.example/seller/drops/x",
+    });
+    expect(elsewhere.headers.get("hx-redirect")).toBe("/seller/sign-in?next=%2Fseller%2Fdrops");
     expect(await fragment.text()).toBe("");
   });
 

@@ -90,7 +90,10 @@ export const requireSeller = createMiddleware<SellerEnv & { Variables: { seller:
     const back = c.req.method === "GET" ? safeNext(url.pathname + url.search) : "/seller/drops";
     const signInUrl = `/seller/sign-in?next=${encodeURIComponent(back)}`;
     if (c.req.header("hx-request") === "true") {
-      c.header("HX-Redirect", signInUrl);
+      // Come back to the page the fragment was part of (htmx names it), not to the fragment's address.
+      const page = new URL(c.req.header("hx-current-url") ?? url.href, url);
+      const pageBack = page.host === url.host ? safeNext(page.pathname + page.search) : "/seller/drops";
+      c.header("HX-Redirect", `/seller/sign-in?next=${encodeURIComponent(pageBack)}`);
       return c.body(null, 401);
     }
     return c.redirect(signInUrl, 303);
