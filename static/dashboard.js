@@ -27,4 +27,19 @@
     }
     zone.value = detected;
   }
+
+  // Go-live times are rendered in UTC; add the seller's own clock reading next to them.
+  const local = new Intl.DateTimeFormat(undefined, {
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZoneName: "short",
+  });
+  for (const time of document.querySelectorAll("time[data-local-time]")) {
+    const instant = new Date(time.getAttribute("datetime") || "");
+    if (Number.isNaN(instant.getTime())) continue;
+    time.title = time.textContent.trim();
+    time.textContent = `${time.textContent.trim()} (${local.format(instant)} your time)`;
+  }
 })();

@@ -203,7 +203,10 @@ export function DashboardPage(props: DashboardProps) {
       <h1 id="drop-title">{drop.title}</h1>
       <p class="muted">
         {formatMoney(drop.priceCents, drop.currency)} · {drop.quantity} units · at most {drop.maxPerFan} per
-        fan · go-live <time datetime={drop.startsAt.toISOString()}>{formatUtcMinute(drop.startsAt)}</time>
+        fan · go-live{" "}
+        <time datetime={drop.startsAt.toISOString()} data-local-time>
+          {formatUtcMinute(drop.startsAt)}
+        </time>
         {drop.isRehearsal ? " · rehearsal" : ""}
       </p>
       <div class="share card">

@@ -9,7 +9,12 @@ export interface DropsPageProps extends SellerShell {
 
 export function DropsPage({ list, ...shell }: DropsPageProps) {
   return (
-    <Layout title="Your drops" sellerName={shell.sellerName} csrfToken={shell.csrfToken}>
+    <Layout
+      title="Your drops"
+      sellerName={shell.sellerName}
+      csrfToken={shell.csrfToken}
+      scripts={["dashboard.js"]}
+    >
       <div class="page-head">
         <h1>Your drops</h1>
         <a class="button" href="/seller/drops/new" id="new-drop-link">
@@ -61,7 +66,9 @@ export function DropsPage({ list, ...shell }: DropsPageProps) {
                   </td>
                   <td>{formatMoney(d.revenueCents, d.drop.currency)}</td>
                   <td>
-                    <time datetime={d.drop.startsAt.toISOString()}>{formatUtcMinute(d.drop.startsAt)}</time>
+                    <time datetime={d.drop.startsAt.toISOString()} data-local-time>
+                      {formatUtcMinute(d.drop.startsAt)}
+                    </time>
                   </td>
                 </tr>
               ))}
