@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import type { CookieSecurity } from "./config";
 import { ConnectionUnavailable, type Database } from "./db/database";
 import { Busy, DomainError, NotFound } from "./domain/errors";
 import type { RetryPolicy } from "./domain/retry";
@@ -16,6 +17,11 @@ export interface AppDeps {
   retryPolicy?: RetryPolicy;
   /** Where to report unexpected errors; silent in tests that provoke them on purpose. */
   logError?: (error: unknown) => void;
+  /** Base of links shown to people (fan page links) when the request's own address is not it. */
+  publicUrl?: string | undefined;
+  cookieSecure?: CookieSecurity;
+  /** Where this process itself listens (e.g. http://127.0.0.1:3000), once it does. */
+  selfUrl?: () => string | undefined;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -42,7 +48,10 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.route("/api", apiRoutes(shop));
   app.route("/static", staticRoutes());
   app.route("/d", fanRoutes(shop));
-  app.route("/", sellerRoutes(shop, { logError }));
+  app.route(
+    "/",
+    sellerRoutes(shop, { logError, publicUrl: deps.publicUrl, cookieSecure: deps.cookieSecure ?? "auto" }),
+  );
 
   app.notFound((c) => errorJson(c, new NotFound("page or endpoint")));
   app.onError((error, c) => {

@@ -28,8 +28,11 @@ const EnvSchema = v.pipe(
     AWS_REGION: optionalText,
     PURCHASE_MAX_ATTEMPTS: integerFrom(12, 1, 100),
     PURCHASE_DEADLINE_MS: integerFrom(3000, 10, 60_000),
-    PUBLIC_URL: optionalText,
+    PUBLIC_URL: v.optional(
+      v.pipe(v.string(), v.trim(), v.url("must be a URL like https://drops.example.com")),
+    ),
     SEED_DEMO: v.optional(v.picklist(["auto", "never"]), "auto"),
+    COOKIE_SECURE: v.optional(v.picklist(["auto", "always", "never"]), "auto"),
     LOG_LEVEL: v.optional(v.picklist(["silent", "info", "debug"]), "info"),
   }),
   v.check(
@@ -57,10 +60,15 @@ export type DatabaseConfig =
       acquireTimeoutMs: number;
     };
 
+/** `auto`: Secure cookies except on a loopback host over plain http (and always behind https). */
+export type CookieSecurity = "auto" | "always" | "never";
+
 export interface Config {
   host: string;
   port: number;
+  /** The address fans and sellers use, e.g. https://drops.example.com, when it differs from the request's. */
   publicUrl: string | undefined;
+  cookieSecure: CookieSecurity;
   database: DatabaseConfig;
   purchase: { maxAttempts: number; deadlineMs: number };
   seedDemo: boolean;
@@ -102,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     publicUrl: e.PUBLIC_URL,
+    cookieSecure: e.COOKIE_SECURE,
     database,
     purchase: { maxAttempts: e.PURCHASE_MAX_ATTEMPTS, deadlineMs: e.PURCHASE_DEADLINE_MS },
     seedDemo: e.SEED_DEMO === "auto" && database.kind === "pglite",

@@ -7,9 +7,18 @@ import { describeDemo, seedDemo } from "./demo-seed";
 try {
   const config = loadConfig();
   const db = await openDatabase(config.database);
-  const app = createApp({ db });
+  let listeningOn: string | undefined;
+  const app = createApp({
+    db,
+    publicUrl: config.publicUrl,
+    cookieSecure: config.cookieSecure,
+    selfUrl: () => listeningOn,
+  });
   const demo = config.seedDemo ? await seedDemo(app.shop) : undefined;
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    // The Stress Test sends real requests to this process; a wildcard address is reached on loopback.
+    const host = info.address === "0.0.0.0" || info.address === "::" ? "127.0.0.1" : info.address;
+    listeningOn = `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`;
     console.log(`Dropfront Live on http://${info.address}:${info.port} (database: ${db.backend})`);
     if (demo) console.log(describeDemo(demo, config.publicUrl ?? `http://${info.address}:${info.port}`));
   });

@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { type ServerType, serve } from "@hono/node-server";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
 import { isAvailable, openTestDatabase, type TestBackend } from "./support/databases";
 
 /**
@@ -46,7 +44,7 @@ function localDateTime(date: Date, timeZone: string): string {
 describe.each(BACKENDS)("in Chromium on %s", (backend) => {
   const run = chromiumPresent && isAvailable(backend);
   let db: Database;
-  let server: ServerType;
+  let server: LocalServer;
   let baseUrl: string;
   let browser: Browser;
 
@@ -54,10 +52,8 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
     if (!run) return;
     mkdirSync(SHOTS, { recursive: true });
     db = await openTestDatabase(backend);
-    const app = createApp({ db });
-    server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
-    await new Promise<void>((resolve) => server.once("listening", resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startLocalServer({ db });
+    baseUrl = server.url;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -74,8 +70,7 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
 
   afterAll(async () => {
     await browser?.close();
-    server?.closeAllConnections?.();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await server?.close();
     await db?.close();
   });
 
@@ -120,7 +115,9 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
     await expect.poll(() => seller.locator("#drop-title").textContent()).toBe("Browser Test Sneakers");
     const slug = new URL(seller.url()).pathname.split("/").pop()!;
 
-    const stored = await (await fetch(`${baseUrl}/api/drops/${slug}`)).json();
+    const stored = (await (await fetch(`${baseUrl}/api/drops/${slug}`)).json()) as {
+      drop: { startsAt: string; quantity: number };
+    };
     expect(Math.abs(Date.parse(stored.drop.startsAt) - Math.floor(goLive.getTime() / 1000) * 1000)).toBe(0);
     expect(stored.drop).toMatchObject({ quantity: 5, priceCents: 1250, status: "upcoming" });
 
@@ -189,7 +186,7 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
         name: "No JS",
       }),
     });
-    const { apiKey } = await api.json();
+    const { apiKey } = (await api.json()) as { apiKey: string };
     const created = await fetch(`${baseUrl}/api/drops`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
@@ -200,7 +197,7 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
         startsAt: new Date().toISOString(),
       }),
     });
-    const { drop } = await created.json();
+    const { drop } = (await created.json()) as { drop: { id: string; slug: string } };
 
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
@@ -217,7 +214,7 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
     const audit = await fetch(`${baseUrl}/api/drops/${drop.id}/audit`, {
       headers: { authorization: `Bearer ${apiKey}` },
     });
-    expect((await audit.json()).sold).toBe(1);
+    expect(((await audit.json()) as { sold: number }).sold).toBe(1);
     await shot(page, "6-no-js");
     await context.close();
   });

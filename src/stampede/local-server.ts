@@ -17,11 +17,13 @@ export interface LocalServer {
  * @example const server = await startLocalServer({ db }); await runStampede({ baseUrl: server.url, ... })
  */
 export function startLocalServer(deps: AppDeps): Promise<LocalServer> {
-  const app = createApp(deps);
+  let url: string | undefined;
+  const app = createApp({ ...deps, selfUrl: () => url });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => {
+      url = `http://127.0.0.1:${info.port}`;
       resolve({
-        url: `http://127.0.0.1:${info.port}`,
+        url,
         app,
         close: () =>
           new Promise<void>((done) => {

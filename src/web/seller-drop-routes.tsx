@@ -38,7 +38,7 @@ function dropRef(c: Context): string {
  * The drops list, the create-drop form and each drop's live dashboard. Fragment endpoints answer htmx
  * with the component alone and everyone else with the whole dashboard around the same component.
  */
-export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard) {
+export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard, publicUrl?: string) {
   const routes = new Hono<SellerEnv>();
   routes.use("/seller/drops", requireSeller);
   routes.use("/seller/drops/*", requireSeller);
@@ -60,7 +60,7 @@ export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard) {
         nextCursor={page.nextCursor}
         cursor={cursor}
         seen={page.seen}
-        publicUrl={new URL(`/d/${live.drop.slug}`, c.req.url).href}
+        publicUrl={new URL(`/d/${live.drop.slug}`, publicUrl ?? c.req.url).href}
       />,
     );
   }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { CookieSecurity } from "../config";
 import { ConnectionUnavailable } from "../db/database";
 import { createSellerDashboard } from "../domain/dashboard";
 import { Busy, DomainError } from "../domain/errors";
@@ -13,6 +14,9 @@ import { type SellerEnv, sessionMiddleware } from "./session";
 export interface SellerRoutesOptions {
   /** Where unexpected errors are reported; the visitor sees a plain error page. */
   logError?: (error: unknown) => void;
+  /** Base for the fan-page links shown to sellers; the request's own address when absent. */
+  publicUrl?: string | undefined;
+  cookieSecure?: CookieSecurity;
 }
 
 /**
@@ -25,12 +29,12 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
   const logError = options.logError ?? ((error: unknown) => console.error(error));
   const accounts = createSellerAccounts(shop.db);
   const routes = new Hono<SellerEnv>();
-  const session = sessionMiddleware(accounts);
+  const session = sessionMiddleware(accounts, options.cookieSecure ?? "auto");
   routes.use("/", session);
   routes.use("/seller", session);
   routes.use("/seller/*", session);
   routes.route("/", sellerAuthRoutes(shop, accounts));
-  routes.route("/", sellerDropRoutes(shop, createSellerDashboard(shop.db, shop)));
+  routes.route("/", sellerDropRoutes(shop, createSellerDashboard(shop.db, shop), options.publicUrl));
 
   routes.onError((error, c) => {
     const shell = { sellerName: c.var.seller?.name, csrfToken: c.var.csrfToken };

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import type { CookieSecurity } from "../config";
 import { SESSION_TTL_SECONDS, type SellerAccounts } from "../domain/seller-account";
 import type { Seller } from "../domain/types";
 import { csrfTokenFor } from "./csrf";
@@ -17,6 +18,7 @@ export type SellerEnv = {
     /** The raw session token from the cookie, when it names a live session. */
     sessionToken: string | undefined;
     csrfToken: string;
+    cookieSecure: CookieSecurity;
   };
 };
 
@@ -24,9 +26,12 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
  * Cookies are Secure everywhere except on a loopback host over plain http (local development and tests),
- * and always when the request arrived over https, including through a proxy that says so.
+ * and always when the request arrived over https, including through a proxy that says so. COOKIE_SECURE
+ * overrides the guess (e.g. `never` for plain http on a LAN address).
  */
 function secureFor(c: Context): boolean {
+  if (c.var.cookieSecure === "always") return true;
+  if (c.var.cookieSecure === "never") return false;
   const url = new URL(c.req.url);
   if (url.protocol === "https:" || c.req.header("x-forwarded-proto") === "https") return true;
   return !LOOPBACK.has(url.hostname);
@@ -39,8 +44,9 @@ const cookieOptions = (c: Context) =>
  * Reads the session cookie and puts the seller (or nobody) and the form token on the context. A cookie
  * naming an expired or ended session is removed.
  */
-export function sessionMiddleware(accounts: SellerAccounts) {
+export function sessionMiddleware(accounts: SellerAccounts, cookieSecure: CookieSecurity = "auto") {
   return createMiddleware<SellerEnv>(async (c, next) => {
+    c.set("cookieSecure", cookieSecure);
     const token = getCookie(c, SESSION_COOKIE);
     const seller = token ? await accounts.sellerForSession(token) : undefined;
     if (token && !seller) deleteCookie(c, SESSION_COOKIE, cookieOptions(c));
