@@ -67,3 +67,16 @@ export class InvalidInput extends DomainError {
     super(issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ") || "Invalid input.");
   }
 }
+
+/** A seller's Stress Test is still running: one at a time, so two never compete for the same server. */
+export class StressTestRunning extends DomainError {
+  readonly code = "stress_test_running";
+  constructor(readonly testId: string | undefined) {
+    super("A Stress Test is already running for your shop. Wait for its receipt, or cancel it, first.");
+  }
+}
+
+/** A Stress Test cannot start in this process right now; the message says why. */
+export class StressTestUnavailable extends DomainError {
+  readonly code = "stress_test_unavailable";
+}

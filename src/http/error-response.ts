@@ -9,6 +9,8 @@ import {
   NotFound,
   NotLive,
   SoldOut,
+  StressTestRunning,
+  StressTestUnavailable,
   Unauthorized,
 } from "../domain/errors";
 
@@ -39,10 +41,10 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof Forbidden) return 403;
   if (error instanceof NotFound) return 404;
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
-  if (error instanceof EmailTaken) return 409;
+  if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof UnsupportedMediaType) return 415;
-  if (error instanceof Busy) return 503;
+  if (error instanceof Busy || error instanceof StressTestUnavailable) return 503;
   return 400;
 }
 

@@ -1,0 +1,314 @@
+import type { Database } from "../db/database";
+import { violatedConstraint } from "../db/database";
+import type { StressTestRow, StressTestStatus } from "../repository";
+import * as repo from "../repository";
+import type { OrderListing } from "../stampede/drop-api";
+import { buildReceipt, type Receipt } from "../stampede/receipt";
+import { runStampede } from "../stampede/run-stampede";
+import { isUuid } from "./drop-cache";
+import { InvalidInput, NotFound, StressTestRunning, StressTestUnavailable } from "./errors";
+import type { Shop } from "./shop";
+import { type ProgressSnapshot, StressProgress } from "./stress-test-progress";
+import type { Drop, Seller } from "./types";
+
+export const STRESS_LIMITS = {
+  maxAttempts: 200_000,
+  minConcurrency: 1,
+  maxConcurrency: 1000,
+  defaultConcurrency: 200,
+  /** Default attempts per unit: enough to sell out and then keep knocking on an empty stock. */
+  attemptsPerUnit: 5,
+} as const;
+
+/** Orders are read back for the receipt this many at a time. */
+const ORDERS_PAGE = 1000;
+/** A running test's process says it is alive this often... */
+const HEARTBEAT_MS = 2000;
+/** ...and one silent for this long was left behind by a process that stopped. */
+const STALE_SECONDS = 10;
+const RECENT_TESTS = 20;
+
+export interface StressSettings {
+  attempts: number;
+  concurrency: number;
+}
+
+export function defaultStressSettings(quantity: number): StressSettings {
+  return {
+    attempts: Math.min(STRESS_LIMITS.maxAttempts, STRESS_LIMITS.attemptsPerUnit * quantity),
+    concurrency: STRESS_LIMITS.defaultConcurrency,
+  };
+}
+
+export interface StressTest {
+  id: string;
+  dropId: string;
+  rehearsalDropId: string;
+  status: StressTestStatus;
+  attempts: number;
+  concurrency: number;
+  /** The audit-based receipt, once the run ended with one. */
+  receipt: Receipt | undefined;
+  /** Why the run ended without a receipt, or was interrupted. */
+  problem: string | undefined;
+  createdAt: Date;
+  finishedAt: Date | undefined;
+}
+
+/** A run this process is driving: how to watch it, stop it, and wait for its end. */
+export interface LiveStressTest {
+  progress(): ProgressSnapshot;
+  /** The version of the progress, to see whether a look would show anything new. */
+  version(): number;
+  /** Resolves with the finished test (never rejects). */
+  finished: Promise<StressTest>;
+}
+
+const toStressTest = (row: StressTestRow): StressTest => ({
+  id: row.id,
+  dropId: row.dropId,
+  rehearsalDropId: row.rehearsalDropId,
+  status: row.status,
+  attempts: row.attempts,
+  concurrency: row.concurrency,
+  receipt: row.receiptJson ? (JSON.parse(row.receiptJson) as Receipt) : undefined,
+  problem: row.problem ?? undefined,
+  createdAt: row.createdAt,
+  finishedAt: row.finishedAt ?? undefined,
+});
+
+/** Every order of the rehearsal drop as the receipt wants it, paging through the repository. */
+async function orderListing(db: Database, dropId: string): Promise<OrderListing> {
+  const listing: OrderListing = { orderIds: [], units: [] };
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await repo.listOrders(db, dropId, ORDERS_PAGE, cursor);
+    for (const order of page) {
+      listing.orderIds.push(order.id);
+      listing.units.push(order.unitNo);
+    }
+    if (page.length < ORDERS_PAGE) return listing;
+    cursor = page.at(-1)!.id;
+  }
+}
+
+const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+interface Running {
+  progress: StressProgress;
+  controller: AbortController;
+  finished: Promise<StressTest>;
+}
+
+/**
+ * The seller's one-click Stress Test: a rehearsal copy of a drop (same stock, limit and price, live at
+ * once, never in listings or revenue) is stampeded through this process's own public purchase endpoint,
+ * and the rehearsal's database audit writes the receipt. Runs are driven in this process; their rows
+ * carry a heartbeat so that runs a stopped process left "running" are found and marked interrupted.
+ *
+ * @example
+ * const tests = createStressTests({ db, shop, selfUrl: () => "http://127.0.0.1:3000" });
+ * const test = await tests.start(seller, "winter-sneaker-k3x9qa", { attempts: 150, concurrency: 20 });
+ */
+export function createStressTests(deps: {
+  db: Database;
+  shop: Shop;
+  selfUrl?: (() => string | undefined) | undefined;
+  logError?: (error: unknown) => void;
+}) {
+  const { db, shop } = deps;
+  const logError = deps.logError ?? ((error: unknown) => console.error(error));
+  const running = new Map<string, Running>();
+  /**
+   * Sellers with a start in progress or a run going (with its id once known), claimed before any await so
+   * two clicks cannot race past the check.
+   */
+  const busySellers = new Map<string, string | undefined>();
+
+  const sweep = () => repo.interruptAbandonedStressTests(db, [...running.keys()], STALE_SECONDS);
+
+  async function ownDrop(seller: Seller, ref: string): Promise<Drop> {
+    return shop.findOwnDrop(seller, ref);
+  }
+
+  async function finish(
+    id: string,
+    outcome: Parameters<typeof repo.finishStressTest>[2],
+  ): Promise<StressTest> {
+    // The row must not stay "running": a few tries, then the heartbeat's silence lets a sweep close it.
+    for (let tries = 1; ; tries++) {
+      try {
+        const row = (await repo.finishStressTest(db, id, outcome)) ?? (await repo.findStressTest(db, id));
+        if (!row) throw new Error(`stress test ${id} vanished`);
+        return toStressTest(row);
+      } catch (error) {
+        if (tries >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * tries));
+      }
+    }
+  }
+
+  async function drive(row: StressTestRow, baseUrl: string, live: Omit<Running, "finished">) {
+    const heartbeat = setInterval(() => {
+      repo.touchStressTest(db, row.id).catch(logError);
+    }, HEARTBEAT_MS);
+    heartbeat.unref?.();
+    let outcome: Parameters<typeof repo.finishStressTest>[2];
+    try {
+      const run = await runStampede({
+        baseUrl,
+        dropRef: row.rehearsalDropId,
+        attempts: row.attempts,
+        concurrency: row.concurrency,
+        signal: live.controller.signal,
+        onProgress: (progress) => live.progress.record(progress),
+      });
+      const audit = await repo.auditDrop(db, row.rehearsalDropId);
+      if (!audit) throw new Error("the rehearsal drop is gone");
+      const orders = await orderListing(db, row.rehearsalDropId);
+      const receipt = buildReceipt(run, audit, orders, { backend: `${db.backend} (${db.isolation})` });
+      const status = run.cancelled ? "cancelled" : receipt.verdict === "PASS" ? "passed" : "failed";
+      outcome = { status, receiptJson: JSON.stringify(receipt), problem: null };
+    } catch (error) {
+      logError(error);
+      outcome = {
+        status: live.controller.signal.aborted ? "cancelled" : "failed",
+        receiptJson: null,
+        problem: `The run stopped before its receipt: ${describeError(error)}`,
+      };
+    } finally {
+      clearInterval(heartbeat);
+    }
+    return finish(row.id, outcome);
+  }
+
+  async function launch(seller: Seller, drop: Drop, settings: StressSettings, baseUrl: string) {
+    const elsewhere = await repo.findRunningStressTest(db, seller.id);
+    if (elsewhere) throw new StressTestRunning(elsewhere.id);
+    const rehearsal = await shop.createDrop(
+      seller,
+      {
+        title: `Rehearsal: ${drop.title}`.slice(0, 120),
+        description: `Stress Test copy of ${drop.slug}. Not for sale.`,
+        priceCents: drop.priceCents,
+        currency: drop.currency,
+        quantity: drop.quantity,
+        maxPerFan: drop.maxPerFan,
+        bucketCount: drop.bucketCount,
+        // A minute back, so a database clock a little behind ours still sees it live at once.
+        startsAt: new Date(Date.now() - 60_000),
+      },
+      { rehearsalOf: drop.id },
+    );
+    let row: StressTestRow;
+    try {
+      row = await repo.insertStressTest(db, {
+        sellerId: seller.id,
+        dropId: drop.id,
+        rehearsalDropId: rehearsal.id,
+        ...settings,
+      });
+    } catch (error) {
+      // Another process started one for this seller in the meantime.
+      if (violatedConstraint(error) === "stress_tests_one_running_key") {
+        throw new StressTestRunning((await repo.findRunningStressTest(db, seller.id))?.id);
+      }
+      throw error;
+    }
+    const live = {
+      progress: new StressProgress(drop.quantity, settings.attempts),
+      controller: new AbortController(),
+    };
+    const finished = drive(row, baseUrl, live)
+      .catch((error: unknown) => {
+        logError(error);
+        return { ...toStressTest(row), status: "failed" as const, problem: describeError(error) };
+      })
+      .finally(() => {
+        running.delete(row.id);
+        busySellers.delete(seller.id);
+      });
+    running.set(row.id, { ...live, finished });
+    busySellers.set(seller.id, row.id);
+    return toStressTest(row);
+  }
+
+  return {
+    /**
+     * Starts a run on a rehearsal copy of the seller's drop and returns at once; the run goes on in this
+     * process. Throws StressTestRunning while the seller has one going, StressTestUnavailable when this
+     * process does not know where it listens (the requests must reach its own HTTP server).
+     */
+    async start(seller: Seller, ref: string, settings: StressSettings): Promise<StressTest> {
+      const drop = await ownDrop(seller, ref);
+      if (drop.isRehearsal) {
+        throw new InvalidInput([
+          { path: "", message: "a rehearsal cannot be stress tested; start from the drop itself" },
+        ]);
+      }
+      const baseUrl = deps.selfUrl?.();
+      if (!baseUrl) {
+        throw new StressTestUnavailable(
+          "This server does not know the address it listens on, so it cannot send the Stress Test's purchases to itself. Start it from a server started with npm start.",
+        );
+      }
+      if (busySellers.has(seller.id)) throw new StressTestRunning(busySellers.get(seller.id));
+      busySellers.set(seller.id, undefined);
+      try {
+        await sweep();
+        return await launch(seller, drop, settings, baseUrl);
+      } catch (error) {
+        busySellers.delete(seller.id);
+        throw error;
+      }
+    },
+
+    /** One of the drop's tests; another seller's, or another drop's, is "not found". */
+    async find(seller: Seller, ref: string, id: string): Promise<{ drop: Drop; test: StressTest }> {
+      const drop = await ownDrop(seller, ref);
+      if (!isUuid(id)) throw new NotFound("stress test");
+      let row = await repo.findStressTest(db, id.toLowerCase());
+      if (!row || row.dropId !== drop.id || row.sellerId !== seller.id) throw new NotFound("stress test");
+      if (row.status === "running" && !running.has(row.id) && (await sweep()) > 0) {
+        row = (await repo.findStressTest(db, row.id)) ?? row;
+      }
+      return { drop, test: toStressTest(row) };
+    },
+
+    /** The drop's recent tests, newest first. */
+    async list(drop: Drop): Promise<StressTest[]> {
+      await sweep();
+      return (await repo.listStressTests(db, drop.id, RECENT_TESTS)).map(toStressTest);
+    },
+
+    /** The live view of a run this process drives; undefined once it ended (or runs elsewhere). */
+    live(id: string): LiveStressTest | undefined {
+      const run = running.get(id);
+      if (!run) return undefined;
+      return {
+        progress: () => run.progress.snapshot(),
+        version: () => run.progress.version,
+        finished: run.finished,
+      };
+    },
+
+    /**
+     * Stops handing out attempts; those in flight finish, and the receipt is built from what was sent.
+     * A finished test is left as it is.
+     */
+    async cancel(seller: Seller, ref: string, id: string): Promise<StressTest> {
+      const { test } = await this.find(seller, ref, id);
+      if (test.status !== "running") return test;
+      const run = running.get(test.id);
+      if (!run) {
+        throw new StressTestUnavailable(
+          "This Stress Test is driven by another server process; cancel it there, or wait for its receipt.",
+        );
+      }
+      run.controller.abort();
+      return test;
+    },
+  };
+}
+
+export type StressTests = ReturnType<typeof createStressTests>;
