@@ -50,7 +50,12 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.route("/d", fanRoutes(shop));
   app.route(
     "/",
-    sellerRoutes(shop, { logError, publicUrl: deps.publicUrl, cookieSecure: deps.cookieSecure ?? "auto" }),
+    sellerRoutes(shop, {
+      logError,
+      publicUrl: deps.publicUrl,
+      cookieSecure: deps.cookieSecure ?? "auto",
+      selfUrl: deps.selfUrl,
+    }),
   );
 
   app.notFound((c) => errorJson(c, new NotFound("page or endpoint")));

@@ -296,9 +296,10 @@ export function createStressTests(deps: {
      * Stops handing out attempts; those in flight finish, and the receipt is built from what was sent.
      * A finished test is left as it is.
      */
-    async cancel(seller: Seller, ref: string, id: string): Promise<StressTest> {
-      const { test } = await this.find(seller, ref, id);
-      if (test.status !== "running") return test;
+    async cancel(seller: Seller, ref: string, id: string): Promise<{ drop: Drop; test: StressTest }> {
+      const found = await this.find(seller, ref, id);
+      const { test } = found;
+      if (test.status !== "running") return found;
       const run = running.get(test.id);
       if (!run) {
         throw new StressTestUnavailable(
@@ -306,7 +307,7 @@ export function createStressTests(deps: {
         );
       }
       run.controller.abort();
-      return test;
+      return found;
     },
   };
 }

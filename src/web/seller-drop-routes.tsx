@@ -6,6 +6,7 @@ import { NEW_DROP_DEFAULTS, NewDropPage } from "../../views/seller/new-drop";
 import type { SellerDashboard } from "../domain/dashboard";
 import { NotFound } from "../domain/errors";
 import type { Shop } from "../domain/shop";
+import type { StressTests } from "../domain/stress-test";
 import type { Seller } from "../domain/types";
 import { TIME_ZONES } from "../domain/zoned-time";
 import { DropRef } from "../http/schemas";
@@ -13,6 +14,7 @@ import { parseWith } from "../http/validation";
 import { checkedForm } from "./csrf";
 import { shellOf } from "./seller-auth-routes";
 import { parseNewDrop } from "./seller-forms";
+import { stressFormDefaults } from "./seller-stress-routes";
 import { requireSeller, type SellerEnv } from "./session";
 
 /** Orders per page of the audit trail. */
@@ -38,7 +40,12 @@ function dropRef(c: Context): string {
  * The drops list, the create-drop form and each drop's live dashboard. Fragment endpoints answer htmx
  * with the component alone and everyone else with the whole dashboard around the same component.
  */
-export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard, publicUrl?: string) {
+export function sellerDropRoutes(
+  shop: Shop,
+  dashboard: SellerDashboard,
+  publicUrl?: string,
+  stressTests?: StressTests,
+) {
   const routes = new Hono<SellerEnv>();
   routes.use("/seller/drops", requireSeller);
   routes.use("/seller/drops/*", requireSeller);
@@ -51,6 +58,11 @@ export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard, publicU
     const page = cursor
       ? { ...(await shop.orders(seller, live.drop.id, { limit: AUDIT_PAGE_SIZE, cursor })), seen: 0 }
       : await dashboard.newestOrders(live.drop, AUDIT_PAGE_SIZE);
+    // A rehearsal is itself the copy a Stress Test buys from: it gets no Stress Test of its own.
+    const stress =
+      stressTests && !live.drop.isRehearsal
+        ? { tests: await stressTests.list(live.drop), values: stressFormDefaults(live.drop), errors: {} }
+        : undefined;
     c.header("Cache-Control", "no-store");
     return c.html(
       <DashboardPage
@@ -61,6 +73,7 @@ export function sellerDropRoutes(shop: Shop, dashboard: SellerDashboard, publicU
         cursor={cursor}
         seen={page.seen}
         publicUrl={new URL(`/d/${live.drop.slug}`, publicUrl ?? c.req.url).href}
+        stress={stress}
       />,
     );
   }

@@ -6,9 +6,11 @@ import { createSellerDashboard } from "../domain/dashboard";
 import { Busy, DomainError } from "../domain/errors";
 import { createSellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
+import { createStressTests } from "../domain/stress-test";
 import { htmlError, internalErrorPage } from "./error-page";
 import { sellerAuthRoutes } from "./seller-auth-routes";
 import { sellerDropRoutes } from "./seller-drop-routes";
+import { sellerStressRoutes } from "./seller-stress-routes";
 import { type SellerEnv, sessionMiddleware } from "./session";
 
 export interface SellerRoutesOptions {
@@ -17,6 +19,8 @@ export interface SellerRoutesOptions {
   /** Base for the fan-page links shown to sellers; the request's own address when absent. */
   publicUrl?: string | undefined;
   cookieSecure?: CookieSecurity;
+  /** Where this process listens: the Stress Test sends its purchases there. */
+  selfUrl?: (() => string | undefined) | undefined;
 }
 
 /**
@@ -34,7 +38,12 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
   routes.use("/seller", session);
   routes.use("/seller/*", session);
   routes.route("/", sellerAuthRoutes(shop, accounts));
-  routes.route("/", sellerDropRoutes(shop, createSellerDashboard(shop.db, shop), options.publicUrl));
+  const stressTests = createStressTests({ db: shop.db, shop, selfUrl: options.selfUrl, logError });
+  routes.route(
+    "/",
+    sellerDropRoutes(shop, createSellerDashboard(shop.db, shop), options.publicUrl, stressTests),
+  );
+  routes.route("/", sellerStressRoutes(shop, stressTests));
 
   routes.onError((error, c) => {
     const shell = { sellerName: c.var.seller?.name, csrfToken: c.var.csrfToken };

@@ -20,6 +20,10 @@ const FILES: Record<string, { path: string; type: string }> = {
     path: fileURLToPath(new URL("../../static/dashboard.js", import.meta.url)),
     type: "text/javascript",
   },
+  "stress.js": {
+    path: fileURLToPath(new URL("../../static/stress.js", import.meta.url)),
+    type: "text/javascript",
+  },
   "htmx.min.js": { path: require.resolve("htmx.org/dist/htmx.min.js"), type: "text/javascript" },
   "sse.min.js": { path: require.resolve("htmx-ext-sse/dist/sse.min.js"), type: "text/javascript" },
 };

@@ -10,6 +10,7 @@ import {
   sellThrough,
 } from "./format";
 import type { SellerShell } from "./shell";
+import { type StressCardProps, StressTestCard } from "./stress-card";
 
 const base = (live: DropLive) => `/seller/drops/${live.drop.slug}`;
 
@@ -183,6 +184,8 @@ export interface DashboardProps extends SellerShell {
   seen: number;
   /** The fan page's full address, for sharing. */
   publicUrl: string;
+  /** The Stress Test card's form and receipts; absent on a rehearsal's own dashboard. */
+  stress?: Omit<StressCardProps, "drop" | "csrfToken"> | undefined;
 }
 
 export function DashboardPage(props: DashboardProps) {
@@ -223,6 +226,7 @@ export function DashboardPage(props: DashboardProps) {
         <p class="hint" id="copy-status" role="status" />
       </div>
       <LiveStats live={live} />
+      {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}
       <h2 id="audit-heading">Audit trail</h2>
       <p class="hint">Every unit sold, newest first. Times are UTC.</p>
       {props.cursor ? (

@@ -1,0 +1,34 @@
+import * as v from "valibot";
+import { STRESS_LIMITS, type StressSettings } from "../domain/stress-test";
+import { formErrors, type Parsed } from "./seller-forms";
+
+const WholeNumber = (label: string, min: number, max: number) =>
+  v.pipe(
+    v.string(`${label} is required`),
+    v.trim(),
+    v.minLength(1, `${label} is required`),
+    v.regex(/^\d{1,7}$/, `${label} must be a whole number`),
+    v.transform(Number),
+    v.minValue(min, `${label} must be at least ${min.toLocaleString("en-US")}`),
+    v.maxValue(max, `${label} must be at most ${max.toLocaleString("en-US")}`),
+  );
+
+const StressForm = v.object({
+  attempts: WholeNumber("purchase attempts", 1, STRESS_LIMITS.maxAttempts),
+  concurrency: WholeNumber(
+    "purchases at the same time",
+    STRESS_LIMITS.minConcurrency,
+    STRESS_LIMITS.maxConcurrency,
+  ),
+});
+
+/**
+ * The Stress Test form's two numbers, or a message per field.
+ * @example parseStressSettings({ attempts: "150", concurrency: "20" }) // { ok: true, value: { attempts: 150, concurrency: 20 } }
+ */
+export function parseStressSettings(form: Record<string, string>): Parsed<StressSettings> {
+  const result = v.safeParse(StressForm, form);
+  if (result.success) return { ok: true, value: result.output };
+  const issues = result.issues.map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message }));
+  return { ok: false, errors: formErrors(issues) };
+}

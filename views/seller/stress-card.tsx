@@ -1,0 +1,162 @@
+import type { StressTest } from "../../src/domain/stress-test";
+import type { Drop } from "../../src/domain/types";
+import type { StressTestStatus } from "../../src/repository";
+import { Layout } from "../layout";
+import { CsrfField, Field, type FieldErrors, FormProblem, type FormValues } from "./fields";
+import { formatUtcMinute } from "./format";
+import type { SellerShell } from "./shell";
+
+export const STRESS_STATUS_LABEL: Record<StressTestStatus, string> = {
+  running: "Running",
+  passed: "Passed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  interrupted: "Interrupted",
+};
+
+export const stressBase = (drop: Drop) => `/seller/drops/${drop.slug}/stress`;
+
+/** What the Stress Test card shows: the form (with a failed submit's values and errors) and past runs. */
+export interface StressCardProps {
+  drop: Drop;
+  tests: StressTest[];
+  values: FormValues;
+  errors: FieldErrors;
+  csrfToken: string;
+}
+
+/** "PASS", "FAIL", or the status when the run has no receipt to judge by. */
+export function verdictOf(test: StressTest): string {
+  if (test.status === "running" || test.status === "interrupted" || !test.receipt) {
+    return STRESS_STATUS_LABEL[test.status];
+  }
+  const verdict = test.receipt.verdict;
+  return test.status === "cancelled" ? `Cancelled (${verdict})` : verdict;
+}
+
+export const verdictClass = (test: StressTest) =>
+  test.status === "running"
+    ? "upcoming"
+    : test.receipt?.verdict === "PASS" && test.status !== "interrupted"
+      ? "live"
+      : "sold_out";
+
+export function StressTestForm(props: Omit<StressCardProps, "tests">) {
+  const { drop, values, errors } = props;
+  return (
+    <form method="post" action={stressBase(drop)} id="stress-form" novalidate>
+      <CsrfField token={props.csrfToken} />
+      <div class="row">
+        <Field
+          name="attempts"
+          label="Purchase attempts"
+          type="number"
+          min="1"
+          inputmode="numeric"
+          values={values}
+          errors={errors}
+          required
+          hint="Each one a new fan buying over HTTP. Up to 200,000."
+        />
+        <Field
+          name="concurrency"
+          label="At the same time"
+          type="number"
+          min="1"
+          inputmode="numeric"
+          values={values}
+          errors={errors}
+          required
+          hint="Purchases in flight at once, 1 to 1,000."
+        />
+      </div>
+      <button type="submit" id="stress-start">
+        Start Stress Test
+      </button>
+    </form>
+  );
+}
+
+/** Past runs of this drop, newest first, each linking to its receipt. */
+export function StressTestList({ drop, tests }: { drop: Drop; tests: StressTest[] }) {
+  if (tests.length === 0) return <p id="stress-none">No Stress Tests yet.</p>;
+  return (
+    <div class="table-wrap">
+      <table id="stress-tests">
+        <caption class="visually-hidden">Stress Test receipts, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Started (UTC)</th>
+            <th scope="col">Verdict</th>
+            <th scope="col">Sold</th>
+            <th scope="col">Oversold</th>
+            <th scope="col">Duration</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tests.map((test) => (
+            <tr id={`stress-${test.id}`}>
+              <td>
+                <a href={`${stressBase(drop)}/${test.id}`}>{formatUtcMinute(test.createdAt)}</a>
+              </td>
+              <td>
+                <span class={`badge ${verdictClass(test)}`}>{verdictOf(test)}</span>
+              </td>
+              <td>{test.receipt ? `${test.receipt.sold} of ${test.receipt.quantity}` : "–"}</td>
+              <td>{test.receipt ? test.receipt.oversold : "–"}</td>
+              <td>{test.receipt ? `${test.receipt.durationSeconds.toFixed(1)} s` : "–"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The dashboard's Stress Test card. */
+export function StressTestCard(props: StressCardProps) {
+  return (
+    <section class="card stress-card" id="stress-test" aria-labelledby="stress-heading">
+      <h2 id="stress-heading">Stress Test</h2>
+      <p class="hint">
+        Rehearse a stampede without touching real stock: a copy of this drop (same units, limit and price, not
+        listed, not counted as revenue) is bought through the public purchase endpoint by many new fans at
+        once, and the database audit writes the receipt.
+      </p>
+      <StressTestForm {...props} />
+      <h3>Receipts</h3>
+      <StressTestList drop={props.drop} tests={props.tests} />
+    </section>
+  );
+}
+
+/** The Stress Test card on a page of its own: where a form with errors comes back, and a 409 explains. */
+export function StressTestPage(
+  props: StressCardProps & SellerShell & { problem?: string | undefined; runningId?: string | undefined },
+) {
+  const { drop } = props;
+  const problems = Object.keys(props.errors).length;
+  const message =
+    props.problem ??
+    (problems
+      ? `Please fix ${problems === 1 ? "the field" : `the ${problems} fields`} marked below.`
+      : undefined);
+  return (
+    <Layout title={`Stress Test: ${drop.title}`} sellerName={props.sellerName} csrfToken={props.csrfToken}>
+      <p class="crumbs">
+        <a href="/seller/drops">Drops</a> / <a href={`/seller/drops/${drop.slug}`}>{drop.title}</a> / Stress
+        Test
+      </p>
+      <h1>Stress Test: {drop.title}</h1>
+      <FormProblem message={message} />
+      {props.runningId ? (
+        <p>
+          <a id="running-test" href={`${stressBase(drop)}/${props.runningId}`}>
+            Watch the running Stress Test
+          </a>
+        </p>
+      ) : null}
+      <StressTestCard {...props} />
+    </Layout>
+  );
+}

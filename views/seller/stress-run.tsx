@@ -1,0 +1,218 @@
+import { raw } from "hono/html";
+import type { StressTest } from "../../src/domain/stress-test";
+import { countsShown, type ProgressSnapshot, tileLayout } from "../../src/domain/stress-test-progress";
+import type { Drop } from "../../src/domain/types";
+import type { LatencySummary, Receipt } from "../../src/stampede/receipt";
+import { formatReceipt } from "../../src/stampede/receipt";
+import { Layout } from "../layout";
+import { CsrfField } from "./fields";
+import { formatUtcPrecise } from "./format";
+import type { SellerShell } from "./shell";
+import { STRESS_STATUS_LABEL, stressBase, verdictClass, verdictOf } from "./stress-card";
+
+const number = (n: number) => n.toLocaleString("en-US");
+const ms = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(1)} ms`);
+const latency = (s: LatencySummary) => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)} (${number(s.count)} answers)`;
+
+/** The sentence screen readers hear, and the text twin of the progress bar and tiles. */
+export function progressSentence(p: Pick<ProgressSnapshot, "counts" | "answered" | "attempts">): string {
+  const c = countsShown(p.counts);
+  return `${number(p.answered)} of ${number(p.attempts)} attempts answered: ${number(c.won)} won, ${number(c.soldOut)} sold out, ${number(c.busy)} busy, ${number(c.errors)} errors.`;
+}
+
+/** Running counts and the progress bar; stress.js keeps the numbers current, the server renders them first. */
+export function StressCounts({ progress }: { progress: ProgressSnapshot }) {
+  const c = countsShown(progress.counts);
+  return (
+    <>
+      <div class="grid stats" id="stress-counts">
+        <div class="stat">
+          <b id="count-won">{number(c.won)}</b>
+          <span>Won</span>
+        </div>
+        <div class="stat">
+          <b id="count-sold-out">{number(c.soldOut)}</b>
+          <span>Sold out</span>
+        </div>
+        <div class="stat">
+          <b id="count-busy">{number(c.busy)}</b>
+          <span>Busy</span>
+        </div>
+        <div class="stat">
+          <b id="count-errors">{number(c.errors)}</b>
+          <span>Errors</span>
+        </div>
+      </div>
+      <progress
+        id="stress-progress"
+        max={progress.attempts}
+        value={progress.answered}
+        aria-describedby="stress-answered"
+      >
+        {progress.answered} of {progress.attempts}
+      </progress>
+      <p id="stress-answered" class="hint">
+        {progressSentence(progress)}
+      </p>
+    </>
+  );
+}
+
+/** The audit's receipt: what the database says was sold, next to what the runner was told. */
+export function StressReceipt({ test }: { test: StressTest }) {
+  const r: Receipt | undefined = test.receipt;
+  return (
+    <section id="stress-receipt" aria-labelledby="receipt-heading" data-status={test.status}>
+      <h2 id="receipt-heading">
+        Receipt{" "}
+        <span id="stress-verdict" class={`badge ${verdictClass(test)}`}>
+          {verdictOf(test)}
+        </span>
+      </h2>
+      {test.problem ? (
+        <p class="notice bad" id="stress-problem">
+          {test.problem}
+        </p>
+      ) : null}
+      {r ? (
+        <>
+          <dl class="facts" id="receipt-facts">
+            <dt>Attempts</dt>
+            <dd id="receipt-attempts">
+              {number(r.attempts)}
+              {r.cancelled ? ` of ${number(r.attemptsPlanned)} (cancelled)` : ""} by {number(r.concurrency)}{" "}
+              at a time
+            </dd>
+            <dt>Sold</dt>
+            <dd id="receipt-sold">
+              {number(r.sold)} of {number(r.quantity)}
+            </dd>
+            <dt>Oversold</dt>
+            <dd id="receipt-oversold">{number(r.oversold)}</dd>
+            <dt>Duplicate units</dt>
+            <dd id="receipt-duplicates">{number(r.duplicateUnits)}</dd>
+            <dt>Acknowledged wins</dt>
+            <dd id="receipt-wins">
+              {number(r.acknowledgedWins)} wins, {number(r.orderRows)} order rows
+              {r.acknowledgedWithoutOrderRow > 0
+                ? `, ${number(r.acknowledgedWithoutOrderRow)} without a row`
+                : ""}
+            </dd>
+            <dt>Win latency</dt>
+            <dd id="receipt-win-latency">{latency(r.latencyMs.win)}</dd>
+            <dt>Rejection latency</dt>
+            <dd id="receipt-rejection-latency">{latency(r.latencyMs.rejection)}</dd>
+            <dt>Duration</dt>
+            <dd id="receipt-duration">
+              {r.durationSeconds.toFixed(1)} s ({r.attemptsPerSecond.toFixed(0)} attempts/s)
+            </dd>
+            <dt>Backend</dt>
+            <dd id="receipt-backend">{r.backend}</dd>
+          </dl>
+          {r.breaches.length > 0 ? (
+            <>
+              <h3>Invariants broken</h3>
+              <ul id="receipt-breaches">
+                {r.breaches.map((breach) => (
+                  <li>{breach}</li>
+                ))}
+              </ul>
+            </>
+          ) : (
+            <p class="notice ok" id="receipt-clean">
+              The database sold exactly what it had: nothing oversold, no unit twice, every win has its order.
+            </p>
+          )}
+          <details>
+            <summary>Full receipt as text</summary>
+            <pre class="mono receipt-text">{formatReceipt(r)}</pre>
+          </details>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+export interface StressRunProps extends SellerShell {
+  drop: Drop;
+  test: StressTest;
+  /** The run's progress when this process drives it and it is still going. */
+  progress: ProgressSnapshot | undefined;
+}
+
+/**
+ * One Stress Test. While it runs: the tile race (drawn by stress.js from the event stream; without
+ * JavaScript the page reloads itself every 2 s and shows the counts) and a cancel button. Afterwards: the
+ * receipt.
+ */
+export function StressRunPage(props: StressRunProps) {
+  const { drop, test, progress } = props;
+  const base = `${stressBase(drop)}/${test.id}`;
+  const running = test.status === "running";
+  const layout = tileLayout(drop.quantity);
+  return (
+    <Layout
+      title={`Stress Test: ${drop.title}`}
+      sellerName={props.sellerName}
+      csrfToken={props.csrfToken}
+      scripts={running ? ["stress.js"] : []}
+    >
+      {/*
+        Only browsers without JavaScript read this; with it, stress.js follows the event stream instead.
+        Written raw because hono/jsx hoists a <meta> element into <head>, out of the <noscript>.
+      */}
+      {running ? raw('<noscript><meta http-equiv="refresh" content="2"></noscript>') : null}
+      <p class="crumbs">
+        <a href="/seller/drops">Drops</a> / <a href={`/seller/drops/${drop.slug}`}>{drop.title}</a> / Stress
+        Test
+      </p>
+      <h1>Stress Test: {drop.title}</h1>
+      <p class="muted">
+        <span id="stress-status">{STRESS_STATUS_LABEL[test.status]}</span> · {number(test.attempts)} attempts,{" "}
+        {number(test.concurrency)} at a time, on a rehearsal copy of {number(drop.quantity)} units · started{" "}
+        <time datetime={test.createdAt.toISOString()}>
+          {formatUtcPrecise(test.createdAt).slice(0, 19)} UTC
+        </time>
+      </p>
+      {running ? (
+        <section
+          id="stress-live"
+          aria-label="Progress"
+          data-events={`${base}/events`}
+          data-quantity={drop.quantity}
+          data-units-per-tile={layout.unitsPerTile}
+          data-tiles={layout.tiles}
+        >
+          <p class="hint">
+            One tile per {layout.unitsPerTile === 1 ? "unit" : `${number(layout.unitsPerTile)} units`}, lit as
+            it is claimed.
+          </p>
+          {/* Decorative: the counts and the progress bar below say the same in words. */}
+          <div aria-hidden="true">
+            <canvas id="stress-tiles" hidden />
+          </div>
+          {progress ? (
+            <StressCounts progress={progress} />
+          ) : (
+            <p id="stress-elsewhere">
+              This run is driven by another server process; its receipt will appear here.
+            </p>
+          )}
+          <p id="stress-announce" class="visually-hidden" aria-live="polite" />
+          <form method="post" action={`${base}/cancel`} id="stress-cancel">
+            <CsrfField token={props.csrfToken} />
+            <button type="submit" class="secondary">
+              Cancel
+            </button>
+          </form>
+          <div id="stress-result" />
+        </section>
+      ) : (
+        <StressReceipt test={test} />
+      )}
+      <p>
+        <a href={`/seller/drops/${drop.slug}#stress-test`}>Back to the dashboard</a>
+      </p>
+    </Layout>
+  );
+}
