@@ -1,0 +1,171 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../src/db/database";
+import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
+import { isAvailable, openTestDatabase, type TestBackend } from "./support/databases";
+
+/**
+ * The Stress Test end to end in a real Chromium (Debian's): a seller signs up, creates a drop, starts a
+ * Stress Test from its dashboard, watches the tiles light up and the counts climb, and ends on the receipt
+ * (sold = N, oversold 0). Without JavaScript the run page refreshes itself until the receipt is there.
+ * Screenshots go to test-results/ (git-ignored).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SHOTS = "test-results/browser-stress";
+const chromiumRequired = Boolean(process.env.CI);
+const chromiumPresent = existsSync(CHROMIUM);
+if (!chromiumPresent && chromiumRequired)
+  throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing`);
+if (!chromiumPresent) console.warn(`${CHROMIUM} missing: skipping browser tests (apt-get install chromium)`);
+
+const BACKENDS: TestBackend[] = ["pglite"];
+
+/** What the run page shows at one moment: progress bar, lit tile pixels on the canvas, receipt or not. */
+async function look(page: Page) {
+  return page.evaluate(() => {
+    const bar = document.getElementById("stress-progress") as HTMLProgressElement | null;
+    const canvas = document.getElementById("stress-tiles") as HTMLCanvasElement | null;
+    let lit = 0;
+    if (canvas && !canvas.hidden && canvas.width > 0) {
+      const pixels = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+      // The accent colour #4b2fd6 marks claimed units.
+      for (let i = 0; i < pixels.length; i += 4) {
+        if (pixels[i] === 0x4b && pixels[i + 1] === 0x2f && pixels[i + 2] === 0xd6) lit++;
+      }
+    }
+    return {
+      answered: bar ? bar.value : -1,
+      attempts: bar ? bar.max : -1,
+      lit,
+      canvasShown: Boolean(canvas && !canvas.hidden),
+      finished: document.getElementById("stress-receipt") !== null,
+    };
+  });
+}
+
+describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
+  const run = chromiumPresent && isAvailable(backend);
+  let db: Database;
+  let server: LocalServer;
+  let baseUrl: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!run) return;
+    mkdirSync(SHOTS, { recursive: true });
+    db = await openTestDatabase(backend);
+    server = await startLocalServer({ db });
+    baseUrl = server.url;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await db?.close();
+  });
+
+  const it_ = run ? it : it.skip;
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: `${SHOTS}/${backend}-${name}.png`, fullPage: true });
+
+  async function signUpAndCreateDrop(page: Page, quantity: number): Promise<string> {
+    await page.goto(`${baseUrl}/seller/sign-up`);
+    await page.getByLabel("Shop name").fill("Stress Kicks");
+    await page.getByLabel("Email").fill(`stress-${randomUUID()}@example.com`);
+    await page.getByLabel("Password").fill("a long enough password");
+    await page.locator("#sign-up-form button[type=submit]").click();
+    await page.waitForURL(/\/seller\//);
+    await page.goto(`${baseUrl}/seller/drops/new`);
+    await page.getByLabel("Title").fill("Stress Sneakers");
+    await page.getByLabel("Price").fill("20.00");
+    await page.getByLabel("Units for sale").fill(String(quantity));
+    await page.locator("#startsAt").fill("2030-06-01T18:00");
+    await page.locator("#new-drop-form button[type=submit]").click();
+    await page.waitForURL(/\/seller\/drops\/[a-z0-9-]+$/);
+    return new URL(page.url()).pathname.split("/").pop()!;
+  }
+
+  it_("the seller starts a Stress Test, watches the tiles light up and reads the receipt", async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    const slug = await signUpAndCreateDrop(page, 200);
+
+    // The dashboard's card, filled with small numbers so the run takes a moment, not minutes.
+    const card = page.locator("#stress-test");
+    expect(await card.getByLabel("Purchase attempts").inputValue()).toBe("1000");
+    await card.getByLabel("Purchase attempts").fill("2000");
+    await card.getByLabel("At the same time").fill("8");
+    await shot(page, "1-dashboard-card");
+    await card.getByRole("button", { name: "Start Stress Test" }).click();
+    await page.waitForURL(new RegExp(`/seller/drops/${slug}/stress/[0-9a-f-]{36}$`));
+
+    // Watch it: some tiles lit while the run is still going, then the receipt.
+    const looks: Awaited<ReturnType<typeof look>>[] = [];
+    let midRunShot = false;
+    for (let i = 0; i < 600; i++) {
+      const now = await look(page);
+      looks.push(now);
+      if (now.finished) break;
+      if (!midRunShot && now.lit > 0) {
+        await shot(page, "2-tiles-lighting-up");
+        midRunShot = true;
+      }
+      await page.waitForTimeout(50);
+    }
+    expect(looks.at(-1)!.finished).toBe(true);
+    expect(looks.some((l) => l.canvasShown && l.lit > 0 && l.answered > 0 && l.answered < l.attempts)).toBe(
+      true,
+    );
+    const end = await look(page);
+    expect(end).toMatchObject({ answered: 2000, attempts: 2000, canvasShown: true });
+
+    expect(await page.locator("#stress-verdict").textContent()).toBe("PASS");
+    expect(await page.locator("#receipt-sold").textContent()).toBe("200 of 200");
+    expect(await page.locator("#receipt-oversold").textContent()).toBe("0");
+    expect(await page.locator("#receipt-duplicates").textContent()).toBe("0");
+    expect(await page.locator("#count-won").textContent()).toBe("200");
+    expect(await page.locator("#stress-status").textContent()).toBe("Passed");
+    expect(await page.locator("#stress-cancel").count()).toBe(0);
+    // Screen readers hear the end in the polite live region.
+    expect(await page.locator("#stress-announce").textContent()).toContain("Stress Test finished: PASS");
+    await shot(page, "3-receipt");
+
+    // The dashboard lists it; the real drop sold nothing.
+    await page.goto(`${baseUrl}/seller/drops/${slug}`);
+    expect(await page.locator("#stress-tests tbody tr").count()).toBe(1);
+    expect(await page.locator("#stress-tests tbody").textContent()).toContain("200 of 200");
+    expect(await page.locator("#units-sold").textContent()).toMatch(/0\s*of\s*200/);
+    await context.close();
+  });
+
+  it_("without JavaScript the run page refreshes itself until the receipt", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await signUpAndCreateDrop(page, 50);
+    const card = page.locator("#stress-test");
+    await card.getByLabel("Purchase attempts").fill("1500");
+    await card.getByLabel("At the same time").fill("4");
+    await card.getByRole("button", { name: "Start Stress Test" }).click();
+    await page.waitForURL(/\/stress\/[0-9a-f-]{36}$/);
+    expect(await page.locator("#stress-status").textContent()).toBe("Running");
+    await page.locator("#stress-receipt").waitFor({ timeout: 60_000 });
+    expect(await page.locator("#receipt-sold").textContent()).toBe("50 of 50");
+    expect(await page.locator("#receipt-oversold").textContent()).toBe("0");
+    await shot(page, "4-no-js-receipt");
+    await context.close();
+  });
+});
