@@ -22,28 +22,39 @@ if (!chromiumPresent) console.warn(`${CHROMIUM} missing: skipping browser tests 
 
 const BACKENDS: TestBackend[] = ["pglite"];
 
-/** What the run page shows at one moment: progress bar, lit tile pixels on the canvas, receipt or not. */
-async function look(page: Page) {
-  return page.evaluate(() => {
-    const bar = document.getElementById("stress-progress") as HTMLProgressElement | null;
-    const canvas = document.getElementById("stress-tiles") as HTMLCanvasElement | null;
-    let lit = 0;
-    if (canvas && !canvas.hidden && canvas.width > 0) {
-      const pixels = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
-      // The accent colour #4b2fd6 marks claimed units.
-      for (let i = 0; i < pixels.length; i += 4) {
-        if (pixels[i] === 0x4b && pixels[i + 1] === 0x2f && pixels[i + 2] === 0xd6) lit++;
-      }
-    }
-    return {
-      answered: bar ? bar.value : -1,
-      attempts: bar ? bar.max : -1,
-      lit,
-      canvasShown: Boolean(canvas && !canvas.hidden),
-      finished: document.getElementById("stress-receipt") !== null,
-    };
-  });
+interface RunLook {
+  answered: number;
+  attempts: number;
+  /** Pixels in the accent colour #4b2fd6, which marks claimed units. */
+  lit: number;
+  canvasShown: boolean;
+  finished: boolean;
 }
+
+/**
+ * What the run page shows at one moment: progress bar, lit tile pixels on the canvas, receipt or not.
+ * Sent as source text: the test compiles without the DOM's types.
+ */
+const LOOK = `(() => {
+  const bar = document.getElementById("stress-progress");
+  const canvas = document.getElementById("stress-tiles");
+  let lit = 0;
+  if (canvas && !canvas.hidden && canvas.width > 0) {
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 0; i < pixels.length; i += 4) {
+      if (pixels[i] === 0x4b && pixels[i + 1] === 0x2f && pixels[i + 2] === 0xd6) lit++;
+    }
+  }
+  return {
+    answered: bar ? bar.value : -1,
+    attempts: bar ? bar.max : -1,
+    lit,
+    canvasShown: Boolean(canvas && !canvas.hidden),
+    finished: document.getElementById("stress-receipt") !== null,
+  };
+})()`;
+
+const look = (page: Page) => page.evaluate(LOOK) as Promise<RunLook>;
 
 describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
   const run = chromiumPresent && isAvailable(backend);
@@ -114,7 +125,7 @@ describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
     await page.waitForURL(new RegExp(`/seller/drops/${slug}/stress/[0-9a-f-]{36}$`));
 
     // Watch it: some tiles lit while the run is still going, then the receipt.
-    const looks: Awaited<ReturnType<typeof look>>[] = [];
+    const looks: RunLook[] = [];
     let midRunShot = false;
     for (let i = 0; i < 600; i++) {
       const now = await look(page);

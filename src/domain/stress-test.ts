@@ -127,10 +127,6 @@ export function createStressTests(deps: {
 
   const sweep = () => repo.interruptAbandonedStressTests(db, [...running.keys()], STALE_SECONDS);
 
-  async function ownDrop(seller: Seller, ref: string): Promise<Drop> {
-    return shop.findOwnDrop(seller, ref);
-  }
-
   async function finish(
     id: string,
     outcome: Parameters<typeof repo.finishStressTest>[2],
@@ -240,7 +236,7 @@ export function createStressTests(deps: {
      * process does not know where it listens (the requests must reach its own HTTP server).
      */
     async start(seller: Seller, ref: string, settings: StressSettings): Promise<StressTest> {
-      const drop = await ownDrop(seller, ref);
+      const drop = await shop.findOwnDrop(seller, ref);
       if (drop.isRehearsal) {
         throw new InvalidInput([
           { path: "", message: "a rehearsal cannot be stress tested; start from the drop itself" },
@@ -265,7 +261,7 @@ export function createStressTests(deps: {
 
     /** One of the drop's tests; another seller's, or another drop's, is "not found". */
     async find(seller: Seller, ref: string, id: string): Promise<{ drop: Drop; test: StressTest }> {
-      const drop = await ownDrop(seller, ref);
+      const drop = await shop.findOwnDrop(seller, ref);
       if (!isUuid(id)) throw new NotFound("stress test");
       let row = await repo.findStressTest(db, id.toLowerCase());
       if (!row || row.dropId !== drop.id || row.sellerId !== seller.id) throw new NotFound("stress test");

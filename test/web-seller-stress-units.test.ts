@@ -1,0 +1,82 @@
+import { describe, expect, test } from "vitest";
+import { defaultStressSettings } from "../src/domain/stress-test";
+import { MAX_TILES, StressProgress, tileLayout, tileOf } from "../src/domain/stress-test-progress";
+import { parseStressSettings } from "../src/web/seller-stress-forms";
+
+describe("tile layout", () => {
+  test("one tile per unit up to the tile budget", () => {
+    expect(tileLayout(30)).toEqual({ quantity: 30, unitsPerTile: 1, tiles: 30 });
+    expect(tileLayout(MAX_TILES)).toEqual({ quantity: MAX_TILES, unitsPerTile: 1, tiles: MAX_TILES });
+  });
+
+  test("larger drops share tiles, never more than the budget, every unit on exactly one tile", () => {
+    for (const quantity of [2001, 5000, 99_999, 1_000_000]) {
+      const layout = tileLayout(quantity);
+      expect(layout.tiles).toBeLessThanOrEqual(MAX_TILES);
+      expect(layout.unitsPerTile).toBe(Math.ceil(quantity / MAX_TILES));
+      expect(tileOf(layout, 1)).toBe(0);
+      expect(tileOf(layout, quantity)).toBe(layout.tiles - 1);
+      // The last tile holds what is left and is not empty.
+      expect(quantity - (layout.tiles - 1) * layout.unitsPerTile).toBeGreaterThan(0);
+    }
+  });
+
+  test("units outside 1..quantity light no tile", () => {
+    const layout = tileLayout(10);
+    expect([0, 11, -1, 1.5].map((unit) => tileOf(layout, unit))).toEqual([-1, -1, -1, -1]);
+  });
+});
+
+describe("progress", () => {
+  test("counts outcomes and claimed units per tile in fixed memory", () => {
+    const progress = new StressProgress(5000, 20_000);
+    expect(progress.claimed.length).toBe(1667);
+    const counts = progress.counts;
+    for (const [answered, outcome, unitNo] of [
+      [1, "won", 1],
+      [2, "won", 3],
+      [3, "won", 4],
+      [4, "sold_out", undefined],
+      [5, "busy", undefined],
+    ] as const) {
+      progress.record({ outcome, unitNo, counts, answered, attempts: 20_000 });
+    }
+    const snapshot = progress.snapshot();
+    expect(snapshot.claimed[0]).toBe(2);
+    expect(snapshot.claimed[1]).toBe(1);
+    expect(snapshot).toMatchObject({ answered: 5, attempts: 20_000, version: 5 });
+    expect(snapshot.counts).toMatchObject({ won: 3, sold_out: 1, busy: 1, error: 0 });
+    // A snapshot is a copy: later answers do not change what a watcher already holds.
+    progress.record({ outcome: "won", unitNo: 2, counts, answered: 6, attempts: 20_000 });
+    expect(snapshot.claimed[0]).toBe(2);
+  });
+});
+
+describe("the Stress Test form", () => {
+  test("defaults to five attempts per unit, capped, and 200 at a time", () => {
+    expect(defaultStressSettings(30)).toEqual({ attempts: 150, concurrency: 200 });
+    expect(defaultStressSettings(1_000_000)).toEqual({ attempts: 200_000, concurrency: 200 });
+  });
+
+  test("reads whole numbers within bounds and names each bad field", () => {
+    expect(parseStressSettings({ attempts: " 150 ", concurrency: "20" })).toEqual({
+      ok: true,
+      value: { attempts: 150, concurrency: 20 },
+    });
+    expect(parseStressSettings({ attempts: "200000", concurrency: "1000" }).ok).toBe(true);
+    expect(parseStressSettings({ attempts: "200001", concurrency: "0" })).toEqual({
+      ok: false,
+      errors: {
+        attempts: "Purchase attempts must be at most 200,000",
+        concurrency: "Purchases at the same time must be at least 1",
+      },
+    });
+    expect(parseStressSettings({ attempts: "1e3", concurrency: "-5" })).toEqual({
+      ok: false,
+      errors: {
+        attempts: "Purchase attempts must be a whole number",
+        concurrency: "Purchases at the same time must be a whole number",
+      },
+    });
+  });
+});
