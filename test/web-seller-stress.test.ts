@@ -216,6 +216,42 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       expect(JSON.parse((await follow(ada, slug, next)).at(-1)!.data)).toMatchObject({ status: "passed" });
     });
 
+    test("another process on the same database sees the run as running elsewhere and leaves it be", async () => {
+      const slug = await newDrop(ada);
+      const id = await startedId(ada, slug, "200000", "2");
+      // A second app on the same database, as a second server process would be, with Ada's session.
+      const other = new TestBrowser(
+        createApp({ db, logError: (error) => errors.push(error), selfUrl: () => server.url }),
+        server.url,
+      );
+      for (const [name, value] of ada.cookies) other.cookies.set(name, value);
+
+      const page = await (await other.get(`/seller/drops/${slug}/stress/${id}`)).text();
+      expect(page).toContain('<span id="stress-status">Running</span>');
+      expect(page).toContain("driven by another server process");
+      const events = parseEvents(await (await other.get(`/seller/drops/${slug}/stress/${id}/events`)).text());
+      expect(events).toEqual([{ event: "elsewhere", data: id }]);
+      expect((await other.get(`/seller/drops/${slug}`)).status).toBe(200);
+      expect(
+        (
+          await other.submit(`/seller/drops/${slug}`, `/seller/drops/${slug}/stress`, {
+            attempts: "30",
+            concurrency: "5",
+          })
+        ).status,
+      ).toBe(409);
+      const cancelThere = await other.submit(
+        `/seller/drops/${slug}/stress/${id}`,
+        `/seller/drops/${slug}/stress/${id}/cancel`,
+        {},
+      );
+      expect(cancelThere.status).toBe(503);
+      expect((await stored(id)).row.status).toBe("running");
+
+      await ada.submit(`/seller/drops/${slug}/stress/${id}`, `/seller/drops/${slug}/stress/${id}/cancel`, {});
+      expect(JSON.parse((await follow(ada, slug, id)).at(-1)!.data)).toMatchObject({ status: "cancelled" });
+    });
+
     test("only the owner can start, watch, cancel or read one", async () => {
       const slug = await newDrop(ada);
       const id = await startedId(ada, slug, "30", "5");
