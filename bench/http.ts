@@ -1,7 +1,6 @@
 import {
   auditStampede,
   createLiveDrop,
-  createSellerAccount,
   LatencyHistogram,
   type Receipt,
   runStampede,
@@ -26,12 +25,41 @@ export interface HotDropFigures {
   /** Section 3: the same drop after it sold out: a second stampede, all rejections. */
   soldOut: Receipt;
   healthz: Rate;
-  serverPeakMiB: number;
+  server: ServerMemory;
+}
+
+/** The server's resident memory just after it started listening, and its peak (VmHWM) at the end. */
+export interface ServerMemory {
+  startMiB: number;
+  peakMiB: number;
+  nodeOptions: string;
 }
 
 export interface LargeRunFigures {
   receipt: Receipt;
-  serverPeakMiB: number;
+  server: ServerMemory;
+}
+
+export interface ServerSetup {
+  databaseUrl: string;
+  /** The owner's key of the seller made by `createBenchSeller`. */
+  apiKey: string;
+  /** NODE_OPTIONS for the server process, e.g. "--max-old-space-size=128"; empty for Node's defaults. */
+  nodeOptions: string;
+}
+
+async function startServer(setup: ServerSetup) {
+  const server = await startServerProcess({
+    DATABASE_URL: setup.databaseUrl,
+    ...(setup.nodeOptions ? { NODE_OPTIONS: setup.nodeOptions } : {}),
+  });
+  const startMiB = (await server.memory()).currentMiB;
+  const memory = async (): Promise<ServerMemory> => ({
+    startMiB,
+    peakMiB: (await server.memory()).peakMiB,
+    nodeOptions: setup.nodeOptions,
+  });
+  return { server, memory };
 }
 
 const log = (line: string) => console.error(`bench: ${line}`);
@@ -57,12 +85,12 @@ async function hammerHealthz(url: string, requests: number, concurrency: number)
 }
 
 export async function benchHotDrop(
-  databaseUrl: string,
+  setup: ServerSetup,
   sizes: { quantity: number; attempts: number; soldOutAttempts: number; concurrency: number },
 ): Promise<HotDropFigures> {
-  const server = await startServerProcess({ DATABASE_URL: databaseUrl });
+  const { server, memory } = await startServer(setup);
+  const { apiKey } = setup;
   try {
-    const apiKey = await createSellerAccount(server.url);
     const drop = await createLiveDrop(server.url, apiKey, sizes.quantity, "Bench hot drop");
     // Open the keep-alive connections and let the server's JIT warm up on a route that touches nothing.
     await hammerHealthz(server.url, 2000, sizes.concurrency);
@@ -85,21 +113,20 @@ export async function benchHotDrop(
     });
     const healthz = await hammerHealthz(server.url, sizes.soldOutAttempts, sizes.concurrency);
     const soldOut = await auditStampede(soldOutRun, apiKey, { backend: "postgres" });
-    const { peakMiB } = await server.memory();
-    return { hot, soldOut, healthz, serverPeakMiB: peakMiB };
+    return { hot, soldOut, healthz, server: await memory() };
   } finally {
     await server.stop();
   }
 }
 
 export async function benchLargeRun(
-  databaseUrl: string,
+  setup: ServerSetup,
   sizes: { quantity: number; attempts: number; concurrency: number; timeLimitMs: number },
 ): Promise<LargeRunFigures> {
   // Its own server process, so the peak memory read at the end belongs to this run alone.
-  const server = await startServerProcess({ DATABASE_URL: databaseUrl });
+  const { server, memory } = await startServer(setup);
+  const { apiKey } = setup;
   try {
-    const apiKey = await createSellerAccount(server.url);
     const drop = await createLiveDrop(server.url, apiKey, sizes.quantity, "Bench large run");
     log(`large run: ${sizes.attempts} attempts by ${sizes.concurrency} workers on ${sizes.quantity} units`);
     let lastReport = performance.now();
@@ -116,8 +143,7 @@ export async function benchLargeRun(
       },
     });
     const receipt = await auditStampede(run, apiKey, { backend: "postgres" });
-    const { peakMiB } = await server.memory();
-    return { receipt, serverPeakMiB: peakMiB };
+    return { receipt, server: await memory() };
   } finally {
     await server.stop();
   }

@@ -1,6 +1,6 @@
 import type { Receipt } from "../src/stampede";
 import type { EngineFigures } from "./engine";
-import type { HotDropFigures, LargeRunFigures } from "./http";
+import type { HotDropFigures, LargeRunFigures, ServerMemory } from "./http";
 import type { Machine } from "./machine";
 
 /** The bench's results as Markdown tables, ready to paste into BENCHMARKS.md. */
@@ -9,6 +9,7 @@ export interface BenchResults {
   machine: Machine;
   loadAverageAfter: [number, number, number];
   minutes: number;
+  loadGeneratorPeakMiB: number;
   engine: EngineFigures[];
   hotDrop: HotDropFigures;
   large: LargeRunFigures | undefined;
@@ -18,6 +19,8 @@ const rate = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (n: number | null) => (n === null ? "n/a" : n < 10 ? n.toFixed(2) : n.toFixed(1));
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
 const met = (ok: boolean) => (ok ? "met" : "**missed**");
+const memory = (s: ServerMemory) =>
+  `${s.peakMiB.toFixed(0)} MiB (${s.startMiB.toFixed(0)} at start${s.nodeOptions ? `, ${s.nodeOptions}` : ""})`;
 const verdict = (r: Receipt) => (r.breaches.length === 0 ? "PASS" : `FAIL: ${r.breaches.join("; ")}`);
 
 const table = (head: string[], rows: string[][]) =>
@@ -37,7 +40,8 @@ export function formatResults(r: BenchResults): string {
     "",
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB.toFixed(1)} GiB, Node ${m.node}, PostgreSQL ${m.postgres}; ` +
       `load average ${m.loadAverage.map((l) => l.toFixed(1)).join(" / ")} at start, ` +
-      `${r.loadAverageAfter.map((l) => l.toFixed(1)).join(" / ")} at end.`,
+      `${r.loadAverageAfter.map((l) => l.toFixed(1)).join(" / ")} at end. ` +
+      `Load generator (this process) peak RSS ${r.loadGeneratorPeakMiB.toFixed(0)} MiB.`,
     "",
     "### 1. Engine: purchases/s without HTTP (pool 8, read committed)",
     "",
@@ -93,7 +97,7 @@ export function formatResults(r: BenchResults): string {
           `${ms(hot.latencyMs.win.p50)} / ${ms(hot.latencyMs.win.p99)}`,
           `${ms(hot.latencyMs.rejection.p50)} / ${ms(hot.latencyMs.rejection.p99)}`,
           String(hot.counts.busy),
-          `${r.hotDrop.serverPeakMiB.toFixed(0)} MiB`,
+          memory(r.hotDrop.server),
           verdict(hot),
         ],
       ],
@@ -151,7 +155,7 @@ export function formatResults(r: BenchResults): string {
             rate(l.attemptsPerSecond),
             rate(l.sold),
             `${rate(l.counts.won)} / ${rate(l.counts.sold_out)} / ${rate(l.counts.busy)}`,
-            `${r.large.serverPeakMiB.toFixed(0)} MiB ${met(r.large.serverPeakMiB < 256)}`,
+            `${memory(r.large.server)} ${met(r.large.server.peakMiB < 256)}`,
             verdict(l),
           ],
         ],

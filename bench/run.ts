@@ -9,7 +9,8 @@
  *
  * --database-url: the admin database next to which the fresh one is made (default BENCH_DATABASE_URL,
  * then TEST_DATABASE_URL, then postgres://postgres@127.0.0.1:5432/test). --large-attempts, --large-units,
- * --time-limit-min size the large run.
+ * --time-limit-min size the large run. --server-node-options "--max-old-space-size=128" passes NODE_OPTIONS
+ * to the server processes (default: none, Node's own heap sizing).
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
@@ -18,6 +19,7 @@ import { createFreshDatabase } from "./fresh-database";
 import { benchHotDrop, benchLargeRun } from "./http";
 import { describeMachine } from "./machine";
 import { formatResults } from "./report";
+import { createBenchSeller } from "./seller";
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +29,7 @@ const { values: args } = parseArgs({
     "large-units": { type: "string" },
     "time-limit-min": { type: "string" },
     "database-url": { type: "string" },
+    "server-node-options": { type: "string", default: "" },
     json: { type: "string" },
   },
   strict: true,
@@ -65,13 +68,20 @@ try {
   const before = describeMachine(database.serverVersion);
   const startedAt = performance.now();
   const engine = await benchEngine(database.url, { ...sizes.engine, log });
-  const hotDrop = await benchHotDrop(database.url, sizes.hot);
-  const large = args["skip-large"] ? undefined : await benchLargeRun(database.url, sizes.large);
+  const setup = {
+    databaseUrl: database.url,
+    apiKey: await createBenchSeller(database.url),
+    nodeOptions: args["server-node-options"],
+  };
+  const hotDrop = await benchHotDrop(setup, sizes.hot);
+  const large = args["skip-large"] ? undefined : await benchLargeRun(setup, sizes.large);
   const results = {
     mode: quick ? "quick" : "full",
     machine: before,
     loadAverageAfter: describeMachine(database.serverVersion).loadAverage,
     minutes: (performance.now() - startedAt) / 60_000,
+    /** The runner's own peak memory: the stampede must stay light on the load generator too. */
+    loadGeneratorPeakMiB: process.resourceUsage().maxRSS / 1024,
     sizes,
     engine,
     hotDrop,
