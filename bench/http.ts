@@ -1,6 +1,7 @@
 import {
   auditStampede,
   createLiveDrop,
+  keepAliveClient,
   LatencyHistogram,
   type Receipt,
   runStampede,
@@ -25,6 +26,8 @@ export interface HotDropFigures {
   /** Section 3: the same drop after it sold out: a second stampede, all rejections. */
   soldOut: Receipt;
   healthz: Rate;
+  /** The same comparison at light load, where latency is service time rather than queueing. */
+  light: { soldOut: Receipt; healthz: Rate };
   server: ServerMemory;
 }
 
@@ -62,19 +65,27 @@ async function startServer(setup: ServerSetup) {
   return { server, memory };
 }
 
+/** Few enough workers that a request rarely waits behind another: latency is then the server's own. */
+const LIGHT_CONCURRENCY = 4;
+
 const log = (line: string) => console.error(`bench: ${line}`);
 
 /** GET /healthz at the same concurrency: the trivial route a rejection is compared with. */
 async function hammerHealthz(url: string, requests: number, concurrency: number): Promise<Rate> {
   const latency = new LatencyHistogram();
+  // The same client the stampede runner uses, so the two rates differ only by what the server does.
+  const client = keepAliveClient(url, concurrency, 30_000);
   const startedAt = performance.now();
-  await runWorkers(requests, concurrency, async () => {
-    const sentAt = performance.now();
-    const res = await fetch(`${url}/healthz`);
-    await res.text();
-    if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
-    latency.record(performance.now() - sentAt);
-  });
+  try {
+    await runWorkers(requests, concurrency, async () => {
+      const sentAt = performance.now();
+      const res = await client.get("/healthz");
+      if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
+      latency.record(performance.now() - sentAt);
+    });
+  } finally {
+    client.close();
+  }
   const seconds = (performance.now() - startedAt) / 1000;
   return {
     requests,
@@ -113,7 +124,21 @@ export async function benchHotDrop(
     });
     const healthz = await hammerHealthz(server.url, sizes.soldOutAttempts, sizes.concurrency);
     const soldOut = await auditStampede(soldOutRun, apiKey, { backend: "postgres" });
-    return { hot, soldOut, healthz, server: await memory() };
+
+    const light = { attempts: Math.ceil(sizes.soldOutAttempts / 4), concurrency: LIGHT_CONCURRENCY };
+    log(
+      `sold out, light load: ${light.attempts} attempts and as many GET /healthz by ${light.concurrency} workers`,
+    );
+    const lightRun = await runStampede({ baseUrl: server.url, dropRef: drop.id, ...light });
+    const lightHealthz = await hammerHealthz(server.url, light.attempts, light.concurrency);
+    const lightSoldOut = await auditStampede(lightRun, apiKey, { backend: "postgres" });
+    return {
+      hot,
+      soldOut,
+      healthz,
+      light: { soldOut: lightSoldOut, healthz: lightHealthz },
+      server: await memory(),
+    };
   } finally {
     await server.stop();
   }

@@ -1,6 +1,6 @@
 import type { Receipt } from "../src/stampede";
 import type { EngineFigures } from "./engine";
-import type { HotDropFigures, LargeRunFigures, ServerMemory } from "./http";
+import type { HotDropFigures, LargeRunFigures, Rate, ServerMemory } from "./http";
 import type { Machine } from "./machine";
 
 /** The bench's results as Markdown tables, ready to paste into BENCHMARKS.md. */
@@ -30,11 +30,25 @@ const table = (head: string[], rows: string[][]) =>
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n");
 
+function soldOutRow(soldOut: Receipt, healthz: Rate): string[] {
+  const perSecond = soldOut.attemptsPerSecond;
+  const p99 = soldOut.latencyMs.rejection.p99;
+  return [
+    String(soldOut.concurrency),
+    rate(soldOut.attempts),
+    rate(perSecond),
+    rate(healthz.perSecond),
+    `${ratio(perSecond, healthz.perSecond)} ${met(perSecond >= 0.8 * healthz.perSecond)}`,
+    `${ms(soldOut.latencyMs.rejection.p50)} / ${ms(p99)} ${met((p99 ?? Number.POSITIVE_INFINITY) < 10)}`,
+    `${ms(healthz.p50)} / ${ms(healthz.p99)}`,
+    verdict(soldOut),
+  ];
+}
+
 export function formatResults(r: BenchResults): string {
   const m = r.machine;
   const { hot, soldOut, healthz } = r.hotDrop;
   const hotCeiling = r.engine.find((e) => e.concurrency === hot.concurrency)?.ceilingPerSecond ?? 0;
-  const rejectionsPerSecond = soldOut.attemptsPerSecond;
   const out = [
     `## Bench (${r.mode}) — ${m.date.slice(0, 16).replace("T", " ")} UTC, ${r.minutes.toFixed(1)} min`,
     "",
@@ -103,10 +117,11 @@ export function formatResults(r: BenchResults): string {
       ],
     ),
     "",
-    "### 3. After sold out: rejections vs GET /healthz on the same server",
+    "### 3. After sold out: rejections vs GET /healthz on the same server, through the same client",
     "",
     table(
       [
+        "workers",
         "requests",
         "rejections/s",
         "healthz/s",
@@ -115,17 +130,7 @@ export function formatResults(r: BenchResults): string {
         "healthz p50/p99 ms",
         "receipt",
       ],
-      [
-        [
-          rate(soldOut.attempts),
-          rate(rejectionsPerSecond),
-          rate(healthz.perSecond),
-          `${ratio(rejectionsPerSecond, healthz.perSecond)} ${met(rejectionsPerSecond >= 0.8 * healthz.perSecond)}`,
-          `${ms(soldOut.latencyMs.rejection.p50)} / ${ms(soldOut.latencyMs.rejection.p99)} ${met((soldOut.latencyMs.rejection.p99 ?? Infinity) < 10)}`,
-          `${ms(healthz.p50)} / ${ms(healthz.p99)}`,
-          verdict(soldOut),
-        ],
-      ],
+      [soldOutRow(soldOut, healthz), soldOutRow(r.hotDrop.light.soldOut, r.hotDrop.light.healthz)],
     ),
     "",
   ];

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type DropSnapshot, readDrop } from "./drop-api";
+import { keepAliveClient } from "./keep-alive-client";
 import { LatencyHistogram } from "./latency-histogram";
 import { runWorkers } from "./workers";
 
@@ -123,7 +124,7 @@ function parsed(text: string): unknown {
 
 /**
  * Sends `attempts` purchases of one drop, each by a new fan with a new Idempotency-Key, from
- * `concurrency` workers over keep-alive connections (Node's fetch). Counts every answer by outcome and
+ * `concurrency` workers over as many keep-alive connections (node:http, see keep-alive-client.ts). Counts every answer by outcome and
  * keeps latencies in histograms, so 200,000 attempts cost a few megabytes. It checks nothing itself:
  * hand the result with the drop's audit and order list to `buildReceipt`.
  *
@@ -134,8 +135,8 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const drop = await readDrop(baseUrl, options.dropRef);
   const runId = randomBytes(5).toString("hex");
-  const url = `${baseUrl}/api/drops/${encodeURIComponent(drop.id)}/purchase`;
-  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const path = `/api/drops/${encodeURIComponent(drop.id)}/purchase`;
+  const client = keepAliveClient(baseUrl, options.concurrency, options.requestTimeoutMs ?? 30_000);
   const counts = emptyCounts();
   const latency = {
     win: new LatencyHistogram(),
@@ -157,22 +158,15 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     const sentAt = performance.now();
     let answer: Answer;
     try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": key },
-        body: JSON.stringify({ fan: `fan-${runId}-${n}` }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await res.text();
-      answer = outcomeOf(res.status, parsed(text));
+      // The fan is `fan-<hex>-<n>`: nothing to escape, so the body is written without JSON.stringify.
+      const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"}`, { "idempotency-key": key });
+      answer = outcomeOf(res.status, parsed(res.text));
       if (answer.outcome === "error" || answer.outcome === "invalid" || answer.outcome === "replay") {
-        noteProblem(`${answer.outcome}: HTTP ${res.status} ${text.slice(0, 200)}`);
+        noteProblem(`${answer.outcome}: HTTP ${res.status} ${res.text.slice(0, 200)}`);
       }
     } catch (error) {
       answer = { outcome: "error" };
-      noteProblem(
-        `network: ${error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : error}`,
-      );
+      noteProblem(`network: ${error instanceof Error ? error.message : String(error)}`);
     }
     const answeredAt = performance.now();
     const ms = answeredAt - sentAt;
@@ -194,7 +188,12 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     });
   };
 
-  const sent = await runWorkers(options.attempts, options.concurrency, attempt, options.signal);
+  let sent: number;
+  try {
+    sent = await runWorkers(options.attempts, options.concurrency, attempt, options.signal);
+  } finally {
+    client.close();
+  }
   return {
     baseUrl,
     drop,
