@@ -4,7 +4,7 @@
  */
 import type { Database } from "./db/database";
 import type { Bucket } from "./domain/stock-plan";
-import type { Audit, Drop, Order, Seller } from "./domain/types";
+import type { Audit, Drop, DropTerms, Order, Seller } from "./domain/types";
 
 const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
   max_per_fan, bucket_count, is_rehearsal, created_at`;
@@ -118,16 +118,9 @@ export async function updateSellerApiKey(db: Database, sellerId: string, apiKeyH
 
 // ---------------------------------------------------------------- drops
 
-export interface NewDrop {
+export interface NewDrop extends DropTerms {
   sellerId: string;
   slug: string;
-  title: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  quantity: number;
-  startsAt: Date;
-  maxPerFan: number;
   isRehearsal?: boolean;
   rehearsalOf?: string | null;
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database";
 import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
+import { chromiumPresent, launchChromium } from "./support/chromium";
 import { isAvailable, openTestDatabase, type TestBackend } from "./support/databases";
 
 /**
@@ -12,13 +13,7 @@ import { isAvailable, openTestDatabase, type TestBackend } from "./support/datab
  * (sold = N, oversold 0). Without JavaScript the run page refreshes itself until the receipt is there.
  * Screenshots go to test-results/ (git-ignored).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = "test-results/browser-stress";
-const chromiumRequired = Boolean(process.env.CI);
-const chromiumPresent = existsSync(CHROMIUM);
-if (!chromiumPresent && chromiumRequired)
-  throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing`);
-if (!chromiumPresent) console.warn(`${CHROMIUM} missing: skipping browser tests (apt-get install chromium)`);
 
 const BACKENDS: TestBackend[] = ["pglite"];
 
@@ -69,18 +64,7 @@ describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
     db = await openTestDatabase(backend);
     server = await startLocalServer({ db });
     baseUrl = server.url;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

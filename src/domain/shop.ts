@@ -7,16 +7,9 @@ import { type PurchaseRequest, type PurchaseResult, purchase } from "./purchase"
 import { defaultRetryPolicy, type RetryPolicy } from "./retry";
 import { hashApiKey, hashPassword, newApiKey } from "./secrets";
 import { bucketCountFor, planBuckets } from "./stock-plan";
-import type { Audit, Drop, DropStatus, Order, Seller } from "./types";
+import type { Audit, Drop, DropStatus, DropTerms, Order, Seller } from "./types";
 
-export interface NewDropInput {
-  title: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  quantity: number;
-  startsAt: Date;
-  maxPerFan: number;
+export interface NewDropInput extends DropTerms {
   /** Stock rows to spread the units over; chosen from the quantity when absent. */
   bucketCount?: number;
 }

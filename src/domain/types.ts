@@ -21,6 +21,12 @@ export interface Drop {
   createdAt: Date;
 }
 
+/** The terms a seller sets for a drop; everything else about it is derived or assigned. */
+export type DropTerms = Pick<
+  Drop,
+  "title" | "description" | "priceCents" | "currency" | "quantity" | "startsAt" | "maxPerFan"
+>;
+
 export interface Order {
   id: string;
   dropId: string;

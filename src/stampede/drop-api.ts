@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Audit } from "../domain/types";
 
 /**
  * The few JSON API calls a stampede needs around the purchases themselves: a seller and a drop to stampede,
@@ -17,14 +18,8 @@ export interface DropSnapshot {
 }
 
 /** The owner's audit, counted by the database from the order and stock rows. */
-export interface AuditFigures {
-  quantity: number;
-  sold: number;
-  remaining: number;
-  oversold: number;
-  duplicateUnits: number;
-  unitsOutOfRange: number;
-}
+/** GET /api/drops/:ref/audit answers with exactly the domain's audit. */
+export type AuditFigures = Audit;
 
 /** Every order row of a drop, as parallel arrays (a million small objects would not be memory-light). */
 export interface OrderListing {
