@@ -181,6 +181,7 @@ export async function readStock(
     `SELECT coalesce(sum(remaining), 0)::int AS remaining, now() AS server_time
      FROM stock_buckets WHERE drop_id = $1::uuid`,
     [dropId],
+    { name: "read_stock" },
   );
   return { remaining: rows[0]!.remaining, serverTime: new Date(rows[0]!.server_time) };
 }
@@ -263,6 +264,7 @@ export async function attemptPurchase(
             coalesce(p.created_at, e.created_at) AS created_at, p.id IS NOT NULL AS is_new
      FROM the_drop CROSS JOIN fan_slot LEFT JOIN placed p ON true LEFT JOIN existing e ON true`,
     [a.dropId, a.fan, a.idempotencyKey, a.startBucket, a.attemptNumber],
+    { name: "attempt_purchase" },
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -285,8 +287,26 @@ export async function findOrderByKey(
   const { rows } = await db.query<OrderRow>(
     `SELECT ${ORDER_COLUMNS} FROM orders WHERE drop_id = $1::uuid AND idempotency_key = $2::text`,
     [dropId, idempotencyKey],
+    { name: "find_order_by_key" },
   );
   return rows[0] && toOrder(rows[0]);
+}
+
+/** A page of a drop's idempotency keys in ascending order, after `afterKey` (keyset on the unique index). */
+export async function listOrderKeys(
+  db: Database,
+  dropId: string,
+  limit: number,
+  afterKey?: string,
+): Promise<string[]> {
+  const { rows } = await db.query<{ idempotency_key: string }>(
+    `SELECT idempotency_key FROM orders
+     WHERE drop_id = $1::uuid AND ($2::text IS NULL OR idempotency_key > $2::text)
+     ORDER BY idempotency_key
+     LIMIT $3::int`,
+    [dropId, afterKey ?? null, limit],
+  );
+  return rows.map((row) => row.idempotency_key);
 }
 
 // ---------------------------------------------------------------- audit

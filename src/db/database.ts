@@ -9,8 +9,21 @@ export interface Database {
   readonly backend: Backend;
   /** Isolation the statements run at, for receipts and logs. DSQL is always snapshot (repeatable read). */
   readonly isolation: "read committed" | "repeatable read";
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: Row[] }>;
+  /**
+   * Runs one statement as its own transaction. `options.name` marks a hot statement: pooled backends prepare
+   * it once per connection (saving the planning time on every purchase); PGlite ignores it.
+   */
+  query<Row = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<{ rows: Row[] }>;
   close(): Promise<void>;
+}
+
+export interface QueryOptions {
+  /** A name unique to this SQL text, for a server-side prepared statement. */
+  name?: string;
 }
 
 /** Raised when no connection could be had within the acquire timeout: the caller answers "busy". */

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { type Backend, ConnectionUnavailable, type Database } from "./database";
+import { type Backend, ConnectionUnavailable, type Database, type QueryOptions } from "./database";
 
 // Counts and sums are cast in SQL; keep int8 as a string so nothing is silently rounded.
 export type PoolOptions = pg.PoolConfig & { acquireTimeoutMs: number };
@@ -21,9 +21,12 @@ export function poolDatabase(
     backend,
     isolation,
     pool,
-    async query<Row>(text: string, params: readonly unknown[] = []) {
+    async query<Row>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}) {
       try {
-        const result = await pool.query(text, params as unknown[]);
+        const values = params as unknown[];
+        const result = await (options.name
+          ? pool.query({ name: options.name, text, values })
+          : pool.query(text, values));
         return { rows: result.rows as Row[] };
       } catch (error) {
         if (error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)) {

@@ -1,4 +1,8 @@
 import type { Drop } from "./types";
+import type { WinnerKeys } from "./winner-keys";
+
+/** Sold-out drops whose winners' keys are kept in memory at once (each at most 8 MB). */
+const WINNER_INDEXES = 16;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -8,11 +12,14 @@ export const isUuid = (value: string): boolean => UUID.test(value);
  * What this process knows about drops without asking the database again. A drop's terms never change
  * once created, so they are cached by id and by slug; "sold out" is remembered once the database has
  * shown every bucket at 0, so that later buyers are turned away without a transaction each.
- * Both are bounded; `forgetSoldOut` is the hook for a future where stock can come back (cancellations).
+ * For a few sold-out drops it also keeps the winners' keys (`WinnerKeys`), so that a rejected buyer who
+ * sends an idempotency key costs no query either.
+ * All are bounded; `forgetSoldOut` is the hook for a future where stock can come back (cancellations).
  */
 export class DropCache {
   readonly #byRef = new Map<string, Drop>();
   readonly #soldOut = new Set<string>();
+  readonly #winners = new Map<string, { keys: WinnerKeys | undefined }>();
 
   constructor(private readonly capacity = 10_000) {}
 
@@ -37,5 +44,28 @@ export class DropCache {
 
   forgetSoldOut(dropId: string): void {
     this.#soldOut.delete(dropId);
+    this.#winners.delete(dropId);
+  }
+
+  /**
+   * The winners' keys of a sold-out drop once loaded. The first ask starts `load` in the background and,
+   * like every ask until it finishes, gets undefined (the caller then asks the database); a failed load is
+   * forgotten so that a later ask tries again.
+   */
+  winners(dropId: string, load: () => Promise<WinnerKeys>): WinnerKeys | undefined {
+    const known = this.#winners.get(dropId);
+    if (known) return known.keys;
+    if (this.#winners.size >= WINNER_INDEXES) this.#winners.delete(this.#winners.keys().next().value!);
+    const entry: { keys: WinnerKeys | undefined } = { keys: undefined };
+    this.#winners.set(dropId, entry);
+    load().then(
+      (keys) => {
+        entry.keys = keys;
+      },
+      () => {
+        if (this.#winners.get(dropId) === entry) this.#winners.delete(dropId);
+      },
+    );
+    return undefined;
   }
 }

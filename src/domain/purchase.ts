@@ -5,6 +5,7 @@ import type { DropCache } from "./drop-cache";
 import { Busy, LimitReached, NotFound, NotLive, SoldOut } from "./errors";
 import { type RetryPolicy, TryAgain, withRetry } from "./retry";
 import type { Drop, Order } from "./types";
+import { WINNER_KEYS_PAGE, WinnerKeys } from "./winner-keys";
 
 export interface PurchaseRequest {
   fan: string;
@@ -32,7 +33,13 @@ export async function purchase(
   const clientKey = request.idempotencyKey;
   const key = clientKey ?? randomUUID();
 
-  if (cache.isSoldOut(drop.id)) return replayOr(db, drop.id, clientKey, new SoldOut());
+  if (cache.isSoldOut(drop.id)) {
+    // Only a key that may have won is worth a query; everyone else is answered from memory.
+    const winners =
+      clientKey === undefined ? undefined : cache.winners(drop.id, () => loadWinners(db, drop.id));
+    if (clientKey === undefined || (winners && !winners.mayContain(clientKey))) throw SOLD_OUT;
+    return replayOr(db, drop.id, clientKey, SOLD_OUT);
+  }
 
   return withRetry(deps.retryPolicy, async (attemptNumber) => {
     let outcome: repo.PurchaseOutcome | undefined;
@@ -67,6 +74,15 @@ export async function purchase(
     throw new TryAgain("bucket emptied meanwhile");
   });
 }
+
+/**
+ * The cached sold-out answer is one shared error: it carries nothing per request, and building a fresh
+ * Error (with its stack) for each of a stampede's rejections costs more than the rest of the answer.
+ */
+const SOLD_OUT = new SoldOut();
+
+const loadWinners = (db: Database, dropId: string) =>
+  WinnerKeys.load((afterKey) => repo.listOrderKeys(db, dropId, WINNER_KEYS_PAGE, afterKey));
 
 /** A rejection, unless this key already bought: then the buyer gets their order back. */
 async function replayOr(
