@@ -1,18 +1,18 @@
 import type { DatabaseConfig } from "../config";
 import type { Database } from "./database";
-import { openDsql } from "./dsql";
 import { migrate } from "./migrate";
-import { openPglite } from "./pglite";
-import { openPostgres } from "./postgres";
 
-/** Opens the configured backend and brings its schema up to date. */
+/**
+ * Opens the configured backend and brings its schema up to date. Each backend's module is loaded only
+ * when chosen: PGlite's WebAssembly Postgres alone adds about 40 MiB to a process that never uses it.
+ */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   const db =
     config.kind === "pglite"
-      ? await openPglite(config.dataDir, config.acquireTimeoutMs)
+      ? await (await import("./pglite")).openPglite(config.dataDir, config.acquireTimeoutMs)
       : config.kind === "postgres"
-        ? openPostgres(config)
-        : openDsql(config);
+        ? (await import("./postgres")).openPostgres(config)
+        : (await import("./dsql")).openDsql(config);
   try {
     await migrate(db);
   } catch (error) {
