@@ -5,8 +5,8 @@ import { fileURLToPath } from "node:url";
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * The real server as its own process (`node --import tsx src/server.ts`), so its memory can be read from
- * /proc apart from the load generator's, and the bench measures what `npm start` runs.
+ * The real server as its own process, started with the node arguments of `npm start`, so its memory can be
+ * read from /proc apart from the load generator's, and the bench measures what `npm start` runs.
  */
 export interface ServerProcess {
   url: string;
@@ -16,8 +16,18 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** The node arguments of `npm start` (e.g. its heap limit), so the bench runs exactly that. */
+async function startArguments(): Promise<string[]> {
+  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as {
+    scripts: { start: string };
+  };
+  const [command, ...args] = pkg.scripts.start.split(/\s+/);
+  if (command !== "node") throw new Error(`npm start should run node, not ${command}`);
+  return args;
+}
+
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+  const child = spawn(process.execPath, await startArguments(), {
     cwd: REPO,
     env: { ...process.env, HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "never", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
