@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { logger } from "hono/logger";
 import type { CookieSecurity } from "./config";
 import { ConnectionUnavailable, type Database } from "./db/database";
 import { Busy, DomainError, NotFound } from "./domain/errors";
@@ -22,6 +23,8 @@ export interface AppDeps {
   cookieSecure?: CookieSecurity;
   /** Where this process itself listens (e.g. http://127.0.0.1:3000), once it does. */
   selfUrl?: () => string | undefined;
+  /** One line per request (method, path, status, time) to the console; off by default. */
+  logRequests?: boolean;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -35,6 +38,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   const shop = createShop(deps.db, deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {});
   const logError = deps.logError ?? ((error: unknown) => console.error(error));
   const app = new Hono();
+  if (deps.logRequests) app.use("*", logger());
 
   app.use(
     "*",

@@ -13,6 +13,8 @@ try {
     publicUrl: config.publicUrl,
     cookieSecure: config.cookieSecure,
     selfUrl: () => listeningOn,
+    logRequests: config.logLevel === "debug",
+    logError: config.logLevel === "silent" ? () => undefined : (error) => console.error(error),
   });
   const demo = config.seedDemo ? await seedDemo(app.shop) : undefined;
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
