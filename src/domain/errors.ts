@@ -49,6 +49,14 @@ export class Unauthorized extends DomainError {
   }
 }
 
+/** Too many wrong passwords for one account lately; it may try again after `retryAfterSeconds`. */
+export class TooManyAttempts extends DomainError {
+  readonly code = "too_many_attempts";
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many sign-in attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`);
+  }
+}
+
 export class EmailTaken extends DomainError {
   readonly code = "email_taken";
   constructor() {

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../db/database";
 import * as repo from "../repository";
-import { Unauthorized } from "./errors";
+import { TooManyAttempts, Unauthorized } from "./errors";
 import { hashPassword, verifyPassword } from "./secrets";
+import { SignInThrottle } from "./sign-in-throttle";
 import type { Seller } from "./types";
 
 /** How long a sign-in lasts. Fixed, not sliding: a stolen cookie stops working on a known date. */
@@ -27,13 +28,22 @@ export function hashSessionToken(token: string): string {
  * Password sign-in and database-backed sessions for sellers.
  * @example const token = await accounts.startSession(await accounts.checkPassword(email, password))
  */
-export function createSellerAccounts(db: Database) {
+export function createSellerAccounts(db: Database, throttle = new SignInThrottle()) {
   return {
-    /** The seller with this email and password, or Unauthorized with the same message either way. */
+    /**
+     * The seller with this email and password, or Unauthorized with the same message either way;
+     * TooManyAttempts after repeated wrong passwords for the email (checked before any hashing).
+     */
     async checkPassword(email: string, password: string): Promise<Seller> {
+      const wait = throttle.retryAfterSeconds(email);
+      if (wait > 0) throw new TooManyAttempts(wait);
       const found = await repo.findSellerCredentials(db, email);
       const ok = await verifyPassword(password, found?.passwordHash ?? (await decoy()));
-      if (!found || !ok) throw new Unauthorized(WRONG_CREDENTIALS);
+      if (!found || !ok) {
+        throttle.failed(email);
+        throw new Unauthorized(WRONG_CREDENTIALS);
+      }
+      throttle.succeeded(email);
       return found.seller;
     },
 

@@ -11,6 +11,7 @@ import {
   SoldOut,
   StressTestRunning,
   StressTestUnavailable,
+  TooManyAttempts,
   Unauthorized,
 } from "../domain/errors";
 
@@ -43,9 +44,15 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
   if (error instanceof PayloadTooLarge) return 413;
+  if (error instanceof TooManyAttempts) return 429;
   if (error instanceof UnsupportedMediaType) return 415;
   if (error instanceof Busy || error instanceof StressTestUnavailable) return 503;
   return 400;
+}
+
+/** Seconds a client should wait before trying again, for the errors that come with such a wait. */
+export function retryAfterOf(error: DomainError): number | undefined {
+  return error instanceof Busy || error instanceof TooManyAttempts ? error.retryAfterSeconds : undefined;
 }
 
 /** Extra fields a client needs to act on the error. */
@@ -53,12 +60,13 @@ function detailsOf(error: DomainError): Record<string, unknown> {
   if (error instanceof InvalidInput) return { issues: error.issues };
   if (error instanceof NotLive) return { startsAt: error.startsAt.toISOString() };
   if (error instanceof LimitReached) return { maxPerFan: error.maxPerFan };
-  if (error instanceof Busy) return { retryAfter: error.retryAfterSeconds };
-  return {};
+  const retryAfter = retryAfterOf(error);
+  return retryAfter === undefined ? {} : { retryAfter };
 }
 
 export function errorJson(c: Context, error: DomainError): Response {
-  if (error instanceof Busy) c.header("Retry-After", String(error.retryAfterSeconds));
+  const retryAfter = retryAfterOf(error);
+  if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
   if (error instanceof Unauthorized) c.header("WWW-Authenticate", 'Bearer realm="dropfront"');
   return c.json(
     { error: { code: error.code, message: error.message, ...detailsOf(error) } },

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { Layout } from "../../views/layout";
-import { Busy, type DomainError, InvalidInput } from "../domain/errors";
-import { statusFor } from "../http/error-response";
+import { type DomainError, InvalidInput } from "../domain/errors";
+import { retryAfterOf, statusFor } from "../http/error-response";
 
 const HEADINGS: Record<number, string> = {
   400: "That did not work",
@@ -53,7 +53,8 @@ export function htmlError(
 ): Response | Promise<Response> {
   const status = statusFor(error);
   const message = messageOf(error);
-  if (error instanceof Busy) c.header("Retry-After", String(error.retryAfterSeconds));
+  const retryAfter = retryAfterOf(error);
+  if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
   if (c.req.header("hx-request") === "true") {
     return c.html(
       <p class="field-error" role="alert">

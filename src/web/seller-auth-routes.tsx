@@ -2,10 +2,10 @@ import { type Context, Hono } from "hono";
 import { AccountPage } from "../../views/seller/account";
 import { SignInPage, SignUpPage } from "../../views/seller/auth";
 import { LandingPage } from "../../views/seller/landing";
-import { EmailTaken, Unauthorized } from "../domain/errors";
+import { EmailTaken, TooManyAttempts, Unauthorized } from "../domain/errors";
 import type { SellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
-import { statusFor } from "../http/error-response";
+import { retryAfterOf, statusFor } from "../http/error-response";
 import { checkedForm } from "./csrf";
 import { parseSignIn, parseSignUp } from "./seller-forms";
 import { requireSeller, type SellerEnv, safeNext, signIn, signOut } from "./session";
@@ -72,7 +72,9 @@ export function sellerAuthRoutes(shop: Shop, accounts: SellerAccounts) {
       await signIn(c, accounts, seller);
       return c.redirect(next, 303);
     } catch (error) {
-      if (!(error instanceof Unauthorized)) throw error;
+      if (!(error instanceof Unauthorized || error instanceof TooManyAttempts)) throw error;
+      const retryAfter = retryAfterOf(error);
+      if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
       return c.html(
         <SignInPage
           values={values}
