@@ -1,0 +1,151 @@
+/** What a seller's pages show: sales per drop, pace, the live audit trail. */
+import type { Database } from "../db/database";
+import type { Drop, Order } from "../domain/types";
+import { DROP_COLUMNS, type DropRow, ORDER_COLUMNS, type OrderRow, toDrop, toOrder } from "./rows";
+
+export interface DropSales {
+  drop: Drop;
+  sold: number;
+  remaining: number;
+  revenueCents: number;
+  serverTime: Date;
+}
+
+/** A seller's real drops (rehearsals left out), newest first, each with what it has sold so far. */
+export async function listSellerDropSales(
+  db: Database,
+  sellerId: string,
+  limit: number,
+): Promise<DropSales[]> {
+  const { rows } = await db.query<
+    DropRow & { sold: number; remaining: number; revenue_cents: string; server_time: Date }
+  >(
+    `SELECT ${DROP_COLUMNS},
+            (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id) AS sold,
+            (SELECT coalesce(sum(o.price_cents), 0)::text FROM orders o WHERE o.drop_id = d.id) AS revenue_cents,
+            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = d.id) AS remaining,
+            now() AS server_time
+     FROM drops d
+     WHERE d.seller_id = $1::uuid AND NOT d.is_rehearsal
+     ORDER BY d.created_at DESC, d.id DESC
+     LIMIT $2::int`,
+    [sellerId, limit],
+  );
+  return rows.map((row) => ({
+    drop: toDrop(row),
+    sold: row.sold,
+    remaining: row.remaining,
+    revenueCents: Number(row.revenue_cents),
+    serverTime: new Date(row.server_time),
+  }));
+}
+
+export interface DropPace {
+  sold: number;
+  remaining: number;
+  revenueCents: number;
+  /** Orders placed in the last `windowSeconds`, on the database clock. */
+  recentOrders: number;
+  newestOrderId: string | undefined;
+  serverTime: Date;
+}
+
+/** What a drop has sold and how fast, counted from the orders and stock rows in one statement. */
+export async function readDropPace(db: Database, dropId: string, windowSeconds: number): Promise<DropPace> {
+  const { rows } = await db.query<{
+    sold: number;
+    revenue_cents: string;
+    recent_orders: number;
+    remaining: number;
+    newest_order_id: string | null;
+    server_time: Date;
+  }>(
+    `SELECT count(*)::int AS sold,
+            coalesce(sum(o.price_cents), 0)::text AS revenue_cents,
+            coalesce(sum(CASE WHEN o.created_at > now() - $2::int * interval '1 second' THEN 1 ELSE 0 END), 0)::int
+              AS recent_orders,
+            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = $1::uuid) AS remaining,
+            (SELECT n.id FROM orders n WHERE n.drop_id = $1::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1)
+              AS newest_order_id,
+            now() AS server_time
+     FROM orders o WHERE o.drop_id = $1::uuid`,
+    [dropId, windowSeconds],
+  );
+  const row = rows[0]!;
+  return {
+    sold: row.sold,
+    remaining: row.remaining,
+    revenueCents: Number(row.revenue_cents),
+    recentOrders: row.recent_orders,
+    newestOrderId: row.newest_order_id ?? undefined,
+    serverTime: new Date(row.server_time),
+  };
+}
+
+/**
+ * The newest page of a drop's orders together with how many orders it has in all, read in one statement so
+ * both come from the same snapshot: a live view that starts from this page knows exactly what it has seen.
+ */
+export async function listNewestOrders(
+  db: Database,
+  dropId: string,
+  limit: number,
+): Promise<{ orders: Order[]; total: number }> {
+  const { rows } = await db.query<OrderRow & { total: number }>(
+    `SELECT ${ORDER_COLUMNS}, count(*) OVER ()::int AS total FROM orders
+     WHERE drop_id = $1::uuid
+     ORDER BY created_at DESC, id DESC
+     LIMIT $2::int`,
+    [dropId, limit],
+  );
+  return { orders: rows.map(toOrder), total: rows[0]?.total ?? 0 };
+}
+
+/**
+ * Orders placed after the order `sinceOrderId` (all orders when it is absent), oldest first, so a live view
+ * can add them above what it shows; keyset on (created_at, id) like `listOrders`. `behind` counts the orders
+ * at or before the cursor in the same snapshot: when it exceeds what the view has seen, purchases that
+ * started earlier committed later and landed behind the cursor.
+ */
+export async function listOrdersSince(
+  db: Database,
+  dropId: string,
+  limit: number,
+  sinceOrderId?: string,
+): Promise<{ orders: Order[]; behind: number }> {
+  const { rows } = await db.query<{ [K in keyof OrderRow]: OrderRow[K] | null } & { behind: number }>(
+    `WITH cursor_order AS (
+       SELECT c.created_at, c.id FROM orders c WHERE c.id = $2::uuid AND c.drop_id = $1::uuid
+     ), behind AS (
+       SELECT count(*)::int AS behind FROM orders o, cursor_order c
+       WHERE o.drop_id = $1::uuid AND (o.created_at, o.id) <= (c.created_at, c.id)
+     ), fresh AS (
+       SELECT ${ORDER_COLUMNS} FROM orders
+       WHERE drop_id = $1::uuid
+         AND ($2::uuid IS NULL OR (created_at, id) > (SELECT created_at, id FROM cursor_order))
+       ORDER BY created_at ASC, id ASC
+       LIMIT $3::int
+     )
+     SELECT fresh.*, behind.behind FROM behind LEFT JOIN fresh ON true
+     ORDER BY fresh.created_at ASC, fresh.id ASC`,
+    [dropId, sinceOrderId ?? null, limit],
+  );
+  const orders = rows.filter((row): row is OrderRow & { behind: number } => row.id !== null).map(toOrder);
+  return { orders, behind: rows[0]?.behind ?? 0 };
+}
+
+/** A seller's revenue per currency over real drops only: rehearsal sales are not money. */
+export async function sumSellerRevenue(
+  db: Database,
+  sellerId: string,
+): Promise<{ currency: string; revenueCents: number }[]> {
+  const { rows } = await db.query<{ currency: string; revenue_cents: string }>(
+    `SELECT d.currency, sum(o.price_cents)::text AS revenue_cents
+     FROM drops d JOIN orders o ON o.drop_id = d.id
+     WHERE d.seller_id = $1::uuid AND NOT d.is_rehearsal
+     GROUP BY d.currency
+     ORDER BY d.currency`,
+    [sellerId],
+  );
+  return rows.map((row) => ({ currency: row.currency, revenueCents: Number(row.revenue_cents) }));
+}

@@ -1,0 +1,14 @@
+/**
+ * Every statement the app sends to the database: the one repository module, split by subject. One
+ * function per query, the database as first argument, parameters as $n with explicit casts. The same SQL
+ * runs on PGlite, PostgreSQL and Aurora DSQL.
+ * @example import * as repo from "../repository"; await repo.attemptPurchase(db, attempt);
+ */
+export * from "./bench";
+export * from "./dashboard";
+export * from "./drops";
+export * from "./orders";
+export * from "./purchase";
+export * from "./seller-sessions";
+export * from "./sellers";
+export * from "./stress-tests";

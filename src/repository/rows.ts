@@ -1,0 +1,73 @@
+/** Row shapes as the database returns them, and how they become domain values. */
+import type { Drop, Order, Seller } from "../domain/types";
+
+export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
+  max_per_fan, bucket_count, is_rehearsal, created_at`;
+
+export interface DropRow {
+  id: string;
+  seller_id: string;
+  slug: string;
+  title: string;
+  description: string;
+  price_cents: number;
+  currency: string;
+  quantity: number;
+  starts_at: Date;
+  max_per_fan: number;
+  bucket_count: number;
+  is_rehearsal: boolean;
+  created_at: Date;
+}
+
+export const toDrop = (row: DropRow): Drop => ({
+  id: row.id,
+  sellerId: row.seller_id,
+  slug: row.slug,
+  title: row.title,
+  description: row.description,
+  priceCents: row.price_cents,
+  currency: row.currency,
+  quantity: row.quantity,
+  startsAt: new Date(row.starts_at),
+  maxPerFan: row.max_per_fan,
+  bucketCount: row.bucket_count,
+  isRehearsal: row.is_rehearsal,
+  createdAt: new Date(row.created_at),
+});
+
+export interface OrderRow {
+  id: string;
+  drop_id: string;
+  unit_no: number;
+  fan: string;
+  price_cents: number;
+  attempts: number;
+  created_at: Date;
+}
+
+export const ORDER_COLUMNS = "id, drop_id, unit_no, fan, price_cents, attempts, created_at";
+
+export const toOrder = (row: OrderRow): Order => ({
+  id: row.id,
+  dropId: row.drop_id,
+  unitNo: row.unit_no,
+  fan: row.fan,
+  priceCents: row.price_cents,
+  attempts: row.attempts,
+  createdAt: new Date(row.created_at),
+});
+
+export interface SellerRow {
+  id: string;
+  email: string;
+  name: string;
+  created_at: Date;
+}
+
+export const toSeller = (row: SellerRow): Seller => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  createdAt: new Date(row.created_at),
+});
