@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { logger } from "hono/logger";
 import type { CookieSecurity } from "./config";
@@ -8,7 +7,8 @@ import { Busy, DomainError, NotFound } from "./domain/errors";
 import type { RetryPolicy } from "./domain/retry";
 import { createShop, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
-import { errorJson, PayloadTooLarge } from "./http/error-response";
+import { bodySizeLimit } from "./http/body-size";
+import { errorJson } from "./http/error-response";
 import { fanRoutes } from "./web/fan-routes";
 import { sellerRoutes } from "./web/seller-routes";
 import { staticRoutes } from "./web/static-files";
@@ -40,13 +40,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   const app = new Hono();
   if (deps.logRequests) app.use("*", logger());
 
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => errorJson(c, new PayloadTooLarge(MAX_BODY_BYTES)),
-    }),
-  );
+  app.use("*", bodySizeLimit(MAX_BODY_BYTES));
 
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/api", apiRoutes(shop));

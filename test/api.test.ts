@@ -253,6 +253,15 @@ describe.each(ALL_BACKENDS)("JSON API on %s", (backend) => {
         ],
         [{ method: "POST", body: "fan=x" }, 415, "unsupported_media_type"],
         [json({ fan: "y".repeat(20_000) }), 413, "payload_too_large"],
+        [
+          {
+            method: "POST",
+            headers: { "content-type": "application/json", "content-length": "20000" },
+            body: "{}",
+          },
+          413,
+          "payload_too_large",
+        ],
       ];
       for (const [init, status, code] of cases) {
         const res = await app.request(`/api/drops/${drop.id}/purchase`, init);
