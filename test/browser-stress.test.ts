@@ -1,11 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database";
-import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
-import { chromiumPresent, launchChromium } from "./support/chromium";
-import { isAvailable, openTestDatabase, type TestBackend } from "./support/databases";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { browserSite } from "./support/chromium";
+import type { TestBackend } from "./support/databases";
 
 /**
  * The Stress Test end to end in a real Chromium (Debian's): a seller signs up, creates a drop, starts a
@@ -52,39 +49,18 @@ const LOOK = `(() => {
 const look = (page: Page) => page.evaluate(LOOK) as Promise<RunLook>;
 
 describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
-  const run = chromiumPresent && isAvailable(backend);
-  let db: Database;
-  let server: LocalServer;
-  let baseUrl: string;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    if (!run) return;
-    mkdirSync(SHOTS, { recursive: true });
-    db = await openTestDatabase(backend);
-    server = await startLocalServer({ db });
-    baseUrl = server.url;
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await db?.close();
-  });
-
-  const it_ = run ? it : it.skip;
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `${SHOTS}/${backend}-${name}.png`, fullPage: true });
+  const site = browserSite(backend, SHOTS);
+  const it_ = site.run ? it : it.skip;
+  const { shot } = site;
 
   async function signUpAndCreateDrop(page: Page, quantity: number): Promise<string> {
-    await page.goto(`${baseUrl}/seller/sign-up`);
+    await page.goto(`${site.baseUrl}/seller/sign-up`);
     await page.getByLabel("Shop name").fill("Stress Kicks");
     await page.getByLabel("Email").fill(`stress-${randomUUID()}@example.com`);
     await page.getByLabel("Password").fill("a long enough password");
     await page.locator("#sign-up-form button[type=submit]").click();
     await page.waitForURL(/\/seller\//);
-    await page.goto(`${baseUrl}/seller/drops/new`);
+    await page.goto(`${site.baseUrl}/seller/drops/new`);
     await page.getByLabel("Title").fill("Stress Sneakers");
     await page.getByLabel("Price").fill("20.00");
     await page.getByLabel("Units for sale").fill(String(quantity));
@@ -95,7 +71,7 @@ describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
   }
 
   it_("the seller starts a Stress Test, watches the tiles light up and reads the receipt", async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const context = await site.browser.newContext({ viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();
     const slug = await signUpAndCreateDrop(page, 200);
 
@@ -140,7 +116,7 @@ describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
     await shot(page, "3-receipt");
 
     // The dashboard lists it; the real drop sold nothing.
-    await page.goto(`${baseUrl}/seller/drops/${slug}`);
+    await page.goto(`${site.baseUrl}/seller/drops/${slug}`);
     expect(await page.locator("#stress-tests tbody tr").count()).toBe(1);
     expect(await page.locator("#stress-tests tbody").textContent()).toContain("200 of 200");
     expect(await page.locator("#units-sold").textContent()).toMatch(/0\s*of\s*200/);
@@ -148,7 +124,7 @@ describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
   });
 
   it_("without JavaScript the run page refreshes itself until the receipt", async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await site.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await signUpAndCreateDrop(page, 50);
     const card = page.locator("#stress-test");

@@ -1,11 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database";
-import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
-import { chromiumPresent, launchChromium } from "./support/chromium";
-import { isAvailable, openTestDatabase, type TestBackend } from "./support/databases";
+import { describe, expect, it } from "vitest";
+import { browserSite } from "./support/chromium";
+import type { TestBackend } from "./support/databases";
 
 /**
  * End to end in a real Chromium (Debian's, never a downloaded one): a seller signs up and creates a drop
@@ -37,34 +33,13 @@ function localDateTime(date: Date, timeZone: string): string {
 }
 
 describe.each(BACKENDS)("in Chromium on %s", (backend) => {
-  const run = chromiumPresent && isAvailable(backend);
-  let db: Database;
-  let server: LocalServer;
-  let baseUrl: string;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    if (!run) return;
-    mkdirSync(SHOTS, { recursive: true });
-    db = await openTestDatabase(backend);
-    server = await startLocalServer({ db });
-    baseUrl = server.url;
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await db?.close();
-  });
-
-  const it_ = run ? it : it.skip;
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `${SHOTS}/${backend}-${name}.png`, fullPage: true });
+  const site = browserSite(backend, SHOTS);
+  const it_ = site.run ? it : it.skip;
+  const { shot } = site;
 
   /** A buyer who is not in the browser: the public purchase endpoint, as any client would use it. */
   const buyThroughApi = async (slug: string, fan: string) => {
-    const res = await fetch(`${baseUrl}/api/drops/${slug}/purchase`, {
+    const res = await fetch(`${site.baseUrl}/api/drops/${slug}/purchase`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
       body: JSON.stringify({ fan }),
@@ -74,19 +49,19 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
 
   it_("seller creates a drop; fans see it go live, buy, sell out; the dashboard follows live", async () => {
     // The seller works in Berlin; the form must show that zone and store the right instant.
-    const sellerContext = await browser.newContext({
+    const sellerContext = await site.browser.newContext({
       timezoneId: "Europe/Berlin",
       viewport: { width: 1200, height: 900 },
     });
     const seller = await sellerContext.newPage();
-    await seller.goto(`${baseUrl}/seller/sign-up`);
+    await seller.goto(`${site.baseUrl}/seller/sign-up`);
     await seller.getByLabel("Shop name").fill("Berlin Kicks");
     await seller.getByLabel("Email").fill(`kicks-${randomUUID()}@example.com`);
     await seller.getByLabel("Password").fill("a long enough password");
     await seller.locator("#sign-up-form button[type=submit]").click();
     await seller.waitForURL(/\/seller\//);
 
-    await seller.goto(`${baseUrl}/seller/drops/new`);
+    await seller.goto(`${site.baseUrl}/seller/drops/new`);
     await expect.poll(() => seller.locator("#timeZone").inputValue()).toBe("Europe/Berlin");
     const goLive = new Date(Date.now() + 8_000);
     await seller.getByLabel("Title").fill("Browser Test Sneakers");
@@ -99,19 +74,19 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
     await expect.poll(() => seller.locator("#drop-title").textContent()).toBe("Browser Test Sneakers");
     const slug = new URL(seller.url()).pathname.split("/").pop()!;
 
-    const stored = (await (await fetch(`${baseUrl}/api/drops/${slug}`)).json()) as {
+    const stored = (await (await fetch(`${site.baseUrl}/api/drops/${slug}`)).json()) as {
       drop: { startsAt: string; quantity: number };
     };
     expect(Math.abs(Date.parse(stored.drop.startsAt) - Math.floor(goLive.getTime() / 1000) * 1000)).toBe(0);
     expect(stored.drop).toMatchObject({ quantity: 5, priceCents: 1250, status: "upcoming" });
 
     // A fan on a phone, in another time zone, before go-live.
-    const fanContext = await browser.newContext({
+    const fanContext = await site.browser.newContext({
       timezoneId: "America/New_York",
       viewport: { width: 360, height: 740 },
     });
     const fan = await fanContext.newPage();
-    await fan.goto(`${baseUrl}/d/${slug}`);
+    await fan.goto(`${site.baseUrl}/d/${slug}`);
     await expect.poll(() => fan.locator("#countdown").textContent()).toMatch(/\d/);
     expect(await fan.locator("#buy-button").isDisabled()).toBe(true);
     await shot(fan, "2-countdown");
@@ -142,8 +117,10 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
       .poll(() => fan.locator("#remaining").textContent(), { timeout: 10_000 })
       .toMatch(/sold out|\b0\b/i);
 
-    const secondFan = await (await browser.newContext({ viewport: { width: 360, height: 740 } })).newPage();
-    await secondFan.goto(`${baseUrl}/d/${slug}`);
+    const secondFan = await (
+      await site.browser.newContext({ viewport: { width: 360, height: 740 } })
+    ).newPage();
+    await secondFan.goto(`${site.baseUrl}/d/${slug}`);
     expect(await secondFan.locator("main").textContent()).toMatch(/sold out/i);
     expect(await secondFan.locator("#buy-button:not([disabled])").count()).toBe(0);
     await shot(secondFan, "4-sold-out");
@@ -161,7 +138,7 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
   });
 
   it_("without JavaScript the buy form still works and a resubmit does not buy twice", async () => {
-    const api = await fetch(`${baseUrl}/api/sellers`, {
+    const api = await fetch(`${site.baseUrl}/api/sellers`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -171,7 +148,7 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
       }),
     });
     const { apiKey } = (await api.json()) as { apiKey: string };
-    const created = await fetch(`${baseUrl}/api/drops`, {
+    const created = await fetch(`${site.baseUrl}/api/drops`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
       body: JSON.stringify({
@@ -183,9 +160,9 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
     });
     const { drop } = (await created.json()) as { drop: { id: string; slug: string } };
 
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await site.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await page.goto(`${baseUrl}/d/${drop.slug}`);
+    await page.goto(`${site.baseUrl}/d/${drop.slug}`);
     await page.locator("#fan").fill("plain@example.com");
     await page.locator("#buy-button").click();
     await page.waitForLoadState();
@@ -195,7 +172,7 @@ describe.each(BACKENDS)("in Chromium on %s", (backend) => {
     const again = await page.locator("#purchase-result").textContent();
     expect(again).toContain(first!);
     expect(again).toContain("already bought");
-    const audit = await fetch(`${baseUrl}/api/drops/${drop.id}/audit`, {
+    const audit = await fetch(`${site.baseUrl}/api/drops/${drop.id}/audit`, {
       headers: { authorization: `Bearer ${apiKey}` },
     });
     expect(((await audit.json()) as { sold: number }).sold).toBe(1);

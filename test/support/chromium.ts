@@ -1,5 +1,9 @@
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { existsSync, mkdirSync } from "node:fs";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import type { Database } from "../../src/db/database";
+import { type LocalServer, startLocalServer } from "../../src/stampede/local-server";
+import { isAvailable, openTestDatabase, type TestBackend } from "./databases";
 
 /**
  * Debian's Chromium, driven by playwright-core (never a downloaded browser). Locally a missing browser
@@ -26,4 +30,41 @@ export function launchChromium(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/**
+ * The app really listening on 127.0.0.1 over a fresh database, and a Chromium to drive it, for one
+ * `describe` block: set up before its tests, torn down after. `run` says whether the block can run here.
+ * @example const site = browserSite("pglite", "test-results/browser"); it("…", async () => site.browser.newPage())
+ */
+export function browserSite(backend: TestBackend, shotsDir: string) {
+  const run = chromiumPresent && isAvailable(backend);
+  let db: Database | undefined;
+  let server: LocalServer | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    if (!run) return;
+    mkdirSync(shotsDir, { recursive: true });
+    db = await openTestDatabase(backend);
+    server = await startLocalServer({ db });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await db?.close();
+  });
+
+  return {
+    run,
+    get baseUrl(): string {
+      return server!.url;
+    },
+    get browser(): Browser {
+      return browser!;
+    },
+    shot: (page: Page, name: string) =>
+      page.screenshot({ path: `${shotsDir}/${backend}-${name}.png`, fullPage: true }),
+  };
 }
