@@ -233,6 +233,23 @@ describe.each(ALL_BACKENDS)("JSON API on %s", (backend) => {
       expect((await audit(app, drop.id, apiKey)).body.sold).toBe(0);
     });
 
+    it_("says in words which field is missing, and that the body must be an object", async () => {
+      const { apiKey } = await createSeller(app);
+      const drop = await createDrop(app, apiKey, { quantity: 1 });
+      const missing = await app.request(`/api/drops/${drop.id}/purchase`, json({}));
+      expect(await missing.json()).toEqual({
+        error: {
+          code: "invalid",
+          message: "fan: fan is required",
+          issues: [{ path: "fan", message: "fan is required" }],
+        },
+      });
+      const notObject = await app.request(`/api/drops/${drop.id}/purchase`, json(null));
+      expect(((await notObject.json()) as { error: { message: string } }).error.message).toBe(
+        "Body must be a JSON object.",
+      );
+    });
+
     it_("rejects bad input with 400/413/415 and writes nothing", async () => {
       const { apiKey } = await createSeller(app);
       const drop = await createDrop(app, apiKey, { quantity: 5 });

@@ -72,7 +72,10 @@ export interface FieldIssue {
 export class InvalidInput extends DomainError {
   readonly code = "invalid";
   constructor(readonly issues: FieldIssue[]) {
-    super(issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ") || "Invalid input.");
+    super(
+      issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ") ||
+        "Invalid input.",
+    );
   }
 }
 

@@ -11,8 +11,21 @@ export function parseWith<S extends v.GenericSchema>(schema: S, input: unknown):
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
   throw new InvalidInput(
-    result.issues.map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message })),
+    result.issues.map((issue) => ({ path: v.getDotPath(issue) ?? "", message: messageOf(issue) })),
   );
+}
+
+/**
+ * Valibot's own words for two common mistakes are written for programmers ("Invalid key: Expected "fan"
+ * but received undefined"); say them the way the rest of our messages do.
+ */
+function messageOf(issue: v.BaseIssue<unknown>): string {
+  const path = v.getDotPath(issue);
+  if (issue.kind === "schema" && issue.type === "object" && issue.input === undefined && path) {
+    return `${path} is required`;
+  }
+  if (issue.kind === "schema" && issue.type === "object" && !path) return "Body must be a JSON object.";
+  return issue.message;
 }
 
 /** The request body as JSON: 415 when it is not declared as JSON, 400 when it does not parse. */
