@@ -6,6 +6,12 @@ import { SerialQueue } from "./serial-queue";
 const openDataDirs = new Set<string>();
 
 /**
+ * The embedded database serves one process and a modest data set; PostgreSQL's default 128 MB of shared
+ * buffers only made the process bigger (measured: about 90 MB more resident memory after 20,000 orders).
+ */
+const EMBEDDED_SETTINGS = ["shared_buffers = 16MB"];
+
+/**
  * The embedded default: real Postgres compiled to WebAssembly, in this process. It is one connection, so
  * every statement passes through a serial queue, and a data folder is opened at most once per process
  * (two instances on one folder would corrupt it).
@@ -16,7 +22,10 @@ export async function openPglite(dataDir: string | "memory", acquireTimeoutMs = 
     if (openDataDirs.has(folder)) throw new Error(`PGlite data folder ${folder} is already open`);
     openDataDirs.add(folder);
   }
-  const pg = folder ? await PGlite.create(folder) : await PGlite.create();
+  const pg = await PGlite.create({
+    ...(folder ? { dataDir: folder } : {}),
+    postgresqlconf: EMBEDDED_SETTINGS,
+  });
   const queue = new SerialQueue(acquireTimeoutMs);
   return {
     backend: "pglite",
