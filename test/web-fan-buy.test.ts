@@ -3,33 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import type { Drop, Seller } from "../src/domain/types";
-import { openTestDatabase } from "./support/databases";
+import { appWithSeller, hoodieDrop } from "./support/shop-fixtures";
 
 let db: Database;
 let app: ReturnType<typeof createApp>;
 let seller: Seller;
 
 beforeAll(async () => {
-  db = await openTestDatabase("pglite");
-  app = createApp({ db, logError: () => undefined });
-  ({ seller } = await app.shop.createSeller({
-    email: "fanbuy@example.com",
-    name: "Ada",
-    password: "a long password",
-  }));
+  ({ db, app, seller } = await appWithSeller("fanbuy@example.com"));
 });
 afterAll(async () => db?.close());
 
 const newDrop = (overrides: { quantity?: number; startsAt?: Date; maxPerFan?: number } = {}): Promise<Drop> =>
-  app.shop.createDrop(seller, {
-    title: "Hoodie",
-    description: "",
-    priceCents: 4900,
-    currency: "USD",
-    quantity: overrides.quantity ?? 5,
-    startsAt: overrides.startsAt ?? new Date(Date.now() - 60_000),
-    maxPerFan: overrides.maxPerFan ?? 1,
-  });
+  app.shop.createDrop(seller, hoodieDrop(overrides));
 
 /** Posts the buy form, as htmx does (`fragment`) or as a browser without JS does. */
 async function buy(

@@ -1,37 +1,31 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
+import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import type { Drop, Seller } from "../src/domain/types";
-import { openTestDatabase } from "./support/databases";
+import { appWithSeller, hoodieDrop } from "./support/shop-fixtures";
 
 let db: Database;
 let app: ReturnType<typeof createApp>;
 let seller: Seller;
 
 beforeAll(async () => {
-  db = await openTestDatabase("pglite");
-  app = createApp({ db, logError: () => undefined });
-  ({ seller } = await app.shop.createSeller({
-    email: "fanpage@example.com",
-    name: "Ada",
-    password: "a long password",
-  }));
+  ({ db, app, seller } = await appWithSeller("fanpage@example.com"));
 });
 afterAll(async () => db?.close());
 
 const newDrop = (
   overrides: { quantity?: number; startsAt?: Date; description?: string } = {},
 ): Promise<Drop> =>
-  app.shop.createDrop(seller, {
-    title: "Midnight <Hoodie>",
-    description: overrides.description ?? "Heavy cotton & a hood.",
-    priceCents: 4900,
-    currency: "USD",
-    quantity: overrides.quantity ?? 5,
-    startsAt: overrides.startsAt ?? new Date(Date.now() - 60_000),
-    maxPerFan: 2,
-  });
+  app.shop.createDrop(
+    seller,
+    hoodieDrop({
+      title: "Midnight <Hoodie>",
+      description: "Heavy cotton & a hood.",
+      maxPerFan: 2,
+      ...overrides,
+    }),
+  );
 
 const page = async (slug: string) => {
   const res = await app.request(`/d/${slug}`);

@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
+import { createApp } from "../../src/app";
+import type { NewDropInput } from "../../src/domain/shop";
+import { openTestDatabase } from "./databases";
 
 /** Small helpers to drive the JSON API through `app.request`, the way a client would. */
 
@@ -90,3 +93,26 @@ export async function audit(app: Hono, ref: string, apiKey: string) {
   });
   return { status: res.status, body: (await res.json()) as Record<string, number> };
 }
+
+/**
+ * An app on a fresh embedded database with one seller, for tests that work below the HTTP API.
+ * @example beforeAll(async () => ({ db, app, seller } = await appWithSeller("fan@example.com")));
+ */
+export async function appWithSeller(email: string) {
+  const db = await openTestDatabase("pglite");
+  const app = createApp({ db, logError: () => undefined });
+  const { seller } = await app.shop.createSeller({ email, name: "Ada", password: "a long password" });
+  return { db, app, seller };
+}
+
+/** A drop's terms for `shop.createDrop`: a live 5-unit hoodie drop unless overridden. */
+export const hoodieDrop = (overrides: Partial<NewDropInput> = {}): NewDropInput => ({
+  title: "Hoodie",
+  description: "",
+  priceCents: 4900,
+  currency: "USD",
+  quantity: 5,
+  startsAt: new Date(Date.now() - 60_000),
+  maxPerFan: 1,
+  ...overrides,
+});
