@@ -330,6 +330,31 @@ describe("migrate on a fresh PGlite", () => {
     expect(again.rows[0]?.count).toBe(names.length);
   });
 
+  it("retries a statement that meets DSQL's stale-schema conflict (OC001) instead of failing start-up", async () => {
+    const real = await openPglite("memory");
+    db = real;
+    let conflicts = 0;
+    const flaky: Database = {
+      ...real,
+      query: (async (sql: string, params?: readonly unknown[]) => {
+        // The first statement after each DDL meets a stale schema once, as on DSQL.
+        if (/^\s*INSERT INTO schema_migrations/.test(sql) && conflicts < 3) {
+          conflicts++;
+          throw Object.assign(
+            new Error("schema has been updated by another transaction, please retry: (OC001)"),
+            {
+              code: "40001",
+            },
+          );
+        }
+        return real.query(sql, params);
+      }) as Database["query"],
+    };
+    const migrations = await readMigrations();
+    expect(await migrate(flaky, migrations)).toEqual(migrations.map((m) => m.name));
+    expect(conflicts).toBe(3);
+  });
+
   it("applies only what is not yet recorded", async () => {
     db = await openPglite("memory");
     const migrations = await readMigrations();

@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type RetryPolicy, withRetry } from "../domain/retry";
 import type { Database } from "./database";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../sql/", import.meta.url));
@@ -29,19 +30,31 @@ export function statementFor(backend: Database["backend"], sql: string): string 
  * Applies every migration not yet recorded. Each file holds one DDL statement, run as its own autocommit
  * transaction; the record is written by a second statement because DSQL forbids mixing DDL with data.
  * Statements use IF NOT EXISTS, so a crash between the two (or two processes starting at once) is harmless.
+ * Every statement is retried on 40001: right after DDL, DSQL answers a connection whose cached schema is
+ * stale with OC001 ("schema has been updated by another transaction, please retry").
  */
 export async function migrate(db: Database, migrations?: Migration[]): Promise<string[]> {
-  await db.query(
+  const run = <Row>(sql: string, params: unknown[] = []) =>
+    withRetry(MIGRATION_RETRY, () => db.query<Row>(sql, params));
+  await run(
     "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
   );
-  const { rows } = await db.query<{ name: string }>("SELECT name FROM schema_migrations");
+  const { rows } = await run<{ name: string }>("SELECT name FROM schema_migrations");
   const applied = new Set(rows.map((row) => row.name));
   const pending = (migrations ?? (await readMigrations())).filter((m) => !applied.has(m.name));
   for (const migration of pending) {
-    await db.query(statementFor(db.backend, migration.sql));
-    await db.query("INSERT INTO schema_migrations (name) VALUES ($1::text) ON CONFLICT (name) DO NOTHING", [
+    await run(statementFor(db.backend, migration.sql));
+    await run("INSERT INTO schema_migrations (name) VALUES ($1::text) ON CONFLICT (name) DO NOTHING", [
       migration.name,
     ]);
   }
   return pending.map((m) => m.name);
 }
+
+/** Start-up can afford to wait: a schema change settles within seconds. */
+const MIGRATION_RETRY: RetryPolicy = {
+  maxAttempts: 20,
+  deadlineMs: 60_000,
+  baseDelayMs: 50,
+  maxDelayMs: 2000,
+};
