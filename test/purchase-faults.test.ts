@@ -116,6 +116,28 @@ describe("purchase under faults (PGlite)", () => {
     expect(answer.body.error!.code).toBe("busy");
   });
 
+  it("a write conflict while creating a drop or a seller is retried, not reported", async () => {
+    const conflicting = (pattern: RegExp): Fault => {
+      let thrown = false;
+      return async (sql, run) => {
+        if (!thrown && pattern.test(sql)) {
+          thrown = true;
+          throw Object.assign(new Error("schema has been updated by another transaction (OC001)"), {
+            code: "40001",
+          });
+        }
+        return run();
+      };
+    };
+    faults.inject(conflicting(/INSERT INTO drops/));
+    const drop = await createDrop(app, apiKey, { quantity: 3 });
+    faults.inject(conflicting(/INSERT INTO sellers/));
+    const other = await createSeller(app);
+    faults.inject(undefined);
+    expect(drop.quantity).toBe(3);
+    expect(other.apiKey).toMatch(/^dfl_/);
+  });
+
   it("once the database has shown sold out, later rejections cost no purchase transaction", async () => {
     const drop = await createDrop(app, apiKey, { quantity: 2 });
     const winner = await buy(app, drop.id, "w1@x.io", "winner-key");

@@ -4,7 +4,7 @@ import * as repo from "../repository";
 import { DropCache, isUuid } from "./drop-cache";
 import { EmailTaken, NotFound, Unauthorized } from "./errors";
 import { type PurchaseRequest, type PurchaseResult, purchase } from "./purchase";
-import { defaultRetryPolicy, type RetryPolicy } from "./retry";
+import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
 import { hashApiKey, hashPassword, newApiKey } from "./secrets";
 import { bucketCountFor, planBuckets } from "./stock-plan";
 import type { Audit, Drop, DropStatus, DropTerms, Order, Seller } from "./types";
@@ -70,13 +70,14 @@ export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } 
 
     async createSeller(input: { email: string; name: string; password: string }) {
       const apiKey = newApiKey();
+      const account = {
+        email: input.email,
+        name: input.name,
+        passwordHash: await hashPassword(input.password),
+        apiKeyHash: hashApiKey(apiKey),
+      };
       try {
-        const seller = await repo.insertSeller(db, {
-          email: input.email,
-          name: input.name,
-          passwordHash: await hashPassword(input.password),
-          apiKeyHash: hashApiKey(apiKey),
-        });
+        const seller = await withRetry(retryPolicy, () => repo.insertSeller(db, account));
         return { seller, apiKey };
       } catch (error) {
         if (violatedConstraint(error) === "sellers_email_key") throw new EmailTaken();
@@ -92,7 +93,7 @@ export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } 
 
     async rotateApiKey(seller: Seller): Promise<string> {
       const apiKey = newApiKey();
-      await repo.updateSellerApiKey(db, seller.id, hashApiKey(apiKey));
+      await withRetry(retryPolicy, () => repo.updateSellerApiKey(db, seller.id, hashApiKey(apiKey)));
       return apiKey;
     },
 
@@ -102,7 +103,9 @@ export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } 
       flags: { rehearsalOf?: string } = {},
     ): Promise<Drop> {
       const buckets = planBuckets(input.quantity, input.bucketCount ?? bucketCountFor(input.quantity));
-      for (let tries = 0; ; tries++) {
+      // Each try is one statement: a write conflict (40001, e.g. DSQL's OC001 after a schema change) or a
+      // slug that happens to be taken leaves nothing behind, so the whole statement is simply tried again.
+      return withRetry(retryPolicy, async () => {
         try {
           const drop = await repo.insertDropWithStock(
             db,
@@ -118,9 +121,10 @@ export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } 
           cache.remember(drop);
           return drop;
         } catch (error) {
-          if (violatedConstraint(error) !== "drops_slug_key" || tries >= 5) throw error;
+          if (violatedConstraint(error) === "drops_slug_key") throw new TryAgain("slug taken");
+          throw error;
         }
-      }
+      });
     },
 
     findDrop,
