@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { logger } from "hono/logger";
-import type { CookieSecurity } from "./config";
+import type { Config, CookieSecurity } from "./config";
 import { ConnectionUnavailable, type Database } from "./db/database";
 import { Busy, DomainError, NotFound } from "./domain/errors";
-import type { RetryPolicy } from "./domain/retry";
+import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
 import { bodySizeLimit } from "./http/body-size";
@@ -28,6 +28,20 @@ export interface AppDeps {
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * What the configuration decides about the app, besides its database: the one place config becomes deps.
+ * @example createApp({ db, ...appOptionsFrom(loadConfig()), selfUrl: () => url })
+ */
+export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> {
+  return {
+    retryPolicy: { ...defaultRetryPolicy, ...config.purchase },
+    publicUrl: config.publicUrl,
+    cookieSecure: config.cookieSecure,
+    logRequests: config.logLevel === "debug",
+    logError: config.logLevel === "silent" ? () => undefined : (error) => console.error(error),
+  };
+}
 
 /**
  * Builds the whole web app around its dependencies; `src/server.ts` serves it and tests call

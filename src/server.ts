@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { createApp } from "./app";
+import { appOptionsFrom, createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/open";
 import { describeDemo, seedDemo } from "./demo-seed";
@@ -8,14 +8,7 @@ try {
   const config = loadConfig();
   const db = await openDatabase(config.database);
   let listeningOn: string | undefined;
-  const app = createApp({
-    db,
-    publicUrl: config.publicUrl,
-    cookieSecure: config.cookieSecure,
-    selfUrl: () => listeningOn,
-    logRequests: config.logLevel === "debug",
-    logError: config.logLevel === "silent" ? () => undefined : (error) => console.error(error),
-  });
+  const app = createApp({ db, ...appOptionsFrom(config), selfUrl: () => listeningOn });
   const demo = config.seedDemo ? await seedDemo(app.shop) : undefined;
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     // The Stress Test sends real requests to this process; a wildcard address is reached on loopback.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { appOptionsFrom } from "../src/app";
 import { ConfigError, loadConfig } from "../src/config";
 
 describe("configuration", () => {
@@ -45,5 +46,23 @@ describe("configuration", () => {
       expect(message).toContain("DB_POOL_SIZE: must be at least 1");
       expect(message).toContain("DB_ISOLATION");
     }
+  });
+
+  it("hands the purchase retry budget and the rest to the app", () => {
+    const options = appOptionsFrom(
+      loadConfig({
+        PURCHASE_MAX_ATTEMPTS: "3",
+        PURCHASE_DEADLINE_MS: "750",
+        PUBLIC_URL: "https://drops.example.com",
+        COOKIE_SECURE: "always",
+        LOG_LEVEL: "debug",
+      }),
+    );
+    expect(options.retryPolicy).toMatchObject({ maxAttempts: 3, deadlineMs: 750 });
+    expect(options).toMatchObject({
+      publicUrl: "https://drops.example.com",
+      cookieSecure: "always",
+      logRequests: true,
+    });
   });
 });

@@ -8,9 +8,9 @@ import { jsonBody, parseWith } from "./validation";
 
 type ApiEnv = { Variables: { seller: Seller } };
 
-export const sellerJson = (s: Seller) => ({ id: s.id, email: s.email, name: s.name, createdAt: s.createdAt });
+const sellerJson = (s: Seller) => ({ id: s.id, email: s.email, name: s.name, createdAt: s.createdAt });
 
-export const dropJson = ({ drop, remaining, status, serverTime }: DropWithStock) => ({
+const dropJson = ({ drop, remaining, status, serverTime }: DropWithStock) => ({
   id: drop.id,
   slug: drop.slug,
   title: drop.title,
@@ -26,7 +26,7 @@ export const dropJson = ({ drop, remaining, status, serverTime }: DropWithStock)
   serverTime,
 });
 
-export const orderJson = (o: Order) => ({
+const orderJson = (o: Order) => ({
   id: o.id,
   unitNo: o.unitNo,
   dropId: o.dropId,
