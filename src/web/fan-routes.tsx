@@ -3,10 +3,10 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
 import { Purchase, type PurchaseState } from "../../views/fan/purchase";
-import { Busy, DomainError, InvalidInput, NotFound } from "../domain/errors";
+import { DomainError, InvalidInput, NotFound } from "../domain/errors";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Drop } from "../domain/types";
-import { statusFor } from "../http/error-response";
+import { retryAfterOf, statusFor } from "../http/error-response";
 import { DropRef } from "../http/schemas";
 import { parseWith } from "../http/validation";
 import * as repo from "../repository";
@@ -87,7 +87,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       return {
         state,
         status: statusFor(error),
-        retryAfter: error instanceof Busy ? error.retryAfterSeconds : undefined,
+        retryAfter: retryAfterOf(error),
       };
     }
   }
