@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { logger } from "hono/logger";
 import type { Config, CookieSecurity } from "./config";
-import { ConnectionUnavailable, type Database } from "./db/database";
+import { type Database, isDatabaseUnavailable } from "./db/database";
 import { Busy, DomainError, NotFound } from "./domain/errors";
 import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type Shop } from "./domain/shop";
@@ -73,8 +73,8 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.notFound((c) => errorJson(c, new NotFound("page or endpoint")));
   app.onError((error, c) => {
     if (error instanceof DomainError) return errorJson(c, error);
-    // The pool (or PGlite's queue) had no connection for us in time: a load problem, not a fault.
-    if (error instanceof ConnectionUnavailable) return errorJson(c, new Busy());
+    // No connection in time, a lost one, a statement timeout: an outage or overload the client retries.
+    if (isDatabaseUnavailable(error)) return errorJson(c, new Busy());
     if (error instanceof HTTPException) return error.getResponse();
     logError(error);
     return c.json({ error: { code: "internal", message: "Something went wrong on our side." } }, 500);

@@ -48,11 +48,14 @@ export function openPostgres(options: {
   poolSize: number;
   acquireTimeoutMs: number;
   isolation: Database["isolation"];
+  /** Longest a statement may run before the server cancels it (57014); 0 = no limit. */
+  statementTimeoutMs?: number;
 }): Database & { pool: pg.Pool } {
   return poolDatabase("postgres", options.isolation, {
     connectionString: options.url,
     max: options.poolSize,
     acquireTimeoutMs: options.acquireTimeoutMs,
     options: `-c default_transaction_isolation=${options.isolation.replace(" ", "\\ ")}`,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { CookieSecurity } from "../config";
-import { ConnectionUnavailable } from "../db/database";
+import { isDatabaseUnavailable } from "../db/database";
 import { createSellerDashboard } from "../domain/dashboard";
 import { Busy, DomainError } from "../domain/errors";
 import { createSellerAccounts } from "../domain/seller-account";
@@ -48,8 +48,8 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
   routes.onError((error, c) => {
     const shell = { sellerName: c.var.seller?.name, csrfToken: c.var.csrfToken };
     if (error instanceof DomainError) return htmlError(c, error, shell);
-    // No database connection came free in time: a load problem, answered like the API does (503).
-    if (error instanceof ConnectionUnavailable) return htmlError(c, new Busy(), shell);
+    // No connection in time, a lost one, a statement timeout: answered like the API does (503).
+    if (isDatabaseUnavailable(error)) return htmlError(c, new Busy(), shell);
     if (error instanceof HTTPException) return error.getResponse();
     logError(error);
     return internalErrorPage(c);
