@@ -25,6 +25,8 @@ export interface TcpProxy {
   /** The next time a client->server chunk matches, forward it, then cut that connection before any reply reaches
    *  the client (an ambiguous COMMIT: the server may have committed). Returns a promise resolved when it fired. */
   cutAfterForwarding(match: (clientChunk: Buffer) => boolean): Promise<void>;
+  /** Forgets every cutAfterForwarding that has not fired yet (its promise then never resolves). */
+  disarmCuts(): void;
   readonly openConnections: number;
   /** Connections accepted (and forwarded) since the proxy started; refused ones are not counted. */
   readonly acceptedConnections: number;
@@ -200,6 +202,9 @@ export async function startTcpProxy(
       return new Promise<void>((fired) => {
         armed.push({ match, fired });
       });
+    },
+    disarmCuts(): void {
+      armed = [];
     },
     get openConnections(): number {
       return connections.size;
