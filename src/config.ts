@@ -22,6 +22,7 @@ const EnvSchema = v.pipe(
     DATABASE_URL: optionalText,
     DB_POOL_SIZE: integerFrom(8, 1, 1000),
     DB_ACQUIRE_TIMEOUT_MS: integerFrom(5000, 10, 600_000),
+    DB_STATEMENT_TIMEOUT_MS: integerFrom(10_000, 0, 600_000),
     DB_ISOLATION: v.optional(v.picklist(["read committed", "repeatable read"]), "read committed"),
     DSQL_ENDPOINT: optionalText,
     DSQL_USER: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1)), "admin"),
@@ -50,6 +51,8 @@ export type DatabaseConfig =
       poolSize: number;
       acquireTimeoutMs: number;
       isolation: "read committed" | "repeatable read";
+      /** The server cancels a statement running longer (SQLSTATE 57014); 0 = no limit. */
+      statementTimeoutMs: number;
     }
   | {
       kind: "dsql";
@@ -104,6 +107,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           poolSize: e.DB_POOL_SIZE,
           acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
           isolation: e.DB_ISOLATION,
+          statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
         }
       : { kind: "pglite", dataDir: e.DATA_DIR, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS };
   return {

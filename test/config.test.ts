@@ -22,8 +22,22 @@ describe("configuration", () => {
       poolSize: 8,
       acquireTimeoutMs: 5000,
       isolation: "repeatable read",
+      statementTimeoutMs: 10_000,
     });
     expect(config.seedDemo).toBe(false);
+  });
+
+  it("bounds every PostgreSQL statement by DB_STATEMENT_TIMEOUT_MS; 0 turns the limit off", () => {
+    const url = "postgres://127.0.0.1/shop";
+    expect(loadConfig({ DATABASE_URL: url, DB_STATEMENT_TIMEOUT_MS: "250" }).database).toMatchObject({
+      statementTimeoutMs: 250,
+    });
+    expect(loadConfig({ DATABASE_URL: url, DB_STATEMENT_TIMEOUT_MS: "0" }).database).toMatchObject({
+      statementTimeoutMs: 0,
+    });
+    expect(() => loadConfig({ DATABASE_URL: url, DB_STATEMENT_TIMEOUT_MS: "-1" })).toThrow(
+      /DB_STATEMENT_TIMEOUT_MS/,
+    );
   });
 
   it("keeps the embedded database in memory with DATA_DIR=memory", () => {

@@ -79,5 +79,15 @@ export function isConnectionLost(error: unknown): boolean {
  * a 500. Inside the purchase a lost connection is first resolved by key (see domain/purchase.ts).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  return error instanceof ConnectionUnavailable || isConnectionLost(error) || sqlState(error) === "57014";
+  return error instanceof ConnectionUnavailable || isOutcomeUnknown(error);
+}
+
+/**
+ * True when a statement ended without telling us whether it committed: the connection broke, or the server
+ * cancelled it (57014 query_canceled, e.g. `statement_timeout`). A cancelled autocommit statement is rolled
+ * back, but the cancel can race the commit's acknowledgement, so a purchase treats both alike: it looks its
+ * idempotency key up before trying again.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  return isConnectionLost(error) || sqlState(error) === "57014";
 }

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { type Database, isConnectionLost, violatedConstraint } from "../db/database";
+import { type Database, isOutcomeUnknown, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
 import type { DropCache } from "./drop-cache";
 import { Busy, LimitReached, NotFound, NotLive, SoldOut } from "./errors";
@@ -58,7 +58,7 @@ export async function purchase(
         return replayOr(db, drop.id, key, new TryAgain("key raced"));
       // The same fan bought concurrently and took this fan slot: count again.
       if (constraint === "orders_fan_slot_key") throw new TryAgain("fan slot raced");
-      if (isConnectionLost(error)) return afterLostConnection(db, drop.id, key);
+      if (isOutcomeUnknown(error)) return afterLostConnection(db, drop.id, key);
       throw error;
     }
     if (!outcome) throw new NotFound("drop");
@@ -97,9 +97,9 @@ async function replayOr(
 }
 
 /**
- * The connection broke while the statement ran, so it may or may not have committed. Look the key up
- * before anything else: found means it committed and the buyer won; not found means it did not, and the
- * purchase is tried again (the unique key makes a second commit impossible).
+ * The connection broke (or the server cancelled the statement) while it ran, so it may or may not have
+ * committed. Look the key up before anything else: found means it committed and the buyer won; not found
+ * means it did not, and the purchase is tried again (the unique key makes a second commit impossible).
  */
 async function afterLostConnection(db: Database, dropId: string, key: string): Promise<PurchaseResult> {
   let existing: Order | undefined;

@@ -16,7 +16,9 @@ export interface LoggedAnswer {
   status: number;
   /** `error.code` of an error body, when there is one. */
   code: string | undefined;
-  order: { id: string; unitNo: number } | undefined;
+  order: { id: string; unitNo: number; createdAt: string } | undefined;
+  /** When the answer (or the network error) arrived, on this machine's clock (the database's is the same). */
+  answeredAt: number;
   /** The socket broke or timed out: no HTTP answer at all. */
   network: string | undefined;
   stackTrace: boolean;
@@ -45,7 +47,7 @@ async function send(
     const res = await client.postJson(`/api/drops/${dropId}/purchase`, JSON.stringify({ fan }), {
       "idempotency-key": key,
     });
-    let body: { order?: { id: string; unitNo: number }; error?: { code?: string } } = {};
+    let body: { order?: LoggedAnswer["order"]; error?: { code?: string } } = {};
     try {
       body = JSON.parse(res.text);
     } catch {
@@ -55,12 +57,20 @@ async function send(
       status: res.status,
       code: body.error?.code,
       order: res.status === 201 || res.status === 200 ? body.order : undefined,
+      answeredAt: Date.now(),
       network: undefined,
       stackTrace: STACK_TRACE.test(res.text),
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { status: 0, code: undefined, order: undefined, network: message, stackTrace: false };
+    return {
+      status: 0,
+      code: undefined,
+      order: undefined,
+      answeredAt: Date.now(),
+      network: message,
+      stackTrace: false,
+    };
   }
 }
 
@@ -104,8 +114,11 @@ export interface FaultVerdict {
   remaining: number;
   oversold: number;
   acknowledged: number;
-  /** Orders whose first answer was lost (busy, 5xx, broken socket) and that the retry with the key returned. */
+  /** Orders that committed although their first answer was not a 201 (busy, 5xx, broken socket); the retry
+   *  with the key returned them. */
   lostAcknowledgements: number;
+  /** Keys whose first answer was busy (nothing committed) and whose retry bought. */
+  boughtOnRetry: number;
   /** 201s with no order row carrying their unit: must be 0. */
   acknowledgedWithoutRow: number;
   /** Orders neither acknowledged nor returned to a retry of a lost answer: must be 0. */
@@ -157,14 +170,19 @@ export async function settleAndAudit(run: FaultRun, apiKey: string): Promise<Fau
   const acknowledgedWithoutRow = acknowledged.filter(
     (answer) => !answer.order || unitOf.get(answer.order.id) !== answer.order.unitNo,
   ).length;
-  const recovered = [...retried.values()].filter((answer) => answer.order);
+  const recovered = [...retried.entries()].flatMap(([n, answer]) =>
+    answer.order ? [{ ...answer, first: run.answers[n]! }] : [],
+  );
   const toldIds = [...acknowledged, ...recovered].map((answer) => answer.order!.id);
   const told = new Set(toldIds);
   const orderGivenToTwoKeys = toldIds.length - told.size;
   const unexplainedOrders = orders.orderIds.filter((id) => !told.has(id)).length;
-  const lostAcknowledgements = recovered.filter(
-    (answer) => unitOf.get(answer.order!.id) === answer.order!.unitNo,
+  const withRow = recovered.filter((answer) => unitOf.get(answer.order!.id) === answer.order!.unitNo);
+  // Committed before its first answer arrived, yet that answer was not a 201: the acknowledgement was lost.
+  const lostAcknowledgements = withRow.filter(
+    (answer) => Date.parse(answer.order!.createdAt) <= answer.first.answeredAt,
   ).length;
+  const boughtOnRetry = withRow.length - lostAcknowledgements;
   const soldOutAnswers = run.answers.filter((answer) => answer.code === "sold_out").length;
   const soldOutWhileStockLeft = audit.remaining > 0 ? soldOutAnswers : 0;
   const stillUnsettled = lost.filter((n) => !isFinal(retried.get(n)!)).length;
@@ -176,7 +194,7 @@ export async function settleAndAudit(run: FaultRun, apiKey: string): Promise<Fau
   if (acknowledgedWithoutRow > 0) breaches.push(`${acknowledgedWithoutRow} acknowledged orders have no row`);
   if (unexplainedOrders > 0) breaches.push(`${unexplainedOrders} orders nobody was told about`);
   if (orderGivenToTwoKeys > 0) breaches.push(`${orderGivenToTwoKeys} orders were handed to two keys`);
-  if (recovered.length !== lostAcknowledgements) breaches.push("a retried key got an order with no row");
+  if (recovered.length !== withRow.length) breaches.push("a retried key got an order with no row");
   if (internalErrors > 0) breaches.push(`${internalErrors} answers were 500`);
   if (stackTraces > 0) breaches.push(`${stackTraces} answers carried a stack trace`);
   if (soldOutWhileStockLeft > 0) breaches.push(`"sold out" while ${audit.remaining} units remain`);
@@ -191,6 +209,7 @@ export async function settleAndAudit(run: FaultRun, apiKey: string): Promise<Fau
     oversold: audit.oversold,
     acknowledged: acknowledged.length,
     lostAcknowledgements,
+    boughtOnRetry,
     acknowledgedWithoutRow,
     unexplainedOrders,
     orderGivenToTwoKeys,
@@ -206,5 +225,5 @@ export function describeVerdict(name: string, verdict: FaultVerdict): string {
   const statuses = Object.entries(verdict.byStatus)
     .map(([status, count]) => `${status === "0" ? "no answer" : status}: ${count}`)
     .join(", ");
-  return `${name}: ${verdict.attempts} attempts (${statuses}); sold ${verdict.sold}/${verdict.quantity}, oversold ${verdict.oversold}, acknowledged ${verdict.acknowledged}, lost acknowledgements recovered by key ${verdict.lostAcknowledgements}, breaches: ${verdict.breaches.join("; ") || "none"}`;
+  return `${name}: ${verdict.attempts} attempts (${statuses}); sold ${verdict.sold}/${verdict.quantity}, oversold ${verdict.oversold}, acknowledged ${verdict.acknowledged}, lost acknowledgements recovered by key ${verdict.lostAcknowledgements}, bought on retry ${verdict.boughtOnRetry}, breaches: ${verdict.breaches.join("; ") || "none"}`;
 }

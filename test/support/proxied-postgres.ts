@@ -9,6 +9,8 @@ export interface ProxiedTestDatabase {
   /** The same database reached directly, for setup and for checking what really committed. */
   direct: Database;
   proxy: TcpProxy;
+  /** The database's own URL (not through the proxy), for a test's dedicated client. */
+  directUrl: string;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function openProxiedTestDatabase(
     db,
     direct,
     proxy,
+    directUrl: admin.toString(),
     async close() {
       await db.close();
       await proxy.close();
