@@ -81,7 +81,9 @@ export async function faultStampede(options: {
   attempts: number;
   concurrency: number;
   requestTimeoutMs?: number;
-  onAnswer?: (answered: number) => void;
+  onAnswer?: (answered: number, answer: LoggedAnswer) => void;
+  /** Stops handing out attempts; the log then holds only those sent. */
+  signal?: AbortSignal;
 }): Promise<FaultRun> {
   const run = { runId: randomBytes(5).toString("hex") };
   const client = keepAliveClient(options.baseUrl, options.concurrency, options.requestTimeoutMs ?? 30_000);
@@ -89,10 +91,17 @@ export async function faultStampede(options: {
   let answered = 0;
   const startedAt = performance.now();
   try {
-    await runWorkers(options.attempts, options.concurrency, async (n) => {
-      answers[n] = await send(client, options.dropId, `fan-${run.runId}-${n}`, keyOf(run, n));
-      options.onAnswer?.(++answered);
-    });
+    const sent = await runWorkers(
+      options.attempts,
+      options.concurrency,
+      async (n) => {
+        const answer = await send(client, options.dropId, `fan-${run.runId}-${n}`, keyOf(run, n));
+        answers[n] = answer;
+        options.onAnswer?.(++answered, answer);
+      },
+      options.signal,
+    );
+    answers.length = sent;
   } finally {
     client.close();
   }
