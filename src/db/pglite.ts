@@ -12,6 +12,13 @@ const openDataDirs = new Set<string>();
 const EMBEDDED_SETTINGS = ["shared_buffers = 16MB"];
 
 /**
+ * Durability, as read in @electric-sql/pglite 0.5.16 (dist/) and measured by test/faults-sigkill.test.ts:
+ * a data folder is mounted through Emscripten's NODEFS, whose writes are synchronous `fs.writeSync` calls
+ * and which has no fsync; PGlite's default start parameters also pass `-F` (fsync off). synchronous_commit
+ * stays on, so a commit's WAL record is written to the OS before the statement returns: an acknowledged
+ * order survives a crash of this process, not a crash of the machine. `relaxedDurability` only matters for
+ * file systems that sync after each query (IndexedDB); NODEFS has nothing to defer, so it is left unset.
+ *
  * The embedded default: real Postgres compiled to WebAssembly, in this process. It is one connection, so
  * every statement passes through a serial queue, and a data folder is opened at most once per process
  * (two instances on one folder would corrupt it).
