@@ -19,6 +19,8 @@ export interface LoggedAnswer {
   order: { id: string; unitNo: number; createdAt: string } | undefined;
   /** When the answer (or the network error) arrived, on this machine's clock (the database's is the same). */
   answeredAt: number;
+  /** Milliseconds from sending to the answer (or the network error). */
+  ms: number;
   /** The socket broke or timed out: no HTTP answer at all. */
   network: string | undefined;
   stackTrace: boolean;
@@ -43,6 +45,7 @@ async function send(
   fan: string,
   key: string,
 ): Promise<LoggedAnswer> {
+  const sentAt = performance.now();
   try {
     const res = await client.postJson(`/api/drops/${dropId}/purchase`, JSON.stringify({ fan }), {
       "idempotency-key": key,
@@ -58,6 +61,7 @@ async function send(
       code: body.error?.code,
       order: res.status === 201 || res.status === 200 ? body.order : undefined,
       answeredAt: Date.now(),
+      ms: performance.now() - sentAt,
       network: undefined,
       stackTrace: STACK_TRACE.test(res.text),
     };
@@ -68,6 +72,7 @@ async function send(
       code: undefined,
       order: undefined,
       answeredAt: Date.now(),
+      ms: performance.now() - sentAt,
       network: message,
       stackTrace: false,
     };
