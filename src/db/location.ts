@@ -56,7 +56,7 @@ export function openTarget(location: Location): Promise<Database> {
             acquireTimeoutMs: 30_000,
             isolation: "read committed",
           }
-        : { ...location, poolSize: 4, acquireTimeoutMs: 30_000 };
+        : { ...location, endpoints: [location], poolSize: 4, acquireTimeoutMs: 30_000 };
   return openDatabase(config);
 }
 
