@@ -25,6 +25,18 @@ const EnvSchema = v.pipe(
     DB_STATEMENT_TIMEOUT_MS: integerFrom(10_000, 0, 600_000),
     DB_ISOLATION: v.optional(v.picklist(["read committed", "repeatable read"]), "read committed"),
     DSQL_ENDPOINT: optionalText,
+    DSQL_ENDPOINTS: v.optional(
+      v.pipe(
+        v.string(),
+        v.transform((list) =>
+          list
+            .split(",")
+            .map((e) => e.trim())
+            .filter(Boolean),
+        ),
+        v.minLength(1, "must list at least one endpoint"),
+      ),
+    ),
     DSQL_USER: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1)), "admin"),
     AWS_REGION: optionalText,
     PURCHASE_MAX_ATTEMPTS: integerFrom(12, 1, 100),
@@ -37,10 +49,18 @@ const EnvSchema = v.pipe(
     LOG_LEVEL: v.optional(v.picklist(["silent", "info", "debug"]), "info"),
   }),
   v.check(
-    (env) => !(env.DSQL_ENDPOINT && env.DATABASE_URL),
-    "set either DATABASE_URL (PostgreSQL) or DSQL_ENDPOINT (Aurora DSQL), not both",
+    (env) => !((env.DSQL_ENDPOINT || env.DSQL_ENDPOINTS) && env.DATABASE_URL),
+    "set either DATABASE_URL (PostgreSQL) or DSQL_ENDPOINT / DSQL_ENDPOINTS (Aurora DSQL), not both",
+  ),
+  v.check(
+    (env) => !(env.DSQL_ENDPOINT && env.DSQL_ENDPOINTS),
+    "set DSQL_ENDPOINT (one region) or DSQL_ENDPOINTS (a multi-region cluster's endpoints), not both",
   ),
   v.check((env) => !env.DSQL_ENDPOINT || !!env.AWS_REGION, "DSQL_ENDPOINT needs AWS_REGION"),
+  v.check(
+    (env) => (env.DSQL_ENDPOINTS ?? []).every((e) => regionOf(e, env.AWS_REGION)),
+    "each of DSQL_ENDPOINTS needs its region in its name (<id>.dsql.<region>.on.aws) or AWS_REGION",
+  ),
 );
 
 export type DatabaseConfig =
@@ -56,8 +76,11 @@ export type DatabaseConfig =
     }
   | {
       kind: "dsql";
+      /** The local endpoint: statements go here while it answers. */
       endpoint: string;
       region: string;
+      /** Every endpoint of a multi-region cluster, local first, each with its own region; one for a single region. */
+      endpoints: { endpoint: string; region: string }[];
       user: string;
       poolSize: number;
       acquireTimeoutMs: number;
@@ -81,6 +104,14 @@ export interface Config {
 export class ConfigError extends Error {}
 
 /**
+ * A multi-region cluster's endpoints live in different regions, and a token signed for the wrong one is
+ * refused: each endpoint's region comes from its name (`<id>.dsql.<region>.on.aws`), else AWS_REGION.
+ */
+function regionOf(endpoint: string, fallback: string | undefined): string | undefined {
+  return /\.dsql\.([a-z0-9-]+)\.on\.aws$/i.exec(endpoint)?.[1] ?? fallback;
+}
+
+/**
  * Parses the environment into a `Config`, or throws a `ConfigError` naming every bad variable.
  * @example loadConfig({ PORT: "8080", DATABASE_URL: "postgres://127.0.0.1/test" })
  */
@@ -91,11 +122,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.output;
-  const database: DatabaseConfig = e.DSQL_ENDPOINT
+  const dsqlEndpoints = e.DSQL_ENDPOINT
+    ? [{ endpoint: e.DSQL_ENDPOINT, region: e.AWS_REGION! }]
+    : (e.DSQL_ENDPOINTS ?? []).map((endpoint) => ({ endpoint, region: regionOf(endpoint, e.AWS_REGION)! }));
+  const database: DatabaseConfig = dsqlEndpoints[0]
     ? {
         kind: "dsql",
-        endpoint: e.DSQL_ENDPOINT,
-        region: e.AWS_REGION!,
+        ...dsqlEndpoints[0],
+        endpoints: dsqlEndpoints,
         user: e.DSQL_USER,
         poolSize: e.DB_POOL_SIZE,
         acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,

@@ -6,7 +6,9 @@ import { describeDemo, seedDemo } from "./demo-seed";
 
 try {
   const config = loadConfig();
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, {
+    onSwitch: ({ from, to, reason }) => console.warn(`database endpoint ${from} -> ${to} (${reason})`),
+  });
   let listeningOn: string | undefined;
   const app = createApp({ db, ...appOptionsFrom(config), selfUrl: () => listeningOn });
   const demo = config.seedDemo ? await seedDemo(app.shop) : undefined;

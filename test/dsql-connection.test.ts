@@ -247,6 +247,7 @@ describe("loadConfig picks the DSQL backend", () => {
       kind: "dsql",
       endpoint: ENDPOINT,
       region: "eu-west-1",
+      endpoints: [{ endpoint: ENDPOINT, region: "eu-west-1" }],
       user: "admin",
       poolSize: 6,
       acquireTimeoutMs: 5000,
@@ -262,6 +263,34 @@ describe("loadConfig picks the DSQL backend", () => {
   it("refuses DSQL_ENDPOINT without AWS_REGION", () => {
     expect(() => loadConfig({ DSQL_ENDPOINT: ENDPOINT })).toThrow(ConfigError);
     expect(() => loadConfig({ DSQL_ENDPOINT: ENDPOINT })).toThrow(/DSQL_ENDPOINT needs AWS_REGION/);
+  });
+
+  it("takes a multi-region cluster's endpoints, local first, each signed for the region in its name", () => {
+    const config = loadConfig({
+      DSQL_ENDPOINTS: "aaa.dsql.us-east-1.on.aws, bbb.dsql.us-east-2.on.aws,cluster.internal",
+      AWS_REGION: "eu-west-1",
+    });
+    expect(config.database).toMatchObject({
+      kind: "dsql",
+      endpoint: "aaa.dsql.us-east-1.on.aws",
+      region: "us-east-1",
+      endpoints: [
+        { endpoint: "aaa.dsql.us-east-1.on.aws", region: "us-east-1" },
+        { endpoint: "bbb.dsql.us-east-2.on.aws", region: "us-east-2" },
+        { endpoint: "cluster.internal", region: "eu-west-1" },
+      ],
+    });
+    expect(() => loadConfig({ DSQL_ENDPOINTS: "cluster.internal" })).toThrow(/needs its region/);
+    expect(() => loadConfig({ DSQL_ENDPOINTS: ",", AWS_REGION: "eu-west-1" })).toThrow(
+      /at least one endpoint/,
+    );
+    expect(() =>
+      loadConfig({
+        DSQL_ENDPOINTS: "aaa.dsql.us-east-1.on.aws",
+        DSQL_ENDPOINT: ENDPOINT,
+        AWS_REGION: "eu-west-1",
+      }),
+    ).toThrow(/not both/);
   });
 
   it("refuses DSQL_ENDPOINT together with DATABASE_URL", () => {

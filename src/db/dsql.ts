@@ -1,5 +1,7 @@
 import { DsqlSigner } from "@aws-sdk/dsql-signer";
+import pg from "pg";
 import type { Database } from "./database";
+import { type FailoverOptions, failoverDatabase } from "./failover";
 import { type PoolOptions, poolDatabase } from "./postgres";
 
 export interface DsqlOptions {
@@ -35,7 +37,45 @@ export function dsqlPoolOptions(options: DsqlOptions): PoolOptions {
   };
 }
 
-/** Aurora DSQL: snapshot isolation only, conflicts surface as SQLSTATE 40001 at commit. */
-export function openDsql(options: DsqlOptions): Database {
-  return poolDatabase("dsql", "repeatable read", dsqlPoolOptions(options));
+/**
+ * Aurora DSQL: snapshot isolation only, conflicts surface as SQLSTATE 40001 at commit. With the endpoints of
+ * a multi-region cluster (local first), statements fail over between them (see failover.ts).
+ */
+export function openDsql(
+  options: DsqlOptions & { endpoints?: { endpoint: string; region: string }[] },
+  failover: FailoverOptions = {},
+): Database {
+  const endpoints = options.endpoints ?? [{ endpoint: options.endpoint, region: options.region }];
+  if (endpoints.length === 1) return poolDatabase("dsql", "repeatable read", dsqlPoolOptions(options));
+  return failoverDatabase(
+    endpoints.map((e) => {
+      const config = dsqlPoolOptions({ ...options, ...e });
+      return {
+        name: e.endpoint,
+        db: poolDatabase("dsql", "repeatable read", config),
+        probe: () => probeConnection(config),
+      };
+    }),
+    failover,
+  );
+}
+
+/**
+ * Opens one fresh connection (not from the pool, which may be waiting on the same dead endpoint) and runs
+ * `SELECT 1`, giving up after `timeoutMs`: the failover's test of whether an endpoint answers at all.
+ */
+export async function probeConnection(config: PoolOptions, timeoutMs = 2000): Promise<void> {
+  const { max: _max, maxLifetimeSeconds: _lifetime, acquireTimeoutMs: _wait, ...connection } = config;
+  const client = new pg.Client({
+    ...connection,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,3 +1,4 @@
+import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { Database } from "./database";
@@ -27,6 +28,7 @@ export async function openPglite(dataDir: string | "memory", acquireTimeoutMs = 
   const folder = dataDir === "memory" ? undefined : path.resolve(dataDir);
   if (folder) {
     if (openDataDirs.has(folder)) throw new Error(`PGlite data folder ${folder} is already open`);
+    await lockFolder(folder);
     openDataDirs.add(folder);
   }
   const pg = await PGlite.create({
@@ -44,7 +46,42 @@ export async function openPglite(dataDir: string | "memory", acquireTimeoutMs = 
       }),
     async close() {
       await queue.run(() => pg.close());
-      if (folder) openDataDirs.delete(folder);
+      if (folder) {
+        openDataDirs.delete(folder);
+        await unlink(path.join(folder, LOCK_FILE)).catch(() => undefined);
+      }
     },
   };
+}
+
+const LOCK_FILE = "dropfront.lock";
+
+/**
+ * Claims a data folder for this process: two processes on one folder (a second `npm start`, or
+ * `npm run db:backup` while the server runs) would corrupt it. A lock left by a process that no longer
+ * exists (killed, crashed) is taken over.
+ */
+async function lockFolder(folder: string): Promise<void> {
+  const file = path.join(folder, LOCK_FILE);
+  await mkdir(folder, { recursive: true });
+  try {
+    await writeFile(file, String(process.pid), { flag: "wx" });
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  const holder = Number.parseInt(await readFile(file, "utf8").catch(() => ""), 10);
+  if (holder > 0 && holder !== process.pid && isRunning(holder)) {
+    throw new Error(`PGlite data folder ${folder} is in use by process ${holder}; stop it first`);
+  }
+  await writeFile(file, String(process.pid));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -12,3 +12,4 @@ export * from "./purchase";
 export * from "./seller-sessions";
 export * from "./sellers";
 export * from "./stress-tests";
+export * from "./transfer";

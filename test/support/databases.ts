@@ -64,6 +64,15 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+/** An empty PostgreSQL database next to the admin one (for tests that need its URL); `drop` removes it. */
+export async function createScratchPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `dropfront_test_${randomBytes(6).toString("hex")}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /** A fresh, migrated database on `backend`; closing it drops it. */
 export async function openTestDatabase(
   backend: TestBackend,
