@@ -71,8 +71,8 @@ export type DatabaseConfig =
       poolSize: number;
       acquireTimeoutMs: number;
       isolation: "read committed" | "repeatable read";
-      /** The server cancels a statement running longer (SQLSTATE 57014); 0 = no limit. */
-      statementTimeoutMs: number;
+      /** The server cancels a statement running longer (SQLSTATE 57014); 0 or absent = no limit. */
+      statementTimeoutMs?: number;
     }
   | {
       kind: "dsql";

@@ -84,9 +84,9 @@ describe.skipIf(!isAvailable("postgres-read-committed"))("a lost connection outs
   ])("pooled connections %s while idle are replaced, and the process lives on", async (_name, fault) => {
     const drop = await newDrop();
     expect((await app.request(`/api/drops/${drop.id}`)).status).toBe(200);
-    await expect.poll(() => database.proxy.openConnections).toBeGreaterThan(0);
+    await expect.poll(() => database.proxy.openConnections, { timeout: 10_000 }).toBeGreaterThan(0);
     fault();
-    await expect.poll(() => database.proxy.openConnections).toBe(0);
+    await expect.poll(() => database.proxy.openConnections, { timeout: 10_000 }).toBe(0);
     const after = await app.request(`/api/drops/${drop.id}`);
     expect(after.status).toBe(200);
     expect((await buy(app, drop.id, "after-cut@x.io", randomUUID())).status).toBe(201);

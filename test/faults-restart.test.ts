@@ -75,7 +75,7 @@ describe.skipIf(!postgresAvailable)("PostgreSQL restarted mid-stampede (private 
     const apiKey = await createSellerAccount(server.url);
     const drop = await createLiveDrop(server.url, apiKey, Math.round(attempts * 0.3));
     const counter = await followCounter((await server.app.request(`/d/${drop.slug}/stream`)).body!);
-    await expect.poll(() => counter.seen.remaining).toBe(drop.quantity);
+    await expect.poll(() => counter.seen.remaining, { timeout: 10_000 }).toBe(drop.quantity);
 
     expect((await seller.get(dashboard)).status).toBe(200);
     let dashboardDuringOutage: number | undefined;

@@ -52,7 +52,7 @@ describe.skipIf(!postgresAvailable)("TCP proxy in front of PostgreSQL", () => {
     expect(rows).toEqual([{ answer: 42 }]);
     expect(proxy.openConnections).toBeGreaterThanOrEqual(1);
     await client.end();
-    await expect.poll(() => proxy.openConnections).toBe(0);
+    await expect.poll(() => proxy.openConnections, { timeout: 10_000 }).toBe(0);
   });
 
   it("adds its delay in both directions, so a round trip costs at least twice the delay", async () => {
@@ -90,7 +90,7 @@ describe.skipIf(!postgresAvailable)("TCP proxy in front of PostgreSQL", () => {
   ])("%s breaks a running query with an error the app treats as a lost connection", async (_name, fault) => {
     const client = await connect();
     const running = client.query("SELECT pg_sleep(5)").catch((caught: unknown) => caught);
-    await expect.poll(() => proxy.openConnections).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => proxy.openConnections, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     fault();
     const error = await running;
