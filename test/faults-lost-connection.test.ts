@@ -78,6 +78,44 @@ describe.skipIf(!isAvailable("postgres-read-committed"))("a lost connection outs
     expect(again.body.order).toEqual(won.body.order);
   });
 
+  const fanBuy = (slug: string, fields: Record<string, string>, fragment: boolean) =>
+    app.request(`/d/${slug}/buy`, {
+      method: "POST",
+      headers: fragment ? { "HX-Request": "true" } : {},
+      body: new URLSearchParams(fields),
+    });
+
+  it("the fan page's buy form gets its busy state (HTML that retries with the same key), not JSON", async () => {
+    const drop = await newDrop(1);
+    const winner = { fan: "page-winner@x.io", idempotencyKey: "page-winner-key" };
+    expect((await fanBuy(drop.slug, winner, true)).status).toBe(201);
+    expect((await fanBuy(drop.slug, { fan: "late@x.io", idempotencyKey: randomUUID() }, true)).status).toBe(
+      409,
+    );
+    for (const fragment of [true, false]) {
+      const cut = cutWhenSent("find_order_by_key");
+      const res = await fanBuy(drop.slug, winner, fragment);
+      await cut;
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+      const html = await res.text();
+      expect(html).toContain('data-outcome="busy"');
+      expect(html).toContain('value="page-winner-key"');
+    }
+  });
+
+  it("a fan page whose drop lookup loses its connection is an HTML busy page", async () => {
+    const drop = await newDrop();
+    const cut = cutWhenSent("FROM drops WHERE slug");
+    const res = await app.request(`/d/${drop.slug}`);
+    await cut;
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await res.text()).toContain("Busy");
+  });
+
   it.each([
     ["cut", () => database.proxy.cutAll()],
     ["reset", () => database.proxy.resetAll()],

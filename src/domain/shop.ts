@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { type Database, violatedConstraint } from "../db/database";
+import { type Database, isDatabaseUnavailable, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
 import { DropCache, isUuid } from "./drop-cache";
-import { EmailTaken, NotFound, Unauthorized } from "./errors";
+import { Busy, EmailTaken, NotFound, Unauthorized } from "./errors";
 import { type PurchaseRequest, type PurchaseResult, purchase } from "./purchase";
 import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
 import { hashApiKey, hashPassword, newApiKey } from "./secrets";
@@ -137,7 +137,14 @@ export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } 
     },
 
     async purchase(ref: string, request: PurchaseRequest): Promise<PurchaseResult> {
-      return purchase({ db, cache, retryPolicy }, await findDrop(ref), request);
+      try {
+        return await purchase({ db, cache, retryPolicy }, await findDrop(ref), request);
+      } catch (error) {
+        // The database was unreachable outside the purchase's own retry (the drop lookup, the sold-out
+        // replay lookup): to the buyer that is "busy, try again with your key", whatever page asked.
+        if (isDatabaseUnavailable(error)) throw new Busy();
+        throw error;
+      }
     },
 
     async audit(seller: Seller, ref: string): Promise<Audit> {

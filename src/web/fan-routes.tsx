@@ -3,7 +3,8 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
 import { Purchase, type PurchaseState } from "../../views/fan/purchase";
-import { DomainError, InvalidInput, NotFound } from "../domain/errors";
+import { isDatabaseUnavailable } from "../db/database";
+import { Busy, DomainError, InvalidInput, NotFound } from "../domain/errors";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Drop } from "../domain/types";
 import { retryAfterOf, statusFor } from "../http/error-response";
@@ -12,6 +13,7 @@ import { parseWith } from "../http/validation";
 import * as repo from "../repository";
 import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
 import { type StockStreamOptions, stockStream } from "./fan-stream";
+import { htmlError } from "./error-page";
 import { createStockWatcher, type StockWatcher } from "./stock-watcher";
 
 export interface FanRoutesOptions extends StockStreamOptions {
@@ -36,6 +38,11 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   const watcher =
     options.watcher ?? createStockWatcher({ read: (dropId) => repo.readStock(shop.db, dropId) });
   const routes = new Hono();
+  // A fan page read while the database is unreachable is an HTML "busy" page, not the API's JSON.
+  routes.onError((error, c) => {
+    if (isDatabaseUnavailable(error)) return htmlError(c, new Busy());
+    throw error;
+  });
 
   /** The drop at this address, or undefined for an unknown or malformed slug. */
   async function findDrop(slug: string): Promise<Drop | undefined> {
