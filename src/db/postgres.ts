@@ -48,6 +48,12 @@ export function poolDatabase(
     async transaction(work) {
       const client = await pool.connect().catch((error: unknown) => Promise.reject(asUnavailable(error)));
       let broken: unknown;
+      // A checked-out client's socket errors are not handled by the pool; unhandled they crash the process.
+      // The statement in flight fails with the same error, which is what the caller acts on.
+      const onError = (error: unknown) => {
+        broken = error;
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const result = await work({ query: queryOn(client) });
@@ -58,6 +64,7 @@ export function poolDatabase(
         else await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
         throw error;
       } finally {
+        client.off("error", onError);
         // A client whose connection broke is destroyed rather than handed to the next caller.
         client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
       }

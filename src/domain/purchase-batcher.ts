@@ -43,6 +43,8 @@ interface DropQueue {
  */
 export class PurchaseBatcher {
   readonly #drops = new Map<string, DropQueue>();
+  /** Statements sent and the member-attempts they carried, since start (their ratio is the batch size). */
+  readonly sent = { statements: 0, members: 0 };
 
   constructor(
     private readonly run: RunBatch,
@@ -110,6 +112,8 @@ export class PurchaseBatcher {
   }
 
   async #send(batch: PurchaseBatch, members: Waiting[]): Promise<void> {
+    this.sent.statements++;
+    this.sent.members += members.length;
     try {
       const outcomes = await this.run(batch);
       for (const [i, waiting] of members.entries()) waiting.resolve(outcomes?.[i]);

@@ -102,7 +102,7 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
 async function purchaseInSteps(tx: Queryable, batch: PurchaseBatch) {
   const { members } = batch;
   const read = await tx.query<MemberRow>(
-    `WITH ${READ_CTES}, ${STOCK_CTE} ${memberSelect("LEFT JOIN (SELECT NULL::uuid AS id) p ON false")}`,
+    `WITH ${READ_CTES}, ${STOCK_CTE} ${memberSelect()}`,
     [batch.dropId, members.map((m) => m.fan), members.map((m) => m.idempotencyKey)],
     { name: "purchase_steps_read" },
   );

@@ -67,7 +67,12 @@ async function adminQuery(sql: string): Promise<void> {
 /** A fresh, migrated database on `backend`; closing it drops it. */
 export async function openTestDatabase(
   backend: TestBackend,
-  options: { poolSize?: number; acquireTimeoutMs?: number } = {},
+  options: {
+    poolSize?: number;
+    acquireTimeoutMs?: number;
+    /** Rewrites the PostgreSQL URL the app connects through (e.g. a test's TCP proxy's `urlFor`). */
+    urlFor?: (url: string) => string;
+  } = {},
 ): Promise<Database> {
   if (backend === "pglite") {
     const db = await openPglite("memory", options.acquireTimeoutMs ?? 60_000);
@@ -90,7 +95,7 @@ export async function openTestDatabase(
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const db = openPostgres({
-    url: url.toString(),
+    url: options.urlFor ? options.urlFor(url.toString()) : url.toString(),
     poolSize: options.poolSize ?? 8,
     acquireTimeoutMs: options.acquireTimeoutMs ?? 30_000,
     isolation: backend === "postgres-repeatable-read" ? "repeatable read" : "read committed",
