@@ -5,7 +5,7 @@ import type { Config, CookieSecurity } from "./config";
 import { type Database, isDatabaseUnavailable } from "./db/database";
 import { Busy, DomainError, NotFound } from "./domain/errors";
 import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
-import { createShop, type Shop } from "./domain/shop";
+import { createShop, type PurchaseEngineOptions, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
 import { bodySizeLimit } from "./http/body-size";
 import { errorJson } from "./http/error-response";
@@ -16,6 +16,8 @@ import { staticRoutes } from "./web/static-files";
 export interface AppDeps {
   db: Database;
   retryPolicy?: RetryPolicy;
+  /** Group commit and the purchase's SQL form (see src/domain/shop.ts); `app.shop.purchaseForm()` says which form runs. */
+  engine?: Partial<PurchaseEngineOptions>;
   /** Where to report unexpected errors; silent in tests that provoke them on purpose. */
   logError?: (error: unknown) => void;
   /** Base of links shown to people (fan page links) when the request's own address is not it. */
@@ -36,6 +38,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> {
   return {
     retryPolicy: { ...defaultRetryPolicy, ...config.purchase },
+    engine: config.engine,
     publicUrl: config.publicUrl,
     cookieSecure: config.cookieSecure,
     logRequests: config.logLevel === "debug",
@@ -49,7 +52,10 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
  * @example const app = createApp({ db: await openPglite("memory") })
  */
 export function createApp(deps: AppDeps): Hono & { shop: Shop } {
-  const shop = createShop(deps.db, deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {});
+  const shop = createShop(deps.db, {
+    ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),
+    ...(deps.engine ? { engine: deps.engine } : {}),
+  });
   const logError = deps.logError ?? ((error: unknown) => console.error(error));
   const app = new Hono();
   if (deps.logRequests) app.use("*", logger());

@@ -41,6 +41,9 @@ const EnvSchema = v.pipe(
     AWS_REGION: optionalText,
     PURCHASE_MAX_ATTEMPTS: integerFrom(12, 1, 100),
     PURCHASE_DEADLINE_MS: integerFrom(3000, 10, 60_000),
+    PURCHASE_BATCH_MAX: integerFrom(64, 1, 500),
+    PURCHASE_BATCHES_IN_FLIGHT: v.optional(integerFrom(1, 1, 1000)),
+    PURCHASE_FORM: v.optional(v.picklist(["auto", "cte", "transaction"]), "auto"),
     PUBLIC_URL: v.optional(
       v.pipe(v.string(), v.trim(), v.url("must be a URL like https://drops.example.com")),
     ),
@@ -97,6 +100,12 @@ export interface Config {
   cookieSecure: CookieSecurity;
   database: DatabaseConfig;
   purchase: { maxAttempts: number; deadlineMs: number };
+  /**
+   * Group commit (PURCHASE_BATCH_MAX buyers per statement, 1 = off; PURCHASE_BATCHES_IN_FLIGHT statements
+   * per drop at once, by default the pool size, 2 on the embedded database) and the purchase's SQL form
+   * (PURCHASE_FORM: auto probes the backend once; cte or transaction forces one).
+   */
+  engine: { batchMax: number; batchesInFlight: number; form: "auto" | "cte" | "transaction" };
   seedDemo: boolean;
   logLevel: "silent" | "info" | "debug";
 }
@@ -151,6 +160,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cookieSecure: e.COOKIE_SECURE,
     database,
     purchase: { maxAttempts: e.PURCHASE_MAX_ATTEMPTS, deadlineMs: e.PURCHASE_DEADLINE_MS },
+    engine: {
+      batchMax: e.PURCHASE_BATCH_MAX,
+      batchesInFlight: e.PURCHASE_BATCHES_IN_FLIGHT ?? (database.kind === "pglite" ? 2 : database.poolSize),
+      form: e.PURCHASE_FORM,
+    },
     seedDemo: e.SEED_DEMO === "auto" && database.kind === "pglite",
     logLevel: e.LOG_LEVEL,
   };

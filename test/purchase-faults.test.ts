@@ -21,6 +21,7 @@ function withFaults(db: Database) {
     backend: db.backend,
     isolation: db.isolation,
     close: () => db.close(),
+    transaction: (work) => db.transaction(work),
     query: (async (sql: string, params?: readonly unknown[]) => {
       counts.statements++;
       if (isPurchase(sql)) counts.purchases++;

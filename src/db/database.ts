@@ -1,23 +1,33 @@
 /**
  * What the repository needs from a backend. PGlite, PostgreSQL and Aurora DSQL differ only in how a
- * connection is made; every statement the app runs goes through `query` as one autocommit statement,
- * so each statement is its own transaction on all three.
+ * connection is made; almost every statement the app runs goes through `query` as one autocommit
+ * statement, so each statement is its own transaction on all three. `transaction` exists for the one
+ * exception: the purchase's fallback form, for a backend that refuses data-modifying CTEs.
  */
 export type Backend = "pglite" | "postgres" | "dsql";
 
-export interface Database {
-  readonly backend: Backend;
-  /** Isolation the statements run at, for receipts and logs. DSQL is always snapshot (repeatable read). */
-  readonly isolation: "read committed" | "repeatable read";
+/** Something statements can be sent to: the database itself, or one open transaction on it. */
+export interface Queryable {
   /**
-   * Runs one statement as its own transaction. `options.name` marks a hot statement: pooled backends prepare
-   * it once per connection (saving the planning time on every purchase); PGlite ignores it.
+   * Runs one statement. `options.name` marks a hot statement: pooled backends prepare it once per
+   * connection (saving the planning time on every purchase); PGlite ignores it.
    */
   query<Row = Record<string, unknown>>(
     text: string,
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Promise<{ rows: Row[] }>;
+}
+
+export interface Database extends Queryable {
+  readonly backend: Backend;
+  /** Isolation the statements run at, for receipts and logs. DSQL is always snapshot (repeatable read). */
+  readonly isolation: "read committed" | "repeatable read";
+  /**
+   * Runs `work` inside BEGIN ... COMMIT on one connection; rolls back and rethrows when `work` throws.
+   * Statements sent through `tx` belong to the transaction; `db.query` meanwhile runs outside it.
+   */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

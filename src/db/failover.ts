@@ -93,6 +93,16 @@ export function failoverDatabase(members: FailoverMember[], options: FailoverOpt
         return members[active]!.db.query(text, params, queryOptions);
       }
     },
+    async transaction(work) {
+      const tried = active;
+      try {
+        return await members[tried]!.db.transaction(work);
+      } catch (error) {
+        // A transaction is never sent again here: its work may have run. The caller resolves it by key.
+        if (isUnreachable(error)) await checkActive(tried);
+        throw error;
+      }
+    },
     async close() {
       clearInterval(recheck);
       await checking?.catch(() => undefined);

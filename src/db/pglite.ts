@@ -1,7 +1,7 @@
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import type { Database } from "./database";
+import type { Database, Queryable } from "./database";
 import { SerialQueue } from "./serial-queue";
 
 const openDataDirs = new Set<string>();
@@ -36,14 +36,19 @@ export async function openPglite(dataDir: string | "memory", acquireTimeoutMs = 
     postgresqlconf: EMBEDDED_SETTINGS,
   });
   const queue = new SerialQueue(acquireTimeoutMs);
+  const queryOn = (target: Pick<PGlite, "query">): Queryable["query"] =>
+    (async <Row>(text: string, params: readonly unknown[] = []) => {
+      const result = await target.query<Row>(text, params as unknown[]);
+      return { rows: result.rows };
+    }) as Queryable["query"];
+  const direct = queryOn(pg);
   return {
     backend: "pglite",
     isolation: "read committed",
-    query: <Row>(text: string, params: readonly unknown[] = []) =>
-      queue.run(async () => {
-        const result = await pg.query<Row>(text, params as unknown[]);
-        return { rows: result.rows };
-      }),
+    query: ((text: string, params?: readonly unknown[]) =>
+      queue.run(() => direct(text, params))) as Queryable["query"],
+    // The whole transaction holds the queue's one slot, so no other statement interleaves with it.
+    transaction: (work) => queue.run(() => pg.transaction((tx) => work({ query: queryOn(tx) }))),
     async close() {
       await queue.run(() => pg.close());
       if (folder) {

@@ -1,5 +1,12 @@
 import pg from "pg";
-import { type Backend, ConnectionUnavailable, type Database, type QueryOptions } from "./database";
+import {
+  type Backend,
+  ConnectionUnavailable,
+  type Database,
+  isConnectionLost,
+  type Queryable,
+  type QueryOptions,
+} from "./database";
 
 // Counts and sums are cast in SQL; keep int8 as a string so nothing is silently rounded.
 export type PoolOptions = pg.PoolConfig & { acquireTimeoutMs: number };
@@ -17,26 +24,59 @@ export function poolDatabase(
   const pool = new pg.Pool({ ...poolConfig, connectionTimeoutMillis: acquireTimeoutMs });
   // An idle client that dies (server restart, DSQL's 60-minute limit) must not crash the process.
   pool.on("error", () => undefined);
+  const queryOn =
+    (target: pg.Pool | pg.PoolClient): Queryable["query"] =>
+    async <Row>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}) => {
+      const values = params as unknown[];
+      const result = await (options.name
+        ? target.query({ name: options.name, text, values })
+        : target.query(text, values));
+      return { rows: result.rows as Row[] };
+    };
+  const direct = queryOn(pool);
   return {
     backend,
     isolation,
     pool,
-    async query<Row>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}) {
+    async query<Row>(text: string, params?: readonly unknown[], options?: QueryOptions) {
       try {
-        const values = params as unknown[];
-        const result = await (options.name
-          ? pool.query({ name: options.name, text, values })
-          : pool.query(text, values));
-        return { rows: result.rows as Row[] };
+        return await direct<Row>(text, params, options);
       } catch (error) {
-        if (error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)) {
-          throw new ConnectionUnavailable();
-        }
+        throw asUnavailable(error);
+      }
+    },
+    async transaction(work) {
+      const client = await pool.connect().catch((error: unknown) => Promise.reject(asUnavailable(error)));
+      let broken: unknown;
+      // A checked-out client's socket errors are not handled by the pool; unhandled they crash the process.
+      // The statement in flight fails with the same error, which is what the caller acts on.
+      const onError = (error: unknown) => {
+        broken = error;
+      };
+      client.on("error", onError);
+      try {
+        await client.query("BEGIN");
+        const result = await work({ query: queryOn(client) });
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        if (isConnectionLost(error)) broken = error;
+        else await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
         throw error;
+      } finally {
+        client.off("error", onError);
+        // A client whose connection broke is destroyed rather than handed to the next caller.
+        client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
       }
     },
     close: () => pool.end(),
   };
+}
+
+function asUnavailable(error: unknown): unknown {
+  return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)
+    ? new ConnectionUnavailable()
+    : error;
 }
 
 /**

@@ -23,13 +23,16 @@ export async function openSnapshot(source: SnapshotSource): Promise<Database> {
   client.on("error", () => undefined);
   await client.connect();
   await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  const query = async <Row>(text: string, params: readonly unknown[] = []) => {
+    const result = await client.query(text, params as unknown[]);
+    return { rows: result.rows as Row[] };
+  };
   return {
     backend: source.kind,
     isolation: "repeatable read",
-    async query<Row>(text: string, params: readonly unknown[] = []) {
-      const result = await client.query(text, params as unknown[]);
-      return { rows: result.rows as Row[] };
-    },
+    query,
+    // Everything here already runs inside the one snapshot transaction.
+    transaction: (work) => work({ query }),
     async close() {
       await client.query("COMMIT").catch(() => undefined);
       await client.end();

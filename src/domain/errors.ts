@@ -35,6 +35,14 @@ export class Busy extends DomainError {
   }
 }
 
+/** An idempotency key already used by another request (another fan): its order is not this request's. */
+export class IdempotencyKeyReused extends DomainError {
+  readonly code = "idempotency_key_reused";
+  constructor() {
+    super("This idempotency key was already used for a different purchase request; send a new key.");
+  }
+}
+
 export class NotFound extends DomainError {
   readonly code = "not_found";
   constructor(what = "resource") {

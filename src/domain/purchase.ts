@@ -1,8 +1,9 @@
-import { randomInt, randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { type Database, isOutcomeUnknown, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
 import type { DropCache } from "./drop-cache";
-import { Busy, LimitReached, NotFound, NotLive, SoldOut } from "./errors";
+import { Busy, IdempotencyKeyReused, LimitReached, NotFound, NotLive, SoldOut } from "./errors";
+import type { PurchaseBatcher } from "./purchase-batcher";
 import { type RetryPolicy, TryAgain, withRetry } from "./retry";
 import type { Drop, Order } from "./types";
 import { WINNER_KEYS_PAGE, WinnerKeys } from "./winner-keys";
@@ -19,51 +20,57 @@ export interface PurchaseResult {
   replay: boolean;
 }
 
+/** The request an idempotency key is bound to: the drop and the fan (hashed, so its length is fixed). */
+export function requestFingerprint(dropId: string, fan: string): string {
+  return createHash("sha256").update(dropId).update("\0").update(fan).digest("base64url");
+}
+
 /**
- * Buys one unit of a drop for a fan, or throws SoldOut / NotLive / LimitReached / Busy / NotFound.
- * The database decides everything in one statement (see repository.attemptPurchase); this function only
- * interprets the answer and retries what may be retried.
+ * Buys one unit of a drop for a fan, or throws SoldOut / NotLive / LimitReached / Busy / NotFound /
+ * IdempotencyKeyReused. The database decides everything in one transaction, shared with whoever else is
+ * buying this drop at that moment (see PurchaseBatcher and repository.purchaseBatch); this function only
+ * interprets its answer and retries what may be retried.
  */
 export async function purchase(
-  deps: { db: Database; cache: DropCache; retryPolicy: RetryPolicy },
+  deps: { db: Database; cache: DropCache; retryPolicy: RetryPolicy; batcher: PurchaseBatcher },
   drop: Drop,
   request: PurchaseRequest,
 ): Promise<PurchaseResult> {
   const { db, cache } = deps;
   const clientKey = request.idempotencyKey;
   const key = clientKey ?? randomUUID();
+  const mine = { fan: request.fan, fingerprint: requestFingerprint(drop.id, request.fan) };
 
   if (cache.isSoldOut(drop.id)) {
     // Only a key that may have won is worth a query; everyone else is answered from memory.
     const winners =
       clientKey === undefined ? undefined : cache.winners(drop.id, () => loadWinners(db, drop.id));
     if (clientKey === undefined || (winners && !winners.mayContain(clientKey))) throw SOLD_OUT;
-    return replayOr(db, drop.id, clientKey, SOLD_OUT);
+    return replayOr(db, drop.id, clientKey, mine, SOLD_OUT);
   }
 
   return withRetry(deps.retryPolicy, async (attemptNumber) => {
     let outcome: repo.PurchaseOutcome | undefined;
     try {
-      outcome = await repo.attemptPurchase(db, {
-        dropId: drop.id,
+      outcome = await deps.batcher.submit(drop, {
         fan: request.fan,
         idempotencyKey: key,
-        startBucket: randomInt(drop.bucketCount),
+        fingerprint: mine.fingerprint,
         attemptNumber,
       });
     } catch (error) {
       const constraint = violatedConstraint(error);
       // Two copies of one request raced: the other copy's order is the answer.
       if (constraint === "orders_idempotency_key")
-        return replayOr(db, drop.id, key, new TryAgain("key raced"));
+        return replayOr(db, drop.id, key, mine, new TryAgain("key raced"));
       // The same fan bought concurrently and took this fan slot: count again.
       if (constraint === "orders_fan_slot_key") throw new TryAgain("fan slot raced");
-      if (isOutcomeUnknown(error)) return afterLostConnection(db, drop.id, key);
+      if (isOutcomeUnknown(error)) return afterLostConnection(db, drop.id, key, mine);
       throw error;
     }
     if (!outcome) throw new NotFound("drop");
     if (outcome.placed) return { order: outcome.placed, replay: false };
-    if (outcome.existing) return { order: outcome.existing, replay: true };
+    if (outcome.existing) return { order: ownOrder(outcome.existing, mine), replay: true };
     if (!outcome.isLive) throw new NotLive(outcome.startsAt);
     if (!outcome.hadStock) {
       cache.markSoldOut(drop.id);
@@ -84,15 +91,36 @@ const SOLD_OUT = new SoldOut();
 const loadWinners = (db: Database, dropId: string) =>
   WinnerKeys.load((afterKey) => repo.listOrderKeys(db, dropId, WINNER_KEYS_PAGE, afterKey));
 
+/** Who is asking: the fan, and the fingerprint of their request. */
+interface Requester {
+  fan: string;
+  fingerprint: string;
+}
+
+/**
+ * The order a key bought, if this request is the one that bought it. The same key on another request
+ * (finding 7: another fan) is refused, and nothing of the first buyer's order is shown. Orders from before
+ * fingerprints were stored are compared by their fan.
+ */
+function ownOrder(keyed: repo.KeyedOrder, requester: Requester): Order {
+  const same =
+    keyed.fingerprint === null
+      ? keyed.order.fan === requester.fan
+      : keyed.fingerprint === requester.fingerprint;
+  if (!same) throw new IdempotencyKeyReused();
+  return keyed.order;
+}
+
 /** A rejection, unless this key already bought: then the buyer gets their order back. */
 async function replayOr(
   db: Database,
   dropId: string,
   key: string | undefined,
+  requester: Requester,
   rejection: Error,
 ): Promise<PurchaseResult> {
   const existing = key === undefined ? undefined : await repo.findOrderByKey(db, dropId, key);
-  if (existing) return { order: existing, replay: true };
+  if (existing) return { order: ownOrder(existing, requester), replay: true };
   throw rejection;
 }
 
@@ -101,13 +129,18 @@ async function replayOr(
  * committed. Look the key up before anything else: found means it committed and the buyer won; not found
  * means it did not, and the purchase is tried again (the unique key makes a second commit impossible).
  */
-async function afterLostConnection(db: Database, dropId: string, key: string): Promise<PurchaseResult> {
-  let existing: Order | undefined;
+async function afterLostConnection(
+  db: Database,
+  dropId: string,
+  key: string,
+  requester: Requester,
+): Promise<PurchaseResult> {
+  let existing: repo.KeyedOrder | undefined;
   try {
     existing = await repo.findOrderByKey(db, dropId, key);
   } catch {
     throw new Busy();
   }
-  if (existing) return { order: existing, replay: false };
+  if (existing) return { order: ownOrder(existing, requester), replay: false };
   throw new TryAgain("connection lost before commit");
 }

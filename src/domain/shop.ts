@@ -4,6 +4,7 @@ import * as repo from "../repository";
 import { DropCache, isUuid } from "./drop-cache";
 import { Busy, EmailTaken, NotFound, Unauthorized } from "./errors";
 import { type PurchaseRequest, type PurchaseResult, purchase } from "./purchase";
+import { PurchaseBatcher } from "./purchase-batcher";
 import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
 import { hashApiKey, hashPassword, newApiKey } from "./secrets";
 import { bucketCountFor, planBuckets } from "./stock-plan";
@@ -39,12 +40,47 @@ export function statusOf(drop: Drop, remaining: number, serverTime: Date): DropS
   return remaining > 0 ? "live" : "sold_out";
 }
 
+export interface PurchaseEngineOptions {
+  /** Buyers of one drop per statement at most (group commit); 1 turns batching off. */
+  batchMax: number;
+  /** Statements per drop in flight at once. */
+  batchesInFlight: number;
+  /** The purchase's SQL form; "auto" asks the backend once (see repository.probePurchaseForm). */
+  form: "auto" | repo.PurchaseForm;
+}
+
+/** The engine's defaults when the app is built without a config (tests, the bench). */
+export const defaultEngineOptions = (db: Database): PurchaseEngineOptions => ({
+  batchMax: 64,
+  batchesInFlight: db.backend === "pglite" ? 2 : 8,
+  form: "auto",
+});
+
 /**
  * The shop's use cases over one database. Handlers call these; these call the repository.
  */
-export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } = {}) {
+export function createShop(
+  db: Database,
+  options: { retryPolicy?: RetryPolicy; engine?: Partial<PurchaseEngineOptions> } = {},
+) {
   const cache = new DropCache();
   const retryPolicy = options.retryPolicy ?? defaultRetryPolicy;
+  const engine = { ...defaultEngineOptions(db), ...options.engine };
+  let form: Promise<repo.PurchaseForm> | undefined;
+  /** The purchase's SQL form, decided once (a failed probe is asked again next time). */
+  const purchaseForm = (): Promise<repo.PurchaseForm> => {
+    if (engine.form !== "auto") return Promise.resolve(engine.form);
+    form ??= repo.probePurchaseForm(db).catch((error: unknown) => {
+      form = undefined;
+      throw error;
+    });
+    return form;
+  };
+  const batcher = new PurchaseBatcher(async (batch) => repo.purchaseBatch(db, await purchaseForm(), batch), {
+    maxBatch: engine.batchMax,
+    maxInFlight: engine.batchesInFlight,
+    maxWaitMs: retryPolicy.deadlineMs,
+  });
 
   async function findDrop(ref: string): Promise<Drop> {
     const cached = cache.get(ref);
@@ -67,6 +103,9 @@ export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } 
   return {
     db,
     cache,
+    batcher,
+    /** Which form the purchase runs in on this backend ("cte" or "transaction"), for the start-up log. */
+    purchaseForm,
 
     async createSeller(input: { email: string; name: string; password: string }) {
       const apiKey = newApiKey();
@@ -138,7 +177,7 @@ export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } 
 
     async purchase(ref: string, request: PurchaseRequest): Promise<PurchaseResult> {
       try {
-        return await purchase({ db, cache, retryPolicy }, await findDrop(ref), request);
+        return await purchase({ db, cache, retryPolicy, batcher }, await findDrop(ref), request);
       } catch (error) {
         // The database was unreachable outside the purchase's own retry (the drop lookup, the sold-out
         // replay lookup): to the buyer that is "busy, try again with your key", whatever page asked.

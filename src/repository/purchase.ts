@@ -1,110 +1,186 @@
-/** The purchase statement and the idempotency-key lookups around it. */
-import type { Database } from "../db/database";
+/**
+ * The purchase: a batch of buyers of one drop (one buyer at low load) served by the database in one
+ * transaction, in one of two forms. "cte" is one data-modifying statement (one round trip); "transaction"
+ * is the same work as BEGIN; SELECT; UPDATE ... RETURNING; INSERT; COMMIT on one connection, for a backend
+ * that refuses data-modifying CTEs. The SQL both share is in purchase-sql.ts.
+ */
+import { type Database, type Queryable, sqlState } from "../db/database";
 import type { Order } from "../domain/types";
+import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, STOCK_CTE } from "./purchase-sql";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "./rows";
 
-export interface PurchaseAttempt {
-  dropId: string;
+export type PurchaseForm = "cte" | "transaction";
+
+/** One buyer in a batch. Keys and fans are distinct within a batch (the batcher sees to that). */
+export interface BatchMember {
   fan: string;
   idempotencyKey: string;
-  /** The bucket the search for stock starts at, so concurrent buyers spread over the rows. */
-  startBucket: number;
+  /** Hash of what this request asks for (drop, fan): a key reused for another request is refused. */
+  fingerprint: string;
   attemptNumber: number;
 }
 
+export interface PurchaseBatch {
+  dropId: string;
+  members: readonly BatchMember[];
+  /** The bucket the search for stock starts at; buckets are then filled upwards from it. */
+  startBucket: number;
+}
+
+/** An order found by its idempotency key, with the fingerprint of the request that placed it. */
+export interface KeyedOrder {
+  order: Order;
+  /** Null for orders placed before fingerprints were stored. */
+  fingerprint: string | null;
+}
+
+/** What the database decided for one member. */
 export interface PurchaseOutcome {
   isLive: boolean;
   startsAt: Date;
   maxPerFan: number;
   withinLimit: boolean;
-  /** The statement's snapshot showed at least one bucket with stock. */
+  /** The statement's snapshot showed stock for this member (counting the members ahead of it). */
   hadStock: boolean;
-  /** The order this key already bought (a replay), if any. */
-  existing: Order | undefined;
-  /** The order this statement placed, if any. */
+  /** The order this key already bought (a replay, or a reuse if the fingerprint differs), if any. */
+  existing: KeyedOrder | undefined;
+  /** The order this transaction placed for the member, if any. */
   placed: Order | undefined;
 }
 
 /**
- * The purchase, in one statement and so in one transaction: find a non-empty bucket, decrement it only if
- * the drop is live on the database clock, stock remains and the fan is within the limit, and insert the
- * order with the unit number the decremented row yields. Returns one row describing what happened, or no
- * row when the drop does not exist.
+ * Serves a batch in one transaction. Returns one outcome per member, in order, or undefined when the drop
+ * does not exist. Throws the database's error (a unique violation, a conflict, a lost connection) for the
+ * whole batch: nothing of it was written unless the connection broke during COMMIT.
  */
-export async function attemptPurchase(
+export function purchaseBatch(
   db: Database,
-  a: PurchaseAttempt,
-): Promise<PurchaseOutcome | undefined> {
-  const { rows } = await db.query<
-    {
-      is_live: boolean;
-      starts_at: Date;
-      max_per_fan: number;
-      within_limit: boolean;
-      had_stock: boolean;
-      is_new: boolean;
-      drop_id: string;
-    } & { [K in keyof OrderRow]: OrderRow[K] | null }
-  >(
-    `WITH the_drop AS (
-       SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live
-       FROM drops WHERE id = $1::uuid
-     ), existing AS (
-       SELECT ${ORDER_COLUMNS} FROM orders WHERE drop_id = $1::uuid AND idempotency_key = $3::text
-     ), fan_slot AS (
-       SELECT count(*)::int + 1 AS slot FROM orders WHERE drop_id = $1::uuid AND fan = $2::text
-     ), chosen AS (
-       SELECT bucket FROM stock_buckets
-       WHERE drop_id = $1::uuid AND remaining > 0
-       ORDER BY bucket >= $4::int DESC, bucket
-       LIMIT 1
-     ), claimed AS (
-       UPDATE stock_buckets AS b SET remaining = b.remaining - 1
-       FROM the_drop, fan_slot, chosen
-       WHERE b.drop_id = $1::uuid AND b.bucket = chosen.bucket AND b.remaining > 0
-         AND the_drop.is_live AND fan_slot.slot <= the_drop.max_per_fan
-         AND NOT EXISTS (SELECT 1 FROM existing)
-       RETURNING b.first_unit + b.size - 1 - b.remaining AS unit_no
+  form: PurchaseForm,
+  batch: PurchaseBatch,
+): Promise<PurchaseOutcome[] | undefined> {
+  return form === "cte"
+    ? purchaseInOneStatement(db, batch)
+    : db.transaction((tx) => purchaseInSteps(tx, batch));
+}
+
+async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
+  const { members } = batch;
+  const { rows } = await db.query<MemberRow>(
+    `WITH ${READ_CTES}, ${STOCK_CTE},
+     demand AS (SELECT count(*)::int AS n FROM eligible),
+     claimed AS (${claimSql("demand.n", "$6::int", "demand")}),
+     units AS (
+       SELECT claimed.before + i AS rank, claimed.last_unit - claimed.take + i AS unit_no
+       FROM claimed, generate_series(1, claimed.take) AS i
      ), placed AS (
-       INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key)
-       SELECT $1::uuid, claimed.unit_no, $2::text, fan_slot.slot, the_drop.price_cents, $5::int, $3::text
-       FROM claimed, fan_slot, the_drop
-       RETURNING ${ORDER_COLUMNS}
+       INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key, request_fingerprint)
+       SELECT $1::uuid, units.unit_no, request.fan, eligible.fan_slot, the_drop.price_cents, ($5::int[])[request.n],
+              request.idempotency_key, ($4::text[])[request.n]
+       FROM units JOIN eligible ON eligible.rank = units.rank JOIN request ON request.n = eligible.n
+       CROSS JOIN the_drop
+       RETURNING ${ORDER_COLUMNS}, idempotency_key
      )
-     SELECT the_drop.is_live, the_drop.starts_at, the_drop.max_per_fan,
-            fan_slot.slot <= the_drop.max_per_fan AS within_limit,
-            EXISTS (SELECT 1 FROM chosen) AS had_stock,
-            the_drop.id AS drop_id, coalesce(p.id, e.id) AS id, coalesce(p.unit_no, e.unit_no) AS unit_no, coalesce(p.fan, e.fan) AS fan,
-            coalesce(p.price_cents, e.price_cents) AS price_cents, coalesce(p.attempts, e.attempts) AS attempts,
-            coalesce(p.created_at, e.created_at) AS created_at, p.id IS NOT NULL AS is_new
-     FROM the_drop CROSS JOIN fan_slot LEFT JOIN placed p ON true LEFT JOIN existing e ON true`,
-    [a.dropId, a.fan, a.idempotencyKey, a.startBucket, a.attemptNumber],
-    { name: "attempt_purchase" },
+     ${memberSelect("LEFT JOIN placed p ON p.idempotency_key = request.idempotency_key")}`,
+    [
+      batch.dropId,
+      members.map((m) => m.fan),
+      members.map((m) => m.idempotencyKey),
+      members.map((m) => m.fingerprint),
+      members.map((m) => m.attemptNumber),
+      batch.startBucket,
+    ],
+    { name: "purchase_batch" },
   );
-  const row = rows[0];
-  if (!row) return undefined;
-  return {
-    isLive: row.is_live,
-    startsAt: new Date(row.starts_at),
-    maxPerFan: row.max_per_fan,
-    withinLimit: row.within_limit,
-    hadStock: row.had_stock,
-    existing: row.id !== null && !row.is_new ? toOrder(row as OrderRow) : undefined,
-    placed: row.id !== null && row.is_new ? toOrder(row as OrderRow) : undefined,
-  };
+  return rows.length === 0 ? undefined : rows.map(memberOutcome);
+}
+
+/**
+ * The fallback form: read the members' standing, claim units with a conditional decrement, insert the
+ * orders, in one transaction. The same guards as the one-statement form: `remaining >= take` in the
+ * UPDATE, CHECK (remaining >= 0) and the unique unit / key / fan-slot constraints.
+ */
+async function purchaseInSteps(tx: Queryable, batch: PurchaseBatch) {
+  const { members } = batch;
+  const read = await tx.query<MemberRow>(
+    `WITH ${READ_CTES}, ${STOCK_CTE} ${memberSelect()}`,
+    [batch.dropId, members.map((m) => m.fan), members.map((m) => m.idempotencyKey)],
+    { name: "purchase_steps_read" },
+  );
+  if (read.rows.length === 0) return undefined;
+  const eligible = read.rows.filter((row) => row.rank !== null);
+  if (eligible.length === 0) return read.rows.map(memberOutcome);
+  const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
+    claimSql("$3::int", "$2::int"),
+    [batch.dropId, batch.startBucket, eligible.length],
+    { name: "purchase_steps_claim" },
+  );
+  const unitByRank = new Map<number, number>();
+  for (const { before, take, last_unit } of claimed.rows) {
+    for (let i = 1; i <= take; i++) unitByRank.set(before + i, last_unit - take + i);
+  }
+  const served = eligible.flatMap((row) => {
+    const unit = unitByRank.get(row.rank!);
+    return unit === undefined ? [] : [{ row, unit, member: members[row.n - 1]! }];
+  });
+  if (served.length === 0) return read.rows.map(memberOutcome);
+  const placed = await tx.query<OrderRow & { idempotency_key: string }>(
+    `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key, request_fingerprint)
+     SELECT $1::uuid, s.unit_no, s.fan, s.fan_slot, $2::int, s.attempts, s.idempotency_key, s.fingerprint
+     FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[])
+          AS s(unit_no, fan, fan_slot, attempts, idempotency_key, fingerprint)
+     RETURNING ${ORDER_COLUMNS}, idempotency_key`,
+    [
+      batch.dropId,
+      served[0]!.row.drop_price_cents,
+      served.map((s) => s.unit),
+      served.map((s) => s.member.fan),
+      served.map((s) => s.row.fan_slot),
+      served.map((s) => s.member.attemptNumber),
+      served.map((s) => s.member.idempotencyKey),
+      served.map((s) => s.member.fingerprint),
+    ],
+    { name: "purchase_steps_insert" },
+  );
+  const byKey = new Map(placed.rows.map((row) => [row.idempotency_key, toOrder(row)]));
+  return read.rows.map((row) => ({
+    ...memberOutcome(row),
+    placed: byKey.get(members[row.n - 1]!.idempotencyKey),
+  }));
+}
+
+/**
+ * Asks the backend, once, whether it runs a data-modifying CTE, with one that changes nothing. A refusal
+ * (0A000 feature_not_supported, or 42601 syntax error on WITH ... UPDATE) means the fallback form.
+ * Any other error (the database is down) is thrown: start-up should not guess.
+ */
+export async function probePurchaseForm(db: Database): Promise<PurchaseForm> {
+  try {
+    await db.query(
+      `WITH probe AS (
+         UPDATE stock_buckets SET remaining = remaining WHERE false RETURNING remaining
+       ) SELECT count(*)::int AS n FROM probe`,
+    );
+    return "cte";
+  } catch (error) {
+    const state = sqlState(error);
+    if (state === "0A000" || state === "42601") return "transaction";
+    throw error;
+  }
 }
 
 export async function findOrderByKey(
   db: Database,
   dropId: string,
   idempotencyKey: string,
-): Promise<Order | undefined> {
-  const { rows } = await db.query<OrderRow>(
-    `SELECT ${ORDER_COLUMNS} FROM orders WHERE drop_id = $1::uuid AND idempotency_key = $2::text`,
+): Promise<KeyedOrder | undefined> {
+  const { rows } = await db.query<OrderRow & { request_fingerprint: string | null }>(
+    `SELECT ${ORDER_COLUMNS}, request_fingerprint FROM orders
+     WHERE drop_id = $1::uuid AND idempotency_key = $2::text`,
     [dropId, idempotencyKey],
     { name: "find_order_by_key" },
   );
-  return rows[0] && toOrder(rows[0]);
+  const row = rows[0];
+  return row && { order: toOrder(row), fingerprint: row.request_fingerprint };
 }
 
 /** A page of a drop's idempotency keys in ascending order, after `afterKey` (keyset on the unique index). */

@@ -76,7 +76,12 @@ export async function createScratchPostgres(): Promise<{ url: string; drop: () =
 /** A fresh, migrated database on `backend`; closing it drops it. */
 export async function openTestDatabase(
   backend: TestBackend,
-  options: { poolSize?: number; acquireTimeoutMs?: number } = {},
+  options: {
+    poolSize?: number;
+    acquireTimeoutMs?: number;
+    /** Rewrites the PostgreSQL URL the app connects through (e.g. a test's TCP proxy's `urlFor`). */
+    urlFor?: (url: string) => string;
+  } = {},
 ): Promise<Database> {
   if (backend === "pglite") {
     const db = await openPglite("memory", options.acquireTimeoutMs ?? 60_000);
@@ -99,7 +104,7 @@ export async function openTestDatabase(
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const db = openPostgres({
-    url: url.toString(),
+    url: options.urlFor ? options.urlFor(url.toString()) : url.toString(),
     poolSize: options.poolSize ?? 8,
     acquireTimeoutMs: options.acquireTimeoutMs ?? 30_000,
     isolation: backend === "postgres-repeatable-read" ? "repeatable read" : "read committed",
@@ -109,6 +114,7 @@ export async function openTestDatabase(
     backend: db.backend,
     isolation: db.isolation,
     query: db.query,
+    transaction: db.transaction,
     async close() {
       await db.close();
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,0 +1,117 @@
+/**
+ * The SQL the purchase's two forms share (see purchase.ts). Parameters: $1 the drop, $2 the members'
+ * fans, $3 their idempotency keys (text arrays, one entry per member, member n at index n).
+ */
+
+import type { PurchaseOutcome } from "./purchase";
+import { ORDER_COLUMNS, type OrderRow, toOrder } from "./rows";
+
+/**
+ * Who in the batch may buy, as of the statement's snapshot:
+ * - `the_drop.sells` is the drop-level gate: every condition that stops a whole drop from selling goes
+ *   there, beside `is_live` (with a flag of its own in the outcome, as `is_live` has);
+ * - `existing`: members whose key already bought (a replay, or a reused key);
+ * - `wanting`: the others, with the fan slot their order would take (fan's orders so far + 1);
+ * - `eligible`: those the drop sells to now and whose fan is within the limit, ranked in batch order.
+ */
+export const READ_CTES = `the_drop AS (
+  SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live, starts_at <= now() AS sells
+  FROM drops WHERE id = $1::uuid
+), request AS (
+  SELECT r.fan, r.idempotency_key, r.n::int AS n
+  FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS r(fan, idempotency_key, n)
+), existing AS (
+  SELECT request.n, ${prefixed("o", ORDER_COLUMNS)}, o.request_fingerprint
+  FROM request JOIN orders o ON o.drop_id = $1::uuid AND o.idempotency_key = request.idempotency_key
+), wanting AS (
+  SELECT request.n,
+         (SELECT count(*)::int FROM orders o WHERE o.drop_id = $1::uuid AND o.fan = request.fan) + 1 AS fan_slot
+  FROM request
+  WHERE NOT EXISTS (SELECT 1 FROM existing WHERE existing.n = request.n)
+), eligible AS (
+  SELECT wanting.n, wanting.fan_slot, row_number() OVER (ORDER BY wanting.n)::int AS rank
+  FROM wanting, the_drop
+  WHERE the_drop.sells AND wanting.fan_slot <= the_drop.max_per_fan
+)`;
+
+/** The drop's stock in the snapshot: sold out for this statement means this is 0. */
+export const STOCK_CTE = `stock AS (
+  SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid
+)`;
+
+/**
+ * The conditional decrement for `demand` buyers: buckets with stock are taken in order from `start`
+ * upwards (then wrapping to the lowest), each giving min(its remaining, demand still unmet); a bucket is
+ * decremented only if it still holds its take (`remaining >= take`, re-checked on the current row under
+ * READ COMMITTED), so a bucket emptied meanwhile is skipped and its buyers try again. Each returned row
+ * says which ranks it served (before + 1 .. before + take) and its highest unit: the units a bucket
+ * hands out are contiguous and ascending (sql/0003: unit = first_unit + size - 1 - remaining).
+ */
+export function claimSql(demand: string, start: string, extraFrom?: string): string {
+  return `UPDATE stock_buckets AS b SET remaining = b.remaining - plan.take
+    FROM (
+      SELECT s.bucket, s.before, least(s.remaining, ${demand} - s.before)::int AS take
+      FROM (
+        SELECT bucket, remaining,
+               (sum(remaining) OVER (ORDER BY bucket >= ${start} DESC, bucket ROWS UNBOUNDED PRECEDING)
+                - remaining)::int AS before
+        FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0
+      ) AS s${extraFrom ? `, ${extraFrom}` : ""}
+      WHERE s.before < ${demand}
+    ) AS plan
+    WHERE b.drop_id = $1::uuid AND b.bucket = plan.bucket AND b.remaining >= plan.take
+    RETURNING plan.before, plan.take, b.first_unit + b.size - 1 - b.remaining AS last_unit`;
+}
+
+/** One row per member, in batch order; `placedJoin` joins the orders this statement placed as `p`. */
+export function memberSelect(placedJoin?: string): string {
+  const order = ORDER_COLUMNS.split(",").map((column) => column.trim());
+  const orderColumns = order.map((c) => (placedJoin ? `coalesce(p.${c}, e.${c}) AS ${c}` : `e.${c} AS ${c}`));
+  return `SELECT request.n, the_drop.is_live, the_drop.starts_at, the_drop.max_per_fan,
+         the_drop.price_cents AS drop_price_cents,
+         wanting.fan_slot, eligible.rank,
+         coalesce(wanting.fan_slot <= the_drop.max_per_fan, true) AS within_limit,
+         CASE WHEN eligible.rank IS NULL THEN stock.total > 0 ELSE eligible.rank <= stock.total END AS had_stock,
+         ${orderColumns.join(", ")}, ${placedJoin ? "p.id IS NOT NULL" : "false"} AS is_new,
+         e.request_fingerprint AS used_fingerprint
+    FROM the_drop CROSS JOIN stock CROSS JOIN request
+    LEFT JOIN wanting ON wanting.n = request.n
+    LEFT JOIN eligible ON eligible.n = request.n
+    LEFT JOIN existing e ON e.n = request.n
+    ${placedJoin ?? ""}
+    ORDER BY request.n`;
+}
+
+export type MemberRow = {
+  n: number;
+  is_live: boolean;
+  starts_at: Date;
+  max_per_fan: number;
+  drop_price_cents: number;
+  fan_slot: number | null;
+  rank: number | null;
+  within_limit: boolean;
+  had_stock: boolean;
+  is_new: boolean;
+  used_fingerprint: string | null;
+} & { [K in keyof OrderRow]: OrderRow[K] | null };
+
+export function memberOutcome(row: MemberRow): PurchaseOutcome {
+  const order = row.id === null ? undefined : toOrder(row as unknown as OrderRow);
+  return {
+    isLive: row.is_live,
+    startsAt: new Date(row.starts_at),
+    maxPerFan: row.max_per_fan,
+    withinLimit: row.within_limit,
+    hadStock: row.had_stock,
+    existing: order && !row.is_new ? { order, fingerprint: row.used_fingerprint } : undefined,
+    placed: order && row.is_new ? order : undefined,
+  };
+}
+
+function prefixed(alias: string, columns: string): string {
+  return columns
+    .split(",")
+    .map((column) => `${alias}.${column.trim()}`)
+    .join(", ");
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import type { Database } from "../src/db/database";
+import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
+import { buy, createDrop, createSeller } from "./support/shop-fixtures";
+
+/**
+ * Outside review, finding 7: an idempotency key is bound to the request that first used it (drop, fan).
+ * Another fan sending a used key must get 422 idempotency_key_reused and nothing of the first fan's order.
+ */
+describe.each(ALL_BACKENDS)("idempotency key reuse on %s", (backend) => {
+  let db: Database;
+  let app: ReturnType<typeof createApp>;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    if (!isAvailable(backend)) return;
+    db = await openTestDatabase(backend);
+    app = createApp({ db, logError: (e) => console.error(e) });
+    ({ apiKey } = await createSeller(app));
+  });
+  afterAll(async () => db?.close());
+
+  const it_ = isAvailable(backend) ? it : it.skip;
+
+  it_("a second fan with a used key gets 422 and none of the first fan's data", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 5 });
+    const first = await buy(app, drop.id, "first@fans.test", "shared-key");
+    expect(first.status).toBe(201);
+
+    const second = await buy(app, drop.id, "second@fans.test", "shared-key");
+    expect(second.status).toBe(422);
+    expect(second.body.error?.code).toBe("idempotency_key_reused");
+    expect(JSON.stringify(second.body)).not.toContain("first@fans.test");
+    expect(JSON.stringify(second.body)).not.toContain(first.body.order!.id);
+
+    // The rightful owner still gets their order back, and nothing more was sold.
+    const replay = await buy(app, drop.id, "first@fans.test", "shared-key");
+    expect(replay.status).toBe(200);
+    expect(replay.body.order).toEqual(first.body.order);
+    const { rows } = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM orders WHERE drop_id = $1::uuid",
+      [drop.id],
+    );
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it_("after sold out, a stranger reusing a winner's key gets 422, not the winner's order", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 1 });
+    expect((await buy(app, drop.id, "winner@fans.test", "winner-key")).status).toBe(201);
+    expect((await buy(app, drop.id, "late@fans.test")).body.error?.code).toBe("sold_out");
+
+    const stranger = await buy(app, drop.id, "stranger@fans.test", "winner-key");
+    expect(stranger.status).toBe(422);
+    expect(stranger.body.error?.code).toBe("idempotency_key_reused");
+    expect(JSON.stringify(stranger.body)).not.toContain("winner@fans.test");
+  });
+
+  it_("the same key on another drop is another request, not a reuse", async () => {
+    const one = await createDrop(app, apiKey, { quantity: 2 });
+    const two = await createDrop(app, apiKey, { quantity: 2 });
+    expect((await buy(app, one.id, "fan@fans.test", "per-drop-key")).status).toBe(201);
+    expect((await buy(app, two.id, "fan@fans.test", "per-drop-key")).status).toBe(201);
+  });
+});
