@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { type Database, isConnectionLost, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
 import type { DropCache } from "./drop-cache";
-import { Busy, LimitReached, NotFound, NotLive, SoldOut } from "./errors";
+import { Busy, Cancelled, LimitReached, NotFound, NotLive, Paused, SoldOut } from "./errors";
 import { type RetryPolicy, TryAgain, withRetry } from "./retry";
 import type { Drop, Order } from "./types";
 import { WINNER_KEYS_PAGE, WinnerKeys } from "./winner-keys";
@@ -20,7 +20,8 @@ export interface PurchaseResult {
 }
 
 /**
- * Buys one unit of a drop for a fan, or throws SoldOut / NotLive / LimitReached / Busy / NotFound.
+ * Buys one unit of a drop for a fan, or throws SoldOut / NotLive / Paused / Cancelled / LimitReached / Busy /
+ * NotFound.
  * The database decides everything in one statement (see repository.attemptPurchase); this function only
  * interprets the answer and retries what may be retried.
  */
@@ -64,6 +65,10 @@ export async function purchase(
     if (!outcome) throw new NotFound("drop");
     if (outcome.placed) return { order: outcome.placed, replay: false };
     if (outcome.existing) return { order: outcome.existing, replay: true };
+    if (outcome.isCancelled) throw new Cancelled();
+    // Paused is checked before sold out so the sold-out cache never remembers a drop that was only paused;
+    // a paused drop whose stock the database shows at 0 is sold out for good, and said so below.
+    if (outcome.isPaused && outcome.hadStock) throw new Paused();
     if (!outcome.isLive) throw new NotLive(outcome.startsAt);
     if (!outcome.hadStock) {
       cache.markSoldOut(drop.id);

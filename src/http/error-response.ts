@@ -2,12 +2,15 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   Busy,
+  Cancelled,
   DomainError,
+  DropLive,
   EmailTaken,
   InvalidInput,
   LimitReached,
   NotFound,
   NotLive,
+  Paused,
   SoldOut,
   StressTestRunning,
   StressTestUnavailable,
@@ -43,6 +46,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof NotFound) return 404;
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
+  if (error instanceof Paused || error instanceof Cancelled || error instanceof DropLive) return 409;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof TooManyAttempts) return 429;
   if (error instanceof UnsupportedMediaType) return 415;

@@ -149,3 +149,23 @@ export async function sumSellerRevenue(
   );
   return rows.map((row) => ({ currency: row.currency, revenueCents: Number(row.revenue_cents) }));
 }
+
+/**
+ * One page of a drop's orders by unit number, after unit `afterUnit`: the export's keyset, walked on the
+ * unique (drop_id, unit_no) index so every page costs the same however deep into a big drop it is.
+ */
+export async function listOrdersByUnit(
+  db: Database,
+  dropId: string,
+  afterUnit: number,
+  limit: number,
+): Promise<Order[]> {
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${ORDER_COLUMNS} FROM orders
+     WHERE drop_id = $1::uuid AND unit_no > $2::int
+     ORDER BY unit_no
+     LIMIT $3::int`,
+    [dropId, afterUnit, limit],
+  );
+  return rows.map(toOrder);
+}

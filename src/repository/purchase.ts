@@ -14,6 +14,10 @@ export interface PurchaseAttempt {
 
 export interface PurchaseOutcome {
   isLive: boolean;
+  /** The seller's kill switch was on in the statement's snapshot, so nothing was claimed. */
+  isPaused: boolean;
+  /** The drop was cancelled in the statement's snapshot, so nothing was claimed. */
+  isCancelled: boolean;
   startsAt: Date;
   maxPerFan: number;
   withinLimit: boolean;
@@ -38,6 +42,8 @@ export async function attemptPurchase(
   const { rows } = await db.query<
     {
       is_live: boolean;
+      is_paused: boolean;
+      is_cancelled: boolean;
       starts_at: Date;
       max_per_fan: number;
       within_limit: boolean;
@@ -47,7 +53,9 @@ export async function attemptPurchase(
     } & { [K in keyof OrderRow]: OrderRow[K] | null }
   >(
     `WITH the_drop AS (
-       SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live
+       SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live,
+              -- LIFECYCLE (pause / cancel): the kill switch, read in the same snapshot as the stock.
+              paused_at IS NOT NULL AS is_paused, cancelled_at IS NOT NULL AS is_cancelled
        FROM drops WHERE id = $1::uuid
      ), existing AS (
        SELECT ${ORDER_COLUMNS} FROM orders WHERE drop_id = $1::uuid AND idempotency_key = $3::text
@@ -63,6 +71,7 @@ export async function attemptPurchase(
        FROM the_drop, fan_slot, chosen
        WHERE b.drop_id = $1::uuid AND b.bucket = chosen.bucket AND b.remaining > 0
          AND the_drop.is_live AND fan_slot.slot <= the_drop.max_per_fan
+         AND NOT the_drop.is_paused AND NOT the_drop.is_cancelled -- LIFECYCLE: no claim while paused/cancelled
          AND NOT EXISTS (SELECT 1 FROM existing)
        RETURNING b.first_unit + b.size - 1 - b.remaining AS unit_no
      ), placed AS (
@@ -71,7 +80,7 @@ export async function attemptPurchase(
        FROM claimed, fan_slot, the_drop
        RETURNING ${ORDER_COLUMNS}
      )
-     SELECT the_drop.is_live, the_drop.starts_at, the_drop.max_per_fan,
+     SELECT the_drop.is_live, the_drop.is_paused, the_drop.is_cancelled, the_drop.starts_at, the_drop.max_per_fan,
             fan_slot.slot <= the_drop.max_per_fan AS within_limit,
             EXISTS (SELECT 1 FROM chosen) AS had_stock,
             the_drop.id AS drop_id, coalesce(p.id, e.id) AS id, coalesce(p.unit_no, e.unit_no) AS unit_no, coalesce(p.fan, e.fan) AS fan,
@@ -85,6 +94,8 @@ export async function attemptPurchase(
   if (!row) return undefined;
   return {
     isLive: row.is_live,
+    isPaused: row.is_paused,
+    isCancelled: row.is_cancelled,
     startsAt: new Date(row.starts_at),
     maxPerFan: row.max_per_fan,
     withinLimit: row.within_limit,

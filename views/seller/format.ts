@@ -42,4 +42,10 @@ export function sellThrough(sold: number, quantity: number): string {
   return tenths % 10 === 0 ? `${tenths / 10}%` : `${(tenths / 10).toFixed(1)}%`;
 }
 
-export const STATUS_LABEL = { upcoming: "Upcoming", live: "Live", sold_out: "Sold out" } as const;
+export const STATUS_LABEL = {
+  upcoming: "Upcoming",
+  live: "Live",
+  sold_out: "Sold out",
+  paused: "Paused",
+  cancelled: "Cancelled",
+} as const;
