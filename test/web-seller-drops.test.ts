@@ -272,8 +272,12 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
         const newest = /^<tr id="audit-poller" hidden="" hx-get="[^"]+since=([0-9a-f-]{36})&amp;seen=4"/.exec(
           rows,
         )![1]!;
-        expect(rows).toContain(`<tr id="order-${newest}" class="order-row"><td class="unit" data-label="Unit">#4</td>`);
-        expect([...rows.matchAll(/<td class="unit" data-label="Unit">#(\d+)<\/td>/g)].map((m) => m[1])).toEqual(["4", "3"]);
+        expect(rows).toContain(
+          `<tr id="order-${newest}" class="order-row"><td class="unit" data-label="Unit">#4</td>`,
+        );
+        expect(
+          [...rows.matchAll(/<td class="unit" data-label="Unit">#(\d+)<\/td>/g)].map((m) => m[1]),
+        ).toEqual(["4", "3"]);
         expect(rows).not.toContain("audit-late");
       });
 
@@ -318,7 +322,9 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
           await ada.get(`/seller/drops/${tiny}/orders/new?since=${since}&seen=1`, fragment)
         ).text();
         expect(last).not.toContain("audit-poller");
-        expect([...last.matchAll(/<td class="unit" data-label="Unit">#(\d+)<\/td>/g)].map((m) => m[1])).toEqual(["2"]);
+        expect(
+          [...last.matchAll(/<td class="unit" data-label="Unit">#(\d+)<\/td>/g)].map((m) => m[1]),
+        ).toEqual(["2"]);
 
         const stats = await (await ada.get(`/seller/drops/${tiny}/stats`, fragment)).text();
         expect(stats).toContain('<span id="drop-status" class="badge sold_out">Sold out</span>');
@@ -350,7 +356,9 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
         const first = await (await ada.get(`/seller/drops/${big}`)).text();
         // Units come from stock spread over several rows, so the order of sale is checked by fan.
         const fans = (html: string) =>
-          [...html.matchAll(/<td data-label="Fan" class="fan">fan(\d+)@example.com<\/td>/g)].map((m) => Number(m[1]));
+          [...html.matchAll(/<td data-label="Fan" class="fan">fan(\d+)@example.com<\/td>/g)].map((m) =>
+            Number(m[1]),
+          );
         expect(fans(first)).toEqual(Array.from({ length: 50 }, (_, i) => 54 - i));
         const cursor =
           /<tr id="audit-more"><td colspan="5"><a href="\/seller\/drops\/[^?]+\?cursor=([0-9a-f-]{36})#audit-trail"/.exec(
@@ -364,7 +372,9 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
         expect(older).toContain(`<a href="/seller/drops/${big}#audit-trail">Back to the newest orders</a>`);
 
         const rows = await (await ada.get(`/seller/drops/${big}/orders?cursor=${cursor}`, fragment)).text();
-        expect(rows).toMatch(/^<tr id="order-[0-9a-f-]{36}" class="order-row"><td class="unit" data-label="Unit">#\d+<\/td>/);
+        expect(rows).toMatch(
+          /^<tr id="order-[0-9a-f-]{36}" class="order-row"><td class="unit" data-label="Unit">#\d+<\/td>/,
+        );
         expect(fans(rows)).toEqual([4, 3, 2, 1, 0]);
       });
 
