@@ -32,7 +32,12 @@ export function EditDropPage(props: EditDropProps) {
   const { drop } = props;
   const base = `/seller/drops/${drop.slug}`;
   return (
-    <Layout title={`Edit ${drop.title}`} sellerName={props.sellerName} csrfToken={props.csrfToken}>
+    <Layout
+      title={`Edit ${drop.title}`}
+      sellerName={props.sellerName}
+      csrfToken={props.csrfToken}
+      scripts={["dashboard.js"]}
+    >
       <div class="narrow">
         <p class="crumbs">
           <a href="/seller/drops">Drops</a> / <a href={base}>{drop.title}</a> / Edit
