@@ -1,32 +1,58 @@
 // Seller pages, progressively enhanced. Everything here is optional: without it the pages still work
-// (the link can be copied by hand, the go-live time zone defaults to UTC, the dashboard reloads by hand).
+// (the link or key can be copied by hand, the go-live time zone defaults to UTC, buttons just submit).
+// No inline script anywhere: this file is all the seller pages run, so a strict CSP can forbid the rest.
 (() => {
-  // Copy the fan page's address with one click.
-  const button = document.getElementById("copy-link");
-  const status = document.getElementById("copy-status");
-  if (button && navigator.clipboard) {
+  // Copy buttons: any button[data-copy-from] copies the value of the input it names. Its status line is
+  // the next [role=status] after the button's row.
+  for (const button of document.querySelectorAll("button[data-copy-from]")) {
+    if (!navigator.clipboard) continue;
     const source = document.getElementById(button.dataset.copyFrom || "");
+    const row = button.closest(".share-row");
+    const status = row && row.parentElement ? row.parentElement.querySelector("[role=status]") : null;
     button.hidden = false;
     button.addEventListener("click", async () => {
       try {
         await navigator.clipboard.writeText(source ? source.value : "");
-        if (status) status.textContent = "Link copied.";
+        if (status) status.textContent = "Copied.";
       } catch {
         if (source) source.select();
-        if (status) status.textContent = "Copy failed: the link is selected, copy it with your keyboard.";
+        if (status) status.textContent = "Copy failed: the text is selected, copy it with your keyboard.";
       }
     });
   }
 
-  // On a fresh create-drop form, preselect the browser's own time zone (the server defaults to UTC).
-  const zone = document.querySelector("select[data-detect-zone]");
+  // The go-live time zone: the browser's own zone goes first in the list and, on a fresh form, is chosen.
+  const zone = document.querySelector("select[name=timeZone]");
   const detected = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (zone && detected) {
-    if (![...zone.options].some((option) => option.value === detected)) {
-      zone.add(new Option(detected, detected), 0);
-    }
-    zone.value = detected;
+    let option = [...zone.options].find((candidate) => candidate.value === detected);
+    if (!option) option = new Option(detected, detected);
+    zone.insertBefore(option, zone.firstChild);
+    if (zone.hasAttribute("data-detect-zone")) zone.value = detected;
   }
+
+  // Buttons that wait on the server say so, and cannot be pressed twice (sign-up hashing takes seconds).
+  for (const form of document.querySelectorAll("form")) {
+    form.addEventListener("submit", (event) => {
+      const button = event.submitter || form.querySelector("button[type=submit]");
+      if (!button || !button.dataset.pendingLabel) return;
+      if (button.getAttribute("aria-busy") === "true") {
+        event.preventDefault();
+        return;
+      }
+      button.setAttribute("aria-busy", "true");
+      button.dataset.idleLabel = button.textContent;
+      button.textContent = button.dataset.pendingLabel;
+    });
+  }
+  // Coming back through the browser's history restores the page as it was left: undo the pending state.
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    for (const button of document.querySelectorAll("button[aria-busy=true]")) {
+      button.removeAttribute("aria-busy");
+      button.textContent = button.dataset.idleLabel || button.textContent;
+    }
+  });
 
   // Go-live times are rendered in UTC; add the seller's own clock reading next to them.
   const local = new Intl.DateTimeFormat(undefined, {

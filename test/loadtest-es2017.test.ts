@@ -288,7 +288,7 @@ describe("stampede.js against the real server (k6 stand-in)", () => {
         title: "Given",
         priceCents: 100,
         quantity: 3,
-        startsAt: "2020-01-01T00:00:00Z",
+        startsAt: new Date(Date.now() - 60_000).toISOString(),
       }),
     });
     const { drop } = (await created.json()) as { drop: { slug: string } };

@@ -18,6 +18,8 @@ const drop = (overrides: Partial<Drop> = {}): Drop => ({
   bucketCount: 1,
   isRehearsal: false,
   createdAt: new Date("2025-12-01T00:00:00Z"),
+  pausedAt: null,
+  cancelledAt: null,
   ...overrides,
 });
 

@@ -41,7 +41,8 @@ describe("sign-up", () => {
     expect(response.headers.get("location")).toBe("/seller/drops");
     const html = await (await browser.get("/seller/drops")).text();
     expect(html).toContain('<a href="/seller/account">Bo</a>');
-    expect(html).toContain('<div class="card" id="no-drops">');
+    expect(html).toContain('<div class="card empty-state" id="no-drops">');
+    expect(html).toContain('<a class="button" href="/seller/drops/new" id="empty-new-drop">New drop</a>');
   });
 
   test("invalid fields come back next to their inputs with what was typed, and nothing is created", async () => {

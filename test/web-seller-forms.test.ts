@@ -10,7 +10,7 @@ const form = {
   currency: "usd",
   quantity: "10",
   maxPerFan: "1",
-  startsAt: "2026-12-01T18:00",
+  startsAt: "2030-12-01T18:00",
   timeZone: "UTC",
 };
 
@@ -62,7 +62,7 @@ describe("parseNewDrop", () => {
         currency: "USD",
         quantity: 10,
         maxPerFan: 1,
-        startsAt: new Date("2026-12-01T17:00:00.000Z"),
+        startsAt: new Date("2030-12-01T17:00:00.000Z"),
       },
     });
   });
@@ -80,9 +80,9 @@ describe("parseNewDrop", () => {
 
   test.each([
     ["", "Price is required"],
-    ["1.999", "Price must be an amount like 25.00"],
-    ["-1", "Price must be an amount like 25.00"],
-    ["1e3", "Price must be an amount like 25.00"],
+    ["1.999", "Price must be an amount like 25.00 (or 25,00)"],
+    ["-1", "Price must be an amount like 25.00 (or 25,00)"],
+    ["1e3", "Price must be an amount like 25.00 (or 25,00)"],
     ["1000000.01", "Price must be at most 1,000,000.00"],
   ])("price %j is refused: %s", (price, message) => {
     expect(parseNewDrop({ ...form, price })).toEqual({ ok: false, errors: { price: message } });

@@ -1,6 +1,7 @@
 import type { Database } from "../db/database";
 import type { DropPace, DropSales } from "../repository";
 import * as repo from "../repository";
+import { chartOf, type SalesChart } from "./sales-timeline";
 import type { Shop } from "./shop";
 import { statusOf } from "./shop";
 import type { Drop, DropStatus, Order, Seller } from "./types";
@@ -19,6 +20,12 @@ export interface DropLive extends DropPace {
   drop: Drop;
   status: DropStatus;
   ordersPerSecond: number;
+}
+
+export interface SalesStory {
+  chart: SalesChart;
+  /** Set once sold out: how long after go-live the last unit sold. */
+  soldOutAfterMs: number | undefined;
 }
 
 export interface NewestOrders {
@@ -63,13 +70,32 @@ export function createSellerDashboard(db: Database, shop: Shop) {
     },
 
     async live(seller: Seller, ref: string): Promise<DropLive> {
-      const drop = await shop.findOwnDrop(seller, ref);
-      const pace = await repo.readDropPace(db, drop.id, PACE_WINDOW_SECONDS);
+      const known = await shop.findOwnDrop(seller, ref);
+      // Read afresh: another process may have edited, paused or cancelled the drop since it was cached.
+      const [drop, pace] = await Promise.all([
+        repo.findDropById(db, known.id).then((fresh) => fresh ?? known),
+        repo.readDropPace(db, known.id, PACE_WINDOW_SECONDS),
+      ]);
       return {
         ...pace,
         drop,
-        status: statusOf(drop, pace.remaining, pace.serverTime),
+        status: statusOf(drop, pace.remaining, pace.serverTime, pace),
         ordersPerSecond: pace.recentOrders / PACE_WINDOW_SECONDS,
+      };
+    },
+
+    /**
+     * The sales chart from go-live to now (or to the last order, once sold out) and, once sold out, how
+     * long the drop took: the numbers the dashboard freezes into its summary.
+     */
+    async salesStory(live: DropLive): Promise<SalesStory> {
+      const { seconds, lastOrderAfterMs } = await repo.readSalesTimeline(db, live.drop.id);
+      const soldOut = live.status === "sold_out" && lastOrderAfterMs !== undefined;
+      const untilNowMs = live.serverTime.getTime() - live.drop.startsAt.getTime();
+      const spanMs = soldOut ? lastOrderAfterMs : Math.max(untilNowMs, lastOrderAfterMs ?? 0);
+      return {
+        chart: chartOf(seconds, spanMs / 1000),
+        soldOutAfterMs: soldOut ? lastOrderAfterMs : undefined,
       };
     },
 

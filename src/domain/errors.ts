@@ -27,6 +27,30 @@ export class LimitReached extends DomainError {
   }
 }
 
+/** The seller paused sales (the kill switch); the drop may resume. */
+export class Paused extends DomainError {
+  readonly code = "paused";
+  constructor() {
+    super("Paused: the seller has paused sales of this drop for now.");
+  }
+}
+
+/** The seller cancelled the drop before go-live; nothing will sell. */
+export class Cancelled extends DomainError {
+  readonly code = "cancelled";
+  constructor() {
+    super("Cancelled: the seller cancelled this drop.");
+  }
+}
+
+/** The change is only allowed before go-live (price, quantity, go-live time; cancelling). */
+export class DropLive extends DomainError {
+  readonly code = "drop_live";
+  constructor(message = "The drop is live: its price and quantity are fixed.") {
+    super(message);
+  }
+}
+
 /** Contention outlasted the retry budget. Never reported as sold out: the buyer should try again. */
 export class Busy extends DomainError {
   readonly code = "busy";

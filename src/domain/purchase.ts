@@ -2,7 +2,16 @@ import { createHash, randomUUID } from "node:crypto";
 import { type Database, isOutcomeUnknown, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
 import type { DropCache } from "./drop-cache";
-import { Busy, IdempotencyKeyReused, LimitReached, NotFound, NotLive, SoldOut } from "./errors";
+import {
+  Busy,
+  Cancelled,
+  IdempotencyKeyReused,
+  LimitReached,
+  NotFound,
+  NotLive,
+  Paused,
+  SoldOut,
+} from "./errors";
 import type { PurchaseBatcher } from "./purchase-batcher";
 import { type RetryPolicy, TryAgain, withRetry } from "./retry";
 import type { Drop, Order } from "./types";
@@ -26,10 +35,10 @@ export function requestFingerprint(dropId: string, fan: string): string {
 }
 
 /**
- * Buys one unit of a drop for a fan, or throws SoldOut / NotLive / LimitReached / Busy / NotFound /
- * IdempotencyKeyReused. The database decides everything in one transaction, shared with whoever else is
- * buying this drop at that moment (see PurchaseBatcher and repository.purchaseBatch); this function only
- * interprets its answer and retries what may be retried.
+ * Buys one unit of a drop for a fan, or throws SoldOut / NotLive / Paused / Cancelled / LimitReached / Busy /
+ * NotFound / IdempotencyKeyReused. The database decides everything in one transaction, shared with whoever
+ * else is buying this drop at that moment (see PurchaseBatcher and repository.purchaseBatch); this function
+ * only interprets its answer and retries what may be retried.
  */
 export async function purchase(
   deps: { db: Database; cache: DropCache; retryPolicy: RetryPolicy; batcher: PurchaseBatcher },
@@ -71,6 +80,10 @@ export async function purchase(
     if (!outcome) throw new NotFound("drop");
     if (outcome.placed) return { order: outcome.placed, replay: false };
     if (outcome.existing) return { order: ownOrder(outcome.existing, mine), replay: true };
+    if (outcome.isCancelled) throw new Cancelled();
+    // Paused is checked before sold out so the sold-out cache never remembers a drop that was only paused;
+    // a paused drop whose stock the database shows at 0 is sold out for good, and said so below.
+    if (outcome.isPaused && outcome.hadStock) throw new Paused();
     if (!outcome.isLive) throw new NotLive(outcome.startsAt);
     if (!outcome.hadStock) {
       cache.markSoldOut(drop.id);

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { type Database, isDatabaseUnavailable, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
 import { DropCache, isUuid } from "./drop-cache";
+import { createDropLifecycle, type DropChanges } from "./drop-lifecycle";
 import { Busy, EmailTaken, NotFound, Unauthorized } from "./errors";
+import { ordersCsvStream } from "./orders-export";
 import { type PurchaseRequest, type PurchaseResult, purchase } from "./purchase";
 import { PurchaseBatcher } from "./purchase-batcher";
 import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
@@ -10,7 +12,9 @@ import { hashApiKey, hashPassword, newApiKey } from "./secrets";
 import { bucketCountFor, planBuckets } from "./stock-plan";
 import type { Audit, Drop, DropStatus, DropTerms, Order, Seller } from "./types";
 
-export interface NewDropInput extends DropTerms {
+export interface NewDropInput extends Omit<DropTerms, "startsAt"> {
+  /** Go-live; absent means at once, on the database clock. */
+  startsAt?: Date | undefined;
   /** Stock rows to spread the units over; chosen from the quantity when absent. */
   bucketCount?: number;
 }
@@ -35,9 +39,22 @@ export function slugFor(title: string): string {
   return base ? `${base}-${suffix}` : `drop-${suffix}`;
 }
 
-export function statusOf(drop: Drop, remaining: number, serverTime: Date): DropStatus {
-  if (serverTime < drop.startsAt) return "upcoming";
-  return remaining > 0 ? "live" : "sold_out";
+/**
+ * The one status a drop shows. Cancelled wins; a live drop with no stock is sold out even while paused
+ * (stock never comes back); otherwise paused, then upcoming or live by the database clock. `switches` are
+ * the pause and cancel flags from the same read as the stock; absent, the drop's own are used.
+ */
+export function statusOf(
+  drop: Drop,
+  remaining: number,
+  serverTime: Date,
+  switches: { paused?: boolean | undefined; cancelled?: boolean | undefined } = {},
+): DropStatus {
+  if (switches.cancelled ?? drop.cancelledAt !== null) return "cancelled";
+  const upcoming = serverTime < drop.startsAt;
+  if (!upcoming && remaining <= 0) return "sold_out";
+  if (switches.paused ?? drop.pausedAt !== null) return "paused";
+  return upcoming ? "upcoming" : "live";
 }
 
 export interface PurchaseEngineOptions {
@@ -81,6 +98,7 @@ export function createShop(
     maxInFlight: engine.batchesInFlight,
     maxWaitMs: retryPolicy.deadlineMs,
   });
+  const lifecycle = createDropLifecycle({ db, cache, retryPolicy });
 
   async function findDrop(ref: string): Promise<Drop> {
     const cached = cache.get(ref);
@@ -169,10 +187,25 @@ export function createShop(
     findDrop,
     findOwnDrop,
 
+    /** The drop read afresh (its terms and switches may have changed since it was cached) with its stock. */
     async dropWithStock(ref: string): Promise<DropWithStock> {
-      const drop = await findDrop(ref);
-      const { remaining, serverTime } = await repo.readStock(db, drop.id);
-      return { drop, remaining, serverTime, status: statusOf(drop, remaining, serverTime) };
+      const known = await findDrop(ref);
+      const fresh = await repo.readDropWithStock(db, known.id);
+      if (!fresh) throw new NotFound("drop");
+      cache.remember(fresh.drop);
+      return { ...fresh, status: statusOf(fresh.drop, fresh.remaining, fresh.serverTime) };
+    },
+
+    async editDrop(seller: Seller, ref: string, changes: DropChanges): Promise<Drop> {
+      return lifecycle.edit(seller, await findOwnDrop(seller, ref), changes);
+    },
+
+    async cancelDrop(seller: Seller, ref: string): Promise<Drop> {
+      return lifecycle.cancel(seller, await findOwnDrop(seller, ref));
+    },
+
+    async pauseDrop(seller: Seller, ref: string, paused: boolean): Promise<Drop> {
+      return lifecycle.setPaused(seller, await findOwnDrop(seller, ref), paused);
     },
 
     async purchase(ref: string, request: PurchaseRequest): Promise<PurchaseResult> {
@@ -184,6 +217,15 @@ export function createShop(
         if (isDatabaseUnavailable(error)) throw new Busy();
         throw error;
       }
+    },
+
+    /** The drop's orders as CSV, streamed page by page (see ordersCsvStream); owner only. */
+    async ordersCsv(seller: Seller, ref: string): Promise<{ drop: Drop; csv: ReadableStream<Uint8Array> }> {
+      const drop = await findOwnDrop(seller, ref);
+      const csv = ordersCsvStream(drop, (afterUnit, limit) =>
+        repo.listOrdersByUnit(db, drop.id, afterUnit, limit),
+      );
+      return { drop, csv };
     },
 
     async audit(seller: Seller, ref: string): Promise<Audit> {

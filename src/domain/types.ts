@@ -19,6 +19,10 @@ export interface Drop {
   bucketCount: number;
   isRehearsal: boolean;
   createdAt: Date;
+  /** Set while the seller has paused sales (the kill switch); the purchase statement checks it. */
+  pausedAt: Date | null;
+  /** Set once the seller cancelled the drop before go-live; nothing sells after that. */
+  cancelledAt: Date | null;
 }
 
 /** The terms a seller sets for a drop; everything else about it is derived or assigned. */
@@ -37,11 +41,14 @@ export interface Order {
   createdAt: Date;
 }
 
-export type DropStatus = "upcoming" | "live" | "sold_out";
+export type DropStatus = "upcoming" | "live" | "sold_out" | "paused" | "cancelled";
 
 export interface StockSnapshot {
   remaining: number;
   serverTime: Date;
+  /** The drop's pause and cancel switches as the same read saw them (absent: taken from the drop). */
+  paused?: boolean;
+  cancelled?: boolean;
 }
 
 export interface Audit {

@@ -23,10 +23,45 @@ function partsFormatter(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** Every zone name the runtime knows, UTC first: the choices offered next to a date-time field. */
+/**
+ * ICU (and so Intl.supportedValuesOf) still names some zones by IANA's deprecated links: "Asia/Calcutta"
+ * for Asia/Kolkata, "Europe/Kiev" for Europe/Kyiv. These are the current IANA names (tzdata's `backward`
+ * file lists the old ones as links); Intl accepts both spellings.
+ */
+const CURRENT_NAME: Record<string, string> = {
+  "Africa/Asmera": "Africa/Asmara",
+  "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+  "America/Catamarca": "America/Argentina/Catamarca",
+  "America/Coral_Harbour": "America/Atikokan",
+  "America/Cordoba": "America/Argentina/Cordoba",
+  "America/Godthab": "America/Nuuk",
+  "America/Indianapolis": "America/Indiana/Indianapolis",
+  "America/Jujuy": "America/Argentina/Jujuy",
+  "America/Louisville": "America/Kentucky/Louisville",
+  "America/Mendoza": "America/Argentina/Mendoza",
+  "Asia/Calcutta": "Asia/Kolkata",
+  "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Rangoon": "Asia/Yangon",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh",
+  "Atlantic/Faeroe": "Atlantic/Faroe",
+  "Europe/Kiev": "Europe/Kyiv",
+  "Pacific/Enderbury": "Pacific/Kanton",
+  "Pacific/Ponape": "Pacific/Pohnpei",
+  "Pacific/Truk": "Pacific/Chuuk",
+};
+
+/** The current IANA name of a zone, for one the runtime knows by a deprecated link. */
+export const currentZoneName = (zone: string): string => CURRENT_NAME[zone] ?? zone;
+
+/**
+ * Every zone the runtime knows, by its current IANA name, UTC first: the choices offered next to a
+ * date-time field (the browser's own zone is moved to the top by dashboard.js).
+ */
 export const TIME_ZONES: readonly string[] = [
   "UTC",
-  ...Intl.supportedValuesOf("timeZone").filter((zone) => zone !== "UTC"),
+  ...[...new Set(Intl.supportedValuesOf("timeZone").map(currentZoneName))]
+    .filter((zone) => zone !== "UTC" && isTimeZone(zone))
+    .sort(),
 ];
 
 /**

@@ -1,9 +1,18 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
+import { exportFileName } from "../domain/orders-export";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
-import { DropRef, IdempotencyKey, NewDropBody, OrdersQuery, PurchaseBody, SellerSignup } from "./schemas";
+import {
+  DropRef,
+  EditDropBody,
+  IdempotencyKey,
+  NewDropBody,
+  OrdersQuery,
+  PurchaseBody,
+  SellerSignup,
+} from "./schemas";
 import { jsonBody, parseWith } from "./validation";
 
 type ApiEnv = { Variables: { seller: Seller } };
@@ -21,6 +30,8 @@ const dropJson = ({ drop, remaining, status, serverTime }: DropWithStock) => ({
   maxPerFan: drop.maxPerFan,
   startsAt: drop.startsAt,
   createdAt: drop.createdAt,
+  pausedAt: drop.pausedAt,
+  cancelledAt: drop.cancelledAt,
   remaining,
   status,
   serverTime,
@@ -34,6 +45,17 @@ const orderJson = (o: Order) => ({
   priceCents: o.priceCents,
   createdAt: o.createdAt,
 });
+
+/** A streamed CSV download; never cached, since orders keep arriving while a drop sells. */
+export function csvResponse(csv: ReadableStream<Uint8Array>, fileName: string): Response {
+  return new Response(csv, {
+    headers: {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${fileName}"`,
+      "cache-control": "no-store",
+    },
+  });
+}
 
 function dropRef(ref: string): string {
   try {
@@ -90,6 +112,31 @@ export function apiRoutes(shop: Shop) {
     const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"), body.idempotencyKey);
     const { order, replay } = await shop.purchase(ref, { fan: body.fan, idempotencyKey });
     return c.json({ order: orderJson(order) }, replay ? 200 : 201);
+  });
+
+  // The drop's lifecycle (owner only): each answers the drop as it is afterwards, read afresh.
+  const dropAnswer = async (drop: { id: string }) => ({ drop: dropJson(await shop.dropWithStock(drop.id)) });
+
+  api.patch("/drops/:ref", requireSeller, async (c) => {
+    const changes = parseWith(EditDropBody, await jsonBody(c));
+    return c.json(await dropAnswer(await shop.editDrop(c.var.seller, dropRef(c.req.param("ref")), changes)));
+  });
+
+  api.post("/drops/:ref/pause", requireSeller, async (c) => {
+    return c.json(await dropAnswer(await shop.pauseDrop(c.var.seller, dropRef(c.req.param("ref")), true)));
+  });
+
+  api.post("/drops/:ref/resume", requireSeller, async (c) => {
+    return c.json(await dropAnswer(await shop.pauseDrop(c.var.seller, dropRef(c.req.param("ref")), false)));
+  });
+
+  api.post("/drops/:ref/cancel", requireSeller, async (c) => {
+    return c.json(await dropAnswer(await shop.cancelDrop(c.var.seller, dropRef(c.req.param("ref")))));
+  });
+
+  api.get("/drops/:ref/orders.csv", requireSeller, async (c) => {
+    const { drop, csv } = await shop.ordersCsv(c.var.seller, dropRef(c.req.param("ref")));
+    return csvResponse(csv, exportFileName(drop));
   });
 
   api.get("/drops/:ref/audit", requireSeller, async (c) => {

@@ -2,13 +2,16 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   Busy,
+  Cancelled,
   DomainError,
+  DropLive,
   EmailTaken,
   IdempotencyKeyReused,
   InvalidInput,
   LimitReached,
   NotFound,
   NotLive,
+  Paused,
   SoldOut,
   StressTestRunning,
   StressTestUnavailable,
@@ -44,6 +47,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof NotFound) return 404;
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
+  if (error instanceof Paused || error instanceof Cancelled || error instanceof DropLive) return 409;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof IdempotencyKeyReused) return 422;
   if (error instanceof TooManyAttempts) return 429;

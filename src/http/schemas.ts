@@ -55,20 +55,56 @@ export const Currency = v.pipe(
   v.toUpperCase(),
 );
 
-export const NewDropBody = v.object({
+/** How far in the past a go-live may be and still mean "now" (clocks and slow requests differ a little). */
+export const PAST_GO_LIVE_GRACE_MS = 5 * 60 * 1000;
+
+/** A go-live for a new or edited drop: not more than a few minutes in the past, which is surely a mistake. */
+export const GoLive = v.pipe(
+  Instant,
+  v.check(
+    (date) => date.getTime() >= Date.now() - PAST_GO_LIVE_GRACE_MS,
+    "startsAt is in the past; leave it out to go live now",
+  ),
+);
+
+/** The fields a seller sets, shared by creating (some required) and editing (all optional). */
+const DROP_FIELDS = {
   title: v.pipe(
     v.string("title is required"),
     v.trim(),
     v.minLength(1, "title is required"),
     v.maxLength(120),
   ),
-  description: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(5000)), ""),
+  description: v.pipe(v.string("description must be text"), v.trim(), v.maxLength(5000)),
   priceCents: wholeNumber("priceCents", 0, 100_000_000),
-  currency: v.optional(Currency, "USD"),
+  currency: Currency,
   quantity: wholeNumber("quantity", 1, 1_000_000),
-  startsAt: Instant,
-  maxPerFan: v.optional(wholeNumber("maxPerFan", 1, 1000), 1),
+  startsAt: GoLive,
+  maxPerFan: wholeNumber("maxPerFan", 1, 1000),
+};
+
+/** A new drop. `startsAt` may be left out to go live at once. */
+export const NewDropBody = v.object({
+  ...DROP_FIELDS,
+  description: v.optional(DROP_FIELDS.description, ""),
+  currency: v.optional(DROP_FIELDS.currency, "USD"),
+  startsAt: v.optional(DROP_FIELDS.startsAt),
+  maxPerFan: v.optional(DROP_FIELDS.maxPerFan, 1),
 });
+
+/** A change to a drop (PATCH): any of the create fields; unknown fields are refused so typos do not pass. */
+export const EditDropBody = v.strictObject(
+  {
+    title: v.optional(DROP_FIELDS.title),
+    description: v.optional(DROP_FIELDS.description),
+    priceCents: v.optional(DROP_FIELDS.priceCents),
+    currency: v.optional(DROP_FIELDS.currency),
+    quantity: v.optional(DROP_FIELDS.quantity),
+    startsAt: v.optional(DROP_FIELDS.startsAt),
+    maxPerFan: v.optional(DROP_FIELDS.maxPerFan),
+  },
+  "only title, description, priceCents, currency, quantity, startsAt and maxPerFan can be changed",
+);
 
 export const Fan = v.pipe(
   v.string("fan is required"),

@@ -48,6 +48,9 @@ export interface DropPace {
   recentOrders: number;
   newestOrderId: string | undefined;
   serverTime: Date;
+  /** The pause and cancel switches as this read saw them. */
+  paused: boolean;
+  cancelled: boolean;
 }
 
 /** What a drop has sold and how fast, counted from the orders and stock rows in one statement. */
@@ -59,6 +62,8 @@ export async function readDropPace(db: Database, dropId: string, windowSeconds: 
     remaining: number;
     newest_order_id: string | null;
     server_time: Date;
+    paused: boolean;
+    cancelled: boolean;
   }>(
     `SELECT count(*)::int AS sold,
             coalesce(sum(o.price_cents), 0)::text AS revenue_cents,
@@ -67,7 +72,9 @@ export async function readDropPace(db: Database, dropId: string, windowSeconds: 
             (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = $1::uuid) AS remaining,
             (SELECT n.id FROM orders n WHERE n.drop_id = $1::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1)
               AS newest_order_id,
-            now() AS server_time
+            now() AS server_time,
+            (SELECT d.paused_at IS NOT NULL FROM drops d WHERE d.id = $1::uuid) AS paused,
+            (SELECT d.cancelled_at IS NOT NULL FROM drops d WHERE d.id = $1::uuid) AS cancelled
      FROM orders o WHERE o.drop_id = $1::uuid`,
     [dropId, windowSeconds],
   );
@@ -79,6 +86,8 @@ export async function readDropPace(db: Database, dropId: string, windowSeconds: 
     recentOrders: row.recent_orders,
     newestOrderId: row.newest_order_id ?? undefined,
     serverTime: new Date(row.server_time),
+    paused: row.paused === true,
+    cancelled: row.cancelled === true,
   };
 }
 
@@ -148,4 +157,55 @@ export async function sumSellerRevenue(
     [sellerId],
   );
   return rows.map((row) => ({ currency: row.currency, revenueCents: Number(row.revenue_cents) }));
+}
+
+/**
+ * One page of a drop's orders by unit number, after unit `afterUnit`: the export's keyset, walked on the
+ * unique (drop_id, unit_no) index so every page costs the same however deep into a big drop it is.
+ */
+export async function listOrdersByUnit(
+  db: Database,
+  dropId: string,
+  afterUnit: number,
+  limit: number,
+): Promise<Order[]> {
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${ORDER_COLUMNS} FROM orders
+     WHERE drop_id = $1::uuid AND unit_no > $2::int
+     ORDER BY unit_no
+     LIMIT $3::int`,
+    [dropId, afterUnit, limit],
+  );
+  return rows.map(toOrder);
+}
+
+export interface SalesSecond {
+  /** Whole seconds since go-live. */
+  second: number;
+  orders: number;
+}
+
+/**
+ * Orders per second since go-live (seconds without orders are absent), and how long after go-live the
+ * latest order came: the sales chart, the peak rate and "sold out in …" are all drawn from this one read.
+ * Rows are bounded by the drop's length in seconds, whatever its size.
+ */
+export async function readSalesTimeline(
+  db: Database,
+  dropId: string,
+): Promise<{ seconds: SalesSecond[]; lastOrderAfterMs: number | undefined }> {
+  const { rows } = await db.query<{ second: number; orders: number; last_offset_ms: string }>(
+    `SELECT greatest(floor(extract(epoch FROM o.created_at - d.starts_at)), 0)::int AS second,
+            count(*)::int AS orders,
+            (max(extract(epoch FROM o.created_at - d.starts_at)) * 1000)::bigint::text AS last_offset_ms
+     FROM orders o JOIN drops d ON d.id = o.drop_id
+     WHERE o.drop_id = $1::uuid AND d.id = $1::uuid
+     GROUP BY 1 ORDER BY 1`,
+    [dropId],
+  );
+  const last = rows.at(-1);
+  return {
+    seconds: rows.map((row) => ({ second: row.second, orders: row.orders })),
+    lastOrderAfterMs: last ? Math.max(0, Number(last.last_offset_ms)) : undefined,
+  };
 }

@@ -1,10 +1,12 @@
 /** Drops and their stock buckets. */
 import type { Database } from "../db/database";
 import type { Bucket } from "../domain/stock-plan";
-import type { Drop, DropTerms } from "../domain/types";
+import type { Drop, DropTerms, StockSnapshot } from "../domain/types";
 import { DROP_COLUMNS, type DropRow, toDrop } from "./rows";
 
-export interface NewDrop extends DropTerms {
+export interface NewDrop extends Omit<DropTerms, "startsAt"> {
+  /** Absent: live at once, on the database clock. */
+  startsAt?: Date | undefined;
   sellerId: string;
   slug: string;
   isRehearsal?: boolean;
@@ -17,7 +19,7 @@ export async function insertDropWithStock(db: Database, drop: NewDrop, buckets: 
     `WITH new_drop AS (
        INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
                           max_per_fan, bucket_count, is_rehearsal, rehearsal_of)
-       VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, $8::timestamptz,
+       VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, coalesce($8::timestamptz, now()),
                $9::int, $10::int, $11::boolean, $12::uuid)
        RETURNING ${DROP_COLUMNS}
      ), new_stock AS (
@@ -35,7 +37,7 @@ export async function insertDropWithStock(db: Database, drop: NewDrop, buckets: 
       drop.priceCents,
       drop.currency,
       drop.quantity,
-      drop.startsAt.toISOString(),
+      drop.startsAt?.toISOString() ?? null,
       drop.maxPerFan,
       buckets.length,
       drop.isRehearsal ?? false,
@@ -58,16 +60,45 @@ export async function findDropBySlug(db: Database, slug: string): Promise<Drop |
   return rows[0] && toDrop(rows[0]);
 }
 
-/** Units left and the database clock, which is the clock go-live is judged by. */
-export async function readStock(
-  db: Database,
-  dropId: string,
-): Promise<{ remaining: number; serverTime: Date }> {
-  const { rows } = await db.query<{ remaining: number; server_time: Date }>(
-    `SELECT coalesce(sum(remaining), 0)::int AS remaining, now() AS server_time
+/**
+ * Units left and the database clock, which is the clock go-live is judged by, with the drop's pause and
+ * cancel switches from the same snapshot (a seller may flip them at any time, so they are never cached).
+ */
+export async function readStock(db: Database, dropId: string): Promise<StockSnapshot> {
+  const { rows } = await db.query<{
+    remaining: number;
+    server_time: Date;
+    paused: boolean | null;
+    cancelled: boolean | null;
+  }>(
+    `SELECT coalesce(sum(remaining), 0)::int AS remaining, now() AS server_time,
+            (SELECT d.paused_at IS NOT NULL FROM drops d WHERE d.id = $1::uuid) AS paused,
+            (SELECT d.cancelled_at IS NOT NULL FROM drops d WHERE d.id = $1::uuid) AS cancelled
      FROM stock_buckets WHERE drop_id = $1::uuid`,
     [dropId],
-    { name: "read_stock" },
+    { name: "read_stock_and_switches" },
   );
-  return { remaining: rows[0]!.remaining, serverTime: new Date(rows[0]!.server_time) };
+  const row = rows[0]!;
+  return {
+    remaining: row.remaining,
+    serverTime: new Date(row.server_time),
+    paused: row.paused === true,
+    cancelled: row.cancelled === true,
+  };
+}
+
+/** The drop as it is now (terms may change before go-live) with its stock, in one read. */
+export async function readDropWithStock(
+  db: Database,
+  dropId: string,
+): Promise<{ drop: Drop; remaining: number; serverTime: Date } | undefined> {
+  const { rows } = await db.query<DropRow & { remaining: number; server_time: Date }>(
+    `SELECT ${DROP_COLUMNS},
+            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = $1::uuid) AS remaining,
+            now() AS server_time
+     FROM drops WHERE id = $1::uuid`,
+    [dropId],
+  );
+  const row = rows[0];
+  return row && { drop: toDrop(row), remaining: row.remaining, serverTime: new Date(row.server_time) };
 }

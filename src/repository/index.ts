@@ -6,6 +6,7 @@
  */
 export * from "./bench";
 export * from "./dashboard";
+export * from "./drop-lifecycle";
 export * from "./drops";
 export * from "./orders";
 export * from "./purchase";

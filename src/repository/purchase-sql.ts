@@ -15,7 +15,10 @@ import { ORDER_COLUMNS, type OrderRow, toOrder } from "./rows";
  * - `eligible`: those the drop sells to now and whose fan is within the limit, ranked in batch order.
  */
 export const READ_CTES = `the_drop AS (
-  SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live, starts_at <= now() AS sells
+  SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live,
+         -- The seller's kill switch (pause) and cancel, read in the same snapshot as the stock.
+         paused_at IS NOT NULL AS is_paused, cancelled_at IS NOT NULL AS is_cancelled,
+         starts_at <= now() AND paused_at IS NULL AND cancelled_at IS NULL AS sells
   FROM drops WHERE id = $1::uuid
 ), request AS (
   SELECT r.fan, r.idempotency_key, r.n::int AS n
@@ -67,7 +70,7 @@ export function claimSql(demand: string, start: string, extraFrom?: string): str
 export function memberSelect(placedJoin?: string): string {
   const order = ORDER_COLUMNS.split(",").map((column) => column.trim());
   const orderColumns = order.map((c) => (placedJoin ? `coalesce(p.${c}, e.${c}) AS ${c}` : `e.${c} AS ${c}`));
-  return `SELECT request.n, the_drop.is_live, the_drop.starts_at, the_drop.max_per_fan,
+  return `SELECT request.n, the_drop.is_live, the_drop.is_paused, the_drop.is_cancelled, the_drop.starts_at, the_drop.max_per_fan,
          the_drop.price_cents AS drop_price_cents,
          wanting.fan_slot, eligible.rank,
          coalesce(wanting.fan_slot <= the_drop.max_per_fan, true) AS within_limit,
@@ -85,6 +88,8 @@ export function memberSelect(placedJoin?: string): string {
 export type MemberRow = {
   n: number;
   is_live: boolean;
+  is_paused: boolean;
+  is_cancelled: boolean;
   starts_at: Date;
   max_per_fan: number;
   drop_price_cents: number;
@@ -100,6 +105,8 @@ export function memberOutcome(row: MemberRow): PurchaseOutcome {
   const order = row.id === null ? undefined : toOrder(row as unknown as OrderRow);
   return {
     isLive: row.is_live,
+    isPaused: row.is_paused,
+    isCancelled: row.is_cancelled,
     startsAt: new Date(row.starts_at),
     maxPerFan: row.max_per_fan,
     withinLimit: row.within_limit,

@@ -37,6 +37,10 @@ export interface KeyedOrder {
 /** What the database decided for one member. */
 export interface PurchaseOutcome {
   isLive: boolean;
+  /** The seller's kill switch was on in the transaction's snapshot, so nothing was claimed. */
+  isPaused: boolean;
+  /** The drop was cancelled in the transaction's snapshot, so nothing was claimed. */
+  isCancelled: boolean;
   startsAt: Date;
   maxPerFan: number;
   withinLimit: boolean;

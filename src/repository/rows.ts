@@ -2,7 +2,7 @@
 import type { Drop, Order, Seller } from "../domain/types";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-  max_per_fan, bucket_count, is_rehearsal, created_at`;
+  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at`;
 
 export interface DropRow {
   id: string;
@@ -18,6 +18,8 @@ export interface DropRow {
   bucket_count: number;
   is_rehearsal: boolean;
   created_at: Date;
+  paused_at: Date | null;
+  cancelled_at: Date | null;
 }
 
 export const toDrop = (row: DropRow): Drop => ({
@@ -34,6 +36,8 @@ export const toDrop = (row: DropRow): Drop => ({
   bucketCount: row.bucket_count,
   isRehearsal: row.is_rehearsal,
   createdAt: new Date(row.created_at),
+  pausedAt: row.paused_at === null ? null : new Date(row.paused_at),
+  cancelledAt: row.cancelled_at === null ? null : new Date(row.cancelled_at),
 });
 
 export interface OrderRow {

@@ -2,18 +2,21 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { DashboardPage, LiveStats, NewOrders, OlderOrders } from "../../views/seller/dashboard";
 import { DropsPage } from "../../views/seller/drops";
+import { EditDropPage, editValuesOf } from "../../views/seller/edit-drop";
 import { NEW_DROP_DEFAULTS, NewDropPage } from "../../views/seller/new-drop";
 import type { SellerDashboard } from "../domain/dashboard";
 import { NotFound } from "../domain/errors";
+import { exportFileName } from "../domain/orders-export";
 import type { Shop } from "../domain/shop";
 import type { StressTests } from "../domain/stress-test";
-import type { Seller } from "../domain/types";
+import type { Drop, Seller } from "../domain/types";
 import { TIME_ZONES } from "../domain/zoned-time";
+import { csvResponse } from "../http/api";
 import { DropRef } from "../http/schemas";
 import { parseWith } from "../http/validation";
 import { checkedForm } from "./csrf";
 import { shellOf } from "./seller-auth-routes";
-import { parseNewDrop } from "./seller-forms";
+import { parseDropEdit, parseNewDrop } from "./seller-forms";
 import { stressFormDefaults } from "./seller-stress-routes";
 import { requireSeller, type SellerEnv } from "./session";
 
@@ -25,6 +28,9 @@ const OrderCursor = v.optional(v.pipe(v.string(), v.uuid("the cursor is not an o
 const SeenCount = v.optional(
   v.pipe(v.string(), v.regex(/^\d{1,9}$/, "seen must be a whole number"), v.transform(Number)),
 );
+
+/** Go-live has come on the database clock: the drop's price, quantity and go-live are fixed. */
+const isPastGoLive = (drop: Drop, serverTime: Date) => serverTime >= drop.startsAt;
 
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";
 
@@ -68,6 +74,7 @@ export function sellerDropRoutes(
       <DashboardPage
         {...shellOf(c)}
         live={live}
+        story={await dashboard.salesStory(live)}
         orders={page.orders}
         nextCursor={page.nextCursor}
         cursor={cursor}
@@ -107,12 +114,61 @@ export function sellerDropRoutes(
     return c.redirect(`/seller/drops/${drop.slug}`, 303);
   });
 
+  /** The edit form: every term before go-live, only title, description and limit once live. */
+  async function editPage(c: Context<SellerEnv>, values?: Record<string, string>, errors = {}) {
+    const view = await shop.dropWithStock((await shop.findOwnDrop(sellerOf(c), dropRef(c))).id);
+    const { drop } = view;
+    if (view.status === "cancelled") return c.redirect(`/seller/drops/${drop.slug}`, 303);
+    return c.html(
+      <EditDropPage
+        {...shellOf(c)}
+        drop={drop}
+        live={isPastGoLive(drop, view.serverTime)}
+        values={values ?? editValuesOf(drop)}
+        errors={errors}
+        timeZones={TIME_ZONES}
+      />,
+      Object.keys(errors).length ? 400 : 200,
+    );
+  }
+
+  routes.get("/seller/drops/:ref/edit", (c) => editPage(c));
+
+  routes.post("/seller/drops/:ref/edit", async (c) => {
+    const form = await checkedForm(c, c.var.csrfToken);
+    const { drop, serverTime } = await shop.dropWithStock(
+      (await shop.findOwnDrop(sellerOf(c), dropRef(c))).id,
+    );
+    const parsed = parseDropEdit(form, isPastGoLive(drop, serverTime));
+    if (!parsed.ok) return editPage(c, form, parsed.errors);
+    await shop.editDrop(sellerOf(c), drop.id, parsed.value);
+    return c.redirect(`/seller/drops/${drop.slug}`, 303);
+  });
+
+  for (const action of ["pause", "resume", "cancel"] as const) {
+    routes.post(`/seller/drops/:ref/${action}`, async (c) => {
+      await checkedForm(c, c.var.csrfToken);
+      const ref = dropRef(c);
+      const drop =
+        action === "cancel"
+          ? await shop.cancelDrop(sellerOf(c), ref)
+          : await shop.pauseDrop(sellerOf(c), ref, action === "pause");
+      return c.redirect(`/seller/drops/${drop.slug}`, 303);
+    });
+  }
+
+  routes.get("/seller/drops/:ref/orders.csv", async (c) => {
+    const { drop, csv } = await shop.ordersCsv(sellerOf(c), dropRef(c));
+    return csvResponse(csv, exportFileName(drop));
+  });
+
   routes.get("/seller/drops/:ref", (c) => dashboardPage(c, parseWith(OrderCursor, c.req.query("cursor"))));
 
   routes.get("/seller/drops/:ref/stats", async (c) => {
     if (!isFragment(c)) return dashboardPage(c, undefined);
     c.header("Cache-Control", "no-store");
-    return c.html(<LiveStats live={await dashboard.live(sellerOf(c), dropRef(c))} />);
+    const live = await dashboard.live(sellerOf(c), dropRef(c));
+    return c.html(<LiveStats live={live} story={await dashboard.salesStory(live)} />);
   });
 
   routes.get("/seller/drops/:ref/orders", async (c) => {
@@ -131,7 +187,7 @@ export function sellerDropRoutes(
     const batch = await dashboard.newOrders(live.drop, since, seen);
     c.header("Cache-Control", "no-store");
     // The poller carries on while units can still sell or a batch is still waiting.
-    const keepPolling = live.status !== "sold_out" || batch.more;
+    const keepPolling = (live.status !== "sold_out" && live.status !== "cancelled") || batch.more;
     return c.html(<NewOrders live={live} since={since} keepPolling={keepPolling} {...batch} />);
   });
 

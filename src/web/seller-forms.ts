@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import type { DropChanges } from "../domain/drop-lifecycle";
 import type { FieldIssue } from "../domain/errors";
 import type { NewDropInput } from "../domain/shop";
 import { instantFromLocal, isoWithOffset, isTimeZone } from "../domain/zoned-time";
@@ -42,14 +43,17 @@ const SignIn = v.object({
 
 export const parseSignIn = (form: Record<string, string>) => parse(SignIn, form);
 
-/** "25", "25.5" or "25.00" to 2500 cents, by string arithmetic so no float rounding creeps in. */
+/**
+ * "25", "25.5", "25.00" or, as much of Europe writes it, "25,00" to 2500 cents, by string arithmetic so no
+ * float rounding creeps in. Grouping separators are refused rather than guessed at ("1,000" is not 1.00).
+ */
 const Price = v.pipe(
   v.string("price is required"),
   v.trim(),
   v.minLength(1, "price is required"),
-  v.regex(/^\d{1,9}(\.\d{1,2})?$/, "price must be an amount like 25.00"),
+  v.regex(/^\d{1,9}([.,]\d{1,2})?$/, "price must be an amount like 25.00 (or 25,00)"),
   v.transform((text) => {
-    const [whole, fraction = ""] = text.split(".");
+    const [whole, fraction = ""] = text.split(/[.,]/);
     return Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
   }),
   v.maxValue(100_000_000, "price must be at most 1,000,000.00"),
@@ -66,31 +70,74 @@ const WholeNumber = (label: string, min: number, max: number) =>
     v.maxValue(max, `${label} must be at most ${max.toLocaleString("en-US")}`),
   );
 
-const NewDropForm = v.object({
+const LocalGoLive = v.pipe(
+  v.string("go-live date and time is required"),
+  v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "choose a go-live date and time"),
+);
+
+const TimeZone = v.pipe(
+  v.string("choose a time zone"),
+  v.check(isTimeZone, "choose a time zone from the list"),
+);
+
+const DROP_FORM_FIELDS = {
   title: NewDropBody.entries.title,
   description: NewDropBody.entries.description,
   currency: NewDropBody.entries.currency,
   price: Price,
   quantity: WholeNumber("units for sale", 1, 1_000_000),
   maxPerFan: WholeNumber("limit per fan", 1, 1000),
-  startsAt: v.pipe(
-    v.string("go-live date and time is required"),
-    v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "choose a go-live date and time"),
-  ),
-  timeZone: v.pipe(v.string("choose a time zone"), v.check(isTimeZone, "choose a time zone from the list")),
-});
+};
+
+const NewDropForm = v.variant("goLiveNow", [
+  // "Go live now" ticked: the date and time fields are ignored, whatever they hold.
+  v.object({ ...DROP_FORM_FIELDS, goLiveNow: v.literal("on") }),
+  v.object({
+    ...DROP_FORM_FIELDS,
+    goLiveNow: v.optional(v.literal("")),
+    startsAt: LocalGoLive,
+    timeZone: TimeZone,
+  }),
+]);
+
+/** A go-live typed into the form may be this far behind the clock (the current minute) and still count. */
+export const FORM_PAST_GRACE_MS = 60_000;
+
+type GoLiveFields = { goLiveNow?: string | undefined; startsAt?: string; timeZone?: string };
+
+/**
+ * The go-live the form asks for: undefined for "Go live now", else the wall time read in the chosen zone as
+ * an ISO instant with its offset. A time already past is refused with a field error: going live at once is
+ * a choice the seller makes with the checkbox, never by accident.
+ */
+function goLiveOf(
+  f: GoLiveFields,
+  now: number,
+): { ok: true; value: string | undefined } | { ok: false; errors: FormErrors } {
+  if (f.goLiveNow === "on" || f.startsAt === undefined || f.timeZone === undefined)
+    return { ok: true, value: undefined };
+  const startsAt = instantFromLocal(f.startsAt, f.timeZone);
+  if (Number.isNaN(startsAt.getTime()))
+    return { ok: false, errors: { startsAt: "Choose a go-live date and time" } };
+  if (startsAt.getTime() < now - FORM_PAST_GRACE_MS) {
+    return {
+      ok: false,
+      errors: { startsAt: "This time has already passed. Choose a later time, or tick Go live now." },
+    };
+  }
+  return { ok: true, value: isoWithOffset(startsAt, f.timeZone) };
+}
 
 /**
  * The create-drop form into the shop's NewDropInput. The go-live wall-clock time is read in the chosen
  * zone, then everything passes the JSON API's own schema, so both doors accept exactly the same drops.
  */
-export function parseNewDrop(form: Record<string, string>): Parsed<NewDropInput> {
-  const fields = parse(NewDropForm, form);
+export function parseNewDrop(form: Record<string, string>, now = Date.now()): Parsed<NewDropInput> {
+  const fields = parse(NewDropForm, { ...form, goLiveNow: form.goLiveNow ?? "" });
   if (!fields.ok) return fields;
   const f = fields.value;
-  const startsAt = instantFromLocal(f.startsAt, f.timeZone);
-  if (Number.isNaN(startsAt.getTime()))
-    return { ok: false, errors: { startsAt: "Choose a go-live date and time" } };
+  const goLive = goLiveOf(f, now);
+  if (!goLive.ok) return goLive;
   return parse(
     NewDropBody,
     {
@@ -100,8 +147,34 @@ export function parseNewDrop(form: Record<string, string>): Parsed<NewDropInput>
       priceCents: f.price,
       quantity: f.quantity,
       maxPerFan: f.maxPerFan,
-      startsAt: isoWithOffset(startsAt, f.timeZone),
+      startsAt: goLive.value,
     },
     { priceCents: "price" },
   );
+}
+
+/** What the edit form may change once the drop is live: price, currency, quantity and go-live are fixed. */
+const LiveEditForm = v.object({
+  title: DROP_FORM_FIELDS.title,
+  description: DROP_FORM_FIELDS.description,
+  maxPerFan: DROP_FORM_FIELDS.maxPerFan,
+});
+
+/**
+ * The edit form into the changes to send. Before go-live it is the create form (every field, "Go live now"
+ * included); once live only the title, description and per-fan limit are on the form.
+ */
+export function parseDropEdit(
+  form: Record<string, string>,
+  live: boolean,
+  now = Date.now(),
+): Parsed<DropChanges> {
+  if (live) {
+    const fields = parse(LiveEditForm, form);
+    return fields.ok ? { ok: true, value: fields.value } : fields;
+  }
+  const parsed = parseNewDrop(form, now);
+  if (!parsed.ok) return parsed;
+  // "Go live now" on an edit means now: the database clock's now, sent as this moment.
+  return { ok: true, value: { ...parsed.value, startsAt: parsed.value.startsAt ?? new Date(now) } };
 }

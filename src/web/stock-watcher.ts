@@ -80,7 +80,10 @@ export function createStockWatcher(options: StockWatcherOptions) {
     watch.timer = undefined;
     try {
       const snapshot = await options.read(watch.drop.id);
-      publish(watch, { ...snapshot, status: statusOf(watch.drop, snapshot.remaining, snapshot.serverTime) });
+      publish(watch, {
+        ...snapshot,
+        status: statusOf(watch.drop, snapshot.remaining, snapshot.serverTime, snapshot),
+      });
     } catch (error) {
       onReadError(error);
     }
@@ -145,7 +148,7 @@ export function createStockWatcher(options: StockWatcherOptions) {
     if (age > 2 * intervalMs && watch.latest.status !== "sold_out") return undefined;
     const serverTime = new Date(watch.latest.serverTime.getTime() + age);
     const remaining = watch.latest.remaining;
-    return { remaining, serverTime, status: statusOf(drop, remaining, serverTime) };
+    return { remaining, serverTime, status: statusOf(drop, remaining, serverTime, watch.latest) };
   }
 
   return {

@@ -11,7 +11,7 @@ export interface AuthFormProps extends SellerShell {
 
 export function SignUpPage(props: AuthFormProps) {
   return (
-    <Layout title="Create a seller account" csrfToken={props.csrfToken}>
+    <Layout title="Create a seller account" csrfToken={props.csrfToken} scripts={["dashboard.js"]}>
       <div class="narrow">
         <h1>Create a seller account</h1>
         <FormProblem message={props.problem} />
@@ -45,7 +45,9 @@ export function SignUpPage(props: AuthFormProps) {
             autocomplete="new-password"
             hint="At least 10 characters."
           />
-          <button type="submit">Create account</button>
+          <button type="submit" data-pending-label="Creating your account…">
+            Create account
+          </button>
         </form>
         <p>
           Already selling? <a href="/seller/sign-in">Sign in</a>
@@ -62,7 +64,7 @@ export interface SignInProps extends AuthFormProps {
 
 export function SignInPage(props: SignInProps) {
   return (
-    <Layout title="Sign in" csrfToken={props.csrfToken}>
+    <Layout title="Sign in" csrfToken={props.csrfToken} scripts={["dashboard.js"]}>
       <div class="narrow">
         <h1>Sign in</h1>
         <FormProblem message={props.problem} />
@@ -87,7 +89,9 @@ export function SignInPage(props: SignInProps) {
             required
             autocomplete="current-password"
           />
-          <button type="submit">Sign in</button>
+          <button type="submit" data-pending-label="Signing in…">
+            Sign in
+          </button>
         </form>
         <p>
           New here? <a href="/seller/sign-up">Create a seller account</a>

@@ -1,24 +1,58 @@
-import type { DropLive } from "../../src/domain/dashboard";
+import type { DropLive, SalesStory } from "../../src/domain/dashboard";
 import type { Order } from "../../src/domain/types";
 import { Layout } from "../layout";
+import { DropControls } from "./drop-controls";
 import {
   formatDuration,
   formatMoney,
+  formatNumber,
+  formatOrderTime,
+  formatRate,
   formatUtcMinute,
-  formatUtcPrecise,
+  formatUtcTime,
   STATUS_LABEL,
   sellThrough,
 } from "./format";
+import { SalesChartView } from "./sales-chart";
 import type { SellerShell } from "./shell";
 import { type StressCardProps, StressTestCard } from "./stress-card";
 
 const base = (live: DropLive) => `/seller/drops/${live.drop.slug}`;
 
+/** "4.2 s" under a minute, "3m 05s" above: how long a drop took to sell out. */
+function soldOutIn(ms: number): string {
+  return ms < 60_000 ? `${formatRate(ms / 1000)} s` : formatDuration(ms);
+}
+
+/** The line under the badge: when the numbers were read, or that they are final. */
+function AsOf({ live }: { live: DropLive }) {
+  const at = <time datetime={live.serverTime.toISOString()}>{formatUtcTime(live.serverTime)}</time>;
+  if (live.status === "sold_out") return <span class="muted">Final numbers</span>;
+  if (live.status === "cancelled") return <span class="muted">Cancelled; nothing sold</span>;
+  return (
+    <span class="muted">
+      {live.status === "paused" ? "Sales paused · " : ""}Updated every second · last read {at}
+    </span>
+  );
+}
+
+/** Once sold out, the numbers freeze into the drop's story: how fast, how hot, how much. */
+function SoldOutSummary({ live, story }: { live: DropLive; story: SalesStory }) {
+  if (story.soldOutAfterMs === undefined) return null;
+  return (
+    <p class="sold-out-summary" id="sold-out-summary">
+      Sold out in <b>{soldOutIn(story.soldOutAfterMs)}</b>, peak{" "}
+      <b>{formatNumber(story.chart.peakPerSecond)} orders/s</b>,{" "}
+      {formatMoney(live.revenueCents, live.drop.currency)} in revenue.
+    </p>
+  );
+}
+
 /** Sales at a glance. Re-renders itself every second while units can still sell, then stops polling. */
-export function LiveStats({ live }: { live: DropLive }) {
+export function LiveStats({ live, story }: { live: DropLive; story: SalesStory }) {
   const { drop, status, serverTime } = live;
   const untilLive = drop.startsAt.getTime() - serverTime.getTime();
-  const polling = status !== "sold_out";
+  const polling = status !== "sold_out" && status !== "cancelled";
   return (
     <section
       id="live-stats"
@@ -28,15 +62,13 @@ export function LiveStats({ live }: { live: DropLive }) {
       hx-swap="outerHTML"
       data-server-time={serverTime.toISOString()}
     >
-      <p>
+      <p class="status-line">
         <span id="drop-status" class={`badge ${status}`}>
           {STATUS_LABEL[status]}
         </span>{" "}
-        <span class="muted">
-          as of{" "}
-          <time datetime={serverTime.toISOString()}>{formatUtcPrecise(serverTime).slice(11, 19)} UTC</time>
-        </span>
+        <AsOf live={live} />
       </p>
+      <SoldOutSummary live={live} story={story} />
       <div class="grid stats">
         <div class="stat">
           <b id="revenue">{formatMoney(live.revenueCents, drop.currency)}</b>
@@ -44,7 +76,7 @@ export function LiveStats({ live }: { live: DropLive }) {
         </div>
         <div class="stat">
           <b id="units-sold">
-            {live.sold} of {drop.quantity}
+            {formatNumber(live.sold)} of {formatNumber(drop.quantity)}
           </b>
           <span>Units sold</span>
         </div>
@@ -52,18 +84,32 @@ export function LiveStats({ live }: { live: DropLive }) {
           <b id="sell-through">{sellThrough(live.sold, drop.quantity)}</b>
           <span>Sell-through</span>
         </div>
+        {status === "sold_out" ? (
+          <div class="stat">
+            <b id="peak-rate">{formatNumber(story.chart.peakPerSecond)}</b>
+            <span>Peak orders in one second</span>
+          </div>
+        ) : (
+          <div class="stat">
+            <b id="orders-per-second">{formatRate(live.ordersPerSecond)}</b>
+            <span>Orders per second (last 10 s)</span>
+          </div>
+        )}
         <div class="stat">
-          <b id="orders-per-second">{live.ordersPerSecond.toFixed(1)}</b>
-          <span>Orders per second (last 10 s)</span>
-        </div>
-        <div class="stat">
-          <b id="go-live-clock">{formatDuration(Math.abs(untilLive))}</b>
-          <span>{untilLive > 0 ? "Until go-live" : "Since go-live"}</span>
+          <b id="go-live-clock">
+            {status === "sold_out" && story.soldOutAfterMs !== undefined
+              ? soldOutIn(story.soldOutAfterMs)
+              : formatDuration(Math.abs(untilLive))}
+          </b>
+          <span>
+            {status === "sold_out" ? "To sell out" : untilLive > 0 ? "Until go-live" : "Since go-live"}
+          </span>
         </div>
       </div>
       <progress id="sold-progress" max={drop.quantity} value={live.sold} aria-label="Units sold">
         {sellThrough(live.sold, drop.quantity)}
       </progress>
+      {untilLive > 0 || status === "cancelled" ? null : <SalesChartView chart={story.chart} />}
     </section>
   );
 }
@@ -71,15 +117,21 @@ export function LiveStats({ live }: { live: DropLive }) {
 export function OrderRow({ order }: { order: Order }) {
   return (
     <tr id={`order-${order.id}`} class="order-row">
-      <td class="unit">#{order.unitNo}</td>
-      <td>
+      <td class="unit" data-label="Unit">
+        #{formatNumber(order.unitNo)}
+      </td>
+      <td data-label="Order">
         <code>{order.id}</code>
       </td>
-      <td>{order.fan}</td>
-      <td>
-        <time datetime={order.createdAt.toISOString()}>{formatUtcPrecise(order.createdAt)}</time>
+      <td data-label="Fan" class="fan">
+        {order.fan}
       </td>
-      <td class="attempts">{order.attempts}</td>
+      <td data-label="Time (UTC)">
+        <time datetime={order.createdAt.toISOString()}>{formatOrderTime(order.createdAt)}</time>
+      </td>
+      <td class="attempts" data-label="Attempts">
+        {formatNumber(order.attempts)}
+      </td>
     </tr>
   );
 }
@@ -175,6 +227,7 @@ export function OlderOrders(props: { live: DropLive; orders: Order[]; nextCursor
 
 export interface DashboardProps extends SellerShell {
   live: DropLive;
+  story: SalesStory;
   /** One page of the audit trail, newest first. */
   orders: Order[];
   nextCursor: string | undefined;
@@ -188,10 +241,14 @@ export interface DashboardProps extends SellerShell {
   stress?: Omit<StressCardProps, "drop" | "csrfToken"> | undefined;
 }
 
+/**
+ * One drop's console, sales first: what it has sold (stats, chart, the audit trail of every unit), then
+ * what the seller can do to it, then the Stress Test.
+ */
 export function DashboardPage(props: DashboardProps) {
   const { live } = props;
   const { drop } = live;
-  const watching = !props.cursor && live.status !== "sold_out";
+  const watching = !props.cursor && live.status !== "sold_out" && live.status !== "cancelled";
   return (
     <Layout
       title={drop.title}
@@ -204,14 +261,16 @@ export function DashboardPage(props: DashboardProps) {
         <a href="/seller/drops">Drops</a> / {drop.title}
       </p>
       <h1 id="drop-title">{drop.title}</h1>
-      <p class="muted">
-        {formatMoney(drop.priceCents, drop.currency)} · {drop.quantity} units · at most {drop.maxPerFan} per
-        fan · go-live{" "}
+      <p class="muted drop-terms">
+        {formatMoney(drop.priceCents, drop.currency)} · {formatNumber(drop.quantity)} units · at most{" "}
+        {formatNumber(drop.maxPerFan)} per fan · go-live{" "}
         <time datetime={drop.startsAt.toISOString()} data-local-time>
           {formatUtcMinute(drop.startsAt)}
         </time>
         {drop.isRehearsal ? " · rehearsal" : ""}
       </p>
+      <LiveStats live={live} story={props.story} />
+      <DropControls slug={drop.slug} status={live.status} csrfToken={props.csrfToken} />
       <div class="share card">
         <label for="public-url">Fan page</label>
         <div class="share-row">
@@ -225,8 +284,6 @@ export function DashboardPage(props: DashboardProps) {
         </div>
         <p class="hint" id="copy-status" role="status" />
       </div>
-      <LiveStats live={live} />
-      {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}
       <h2 id="audit-heading">Audit trail</h2>
       <p class="hint">Every unit sold, newest first. Times are UTC.</p>
       {props.cursor ? (
@@ -234,14 +291,14 @@ export function DashboardPage(props: DashboardProps) {
           <a href={`${base(live)}#audit-trail`}>Back to the newest orders</a>
         </p>
       ) : null}
-      <div class="table-wrap">
-        <table id="audit-trail" aria-labelledby="audit-heading">
+      <div class="table-wrap audit-wrap">
+        <table id="audit-trail" aria-labelledby="audit-heading" class="stack-on-phone">
           <thead>
             <tr>
               <th scope="col">Unit</th>
               <th scope="col">Order</th>
               <th scope="col">Fan</th>
-              <th scope="col">Time</th>
+              <th scope="col">Time (UTC)</th>
               <th scope="col">Attempts</th>
             </tr>
           </thead>
@@ -254,6 +311,7 @@ export function DashboardPage(props: DashboardProps) {
           </tbody>
         </table>
       </div>
+      {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}
     </Layout>
   );
 }

@@ -1,6 +1,6 @@
 import type { SellerDrops } from "../../src/domain/dashboard";
 import { Layout } from "../layout";
-import { formatMoney, formatUtcMinute, STATUS_LABEL, sellThrough } from "./format";
+import { formatMoney, formatNumber, formatUtcMinute, STATUS_LABEL, sellThrough } from "./format";
 import type { SellerShell } from "./shell";
 
 export interface DropsPageProps extends SellerShell {
@@ -36,8 +36,12 @@ export function DropsPage({ list, ...shell }: DropsPageProps) {
         across all drops (rehearsals not counted).
       </p>
       {list.drops.length === 0 ? (
-        <div class="card" id="no-drops">
-          <p>No drops yet. Create one, share its link, and watch it sell here.</p>
+        <div class="card empty-state" id="no-drops">
+          <h2>No drops yet</h2>
+          <p class="muted">Create one, share its link, and watch it sell here, unit by unit.</p>
+          <a class="button" href="/seller/drops/new" id="empty-new-drop">
+            New drop
+          </a>
         </div>
       ) : (
         <div class="table-wrap">
@@ -62,7 +66,8 @@ export function DropsPage({ list, ...shell }: DropsPageProps) {
                     <span class={`badge ${d.status}`}>{STATUS_LABEL[d.status]}</span>
                   </td>
                   <td>
-                    {d.sold} of {d.drop.quantity} ({sellThrough(d.sold, d.drop.quantity)})
+                    {formatNumber(d.sold)} of {formatNumber(d.drop.quantity)} (
+                    {sellThrough(d.sold, d.drop.quantity)})
                   </td>
                   <td>{formatMoney(d.revenueCents, d.drop.currency)}</td>
                   <td>

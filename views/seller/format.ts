@@ -25,10 +25,52 @@ export function formatDuration(ms: number): string {
   return `${seconds}s`;
 }
 
-/** "2026-12-01 18:00 UTC". */
+/**
+ * Numbers and dates are written one way on every seller page: Intl's grouping ("1,900") and one date style
+ * ("Dec 1, 2026, 18:00 UTC"). The server renders in UTC; dashboard.js adds the seller's own clock reading.
+ */
+const NUMBER = new Intl.NumberFormat("en-US");
+const DECIMAL = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const DATE_TIME = new Intl.DateTimeFormat("en-US", {
+  dateStyle: "medium",
+  timeStyle: "short",
+  hourCycle: "h23",
+  timeZone: "UTC",
+});
+const TIME = new Intl.DateTimeFormat("en-US", {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+  timeZone: "UTC",
+});
+const TIME_PRECISE = new Intl.DateTimeFormat("en-US", {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  fractionalSecondDigits: 3,
+  hourCycle: "h23",
+  timeZone: "UTC",
+});
+
+/** "1,900". */
+export const formatNumber = (n: number): string => NUMBER.format(n);
+
+/** "1,900.5": rates with one decimal. */
+export const formatRate = (n: number): string => DECIMAL.format(n);
+
+/** "Dec 1, 2026, 18:00 UTC": the one date style of the seller pages. */
 export function formatUtcMinute(instant: Date): string {
-  return `${instant.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return `${DATE_TIME.format(instant)} UTC`;
 }
+
+/** "18:00:05 UTC": a time of day today, e.g. when the numbers were read. */
+export const formatUtcTime = (instant: Date): string => `${TIME.format(instant)} UTC`;
+
+/** "Dec 1, 18:00:05.123": an order's time in the audit trail, to the millisecond (UTC, said in the header). */
+export const formatOrderTime = (instant: Date): string => TIME_PRECISE.format(instant);
 
 /** "2026-12-01 18:00:05.123": order times to the millisecond, in UTC like the rest of the audit trail. */
 export function formatUtcPrecise(instant: Date): string {
@@ -42,4 +84,10 @@ export function sellThrough(sold: number, quantity: number): string {
   return tenths % 10 === 0 ? `${tenths / 10}%` : `${(tenths / 10).toFixed(1)}%`;
 }
 
-export const STATUS_LABEL = { upcoming: "Upcoming", live: "Live", sold_out: "Sold out" } as const;
+export const STATUS_LABEL = {
+  upcoming: "Upcoming",
+  live: "Live",
+  sold_out: "Sold out",
+  paused: "Paused",
+  cancelled: "Cancelled",
+} as const;

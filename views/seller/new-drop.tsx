@@ -14,12 +14,146 @@ export interface NewDropProps extends SellerShell {
 /** Fresh form defaults: one unit per fan, priced in US dollars, go-live in UTC until the browser says otherwise. */
 export const NEW_DROP_DEFAULTS: FormValues = { currency: "USD", maxPerFan: "1", timeZone: "UTC" };
 
-export function NewDropPage(props: NewDropProps) {
+/** The zones offered, with `zone` present (an alias the browser sent stays selected on a re-render). */
+const zonesWith = (zones: readonly string[], zone: string) =>
+  zones.includes(zone) ? zones : [zone, ...zones];
+
+/**
+ * The drop's fields, shared by the new-drop and edit forms. `fixed` leaves out the terms a live drop can no
+ * longer change (price, currency, quantity, go-live).
+ */
+export function DropFields(props: {
+  values: FormValues;
+  errors: FieldErrors;
+  timeZones: readonly string[];
+  fresh: boolean;
+  fixed?: boolean;
+}) {
   const { values, errors } = props;
-  const problems = Object.keys(errors).length;
   const zone = values.timeZone ?? "UTC";
-  // A zone the browser sent that the list lacks (an alias) stays selected, so a re-render never changes it.
-  const zones = props.timeZones.includes(zone) ? props.timeZones : [zone, ...props.timeZones];
+  return (
+    <>
+      <Field name="title" label="Title" values={values} errors={errors} required maxlength={120} />
+      <div class="field">
+        <label for="description">Description</label>
+        <textarea
+          id="description"
+          name="description"
+          rows={4}
+          maxlength={5000}
+          aria-invalid={errors.description ? "true" : undefined}
+          aria-describedby={errors.description ? "description-error" : undefined}
+        >
+          {values.description ?? ""}
+        </textarea>
+        <FieldMessages name="description" error={errors.description} />
+      </div>
+      {props.fixed ? null : (
+        <div class="row">
+          <Field
+            name="price"
+            label="Price"
+            values={values}
+            errors={errors}
+            required
+            inputmode="decimal"
+            placeholder="25.00"
+            hint="Per unit, e.g. 25.00 or 25,00"
+          />
+          <Field
+            name="currency"
+            label="Currency"
+            values={values}
+            errors={errors}
+            required
+            maxlength={3}
+            hint="3 letters, e.g. USD"
+          />
+        </div>
+      )}
+      <div class="row">
+        {props.fixed ? null : (
+          <Field
+            name="quantity"
+            label="Units for sale"
+            type="number"
+            min="1"
+            values={values}
+            errors={errors}
+            required
+          />
+        )}
+        <Field
+          name="maxPerFan"
+          label="Limit per fan"
+          type="number"
+          min="1"
+          values={values}
+          errors={errors}
+          required
+        />
+      </div>
+      {props.fixed ? null : (
+        <fieldset class="go-live">
+          <legend>Go-live</legend>
+          <div class="row">
+            <Field
+              name="startsAt"
+              label="Date and time"
+              type="datetime-local"
+              values={values}
+              errors={errors}
+              hint="Local time in the time zone selected with it."
+            />
+            <div class="field">
+              <label for="timeZone">Time zone</label>
+              <select
+                id="timeZone"
+                name="timeZone"
+                data-detect-zone={props.fresh ? "true" : undefined}
+                aria-invalid={errors.timeZone ? "true" : undefined}
+                aria-describedby={errors.timeZone ? "timeZone-error" : undefined}
+              >
+                {zonesWith(props.timeZones, zone).map((name) => (
+                  <option value={name} selected={name === zone}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+              <FieldMessages name="timeZone" error={errors.timeZone} />
+            </div>
+          </div>
+          <label class="check">
+            <input
+              type="checkbox"
+              name="goLiveNow"
+              id="goLiveNow"
+              value="on"
+              checked={values.goLiveNow === "on"}
+            />
+            Go live now (the date and time above are ignored)
+          </label>
+        </fieldset>
+      )}
+    </>
+  );
+}
+
+/** "Please fix the 2 fields marked below." */
+export function FixFieldsProblem(props: { errors: FieldErrors }) {
+  const problems = Object.keys(props.errors).length;
+  return (
+    <FormProblem
+      message={
+        problems
+          ? `Please fix ${problems === 1 ? "the field" : `the ${problems} fields`} marked below.`
+          : undefined
+      }
+    />
+  );
+}
+
+export function NewDropPage(props: NewDropProps) {
   return (
     <Layout
       title="New drop"
@@ -32,100 +166,18 @@ export function NewDropPage(props: NewDropProps) {
           <a href="/seller/drops">Drops</a> / New drop
         </p>
         <h1>New drop</h1>
-        <FormProblem
-          message={
-            problems
-              ? `Please fix ${problems === 1 ? "the field" : `the ${problems} fields`} marked below.`
-              : undefined
-          }
-        />
+        <FixFieldsProblem errors={props.errors} />
         <form method="post" action="/seller/drops" class="card" id="new-drop-form" novalidate>
           <CsrfField token={props.csrfToken} />
-          <Field name="title" label="Title" values={values} errors={errors} required maxlength={120} />
-          <div class="field">
-            <label for="description">Description</label>
-            <textarea
-              id="description"
-              name="description"
-              rows={4}
-              maxlength={5000}
-              aria-invalid={errors.description ? "true" : undefined}
-              aria-describedby={errors.description ? "description-error" : undefined}
-            >
-              {values.description ?? ""}
-            </textarea>
-            <FieldMessages name="description" error={errors.description} />
-          </div>
-          <div class="row">
-            <Field
-              name="price"
-              label="Price"
-              values={values}
-              errors={errors}
-              required
-              inputmode="decimal"
-              placeholder="25.00"
-              hint="Per unit, e.g. 25.00"
-            />
-            <Field
-              name="currency"
-              label="Currency"
-              values={values}
-              errors={errors}
-              required
-              maxlength={3}
-              hint="3 letters, e.g. USD"
-            />
-          </div>
-          <div class="row">
-            <Field
-              name="quantity"
-              label="Units for sale"
-              type="number"
-              min="1"
-              values={values}
-              errors={errors}
-              required
-            />
-            <Field
-              name="maxPerFan"
-              label="Limit per fan"
-              type="number"
-              min="1"
-              values={values}
-              errors={errors}
-              required
-            />
-          </div>
-          <div class="row">
-            <Field
-              name="startsAt"
-              label="Go-live date and time"
-              type="datetime-local"
-              values={values}
-              errors={errors}
-              required
-              hint="Local time in the time zone selected with it."
-            />
-            <div class="field">
-              <label for="timeZone">Time zone</label>
-              <select
-                id="timeZone"
-                name="timeZone"
-                data-detect-zone={props.fresh ? "true" : undefined}
-                aria-invalid={errors.timeZone ? "true" : undefined}
-                aria-describedby={errors.timeZone ? "timeZone-error" : undefined}
-              >
-                {zones.map((name) => (
-                  <option value={name} selected={name === zone}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-              <FieldMessages name="timeZone" error={errors.timeZone} />
-            </div>
-          </div>
-          <button type="submit">Create drop</button>
+          <DropFields
+            values={props.values}
+            errors={props.errors}
+            timeZones={props.timeZones}
+            fresh={props.fresh}
+          />
+          <button type="submit" data-pending-label="Creating…">
+            Create drop
+          </button>
         </form>
       </div>
     </Layout>
