@@ -9,6 +9,7 @@ import { createShop, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
 import { bodySizeLimit } from "./http/body-size";
 import { errorJson } from "./http/error-response";
+import { securityHeaders } from "./http/security-headers";
 import { fanRoutes } from "./web/fan-routes";
 import { sellerRoutes } from "./web/seller-routes";
 import { staticRoutes } from "./web/static-files";
@@ -25,6 +26,8 @@ export interface AppDeps {
   selfUrl?: () => string | undefined;
   /** One line per request (method, path, status, time) to the console; off by default. */
   logRequests?: boolean;
+  /** Reverse proxies in front of the app whose X-Forwarded-* headers are believed (TRUST_PROXY); 0 by default. */
+  trustProxy?: number;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -39,6 +42,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     publicUrl: config.publicUrl,
     cookieSecure: config.cookieSecure,
     logRequests: config.logLevel === "debug",
+    trustProxy: config.trustProxy,
     logError: config.logLevel === "silent" ? () => undefined : (error) => console.error(error),
   };
 }
@@ -54,6 +58,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   const app = new Hono();
   if (deps.logRequests) app.use("*", logger());
 
+  app.use("*", securityHeaders({ trustProxy: deps.trustProxy ?? 0 }));
   app.use("*", bodySizeLimit(MAX_BODY_BYTES));
 
   app.get("/healthz", (c) => c.text("ok"));

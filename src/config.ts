@@ -34,6 +34,7 @@ const EnvSchema = v.pipe(
     SEED_DEMO: v.optional(v.picklist(["auto", "never"]), "auto"),
     COOKIE_SECURE: v.optional(v.picklist(["auto", "always", "never"]), "auto"),
     LOG_LEVEL: v.optional(v.picklist(["silent", "info", "debug"]), "info"),
+    TRUST_PROXY: integerFrom(0, 0, 10),
   }),
   v.check(
     (env) => !(env.DSQL_ENDPOINT && env.DATABASE_URL),
@@ -73,6 +74,8 @@ export interface Config {
   purchase: { maxAttempts: number; deadlineMs: number };
   seedDemo: boolean;
   logLevel: "silent" | "info" | "debug";
+  /** Reverse proxies in front whose X-Forwarded-For / -Proto are believed; 0: none, use the socket. */
+  trustProxy: number;
 }
 
 export class ConfigError extends Error {}
@@ -115,5 +118,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     purchase: { maxAttempts: e.PURCHASE_MAX_ATTEMPTS, deadlineMs: e.PURCHASE_DEADLINE_MS },
     seedDemo: e.SEED_DEMO === "auto" && database.kind === "pglite",
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
   };
 }
