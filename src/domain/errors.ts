@@ -57,6 +57,14 @@ export class TooManyAttempts extends DomainError {
   }
 }
 
+/** One client sent more requests of a kind (e.g. purchases) than its limit allows; it may retry later. */
+export class RateLimited extends DomainError {
+  readonly code = "rate_limited";
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many requests from your address. Try again in ${retryAfterSeconds} second(s).`);
+  }
+}
+
 export class EmailTaken extends DomainError {
   readonly code = "email_taken";
   constructor() {

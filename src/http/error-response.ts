@@ -8,6 +8,7 @@ import {
   LimitReached,
   NotFound,
   NotLive,
+  RateLimited,
   SoldOut,
   StressTestRunning,
   StressTestUnavailable,
@@ -44,7 +45,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
   if (error instanceof PayloadTooLarge) return 413;
-  if (error instanceof TooManyAttempts) return 429;
+  if (error instanceof TooManyAttempts || error instanceof RateLimited) return 429;
   if (error instanceof UnsupportedMediaType) return 415;
   if (error instanceof Busy || error instanceof StressTestUnavailable) return 503;
   return 400;
@@ -52,7 +53,9 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
 
 /** Seconds a client should wait before trying again, for the errors that come with such a wait. */
 export function retryAfterOf(error: DomainError): number | undefined {
-  return error instanceof Busy || error instanceof TooManyAttempts ? error.retryAfterSeconds : undefined;
+  return error instanceof Busy || error instanceof TooManyAttempts || error instanceof RateLimited
+    ? error.retryAfterSeconds
+    : undefined;
 }
 
 /** Extra fields a client needs to act on the error. */
