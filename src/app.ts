@@ -8,6 +8,7 @@ import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
 import { bodySizeLimit } from "./http/body-size";
+import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
 import { ClientRateLimiter, purchaseRateLimit, type RateLimit } from "./http/purchase-rate-limit";
 import { securityHeaders } from "./http/security-headers";
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   if (deps.logRequests) app.use("*", logger());
 
   app.use("*", securityHeaders({ trustProxy: deps.trustProxy ?? 0 }));
+  app.use("*", clientAddressMiddleware(deps.trustProxy ?? 0));
   app.use("*", bodySizeLimit(MAX_BODY_BYTES));
   if (deps.purchaseRateLimit) {
     const limiter = new ClientRateLimiter(deps.purchaseRateLimit);

@@ -35,6 +35,14 @@ export class Busy extends DomainError {
   }
 }
 
+/** Too many password checks at once (the hashing queue is full, or this client already has one going). */
+export class HashingBusy extends Busy {
+  constructor() {
+    super(1);
+    this.message = "Too many sign-ins at once. Please try again in a second.";
+  }
+}
+
 export class NotFound extends DomainError {
   readonly code = "not_found";
   constructor(what = "resource") {

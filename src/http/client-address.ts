@@ -1,4 +1,11 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set for every request by `clientAddressMiddleware`. */
+    clientAddress: string;
+  }
+}
 
 /**
  * Who sent a request, for per-client limits. The socket's peer address, unless the app sits behind
@@ -29,3 +36,18 @@ function socketAddress(c: Context): string | undefined {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress;
 }
+
+/**
+ * Puts the client's address on every request (`c.var.clientAddress`), so handlers deep in the app
+ * (sign-in) need not know how many proxies are trusted.
+ * @example app.use("*", clientAddressMiddleware(config.trustProxy))
+ */
+export function clientAddressMiddleware(trustProxy: number): MiddlewareHandler {
+  return async (c, next) => {
+    c.set("clientAddress", clientAddress(c, trustProxy));
+    await next();
+  };
+}
+
+/** The client's address as the middleware found it (the socket's, where the middleware did not run). */
+export const clientOf = (c: Context): string => c.get("clientAddress") ?? clientAddress(c, 0);

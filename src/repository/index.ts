@@ -11,4 +11,5 @@ export * from "./orders";
 export * from "./purchase";
 export * from "./seller-sessions";
 export * from "./sellers";
+export * from "./sign-in-failures";
 export * from "./stress-tests";
