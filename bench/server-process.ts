@@ -29,7 +29,16 @@ async function startArguments(): Promise<string[]> {
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, await startArguments(), {
     cwd: REPO,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "never", LOG_LEVEL: "info", ...env },
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      SEED_DEMO: "never",
+      LOG_LEVEL: "info",
+      // The bench is one client by design; the per-client purchase limit would turn it into 429s.
+      PURCHASE_RATE_LIMIT: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

@@ -8,7 +8,11 @@ import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type PurchaseEngineOptions, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
 import { bodySizeLimit } from "./http/body-size";
+import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
+import { ClientRateLimiter, purchaseRateLimit, type RateLimit } from "./http/purchase-rate-limit";
+import { securityHeaders } from "./http/security-headers";
+import { htmlError } from "./web/error-page";
 import { fanRoutes } from "./web/fan-routes";
 import { sellerRoutes } from "./web/seller-routes";
 import { staticRoutes } from "./web/static-files";
@@ -27,6 +31,10 @@ export interface AppDeps {
   selfUrl?: () => string | undefined;
   /** One line per request (method, path, status, time) to the console; off by default. */
   logRequests?: boolean;
+  /** Reverse proxies in front of the app whose X-Forwarded-* headers are believed (TRUST_PROXY); 0 by default. */
+  trustProxy?: number;
+  /** Purchases per client (PURCHASE_RATE_LIMIT / PURCHASE_RATE_BURST); no limit when absent. */
+  purchaseRateLimit?: RateLimit | undefined;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -42,6 +50,8 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     publicUrl: config.publicUrl,
     cookieSecure: config.cookieSecure,
     logRequests: config.logLevel === "debug",
+    trustProxy: config.trustProxy,
+    purchaseRateLimit: config.purchaseRateLimit,
     logError: config.logLevel === "silent" ? () => undefined : (error) => console.error(error),
   };
 }
@@ -60,7 +70,14 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   const app = new Hono();
   if (deps.logRequests) app.use("*", logger());
 
+  app.use("*", securityHeaders({ trustProxy: deps.trustProxy ?? 0 }));
+  app.use("*", clientAddressMiddleware(deps.trustProxy ?? 0));
   app.use("*", bodySizeLimit(MAX_BODY_BYTES));
+  if (deps.purchaseRateLimit) {
+    const limiter = new ClientRateLimiter(deps.purchaseRateLimit);
+    app.use("/api/drops/:ref/purchase", purchaseRateLimit(limiter, deps.trustProxy ?? 0, errorJson));
+    app.use("/d/:slug/buy", purchaseRateLimit(limiter, deps.trustProxy ?? 0, htmlError));
+  }
 
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/api", apiRoutes(shop));

@@ -50,6 +50,9 @@ const EnvSchema = v.pipe(
     SEED_DEMO: v.optional(v.picklist(["auto", "never"]), "auto"),
     COOKIE_SECURE: v.optional(v.picklist(["auto", "always", "never"]), "auto"),
     LOG_LEVEL: v.optional(v.picklist(["silent", "info", "debug"]), "info"),
+    TRUST_PROXY: integerFrom(0, 0, 10),
+    PURCHASE_RATE_LIMIT: integerFrom(10, 0, 1_000_000),
+    PURCHASE_RATE_BURST: integerFrom(20, 1, 1_000_000),
   }),
   v.check(
     (env) => !((env.DSQL_ENDPOINT || env.DSQL_ENDPOINTS) && env.DATABASE_URL),
@@ -108,6 +111,10 @@ export interface Config {
   engine: { batchMax: number; batchesInFlight: number; form: "auto" | "cte" | "transaction" };
   seedDemo: boolean;
   logLevel: "silent" | "info" | "debug";
+  /** Reverse proxies in front whose X-Forwarded-For / -Proto are believed; 0: none, use the socket. */
+  trustProxy: number;
+  /** Purchases per client: `burst` at once, then `perSecond`; undefined when PURCHASE_RATE_LIMIT=0. */
+  purchaseRateLimit: { perSecond: number; burst: number } | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -167,5 +174,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     seedDemo: e.SEED_DEMO === "auto" && database.kind === "pglite",
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    purchaseRateLimit:
+      e.PURCHASE_RATE_LIMIT === 0
+        ? undefined
+        : { perSecond: e.PURCHASE_RATE_LIMIT, burst: e.PURCHASE_RATE_BURST },
   };
 }

@@ -28,6 +28,8 @@ export function Layout(props: LayoutProps) {
           <link rel="stylesheet" href="/static/app.css" />
           {/* No favicon file: an empty icon spares every page a 404 round trip. */}
           <link rel="icon" href="data:," />
+          {/* The CSP allows no inline style, so htmx must not inject its indicator <style>. */}
+          {props.htmx ? <meta name="htmx-config" content='{"includeIndicatorStyles":false}' /> : null}
           {props.htmx ? <script src="/static/htmx.min.js" defer /> : null}
           {props.htmx ? <script src="/static/sse.min.js" defer /> : null}
           {(props.scripts ?? []).map((name) => (

@@ -67,6 +67,14 @@ export class IdempotencyKeyReused extends DomainError {
   }
 }
 
+/** Too many password checks at once (the hashing queue is full, or this client already has one going). */
+export class HashingBusy extends Busy {
+  constructor() {
+    super(1);
+    this.message = "Too many sign-ins at once. Please try again in a second.";
+  }
+}
+
 export class NotFound extends DomainError {
   readonly code = "not_found";
   constructor(what = "resource") {
@@ -86,6 +94,14 @@ export class TooManyAttempts extends DomainError {
   readonly code = "too_many_attempts";
   constructor(readonly retryAfterSeconds: number) {
     super(`Too many sign-in attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`);
+  }
+}
+
+/** One client sent more requests of a kind (e.g. purchases) than its limit allows; it may retry later. */
+export class RateLimited extends DomainError {
+  readonly code = "rate_limited";
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many requests from your address. Try again in ${retryAfterSeconds} second(s).`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
+import { HashingBusy } from "./errors";
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
@@ -17,17 +18,44 @@ const SCRYPT = { N: 2 ** 14, r: 8, p: 5, keylen: 32 };
 
 /** At most this many hashes at once: sign-ups in a burst queue here rather than each taking 16 MiB. */
 const MAX_CONCURRENT_HASHES = 2;
+/**
+ * At most this many waiting behind them. Each hash takes tens of milliseconds, so a full queue is a wait
+ * of well under a second; beyond it the caller is told to come back (HashingBusy, 503 + Retry-After)
+ * instead of everyone waiting longer and longer (50 parallel wrong sign-ins once made a real one wait
+ * 4-55 s). Outside-review finding 5.
+ */
+export const MAX_WAITING_HASHES = 8;
+/** Hashes one client may have running or waiting at once: a single client cannot fill the queue. */
+export const MAX_HASHES_PER_CLIENT = 1;
+
 let running = 0;
 const waiting: (() => void)[] = [];
+/** In-flight hashes per client; entries exist only while a hash runs or waits, so it stays small. */
+const perClient = new Map<string, number>();
 
-async function limited<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= MAX_CONCURRENT_HASHES) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
+/** The hashing queue right now (for tests and metrics). */
+export const hashingQueue = () => ({ running, waiting: waiting.length });
+
+async function limited<T>(work: () => Promise<T>, client?: string): Promise<T> {
+  const mine = client === undefined ? 0 : (perClient.get(client) ?? 0);
+  if (mine >= MAX_HASHES_PER_CLIENT) throw new HashingBusy();
+  if (running >= MAX_CONCURRENT_HASHES && waiting.length >= MAX_WAITING_HASHES) throw new HashingBusy();
+  if (client !== undefined) perClient.set(client, mine + 1);
   try {
-    return await work();
+    if (running >= MAX_CONCURRENT_HASHES) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
   } finally {
-    running--;
-    waiting.shift()?.();
+    if (client !== undefined) {
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
+    }
   }
 }
 
@@ -39,18 +67,24 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${r}$${p}$${salt.toString("base64url")}$${hash.toString("base64url")}`;
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/**
+ * Whether `password` matches the stored hash. With `client`, that client may have only
+ * MAX_HASHES_PER_CLIENT checks in flight; HashingBusy when it has, or when the queue is full.
+ */
+export async function verifyPassword(password: string, stored: string, client?: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split("$");
   if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, "base64url");
   const N = Number(n);
-  const actual = await limited(() =>
-    scryptAsync(password, Buffer.from(salt, "base64url"), expected.length, {
-      N,
-      r: Number(r),
-      p: Number(p),
-      maxmem: 256 * N * Number(r),
-    }),
+  const actual = await limited(
+    () =>
+      scryptAsync(password, Buffer.from(salt, "base64url"), expected.length, {
+        N,
+        r: Number(r),
+        p: Number(p),
+        maxmem: 256 * N * Number(r),
+      }),
+    client,
   );
   return timingSafeEqual(actual, expected);
 }

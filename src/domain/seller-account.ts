@@ -15,7 +15,11 @@ export const WRONG_CREDENTIALS = "Email or password is wrong.";
 // Unknown emails still pay for one scrypt run, so response time does not reveal who has an account.
 let decoyHash: Promise<string> | undefined;
 const decoy = () => {
-  decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
+  // A full hashing queue refuses this too: forget the failed attempt so the next sign-in makes it again.
+  decoyHash ??= hashPassword(randomBytes(16).toString("hex")).catch((error: unknown) => {
+    decoyHash = undefined;
+    throw error;
+  });
   return decoyHash;
 };
 
@@ -28,22 +32,23 @@ export function hashSessionToken(token: string): string {
  * Password sign-in and database-backed sessions for sellers.
  * @example const token = await accounts.startSession(await accounts.checkPassword(email, password))
  */
-export function createSellerAccounts(db: Database, throttle = new SignInThrottle()) {
+export function createSellerAccounts(db: Database, throttle = new SignInThrottle(db)) {
   return {
     /**
      * The seller with this email and password, or Unauthorized with the same message either way;
-     * TooManyAttempts after repeated wrong passwords for the email (checked before any hashing).
+     * TooManyAttempts while `client` (its address) is backing off after wrong passwords (checked before
+     * any hashing, see SignInThrottle); HashingBusy when too many checks are under way.
      */
-    async checkPassword(email: string, password: string): Promise<Seller> {
-      const wait = throttle.retryAfterSeconds(email);
+    async checkPassword(email: string, password: string, client: string): Promise<Seller> {
+      const wait = await throttle.retryAfterSeconds(email, client);
       if (wait > 0) throw new TooManyAttempts(wait);
       const found = await repo.findSellerCredentials(db, email);
-      const ok = await verifyPassword(password, found?.passwordHash ?? (await decoy()));
+      const ok = await verifyPassword(password, found?.passwordHash ?? (await decoy()), client);
       if (!found || !ok) {
-        throttle.failed(email);
+        await throttle.failed(email, client);
         throw new Unauthorized(WRONG_CREDENTIALS);
       }
-      throttle.succeeded(email);
+      await throttle.succeeded(email, client);
       return found.seller;
     },
 

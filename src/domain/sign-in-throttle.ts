@@ -1,39 +1,72 @@
+import type { Database } from "../db/database";
+import * as repo from "../repository";
+
 /**
- * Failed sign-ins per email, so nobody can guess a seller's password at the speed of the network. After
- * `maxFailures` wrong passwords within `windowMs` the email is refused until the oldest failure ages out;
- * a right password clears the count. Kept in memory (bounded), per process: enough to make guessing slow,
- * and nothing to clean up.
+ * How hard a client must wait after wrong passwords. OWASP ASVS 4.0 V2.2.1 asks for anti-automation
+ * (throttling, backoff) that does not turn into a lockout anyone can trigger: so the count is kept per
+ * client and account, and per client across accounts (password spraying), never per account alone. A
+ * client that has not been failing always gets its password checked, whatever others did to the account.
+ */
+export const SIGN_IN_POLICY = {
+  /** Failures counted, and the longest wait: the last 15 minutes. */
+  windowMs: 15 * 60_000,
+  /** Wrong passwords one client may try on one account before waiting... */
+  freePerAccount: 5,
+  /** ...and on all accounts together. */
+  freePerClient: 20,
+  /** The first wait after the free tries; it doubles with each further failure, up to the window. */
+  firstWaitMs: 1000,
+  /** Old rows deleted per sign-in failure, so the table holds about one window of failures. */
+  pruneBatch: 100,
+};
+
+export type SignInPolicy = typeof SIGN_IN_POLICY;
+
+/** The wait after `failures` failures (the latest at `last`) when `free` of them cost nothing. */
+function waitUntil(failures: number, last: Date | null, free: number, policy: SignInPolicy): number {
+  if (failures < free || last === null) return 0;
+  const wait = Math.min(policy.windowMs, policy.firstWaitMs * 2 ** (failures - free));
+  return last.getTime() + wait;
+}
+
+/**
+ * Failed sign-ins in the database (table sign_in_failures), so that every app process behind a load
+ * balancer sees the same counts (issue 8 §3) and a restart forgets nothing. Each failure is a new row
+ * and a right password deletes its client-and-account rows: no row is ever updated, so concurrent
+ * sign-ins never conflict (DSQL's optimistic concurrency has nothing to abort).
+ * @example if ((await throttle.retryAfterSeconds(email, client)) > 0) throw new TooManyAttempts(...)
  */
 export class SignInThrottle {
-  readonly #failures = new Map<string, number[]>();
-
   constructor(
-    private readonly maxFailures = 10,
-    private readonly windowMs = 15 * 60_000,
+    private readonly db: Database,
     private readonly now: () => number = Date.now,
-    private readonly capacity = 100_000,
+    private readonly policy: SignInPolicy = SIGN_IN_POLICY,
   ) {}
 
-  /** Seconds until this email may try again, or 0 when it may try now. */
-  retryAfterSeconds(email: string): number {
-    const recent = this.#recent(email);
-    if (recent.length < this.maxFailures) return 0;
-    return Math.max(1, Math.ceil((recent[0]! + this.windowMs - this.now()) / 1000));
+  /** Seconds until this client may try this account again, or 0 when it may try now. */
+  async retryAfterSeconds(email: string, client: string): Promise<number> {
+    const now = this.now();
+    const recent = await repo.recentSignInFailures(
+      this.db,
+      email,
+      client,
+      new Date(now - this.policy.windowMs),
+    );
+    const until = Math.max(
+      waitUntil(recent.pair, recent.pairLast, this.policy.freePerAccount, this.policy),
+      waitUntil(recent.client, recent.clientLast, this.policy.freePerClient, this.policy),
+    );
+    return until > now ? Math.ceil((until - now) / 1000) : 0;
   }
 
-  failed(email: string): void {
-    if (!this.#failures.has(email) && this.#failures.size >= this.capacity) {
-      this.#failures.delete(this.#failures.keys().next().value!);
-    }
-    this.#failures.set(email, [...this.#recent(email), this.now()]);
+  async failed(email: string, client: string): Promise<void> {
+    const now = this.now();
+    await repo.insertSignInFailure(this.db, email, client, new Date(now));
+    await repo.pruneSignInFailures(this.db, new Date(now - this.policy.windowMs), this.policy.pruneBatch);
   }
 
-  succeeded(email: string): void {
-    this.#failures.delete(email);
-  }
-
-  #recent(email: string): number[] {
-    const since = this.now() - this.windowMs;
-    return (this.#failures.get(email) ?? []).filter((at) => at > since).slice(-this.maxFailures);
+  /** A right password: this client's failures on this account are forgiven. */
+  async succeeded(email: string, client: string): Promise<void> {
+    await repo.deleteSignInFailures(this.db, email, client);
   }
 }

@@ -1,5 +1,6 @@
 import type { Database } from "../db/database";
 import { violatedConstraint } from "../db/database";
+import { stressTestTrafficHeaders } from "../http/stress-test-traffic";
 import type { StressTestRow, StressTestStatus } from "../repository";
 import * as repo from "../repository";
 import type { OrderListing } from "../stampede/drop-api";
@@ -157,6 +158,8 @@ export function createStressTests(deps: {
         attempts: row.attempts,
         concurrency: row.concurrency,
         signal: live.controller.signal,
+        // This process's own traffic: not counted by the per-client purchase limit.
+        headers: stressTestTrafficHeaders(),
         onProgress: (progress) => live.progress.record(progress),
       });
       const audit = await repo.auditDrop(db, row.rehearsalDropId);

@@ -3,9 +3,38 @@
  * seller in Berlin who types 18:00 gets 18:00 Berlin time, daylight saving included.
  */
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+import { LRUCache } from "lru-cache";
 
-function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+/**
+ * Formatters by canonical zone name. Building one costs ~26 KB, and zone names arrive from forms in any
+ * letter case, so the key is the canonical name (what Intl's resolvedOptions() reports) and the cache is
+ * an LRU: at most this many zones at once, however many spellings or zones are posted.
+ */
+export const TIME_ZONE_CACHE_LIMIT = 64;
+const formatters = new LRUCache<string, Intl.DateTimeFormat>({ max: TIME_ZONE_CACHE_LIMIT });
+
+/** For tests: how many formatters are held. */
+export const timeZoneCacheSize = (): number => formatters.size;
+
+/** The runtime's zones by lower-case name: the fast way to the canonical spelling (a fixed set). */
+const KNOWN_ZONES = new Map(
+  ["UTC", ...Intl.supportedValuesOf("timeZone")].map((zone) => [zone.toLowerCase(), zone]),
+);
+
+/**
+ * The canonical name of a zone in any spelling ("europe/BERLIN" -> "Europe/Berlin"); aliases outside the
+ * runtime's list ("Asia/Kolkata" where it lists "Asia/Calcutta") are asked of Intl, which throws a
+ * RangeError for a zone it does not know.
+ */
+function canonicalZone(name: string): string {
+  return (
+    KNOWN_ZONES.get(name.toLowerCase()) ??
+    new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone
+  );
+}
+
+function partsFormatter(name: string): Intl.DateTimeFormat {
+  const timeZone = canonicalZone(name);
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat("en-US", {

@@ -12,6 +12,7 @@ import {
   NotFound,
   NotLive,
   Paused,
+  RateLimited,
   SoldOut,
   StressTestRunning,
   StressTestUnavailable,
@@ -50,7 +51,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof Paused || error instanceof Cancelled || error instanceof DropLive) return 409;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof IdempotencyKeyReused) return 422;
-  if (error instanceof TooManyAttempts) return 429;
+  if (error instanceof TooManyAttempts || error instanceof RateLimited) return 429;
   if (error instanceof UnsupportedMediaType) return 415;
   if (error instanceof Busy || error instanceof StressTestUnavailable) return 503;
   return 400;
@@ -58,7 +59,9 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
 
 /** Seconds a client should wait before trying again, for the errors that come with such a wait. */
 export function retryAfterOf(error: DomainError): number | undefined {
-  return error instanceof Busy || error instanceof TooManyAttempts ? error.retryAfterSeconds : undefined;
+  return error instanceof Busy || error instanceof TooManyAttempts || error instanceof RateLimited
+    ? error.retryAfterSeconds
+    : undefined;
 }
 
 /** Extra fields a client needs to act on the error. */

@@ -1,6 +1,11 @@
 import * as v from "valibot";
+import { canonicalIdentity, safeText } from "./safe-text";
 
-/** Every input the JSON API accepts. Messages are shown to people: say what is wrong and what is allowed. */
+/**
+ * Every input the JSON API accepts. Messages are shown to people: say what is wrong and what is allowed.
+ * Every free-text field passes `safeText` first (see safe-text.ts): no control characters and no unpaired
+ * surrogates, except that descriptions may hold tab and newline. README's API section lists each field.
+ */
 
 const wholeNumber = (label: string, min: number, max: number) =>
   v.pipe(
@@ -12,6 +17,7 @@ const wholeNumber = (label: string, min: number, max: number) =>
 
 export const Email = v.pipe(
   v.string("email is required"),
+  safeText("email", "line"),
   v.trim(),
   v.toLowerCase(),
   v.maxLength(254, "email is too long"),
@@ -20,6 +26,7 @@ export const Email = v.pipe(
 
 export const Password = v.pipe(
   v.string("password is required"),
+  safeText("password", "line"),
   v.minLength(10, "password must be at least 10 characters"),
   v.maxLength(200, "password must be at most 200 characters"),
 );
@@ -27,18 +34,56 @@ export const Password = v.pipe(
 export const SellerSignup = v.object({
   email: Email,
   password: Password,
-  name: v.pipe(v.string("name is required"), v.trim(), v.minLength(1, "name is required"), v.maxLength(100)),
+  name: v.pipe(
+    v.string("name is required"),
+    safeText("name", "line"),
+    v.trim(),
+    v.minLength(1, "name is required"),
+    v.maxLength(100),
+  ),
 });
 
 const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
+
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Whether every field of an ISO 8601 instant names a real reading: JavaScript's Date quietly rolls
+ * 2027-02-30 over to 2 March and T24:00 to the next day, and accepts any offset up to +99:99. Real UTC
+ * offsets run from -12:00 to +14:00 (the IANA time-zone database), minutes below 60.
+ */
+function isRealInstant(text: string): boolean {
+  const m = INSTANT.exec(text);
+  if (!m) return true; // not the format at all: the regex before this says so, once
+
+  const [year, month, day, hour, minute, second = 0, , offsetHours = 0, offsetMinutes = 0] = m
+    .slice(1)
+    .map((part) => (part === undefined || part === "+" || part === "-" ? undefined : Number(part)));
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  const offset = offsetHours * 60 + offsetMinutes;
+  const maxOffset = m[7] === "-" ? 12 * 60 : 14 * 60;
+  return (
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second <= 59 &&
+    offsetMinutes <= 59 &&
+    offset <= maxOffset
+  );
+}
 
 /** An ISO 8601 instant that names its offset ("Z" or "+02:00"), so nobody's clock guesses the time zone. */
 export const Instant = v.pipe(
   v.string("startsAt is required"),
   v.trim(),
-  v.regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/,
-    "startsAt must be an ISO 8601 time with an offset, e.g. 2026-12-01T18:00:00Z",
+  v.regex(INSTANT, "startsAt must be an ISO 8601 time with an offset, e.g. 2026-12-01T18:00:00Z"),
+  v.check(
+    isRealInstant,
+    "startsAt is not a real date and time (check the day of the month, hours 00-23, and an offset between -12:00 and +14:00)",
   ),
   v.transform((text) => new Date(text)),
   v.check((date) => !Number.isNaN(date.getTime()), "startsAt is not a real date"),
@@ -71,11 +116,17 @@ export const GoLive = v.pipe(
 const DROP_FIELDS = {
   title: v.pipe(
     v.string("title is required"),
+    safeText("title", "line"),
     v.trim(),
     v.minLength(1, "title is required"),
     v.maxLength(120),
   ),
-  description: v.pipe(v.string("description must be text"), v.trim(), v.maxLength(5000)),
+  description: v.pipe(
+    v.string("description must be text"),
+    safeText("description", "multiline"),
+    v.trim(),
+    v.maxLength(5000),
+  ),
   priceCents: wholeNumber("priceCents", 0, 100_000_000),
   currency: Currency,
   quantity: wholeNumber("quantity", 1, 1_000_000),
@@ -106,16 +157,24 @@ export const EditDropBody = v.strictObject(
   "only title, description, priceCents, currency, quantity, startsAt and maxPerFan can be changed",
 );
 
-export const Fan = v.pipe(
-  v.string("fan is required"),
-  v.trim(),
-  v.toLowerCase(),
-  v.minLength(1, "fan is required"),
-  v.maxLength(200, "fan must be at most 200 characters"),
-);
+/**
+ * A fan's identity (email or handle), in its one canonical spelling so look-alikes share one per-fan limit
+ * (see canonicalIdentity: NFKC, invisible code points removed, lower case, trimmed).
+ */
+export const fanIdentity = (required: string, tooLong: string) =>
+  v.pipe(
+    v.string(required),
+    safeText("fan", "line"),
+    v.transform(canonicalIdentity),
+    v.minLength(1, required),
+    v.maxLength(200, tooLong),
+  );
+
+export const Fan = fanIdentity("fan is required", "fan must be at most 200 characters");
 
 export const IdempotencyKey = v.pipe(
   v.string("idempotencyKey must be a string"),
+  safeText("idempotencyKey", "line"),
   v.minLength(1, "idempotencyKey must not be empty"),
   v.maxLength(200, "idempotencyKey must be at most 200 characters"),
   v.regex(/^[\x21-\x7e]+$/, "idempotencyKey must be printable ASCII without spaces"),

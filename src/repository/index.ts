@@ -12,5 +12,6 @@ export * from "./orders";
 export * from "./purchase";
 export * from "./seller-sessions";
 export * from "./sellers";
+export * from "./sign-in-failures";
 export * from "./stress-tests";
 export * from "./transfer";

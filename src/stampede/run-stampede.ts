@@ -60,6 +60,8 @@ export interface StampedeOptions {
   onProgress?: (progress: StampedeProgress) => void;
   /** Longest wait for one answer before it counts as an error. Default 30 s. */
   requestTimeoutMs?: number;
+  /** Extra headers on every purchase (the Stress Test's exemption from the per-client limit). */
+  headers?: Record<string, string>;
 }
 
 export interface StampedeRun {
@@ -159,7 +161,10 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     let answer: Answer;
     try {
       // The fan is `fan-<hex>-<n>`: nothing to escape, so the body is written without JSON.stringify.
-      const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"}`, { "idempotency-key": key });
+      const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"}`, {
+        ...options.headers,
+        "idempotency-key": key,
+      });
       answer = outcomeOf(res.status, parsed(res.text));
       if (answer.outcome === "error" || answer.outcome === "invalid" || answer.outcome === "replay") {
         noteProblem(`${answer.outcome}: HTTP ${res.status} ${res.text.slice(0, 200)}`);

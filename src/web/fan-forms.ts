@@ -3,19 +3,13 @@ import * as v from "valibot";
 import type { PurchaseState } from "../../views/fan/purchase";
 import { Busy, type DomainError, type InvalidInput, LimitReached, NotLive, SoldOut } from "../domain/errors";
 import type { Drop } from "../domain/types";
-import { IdempotencyKey } from "../http/schemas";
+import { fanIdentity, IdempotencyKey } from "../http/schemas";
 
 const fanMessage = "Enter your email or handle";
 
 /** The drop page's buy form. `retry` counts busy answers in a row, so automatic re-posts back off. */
 export const BuyFormSchema = v.object({
-  fan: v.pipe(
-    v.string(fanMessage),
-    v.trim(),
-    v.toLowerCase(),
-    v.minLength(1, fanMessage),
-    v.maxLength(200, "Keep it to 200 characters or fewer"),
-  ),
+  fan: fanIdentity(fanMessage, "Keep it to 200 characters or fewer"),
   idempotencyKey: IdempotencyKey,
   retry: v.pipe(
     v.optional(v.string(), "0"),

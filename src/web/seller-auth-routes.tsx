@@ -2,9 +2,10 @@ import { type Context, Hono } from "hono";
 import { AccountPage } from "../../views/seller/account";
 import { SignInPage, SignUpPage } from "../../views/seller/auth";
 import { LandingPage } from "../../views/seller/landing";
-import { EmailTaken, TooManyAttempts, Unauthorized } from "../domain/errors";
+import { Busy, EmailTaken, TooManyAttempts, Unauthorized } from "../domain/errors";
 import type { SellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
+import { clientOf } from "../http/client-address";
 import { retryAfterOf, statusFor } from "../http/error-response";
 import { checkedForm } from "./csrf";
 import { parseSignIn, parseSignUp } from "./seller-forms";
@@ -68,11 +69,12 @@ export function sellerAuthRoutes(shop: Shop, accounts: SellerAccounts) {
       );
     }
     try {
-      const seller = await accounts.checkPassword(parsed.value.email, parsed.value.password);
+      const seller = await accounts.checkPassword(parsed.value.email, parsed.value.password, clientOf(c));
       await signIn(c, accounts, seller);
       return c.redirect(next, 303);
     } catch (error) {
-      if (!(error instanceof Unauthorized || error instanceof TooManyAttempts)) throw error;
+      if (!(error instanceof Unauthorized || error instanceof TooManyAttempts || error instanceof Busy))
+        throw error;
       const retryAfter = retryAfterOf(error);
       if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
       return c.html(

@@ -3,6 +3,7 @@ import type { DropChanges } from "../domain/drop-lifecycle";
 import type { FieldIssue } from "../domain/errors";
 import type { NewDropInput } from "../domain/shop";
 import { instantFromLocal, isoWithOffset, isTimeZone } from "../domain/zoned-time";
+import { safeText } from "../http/safe-text";
 import { Email, NewDropBody, SellerSignup } from "../http/schemas";
 
 /**
@@ -38,7 +39,11 @@ export const parseSignUp = (form: Record<string, string>) => parse(SellerSignup,
 
 const SignIn = v.object({
   email: Email,
-  password: v.pipe(v.string("password is required"), v.minLength(1, "password is required")),
+  password: v.pipe(
+    v.string("password is required"),
+    safeText("password", "line"),
+    v.minLength(1, "password is required"),
+  ),
 });
 
 export const parseSignIn = (form: Record<string, string>) => parse(SignIn, form);
