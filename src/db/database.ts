@@ -19,6 +19,21 @@ export interface Database {
     options?: QueryOptions,
   ): Promise<{ rows: Row[] }>;
   close(): Promise<void>;
+  /** Connection figures for metrics, read when scraped; a backend that has none leaves this out. */
+  stats?(): DatabaseStats;
+}
+
+export interface DatabaseStats {
+  /** Connections open (PGlite: its one). */
+  connections: number;
+  /** Of those, idle. */
+  idle: number;
+  /** Statements waiting for a connection. */
+  waiting: number;
+  /** Waits that ran past the acquire timeout (answered busy), since start. */
+  acquireTimeouts: number;
+  /** The embedded engine's WebAssembly memory, in bytes; only PGlite has one. */
+  engineMemoryBytes?: number;
 }
 
 export interface QueryOptions {

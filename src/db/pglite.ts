@@ -35,6 +35,13 @@ export async function openPglite(dataDir: string | "memory", acquireTimeoutMs = 
         const result = await pg.query<Row>(text, params as unknown[]);
         return { rows: result.rows };
       }),
+    stats: () => ({
+      connections: 1,
+      idle: queue.waiting === 0 ? 1 : 0,
+      waiting: queue.waiting,
+      acquireTimeouts: queue.timeouts,
+      engineMemoryBytes: pg.Module.HEAPU8.byteLength,
+    }),
     async close() {
       await queue.run(() => pg.close());
       if (folder) openDataDirs.delete(folder);

@@ -1,5 +1,11 @@
 import pg from "pg";
-import { type Backend, ConnectionUnavailable, type Database, type QueryOptions } from "./database";
+import {
+  type Backend,
+  ConnectionUnavailable,
+  type Database,
+  type DatabaseStats,
+  type QueryOptions,
+} from "./database";
 
 // Counts and sums are cast in SQL; keep int8 as a string so nothing is silently rounded.
 export type PoolOptions = pg.PoolConfig & { acquireTimeoutMs: number };
@@ -17,6 +23,7 @@ export function poolDatabase(
   const pool = new pg.Pool({ ...poolConfig, connectionTimeoutMillis: acquireTimeoutMs });
   // An idle client that dies (server restart, DSQL's 60-minute limit) must not crash the process.
   pool.on("error", () => undefined);
+  let acquireTimeouts = 0;
   return {
     backend,
     isolation,
@@ -30,12 +37,19 @@ export function poolDatabase(
         return { rows: result.rows as Row[] };
       } catch (error) {
         if (error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)) {
+          acquireTimeouts++;
           throw new ConnectionUnavailable();
         }
         throw error;
       }
     },
     close: () => pool.end(),
+    stats: (): DatabaseStats => ({
+      connections: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      acquireTimeouts,
+    }),
   };
 }
 

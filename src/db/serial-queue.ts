@@ -8,6 +8,7 @@ import { ConnectionUnavailable } from "./database";
 export class SerialQueue {
   #tail: Promise<unknown> = Promise.resolve();
   #waiting = 0;
+  #timeouts = 0;
 
   constructor(private readonly acquireTimeoutMs: number) {}
 
@@ -15,12 +16,20 @@ export class SerialQueue {
     return this.#waiting;
   }
 
+  /** Tasks refused because they waited past the acquire timeout, since start. */
+  get timeouts(): number {
+    return this.#timeouts;
+  }
+
   run<T>(task: () => Promise<T>): Promise<T> {
     const enqueuedAt = performance.now();
     this.#waiting++;
     const result = this.#tail.then(() => {
       this.#waiting--;
-      if (performance.now() - enqueuedAt > this.acquireTimeoutMs) throw new ConnectionUnavailable();
+      if (performance.now() - enqueuedAt > this.acquireTimeoutMs) {
+        this.#timeouts++;
+        throw new ConnectionUnavailable();
+      }
       return task();
     });
     this.#tail = result.catch(() => undefined);

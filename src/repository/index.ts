@@ -7,6 +7,7 @@
 export * from "./bench";
 export * from "./dashboard";
 export * from "./drops";
+export * from "./operations";
 export * from "./orders";
 export * from "./purchase";
 export * from "./seller-sessions";

@@ -100,6 +100,7 @@ export async function openTestDatabase(
     backend: db.backend,
     isolation: db.isolation,
     query: db.query,
+    stats: db.stats,
     async close() {
       await db.close();
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
