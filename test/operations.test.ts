@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
-import type { Database } from "../src/db/database";
+import type { Database, QueryOptions } from "../src/db/database";
 import { createSellerDashboard } from "../src/domain/dashboard";
 import { TryAgain } from "../src/domain/retry";
 import { retryKind } from "../src/observability/metrics";
@@ -136,8 +136,8 @@ describe("/healthz and /readyz", () => {
   it("is not ready when a migration is missing or the database does not answer", async () => {
     const missingOne: Database = {
       ...db,
-      async query(text, params, options) {
-        const result = await db.query(text, params, options);
+      async query<Row>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+        const result = await db.query<Row>(text, params, options);
         return /FROM schema_migrations/.test(text) ? { rows: result.rows.slice(1) } : result;
       },
     };
