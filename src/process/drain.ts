@@ -1,9 +1,12 @@
 import type { Server } from "node:http";
+import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DrainTimes } from "../config";
 import type { Database } from "../db/database";
 import type { Logger } from "../observability/logger";
 import type { Lifecycle } from "./lifecycle";
+
+const IDLE_CLOSE_DELAY_MS = 250;
 
 /**
  * Takes the process out of service without dropping anything it accepted:
@@ -29,7 +32,11 @@ export async function drain(deps: {
     "draining: not ready, finishing in-flight requests",
   );
   await sleep(times.graceMs);
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // net.Server's close stops accepting without http.Server's at-once closeIdleConnections(), which would
+  // also reset sockets accepted a moment ago whose request is still on its way; idle keep-alive sockets are
+  // closed a little later, once such requests have arrived (they are then busy and finish normally).
+  const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+  await sleep(IDLE_CLOSE_DELAY_MS);
   server.closeIdleConnections();
   const finished = await Promise.race([
     closed.then(() => true),
