@@ -37,7 +37,7 @@ export async function openPglite(dataDir: string | "memory", acquireTimeoutMs = 
       }),
     stats: () => ({
       connections: 1,
-      idle: queue.waiting === 0 ? 1 : 0,
+      idle: queue.busy ? 0 : 1,
       waiting: queue.waiting,
       acquireTimeouts: queue.timeouts,
       engineMemoryBytes: pg.Module.HEAPU8.byteLength,

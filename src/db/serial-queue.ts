@@ -9,11 +9,20 @@ export class SerialQueue {
   #tail: Promise<unknown> = Promise.resolve();
   #waiting = 0;
   #timeouts = 0;
+  #busy = false;
+  readonly #settled = () => {
+    this.#busy = false;
+  };
 
   constructor(private readonly acquireTimeoutMs: number) {}
 
   get waiting(): number {
     return this.#waiting;
+  }
+
+  /** A task is running (the connection is in use). */
+  get busy(): boolean {
+    return this.#busy;
   }
 
   /** Tasks refused because they waited past the acquire timeout, since start. */
@@ -30,9 +39,10 @@ export class SerialQueue {
         this.#timeouts++;
         throw new ConnectionUnavailable();
       }
+      this.#busy = true;
       return task();
     });
-    this.#tail = result.catch(() => undefined);
+    this.#tail = result.then(this.#settled, this.#settled);
     return result;
   }
 }
