@@ -1,18 +1,33 @@
 # Dropfront Live: one container. Runs on the embedded database by default (data in /app/data, mount a
 # volume there), or on PostgreSQL / Aurora DSQL when DATABASE_URL / DSQL_ENDPOINT are set.
-FROM node:20-bookworm-slim
+# scripts/container-recipe.sh runs these same steps without a container engine (CI has none): keep the
+# two in step; it reads ENV, CMD and HEALTHCHECK from this file.
+
+# Build stage: all dependencies, then one JavaScript bundle of our code in dist/app/.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/app/data
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 COPY views ./views
-COPY static ./static
+RUN npm run build
+
+# Runtime stage: production dependencies only, compiled JavaScript, no TypeScript loader, not root.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/app/data SEED_DEMO=never
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
 COPY sql ./sql
-RUN mkdir -p /app/data && chown -R node:node /app/data
+COPY static ./static
+COPY scripts/healthcheck.mjs ./scripts/
+RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000
 VOLUME ["/app/data"]
-HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--max-old-space-size=160", "--import", "tsx", "src/server.ts"]
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=10s --timeout=4s --start-period=60s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
+CMD ["node", "--max-old-space-size=160", "--enable-source-maps", "dist/app/server.js"]

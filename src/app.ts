@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { logger } from "hono/logger";
 import type { Config, CookieSecurity } from "./config";
 import { type Database, isDatabaseUnavailable } from "./db/database";
 import { Busy, DomainError, NotFound } from "./domain/errors";
@@ -12,25 +11,38 @@ import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
 import { ClientRateLimiter, purchaseRateLimit, type RateLimit } from "./http/purchase-rate-limit";
 import { securityHeaders } from "./http/security-headers";
+import { isClientAbort } from "./observability/client-abort";
+import { createLogger, type Logger } from "./observability/logger";
+import { createMetrics } from "./observability/metrics";
+import { operationsRoutes } from "./observability/operations-routes";
+import { countRetries, observePurchases } from "./observability/purchase-observer";
+import { requestContext } from "./observability/request-context";
+import { closeConnectionsWhileDraining, Lifecycle } from "./process/lifecycle";
+import * as repo from "./repository";
 import { htmlError } from "./web/error-page";
 import { fanRoutes } from "./web/fan-routes";
 import { sellerRoutes } from "./web/seller-routes";
 import { staticRoutes } from "./web/static-files";
+import { createStockWatcher } from "./web/stock-watcher";
 
 export interface AppDeps {
   db: Database;
   retryPolicy?: RetryPolicy;
   /** Group commit and the purchase's SQL form (see src/domain/shop.ts); `app.shop.purchaseForm()` says which form runs. */
   engine?: Partial<PurchaseEngineOptions>;
-  /** Where to report unexpected errors; silent in tests that provoke them on purpose. */
+  /** Where to report unexpected errors; silent in tests that provoke them on purpose. `log` when absent. */
   logError?: (error: unknown) => void;
+  /** Structured logs (pino): request ids, purchases at debug, errors. Errors only, to stdout, when absent. */
+  log?: Logger;
+  /** Who may read /metrics; nobody when absent. */
+  metricsAccess?: Config["metrics"];
+  /** The process's drain state: /readyz and `Connection: close` follow it, live streams end when it drains. */
+  lifecycle?: Lifecycle;
   /** Base of links shown to people (fan page links) when the request's own address is not it. */
   publicUrl?: string | undefined;
   cookieSecure?: CookieSecurity;
   /** Where this process itself listens (e.g. http://127.0.0.1:3000), once it does. */
   selfUrl?: () => string | undefined;
-  /** One line per request (method, path, status, time) to the console; off by default. */
-  logRequests?: boolean;
   /** Reverse proxies in front of the app whose X-Forwarded-* headers are believed (TRUST_PROXY); 0 by default. */
   trustProxy?: number;
   /** Purchases per client (PURCHASE_RATE_LIMIT / PURCHASE_RATE_BURST); no limit when absent. */
@@ -49,10 +61,10 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     engine: config.engine,
     publicUrl: config.publicUrl,
     cookieSecure: config.cookieSecure,
-    logRequests: config.logLevel === "debug",
     trustProxy: config.trustProxy,
     purchaseRateLimit: config.purchaseRateLimit,
-    logError: config.logLevel === "silent" ? () => undefined : (error) => console.error(error),
+    log: createLogger({ level: config.logLevel, pretty: config.logPretty }),
+    metricsAccess: config.metrics,
   };
 }
 
@@ -62,13 +74,32 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
  * @example const app = createApp({ db: await openPglite("memory") })
  */
 export function createApp(deps: AppDeps): Hono & { shop: Shop } {
-  const shop = createShop(deps.db, {
-    ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),
-    ...(deps.engine ? { engine: deps.engine } : {}),
+  const { db } = deps;
+  const log = deps.log ?? createLogger({ level: "error" });
+  const report = deps.logError ?? ((error: unknown) => log.error({ err: error }, "unexpected error"));
+  // A client that hung up mid-request is not a server fault: one debug line, no stack (finding 9).
+  const logError = (error: unknown) =>
+    isClientAbort(error) ? log.debug("client closed the connection mid-request") : report(error);
+  const lifecycle = deps.lifecycle ?? new Lifecycle();
+  const watcher = createStockWatcher({
+    read: (dropId) => repo.readStock(db, dropId),
+    onReadError: (error) => log.warn({ err: error }, "stock read failed"),
   });
-  const logError = deps.logError ?? ((error: unknown) => console.error(error));
+  lifecycle.onDrain(() => watcher.closeAll());
+  const metricsAccess = deps.metricsAccess ?? { mode: "off" };
+  const metrics = createMetrics(
+    { db, streamsOpen: watcher.openCount, stressTestsRunning: () => repo.countRunningStressTests(db) },
+    { processMetrics: metricsAccess.mode !== "off" },
+  );
+  const retryPolicy = { ...(deps.retryPolicy ?? defaultRetryPolicy), onRetry: countRetries(metrics) };
+  const shop = observePurchases(
+    createShop(db, { retryPolicy, ...(deps.engine ? { engine: deps.engine } : {}) }),
+    metrics,
+    log,
+  );
   const app = new Hono();
-  if (deps.logRequests) app.use("*", logger());
+  app.use("*", requestContext(log));
+  app.use("*", closeConnectionsWhileDraining(lifecycle));
 
   app.use("*", securityHeaders({ trustProxy: deps.trustProxy ?? 0 }));
   app.use("*", clientAddressMiddleware(deps.trustProxy ?? 0));
@@ -79,10 +110,10 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
     app.use("/d/:slug/buy", purchaseRateLimit(limiter, deps.trustProxy ?? 0, htmlError));
   }
 
-  app.get("/healthz", (c) => c.text("ok"));
+  app.route("/", operationsRoutes({ db, lifecycle, metrics, metricsAccess }));
   app.route("/api", apiRoutes(shop));
   app.route("/static", staticRoutes());
-  app.route("/d", fanRoutes(shop));
+  app.route("/d", fanRoutes(shop, { watcher }));
   app.route(
     "/",
     sellerRoutes(shop, {

@@ -49,11 +49,31 @@ const EnvSchema = v.pipe(
     ),
     SEED_DEMO: v.optional(v.picklist(["auto", "never"]), "auto"),
     COOKIE_SECURE: v.optional(v.picklist(["auto", "always", "never"]), "auto"),
-    LOG_LEVEL: v.optional(v.picklist(["silent", "info", "debug"]), "info"),
+    LOG_LEVEL: v.optional(v.picklist(["silent", "error", "warn", "info", "debug"]), "info"),
+    LOG_PRETTY: v.optional(v.picklist(["true", "false"]), "false"),
+    HTTP_HEADERS_TIMEOUT_MS: integerFrom(10_000, 1000, 600_000),
+    HTTP_REQUEST_TIMEOUT_MS: integerFrom(30_000, 1000, 600_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: integerFrom(5000, 100, 600_000),
+    HTTP_IDLE_TIMEOUT_MS: integerFrom(60_000, 1000, 3_600_000),
+    HTTP_MAX_CONNECTIONS: integerFrom(10_000, 1, 1_000_000),
+    DRAIN_GRACE_MS: integerFrom(5000, 0, 600_000),
+    DRAIN_TIMEOUT_MS: integerFrom(25_000, 100, 600_000),
+    METRICS: v.optional(v.picklist(["off", "public"]), "off"),
+    METRICS_TOKEN: v.optional(
+      v.pipe(v.string(), v.trim(), v.minLength(16, "must be at least 16 characters")),
+    ),
     TRUST_PROXY: integerFrom(0, 0, 10),
     PURCHASE_RATE_LIMIT: integerFrom(10, 0, 1_000_000),
     PURCHASE_RATE_BURST: integerFrom(20, 1, 1_000_000),
   }),
+  v.check(
+    (env) => env.HTTP_KEEP_ALIVE_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS,
+    "HTTP_KEEP_ALIVE_TIMEOUT_MS must be below HTTP_HEADERS_TIMEOUT_MS",
+  ),
+  v.check(
+    (env) => env.HTTP_IDLE_TIMEOUT_MS > 15_000,
+    "HTTP_IDLE_TIMEOUT_MS must be above 15000 (the live counter's heartbeat)",
+  ),
   v.check(
     (env) => !((env.DSQL_ENDPOINT || env.DSQL_ENDPOINTS) && env.DATABASE_URL),
     "set either DATABASE_URL (PostgreSQL) or DSQL_ENDPOINT / DSQL_ENDPOINTS (Aurora DSQL), not both",
@@ -110,11 +130,39 @@ export interface Config {
    */
   engine: { batchMax: number; batchesInFlight: number; form: "auto" | "cte" | "transaction" };
   seedDemo: boolean;
-  logLevel: "silent" | "info" | "debug";
   /** Reverse proxies in front whose X-Forwarded-For / -Proto are believed; 0: none, use the socket. */
   trustProxy: number;
   /** Purchases per client: `burst` at once, then `perSecond`; undefined when PURCHASE_RATE_LIMIT=0. */
   purchaseRateLimit: { perSecond: number; burst: number } | undefined;
+  logLevel: LogLevel;
+  /** Human-readable log lines (pino-pretty, a dev dependency) when stdout is a terminal; JSON otherwise. */
+  logPretty: boolean;
+  http: HttpServerLimits;
+  drain: DrainTimes;
+  /** "off": no /metrics; "public": anyone may scrape; "token": only with `Authorization: Bearer <token>`. */
+  metrics: { mode: "off" } | { mode: "public" } | { mode: "token"; token: string };
+}
+
+export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
+
+/** How long the Node HTTP server waits for a client, and how many sockets it holds at once. */
+export interface HttpServerLimits {
+  /** A request's headers must have arrived this long after its first byte (or the connection). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must have arrived within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Any socket with no traffic either way for this long is closed. */
+  idleTimeoutMs: number;
+  /** Sockets beyond this many are closed on arrival. */
+  maxConnections: number;
+}
+
+/** SIGTERM: readiness fails at once; new connections are refused after `graceMs`; exit by `timeoutMs`. */
+export interface DrainTimes {
+  graceMs: number;
+  timeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -179,5 +227,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.PURCHASE_RATE_LIMIT === 0
         ? undefined
         : { perSecond: e.PURCHASE_RATE_LIMIT, burst: e.PURCHASE_RATE_BURST },
+    logPretty: e.LOG_PRETTY === "true",
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
+    drain: { graceMs: e.DRAIN_GRACE_MS, timeoutMs: e.DRAIN_TIMEOUT_MS },
+    metrics: e.METRICS_TOKEN
+      ? { mode: "token", token: e.METRICS_TOKEN }
+      : e.METRICS === "public"
+        ? { mode: "public" }
+        : { mode: "off" },
   };
 }

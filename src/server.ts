@@ -1,33 +1,65 @@
-import { serve } from "@hono/node-server";
 import { appOptionsFrom, createApp } from "./app";
-import { ConfigError, loadConfig } from "./config";
+import { type Config, ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/open";
 import { describeDemo, seedDemo } from "./demo-seed";
+import { createLogger } from "./observability/logger";
+import { drain } from "./process/drain";
+import { startHttpServer } from "./process/http-server";
+import { Lifecycle } from "./process/lifecycle";
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
 
 try {
-  const config = loadConfig();
   const db = await openDatabase(config.database, {
-    onSwitch: ({ from, to, reason }) => console.warn(`database endpoint ${from} -> ${to} (${reason})`),
+    onSwitch: (change) =>
+      log.warn(change, `database endpoint ${change.from} -> ${change.to} (${change.reason})`),
   });
+  const lifecycle = new Lifecycle();
   let listeningOn: string | undefined;
-  const app = createApp({ db, ...appOptionsFrom(config), selfUrl: () => listeningOn });
+  const app = createApp({ db, ...appOptionsFrom(config), log, lifecycle, selfUrl: () => listeningOn });
+  // Which form the purchase runs in: one data-modifying statement, or the explicit-transaction fallback.
+  const purchaseForm = await app.shop.purchaseForm();
   const demo = config.seedDemo ? await seedDemo(app.shop) : undefined;
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-    // The Stress Test sends real requests to this process; a wildcard address is reached on loopback.
-    const host = info.address === "0.0.0.0" || info.address === "::" ? "127.0.0.1" : info.address;
-    listeningOn = `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`;
-    console.log(`Dropfront Live on http://${info.address}:${info.port} (database: ${db.backend})`);
-    if (demo) console.log(describeDemo(demo, config.publicUrl ?? `http://${info.address}:${info.port}`));
+  const { server, address: info } = await startHttpServer(app.fetch, {
+    host: config.host,
+    port: config.port,
+    limits: config.http,
   });
-  const stop = () => {
-    server.close(() => void db.close().then(() => process.exit(0)));
-    // Live-counter streams never end by themselves: after a grace for in-flight buys, cut them
-    // (EventSource reconnects to the next process).
-    if ("closeAllConnections" in server) setTimeout(() => server.closeAllConnections(), 3000).unref();
+  // The Stress Test sends real requests to this process; a wildcard address is reached on loopback.
+  const host = info.address === "0.0.0.0" || info.address === "::" ? "127.0.0.1" : info.address;
+  listeningOn = `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`;
+  log.info(
+    { backend: db.backend, purchaseForm, limits: config.http },
+    `Dropfront Live on http://${info.address}:${info.port} (database: ${db.backend}, purchase: ${purchaseForm})`,
+  );
+  if (demo) {
+    // The demo's one-time password is for the person at the terminal; it never goes into a log file.
+    if (process.stdout.isTTY) console.log(describeDemo(demo, config.publicUrl ?? listeningOn));
+    else log.info("demo shop seeded; its sign-in details are shown only when started from a terminal");
+  }
+
+  const stop = (signal: NodeJS.Signals) => {
+    log.info({ signal }, "stopping");
+    // However the drain goes, the process ends: a little after the drain's own bound at the latest.
+    setTimeout(() => process.exit(1), config.drain.timeoutMs + 10_000).unref();
+    drain({ server, lifecycle, db, log, times: config.drain }).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, "drain failed");
+        process.exit(1);
+      },
+    );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
+  log.fatal({ err: error }, "could not start");
   process.exit(1);
 }

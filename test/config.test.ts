@@ -76,7 +76,7 @@ describe("configuration", () => {
     expect(options).toMatchObject({
       publicUrl: "https://drops.example.com",
       cookieSecure: "always",
-      logRequests: true,
+      metricsAccess: { mode: "off" },
     });
   });
 });

@@ -29,6 +29,23 @@ export interface Database extends Queryable {
    */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Connection figures for metrics, read when scraped; a backend that has none leaves this out. */
+  stats?(): DatabaseStats;
+}
+
+export interface DatabaseStats {
+  /** Connections open (PGlite: its one). */
+  connections: number;
+  /** Of those, idle. */
+  idle: number;
+  /** Statements waiting for a connection. */
+  waiting: number;
+  /** Waits that ran past the acquire timeout (answered busy), since start. */
+  acquireTimeouts: number;
+  /** Times statements moved between a multi-region cluster's endpoints (DSQL_ENDPOINTS), since start. */
+  endpointSwitches?: number;
+  /** The embedded engine's WebAssembly memory, in bytes; only PGlite has one. */
+  engineMemoryBytes?: number;
 }
 
 export interface QueryOptions {

@@ -40,12 +40,14 @@ export type FailoverDatabase = Database & {
 export function failoverDatabase(members: FailoverMember[], options: FailoverOptions = {}): FailoverDatabase {
   if (members.length === 0) throw new Error("failover needs at least one endpoint");
   let active = 0;
+  let switches = 0;
   let checking: Promise<void> | undefined;
 
   const switchTo = (index: number, reason: EndpointSwitch["reason"]) => {
     if (index === active) return;
     const from = members[active]!.name;
     active = index;
+    switches++;
     options.onSwitch?.({ from, to: members[index]!.name, reason });
   };
 
@@ -82,6 +84,14 @@ export function failoverDatabase(members: FailoverMember[], options: FailoverOpt
     backend: first.backend,
     isolation: first.isolation,
     activeEndpoint: () => members[active]!.name,
+    stats: () => ({
+      connections: 0,
+      idle: 0,
+      waiting: 0,
+      acquireTimeouts: 0,
+      ...members[active]!.db.stats?.(),
+      endpointSwitches: switches,
+    }),
     async query(text, params, queryOptions) {
       const tried = active;
       try {

@@ -49,6 +49,13 @@ export async function openPglite(dataDir: string | "memory", acquireTimeoutMs = 
       queue.run(() => direct(text, params))) as Queryable["query"],
     // The whole transaction holds the queue's one slot, so no other statement interleaves with it.
     transaction: (work) => queue.run(() => pg.transaction((tx) => work({ query: queryOn(tx) }))),
+    stats: () => ({
+      connections: 1,
+      idle: queue.busy ? 0 : 1,
+      waiting: queue.waiting,
+      acquireTimeouts: queue.timeouts,
+      engineMemoryBytes: pg.Module.HEAPU8.byteLength,
+    }),
     async close() {
       await queue.run(() => pg.close());
       if (folder) {

@@ -3,6 +3,7 @@ import {
   type Backend,
   ConnectionUnavailable,
   type Database,
+  type DatabaseStats,
   isConnectionLost,
   type Queryable,
   type QueryOptions,
@@ -34,6 +35,12 @@ export function poolDatabase(
       return { rows: result.rows as Row[] };
     };
   const direct = queryOn(pool);
+  let acquireTimeouts = 0;
+  const asUnavailable = (error: unknown): unknown => {
+    if (!isAcquireTimeout(error)) return error;
+    acquireTimeouts++;
+    return new ConnectionUnavailable();
+  };
   return {
     backend,
     isolation,
@@ -70,13 +77,17 @@ export function poolDatabase(
       }
     },
     close: () => pool.end(),
+    stats: (): DatabaseStats => ({
+      connections: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      acquireTimeouts,
+    }),
   };
 }
 
-function asUnavailable(error: unknown): unknown {
-  return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)
-    ? new ConnectionUnavailable()
-    : error;
+function isAcquireTimeout(error: unknown): boolean {
+  return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message);
 }
 
 /**

@@ -8,6 +8,8 @@ export interface RetryPolicy {
   deadlineMs: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Told about every error that is about to be retried (for metrics); must be cheap and never throw. */
+  onRetry?: (error: unknown) => void;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -70,6 +72,7 @@ export async function withRetry<T>(
     } catch (error) {
       const immediate = error instanceof TryAgain;
       if (!immediate && !isRetryableConflict(error)) throw error;
+      policy.onRetry?.(error);
       if (n >= policy.maxAttempts) throw new Busy();
       const delay = immediate ? 0 : backoffDelay(policy, conflicts++, deps.random);
       if (deps.now() + delay - startedAt >= policy.deadlineMs) throw new Busy();

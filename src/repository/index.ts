@@ -8,6 +8,7 @@ export * from "./bench";
 export * from "./dashboard";
 export * from "./drop-lifecycle";
 export * from "./drops";
+export * from "./operations";
 export * from "./orders";
 export * from "./purchase";
 export * from "./seller-sessions";

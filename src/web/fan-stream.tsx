@@ -44,7 +44,11 @@ export function stockStream(c: Context, drop: Drop, watcher: StockWatcher, optio
       let shown: StockUpdate | undefined;
       while (!stream.aborted) {
         const update = await nextOrHeartbeat(subscription, heartbeatMs);
-        if (update === undefined) break;
+        if (update === undefined) {
+          // Closed under us (the process is draining): say when to come back, to another process.
+          if (!stream.aborted) await stream.write(`retry: ${reconnectMs}\n\n`);
+          break;
+        }
         if (update === "heartbeat") {
           await stream.write(": heartbeat\n\n");
           continue;

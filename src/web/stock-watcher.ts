@@ -56,6 +56,9 @@ export function createStockWatcher(options: StockWatcherOptions) {
   const intervalMs = options.intervalMs ?? 400;
   const onReadError = options.onReadError ?? ((error) => console.error("stock read failed", error));
   const watches = new Map<string, Watch>();
+  /** Every open subscription's close, so a draining process can end them all; its size is the streams open. */
+  const open = new Set<() => void>();
+  let stopped = false;
 
   function publish(watch: Watch, update: StockUpdate): void {
     const previous = watch.latest;
@@ -97,6 +100,7 @@ export function createStockWatcher(options: StockWatcherOptions) {
   }
 
   function subscribe(drop: Drop): StockSubscription {
+    if (stopped) return { next: () => Promise.resolve(undefined), close: () => undefined };
     let watch = watches.get(drop.id);
     if (!watch) {
       watch = { drop, latest: undefined, readAt: 0, version: 0, subscribers: new Set(), timer: undefined };
@@ -107,7 +111,7 @@ export function createStockWatcher(options: StockWatcherOptions) {
     const subscriber: Subscriber = { seen: 0, wake: undefined, pending: undefined, closed: false };
     w.subscribers.add(subscriber);
 
-    return {
+    const subscription: StockSubscription = {
       next() {
         if (subscriber.closed) return Promise.resolve(undefined);
         if (w.latest && subscriber.seen < w.version) {
@@ -123,6 +127,7 @@ export function createStockWatcher(options: StockWatcherOptions) {
       close() {
         if (subscriber.closed) return;
         subscriber.closed = true;
+        open.delete(subscription.close);
         w.subscribers.delete(subscriber);
         subscriber.wake?.(undefined);
         subscriber.wake = undefined;
@@ -135,6 +140,8 @@ export function createStockWatcher(options: StockWatcherOptions) {
         if (w.subscribers.size === 0 && w.latest?.status === "sold_out") watches.delete(w.drop.id);
       },
     };
+    open.add(subscription.close);
+    return subscription;
   }
 
   /**
@@ -154,6 +161,16 @@ export function createStockWatcher(options: StockWatcherOptions) {
   return {
     subscribe,
     peek,
+    /** Subscriptions open right now (one per live-counter stream). */
+    openCount: () => open.size,
+    /**
+     * Ends every subscription, and every later one at once: a draining process tells its streams to
+     * reconnect elsewhere.
+     */
+    closeAll(): void {
+      stopped = true;
+      for (const close of [...open]) close();
+    },
     /** Drops being watched right now and their subscriber counts, for tests and diagnostics. */
     watching(): Map<string, number> {
       return new Map([...watches].map(([id, watch]) => [id, watch.subscribers.size]));

@@ -115,6 +115,7 @@ export async function openTestDatabase(
     isolation: db.isolation,
     query: db.query,
     transaction: db.transaction,
+    stats: db.stats,
     async close() {
       await db.close();
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
