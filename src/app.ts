@@ -9,6 +9,7 @@ import { createShop, type Shop } from "./domain/shop";
 import { apiRoutes } from "./http/api";
 import { bodySizeLimit } from "./http/body-size";
 import { errorJson } from "./http/error-response";
+import { rehearsalLane } from "./http/rehearsal-lane";
 import { fanRoutes } from "./web/fan-routes";
 import { sellerRoutes } from "./web/seller-routes";
 import { staticRoutes } from "./web/static-files";
@@ -25,6 +26,8 @@ export interface AppDeps {
   selfUrl?: () => string | undefined;
   /** One line per request (method, path, status, time) to the console; off by default. */
   logRequests?: boolean;
+  /** Stress Test limits to use instead of the backend's defaults (see src/domain/stress-limits.ts). */
+  stressLimits?: Config["stressLimits"];
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -39,6 +42,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     publicUrl: config.publicUrl,
     cookieSecure: config.cookieSecure,
     logRequests: config.logLevel === "debug",
+    stressLimits: config.stressLimits,
     logError: config.logLevel === "silent" ? () => undefined : (error) => console.error(error),
   };
 }
@@ -55,6 +59,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   if (deps.logRequests) app.use("*", logger());
 
   app.use("*", bodySizeLimit(MAX_BODY_BYTES));
+  app.use("*", rehearsalLane);
 
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/api", apiRoutes(shop));
@@ -67,6 +72,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       publicUrl: deps.publicUrl,
       cookieSecure: deps.cookieSecure ?? "auto",
       selfUrl: deps.selfUrl,
+      stressLimits: deps.stressLimits,
     }),
   );
 

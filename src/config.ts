@@ -12,6 +12,19 @@ const integerFrom = (fallback: number, min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 
+/** A whole number that may be left unset (the code then picks a default, e.g. per backend). */
+const optionalInteger = (min: number, max: number) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(/^\d+$/, "must be a whole number"),
+      v.transform(Number),
+      v.minValue(min, `must be at least ${min}`),
+      v.maxValue(max, `must be at most ${max}`),
+    ),
+  );
+
 const optionalText = v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty")));
 
 const EnvSchema = v.pipe(
@@ -34,6 +47,12 @@ const EnvSchema = v.pipe(
     SEED_DEMO: v.optional(v.picklist(["auto", "never"]), "auto"),
     COOKIE_SECURE: v.optional(v.picklist(["auto", "always", "never"]), "auto"),
     LOG_LEVEL: v.optional(v.picklist(["silent", "info", "debug"]), "info"),
+    // Stress Test limits; unset means the backend's default (src/domain/stress-limits.ts).
+    STRESS_MAX_ATTEMPTS: optionalInteger(1, 200_000),
+    STRESS_MAX_CONCURRENCY: optionalInteger(1, 1000),
+    STRESS_MAX_RUNNING: optionalInteger(0, 100),
+    STRESS_RUNS_PER_HOUR: optionalInteger(0, 100_000),
+    STRESS_ATTEMPTS_PER_DAY: optionalInteger(0, 1_000_000_000),
   }),
   v.check(
     (env) => !(env.DSQL_ENDPOINT && env.DATABASE_URL),
@@ -73,6 +92,14 @@ export interface Config {
   purchase: { maxAttempts: number; deadlineMs: number };
   seedDemo: boolean;
   logLevel: "silent" | "info" | "debug";
+  /** Stress Test limits set in the environment; the others keep the backend's defaults. */
+  stressLimits: {
+    maxAttempts?: number | undefined;
+    maxConcurrency?: number | undefined;
+    maxRunning?: number | undefined;
+    runsPerHour?: number | undefined;
+    attemptsPerDay?: number | undefined;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -115,5 +142,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     purchase: { maxAttempts: e.PURCHASE_MAX_ATTEMPTS, deadlineMs: e.PURCHASE_DEADLINE_MS },
     seedDemo: e.SEED_DEMO === "auto" && database.kind === "pglite",
     logLevel: e.LOG_LEVEL,
+    stressLimits: {
+      maxAttempts: e.STRESS_MAX_ATTEMPTS,
+      maxConcurrency: e.STRESS_MAX_CONCURRENCY,
+      maxRunning: e.STRESS_MAX_RUNNING,
+      runsPerHour: e.STRESS_RUNS_PER_HOUR,
+      attemptsPerDay: e.STRESS_ATTEMPTS_PER_DAY,
+    },
   };
 }

@@ -1,8 +1,12 @@
 import pg from "pg";
 import { type Backend, ConnectionUnavailable, type Database, type QueryOptions } from "./database";
+import { isRehearsalWork, RehearsalShare } from "./rehearsal-lane";
 
 // Counts and sums are cast in SQL; keep int8 as a string so nothing is silently rounded.
 export type PoolOptions = pg.PoolConfig & { acquireTimeoutMs: number };
+
+/** A Stress Test's statements may hold at most a quarter of the pool (at least one connection). */
+export const rehearsalSlotsFor = (poolSize: number) => Math.max(1, Math.floor(poolSize / 4));
 
 /**
  * Wraps a bounded `pg.Pool`. A request that cannot get a connection within `acquireTimeoutMs` fails with
@@ -17,6 +21,9 @@ export function poolDatabase(
   const pool = new pg.Pool({ ...poolConfig, connectionTimeoutMillis: acquireTimeoutMs });
   // An idle client that dies (server restart, DSQL's 60-minute limit) must not crash the process.
   pool.on("error", () => undefined);
+  const share = new RehearsalShare(rehearsalSlotsFor(poolConfig.max ?? 10), acquireTimeoutMs);
+  const send = (text: string, values: unknown[], options: QueryOptions) =>
+    options.name ? pool.query({ name: options.name, text, values }) : pool.query(text, values);
   return {
     backend,
     isolation,
@@ -24,9 +31,10 @@ export function poolDatabase(
     async query<Row>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}) {
       try {
         const values = params as unknown[];
-        const result = await (options.name
-          ? pool.query({ name: options.name, text, values })
-          : pool.query(text, values));
+        // Live work takes any connection; the Stress Test's own requests queue for their bounded share.
+        const result = await (isRehearsalWork()
+          ? share.run(() => send(text, values, options))
+          : send(text, values, options));
         return { rows: result.rows as Row[] };
       } catch (error) {
         if (error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)) {

@@ -1,29 +1,64 @@
 import { ConnectionUnavailable } from "./database";
+import { isRehearsalWork } from "./rehearsal-lane";
+
+interface Job {
+  task: () => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  enqueuedAt: number;
+}
 
 /**
- * Runs tasks one at a time, in arrival order. PGlite is a single connection: a statement must not start
- * while another is running. Waiting is bounded like a pool's acquire timeout, so a stampede turns into
- * "busy" answers instead of an ever-growing queue.
+ * Runs tasks one at a time. PGlite is a single connection: a statement must not start while another is
+ * running. Two lanes: live work in arrival order first, and a Stress Test's statements (see
+ * rehearsal-lane.ts) only when no live statement is waiting, so a rehearsal never queues a fan or a
+ * health check behind thousands of its own purchases. After each rehearsal statement the queue yields
+ * to the event loop (setImmediate runs after pending I/O), so requests that just arrived can enqueue
+ * their statements before the next rehearsal one starts. Waiting is bounded like a pool's acquire
+ * timeout, so a stampede turns into "busy" answers instead of an ever-growing queue.
  */
 export class SerialQueue {
-  #tail: Promise<unknown> = Promise.resolve();
-  #waiting = 0;
+  readonly #live: Job[] = [];
+  readonly #rehearsal: Job[] = [];
+  #running = false;
 
   constructor(private readonly acquireTimeoutMs: number) {}
 
   get waiting(): number {
-    return this.#waiting;
+    return this.#live.length + this.#rehearsal.length;
   }
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    const enqueuedAt = performance.now();
-    this.#waiting++;
-    const result = this.#tail.then(() => {
-      this.#waiting--;
-      if (performance.now() - enqueuedAt > this.acquireTimeoutMs) throw new ConnectionUnavailable();
-      return task();
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = {
+        task,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        enqueuedAt: performance.now(),
+      };
+      (isRehearsalWork() ? this.#rehearsal : this.#live).push(job);
+      this.#next();
     });
-    this.#tail = result.catch(() => undefined);
-    return result;
+  }
+
+  #next(): void {
+    while (!this.#running) {
+      const rehearsal = this.#live.length === 0;
+      const job = rehearsal ? this.#rehearsal.shift() : this.#live.shift();
+      if (!job) return;
+      if (performance.now() - job.enqueuedAt > this.acquireTimeoutMs) {
+        job.reject(new ConnectionUnavailable());
+        continue;
+      }
+      this.#running = true;
+      Promise.resolve()
+        .then(job.task)
+        .then(job.resolve, job.reject)
+        .finally(() => {
+          this.#running = false;
+          if (rehearsal) setImmediate(() => this.#next());
+          else this.#next();
+        });
+    }
   }
 }

@@ -9,6 +9,7 @@ import {
   NotFound,
   NotLive,
   SoldOut,
+  StressQuotaReached,
   StressTestRunning,
   StressTestUnavailable,
   TooManyAttempts,
@@ -44,7 +45,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
   if (error instanceof PayloadTooLarge) return 413;
-  if (error instanceof TooManyAttempts) return 429;
+  if (error instanceof TooManyAttempts || error instanceof StressQuotaReached) return 429;
   if (error instanceof UnsupportedMediaType) return 415;
   if (error instanceof Busy || error instanceof StressTestUnavailable) return 503;
   return 400;
@@ -52,6 +53,8 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
 
 /** Seconds a client should wait before trying again, for the errors that come with such a wait. */
 export function retryAfterOf(error: DomainError): number | undefined {
+  if (error instanceof StressQuotaReached || error instanceof StressTestUnavailable)
+    return error.retryAfterSeconds;
   return error instanceof Busy || error instanceof TooManyAttempts ? error.retryAfterSeconds : undefined;
 }
 
