@@ -14,15 +14,27 @@ interface Job {
  * rehearsal-lane.ts) only when no live statement is waiting, so a rehearsal never queues a fan or a
  * health check behind thousands of its own purchases. After each rehearsal statement the queue yields
  * to the event loop (setImmediate runs after pending I/O), so requests that just arrived can enqueue
- * their statements before the next rehearsal one starts. Waiting is bounded like a pool's acquire
+ * their statements before the next rehearsal one starts, and the rehearsal lane keeps to a share of the
+ * time (see the constructor). Waiting is bounded like a pool's acquire
  * timeout, so a stampede turns into "busy" answers instead of an ever-growing queue.
  */
 export class SerialQueue {
   readonly #live: Job[] = [];
   readonly #rehearsal: Job[] = [];
   #running = false;
+  /** The next rehearsal statement may not start before this time (performance.now()). */
+  #rehearsalNotBefore = 0;
+  #rehearsalTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly acquireTimeoutMs: number) {}
+  /**
+   * @param rehearsalShare the most of the database's (and so, for PGlite, of this thread's) time that
+   * rehearsal statements may take while they keep coming: after one that took d ms, the next waits
+   * d × (1 / share − 1) ms, during which live work runs at once and the event loop serves requests.
+   */
+  constructor(
+    private readonly acquireTimeoutMs: number,
+    private readonly rehearsalShare = 0.5,
+  ) {}
 
   get waiting(): number {
     return this.#live.length + this.#rehearsal.length;
@@ -44,6 +56,7 @@ export class SerialQueue {
   #next(): void {
     while (!this.#running) {
       const rehearsal = this.#live.length === 0;
+      if (rehearsal && this.#rehearsal.length > 0 && this.#rehearsalMustWait()) return;
       const job = rehearsal ? this.#rehearsal.shift() : this.#live.shift();
       if (!job) return;
       if (performance.now() - job.enqueuedAt > this.acquireTimeoutMs) {
@@ -51,14 +64,28 @@ export class SerialQueue {
         continue;
       }
       this.#running = true;
+      const startedAt = performance.now();
       Promise.resolve()
         .then(job.task)
         .then(job.resolve, job.reject)
         .finally(() => {
           this.#running = false;
-          if (rehearsal) setImmediate(() => this.#next());
-          else this.#next();
+          if (!rehearsal) return this.#next();
+          const took = performance.now() - startedAt;
+          this.#rehearsalNotBefore = performance.now() + took * (1 / this.rehearsalShare - 1);
+          setImmediate(() => this.#next());
         });
     }
+  }
+
+  /** True (and a wake-up set) while the rehearsal lane is resting to keep within its share. */
+  #rehearsalMustWait(): boolean {
+    const wait = this.#rehearsalNotBefore - performance.now();
+    if (wait <= 0) return false;
+    this.#rehearsalTimer ??= setTimeout(() => {
+      this.#rehearsalTimer = undefined;
+      this.#next();
+    }, Math.ceil(wait));
+    return true;
   }
 }
