@@ -35,9 +35,9 @@ export const unitsOnTile = (layout: TileLayout, tile: number) =>
 
 /**
  * The tile race, stored with the receipt so the receipt page can replay it: for every tile, the
- * milliseconds from the start at which its first unit and its last unit were claimed, as little-endian
- * uint32 packed in base64 (NOT_YET for never). At most 2 × 2,000 numbers, about 21 KB, whatever the
- * drop's size.
+ * milliseconds from the start at which its first unit and its last unit were claimed, and how many of
+ * its units were claimed in the end, as little-endian uint32 packed in base64 (NOT_YET for never). At
+ * most 3 × 2,000 numbers, about 32 KB, whatever the drop's size.
  */
 export interface TileReplay {
   quantity: number;
@@ -45,6 +45,8 @@ export interface TileReplay {
   tiles: number;
   firstAtMs: string;
   fullAtMs: string;
+  /** Units claimed per tile by the end, packed the same way (a tile of an unsold unit stays part-filled). */
+  claimedUnits: string;
 }
 
 /** @example unpackTimes(packTimes(Uint32Array.of(5, NOT_YET))) // Uint32Array [5, 4294967295] */
@@ -123,6 +125,7 @@ export class StressProgress {
       tiles: this.layout.tiles,
       firstAtMs: packTimes(this.firstAt),
       fullAtMs: packTimes(this.fullAt),
+      claimedUnits: packTimes(this.claimed),
     };
   }
 
