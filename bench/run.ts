@@ -6,6 +6,9 @@
  *   npm run bench -- --quick                 small smoke run, about a minute
  *   npm run bench                            the full run, several minutes (1,000,000-attempt section)
  *   npm run bench -- --skip-large --json bench-result.json
+ *   npm run bench -- --rehearsal-isolation   only the rehearsal-isolation section (PGlite and PostgreSQL):
+ *                                            live p99s during a Stress Test (--rehearsal-attempts, default
+ *                                            20,000 at 200 at once; --quick: 2,000)
  *
  * --database-url: the admin database next to which the fresh one is made (default BENCH_DATABASE_URL,
  * then TEST_DATABASE_URL, then postgres://postgres@127.0.0.1:5432/test). --large-attempts, --large-units,
@@ -18,6 +21,7 @@ import { benchEngine } from "./engine";
 import { createFreshDatabase } from "./fresh-database";
 import { benchHotDrop, benchLargeRun } from "./http";
 import { describeMachine } from "./machine";
+import { benchRehearsalIsolation, formatIsolation } from "./rehearsal-isolation";
 import { formatResults } from "./report";
 import { createBenchSeller } from "./seller";
 
@@ -31,6 +35,8 @@ const { values: args } = parseArgs({
     "database-url": { type: "string" },
     "server-node-options": { type: "string", default: "" },
     json: { type: "string" },
+    "rehearsal-isolation": { type: "boolean", default: false },
+    "rehearsal-attempts": { type: "string" },
   },
   strict: true,
 });
@@ -61,6 +67,29 @@ const adminUrl =
   "postgres://postgres@127.0.0.1:5432/test";
 
 const log = (line: string) => console.error(`bench: ${line}`);
+
+if (args["rehearsal-isolation"]) {
+  const sizes = {
+    attempts: whole("rehearsal-attempts", args["rehearsal-attempts"], quick ? 2000 : 20_000),
+    concurrency: 200,
+    quietSeconds: quick ? 5 : 15,
+  };
+  const fresh = await createFreshDatabase(adminUrl);
+  try {
+    const rows = [
+      await benchRehearsalIsolation("pglite (memory)", { DATA_DIR: "memory" }, sizes, log),
+      await benchRehearsalIsolation("postgres", { DATABASE_URL: fresh.url }, sizes, log),
+    ];
+    console.log(formatIsolation(rows));
+    console.log(
+      `\nMachine load average at end: ${describeMachine(fresh.serverVersion).loadAverage.join(" / ")}`,
+    );
+    if (args.json) await writeFile(args.json, `${JSON.stringify(rows, null, 2)}\n`);
+  } finally {
+    await fresh.drop();
+  }
+  process.exit(0);
+}
 
 const database = await createFreshDatabase(adminUrl);
 log(`fresh database ${database.name} on PostgreSQL ${database.serverVersion}`);

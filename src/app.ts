@@ -10,6 +10,7 @@ import { bodySizeLimit } from "./http/body-size";
 import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
 import { ClientRateLimiter, purchaseRateLimit, type RateLimit } from "./http/purchase-rate-limit";
+import { rehearsalLane } from "./http/rehearsal-lane";
 import { securityHeaders } from "./http/security-headers";
 import { isClientAbort } from "./observability/client-abort";
 import { createLogger, type Logger } from "./observability/logger";
@@ -47,6 +48,8 @@ export interface AppDeps {
   trustProxy?: number;
   /** Purchases per client (PURCHASE_RATE_LIMIT / PURCHASE_RATE_BURST); no limit when absent. */
   purchaseRateLimit?: RateLimit | undefined;
+  /** Stress Test limits to use instead of the backend's defaults (see src/domain/stress-limits.ts). */
+  stressLimits?: Config["stressLimits"];
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -65,6 +68,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     purchaseRateLimit: config.purchaseRateLimit,
     log: createLogger({ level: config.logLevel, pretty: config.logPretty }),
     metricsAccess: config.metrics,
+    stressLimits: config.stressLimits,
   };
 }
 
@@ -104,6 +108,8 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.use("*", securityHeaders({ trustProxy: deps.trustProxy ?? 0 }));
   app.use("*", clientAddressMiddleware(deps.trustProxy ?? 0));
   app.use("*", bodySizeLimit(MAX_BODY_BYTES));
+  // The Stress Test's own requests: behind live work, with a bounded share of the database.
+  app.use("*", rehearsalLane);
   if (deps.purchaseRateLimit) {
     const limiter = new ClientRateLimiter(deps.purchaseRateLimit);
     app.use("/api/drops/:ref/purchase", purchaseRateLimit(limiter, deps.trustProxy ?? 0, errorJson));
@@ -121,6 +127,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       publicUrl: deps.publicUrl,
       cookieSecure: deps.cookieSecure ?? "auto",
       selfUrl: deps.selfUrl,
+      stressLimits: deps.stressLimits,
     }),
   );
 

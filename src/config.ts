@@ -12,6 +12,19 @@ const integerFrom = (fallback: number, min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 
+/** A whole number that may be left unset (the code then picks a default, e.g. per backend). */
+const optionalInteger = (min: number, max: number) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(/^\d+$/, "must be a whole number"),
+      v.transform(Number),
+      v.minValue(min, `must be at least ${min}`),
+      v.maxValue(max, `must be at most ${max}`),
+    ),
+  );
+
 const optionalText = v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty")));
 
 const EnvSchema = v.pipe(
@@ -65,6 +78,12 @@ const EnvSchema = v.pipe(
     TRUST_PROXY: integerFrom(0, 0, 10),
     PURCHASE_RATE_LIMIT: integerFrom(10, 0, 1_000_000),
     PURCHASE_RATE_BURST: integerFrom(20, 1, 1_000_000),
+    // Stress Test limits; unset means the backend's default (src/domain/stress-limits.ts).
+    STRESS_MAX_ATTEMPTS: optionalInteger(1, 200_000),
+    STRESS_MAX_CONCURRENCY: optionalInteger(1, 1000),
+    STRESS_MAX_RUNNING: optionalInteger(0, 100),
+    STRESS_RUNS_PER_HOUR: optionalInteger(0, 100_000),
+    STRESS_ATTEMPTS_PER_DAY: optionalInteger(0, 1_000_000_000),
   }),
   v.check(
     (env) => env.HTTP_KEEP_ALIVE_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS,
@@ -141,6 +160,14 @@ export interface Config {
   drain: DrainTimes;
   /** "off": no /metrics; "public": anyone may scrape; "token": only with `Authorization: Bearer <token>`. */
   metrics: { mode: "off" } | { mode: "public" } | { mode: "token"; token: string };
+  /** Stress Test limits set in the environment; the others keep the backend's defaults. */
+  stressLimits: {
+    maxAttempts?: number | undefined;
+    maxConcurrency?: number | undefined;
+    maxRunning?: number | undefined;
+    runsPerHour?: number | undefined;
+    attemptsPerDay?: number | undefined;
+  };
 }
 
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
@@ -241,5 +268,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : e.METRICS === "public"
         ? { mode: "public" }
         : { mode: "off" },
+    stressLimits: {
+      maxAttempts: e.STRESS_MAX_ATTEMPTS,
+      maxConcurrency: e.STRESS_MAX_CONCURRENCY,
+      maxRunning: e.STRESS_MAX_RUNNING,
+      runsPerHour: e.STRESS_RUNS_PER_HOUR,
+      attemptsPerDay: e.STRESS_ATTEMPTS_PER_DAY,
+    },
   };
 }

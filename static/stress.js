@@ -1,7 +1,136 @@
 // The Stress Test's tile race. Optional: without it the page reloads itself every 2 s (a <noscript> meta
 // refresh) and shows the counts and, at the end, the receipt. With it, the page follows the run's event
-// stream: one tile per unit (or per few units on large drops) lights up as it is claimed.
+// stream: one tile per unit (or per few units on large drops) lights up as it is claimed. On a receipt,
+// the race is drawn again from the claim times stored with it, coloured by when each tile was claimed,
+// and replayed on demand.
 (() => {
+  const NOT_YET = 0xffffffff;
+  const EMPTY_TILE = "#e4e3ee";
+
+  /** Little-endian uint32s packed in base64 (see packTimes in src/domain/stress-test-progress.ts). */
+  function unpack(base64) {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const view = new DataView(bytes.buffer);
+    const out = new Uint32Array(Math.floor(bytes.length / 4));
+    for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
+    return out;
+  }
+
+  /** Early claims in indigo, late ones in orange: the colour says when. */
+  const colourAt = (fraction) => `hsl(${Math.round(250 - 215 * fraction)} 70% 45%)`;
+
+  /** Sizes a canvas for `tiles` square cells across its container's width. */
+  function gridFor(canvas, tiles) {
+    const width = Math.max(120, canvas.parentElement.clientWidth);
+    const cell = Math.max(4, Math.min(28, Math.floor(Math.sqrt((width * 320) / tiles))));
+    const cols = Math.max(1, Math.floor(width / cell));
+    const rows = Math.ceil(tiles / cols);
+    const ratio = window.devicePixelRatio || 1;
+    canvas.style.width = `${cols * cell}px`;
+    canvas.style.height = `${rows * cell}px`;
+    canvas.width = Math.round(cols * cell * ratio);
+    canvas.height = Math.round(rows * cell * ratio);
+    canvas.getContext("2d").setTransform(ratio, 0, 0, ratio, 0, 0);
+    return { cols, cell };
+  }
+
+  /** Fills `fraction` of a tile from the bottom in `colour`, on an empty tile. */
+  function paint(context, grid, tile, fraction, colour) {
+    const { cols, cell } = grid;
+    const gap = cell >= 8 ? 2 : 1;
+    const x = (tile % cols) * cell;
+    const y = Math.floor(tile / cols) * cell;
+    const side = cell - gap;
+    context.fillStyle = EMPTY_TILE;
+    context.fillRect(x, y, side, side);
+    if (fraction > 0) {
+      const height = Math.max(1, Math.round(side * Math.min(1, fraction)));
+      context.fillStyle = colour;
+      context.fillRect(x, y + side - height, side, height);
+    }
+  }
+
+  function setUpReplay(section) {
+    if (!section || section.dataset.ready) return;
+    section.dataset.ready = "yes";
+    const canvas = document.getElementById("replay-tiles");
+    const quantity = Number(section.dataset.quantity);
+    const perTile = Number(section.dataset.unitsPerTile);
+    const tiles = Number(section.dataset.tiles);
+    const firstAt = unpack(section.dataset.first);
+    const fullAt = unpack(section.dataset.full);
+    const claimed = unpack(section.dataset.claimed);
+    const sizeOf = (tile) => Math.min(perTile, quantity - tile * perTile);
+    let end = 1;
+    for (let tile = 0; tile < tiles; tile++) {
+      if (fullAt[tile] !== NOT_YET) end = Math.max(end, fullAt[tile]);
+      else if (firstAt[tile] !== NOT_YET) end = Math.max(end, firstAt[tile]);
+    }
+    let grid = gridFor(canvas, tiles);
+
+    /** The race at `time` ms from its start (Infinity: the end). */
+    function drawAt(time) {
+      const context = canvas.getContext("2d");
+      for (let tile = 0; tile < tiles; tile++) {
+        const first = firstAt[tile];
+        if (first === NOT_YET || time < first) {
+          paint(context, grid, tile, 0, "");
+          continue;
+        }
+        const full = fullAt[tile];
+        const last = full === NOT_YET ? end : full;
+        const progress = last <= first ? 1 : Math.min(1, (time - first) / (last - first));
+        const fraction = (progress * claimed[tile]) / sizeOf(tile);
+        paint(context, grid, tile, fraction, colourAt(Math.min(time, last) / end));
+      }
+    }
+
+    const scale = document.getElementById("replay-scale");
+    const scaleContext = scale.getContext("2d");
+    for (let x = 0; x < scale.width; x++) {
+      scaleContext.fillStyle = colourAt(x / (scale.width - 1));
+      scaleContext.fillRect(x, 0, 1, scale.height);
+    }
+    document.getElementById("replay-early").textContent = "first claimed (0 s)";
+    document.getElementById("replay-late").textContent = `last claimed (${(end / 1000).toFixed(1)} s)`;
+
+    canvas.hidden = false;
+    document.getElementById("replay-legend").hidden = false;
+    drawAt(Number.POSITIVE_INFINITY);
+    section.dataset.state = "finished";
+
+    const button = document.getElementById("replay-start");
+    button.hidden = false;
+    const REPLAY_MS = Math.min(8000, Math.max(2000, end));
+    button.addEventListener("click", () => {
+      button.disabled = true;
+      section.dataset.state = "replaying";
+      const startedAt = performance.now();
+      const frame = (now) => {
+        const elapsed = now - startedAt;
+        if (elapsed >= REPLAY_MS) {
+          drawAt(Number.POSITIVE_INFINITY);
+          section.dataset.state = "finished";
+          button.disabled = false;
+          return;
+        }
+        drawAt((elapsed / REPLAY_MS) * end);
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+    let resizeTimer;
+    window.addEventListener("resize", () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => {
+        grid = gridFor(canvas, tiles);
+        if (section.dataset.state === "finished") drawAt(Number.POSITIVE_INFINITY);
+      }, 150);
+    });
+  }
+
+  setUpReplay(document.getElementById("stress-replay"));
+
   const live = document.getElementById("stress-live");
   if (!live || !window.EventSource) return;
   const canvas = document.getElementById("stress-tiles");
@@ -23,40 +152,16 @@
   // ---- tiles on a canvas: decorative (aria-hidden); the counts and progress bar carry the same news.
   const style = getComputedStyle(document.documentElement);
   const LIT = style.getPropertyValue("--accent").trim() || "#4b2fd6";
-  const EMPTY = "#e4e3ee";
   let grid = { cols: 1, cell: 12 };
 
   function layout() {
-    const width = Math.max(120, canvas.parentElement.clientWidth);
-    const cell = Math.max(4, Math.min(28, Math.floor(Math.sqrt((width * 320) / tiles))));
-    const cols = Math.max(1, Math.floor(width / cell));
-    const rows = Math.ceil(tiles / cols);
-    const ratio = window.devicePixelRatio || 1;
-    canvas.style.width = `${cols * cell}px`;
-    canvas.style.height = `${rows * cell}px`;
-    canvas.width = Math.round(cols * cell * ratio);
-    canvas.height = Math.round(rows * cell * ratio);
-    canvas.getContext("2d").setTransform(ratio, 0, 0, ratio, 0, 0);
-    grid = { cols, cell };
+    grid = gridFor(canvas, tiles);
     for (let tile = 0; tile < tiles; tile++) draw(tile);
   }
 
   /** A tile fills from the bottom by the fraction of its units claimed; a full one is solid. */
   function draw(tile) {
-    const context = canvas.getContext("2d");
-    const { cols, cell } = grid;
-    const gap = cell >= 8 ? 2 : 1;
-    const x = (tile % cols) * cell;
-    const y = Math.floor(tile / cols) * cell;
-    const side = cell - gap;
-    const fraction = Math.min(1, claimed[tile] / sizeOf(tile));
-    context.fillStyle = EMPTY;
-    context.fillRect(x, y, side, side);
-    if (fraction > 0) {
-      const height = Math.max(1, Math.round(side * fraction));
-      context.fillStyle = LIT;
-      context.fillRect(x, y + side - height, side, height);
-    }
+    paint(canvas.getContext("2d"), grid, tile, claimed[tile] / sizeOf(tile), LIT);
   }
 
   canvas.hidden = false;
@@ -104,6 +209,7 @@
     clearInterval(announcer);
     const result = JSON.parse(event.data);
     $("stress-result").innerHTML = result.html;
+    setUpReplay(document.getElementById("stress-replay"));
     $("stress-cancel")?.remove();
     $("stress-status").textContent = STATUS[result.status] || result.status;
     live.dataset.finished = result.status;

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { rehearsalHeaders } from "../src/domain/rehearsal-marker";
 import { createStressTests } from "../src/domain/stress-test";
 import { ClientRateLimiter } from "../src/http/purchase-rate-limit";
-import { stressTestTrafficHeaders } from "../src/http/stress-test-traffic";
 import { runStampede } from "../src/stampede";
 import { startLocalServer } from "../src/stampede/local-server";
 import { openTestDatabase } from "./support/databases";
@@ -117,10 +117,9 @@ describe("abuse: purchase flooding from one client", () => {
 
   it("does not limit the Stress Test's own traffic, and only with this process's secret", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++)
-      statuses.push((await buy(app, "127.0.0.2", stressTestTrafficHeaders())).status);
+    for (let i = 0; i < 12; i++) statuses.push((await buy(app, "127.0.0.2", rehearsalHeaders())).status);
     expect(statuses).toEqual(Array(12).fill(201));
-    const [name] = Object.keys(stressTestTrafficHeaders());
+    const [name] = Object.keys(rehearsalHeaders());
     const forged: number[] = [];
     for (let i = 0; i < 8; i++) forged.push((await buy(app, "127.0.0.3", { [name!]: "guess" })).status);
     expect(forged.filter((s) => s === 429)).toHaveLength(3);

@@ -48,6 +48,28 @@ const LOOK = `(() => {
 
 const look = (page: Page) => page.evaluate(LOOK) as Promise<RunLook>;
 
+/** The replay canvas: how many tiles' worth of distinct colours it shows, and whether it is drawn. */
+const REPLAY_LOOK = `(() => {
+  const canvas = document.getElementById("replay-tiles");
+  if (!canvas || canvas.hidden || canvas.width === 0) return { shown: false, colours: 0, state: "" };
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  const colours = new Set();
+  for (let i = 0; i < pixels.length; i += 4) {
+    if (pixels[i + 3] === 0) continue;
+    const key = pixels[i] + "," + pixels[i + 1] + "," + pixels[i + 2];
+    if (key !== "228,227,238") colours.add(key);
+  }
+  return {
+    shown: true,
+    colours: colours.size,
+    state: document.getElementById("stress-replay").dataset.state,
+    legend: !document.getElementById("replay-legend").hidden,
+  };
+})()`;
+
+const replayLook = (page: Page) =>
+  page.evaluate(REPLAY_LOOK) as Promise<{ shown: boolean; colours: number; state: string; legend: boolean }>;
+
 describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
   const site = browserSite(backend, SHOTS);
   const it_ = site.run ? it : it.skip;
@@ -70,56 +92,103 @@ describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
     return new URL(page.url()).pathname.split("/").pop()!;
   }
 
-  it_("the seller starts a Stress Test, watches the tiles light up and reads the receipt", async () => {
+  it_(
+    "the seller starts a Stress Test, watches the tiles light up and reads the receipt",
+    async () => {
+      const context = await site.browser.newContext({ viewport: { width: 1100, height: 900 } });
+      const page = await context.newPage();
+      const slug = await signUpAndCreateDrop(page, 200);
+
+      // The dashboard's card, filled with small numbers so the run takes a moment, not minutes.
+      const card = page.locator("#stress-test");
+      expect(await card.getByLabel("Purchase attempts").inputValue()).toBe("1000");
+      await card.getByLabel("Purchase attempts").fill("2000");
+      await card.getByLabel("At the same time").fill("8");
+      await shot(page, "1-dashboard-card");
+      await card.getByRole("button", { name: "Start Stress Test" }).click();
+      await page.waitForURL(new RegExp(`/seller/drops/${slug}/stress/[0-9a-f-]{36}$`));
+
+      // Watch it: some tiles lit while the run is still going, then the receipt.
+      const looks: RunLook[] = [];
+      let midRunShot = false;
+      for (let i = 0; i < 600; i++) {
+        const now = await look(page);
+        looks.push(now);
+        if (now.finished) break;
+        if (!midRunShot && now.lit > 0) {
+          await shot(page, "2-tiles-lighting-up");
+          midRunShot = true;
+        }
+        await page.waitForTimeout(50);
+      }
+      expect(looks.at(-1)!.finished).toBe(true);
+      expect(looks.some((l) => l.canvasShown && l.lit > 0 && l.answered > 0 && l.answered < l.attempts)).toBe(
+        true,
+      );
+      const end = await look(page);
+      expect(end).toMatchObject({ answered: 2000, attempts: 2000, canvasShown: true });
+
+      expect(await page.locator("#stress-verdict").textContent()).toBe("PASS");
+      expect(await page.locator("#receipt-sold").textContent()).toBe("200 of 200");
+      expect(await page.locator("#receipt-oversold").textContent()).toBe("0");
+      expect(await page.locator("#receipt-duplicates").textContent()).toBe("0");
+      expect(await page.locator("#count-won").textContent()).toBe("200");
+      expect(await page.locator("#stress-status").textContent()).toBe("Passed");
+      expect(await page.locator("#stress-cancel").count()).toBe(0);
+      // Screen readers hear the end in the polite live region.
+      expect(await page.locator("#stress-announce").textContent()).toContain("Stress Test finished: PASS");
+      await shot(page, "3-receipt");
+
+      // The race, replayable: drawn finished at once, coloured by claim time (not one solid block), with a
+      // legend; the button replays it and it ends finished again. A fresh load of the receipt shows it too.
+      expect(await page.locator("#receipt-headline").textContent()).toMatch(/^Exact/);
+      const finished = await replayLook(page);
+      expect(finished).toMatchObject({ shown: true, state: "finished", legend: true });
+      expect(finished.colours).toBeGreaterThan(5);
+      await page.getByRole("button", { name: "Replay the race" }).click();
+      await page.locator('#stress-replay[data-state="replaying"]').waitFor();
+      await shot(page, "3b-replaying");
+      await page.locator('#stress-replay[data-state="finished"]').waitFor({ timeout: 30_000 });
+      await page.reload();
+      expect(await replayLook(page)).toMatchObject({ shown: true, state: "finished", legend: true });
+      await shot(page, "3c-receipt-reloaded");
+
+      // The dashboard lists it; the real drop sold nothing.
+      await page.goto(`${site.baseUrl}/seller/drops/${slug}`);
+      expect(await page.locator("#stress-tests tbody tr").count()).toBe(1);
+      expect(await page.locator("#stress-tests tbody").textContent()).toContain("200 of 200");
+      expect(await page.locator("#units-sold").textContent()).toMatch(/0\s*of\s*200/);
+      await context.close();
+      // A bound for a loaded machine (the run, then a replay of the race), not a timing.
+    },
+    180_000,
+  );
+
+  it_("a second start while a run goes is refused at once, and the first run goes on", async () => {
     const context = await site.browser.newContext({ viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();
-    const slug = await signUpAndCreateDrop(page, 200);
-
-    // The dashboard's card, filled with small numbers so the run takes a moment, not minutes.
+    const slug = await signUpAndCreateDrop(page, 500);
     const card = page.locator("#stress-test");
-    expect(await card.getByLabel("Purchase attempts").inputValue()).toBe("1000");
-    await card.getByLabel("Purchase attempts").fill("2000");
-    await card.getByLabel("At the same time").fill("8");
-    await shot(page, "1-dashboard-card");
+    await card.getByLabel("Purchase attempts").fill("20000");
+    await card.getByLabel("At the same time").fill("50");
     await card.getByRole("button", { name: "Start Stress Test" }).click();
-    await page.waitForURL(new RegExp(`/seller/drops/${slug}/stress/[0-9a-f-]{36}$`));
+    await page.waitForURL(/\/stress\/[0-9a-f-]{36}$/);
+    const runUrl = page.url();
 
-    // Watch it: some tiles lit while the run is still going, then the receipt.
-    const looks: RunLook[] = [];
-    let midRunShot = false;
-    for (let i = 0; i < 600; i++) {
-      const now = await look(page);
-      looks.push(now);
-      if (now.finished) break;
-      if (!midRunShot && now.lit > 0) {
-        await shot(page, "2-tiles-lighting-up");
-        midRunShot = true;
-      }
-      await page.waitForTimeout(50);
-    }
-    expect(looks.at(-1)!.finished).toBe(true);
-    expect(looks.some((l) => l.canvasShown && l.lit > 0 && l.answered > 0 && l.answered < l.attempts)).toBe(
-      true,
+    const second = await context.newPage();
+    await second.goto(`${site.baseUrl}/seller/drops/${slug}`);
+    await second.locator("#stress-test").getByRole("button", { name: "Start Stress Test" }).click();
+    await second.locator("#form-problem").waitFor();
+    expect(await second.locator("#form-problem").textContent()).toContain(
+      "A Stress Test is already running for your shop.",
     );
-    const end = await look(page);
-    expect(end).toMatchObject({ answered: 2000, attempts: 2000, canvasShown: true });
-
-    expect(await page.locator("#stress-verdict").textContent()).toBe("PASS");
-    expect(await page.locator("#receipt-sold").textContent()).toBe("200 of 200");
-    expect(await page.locator("#receipt-oversold").textContent()).toBe("0");
-    expect(await page.locator("#receipt-duplicates").textContent()).toBe("0");
-    expect(await page.locator("#count-won").textContent()).toBe("200");
-    expect(await page.locator("#stress-status").textContent()).toBe("Passed");
-    expect(await page.locator("#stress-cancel").count()).toBe(0);
-    // Screen readers hear the end in the polite live region.
-    expect(await page.locator("#stress-announce").textContent()).toContain("Stress Test finished: PASS");
-    await shot(page, "3-receipt");
-
-    // The dashboard lists it; the real drop sold nothing.
-    await page.goto(`${site.baseUrl}/seller/drops/${slug}`);
-    expect(await page.locator("#stress-tests tbody tr").count()).toBe(1);
-    expect(await page.locator("#stress-tests tbody").textContent()).toContain("200 of 200");
-    expect(await page.locator("#units-sold").textContent()).toMatch(/0\s*of\s*200/);
+    expect(await second.locator("#running-test").getAttribute("href")).toBe(new URL(runUrl).pathname);
+    await shot(second, "5-second-start-refused");
+    // The first is still running, and is cancelled from its page.
+    expect(await page.locator("#stress-status").textContent()).toBe("Running");
+    await page.locator("#stress-cancel button").click();
+    await page.locator("#stress-receipt").waitFor({ timeout: 60_000 });
+    expect(await page.locator("#stress-status").textContent()).toBe("Cancelled");
     await context.close();
   });
 

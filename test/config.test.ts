@@ -62,6 +62,32 @@ describe("configuration", () => {
     }
   });
 
+  it("reads Stress Test limits when set and leaves the rest to the backend's defaults", () => {
+    expect(loadConfig({}).stressLimits).toEqual({
+      maxAttempts: undefined,
+      maxConcurrency: undefined,
+      maxRunning: undefined,
+      runsPerHour: undefined,
+      attemptsPerDay: undefined,
+    });
+    const config = loadConfig({
+      STRESS_MAX_RUNNING: "0",
+      STRESS_RUNS_PER_HOUR: "3",
+      STRESS_ATTEMPTS_PER_DAY: "5000",
+    });
+    expect(appOptionsFrom(config).stressLimits).toMatchObject({
+      maxRunning: 0,
+      runsPerHour: 3,
+      attemptsPerDay: 5000,
+    });
+    expect(() => loadConfig({ STRESS_MAX_ATTEMPTS: "200001" })).toThrow(
+      "STRESS_MAX_ATTEMPTS: must be at most 200000",
+    );
+    expect(() => loadConfig({ STRESS_MAX_CONCURRENCY: "lots" })).toThrow(
+      "STRESS_MAX_CONCURRENCY: must be a whole number",
+    );
+  });
+
   it("hands the purchase retry budget and the rest to the app", () => {
     const options = appOptionsFrom(
       loadConfig({

@@ -247,7 +247,8 @@ describe.each(POSTGRES_SUITES)("connection lost while a batch commits, on %s, %s
     );
     const byKey = new Map(rows.map((row) => [row.idempotency_key, row.id]));
     expect(byKey.size).toBe(20);
-    for (const [i, answer] of answers.entries()) expect(answer.body.order!.id).toBe(byKey.get(`cut-key-${i}`));
+    for (const [i, answer] of answers.entries())
+      expect(answer.body.order!.id).toBe(byKey.get(`cut-key-${i}`));
     expect((await audit(app, drop.id, apiKey)).body).toMatchObject({ sold: 20, remaining: 30, oversold: 0 });
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, test } from "vitest";
+import { stressLimitsFor } from "../src/domain/stress-limits";
 import { defaultStressSettings } from "../src/domain/stress-test";
-import { MAX_TILES, StressProgress, tileLayout, tileOf } from "../src/domain/stress-test-progress";
+import {
+  MAX_TILES,
+  NOT_YET,
+  packTimes,
+  StressProgress,
+  tileLayout,
+  tileOf,
+  unpackTimes,
+} from "../src/domain/stress-test-progress";
 import { parseStressSettings } from "../src/web/seller-stress-forms";
 
 describe("tile layout", () => {
@@ -49,6 +58,50 @@ describe("progress", () => {
     // A snapshot is a copy: later answers do not change what a watcher already holds.
     progress.record({ outcome: "won", unitNo: 2, counts, answered: 6, attempts: 20_000 });
     expect(snapshot.claimed[0]).toBe(2);
+  });
+});
+
+describe("the race kept for the replay", () => {
+  test("per tile: when its first and last unit were claimed, and how many in the end, packed compactly", () => {
+    const progress = new StressProgress(5, 100); // one unit per tile
+    progress.recordBatch({
+      answered: 3,
+      counts: { ...progress.counts, won: 3 },
+      claims: [2, 10.4, 5, 12, 1, 30],
+    });
+    progress.recordBatch({ answered: 4, counts: { ...progress.counts, won: 3, sold_out: 1 }, claims: [] });
+    expect(progress.snapshot()).toMatchObject({ answered: 4, version: 2 });
+    const replay = progress.replay();
+    expect(replay).toMatchObject({ quantity: 5, unitsPerTile: 1, tiles: 5 });
+    expect([...unpackTimes(replay.firstAtMs)]).toEqual([30, 10, NOT_YET, NOT_YET, 12]);
+    expect([...unpackTimes(replay.fullAtMs)]).toEqual([30, 10, NOT_YET, NOT_YET, 12]);
+    expect([...unpackTimes(replay.claimedUnits)]).toEqual([1, 1, 0, 0, 1]);
+  });
+
+  test("a tile of several units is full only when its last unit is claimed; 2,000 tiles stay small", () => {
+    const large = new StressProgress(1_000_000, 10);
+    expect(large.replay().firstAtMs.length).toBeLessThan(11_000);
+    const shared = new StressProgress(4001, 10); // 3 units per tile
+    shared.recordBatch({ answered: 2, counts: shared.counts, claims: [1, 5, 2, 7] });
+    expect(unpackTimes(shared.replay().fullAtMs)[0]).toBe(NOT_YET);
+    shared.recordBatch({ answered: 3, counts: shared.counts, claims: [3, 9] });
+    expect(unpackTimes(shared.replay().fullAtMs)[0]).toBe(9);
+    expect(unpackTimes(packTimes(Uint32Array.of(0, 1, NOT_YET)))).toEqual(Uint32Array.of(0, 1, NOT_YET));
+  });
+});
+
+describe("limits per backend", () => {
+  test("the embedded database gets far smaller limits; configured values override the defaults", () => {
+    const embedded = stressLimitsFor("pglite");
+    const server = stressLimitsFor("postgres");
+    expect(embedded.maxAttempts).toBeLessThanOrEqual(server.maxAttempts / 10);
+    expect(embedded.maxConcurrency).toBeLessThan(server.maxConcurrency);
+    expect(stressLimitsFor("dsql")).toEqual(server);
+    expect(stressLimitsFor("pglite", { maxRunning: 3, runsPerHour: undefined })).toEqual({
+      ...embedded,
+      maxRunning: 3,
+    });
+    expect(defaultStressSettings(10_000, embedded)).toEqual({ attempts: 20_000, concurrency: 200 });
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { stressLimitsFor } from "../src/domain/stress-limits";
 import * as repo from "../src/repository";
 import type { Receipt } from "../src/stampede";
 import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
@@ -85,7 +86,12 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
 
     beforeAll(async () => {
       db = await openTestDatabase(backend);
-      server = await startLocalServer({ db, logError: (error) => errors.push(error) });
+      // The backend's own attempt and concurrency limits; quotas wide enough for every run in this file.
+      server = await startLocalServer({
+        db,
+        logError: (error) => errors.push(error),
+        stressLimits: { runsPerHour: 1000, attemptsPerDay: 100_000_000 },
+      });
       ada = new TestBrowser(server.app, server.url);
       bo = new TestBrowser(server.app, server.url);
       await ada.signUp({ name: "Ada", email: "ada@example.com", password: "correct horse battery" });
@@ -176,7 +182,7 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
 
     test("one run per seller at a time; a cancelled run still ends on a receipt of what was sent", async () => {
       const slug = await newDrop(ada);
-      const id = await startedId(ada, slug, "200000", "4");
+      const id = await startedId(ada, slug, String(stressLimitsFor(db.backend).maxAttempts), "4");
 
       const second = await start(ada, slug, "150", "20");
       expect(second.status).toBe(409);
@@ -204,11 +210,11 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       expect(row.status).toBe("cancelled");
       expect(receipt).toMatchObject({
         cancelled: true,
-        attemptsPlanned: 200000,
+        attemptsPlanned: stressLimitsFor(db.backend).maxAttempts,
         oversold: 0,
         duplicateUnits: 0,
       });
-      expect(receipt!.attempts).toBeLessThan(200000);
+      expect(receipt!.attempts).toBeLessThan(stressLimitsFor(db.backend).maxAttempts);
       expect(receipt!.orderRows).toBe(receipt!.acknowledgedWins);
 
       // Free again once it ended.
@@ -218,7 +224,7 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
 
     test("another process on the same database sees the run as running elsewhere and leaves it be", async () => {
       const slug = await newDrop(ada);
-      const id = await startedId(ada, slug, "200000", "2");
+      const id = await startedId(ada, slug, String(stressLimitsFor(db.backend).maxAttempts), "2");
       // A second app on the same database, as a second server process would be, with Ada's session.
       const other = new TestBrowser(
         createApp({ db, logError: (error) => errors.push(error), selfUrl: () => server.url }),
@@ -273,6 +279,7 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
     test("bad numbers come back with a reason next to each field, and nothing starts", async () => {
       const slug = await newDrop(ada);
       const drop = await server.app.shop.findDrop(slug);
+      const limits = stressLimitsFor(db.backend);
       const res = await start(ada, slug, "0", "5000");
       expect(res.status).toBe(400);
       const html = await res.text();
@@ -280,7 +287,7 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
         '<p class="field-error" id="attempts-error">Purchase attempts must be at least 1</p>',
       );
       expect(html).toContain(
-        '<p class="field-error" id="concurrency-error">Purchases at the same time must be at most 1,000</p>',
+        `<p class="field-error" id="concurrency-error">Purchases at the same time must be at most ${limits.maxConcurrency.toLocaleString("en-US")}</p>`,
       );
       expect(html).toContain('value="5000"');
       const words = await start(ada, slug, "lots", "");
@@ -288,7 +295,7 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       const wordsHtml = await words.text();
       expect(wordsHtml).toContain("Purchase attempts must be a whole number");
       expect(wordsHtml).toContain("Purchases at the same time is required");
-      expect((await start(ada, slug, "200001", "1")).status).toBe(400);
+      expect((await start(ada, slug, String(limits.maxAttempts + 1), "1")).status).toBe(400);
       expect(await repo.listStressTests(db, drop.id, 10)).toEqual([]);
       // Without the form token nothing is read at all.
       expect(

@@ -8,9 +8,13 @@ import {
   type Queryable,
   type QueryOptions,
 } from "./database";
+import { isRehearsalWork, RehearsalShare } from "./rehearsal-lane";
 
 // Counts and sums are cast in SQL; keep int8 as a string so nothing is silently rounded.
 export type PoolOptions = pg.PoolConfig & { acquireTimeoutMs: number };
+
+/** A Stress Test's statements may hold at most a quarter of the pool (at least one connection). */
+export const rehearsalSlotsFor = (poolSize: number) => Math.max(1, Math.floor(poolSize / 4));
 
 /**
  * Wraps a bounded `pg.Pool`. A request that cannot get a connection within `acquireTimeoutMs` fails with
@@ -41,13 +45,17 @@ export function poolDatabase(
     acquireTimeouts++;
     return new ConnectionUnavailable();
   };
+  const share = new RehearsalShare(rehearsalSlotsFor(poolConfig.max ?? 10), acquireTimeoutMs);
   return {
     backend,
     isolation,
     pool,
     async query<Row>(text: string, params?: readonly unknown[], options?: QueryOptions) {
       try {
-        return await direct<Row>(text, params, options);
+        // Live work takes any connection; the Stress Test's own requests queue for their bounded share.
+        return await (isRehearsalWork()
+          ? share.run(() => direct<Row>(text, params, options))
+          : direct<Row>(text, params, options));
       } catch (error) {
         throw asUnavailable(error);
       }

@@ -135,7 +135,24 @@ export class StressTestRunning extends DomainError {
   }
 }
 
-/** A Stress Test cannot start in this process right now; the message says why. */
+/** A Stress Test cannot start in this process right now; the message says why (and when to retry, if known). */
 export class StressTestUnavailable extends DomainError {
   readonly code = "stress_test_unavailable";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The seller used up a Stress Test quota (runs per hour, attempts per day); it frees after `retryAfterSeconds`. */
+export class StressQuotaReached extends DomainError {
+  readonly code = "stress_quota_reached";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }

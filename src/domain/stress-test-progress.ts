@@ -1,3 +1,4 @@
+import type { ProgressBatch } from "../stampede/run-in-worker";
 import { emptyCounts, type OutcomeCounts, type StampedeProgress } from "../stampede/run-stampede";
 
 /** The tile race never draws more tiles than this; a larger drop gives each tile several units. */
@@ -25,6 +26,45 @@ export function tileOf(layout: TileLayout, unitNo: number): number {
   return Math.floor((unitNo - 1) / layout.unitsPerTile);
 }
 
+/** A time not reached (a tile not yet claimed, or never filled). */
+export const NOT_YET = 0xffff_ffff;
+
+/** How many units tile `tile` covers (the last tile may hold fewer). */
+export const unitsOnTile = (layout: TileLayout, tile: number) =>
+  Math.min(layout.unitsPerTile, layout.quantity - tile * layout.unitsPerTile);
+
+/**
+ * The tile race, stored with the receipt so the receipt page can replay it: for every tile, the
+ * milliseconds from the start at which its first unit and its last unit were claimed, and how many of
+ * its units were claimed in the end, as little-endian uint32 packed in base64 (NOT_YET for never). At
+ * most 3 × 2,000 numbers, about 32 KB, whatever the drop's size.
+ */
+export interface TileReplay {
+  quantity: number;
+  unitsPerTile: number;
+  tiles: number;
+  firstAtMs: string;
+  fullAtMs: string;
+  /** Units claimed per tile by the end, packed the same way (a tile of an unsold unit stays part-filled). */
+  claimedUnits: string;
+}
+
+/** @example unpackTimes(packTimes(Uint32Array.of(5, NOT_YET))) // Uint32Array [5, 4294967295] */
+export function packTimes(times: Uint32Array): string {
+  const bytes = Buffer.alloc(times.length * 4);
+  times.forEach((time, i) => {
+    bytes.writeUInt32LE(time, i * 4);
+  });
+  return bytes.toString("base64");
+}
+
+export function unpackTimes(packed: string): Uint32Array {
+  const bytes = Buffer.from(packed, "base64");
+  const times = new Uint32Array(Math.floor(bytes.length / 4));
+  for (let i = 0; i < times.length; i++) times[i] = bytes.readUInt32LE(i * 4);
+  return times;
+}
+
 /** What one look at a running test shows: the counts so far and how many units each tile has claimed. */
 export interface ProgressSnapshot {
   layout: TileLayout;
@@ -46,6 +86,9 @@ export class StressProgress {
   readonly attempts: number;
   readonly counts: OutcomeCounts = emptyCounts();
   readonly claimed: Uint32Array;
+  /** Per tile, when its first unit and its last unit were claimed (ms from the start; NOT_YET until then). */
+  readonly firstAt: Uint32Array;
+  readonly fullAt: Uint32Array;
   answered = 0;
   version = 0;
 
@@ -53,6 +96,37 @@ export class StressProgress {
     this.layout = tileLayout(quantity);
     this.attempts = attempts;
     this.claimed = new Uint32Array(this.layout.tiles);
+    this.firstAt = new Uint32Array(this.layout.tiles).fill(NOT_YET);
+    this.fullAt = new Uint32Array(this.layout.tiles).fill(NOT_YET);
+  }
+
+  /** What the worker-thread runner reports every interval: running totals and the units claimed, timed. */
+  recordBatch(batch: ProgressBatch): void {
+    Object.assign(this.counts, batch.counts);
+    this.answered = batch.answered;
+    for (let i = 0; i < batch.claims.length; i += 2) this.#claim(batch.claims[i]!, batch.claims[i + 1]!);
+    this.version += 1;
+  }
+
+  #claim(unitNo: number, atMs: number): void {
+    const tile = tileOf(this.layout, unitNo);
+    if (tile < 0) return;
+    const at = Math.min(NOT_YET - 1, Math.max(0, Math.round(atMs)));
+    this.claimed[tile]! += 1;
+    if (this.firstAt[tile] === NOT_YET) this.firstAt[tile] = at;
+    if (this.claimed[tile] === unitsOnTile(this.layout, tile)) this.fullAt[tile] = at;
+  }
+
+  /** The race as it can be replayed from the receipt: when each tile started and finished being claimed. */
+  replay(): TileReplay {
+    return {
+      quantity: this.layout.quantity,
+      unitsPerTile: this.layout.unitsPerTile,
+      tiles: this.layout.tiles,
+      firstAtMs: packTimes(this.firstAt),
+      fullAtMs: packTimes(this.fullAt),
+      claimedUnits: packTimes(this.claimed),
+    };
   }
 
   /** The runner's onProgress: called once per answer, so it only counts. */

@@ -1,25 +1,35 @@
 import type { Database } from "../db/database";
 import { violatedConstraint } from "../db/database";
-import { stressTestTrafficHeaders } from "../http/stress-test-traffic";
 import type { StressTestRow, StressTestStatus } from "../repository";
 import * as repo from "../repository";
 import type { OrderListing } from "../stampede/drop-api";
 import { buildReceipt, type Receipt } from "../stampede/receipt";
-import { runStampede } from "../stampede/run-stampede";
+import { runStampedeInWorker } from "../stampede/run-in-worker";
 import { isUuid } from "./drop-cache";
-import { InvalidInput, NotFound, StressTestRunning, StressTestUnavailable } from "./errors";
+import {
+  InvalidInput,
+  NotFound,
+  StressQuotaReached,
+  StressTestRunning,
+  StressTestUnavailable,
+} from "./errors";
+import { REHEARSAL_RUN_HEADER, rehearsalHeaders, rehearsalRequestsInFlight } from "./rehearsal-marker";
 import type { Shop } from "./shop";
-import { type ProgressSnapshot, StressProgress } from "./stress-test-progress";
+import { type StressLimits, stressLimitsFor } from "./stress-limits";
+import { type ProgressSnapshot, StressProgress, type TileReplay } from "./stress-test-progress";
 import type { Drop, Seller } from "./types";
 
 export const STRESS_LIMITS = {
-  maxAttempts: 200_000,
   minConcurrency: 1,
-  maxConcurrency: 1000,
   defaultConcurrency: 200,
   /** Default attempts per unit: enough to sell out and then keep knocking on an empty stock. */
   attemptsPerUnit: 5,
 } as const;
+
+/** A refused start because the process is at its cap says to come back after this many seconds. */
+const CAPACITY_RETRY_SECONDS = 30;
+/** After a cancel, the purchases the server is still serving for the run get this long to finish. */
+const DRAIN_LIMIT_MS = 30_000;
 
 /** Orders are read back for the receipt this many at a time. */
 const ORDERS_PAGE = 1000;
@@ -34,10 +44,14 @@ export interface StressSettings {
   concurrency: number;
 }
 
-export function defaultStressSettings(quantity: number): StressSettings {
+/** Five attempts per unit and 200 at a time, within the limits (by default PostgreSQL's). */
+export function defaultStressSettings(
+  quantity: number,
+  limits: Pick<StressLimits, "maxAttempts" | "maxConcurrency"> = stressLimitsFor("postgres"),
+): StressSettings {
   return {
-    attempts: Math.min(STRESS_LIMITS.maxAttempts, STRESS_LIMITS.attemptsPerUnit * quantity),
-    concurrency: STRESS_LIMITS.defaultConcurrency,
+    attempts: Math.min(limits.maxAttempts, STRESS_LIMITS.attemptsPerUnit * quantity),
+    concurrency: Math.min(limits.maxConcurrency, STRESS_LIMITS.defaultConcurrency),
   };
 }
 
@@ -50,6 +64,8 @@ export interface StressTest {
   concurrency: number;
   /** The audit-based receipt, once the run ended with one. */
   receipt: Receipt | undefined;
+  /** The tile race to replay on the receipt page; absent on runs stored before it was kept. */
+  replay: TileReplay | undefined;
   /** Why the run ended without a receipt, or was interrupted. */
   problem: string | undefined;
   createdAt: Date;
@@ -65,18 +81,26 @@ export interface LiveStressTest {
   finished: Promise<StressTest>;
 }
 
-const toStressTest = (row: StressTestRow): StressTest => ({
-  id: row.id,
-  dropId: row.dropId,
-  rehearsalDropId: row.rehearsalDropId,
-  status: row.status,
-  attempts: row.attempts,
-  concurrency: row.concurrency,
-  receipt: row.receiptJson ? (JSON.parse(row.receiptJson) as Receipt) : undefined,
-  problem: row.problem ?? undefined,
-  createdAt: row.createdAt,
-  finishedAt: row.finishedAt ?? undefined,
-});
+/** What the receipt column holds: the receipt, and beside it the race to replay. */
+type StoredReceipt = Receipt & { replay?: TileReplay };
+
+function toStressTest(row: StressTestRow): StressTest {
+  const stored = row.receiptJson ? (JSON.parse(row.receiptJson) as StoredReceipt) : undefined;
+  const { replay, ...receipt } = stored ?? {};
+  return {
+    id: row.id,
+    dropId: row.dropId,
+    rehearsalDropId: row.rehearsalDropId,
+    status: row.status,
+    attempts: row.attempts,
+    concurrency: row.concurrency,
+    receipt: stored ? (receipt as Receipt) : undefined,
+    replay,
+    problem: row.problem ?? undefined,
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt ?? undefined,
+  };
+}
 
 /** Every order of the rehearsal drop as the receipt wants it, paging through the repository. */
 async function orderListing(db: Database, dropId: string): Promise<OrderListing> {
@@ -94,6 +118,19 @@ async function orderListing(db: Database, dropId: string): Promise<OrderListing>
 }
 
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Waits until this process has finished serving the run's own purchases (after a cancel cut them off
+ * at the client, the server may still be committing some), so the audit that follows sees all of them.
+ */
+async function drained(runId: string): Promise<void> {
+  const giveUpAt = performance.now() + DRAIN_LIMIT_MS;
+  while (rehearsalRequestsInFlight(runId) > 0 && performance.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const number = (n: number) => n.toLocaleString("en-US");
 
 interface Running {
   progress: StressProgress;
@@ -116,8 +153,11 @@ export function createStressTests(deps: {
   shop: Shop;
   selfUrl?: (() => string | undefined) | undefined;
   logError?: (error: unknown) => void;
+  /** Overrides of the backend's default limits (STRESS_* in the environment). */
+  limits?: Partial<StressLimits> | undefined;
 }) {
   const { db, shop } = deps;
+  const limits = stressLimitsFor(db.backend, deps.limits);
   const logError = deps.logError ?? ((error: unknown) => console.error(error));
   const running = new Map<string, Running>();
   /**
@@ -152,22 +192,24 @@ export function createStressTests(deps: {
     heartbeat.unref?.();
     let outcome: Parameters<typeof repo.finishStressTest>[2];
     try {
-      const run = await runStampede({
+      // Off this event loop (a worker thread), marked so that this process serves it in the rehearsal lane.
+      const run = await runStampedeInWorker({
         baseUrl,
         dropRef: row.rehearsalDropId,
         attempts: row.attempts,
         concurrency: row.concurrency,
         signal: live.controller.signal,
-        // This process's own traffic: not counted by the per-client purchase limit.
-        headers: stressTestTrafficHeaders(),
-        onProgress: (progress) => live.progress.record(progress),
+        headers: { ...rehearsalHeaders(), [REHEARSAL_RUN_HEADER]: row.id },
+        onBatch: (batch) => live.progress.recordBatch(batch),
       });
+      await drained(row.id);
       const audit = await repo.auditDrop(db, row.rehearsalDropId);
       if (!audit) throw new Error("the rehearsal drop is gone");
       const orders = await orderListing(db, row.rehearsalDropId);
       const receipt = buildReceipt(run, audit, orders, { backend: `${db.backend} (${db.isolation})` });
       const status = run.cancelled ? "cancelled" : receipt.verdict === "PASS" ? "passed" : "failed";
-      outcome = { status, receiptJson: JSON.stringify(receipt), problem: null };
+      const stored: StoredReceipt = { ...receipt, replay: live.progress.replay() };
+      outcome = { status, receiptJson: JSON.stringify(stored), problem: null };
     } catch (error) {
       logError(error);
       outcome = {
@@ -181,9 +223,28 @@ export function createStressTests(deps: {
     return finish(row.id, outcome);
   }
 
+  /** The seller's quotas, counted in the database so they hold across processes. */
+  async function checkQuota(seller: Seller, settings: StressSettings) {
+    const usage = await repo.stressUsage(db, seller.id);
+    if (usage.runsLastHour >= limits.runsPerHour) {
+      throw new StressQuotaReached(
+        `You have started ${number(usage.runsLastHour)} Stress Tests in the last hour, the most this server allows (${number(limits.runsPerHour)} an hour). The next one can start in ${Math.ceil(usage.hourFreesInSeconds / 60)} minute(s).`,
+        usage.hourFreesInSeconds,
+      );
+    }
+    if (usage.attemptsLastDay + settings.attempts > limits.attemptsPerDay) {
+      const left = Math.max(0, limits.attemptsPerDay - usage.attemptsLastDay);
+      throw new StressQuotaReached(
+        `Your Stress Tests may send ${number(limits.attemptsPerDay)} purchase attempts a day; ${number(usage.attemptsLastDay)} were used in the last 24 hours, so at most ${number(left)} are left now. Choose fewer attempts, or wait.`,
+        usage.dayFreesInSeconds,
+      );
+    }
+  }
+
   async function launch(seller: Seller, drop: Drop, settings: StressSettings, baseUrl: string) {
     const elsewhere = await repo.findRunningStressTest(db, seller.id);
     if (elsewhere) throw new StressTestRunning(elsewhere.id);
+    await checkQuota(seller, settings);
     const rehearsal = await shop.createDrop(
       seller,
       {
@@ -232,7 +293,24 @@ export function createStressTests(deps: {
     return toStressTest(row);
   }
 
+  function checkSettings(settings: StressSettings) {
+    const issues = [];
+    if (settings.attempts > limits.maxAttempts) {
+      issues.push({ path: "attempts", message: `at most ${number(limits.maxAttempts)} on this server` });
+    }
+    if (settings.concurrency > limits.maxConcurrency) {
+      issues.push({
+        path: "concurrency",
+        message: `at most ${number(limits.maxConcurrency)} on this server`,
+      });
+    }
+    if (issues.length > 0) throw new InvalidInput(issues);
+  }
+
   return {
+    /** The limits this process applies (the backend's defaults with any configured overrides). */
+    limits,
+
     /**
      * Starts a run on a rehearsal copy of the seller's drop and returns at once; the run goes on in this
      * process. Throws StressTestRunning while the seller has one going, StressTestUnavailable when this
@@ -252,6 +330,15 @@ export function createStressTests(deps: {
         );
       }
       if (busySellers.has(seller.id)) throw new StressTestRunning(busySellers.get(seller.id));
+      checkSettings(settings);
+      if (busySellers.size >= limits.maxRunning) {
+        throw new StressTestUnavailable(
+          limits.maxRunning === 0
+            ? "Stress Tests are turned off on this server."
+            : `This server is already running ${limits.maxRunning === 1 ? "a Stress Test" : `${number(limits.maxRunning)} Stress Tests`}, the most it runs at once so that live drops stay fast. Try again in a minute.`,
+          CAPACITY_RETRY_SECONDS,
+        );
+      }
       busySellers.set(seller.id, undefined);
       try {
         await sweep();

@@ -14,6 +14,7 @@ import {
   Paused,
   RateLimited,
   SoldOut,
+  StressQuotaReached,
   StressTestRunning,
   StressTestUnavailable,
   TooManyAttempts,
@@ -51,7 +52,8 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof Paused || error instanceof Cancelled || error instanceof DropLive) return 409;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof IdempotencyKeyReused) return 422;
-  if (error instanceof TooManyAttempts || error instanceof RateLimited) return 429;
+  if (error instanceof TooManyAttempts || error instanceof RateLimited || error instanceof StressQuotaReached)
+    return 429;
   if (error instanceof UnsupportedMediaType) return 415;
   if (error instanceof Busy || error instanceof StressTestUnavailable) return 503;
   return 400;
@@ -59,6 +61,8 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
 
 /** Seconds a client should wait before trying again, for the errors that come with such a wait. */
 export function retryAfterOf(error: DomainError): number | undefined {
+  if (error instanceof StressQuotaReached || error instanceof StressTestUnavailable)
+    return error.retryAfterSeconds;
   return error instanceof Busy || error instanceof TooManyAttempts || error instanceof RateLimited
     ? error.retryAfterSeconds
     : undefined;

@@ -152,3 +152,38 @@ export async function listStressTests(db: Database, dropId: string, limit: numbe
   );
   return rows.map(toStressTest);
 }
+
+/** A seller's recent Stress Testing, for the quotas: runs started in the last hour, attempts in the last day. */
+export interface StressUsage {
+  runsLastHour: number;
+  attemptsLastDay: number;
+  /** Seconds until the oldest run of the last hour, and of the last day, leaves its window. */
+  hourFreesInSeconds: number;
+  dayFreesInSeconds: number;
+}
+
+/** Counted from the stress_tests rows themselves, so every process of the shop sees the same usage. */
+export async function stressUsage(db: Database, sellerId: string): Promise<StressUsage> {
+  const { rows } = await db.query<{
+    runs_last_hour: string;
+    attempts_last_day: string;
+    hour_frees: number | null;
+    day_frees: number | null;
+  }>(
+    `SELECT sum(CASE WHEN created_at > now() - interval '1 hour' THEN 1 ELSE 0 END)::text AS runs_last_hour,
+            coalesce(sum(attempts), 0)::text AS attempts_last_day,
+            ceil(extract(epoch FROM min(CASE WHEN created_at > now() - interval '1 hour' THEN created_at END)
+                 + interval '1 hour' - now()))::int AS hour_frees,
+            ceil(extract(epoch FROM min(created_at) + interval '1 day' - now()))::int AS day_frees
+     FROM stress_tests
+     WHERE seller_id = $1::uuid AND created_at > now() - interval '1 day'`,
+    [sellerId],
+  );
+  const row = rows[0];
+  return {
+    runsLastHour: Number(row?.runs_last_hour ?? 0),
+    attemptsLastDay: Number(row?.attempts_last_day ?? 0),
+    hourFreesInSeconds: Math.max(1, row?.hour_frees ?? 1),
+    dayFreesInSeconds: Math.max(1, row?.day_frees ?? 1),
+  };
+}

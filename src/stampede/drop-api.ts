@@ -97,11 +97,15 @@ export async function createLiveDrop(
   return body.drop;
 }
 
-export async function readDrop(baseUrl: string, ref: string): Promise<DropSnapshot> {
+export async function readDrop(
+  baseUrl: string,
+  ref: string,
+  headers: Record<string, string> = {},
+): Promise<DropSnapshot> {
   const body = await call<{ drop: DropSnapshot }>(
     `reading drop ${ref}`,
     `${trimmed(baseUrl)}/api/drops/${encodeURIComponent(ref)}`,
-    {},
+    { headers },
     200,
   );
   return body.drop;

@@ -6,6 +6,14 @@ export interface PlainAnswer {
   text: string;
 }
 
+/** No answer came within the client's timeout: the server is overloaded (or gone). */
+export class RequestTimedOut extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = "RequestTimedOut";
+  }
+}
+
 export interface KeepAliveClient {
   /** POSTs a JSON body; resolves with the status and body text, rejects on network errors and timeouts. */
   postJson(path: string, body: string, headers: Record<string, string>): Promise<PlainAnswer>;
@@ -53,7 +61,7 @@ export function keepAliveClient(baseUrl: string, maxSockets: number, timeoutMs: 
           res.on("error", reject);
         },
       );
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.setTimeout(timeoutMs, () => req.destroy(new RequestTimedOut(timeoutMs)));
       req.on("error", reject);
       req.end(body);
     });

@@ -9,6 +9,14 @@
  * h.record(3.2); h.record(12);
  * h.percentile(0.5); // ≈ 3.2 (milliseconds)
  */
+/** A histogram's state as structured-cloneable data. */
+export interface HistogramData {
+  counts: Float64Array;
+  count: number;
+  sumMicros: number;
+  maxMicros: number;
+}
+
 export class LatencyHistogram {
   /** Below 2 × SUB every microsecond has its own bucket; above, each power of two is split into SUB. */
   static readonly #SUB = 64;
@@ -25,6 +33,26 @@ export class LatencyHistogram {
     this.#count += 1;
     this.#sumMicros += micros;
     if (micros > this.#maxMicros) this.#maxMicros = micros;
+  }
+
+  /** The histogram as plain data, to cross a thread or process boundary (see `LatencyHistogram.from`). */
+  toData(): HistogramData {
+    return {
+      counts: this.#counts.slice(),
+      count: this.#count,
+      sumMicros: this.#sumMicros,
+      maxMicros: this.#maxMicros,
+    };
+  }
+
+  /** A histogram rebuilt from `toData()`. */
+  static from(data: HistogramData): LatencyHistogram {
+    const histogram = new LatencyHistogram();
+    histogram.#counts.set(data.counts);
+    histogram.#count = data.count;
+    histogram.#sumMicros = data.sumMicros;
+    histogram.#maxMicros = data.maxMicros;
+    return histogram;
   }
 
   /** Adds every latency another histogram holds. */

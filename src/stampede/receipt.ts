@@ -11,9 +11,20 @@ export interface LatencySummary {
 
 /** What a stampede proved, from the database's own books, beside what the runner itself saw. */
 export interface Receipt {
+  /** Exactness only: PASS when the database sold exactly what it had and every acknowledged win has its row. */
   verdict: "PASS" | "FAIL";
   /** Every invariant the run broke, in words; empty when it passed. */
   breaches: string[];
+  /**
+   * Health, apart from exactness: timeouts, errors, many busy answers, unexpected answers, slow p99.
+   * A run can be exact and unhealthy ("Exact, but 68 requests timed out"). Absent on receipts stored
+   * before it existed.
+   */
+  warnings?: string[];
+  /** Attempts cut off in flight by a cancel; absent on older receipts. */
+  abandoned?: number;
+  /** Attempts the client stopped waiting for; absent on older receipts. */
+  timeouts?: number;
   backend: string;
   baseUrl: string;
   drop: { id: string; slug: string };
@@ -49,6 +60,56 @@ const summary = (h: LatencyHistogram): LatencySummary => ({
   p99: h.percentile(0.99),
   max: h.max,
 });
+
+/** Busy answers above this share of the attempts are worth a warning (contention beyond the retry budget). */
+const BUSY_WARNING_SHARE = 0.01;
+/** A p99 above this is slow enough to tell the seller (milliseconds). */
+const SLOW_P99_MS = 1000;
+
+const plural = (n: number, one: string, many: string) =>
+  `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+
+/**
+ * What went wrong with the run's health without touching exactness: answers that never came, many busy
+ * answers, answers a fresh fan should never get, a slow p99. Each a sentence for the receipt.
+ */
+function healthWarnings(run: StampedeRun): string[] {
+  const { counts } = run;
+  const warnings: string[] = [];
+  const timeouts = run.timeouts ?? 0;
+  if (timeouts > 0) warnings.push(`${plural(timeouts, "request", "requests")} timed out (server overloaded)`);
+  const failed = counts.error - timeouts;
+  if (failed > 0) warnings.push(`${plural(failed, "request", "requests")} failed without an answer`);
+  if (counts.busy > run.attempts * BUSY_WARNING_SHARE) {
+    const share = ((100 * counts.busy) / Math.max(1, run.attempts)).toFixed(1);
+    warnings.push(
+      `${plural(counts.busy, "answer was", "answers were")} busy (${share} %): contention beyond the retry budget`,
+    );
+  }
+  for (const outcome of UNEXPECTED_OUTCOMES) {
+    if (outcome !== "error" && counts[outcome] > 0) {
+      warnings.push(`${plural(counts[outcome], "answer was", "answers were")} ${outcome.replace("_", " ")}`);
+    }
+  }
+  for (const [what, histogram] of [
+    ["win", run.latency.win],
+    ["rejection", run.latency.rejection],
+  ] as const) {
+    const p99 = histogram.percentile(0.99);
+    if (p99 !== null && p99 > SLOW_P99_MS) warnings.push(`${what} p99 latency ${Math.round(p99)} ms (slow)`);
+  }
+  return warnings;
+}
+
+/**
+ * The receipt's headline in words: exactness first, then health.
+ * @example headlineOf(receipt) // "Exact — but 68 requests timed out (server overloaded)"
+ */
+export function headlineOf(r: Pick<Receipt, "verdict" | "breaches" | "warnings">): string {
+  if (r.verdict === "FAIL") return `Not exact: ${r.breaches[0] ?? "an invariant was broken"}`;
+  const warnings = r.warnings ?? [];
+  return warnings.length === 0 ? "Exact and healthy" : `Exact — but ${warnings.join("; ")}`;
+}
 
 /** How many values occur more than once, and how many fall outside 1..max. */
 function unitFaults(units: readonly number[], max: number): { duplicates: number; outOfRange: number } {
@@ -134,28 +195,38 @@ export function buildReceipt(
   if (wonFaults.duplicates > 0) breaches.push(`${wonFaults.duplicates} units were acknowledged to two fans`);
   if (wonFaults.outOfRange > 0)
     breaches.push(`${wonFaults.outOfRange} acknowledged units outside 1..${quantity}`);
-  if (wins !== soldThisRun) {
-    breaches.push(`${wins} acknowledged wins, but ${soldThisRun} order rows were added during the run`);
+  // An attempt whose answer never arrived (a timeout, a cut connection) may have committed: only those
+  // may leave an order row nobody was told about.
+  const unknown = counts.error + (run.abandoned ?? 0);
+  if (wins > soldThisRun || soldThisRun - wins > unknown) {
+    breaches.push(
+      unknown === 0
+        ? `${wins} acknowledged wins, but ${soldThisRun} order rows were added during the run`
+        : `${wins} acknowledged wins and ${unknown} unanswered attempts, but ${soldThisRun} order rows were added during the run`,
+    );
   }
 
-  const definitive = run.attempts - counts.busy;
-  const expectedSold = Math.min(run.drop.remaining, definitive);
-  if (soldThisRun !== expectedSold) {
+  const definitive = run.attempts - counts.busy - unknown;
+  const fewest = Math.min(run.drop.remaining, definitive);
+  const most = Math.min(run.drop.remaining, run.attempts - counts.busy);
+  if (soldThisRun < fewest || soldThisRun > most) {
     breaches.push(
-      `${run.attempts} attempts with ${counts.busy} busy for ${run.drop.remaining} units left should sell ${expectedSold}, sold ${soldThisRun}`,
+      unknown === 0
+        ? `${run.attempts} attempts with ${counts.busy} busy for ${run.drop.remaining} units left should sell ${fewest}, sold ${soldThisRun}`
+        : `${run.attempts} attempts with ${counts.busy} busy and ${unknown} unanswered for ${run.drop.remaining} units left should sell ${fewest} to ${most}, sold ${soldThisRun}`,
     );
   }
   if (counts.sold_out > 0 && audit.remaining > 0) {
     breaches.push(`"sold out" answered ${counts.sold_out} times while ${audit.remaining} units remain`);
-  }
-  for (const outcome of UNEXPECTED_OUTCOMES) {
-    if (counts[outcome] > 0) breaches.push(`${counts[outcome]} answers were ${outcome.replace("_", " ")}`);
   }
 
   const durationSeconds = run.durationMs / 1000;
   return {
     verdict: breaches.length === 0 ? "PASS" : "FAIL",
     breaches,
+    warnings: healthWarnings(run),
+    abandoned: run.abandoned ?? 0,
+    timeouts: run.timeouts ?? 0,
     backend: context.backend ?? "unknown",
     baseUrl: run.baseUrl,
     drop: { id: run.drop.id, slug: run.drop.slug },
@@ -205,6 +276,7 @@ export function formatReceipt(r: Receipt): string {
     `  win latency     p50 ${ms(r.latencyMs.win.p50)}, p99 ${ms(r.latencyMs.win.p99)}`,
     `  reject latency  p50 ${ms(r.latencyMs.rejection.p50)}, p99 ${ms(r.latencyMs.rejection.p99)}`,
     `  busy latency    p50 ${ms(r.latencyMs.busy.p50)}, p99 ${ms(r.latencyMs.busy.p99)}`,
+    `  headline        ${headlineOf(r)}`,
     `  breaches        ${r.breaches.length === 0 ? "none" : ""}`,
     ...r.breaches.map((breach) => `    - ${breach}`),
     ...(r.problems.length > 0 ? ["  first problems", ...r.problems.map((p) => `    - ${p}`)] : []),

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type DropSnapshot, readDrop } from "./drop-api";
-import { keepAliveClient } from "./keep-alive-client";
+import { keepAliveClient, RequestTimedOut } from "./keep-alive-client";
 import { LatencyHistogram } from "./latency-histogram";
 import { runWorkers } from "./workers";
 
@@ -60,8 +60,14 @@ export interface StampedeOptions {
   onProgress?: (progress: StampedeProgress) => void;
   /** Longest wait for one answer before it counts as an error. Default 30 s. */
   requestTimeoutMs?: number;
-  /** Extra headers on every purchase (the Stress Test's exemption from the per-client limit). */
+  /** Sent with every request, e.g. the Stress Test's rehearsal marker (src/domain/rehearsal-marker.ts). */
   headers?: Record<string, string>;
+  /**
+   * On abort, also cut the purchases in flight instead of waiting for their answers (so a cancel takes
+   * effect at once). Their outcome is unknown to the runner: they are counted as `abandoned`, and the
+   * receipt allows each one to have committed or not.
+   */
+  abandonOnAbort?: boolean;
 }
 
 export interface StampedeRun {
@@ -74,6 +80,10 @@ export interface StampedeRun {
   attemptsPlanned: number;
   /** Attempts actually sent: fewer than planned only when cancelled. */
   attempts: number;
+  /** Attempts cut off in flight by a cancel (abandonOnAbort): sent, never answered, outcome unknown. */
+  abandoned: number;
+  /** Errors that were the client giving up waiting (requestTimeoutMs): the server was overloaded. */
+  timeouts: number;
   cancelled: boolean;
   counts: OutcomeCounts;
   latency: { win: LatencyHistogram; rejection: LatencyHistogram; busy: LatencyHistogram };
@@ -135,7 +145,8 @@ function parsed(text: string): unknown {
  */
 export async function runStampede(options: StampedeOptions): Promise<StampedeRun> {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const drop = await readDrop(baseUrl, options.dropRef);
+  const headers = options.headers ?? {};
+  const drop = await readDrop(baseUrl, options.dropRef, headers);
   const runId = randomBytes(5).toString("hex");
   const path = `/api/drops/${encodeURIComponent(drop.id)}/purchase`;
   const client = keepAliveClient(baseUrl, options.concurrency, options.requestTimeoutMs ?? 30_000);
@@ -148,6 +159,8 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
   const wins = { orderIds: [] as string[], units: [] as number[] };
   const problems: string[] = [];
   let answered = 0;
+  let abandoned = 0;
+  let timeouts = 0;
   let lastWinAtMs: number | null = null;
 
   const noteProblem = (text: string) => {
@@ -162,7 +175,7 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     try {
       // The fan is `fan-<hex>-<n>`: nothing to escape, so the body is written without JSON.stringify.
       const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"}`, {
-        ...options.headers,
+        ...headers,
         "idempotency-key": key,
       });
       answer = outcomeOf(res.status, parsed(res.text));
@@ -170,6 +183,11 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
         noteProblem(`${answer.outcome}: HTTP ${res.status} ${res.text.slice(0, 200)}`);
       }
     } catch (error) {
+      if (options.abandonOnAbort && options.signal?.aborted) {
+        abandoned += 1;
+        return;
+      }
+      if (error instanceof RequestTimedOut) timeouts += 1;
       answer = { outcome: "error" };
       noteProblem(`network: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -193,10 +211,13 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     });
   };
 
+  const cutInFlight = () => client.close();
+  if (options.abandonOnAbort) options.signal?.addEventListener("abort", cutInFlight, { once: true });
   let sent: number;
   try {
     sent = await runWorkers(options.attempts, options.concurrency, attempt, options.signal);
   } finally {
+    options.signal?.removeEventListener("abort", cutInFlight);
     client.close();
   }
   return {
@@ -206,6 +227,8 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     concurrency: options.concurrency,
     attemptsPlanned: options.attempts,
     attempts: sent,
+    abandoned,
+    timeouts,
     cancelled: sent < options.attempts,
     counts,
     latency,

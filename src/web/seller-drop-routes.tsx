@@ -67,7 +67,12 @@ export function sellerDropRoutes(
     // A rehearsal is itself the copy a Stress Test buys from: it gets no Stress Test of its own.
     const stress =
       stressTests && !live.drop.isRehearsal
-        ? { tests: await stressTests.list(live.drop), values: stressFormDefaults(live.drop), errors: {} }
+        ? {
+            tests: await stressTests.list(live.drop),
+            values: stressFormDefaults(live.drop, stressTests.limits),
+            errors: {},
+            limits: stressTests.limits,
+          }
         : undefined;
     c.header("Cache-Control", "no-store");
     return c.html(

@@ -6,6 +6,7 @@ import { createSellerDashboard } from "../domain/dashboard";
 import { Busy, DomainError } from "../domain/errors";
 import { createSellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
+import type { StressLimits } from "../domain/stress-limits";
 import { createStressTests } from "../domain/stress-test";
 import { htmlError, internalErrorPage } from "./error-page";
 import { sellerAuthRoutes } from "./seller-auth-routes";
@@ -21,6 +22,8 @@ export interface SellerRoutesOptions {
   cookieSecure?: CookieSecurity;
   /** Where this process listens: the Stress Test sends its purchases there. */
   selfUrl?: (() => string | undefined) | undefined;
+  /** Stress Test limits instead of the backend's defaults. */
+  stressLimits?: Partial<StressLimits> | undefined;
 }
 
 /**
@@ -38,7 +41,13 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
   routes.use("/seller", session);
   routes.use("/seller/*", session);
   routes.route("/", sellerAuthRoutes(shop, accounts));
-  const stressTests = createStressTests({ db: shop.db, shop, selfUrl: options.selfUrl, logError });
+  const stressTests = createStressTests({
+    db: shop.db,
+    shop,
+    selfUrl: options.selfUrl,
+    logError,
+    limits: options.stressLimits,
+  });
   routes.route(
     "/",
     sellerDropRoutes(shop, createSellerDashboard(shop.db, shop), options.publicUrl, stressTests),

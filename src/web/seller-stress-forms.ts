@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { type StressLimits, stressLimitsFor } from "../domain/stress-limits";
 import { STRESS_LIMITS, type StressSettings } from "../domain/stress-test";
 import { formErrors, type Parsed } from "./seller-forms";
 
@@ -13,21 +14,27 @@ const WholeNumber = (label: string, min: number, max: number) =>
     v.maxValue(max, `${label} must be at most ${max.toLocaleString("en-US")}`),
   );
 
-const StressForm = v.object({
-  attempts: WholeNumber("purchase attempts", 1, STRESS_LIMITS.maxAttempts),
-  concurrency: WholeNumber(
-    "purchases at the same time",
-    STRESS_LIMITS.minConcurrency,
-    STRESS_LIMITS.maxConcurrency,
-  ),
-});
+type FormLimits = Pick<StressLimits, "maxAttempts" | "maxConcurrency">;
+
+const stressForm = (limits: FormLimits) =>
+  v.object({
+    attempts: WholeNumber("purchase attempts", 1, limits.maxAttempts),
+    concurrency: WholeNumber(
+      "purchases at the same time",
+      STRESS_LIMITS.minConcurrency,
+      limits.maxConcurrency,
+    ),
+  });
 
 /**
  * The Stress Test form's two numbers, or a message per field.
  * @example parseStressSettings({ attempts: "150", concurrency: "20" }) // { ok: true, value: { attempts: 150, concurrency: 20 } }
  */
-export function parseStressSettings(form: Record<string, string>): Parsed<StressSettings> {
-  const result = v.safeParse(StressForm, form);
+export function parseStressSettings(
+  form: Record<string, string>,
+  limits: FormLimits = stressLimitsFor("postgres"),
+): Parsed<StressSettings> {
+  const result = v.safeParse(stressForm(limits), form);
   if (result.success) return { ok: true, value: result.output };
   const issues = result.issues.map((issue) => ({ path: v.getDotPath(issue) ?? "", message: issue.message }));
   return { ok: false, errors: formErrors(issues) };

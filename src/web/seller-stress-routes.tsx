@@ -1,10 +1,12 @@
 import { type Context, Hono } from "hono";
 import { StressTestPage, stressBase } from "../../views/seller/stress-card";
 import { StressRunPage } from "../../views/seller/stress-run";
-import { NotFound, StressTestRunning } from "../domain/errors";
+import { NotFound, StressQuotaReached, StressTestRunning, StressTestUnavailable } from "../domain/errors";
 import type { Shop } from "../domain/shop";
+import type { StressLimits } from "../domain/stress-limits";
 import { defaultStressSettings, type StressTests } from "../domain/stress-test";
 import type { Drop, Seller } from "../domain/types";
+import { retryAfterOf, statusFor } from "../http/error-response";
 import { DropRef } from "../http/schemas";
 import { parseWith } from "../http/validation";
 import { checkedForm } from "./csrf";
@@ -21,9 +23,9 @@ function dropRef(c: Context): string {
   }
 }
 
-/** The form's starting values: five attempts per unit, 200 at a time. */
-export function stressFormDefaults(drop: Drop): Record<string, string> {
-  const settings = defaultStressSettings(drop.quantity);
+/** The form's starting values: five attempts per unit, 200 at a time, within the server's limits. */
+export function stressFormDefaults(drop: Drop, limits?: StressLimits): Record<string, string> {
+  const settings = defaultStressSettings(drop.quantity, limits);
   return { attempts: String(settings.attempts), concurrency: String(settings.concurrency) };
 }
 
@@ -41,9 +43,11 @@ export function sellerStressRoutes(shop: Shop, tests: StressTests, streamOptions
     c: Context<SellerEnv>,
     drop: Drop,
     form: { values: Record<string, string>; errors: Record<string, string> },
-    problem?: { message: string; runningId: string | undefined },
+    problem?: { error: StressTestRunning | StressQuotaReached | StressTestUnavailable },
   ) {
-    const status = problem ? 409 : Object.keys(form.errors).length ? 400 : 200;
+    const status = problem ? statusFor(problem.error) : Object.keys(form.errors).length ? 400 : 200;
+    const retryAfter = problem && retryAfterOf(problem.error);
+    if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
     return c.html(
       <StressTestPage
@@ -52,8 +56,9 @@ export function sellerStressRoutes(shop: Shop, tests: StressTests, streamOptions
         tests={await tests.list(drop)}
         values={form.values}
         errors={form.errors}
-        problem={problem?.message}
-        runningId={problem?.runningId}
+        limits={tests.limits}
+        problem={problem?.error.message}
+        runningId={problem?.error instanceof StressTestRunning ? problem.error.testId : undefined}
       />,
       status,
     );
@@ -61,21 +66,26 @@ export function sellerStressRoutes(shop: Shop, tests: StressTests, streamOptions
 
   routes.get("/seller/drops/:ref/stress", async (c) => {
     const drop = await shop.findOwnDrop(sellerOf(c), dropRef(c));
-    return formPage(c, drop, { values: stressFormDefaults(drop), errors: {} });
+    return formPage(c, drop, { values: stressFormDefaults(drop, tests.limits), errors: {} });
   });
 
   routes.post("/seller/drops/:ref/stress", async (c) => {
     const form = await checkedForm(c, c.var.csrfToken);
     const drop = await shop.findOwnDrop(sellerOf(c), dropRef(c));
     const values = { attempts: form.attempts ?? "", concurrency: form.concurrency ?? "" };
-    const parsed = parseStressSettings(values);
+    const parsed = parseStressSettings(values, tests.limits);
     if (!parsed.ok) return formPage(c, drop, { values, errors: parsed.errors });
     try {
       const test = await tests.start(sellerOf(c), drop.id, parsed.value);
       return c.redirect(`${stressBase(drop)}/${test.id}`, 303);
     } catch (error) {
-      if (!(error instanceof StressTestRunning)) throw error;
-      return formPage(c, drop, { values, errors: {} }, { message: error.message, runningId: error.testId });
+      // Refusals come back on the form, at once, with the reason: one at a time, a quota, the server's cap.
+      const refused =
+        error instanceof StressTestRunning ||
+        error instanceof StressQuotaReached ||
+        error instanceof StressTestUnavailable;
+      if (!refused) throw error;
+      return formPage(c, drop, { values, errors: {} }, { error });
     }
   });
 

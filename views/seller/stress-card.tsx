@@ -1,3 +1,4 @@
+import type { StressLimits } from "../../src/domain/stress-limits";
 import type { StressTest } from "../../src/domain/stress-test";
 import type { Drop } from "../../src/domain/types";
 import type { StressTestStatus } from "../../src/repository";
@@ -23,7 +24,11 @@ export interface StressCardProps {
   values: FormValues;
   errors: FieldErrors;
   csrfToken: string;
+  /** This server's limits, shown beside the fields (the server enforces them either way). */
+  limits?: StressLimits | undefined;
 }
+
+const number = (n: number) => n.toLocaleString("en-US");
 
 /** "PASS", "FAIL", or the status when the run has no receipt to judge by. */
 export function verdictOf(test: StressTest): string {
@@ -42,7 +47,7 @@ export const verdictClass = (test: StressTest) =>
       : "sold_out";
 
 export function StressTestForm(props: Omit<StressCardProps, "tests">) {
-  const { drop, values, errors } = props;
+  const { drop, values, errors, limits } = props;
   return (
     <form method="post" action={stressBase(drop)} id="stress-form" novalidate>
       <CsrfField token={props.csrfToken} />
@@ -56,7 +61,7 @@ export function StressTestForm(props: Omit<StressCardProps, "tests">) {
           values={values}
           errors={errors}
           required
-          hint="Each one a new fan buying over HTTP. Up to 200,000."
+          hint={`Each one a new fan buying over HTTP.${limits ? ` Up to ${number(limits.maxAttempts)} on this server.` : ""}`}
         />
         <Field
           name="concurrency"
@@ -67,7 +72,7 @@ export function StressTestForm(props: Omit<StressCardProps, "tests">) {
           values={values}
           errors={errors}
           required
-          hint="Purchases in flight at once, 1 to 1,000."
+          hint={`Purchases in flight at once${limits ? `, 1 to ${number(limits.maxConcurrency)}` : ""}.`}
         />
       </div>
       <button type="submit" id="stress-start">
@@ -124,6 +129,13 @@ export function StressTestCard(props: StressCardProps) {
         once, and the database audit writes the receipt.
       </p>
       <StressTestForm {...props} />
+      {props.limits ? (
+        <p class="hint" id="stress-limits">
+          Limits on this server: {number(props.limits.runsPerHour)} runs an hour and{" "}
+          {number(props.limits.attemptsPerDay)} attempts a day per shop; its own live traffic always goes
+          first.
+        </p>
+      ) : null}
       <h3>Receipts</h3>
       <StressTestList drop={props.drop} tests={props.tests} />
     </section>

@@ -1,9 +1,14 @@
 import { raw } from "hono/html";
 import type { StressTest } from "../../src/domain/stress-test";
-import { countsShown, type ProgressSnapshot, tileLayout } from "../../src/domain/stress-test-progress";
+import {
+  countsShown,
+  type ProgressSnapshot,
+  type TileReplay,
+  tileLayout,
+} from "../../src/domain/stress-test-progress";
 import type { Drop } from "../../src/domain/types";
 import type { LatencySummary, Receipt } from "../../src/stampede/receipt";
-import { formatReceipt } from "../../src/stampede/receipt";
+import { formatReceipt, headlineOf } from "../../src/stampede/receipt";
 import { Layout } from "../layout";
 import { CsrfField } from "./fields";
 import { formatUtcPrecise } from "./format";
@@ -76,6 +81,12 @@ export function StressReceipt({ test }: { test: StressTest }) {
       ) : null}
       {r ? (
         <>
+          <p
+            id="receipt-headline"
+            class={`notice ${r.verdict === "FAIL" ? "bad" : (r.warnings ?? []).length > 0 ? "warn" : "ok"}`}
+          >
+            {headlineOf(r)}
+          </p>
           <dl class="facts" id="receipt-facts">
             <dt>Attempts</dt>
             <dd id="receipt-attempts">
@@ -98,6 +109,11 @@ export function StressReceipt({ test }: { test: StressTest }) {
                 ? `, ${number(r.acknowledgedWithoutOrderRow)} without a row`
                 : ""}
             </dd>
+            <dt>Unanswered</dt>
+            <dd id="receipt-unanswered">
+              {number(r.timeouts ?? 0)} timed out, {number(r.counts.error - (r.timeouts ?? 0))} other errors
+              {r.abandoned ? `, ${number(r.abandoned)} cut off by the cancel` : ""}
+            </dd>
             <dt>Win latency</dt>
             <dd id="receipt-win-latency">{latency(r.latencyMs.win)}</dd>
             <dt>Rejection latency</dt>
@@ -109,6 +125,20 @@ export function StressReceipt({ test }: { test: StressTest }) {
             <dt>Backend</dt>
             <dd id="receipt-backend">{r.backend}</dd>
           </dl>
+          {(r.warnings ?? []).length > 0 ? (
+            <>
+              <h3>Health warnings</h3>
+              <p class="hint">
+                These say how the server coped, not whether it sold exactly: that is the verdict above.
+              </p>
+              <ul id="receipt-warnings">
+                {(r.warnings ?? []).map((warning) => (
+                  <li>{warning}</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          {test.replay ? <TileReplaySection replay={test.replay} seconds={r.durationSeconds} /> : null}
           {r.breaches.length > 0 ? (
             <>
               <h3>Invariants broken</h3>
@@ -129,6 +159,42 @@ export function StressReceipt({ test }: { test: StressTest }) {
           </details>
         </>
       ) : null}
+    </section>
+  );
+}
+
+/**
+ * The tile race, replayable: stress.js draws the finished race (each tile coloured by when it was
+ * claimed) and animates it on demand from the packed claim times; the legend says what the colours mean.
+ */
+export function TileReplaySection({ replay, seconds }: { replay: TileReplay; seconds: number }) {
+  return (
+    <section
+      id="stress-replay"
+      aria-labelledby="replay-heading"
+      data-quantity={replay.quantity}
+      data-units-per-tile={replay.unitsPerTile}
+      data-tiles={replay.tiles}
+      data-first={replay.firstAtMs}
+      data-full={replay.fullAtMs}
+      data-claimed={replay.claimedUnits}
+    >
+      <h3 id="replay-heading">The race</h3>
+      <p class="hint">
+        One tile per {replay.unitsPerTile === 1 ? "unit" : `${number(replay.unitsPerTile)} units`}, coloured
+        by when it was claimed during the {seconds.toFixed(1)} s run; grey tiles were not sold.
+      </p>
+      {/* Decorative: the receipt above says the same in words. */}
+      <div aria-hidden="true">
+        <canvas id="replay-tiles" hidden />
+        <p id="replay-legend" hidden>
+          <canvas id="replay-scale" width="160" height="12" /> <span id="replay-early">first claimed</span> →{" "}
+          <span id="replay-late">last claimed</span> · unsold in grey
+        </p>
+      </div>
+      <button type="button" id="replay-start" class="secondary" hidden>
+        Replay the race
+      </button>
     </section>
   );
 }
@@ -155,7 +221,7 @@ export function StressRunPage(props: StressRunProps) {
       title={`Stress Test: ${drop.title}`}
       sellerName={props.sellerName}
       csrfToken={props.csrfToken}
-      scripts={running ? ["stress.js"] : []}
+      scripts={["stress.js"]}
     >
       {/*
         Only browsers without JavaScript read this; with it, stress.js follows the event stream instead.
