@@ -4,13 +4,17 @@ import { logger } from "hono/logger";
 import type { Config, CookieSecurity } from "./config";
 import { ConnectionUnavailable, type Database } from "./db/database";
 import { Busy, DomainError, NotFound } from "./domain/errors";
+import { createDropImages } from "./domain/images";
 import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type Shop } from "./domain/shop";
+import { createStorefront } from "./domain/storefront";
 import { apiRoutes } from "./http/api";
-import { bodySizeLimit } from "./http/body-size";
 import { errorJson } from "./http/error-response";
+import { bodySizeLimitWithUploads } from "./http/upload-limit";
 import { fanRoutes } from "./web/fan-routes";
+import { imageFileRoutes } from "./web/image-files";
 import { sellerRoutes } from "./web/seller-routes";
+import { shopPageRoutes } from "./web/shop-page-routes";
 import { staticRoutes } from "./web/static-files";
 
 export interface AppDeps {
@@ -54,12 +58,17 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   const app = new Hono();
   if (deps.logRequests) app.use("*", logger());
 
-  app.use("*", bodySizeLimit(MAX_BODY_BYTES));
+  // 16 KB everywhere; picture uploads (the API's and the seller forms') get room for a picture.
+  app.use("*", bodySizeLimitWithUploads(MAX_BODY_BYTES));
 
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/api", apiRoutes(shop));
   app.route("/static", staticRoutes());
-  app.route("/d", fanRoutes(shop));
+  const images = createDropImages(deps.db);
+  const storefront = createStorefront(deps.db, images);
+  app.route("/d", fanRoutes(shop, { storefront }));
+  app.route("/s", shopPageRoutes(storefront));
+  app.route("/images", imageFileRoutes(images));
   app.route(
     "/",
     sellerRoutes(shop, {

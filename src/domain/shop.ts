@@ -3,9 +3,11 @@ import { type Database, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
 import { DropCache, isUuid } from "./drop-cache";
 import { EmailTaken, NotFound, Unauthorized } from "./errors";
+import { type DropImage, imagesOfDrop } from "./images";
 import { type PurchaseRequest, type PurchaseResult, purchase } from "./purchase";
 import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
 import { hashApiKey, hashPassword, newApiKey } from "./secrets";
+import { assignShopSlug, slugBase } from "./shop-slug";
 import { bucketCountFor, planBuckets } from "./stock-plan";
 import type { Audit, Drop, DropStatus, DropTerms, Order, Seller } from "./types";
 
@@ -19,17 +21,13 @@ export interface DropWithStock {
   remaining: number;
   status: DropStatus;
   serverTime: Date;
+  /** The drop's pictures, oldest first (see images.ts). */
+  images: DropImage[];
 }
 
 /** URL-safe, readable and unguessable enough: "summer-sneaker-k3x9qa". */
 export function slugFor(title: string): string {
-  const base = title
-    .normalize("NFKD")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 40)
-    .replace(/-+$/, "");
+  const base = slugBase(title);
   const suffix = randomBytes(4).readUInt32BE(0).toString(36).padStart(6, "0").slice(-6);
   return base ? `${base}-${suffix}` : `drop-${suffix}`;
 }
@@ -78,6 +76,8 @@ export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } 
       };
       try {
         const seller = await withRetry(retryPolicy, () => repo.insertSeller(db, account));
+        // The account exists now; if its shop address cannot be given yet, the first page that needs it will.
+        await withRetry(retryPolicy, () => assignShopSlug(db, seller.id, seller.name)).catch(() => undefined);
         return { seller, apiKey };
       } catch (error) {
         if (violatedConstraint(error) === "sellers_email_key") throw new EmailTaken();
@@ -132,8 +132,11 @@ export function createShop(db: Database, options: { retryPolicy?: RetryPolicy } 
 
     async dropWithStock(ref: string): Promise<DropWithStock> {
       const drop = await findDrop(ref);
-      const { remaining, serverTime } = await repo.readStock(db, drop.id);
-      return { drop, remaining, serverTime, status: statusOf(drop, remaining, serverTime) };
+      const [{ remaining, serverTime }, images] = await Promise.all([
+        repo.readStock(db, drop.id),
+        imagesOfDrop(db, drop.id),
+      ]);
+      return { drop, remaining, serverTime, status: statusOf(drop, remaining, serverTime), images };
     },
 
     async purchase(ref: string, request: PurchaseRequest): Promise<PurchaseResult> {

@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
+import { imageApiRoutes, imageJson } from "./image-api";
 import { DropRef, IdempotencyKey, NewDropBody, OrdersQuery, PurchaseBody, SellerSignup } from "./schemas";
 import { jsonBody, parseWith } from "./validation";
 
@@ -10,7 +11,7 @@ type ApiEnv = { Variables: { seller: Seller } };
 
 const sellerJson = (s: Seller) => ({ id: s.id, email: s.email, name: s.name, createdAt: s.createdAt });
 
-const dropJson = ({ drop, remaining, status, serverTime }: DropWithStock) => ({
+const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock) => ({
   id: drop.id,
   slug: drop.slug,
   title: drop.title,
@@ -24,6 +25,7 @@ const dropJson = ({ drop, remaining, status, serverTime }: DropWithStock) => ({
   remaining,
   status,
   serverTime,
+  images: images.map(imageJson),
 });
 
 const orderJson = (o: Order) => ({
@@ -67,6 +69,8 @@ export function apiRoutes(shop: Shop) {
     c.set("seller", await shop.sellerByApiKey(match[1]));
     await next();
   });
+
+  api.route("/", imageApiRoutes(shop, requireSeller));
 
   api.post("/sellers", async (c) => {
     const input = parseWith(SellerSignup, await jsonBody(c));

@@ -4,6 +4,7 @@ import {
   Busy,
   DomainError,
   EmailTaken,
+  ImageTooLarge,
   InvalidInput,
   LimitReached,
   NotFound,
@@ -44,6 +45,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
   if (error instanceof PayloadTooLarge) return 413;
+  if (error instanceof ImageTooLarge) return 413;
   if (error instanceof TooManyAttempts) return 429;
   if (error instanceof UnsupportedMediaType) return 415;
   if (error instanceof Busy || error instanceof StressTestUnavailable) return 503;

@@ -5,6 +5,7 @@ import { DropsPage } from "../../views/seller/drops";
 import { NEW_DROP_DEFAULTS, NewDropPage } from "../../views/seller/new-drop";
 import type { SellerDashboard } from "../domain/dashboard";
 import { NotFound } from "../domain/errors";
+import { createDropImages } from "../domain/images";
 import type { Shop } from "../domain/shop";
 import type { StressTests } from "../domain/stress-test";
 import type { Seller } from "../domain/types";
@@ -14,6 +15,7 @@ import { parseWith } from "../http/validation";
 import { checkedForm } from "./csrf";
 import { shellOf } from "./seller-auth-routes";
 import { parseNewDrop } from "./seller-forms";
+import { afterNewDrop } from "./seller-image-routes";
 import { stressFormDefaults } from "./seller-stress-routes";
 import { requireSeller, type SellerEnv } from "./session";
 
@@ -104,7 +106,7 @@ export function sellerDropRoutes(
       );
     }
     const drop = await shop.createDrop(sellerOf(c), parsed.value);
-    return c.redirect(`/seller/drops/${drop.slug}`, 303);
+    return c.redirect(await afterNewDrop(c, createDropImages(shop.db), drop), 303);
   });
 
   routes.get("/seller/drops/:ref", (c) => dashboardPage(c, parseWith(OrderCursor, c.req.query("cursor"))));

@@ -1,6 +1,7 @@
 import type { DropLive } from "../../src/domain/dashboard";
 import type { Order } from "../../src/domain/types";
 import { Layout } from "../layout";
+import { DropImagesSlot } from "./drop-images-card";
 import {
   formatDuration,
   formatMoney,
@@ -226,6 +227,7 @@ export function DashboardPage(props: DashboardProps) {
         <p class="hint" id="copy-status" role="status" />
       </div>
       <LiveStats live={live} />
+      <DropImagesSlot slug={drop.slug} />
       {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}
       <h2 id="audit-heading">Audit trail</h2>
       <p class="hint">Every unit sold, newest first. Times are UTC.</p>

@@ -1,4 +1,5 @@
 import { Layout } from "../layout";
+import { PictureField } from "./drop-images-card";
 import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import type { SellerShell } from "./shell";
 
@@ -39,7 +40,14 @@ export function NewDropPage(props: NewDropProps) {
               : undefined
           }
         />
-        <form method="post" action="/seller/drops" class="card" id="new-drop-form" novalidate>
+        <form
+          method="post"
+          action="/seller/drops"
+          class="card"
+          id="new-drop-form"
+          enctype="multipart/form-data"
+          novalidate
+        >
           <CsrfField token={props.csrfToken} />
           <Field name="title" label="Title" values={values} errors={errors} required maxlength={120} />
           <div class="field">
@@ -125,6 +133,10 @@ export function NewDropPage(props: NewDropProps) {
               <FieldMessages name="timeZone" error={errors.timeZone} />
             </div>
           </div>
+          <PictureField
+            label="Picture (optional)"
+            hint="JPEG, PNG or WebP, up to 8 MB. More can be added on the drop's page."
+          />
           <button type="submit">Create drop</button>
         </form>
       </div>
