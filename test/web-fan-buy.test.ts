@@ -54,7 +54,9 @@ describe("buying on the fan page", () => {
     expect(status).toBe(201);
     const [order] = await orderFor(key);
     expect(order?.fan).toBe("fan@example.com");
-    expect(html).toMatch(/^<section id="purchase-result" class="receipt" role="status"[^>]*data-outcome="bought"/);
+    expect(html).toMatch(
+      /^<section id="purchase-result" class="receipt" role="status"[^>]*data-outcome="bought"/,
+    );
     for (const part of receiptOf(order!.unit_no, 5, order!.id)) expect(html).toContain(part);
     expect(html).toContain("You got it");
     expect(html).toContain("Hoodie · $49.00 · Ada");

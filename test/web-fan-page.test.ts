@@ -103,7 +103,9 @@ describe("fan drop page", () => {
     };
     expect((await page(drop.slug)).html).not.toContain("urgency");
     await sell(12);
-    expect((await page(drop.slug)).html).toContain('<span class="urgency urgency-half">Over half gone</span>');
+    expect((await page(drop.slug)).html).toContain(
+      '<span class="urgency urgency-half">Over half gone</span>',
+    );
     await sell(3);
     const { html } = await page(drop.slug);
     expect(html).toContain('<span class="urgency urgency-last">Last 9!</span>');
