@@ -42,7 +42,7 @@ const orderFor = async (key: string) =>
 
 /** The receipt's unit line and order id, as the receipt renders them. */
 const receiptOf = (unitNo: number, quantity: number, orderId: string) => [
-  `<p class="receipt-unit"><span class="receipt-unit-label">Unit</span><b>#${unitNo}</b><span class="receipt-unit-of">of ${quantity}</span></p>`,
+  `<p class="receipt-unit"><span class="receipt-unit-label">Unit</span> <b>#${unitNo}</b> <span class="receipt-unit-of">of ${quantity}</span></p>`,
   `<code id="order-id" class="order-id">${orderId}</code>`,
 ];
 

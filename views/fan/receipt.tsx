@@ -47,8 +47,7 @@ export function Receipt(props: ReceiptProps) {
         {props.replay ? "Already yours" : "You got it"}
       </p>
       <p class="receipt-unit">
-        <span class="receipt-unit-label">Unit</span>
-        <b>#{order.unitNo}</b>
+        <span class="receipt-unit-label">Unit</span> <b>#{order.unitNo}</b>{" "}
         <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
       </p>
       <p class="receipt-what">
