@@ -91,8 +91,12 @@
   }
 
   // The stream is the authority on go-live and sell-out, whatever the phone's clock says.
+  // A paused page has no buy box; when sales resume, the page is loaded again to get one.
+  let shownStatus = document.querySelector("#drop-state [data-status]")?.dataset.status;
   document.addEventListener("htmx:sseMessage", () => {
     const status = document.querySelector("#drop-state [data-status]")?.dataset.status;
+    if (shownStatus === "paused" && status !== "paused") return location.reload();
+    shownStatus = status;
     if (status === "live") goLive();
     if (status === "sold_out") closeBuyBox();
   });

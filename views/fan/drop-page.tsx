@@ -60,7 +60,8 @@ export function DropPage(props: DropPageProps) {
   const { drop, remaining, serverTime, purchase, shop } = props;
   // An answer that says sold out outranks a stock reading taken a moment before it.
   const status: FanStatus = purchase.kind === "sold_out" ? "sold_out" : props.status;
-  const over = status === "sold_out" || status === "cancelled";
+  // Nothing to buy while sold out, cancelled or paused: the state says why, and no form pretends otherwise.
+  const over = status === "sold_out" || status === "cancelled" || status === "paused";
   return (
     <Layout
       title={drop.title}
