@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.route("/static", staticRoutes());
   const images = createDropImages(deps.db);
   const storefront = createStorefront(deps.db, images);
-  app.route("/d", fanRoutes(shop, { storefront }));
+  app.route("/d", fanRoutes(shop, { storefront, publicUrl: deps.publicUrl }));
   app.route("/s", shopPageRoutes(storefront));
   app.route("/images", imageFileRoutes(images));
   app.route(

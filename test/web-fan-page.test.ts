@@ -154,3 +154,14 @@ describe("fan drop page", () => {
     expect(outside).not.toMatch(/https?:\/\/|@font-face|\.woff/);
   });
 });
+
+describe("link previews behind a proxy", () => {
+  it("use PUBLIC_URL's origin, not the address the request reached the app at", async () => {
+    const { createApp } = await import("../src/app");
+    const proxied = createApp({ db, logError: () => undefined, publicUrl: "https://drops.example.com" });
+    const drop = await newDrop();
+    const html = await (await proxied.request(`http://10.0.0.5:3000/d/${drop.slug}`)).text();
+    expect(html).toContain(`<meta property="og:url" content="https://drops.example.com/d/${drop.slug}"/>`);
+    expect(html).not.toContain("10.0.0.5");
+  });
+});

@@ -23,6 +23,8 @@ export interface FanRoutesOptions extends StockStreamOptions {
   watcher?: StockWatcher;
   /** Shops, receipts: made here from the shop's database when not given. */
   storefront?: Storefront;
+  /** The site's public base URL behind a proxy (PUBLIC_URL), for the absolute URLs of link previews. */
+  publicUrl?: string | undefined;
 }
 
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";
@@ -106,7 +108,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
         {...view}
         images={extras.images}
         shop={extras.shop}
-        origin={new URL(c.req.url).origin}
+        origin={new URL(options.publicUrl ?? c.req.url).origin}
         purchase={purchaseFor(view)}
       />
     );
