@@ -3,15 +3,17 @@ import { HTTPException } from "hono/http-exception";
 import type { Config, CookieSecurity } from "./config";
 import { type Database, isDatabaseUnavailable } from "./db/database";
 import { Busy, DomainError, NotFound } from "./domain/errors";
+import { createDropImages } from "./domain/images";
 import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type PurchaseEngineOptions, type Shop } from "./domain/shop";
+import { createStorefront } from "./domain/storefront";
 import { apiRoutes } from "./http/api";
-import { bodySizeLimit } from "./http/body-size";
 import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
 import { ClientRateLimiter, purchaseRateLimit, type RateLimit } from "./http/purchase-rate-limit";
 import { rehearsalLane } from "./http/rehearsal-lane";
 import { securityHeaders } from "./http/security-headers";
+import { bodySizeLimitWithUploads } from "./http/upload-limit";
 import { isClientAbort } from "./observability/client-abort";
 import { createLogger, type Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
@@ -22,7 +24,9 @@ import { closeConnectionsWhileDraining, Lifecycle } from "./process/lifecycle";
 import * as repo from "./repository";
 import { htmlError } from "./web/error-page";
 import { fanRoutes } from "./web/fan-routes";
+import { imageFileRoutes } from "./web/image-files";
 import { sellerRoutes } from "./web/seller-routes";
+import { shopPageRoutes } from "./web/shop-page-routes";
 import { staticRoutes } from "./web/static-files";
 import { createStockWatcher } from "./web/stock-watcher";
 
@@ -107,7 +111,8 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
 
   app.use("*", securityHeaders({ trustProxy: deps.trustProxy ?? 0 }));
   app.use("*", clientAddressMiddleware(deps.trustProxy ?? 0));
-  app.use("*", bodySizeLimit(MAX_BODY_BYTES));
+  // 16 KB everywhere; picture uploads (the API's and the seller forms') get room for a picture.
+  app.use("*", bodySizeLimitWithUploads(MAX_BODY_BYTES));
   // The Stress Test's own requests: behind live work, with a bounded share of the database.
   app.use("*", rehearsalLane);
   if (deps.purchaseRateLimit) {
@@ -119,7 +124,11 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.route("/", operationsRoutes({ db, lifecycle, metrics, metricsAccess }));
   app.route("/api", apiRoutes(shop));
   app.route("/static", staticRoutes());
-  app.route("/d", fanRoutes(shop, { watcher }));
+  const images = createDropImages(deps.db);
+  const storefront = createStorefront(deps.db, images);
+  app.route("/d", fanRoutes(shop, { watcher, storefront, publicUrl: deps.publicUrl }));
+  app.route("/s", shopPageRoutes(storefront));
+  app.route("/images", imageFileRoutes(images));
   app.route(
     "/",
     sellerRoutes(shop, {

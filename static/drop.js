@@ -79,20 +79,44 @@
     });
   }
 
+  // Sold out is said once, by the drop's state; the buy box goes, as on a page loaded after the sell-out.
+  // A receipt stays (the fan bought before the end), and so does a form whose answer is still on its way.
+  function closeBuyBox() {
+    const box = document.querySelector(".buy-box");
+    if (!box || box.querySelector("[data-outcome=bought]") || box.querySelector(".htmx-request")) return;
+    const said = $("purchase-result");
+    const announcer = $("announcer");
+    if (said && announcer) announcer.textContent = said.textContent;
+    box.remove();
+  }
+
   // The stream is the authority on go-live and sell-out, whatever the phone's clock says.
+  // A paused page has no buy box; when sales resume, the page is loaded again to get one.
+  let shownStatus = document.querySelector("#drop-state [data-status]")?.dataset.status;
   document.addEventListener("htmx:sseMessage", () => {
-    const status = document.querySelector("#remaining [data-status]")?.dataset.status;
+    const status = document.querySelector("#drop-state [data-status]")?.dataset.status;
+    if (shownStatus === "paused" && status !== "paused") return location.reload();
+    shownStatus = status;
     if (status === "live") goLive();
-    if (status !== "sold_out") return;
-    goLive();
-    const form = $("buy-form");
-    const button = $("buy-button");
-    if (countdown) countdown.hidden = true;
-    if (form && button && !form.classList.contains("htmx-request")) {
-      button.disabled = true;
-      button.textContent = "Sold out";
-    }
+    if (status === "sold_out") closeBuyBox();
   });
+
+  // The order id, copied whole with one tap (selecting 36 characters on a phone is fiddly).
+  function addCopyButton() {
+    const id = $("order-id");
+    if (!id || !navigator.clipboard || id.nextElementSibling?.classList.contains("copy")) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy secondary";
+    button.textContent = "Copy";
+    button.addEventListener("click", () =>
+      navigator.clipboard.writeText(id.textContent.trim()).then(() => {
+        button.textContent = "Copied";
+      }),
+    );
+    id.after(button);
+  }
+  addCopyButton();
 
   let retries = 0;
 
@@ -104,6 +128,8 @@
     const result = $("purchase-result");
     if (invalid) invalid.focus();
     else if (result && result.dataset.outcome !== "busy") result.focus();
+    if (result?.dataset.outcome === "sold_out") closeBuyBox();
+    addCopyButton();
     retries = 0;
   });
 

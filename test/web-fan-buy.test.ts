@@ -40,31 +40,74 @@ const orderFor = async (key: string) =>
     )
   ).rows;
 
-const bought = (unitNo: number, quantity: number, orderId: string, replay = false) =>
-  `<div id="purchase-result" class="notice ok" role="status" tabindex="-1" data-outcome="bought"><p class="result-title">You got unit #${unitNo} of ${quantity}</p><p>Order <code>${orderId}</code>${replay ? " (you had already bought it with this form)" : ""}</p></div>`;
+/** The receipt's unit line and order id, as the receipt renders them. */
+const receiptOf = (unitNo: number, quantity: number, orderId: string) => [
+  `<p class="receipt-unit"><span class="receipt-unit-label">Unit</span> <b>#${unitNo}</b> <span class="receipt-unit-of">of ${quantity}</span></p>`,
+  `<code id="order-id" class="order-id">${orderId}</code>`,
+];
 
 describe("buying on the fan page", () => {
-  it("answers an htmx buy with the result fragment that replaces the form (201)", async () => {
+  it("answers an htmx buy with the receipt that replaces the form (201), linking to its own page", async () => {
     const drop = await newDrop();
     const key = randomUUID();
     const { status, html } = await buy(app, drop, { fan: " Fan@Example.com ", idempotencyKey: key });
     expect(status).toBe(201);
     const [order] = await orderFor(key);
     expect(order?.fan).toBe("fan@example.com");
-    expect(html).toBe(bought(order!.unit_no, 5, order!.id));
+    expect(html).toMatch(
+      /^<section id="purchase-result" class="receipt" role="status"[^>]*data-outcome="bought"/,
+    );
+    for (const part of receiptOf(order!.unit_no, 5, order!.id)) expect(html).toContain(part);
+    expect(html).toContain("You got it");
+    expect(html).toContain("Hoodie · $49.00 · Ada");
+    expect(html).toMatch(new RegExp(`href="/d/${drop.slug}/orders/${order!.id}\\?k=[\\w-]{32}"`));
   });
 
-  it("answers a plain form POST with the whole page, the result where the form was", async () => {
+  it("sends a plain form POST on to the receipt (303), which reloads as often as the fan likes", async () => {
     const drop = await newDrop();
     const key = randomUUID();
-    const { status, html } = await buy(app, drop, { fan: "nojs@example.com", idempotencyKey: key }, false);
-    expect(status).toBe(201);
+    const { status, res } = await buy(app, drop, { fan: "nojs@example.com", idempotencyKey: key }, false);
+    expect(status).toBe(303);
     const [order] = await orderFor(key);
-    expect(html).toMatch(/^<!DOCTYPE html>/);
-    expect(html).toContain("<h1>Hoodie</h1>");
-    expect(html).toContain("<b>4</b> of 5 left");
-    expect(html).toContain(bought(order!.unit_no, 5, order!.id));
-    expect(html).not.toContain('id="buy-form"');
+    const location = res.headers.get("location")!;
+    expect(location).toMatch(new RegExp(`^/d/${drop.slug}/orders/${order!.id}\\?k=[\\w-]{32}$`));
+    for (let load = 0; load < 2; load++) {
+      const page = await app.request(location);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+      const html = await page.text();
+      expect(html).toMatch(/^<!DOCTYPE html>/);
+      for (const part of receiptOf(order!.unit_no, 5, order!.id)) expect(html).toContain(part);
+      expect(html).toContain(`href="${location}"`);
+    }
+    // The same address with any part wrong is not found; nothing tells which part.
+    const k = new URL(location, "http://x").searchParams.get("k")!;
+    const wrongK = `${k.slice(0, -1)}${k.endsWith("A") ? "B" : "A"}`;
+    const other = await newDrop();
+    for (const bad of [
+      location.replace(`k=${k}`, `k=${wrongK}`),
+      location.replace(`?k=${k}`, ""),
+      location.replace(order!.id, randomUUID()),
+      location.replace(drop.slug, other.slug),
+      location.replace(order!.id, "not-an-order"),
+    ]) {
+      const res = await app.request(bad);
+      expect(res.status, bad).toBe(404);
+      expect(await res.text()).toContain("Receipt not found");
+    }
+  });
+
+  it("signs receipt links with a secret the database keeps: a client-chosen key makes them no easier", async () => {
+    const drop = await newDrop({ maxPerFan: 2 });
+    const { res } = await buy(app, drop, { fan: "short@example.com", idempotencyKey: "1" }, false);
+    const [order] = await orderFor("1");
+    const k = new URL(res.headers.get("location")!, "http://x").searchParams.get("k")!;
+    const { createHash } = await import("node:crypto");
+    for (const guess of ["1", order!.id]) {
+      expect(k).not.toBe(createHash("sha256").update(guess).digest("base64url").slice(0, 32));
+    }
+    const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM site_secrets");
+    expect(rows[0]!.n).toBe(1);
   });
 
   it("replays the same key (resubmit, double click) as the same order, never a second unit", async () => {
@@ -77,22 +120,34 @@ describe("buying on the fan page", () => {
     expect(orders).toHaveLength(1);
     const [order] = orders;
     expect(clicks.map((c) => c.status).sort()).toEqual([200, 200, 201]);
+    const replayed = clicks.find((c) => c.status === 200)!;
+    expect(replayed.html).toContain("Already yours");
+    expect(replayed.html).toContain(receiptOf(order!.unit_no, 5, order!.id)[0]);
     const resubmit = await buy(app, drop, { fan: "double@example.com", idempotencyKey: key }, false);
-    expect(resubmit.status).toBe(200);
-    expect(resubmit.html).toContain(bought(order!.unit_no, 5, order!.id, true));
+    expect(resubmit.status).toBe(303);
+    expect(resubmit.res.headers.get("location")).toContain(order!.id);
     expect((await app.shop.dropWithStock(drop.id)).remaining).toBe(4);
   });
 
-  it("says sold out (409) once the last unit is gone", async () => {
+  it("says sold out (409) once, through the drop's state, swapped in with the answer", async () => {
     const drop = await newDrop({ quantity: 1 });
     expect((await buy(app, drop, { fan: "first@example.com", idempotencyKey: randomUUID() })).status).toBe(
       201,
     );
     const { status, html } = await buy(app, drop, { fan: "late@example.com", idempotencyKey: randomUUID() });
     expect(status).toBe(409);
-    expect(html).toBe(
-      '<div id="purchase-result" class="notice bad" role="status" tabindex="-1" data-outcome="sold_out"><p class="result-title">Sold out</p><p>The only unit is taken.</p></div>',
+    expect(html).toContain(
+      '<p id="purchase-result" class="visually-hidden" role="status" tabindex="-1" data-outcome="sold_out">Sold out: the only unit is taken.</p>',
     );
+    // The fresh page's own sold-out state, exactly, replaces the one on the open page.
+    const fresh = await (await app.request(`/d/${drop.slug}`)).text();
+    const state = /<div class="state state-sold_out".*?<\/a><\/p><\/div>/.exec(fresh)?.[0];
+    expect(state).toBeDefined();
+    expect(html).toContain(`<div id="drop-state" hx-swap-oob="innerHTML">${state}</div>`);
+    const noJs = await buy(app, drop, { fan: "late@example.com", idempotencyKey: randomUUID() }, false);
+    expect(noJs.status).toBe(409);
+    expect(noJs.html).toContain(state);
+    expect(noJs.html).not.toContain('id="buy-form"');
   });
 
   it("says not live yet (409) with the time left, keeping the form, the fan and the key", async () => {

@@ -42,15 +42,25 @@ describe("fan drop page", () => {
     expect(html).toContain('<p class="price">$49.00</p>');
     expect(html).toContain('<p class="description">Heavy cotton &amp; a hood.</p>');
     expect(html).toMatch(
-      /<p id="countdown" class="countdown" role="timer" data-starts-at="[^"]+" data-server-time="[^"]+"><span class="countdown-label">Starts in<\/span> <b class="countdown-clock">01:00:0[45]<\/b><\/p>/,
+      /<p id="countdown" class="countdown" role="timer" data-starts-at="[^"]+" data-server-time="[^"]+"><span class="countdown-label">Buying opens in<\/span> <b class="countdown-clock">01:00:0[45]<\/b><\/p>/,
     );
     expect(html).toContain(`data-starts-at="${drop.startsAt.toISOString()}"`);
     expect(html).toContain(
-      `<div class="stock" hx-ext="sse" sse-connect="/d/${drop.slug}/stream" sse-close="soldout"><p id="remaining" sse-swap="stock,soldout"><span class="stock-count" data-remaining="5" data-status="upcoming"><b>5</b> of 5 left</span></p><p id="announcer" class="visually-hidden" aria-live="polite" sse-swap="announce"></p></div>`,
+      `<div class="stock" hx-ext="sse" sse-connect="/d/${drop.slug}/stream" sse-close="soldout"><div id="drop-state" sse-swap="stock,soldout"><div class="state state-upcoming" data-remaining="5" data-status="upcoming"><p class="state-head"><span class="badge badge-upcoming">Starts in</span></p><p class="stock-count"><b style="min-width:1ch">5</b> <span>of 5 left</span></p>`,
     );
     expect(html).toContain(
       '<button id="buy-button" type="submit" class="big" disabled="" data-opens-at-live="">Opens at go-live</button>',
     );
+    // The shop is named and linked; the logo leads to the shop too, never to seller sign-up.
+    expect(html).toContain('<p class="drop-shop"><a href="/s/ada">Ada</a></p>');
+    expect(html).toContain('<a class="brand" href="/s/ada">');
+    // No picture yet: the title's initials stand in, at the picture's place and size.
+    expect(html).toContain(
+      '<div class="product-image placeholder" style="--hue:142" role="img" aria-label="Midnight &lt;Hoodie&gt;"><span aria-hidden="true">MH</span></div>',
+    );
+    // A shared link previews with title, price and shop.
+    expect(html).toContain('<meta property="og:title" content="Midnight &lt;Hoodie&gt; — $49.00"/>');
+    expect(html).toContain('<meta name="twitter:card" content="summary"/>');
     expect(html).toContain('<script src="/static/drop.js" defer=""></script>');
   });
 
@@ -59,7 +69,8 @@ describe("fan drop page", () => {
     const first = await page(drop.slug);
     expect(first.status).toBe(200);
     expect(first.html).toContain('<span class="countdown-label">Live now</span>');
-    expect(first.html).toContain("<b>5</b> of 5 left");
+    expect(first.html).toContain('<b style="min-width:1ch">5</b> <span>of 5 left</span>');
+    expect(first.html).toContain('<span class="badge badge-live">Live</span>');
     expect(first.html).toContain(
       `<form id="buy-form" class="buy card" method="post" action="/d/${drop.slug}/buy" hx-post="/d/${drop.slug}/buy" hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button">`,
     );
@@ -70,20 +81,36 @@ describe("fan drop page", () => {
     expect(first.html.match(key)?.[1]).not.toBe(second.html.match(key)?.[1]);
   });
 
-  it("shows a sold-out drop without a form, countdown or stream", async () => {
+  it("shows a sold-out drop once, in its state, without a form, countdown or stream", async () => {
     const drop = await newDrop({ quantity: 1 });
     await app.shop.purchase(drop.id, { fan: "early@example.com" });
     const { status, html } = await page(drop.slug);
     expect(status).toBe(200);
     expect(html).toContain(
-      '<div class="stock"><p id="remaining"><span class="stock-count" data-remaining="0" data-status="sold_out"><b>Sold out</b> · all 1 taken</span></p><p id="announcer" class="visually-hidden" aria-live="polite"></p></div>',
+      '<div class="stock"><div id="drop-state"><div class="state state-sold_out" data-remaining="0" data-status="sold_out"><p class="state-head"><span class="badge badge-sold_out">Sold out</span></p><p class="stock-count">The only unit is taken.</p><div class="meter" aria-hidden="true"><span style="width:100.0%"></span></div><p class="state-next">Every unit found its buyer. <a href="/s/ada">More drops from Ada</a></p></div></div>',
     );
-    expect(html).toContain(
-      '<div id="purchase-result" class="notice bad" role="status" tabindex="-1" data-outcome="sold_out"><p class="result-title">Sold out</p><p>The only unit is taken.</p></div>',
-    );
+    expect(html.match(/sold out|taken/gi)).toHaveLength(2); // the badge and the sentence, nothing else
     expect(html).not.toContain("buy-form");
+    expect(html).not.toContain("purchase-result");
     expect(html).not.toContain('id="countdown"');
     expect(html).not.toContain("sse-connect");
+  });
+
+  it("says when stock runs low: over half gone, then the last ten", async () => {
+    const drop = await newDrop({ quantity: 24 });
+    const sell = async (n: number) => {
+      for (let i = 0; i < n; i++) await app.shop.purchase(drop.id, { fan: `f${i}-${n}@example.com` });
+    };
+    expect((await page(drop.slug)).html).not.toContain("urgency");
+    await sell(12);
+    expect((await page(drop.slug)).html).toContain(
+      '<span class="urgency urgency-half">Over half gone</span>',
+    );
+    await sell(3);
+    const { html } = await page(drop.slug);
+    expect(html).toContain('<span class="urgency urgency-last">Last 9!</span>');
+    expect(html).toContain('<b style="min-width:2ch">9</b>');
+    expect(html).toContain('<span style="width:62.5%"></span>');
   });
 
   it("answers an unknown or malformed slug with a 404 page", async () => {
@@ -108,6 +135,7 @@ describe("fan drop page", () => {
     );
     expect(assets).toEqual([
       "/static/app.css",
+      "/static/fan.css",
       "/static/htmx.min.js",
       "/static/sse.min.js",
       "/static/drop.js",
@@ -120,7 +148,20 @@ describe("fan drop page", () => {
     }
     const total = Object.values(sizes).reduce((a, b) => a + b, 0);
     expect(total, JSON.stringify(sizes)).toBeLessThan(40 * 1024);
-    // No font files or third-party origins: everything above is all the page asks for.
-    expect(html).not.toMatch(/https?:\/\/|@font-face|\.woff/);
+    // No font files or third-party origins: everything above is all the page asks for. (Absolute URLs
+    // appear only in the link-preview tags, and name this site.)
+    const outside = html.replace(/<meta [^>]*content="http:\/\/localhost\/[^"]*"\/>/g, "");
+    expect(outside).not.toMatch(/https?:\/\/|@font-face|\.woff/);
+  });
+});
+
+describe("link previews behind a proxy", () => {
+  it("use PUBLIC_URL's origin, not the address the request reached the app at", async () => {
+    const { createApp } = await import("../src/app");
+    const proxied = createApp({ db, logError: () => undefined, publicUrl: "https://drops.example.com" });
+    const drop = await newDrop();
+    const html = await (await proxied.request(`http://10.0.0.5:3000/d/${drop.slug}`)).text();
+    expect(html).toContain(`<meta property="og:url" content="https://drops.example.com/d/${drop.slug}"/>`);
+    expect(html).not.toContain("10.0.0.5");
   });
 });

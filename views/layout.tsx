@@ -12,6 +12,12 @@ export interface LayoutProps {
   /** CSRF token for the sign-out form when a seller is signed in. */
   csrfToken?: string | undefined;
   children?: Child;
+  /** Extra stylesheets this page needs, by file name under /static (the fan pages' fan.css). */
+  styles?: string[];
+  /** Extra tags for <head>, e.g. a fan page's Open Graph tags. */
+  head?: Child;
+  /** Where the logo leads; fan pages send fans to the shop, never to the seller sign-up at "/". */
+  homeHref?: string;
 }
 
 /** The page shell: one stylesheet, deferred scripts, no fonts or third-party requests. */
@@ -26,6 +32,10 @@ export function Layout(props: LayoutProps) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{props.title} · Dropfront Live</title>
           <link rel="stylesheet" href="/static/app.css" />
+          {(props.styles ?? []).map((name) => (
+            <link rel="stylesheet" href={`/static/${name}`} />
+          ))}
+          {props.head ?? null}
           {/* No favicon file: an empty icon spares every page a 404 round trip. */}
           <link rel="icon" href="data:," />
           {/* The CSP allows no inline style, so htmx must not inject its indicator <style>. */}
@@ -41,7 +51,7 @@ export function Layout(props: LayoutProps) {
             Skip to content
           </a>
           <header class="topbar">
-            <a class="brand" href="/">
+            <a class="brand" href={props.homeHref ?? "/"}>
               Dropfront <span>Live</span>
             </a>
             {props.sellerName ? (

@@ -156,3 +156,11 @@ export class StressQuotaReached extends DomainError {
     super(message);
   }
 }
+
+/** An uploaded picture bigger than the shop accepts. */
+export class ImageTooLarge extends DomainError {
+  readonly code = "image_too_large";
+  constructor(readonly maxBytes: number) {
+    super(`The picture is larger than ${Math.round(maxBytes / (1024 * 1024))} MB. Choose a smaller one.`);
+  }
+}

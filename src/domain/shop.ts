@@ -4,11 +4,13 @@ import * as repo from "../repository";
 import { DropCache, isUuid } from "./drop-cache";
 import { createDropLifecycle, type DropChanges } from "./drop-lifecycle";
 import { Busy, EmailTaken, NotFound, Unauthorized } from "./errors";
+import { type DropImage, imagesOfDrop } from "./images";
 import { ordersCsvStream } from "./orders-export";
 import { type PurchaseRequest, type PurchaseResult, purchase } from "./purchase";
 import { PurchaseBatcher } from "./purchase-batcher";
 import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
 import { hashApiKey, hashPassword, newApiKey } from "./secrets";
+import { assignShopSlug, slugBase } from "./shop-slug";
 import { bucketCountFor, planBuckets } from "./stock-plan";
 import type { Audit, Drop, DropStatus, DropTerms, Order, Seller } from "./types";
 
@@ -24,17 +26,13 @@ export interface DropWithStock {
   remaining: number;
   status: DropStatus;
   serverTime: Date;
+  /** The drop's pictures, oldest first (see images.ts). */
+  images: DropImage[];
 }
 
 /** URL-safe, readable and unguessable enough: "summer-sneaker-k3x9qa". */
 export function slugFor(title: string): string {
-  const base = title
-    .normalize("NFKD")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 40)
-    .replace(/-+$/, "");
+  const base = slugBase(title);
   const suffix = randomBytes(4).readUInt32BE(0).toString(36).padStart(6, "0").slice(-6);
   return base ? `${base}-${suffix}` : `drop-${suffix}`;
 }
@@ -135,6 +133,8 @@ export function createShop(
       };
       try {
         const seller = await withRetry(retryPolicy, () => repo.insertSeller(db, account));
+        // The account exists now; if its shop address cannot be given yet, the first page that needs it will.
+        await withRetry(retryPolicy, () => assignShopSlug(db, seller.id, seller.name)).catch(() => undefined);
         return { seller, apiKey };
       } catch (error) {
         if (violatedConstraint(error) === "sellers_email_key") throw new EmailTaken();
@@ -190,10 +190,13 @@ export function createShop(
     /** The drop read afresh (its terms and switches may have changed since it was cached) with its stock. */
     async dropWithStock(ref: string): Promise<DropWithStock> {
       const known = await findDrop(ref);
-      const fresh = await repo.readDropWithStock(db, known.id);
+      const [fresh, images] = await Promise.all([
+        repo.readDropWithStock(db, known.id),
+        imagesOfDrop(db, known.id),
+      ]);
       if (!fresh) throw new NotFound("drop");
       cache.remember(fresh.drop);
-      return { ...fresh, status: statusOf(fresh.drop, fresh.remaining, fresh.serverTime) };
+      return { ...fresh, status: statusOf(fresh.drop, fresh.remaining, fresh.serverTime), images };
     },
 
     async editDrop(seller: Seller, ref: string, changes: DropChanges): Promise<Drop> {

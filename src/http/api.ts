@@ -4,6 +4,7 @@ import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
 import { exportFileName } from "../domain/orders-export";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
+import { imageApiRoutes, imageJson } from "./image-api";
 import {
   DropRef,
   EditDropBody,
@@ -19,7 +20,7 @@ type ApiEnv = { Variables: { seller: Seller } };
 
 const sellerJson = (s: Seller) => ({ id: s.id, email: s.email, name: s.name, createdAt: s.createdAt });
 
-const dropJson = ({ drop, remaining, status, serverTime }: DropWithStock) => ({
+const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock) => ({
   id: drop.id,
   slug: drop.slug,
   title: drop.title,
@@ -35,6 +36,7 @@ const dropJson = ({ drop, remaining, status, serverTime }: DropWithStock) => ({
   remaining,
   status,
   serverTime,
+  images: images.map(imageJson),
 });
 
 const orderJson = (o: Order) => ({
@@ -89,6 +91,8 @@ export function apiRoutes(shop: Shop) {
     c.set("seller", await shop.sellerByApiKey(match[1]));
     await next();
   });
+
+  api.route("/", imageApiRoutes(shop, requireSeller));
 
   api.post("/sellers", async (c) => {
     const input = parseWith(SellerSignup, await jsonBody(c));

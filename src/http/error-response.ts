@@ -7,6 +7,7 @@ import {
   DropLive,
   EmailTaken,
   IdempotencyKeyReused,
+  ImageTooLarge,
   InvalidInput,
   LimitReached,
   NotFound,
@@ -51,6 +52,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
   if (error instanceof Paused || error instanceof Cancelled || error instanceof DropLive) return 409;
   if (error instanceof PayloadTooLarge) return 413;
+  if (error instanceof ImageTooLarge) return 413;
   if (error instanceof IdempotencyKeyReused) return 422;
   if (error instanceof TooManyAttempts || error instanceof RateLimited || error instanceof StressQuotaReached)
     return 429;

@@ -2,11 +2,15 @@ import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
-import { Purchase, type PurchaseState } from "../../views/fan/purchase";
+import { type BoughtState, Purchase, type PurchaseState } from "../../views/fan/purchase";
+import { ReceiptNotFoundPage, ReceiptPage } from "../../views/fan/receipt-page";
+import { StockState } from "../../views/fan/stock";
 import { isDatabaseUnavailable } from "../db/database";
 import { Busy, DomainError, InvalidInput, NotFound } from "../domain/errors";
+import { createDropImages } from "../domain/images";
 import type { DropWithStock, Shop } from "../domain/shop";
-import type { Drop } from "../domain/types";
+import { createStorefront, type ShopFront, type Storefront } from "../domain/storefront";
+import type { Drop, Order } from "../domain/types";
 import { retryAfterOf, statusFor } from "../http/error-response";
 import { DropRef } from "../http/schemas";
 import { parseWith } from "../http/validation";
@@ -19,12 +23,33 @@ import { createStockWatcher, type StockWatcher } from "./stock-watcher";
 export interface FanRoutesOptions extends StockStreamOptions {
   /** Shared by every stream of this process; made here from the shop's database when not given. */
   watcher?: StockWatcher;
+  /** Shops, receipts: made here from the shop's database when not given. */
+  storefront?: Storefront;
+  /** The site's public base URL behind a proxy (PUBLIC_URL), for the absolute URLs of link previews. */
+  publicUrl?: string | undefined;
 }
 
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";
 
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** The drop's sold-out state, exactly as a fresh page renders it. */
+export function SoldOutState({ drop, shop }: { drop: Drop; shop: ShopFront }) {
+  return (
+    <StockState
+      remaining={0}
+      quantity={drop.quantity}
+      status="sold_out"
+      shopHref={`/s/${shop.slug}`}
+      shopName={shop.name}
+    />
+  );
+}
+
 interface BuyAnswer {
   state: PurchaseState;
+  /** Set when the answer is an order: the no-JS form is sent on to its receipt page. */
+  order?: Order | undefined;
   status: ContentfulStatusCode;
   retryAfter?: number | undefined;
 }
@@ -37,6 +62,7 @@ interface BuyAnswer {
 export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   const watcher =
     options.watcher ?? createStockWatcher({ read: (dropId) => repo.readStock(shop.db, dropId) });
+  const storefront = options.storefront ?? createStorefront(shop.db, createDropImages(shop.db));
   const routes = new Hono();
   // A fan page read while the database is unreachable is an HTML "busy" page, not the API's JSON.
   routes.onError((error, c) => {
@@ -56,17 +82,43 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
 
   const notFound = (c: Context) => c.html(<DropNotFoundPage />, 404);
 
-  /** Stock and database clock: the watcher's fresh read while the drop's counter is open, else a query. */
+  /** Stock, clock and pictures: the watcher's fresh read while the drop's counter is open, else a query. */
   async function stockOf(drop: Drop): Promise<DropWithStock> {
     const seen = watcher.peek(drop);
-    return seen ? { drop, ...seen } : shop.dropWithStock(drop.id);
+    if (seen) return { drop, ...seen, images: (await storefront.pageExtras(drop)).images };
+    return shop.dropWithStock(drop.id);
+  }
+
+  const receiptUrl = async (drop: Drop, order: Order) =>
+    `/d/${drop.slug}/orders/${order.id}?k=${await storefront.receiptCode(order.id)}`;
+
+  async function boughtState(drop: Drop, order: Order, replay: boolean): Promise<BoughtState> {
+    const shopFront = (await storefront.pageExtras(drop)).shop;
+    return {
+      kind: "bought",
+      order,
+      replay,
+      title: drop.title,
+      currency: drop.currency,
+      quantity: drop.quantity,
+      shopName: shopFront.name,
+      url: await receiptUrl(drop, order),
+    };
   }
 
   /** The whole page around a buy box. */
   async function page(c: Context, drop: Drop, purchaseFor: (view: DropWithStock) => PurchaseState) {
-    const view = await stockOf(drop);
+    const [view, extras] = await Promise.all([stockOf(drop), storefront.pageExtras(drop)]);
     c.header("Cache-Control", "no-store");
-    return <DropPage {...view} purchase={purchaseFor(view)} />;
+    return (
+      <DropPage
+        {...view}
+        images={extras.images}
+        shop={extras.shop}
+        origin={new URL(options.publicUrl ?? c.req.url).origin}
+        purchase={purchaseFor(view)}
+      />
+    );
   }
 
   /** Validates the form and buys through the shop; every answer a fan can get becomes a buy-box state. */
@@ -83,10 +135,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
         fan: form.fan,
         idempotencyKey: form.idempotencyKey,
       });
-      return {
-        state: { kind: "bought", order, quantity: drop.quantity, replay },
-        status: replay ? 200 : 201,
-      };
+      return { state: await boughtState(drop, order, replay), order, status: replay ? 200 : 201 };
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const state = await rejectedState(error, drop, form, async () => (await stockOf(drop)).serverTime);
@@ -103,30 +152,68 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
     return c.html(
-      await page(c, drop, ({ status }) =>
-        status === "sold_out"
-          ? { kind: "sold_out", quantity: drop.quantity }
-          : // A fresh idempotency key per page view: every submit of this form is the same purchase.
-            { kind: "ready", fan: "", idempotencyKey: randomUUID(), live: status === "live" },
-      ),
+      // A fresh idempotency key per page view: every submit of this form is the same purchase. (A sold-out
+      // page shows no form: the drop's state says it all.)
+      await page(c, drop, ({ status }) => ({
+        kind: "ready",
+        fan: "",
+        idempotencyKey: randomUUID(),
+        live: status === "live",
+      })),
     );
   });
 
   routes.post("/:slug/buy", async (c) => {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
-    const { state, status, retryAfter } = await buy(drop, await c.req.parseBody());
+    const { state, status, retryAfter, order } = await buy(drop, await c.req.parseBody());
     if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
-    if (isFragment(c)) return c.html(<Purchase slug={drop.slug} state={state} />, status);
-    // Without JS: the whole page, the answer where the form was. A browser resubmit sends the same key.
+    if (isFragment(c)) {
+      if (state.kind !== "sold_out") return c.html(<Purchase slug={drop.slug} state={state} />, status);
+      // Sold out is said by the drop's state, swapped in here at once rather than when the stream catches up.
+      const shopFront = (await storefront.pageExtras(drop)).shop;
+      return c.html(
+        <>
+          <Purchase slug={drop.slug} state={state} />
+          <div id="drop-state" hx-swap-oob="innerHTML">
+            <SoldOutState drop={drop} shop={shopFront} />
+          </div>
+        </>,
+        status,
+      );
+    }
+    // Without JS: post/redirect/get to the receipt, so a reload or a bookmark shows it again.
+    if (order) return c.redirect(await receiptUrl(drop, order), 303);
     return c.html(await page(c, drop, () => state), status);
+  });
+
+  routes.get("/:slug/orders/:orderId", async (c) => {
+    const drop = await findDrop(c.req.param("slug"));
+    const orderId = c.req.param("orderId");
+    const code = c.req.query("k") ?? "";
+    if (!drop || !UUID.test(orderId) || !/^[\w-]{1,64}$/.test(code))
+      return c.html(<ReceiptNotFoundPage />, 404);
+    let order: Order;
+    try {
+      order = await storefront.receipt(drop, orderId.toLowerCase(), code);
+    } catch (error) {
+      if (error instanceof NotFound) return c.html(<ReceiptNotFoundPage />, 404);
+      throw error;
+    }
+    const state = await boughtState(drop, order, false);
+    c.header("Cache-Control", "private, no-store");
+    c.header("Referrer-Policy", "no-referrer"); // the address is the secret: never send it to a linked site
+    c.header("X-Robots-Tag", "noindex");
+    return c.html(
+      <ReceiptPage {...state} slug={drop.slug} shop={(await storefront.pageExtras(drop)).shop} />,
+    );
   });
 
   routes.get("/:slug/stream", async (c) => {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
-    return stockStream(c, drop, watcher, options);
+    return stockStream(c, drop, watcher, { ...options, shop: (await storefront.pageExtras(drop)).shop });
   });
 
   return routes;

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { StockCount, stockAnnouncement } from "../../views/fan/stock";
+import { StockState, stockAnnouncement } from "../../views/fan/stock";
+import type { ShopFront } from "../domain/storefront";
 import type { Drop } from "../domain/types";
 import type { StockSubscription, StockUpdate, StockWatcher } from "./stock-watcher";
 
@@ -9,6 +10,8 @@ export interface StockStreamOptions {
   heartbeatMs?: number;
   /** Tells EventSource how long to wait before reconnecting after a lost connection. */
   reconnectMs?: number;
+  /** The drop's shop, named in the sold-out state's "more drops" link. */
+  shop?: ShopFront;
 }
 
 /** The next update, or "heartbeat" when none came within `ms`. */
@@ -54,7 +57,13 @@ export function stockStream(c: Context, drop: Drop, watcher: StockWatcher, optio
           continue;
         }
         const counter = String(
-          <StockCount remaining={update.remaining} quantity={drop.quantity} status={update.status} />,
+          <StockState
+            remaining={update.remaining}
+            quantity={drop.quantity}
+            status={update.status}
+            shopHref={options.shop && `/s/${options.shop.slug}`}
+            shopName={options.shop?.name}
+          />,
         );
         const announcement = shown && stockAnnouncement(shown, update, drop.quantity);
         if (announcement) await stream.writeSSE({ event: "announce", data: announcement });

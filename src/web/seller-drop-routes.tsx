@@ -6,6 +6,7 @@ import { EditDropPage, editValuesOf } from "../../views/seller/edit-drop";
 import { NEW_DROP_DEFAULTS, NewDropPage } from "../../views/seller/new-drop";
 import type { SellerDashboard } from "../domain/dashboard";
 import { NotFound } from "../domain/errors";
+import { createDropImages } from "../domain/images";
 import { exportFileName } from "../domain/orders-export";
 import type { Shop } from "../domain/shop";
 import type { StressTests } from "../domain/stress-test";
@@ -17,6 +18,7 @@ import { parseWith } from "../http/validation";
 import { checkedForm } from "./csrf";
 import { shellOf } from "./seller-auth-routes";
 import { parseDropEdit, parseNewDrop } from "./seller-forms";
+import { afterNewDrop } from "./seller-image-routes";
 import { stressFormDefaults } from "./seller-stress-routes";
 import { requireSeller, type SellerEnv } from "./session";
 
@@ -116,7 +118,7 @@ export function sellerDropRoutes(
       );
     }
     const drop = await shop.createDrop(sellerOf(c), parsed.value);
-    return c.redirect(`/seller/drops/${drop.slug}`, 303);
+    return c.redirect(await afterNewDrop(c, createDropImages(shop.db), drop), 303);
   });
 
   /** The edit form: every term before go-live, only title, description and limit once live. */

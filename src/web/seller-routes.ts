@@ -4,6 +4,7 @@ import type { CookieSecurity } from "../config";
 import { isDatabaseUnavailable } from "../db/database";
 import { createSellerDashboard } from "../domain/dashboard";
 import { Busy, DomainError } from "../domain/errors";
+import { createDropImages } from "../domain/images";
 import { createSellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
 import type { StressLimits } from "../domain/stress-limits";
@@ -11,6 +12,7 @@ import { createStressTests } from "../domain/stress-test";
 import { htmlError, internalErrorPage } from "./error-page";
 import { sellerAuthRoutes } from "./seller-auth-routes";
 import { sellerDropRoutes } from "./seller-drop-routes";
+import { sellerImageRoutes } from "./seller-image-routes";
 import { sellerStressRoutes } from "./seller-stress-routes";
 import { type SellerEnv, sessionMiddleware } from "./session";
 
@@ -53,6 +55,7 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
     sellerDropRoutes(shop, createSellerDashboard(shop.db, shop), options.publicUrl, stressTests),
   );
   routes.route("/", sellerStressRoutes(shop, stressTests));
+  routes.route("/", sellerImageRoutes(shop, createDropImages(shop.db)));
 
   routes.onError((error, c) => {
     const shell = { sellerName: c.var.seller?.name, csrfToken: c.var.csrfToken };

@@ -12,6 +12,7 @@ const require = createRequire(import.meta.url);
  */
 const FILES: Record<string, { path: string; type: string }> = {
   "app.css": { path: fileURLToPath(new URL("../../static/app.css", import.meta.url)), type: "text/css" },
+  "fan.css": { path: fileURLToPath(new URL("../../static/fan.css", import.meta.url)), type: "text/css" },
   "drop.js": {
     path: fileURLToPath(new URL("../../static/drop.js", import.meta.url)),
     type: "text/javascript",

@@ -52,7 +52,7 @@ export function Countdown({ startsAt, serverTime }: CountdownProps) {
         <span class="countdown-label">Live now</span>
       ) : (
         <>
-          <span class="countdown-label">Starts in</span>{" "}
+          <span class="countdown-label">Buying opens in</span>{" "}
           <b class="countdown-clock">{formatCountdown(startsAt.getTime() - serverTime.getTime())}</b>
         </>
       )}

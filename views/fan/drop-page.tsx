@@ -1,40 +1,108 @@
-import type { Drop, DropStatus } from "../../src/domain/types";
+import type { DropImage } from "../../src/domain/images";
+import type { ShopFront } from "../../src/domain/storefront";
+import type { Drop } from "../../src/domain/types";
 import { Layout } from "../layout";
 import { Countdown, formatStartsAt } from "./countdown";
+import type { FanStatus } from "./fan-status";
+import { formatPrice } from "./price";
+import { Gallery } from "./product-image";
 import { Purchase, type PurchaseState } from "./purchase";
 import { StockPanel } from "./stock";
 
-/** "$49.00": prices are stored in the currency's minor unit. */
-export function formatPrice(priceCents: number, currency: string): string {
-  return new Intl.NumberFormat("en-US", { style: "currency", currency }).format(priceCents / 100);
-}
+export { formatPrice } from "./price";
 
 export interface DropPageProps {
   drop: Drop;
   remaining: number;
-  status: DropStatus;
+  status: FanStatus;
   /** The database clock when the page was made: go-live is judged by it, not by the fan's phone. */
   serverTime: Date;
   purchase: PurchaseState;
+  images: DropImage[];
+  shop: ShopFront;
+  /** The site's own origin (https://drops.example.com), for the absolute URLs link previews need. */
+  origin: string;
 }
 
-/** The fan's drop page: what it is, when it goes live, how many are left, and the buy box. */
-export function DropPage({ drop, remaining, status, serverTime, purchase }: DropPageProps) {
+export const shopHref = (shop: ShopFront) => `/s/${shop.slug}`;
+
+/** Open Graph and Twitter card tags: a shared link previews with the title, price and picture. */
+function ShareTags({ drop, images, shop, origin }: DropPageProps) {
+  const price = formatPrice(drop.priceCents, drop.currency);
+  const image = images[0];
+  const summary = `${price} · ${drop.quantity.toLocaleString("en-US")} units · ${shop.name}`;
   return (
-    <Layout title={drop.title} htmx scripts={["drop.js"]}>
+    <>
+      <meta name="description" content={summary} />
+      <meta property="og:type" content="product" />
+      <meta property="og:site_name" content="Dropfront Live" />
+      <meta property="og:title" content={`${drop.title} — ${price}`} />
+      <meta property="og:description" content={summary} />
+      <meta property="og:url" content={`${origin}/d/${drop.slug}`} />
+      <meta property="product:price:amount" content={(drop.priceCents / 100).toFixed(2)} />
+      <meta property="product:price:currency" content={drop.currency} />
+      {image ? <meta property="og:image" content={`${origin}${image.url}`} /> : null}
+      {image ? <meta property="og:image:width" content={String(image.width)} /> : null}
+      {image ? <meta property="og:image:height" content={String(image.height)} /> : null}
+      <meta name="twitter:card" content={image ? "summary_large_image" : "summary"} />
+      <meta name="twitter:title" content={`${drop.title} — ${price}`} />
+      <meta name="twitter:description" content={summary} />
+      {image ? <meta name="twitter:image" content={`${origin}${image.url}`} /> : null}
+    </>
+  );
+}
+
+/**
+ * The fan's drop page: the product first (picture or initials), then shop, title, price, the drop's state
+ * with its meter, the countdown or the buy box, and the terms. Two columns from 960 px, stacked below.
+ */
+export function DropPage(props: DropPageProps) {
+  const { drop, remaining, serverTime, purchase, shop } = props;
+  // An answer that says sold out outranks a stock reading taken a moment before it.
+  const status: FanStatus = purchase.kind === "sold_out" ? "sold_out" : props.status;
+  // Nothing to buy while sold out, cancelled or paused: the state says why, and no form pretends otherwise.
+  const over = status === "sold_out" || status === "cancelled" || status === "paused";
+  return (
+    <Layout
+      title={drop.title}
+      htmx
+      scripts={["drop.js"]}
+      styles={["fan.css"]}
+      homeHref={shopHref(shop)}
+      head={<ShareTags {...props} />}
+    >
       <article class="drop" data-status={status}>
-        <h1>{drop.title}</h1>
-        <p class="price">{formatPrice(drop.priceCents, drop.currency)}</p>
-        {drop.description ? <p class="description">{drop.description}</p> : null}
-        <p class="muted">
-          {drop.quantity} units · at most {drop.maxPerFan} per fan · starts{" "}
-          <time id="starts-at" datetime={drop.startsAt.toISOString()}>
-            {formatStartsAt(drop.startsAt)}
-          </time>
-        </p>
-        {status === "sold_out" ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}
-        <StockPanel slug={drop.slug} remaining={remaining} quantity={drop.quantity} status={status} />
-        <Purchase slug={drop.slug} state={purchase} />
+        <Gallery title={drop.title} shopName={shop.name} images={props.images} />
+        <div class="drop-info">
+          <p class="drop-shop">
+            <a href={shopHref(shop)}>{shop.name}</a>
+          </p>
+          <h1>{drop.title}</h1>
+          <p class="price">{formatPrice(drop.priceCents, drop.currency)}</p>
+          <StockPanel
+            slug={drop.slug}
+            remaining={purchase.kind === "sold_out" ? 0 : remaining}
+            quantity={drop.quantity}
+            status={status}
+            shopHref={shopHref(shop)}
+            shopName={shop.name}
+          />
+          {over ? null : (
+            <div class="buy-box">
+              <Countdown startsAt={drop.startsAt} serverTime={serverTime} />
+              <Purchase slug={drop.slug} state={purchase} />
+            </div>
+          )}
+          {purchase.kind === "sold_out" ? <Purchase slug={drop.slug} state={purchase} /> : null}
+          <p class="terms">
+            {drop.quantity === 1 ? "1 unit" : `${drop.quantity.toLocaleString("en-US")} units`} · at most{" "}
+            {drop.maxPerFan} per fan · starts{" "}
+            <time id="starts-at" datetime={drop.startsAt.toISOString()}>
+              {formatStartsAt(drop.startsAt)}
+            </time>
+          </p>
+          {drop.description ? <p class="description">{drop.description}</p> : null}
+        </div>
       </article>
     </Layout>
   );
@@ -43,12 +111,14 @@ export function DropPage({ drop, remaining, status, serverTime, purchase }: Drop
 /** An unknown slug: a page a fan can act on rather than a JSON error. */
 export function DropNotFoundPage() {
   return (
-    <Layout title="Drop not found">
-      <h1>Drop not found</h1>
-      <p>
-        There is no drop at this address. Check the link you were given, or go to the{" "}
-        <a href="/">front page</a>.
-      </p>
+    <Layout title="Drop not found" styles={["fan.css"]}>
+      <div class="fan-message">
+        <h1>Drop not found</h1>
+        <p>
+          There is no drop at this address. Check the link you were given: drop links look like
+          /d/name-k3x9qa.
+        </p>
+      </div>
     </Layout>
   );
 }

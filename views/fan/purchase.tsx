@@ -1,5 +1,7 @@
-import type { Order } from "../../src/domain/types";
 import { formatCountdown } from "./countdown";
+import { Receipt, type ReceiptProps } from "./receipt";
+
+export type BoughtState = { kind: "bought" } & ReceiptProps;
 
 /** What the fan's side of a buy looks like right now: a form to fill (again), or a final answer. */
 export type PurchaseState =
@@ -27,7 +29,7 @@ export type PurchaseState =
       retry: number;
       autoRetryMs: number | undefined;
     }
-  | { kind: "bought"; order: Order; quantity: number; replay: boolean }
+  | BoughtState
   | { kind: "sold_out"; quantity: number }
   | { kind: "limit_reached"; maxPerFan: number };
 
@@ -39,23 +41,14 @@ export type PurchaseState =
 export function Purchase({ slug, state }: { slug: string; state: PurchaseState }) {
   switch (state.kind) {
     case "bought":
-      return (
-        <div id="purchase-result" class="notice ok" role="status" tabindex={-1} data-outcome="bought">
-          <p class="result-title">
-            You got unit #{state.order.unitNo} of {state.quantity}
-          </p>
-          <p>
-            Order <code>{state.order.id}</code>
-            {state.replay ? " (you had already bought it with this form)" : ""}
-          </p>
-        </div>
-      );
+      return <Receipt {...state} />;
     case "sold_out":
+      // Said once, by the drop's state above (the answer swaps it in too): here only for screen readers.
       return (
-        <div id="purchase-result" class="notice bad" role="status" tabindex={-1} data-outcome="sold_out">
-          <p class="result-title">Sold out</p>
-          <p>{state.quantity === 1 ? "The only unit is taken." : `All ${state.quantity} units are taken.`}</p>
-        </div>
+        <p id="purchase-result" class="visually-hidden" role="status" tabindex={-1} data-outcome="sold_out">
+          Sold out:{" "}
+          {state.quantity === 1 ? "the only unit is taken." : `all ${state.quantity} units are taken.`}
+        </p>
       );
     case "limit_reached":
       return (

@@ -1,48 +1,95 @@
 import type { DropStatus } from "../../src/domain/types";
+import { BADGE, type FanStatus, urgencyOf } from "./fan-status";
 
-export interface StockCountProps {
+export interface StockStateProps {
   remaining: number;
   quantity: number;
-  status: DropStatus;
+  status: FanStatus;
+  /** The shop's page: where a fan goes next when this drop is over. */
+  shopHref?: string | undefined;
+  shopName?: string | undefined;
 }
 
-/**
- * The live counter's content: rendered into #remaining by the page and sent as each SSE "stock" event,
- * so the page and the stream never disagree on wording. data-* attributes tell drop.js the status.
- */
-export function StockCount({ remaining, quantity, status }: StockCountProps) {
+/** "37 of 100 left" with weight, or the final word; widths are reserved so ticking never moves the page. */
+function Count({ remaining, quantity, status }: StockStateProps) {
   if (status === "sold_out" || remaining <= 0) {
     return (
-      <span class="stock-count" data-remaining="0" data-status="sold_out">
-        <b>Sold out</b> · all {quantity} taken
-      </span>
+      <p class="stock-count">
+        {quantity === 1
+          ? "The only unit is taken."
+          : `All ${quantity.toLocaleString("en-US")} units are taken.`}
+      </p>
     );
   }
+  const digits = String(quantity).length;
   return (
-    <span class="stock-count" data-remaining={remaining} data-status={status}>
-      <b>{remaining}</b> of {quantity} left
-    </span>
+    <p class="stock-count">
+      <b style={`min-width:${digits}ch`}>{remaining.toLocaleString("en-US")}</b>{" "}
+      <span>of {quantity.toLocaleString("en-US")} left</span>
+    </p>
   );
 }
 
-export interface StockPanelProps extends StockCountProps {
+/** What the fan is told about a sell-out or a cancellation: said once, with somewhere to go. */
+function Over({ status, shopHref, shopName }: StockStateProps) {
+  const more = shopHref ? <a href={shopHref}>More drops from {shopName ?? "this shop"}</a> : null;
+  if (status === "cancelled") return <p class="state-next">The shop called this drop off. {more}</p>;
+  return <p class="state-next">Every unit found its buyer. {more}</p>;
+}
+
+/**
+ * The drop's state: badge, units left, a meter and milestone copy. Rendered into #drop-state by the page
+ * and sent as each SSE "stock"/"soldout" event, so an open page and a fresh load always say the same.
+ * data-* attributes tell drop.js the status.
+ */
+export function StockState(props: StockStateProps) {
+  const { remaining, quantity } = props;
+  const status: FanStatus = props.status === "live" && remaining <= 0 ? "sold_out" : props.status;
+  const sold = Math.min(quantity, Math.max(0, quantity - remaining));
+  const urgency = status === "live" ? urgencyOf(remaining, quantity) : undefined;
+  const over = status === "sold_out" || status === "cancelled";
+  return (
+    <div class={`state state-${status}`} data-remaining={Math.max(0, remaining)} data-status={status}>
+      <p class="state-head">
+        <span class={`badge badge-${status}`}>{BADGE[status]}</span>
+        {urgency ? (
+          <span class={`urgency urgency-${urgency}`}>
+            {urgency === "last" ? `Last ${remaining}!` : "Over half gone"}
+          </span>
+        ) : null}
+      </p>
+      {status === "cancelled" ? null : <Count {...props} status={status} />}
+      {status === "cancelled" ? null : (
+        <div class="meter" aria-hidden="true">
+          <span style={`width:${((sold / quantity) * 100).toFixed(1)}%`} />
+        </div>
+      )}
+      {status === "paused" ? (
+        <p class="state-next">The shop has paused sales for a moment. Keep this page open.</p>
+      ) : null}
+      {over ? <Over {...props} status={status} /> : null}
+    </div>
+  );
+}
+
+export interface StockPanelProps extends StockStateProps {
   slug: string;
 }
 
 /**
- * The counter and its polite announcer. While stock can still change the panel connects to the drop's
- * stream (htmx SSE extension); the stream's final "soldout" event closes it.
+ * The state and its polite announcer. While stock can still change the panel connects to the drop's
+ * stream (htmx SSE extension); the stream's final "soldout" event swaps in the sold-out state and closes it.
  */
 export function StockPanel(props: StockPanelProps) {
-  const final = props.status === "sold_out";
+  const final = props.status === "sold_out" || props.status === "cancelled";
   const stream = final
     ? {}
     : { "hx-ext": "sse", "sse-connect": `/d/${props.slug}/stream`, "sse-close": "soldout" };
   return (
     <div class="stock" {...stream}>
-      <p id="remaining" {...(final ? {} : { "sse-swap": "stock,soldout" })}>
-        <StockCount remaining={props.remaining} quantity={props.quantity} status={props.status} />
-      </p>
+      <div id="drop-state" {...(final ? {} : { "sse-swap": "stock,soldout" })}>
+        <StockState {...props} />
+      </div>
       <p
         id="announcer"
         class="visually-hidden"

@@ -2,6 +2,7 @@ import type { DropLive, SalesStory } from "../../src/domain/dashboard";
 import type { Order } from "../../src/domain/types";
 import { Layout } from "../layout";
 import { DropControls } from "./drop-controls";
+import { DropImagesSlot } from "./drop-images-card";
 import {
   formatDuration,
   formatMoney,
@@ -311,6 +312,7 @@ export function DashboardPage(props: DashboardProps) {
           </tbody>
         </table>
       </div>
+      <DropImagesSlot slug={drop.slug} />
       {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}
     </Layout>
   );

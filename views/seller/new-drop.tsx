@@ -1,4 +1,5 @@
 import { Layout } from "../layout";
+import { PictureField } from "./drop-images-card";
 import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import type { SellerShell } from "./shell";
 
@@ -167,13 +168,24 @@ export function NewDropPage(props: NewDropProps) {
         </p>
         <h1>New drop</h1>
         <FixFieldsProblem errors={props.errors} />
-        <form method="post" action="/seller/drops" class="card" id="new-drop-form" novalidate>
+        <form
+          method="post"
+          action="/seller/drops"
+          class="card"
+          id="new-drop-form"
+          enctype="multipart/form-data"
+          novalidate
+        >
           <CsrfField token={props.csrfToken} />
           <DropFields
             values={props.values}
             errors={props.errors}
             timeZones={props.timeZones}
             fresh={props.fresh}
+          />
+          <PictureField
+            label="Picture (optional)"
+            hint="JPEG, PNG or WebP, up to 8 MB. More can be added on the drop's page."
           />
           <button type="submit" data-pending-label="Creating…">
             Create drop

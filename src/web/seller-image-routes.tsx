@@ -1,0 +1,114 @@
+import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { DropImagesCard, DropImagesPage } from "../../views/seller/drop-images-card";
+import { DomainError, ImageTooLarge, InvalidInput, NotFound } from "../domain/errors";
+import type { DropImages } from "../domain/images";
+import type { Shop } from "../domain/shop";
+import type { Drop, Seller } from "../domain/types";
+import { statusFor } from "../http/error-response";
+import { DropRef } from "../http/schemas";
+import { parseWith } from "../http/validation";
+import { checkedForm } from "./csrf";
+import { shellOf } from "./seller-auth-routes";
+import { requireSeller, type SellerEnv } from "./session";
+
+/** The picture a seller form carried in field `image`, or undefined when none was chosen. */
+export async function formPicture(c: Context): Promise<Uint8Array | undefined> {
+  const file = (await c.req.parseBody()).image; // parsed once already by checkedForm; Hono keeps it
+  if (!(file instanceof File) || file.size === 0) return undefined;
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+/** A refused picture in the seller's words, or undefined for errors that are not about the picture. */
+function pictureProblem(error: unknown): string | undefined {
+  if (error instanceof ImageTooLarge) return error.message;
+  if (error instanceof InvalidInput) return error.issues.find((issue) => issue.path === "image")?.message;
+  return undefined;
+}
+
+/**
+ * After the new-drop form created `drop`: attaches the picture it carried, if any, and says where to go.
+ * A refused picture does not undo the drop: the seller lands on its Images card, with the reason.
+ * @example return c.redirect(await afterNewDrop(c, images, drop), 303)
+ */
+export async function afterNewDrop(c: Context, images: DropImages, drop: Drop): Promise<string> {
+  const picture = await formPicture(c);
+  if (picture) {
+    try {
+      await images.add(drop, picture);
+    } catch (error) {
+      const problem = pictureProblem(error);
+      if (problem === undefined) throw error;
+      return `/seller/drops/${drop.slug}/images?problem=${encodeURIComponent(problem)}`;
+    }
+  }
+  return `/seller/drops/${drop.slug}`;
+}
+
+const ImageId = v.pipe(v.string(), v.uuid());
+const Problem = v.optional(v.pipe(v.string(), v.maxLength(200)));
+
+/**
+ * The Images card of a drop's dashboard: GET (fragment for htmx, page otherwise), upload, remove.
+ * Uploads and removals are plain form posts that redirect back to the dashboard.
+ * @example routes.route("/", sellerImageRoutes(shop, createDropImages(db)))
+ */
+export function sellerImageRoutes(shop: Shop, images: DropImages) {
+  const routes = new Hono<SellerEnv>();
+  routes.use("/seller/drops/:ref/images", requireSeller);
+  routes.use("/seller/drops/:ref/images/*", requireSeller);
+
+  async function ownDrop(c: Context<SellerEnv>): Promise<Drop> {
+    const seller: Seller = c.var.seller!;
+    try {
+      return await shop.findOwnDrop(seller, parseWith(DropRef, c.req.param("ref")));
+    } catch (error) {
+      if (error instanceof InvalidInput) throw new NotFound("drop");
+      throw error;
+    }
+  }
+
+  async function card(c: Context<SellerEnv>, drop: Drop, error?: string, status: 200 | 400 | 413 = 200) {
+    const props = {
+      slug: drop.slug,
+      title: drop.title,
+      images: await images.of(drop.id),
+      csrfToken: c.var.csrfToken,
+      error,
+    };
+    c.header("Cache-Control", "no-store");
+    if (c.req.header("hx-request") === "true") return c.html(<DropImagesCard {...props} />, status);
+    return c.html(<DropImagesPage {...props} {...shellOf(c)} />, status);
+  }
+
+  routes.get("/seller/drops/:ref/images", async (c) => {
+    const problem = v.safeParse(Problem, c.req.query("problem"));
+    return card(c, await ownDrop(c), problem.success ? problem.output : undefined);
+  });
+
+  routes.post("/seller/drops/:ref/images", async (c) => {
+    await checkedForm(c, c.var.csrfToken);
+    const drop = await ownDrop(c);
+    try {
+      const picture = await formPicture(c);
+      if (!picture) throw new InvalidInput([{ path: "image", message: "Choose a picture to upload" }]);
+      await images.add(drop, picture);
+    } catch (error) {
+      const problem = pictureProblem(error);
+      if (problem === undefined || !(error instanceof DomainError)) throw error;
+      return card(c, drop, problem, statusFor(error) === 413 ? 413 : 400);
+    }
+    return c.redirect(`/seller/drops/${drop.slug}#drop-images`, 303);
+  });
+
+  routes.post("/seller/drops/:ref/images/:imageId/delete", async (c) => {
+    await checkedForm(c, c.var.csrfToken);
+    const drop = await ownDrop(c);
+    const imageId = v.safeParse(ImageId, c.req.param("imageId"));
+    if (!imageId.success) throw new NotFound("image");
+    await images.remove(drop, imageId.output);
+    return c.redirect(`/seller/drops/${drop.slug}#drop-images`, 303);
+  });
+
+  return routes;
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { DropPage } from "../views/fan/drop-page";
+import { initialsOf } from "../views/fan/product-image";
+import { StockState } from "../views/fan/stock";
+
+/** The fan views are pure functions of their props: states the API cannot produce yet are rendered here. */
+const drop = {
+  id: "00000000-0000-4000-8000-000000000001",
+  sellerId: "00000000-0000-4000-8000-000000000002",
+  slug: "tee-abc123",
+  title: "Tour Tee",
+  description: "",
+  priceCents: 3000,
+  currency: "EUR",
+  quantity: 100,
+  startsAt: new Date("2026-12-01T18:00:00Z"),
+  maxPerFan: 1,
+  bucketCount: 4,
+  isRehearsal: false,
+  createdAt: new Date("2026-11-01T00:00:00Z"),
+  pausedAt: null,
+  cancelledAt: null,
+};
+
+const render = (status: "paused" | "cancelled" | "live") =>
+  String(
+    <DropPage
+      drop={drop}
+      remaining={40}
+      status={status}
+      serverTime={new Date("2026-12-01T18:05:00Z")}
+      purchase={{ kind: "ready", fan: "", idempotencyKey: "k", live: status === "live" }}
+      images={[]}
+      shop={{ name: "Band Merch", slug: "band-merch" }}
+      origin="https://drops.example.com"
+    />,
+  );
+
+describe("fan views", () => {
+  it("shows a paused drop with its badge and no buy form", () => {
+    const html = render("paused");
+    expect(html).toContain('<span class="badge badge-paused">Paused</span>');
+    expect(html).toContain("The shop has paused sales for a moment.");
+    expect(html).not.toContain("buy-form");
+    expect(html).toContain('sse-connect="/d/tee-abc123/stream"'); // still listening for the resume
+  });
+
+  it("shows a cancelled drop as over, pointing to the shop's other drops", () => {
+    const html = render("cancelled");
+    expect(html).toContain('<span class="badge badge-cancelled">Cancelled</span>');
+    expect(html).toContain(
+      'The shop called this drop off. <a href="/s/band-merch">More drops from Band Merch</a>',
+    );
+    expect(html).not.toContain("buy-form");
+    expect(html).not.toContain("sse-connect");
+  });
+
+  it("prices in the drop's currency and says it in the link preview", () => {
+    const html = render("live");
+    expect(html).toContain('<p class="price">€30.00</p>');
+    expect(html).toContain('<meta property="og:url" content="https://drops.example.com/d/tee-abc123"/>');
+    expect(html).toContain('<span class="urgency urgency-half">Over half gone</span>');
+  });
+
+  it("turns the live counter red only for the last ten of a bigger drop", () => {
+    const state = (remaining: number, quantity: number) =>
+      String(<StockState remaining={remaining} quantity={quantity} status="live" />);
+    expect(state(10, 100)).toContain("Last 10!");
+    expect(state(11, 100)).not.toContain("Last");
+    expect(state(5, 8)).not.toContain("Last"); // a drop of 8 is not "last 10" from the start
+    expect(state(4, 8)).toContain("Over half gone");
+  });
+
+  it("makes placeholder initials from the first two words", () => {
+    expect(initialsOf("midnight vinyl, first press")).toBe("MV");
+    expect(initialsOf("Ølfestival 2026")).toBe("Ø2");
+    expect(initialsOf("!!!")).toBe("?");
+  });
+});

@@ -1,0 +1,80 @@
+import type { Order } from "../../src/domain/types";
+import { formatPrice } from "./price";
+
+export interface ReceiptProps {
+  order: Order;
+  title: string;
+  currency: string;
+  quantity: number;
+  shopName: string;
+  /** The receipt's own address (/d/<slug>/orders/<id>?k=…): reloadable, bookmarkable, unguessable. */
+  url: string;
+  /** This form had already bought: the same order again, not a second unit. */
+  replay: boolean;
+}
+
+/** "Sun, 29 Nov 2026, 23:41:07 UTC": one style, seconds included (drops sell out in seconds). */
+function formatBoughtAt(at: Date): string {
+  return `${at.toLocaleString("en-GB", {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    timeZone: "UTC",
+  })} UTC`;
+}
+
+/**
+ * The bought state: the same component answers the htmx buy (replacing the form) and is the receipt page
+ * a fan reloads or bookmarks. Made to be screenshotted: the unit number large, the order id whole and
+ * selectable on a phone, and what happens next.
+ */
+export function Receipt(props: ReceiptProps) {
+  const { order } = props;
+  return (
+    <section
+      id="purchase-result"
+      class="receipt"
+      role="status"
+      tabindex={-1}
+      data-outcome="bought"
+      aria-labelledby="receipt-title"
+    >
+      <p id="receipt-title" class="receipt-kicker">
+        {props.replay ? "Already yours" : "You got it"}
+      </p>
+      <p class="receipt-unit">
+        <span class="receipt-unit-label">Unit</span> <b>#{order.unitNo}</b>{" "}
+        <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
+      </p>
+      <p class="receipt-what">
+        {props.title} · {formatPrice(order.priceCents, props.currency)} · {props.shopName}
+      </p>
+      <dl class="receipt-facts">
+        <dt>Order</dt>
+        <dd>
+          <code id="order-id" class="order-id">
+            {order.id}
+          </code>
+        </dd>
+        <dt>For</dt>
+        <dd>{order.fan}</dd>
+        <dt>When</dt>
+        <dd>
+          <time datetime={order.createdAt.toISOString()}>{formatBoughtAt(order.createdAt)}</time>
+        </dd>
+      </dl>
+      {props.replay ? (
+        <p class="receipt-note">This form had already bought it: still one unit, this one.</p>
+      ) : null}
+      <p class="receipt-next">
+        <b>What happens next:</b> {props.shopName} has your order under <b>{order.fan}</b> and will get in
+        touch to deliver it. Keep the order id; <a href={props.url}>this receipt's link</a> works whenever you
+        come back to it.
+      </p>
+    </section>
+  );
+}
