@@ -1,8 +1,8 @@
-import { serve } from "@hono/node-server";
 import { appOptionsFrom, createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/open";
 import { describeDemo, seedDemo } from "./demo-seed";
+import { serve } from "./serve";
 
 try {
   const config = loadConfig();
