@@ -71,7 +71,7 @@ const LIGHT_CONCURRENCY = 4;
 const log = (line: string) => console.error(`bench: ${line}`);
 
 /** GET /healthz at the same concurrency: the trivial route a rejection is compared with. */
-async function hammerHealthz(url: string, requests: number, concurrency: number): Promise<Rate> {
+export async function hammerHealthz(url: string, requests: number, concurrency: number): Promise<Rate> {
   const latency = new LatencyHistogram();
   // The same client the stampede runner uses, so the two rates differ only by what the server does.
   const client = keepAliveClient(url, concurrency, 30_000);
