@@ -1,6 +1,6 @@
 import { auditStampede, createLiveDrop, type Receipt, runStampede } from "../src/stampede";
 import { startCluster } from "./cluster";
-import { hammerHealthz, type Rate } from "./http";
+import { hammerHealthz, progressLog, type Rate } from "./http";
 import { type ServerRuntime, startServerProcess } from "./server-process";
 
 /**
@@ -38,18 +38,13 @@ export async function benchProcesses(
     const drop = await createLiveDrop(cluster.url, setup.apiKey, sizes.quantity, "Bench several processes");
     log(`${sizes.processes} processes behind HAProxy: ${sizes.attempts} attempts on ${sizes.quantity} units`);
     const before = await cluster.requestsPerProcess();
-    let lastReport = performance.now();
     const run = await runStampede({
       baseUrl: cluster.url,
       dropRef: drop.id,
       attempts: sizes.attempts,
       concurrency: sizes.concurrency,
       signal: AbortSignal.timeout(sizes.timeLimitMs),
-      onProgress: ({ answered, counts }) => {
-        if (performance.now() - lastReport < 15_000) return;
-        lastReport = performance.now();
-        log(`processes: ${answered}/${sizes.attempts} answered, won ${counts.won}, busy ${counts.busy}`);
-      },
+      onProgress: progressLog("processes", sizes.attempts),
     });
     const after = await cluster.requestsPerProcess();
     const receipt = await auditStampede(run, setup.apiKey, {

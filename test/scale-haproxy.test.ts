@@ -14,6 +14,7 @@ import {
   runStampede,
 } from "../src/stampede";
 import { ADMIN_URL, postgresAvailable } from "./support/databases";
+import { parseEvents, type StreamEvent } from "./support/sse-events";
 import { TestBrowser } from "./web-seller-browser";
 
 /**
@@ -36,20 +37,8 @@ const overHttp = {
 };
 
 /** An SSE stream read to its end, as (event, data) pairs. */
-async function readStream(url: string): Promise<{ event: string; data: string }[]> {
-  const text = await (await fetch(url, { signal: AbortSignal.timeout(120_000) })).text();
-  return text
-    .split("\n\n")
-    .map((block) => {
-      const lines = block.split("\n");
-      const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "";
-      const data = lines
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n");
-      return { event, data };
-    })
-    .filter((e) => e.event !== "");
+async function readStream(url: string): Promise<StreamEvent[]> {
+  return parseEvents(await (await fetch(url, { signal: AbortSignal.timeout(120_000) })).text());
 }
 
 const remainingIn = (data: string) => Number(/data-remaining="(\d+)"/.exec(data)?.[1]);
@@ -60,7 +49,7 @@ describe.skipIf(!postgresAvailable || !haproxyFound)("two processes behind HAPro
   let apiKey: string;
   let drop: DropSnapshot;
   let receipt: Receipt;
-  let streams: { event: string; data: string }[][];
+  let streams: StreamEvent[][];
   let requestsPerProcess: number[];
 
   beforeAll(async () => {
