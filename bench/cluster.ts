@@ -101,11 +101,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    processes.push(
-      ...(await Promise.all(
-        Array.from({ length: options.processes }, () => startServerProcess(options.env, options.runtime)),
-      )),
+    // Started together; any that did start are stopped again if another failed.
+    const started = await Promise.allSettled(
+      Array.from({ length: options.processes }, () => startServerProcess(options.env, options.runtime)),
     );
+    for (const result of started) if (result.status === "fulfilled") processes.push(result.value);
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
     const backends = processes.map((p, i) => ({ name: `p${i}`, port: Number(new URL(p.url).port) }));
     const [front, stats] = [await freePort(), await freePort()];
     const configFile = path.join(dir, "haproxy.cfg");
