@@ -43,7 +43,7 @@ export function processesSection(p: ProcessesFigures, single: LargeRunFigures | 
           `${p.processes} processes, HAProxy`,
           p.receipt,
           p.requestsPerProcess.map(rate).join(" / "),
-          p.peakMiB.map((m) => `${m.toFixed(0)}`).join(" / ") + " MiB",
+          `${p.peakMiB.map((m) => m.toFixed(0)).join(" / ")} MiB`,
         ),
       ],
     ),
