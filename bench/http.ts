@@ -6,6 +6,7 @@ import {
   type Receipt,
   runStampede,
   runWorkers,
+  type StampedeProgress,
 } from "../src/stampede";
 import { startServerProcess } from "./server-process";
 
@@ -71,7 +72,7 @@ const LIGHT_CONCURRENCY = 4;
 const log = (line: string) => console.error(`bench: ${line}`);
 
 /** GET /healthz at the same concurrency: the trivial route a rejection is compared with. */
-async function hammerHealthz(url: string, requests: number, concurrency: number): Promise<Rate> {
+export async function hammerHealthz(url: string, requests: number, concurrency: number): Promise<Rate> {
   const latency = new LatencyHistogram();
   // The same client the stampede runner uses, so the two rates differ only by what the server does.
   const client = keepAliveClient(url, concurrency, 30_000);
@@ -144,6 +145,16 @@ export async function benchHotDrop(
   }
 }
 
+/** A stampede's running totals in the log every 15 s, so a long run shows it is alive. */
+export function progressLog(label: string, attempts: number): (progress: StampedeProgress) => void {
+  let lastReport = performance.now();
+  return ({ answered, counts }) => {
+    if (performance.now() - lastReport < 15_000) return;
+    lastReport = performance.now();
+    log(`${label}: ${answered}/${attempts} answered, won ${counts.won}, busy ${counts.busy}`);
+  };
+}
+
 export async function benchLargeRun(
   setup: ServerSetup,
   sizes: { quantity: number; attempts: number; concurrency: number; timeLimitMs: number },
@@ -154,18 +165,13 @@ export async function benchLargeRun(
   try {
     const drop = await createLiveDrop(server.url, apiKey, sizes.quantity, "Bench large run");
     log(`large run: ${sizes.attempts} attempts by ${sizes.concurrency} workers on ${sizes.quantity} units`);
-    let lastReport = performance.now();
     const run = await runStampede({
       baseUrl: server.url,
       dropRef: drop.id,
       attempts: sizes.attempts,
       concurrency: sizes.concurrency,
       signal: AbortSignal.timeout(sizes.timeLimitMs),
-      onProgress: ({ answered, counts }) => {
-        if (performance.now() - lastReport < 15_000) return;
-        lastReport = performance.now();
-        log(`large run: ${answered}/${sizes.attempts} answered, won ${counts.won}, busy ${counts.busy}`);
-      },
+      onProgress: progressLog("large run", sizes.attempts),
     });
     const receipt = await auditStampede(run, apiKey, { backend: "postgres" });
     return { receipt, server: await memory() };

@@ -10,20 +10,23 @@ export interface BenchResults {
   loadAverageAfter: [number, number, number];
   minutes: number;
   loadGeneratorPeakMiB: number;
+  /** Empty, or undefined, for sections left out of the run (`--only`). */
   engine: EngineFigures[];
-  hotDrop: HotDropFigures;
+  hotDrop: HotDropFigures | undefined;
   large: LargeRunFigures | undefined;
+  /** The scale-out sections (bench/report-scale.ts), when asked for. */
+  scale: string[];
 }
 
-const rate = (n: number) => Math.round(n).toLocaleString("en-US");
-const ms = (n: number | null) => (n === null ? "n/a" : n < 10 ? n.toFixed(2) : n.toFixed(1));
-const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
-const met = (ok: boolean) => (ok ? "met" : "**missed**");
+export const rate = (n: number) => Math.round(n).toLocaleString("en-US");
+export const ms = (n: number | null) => (n === null ? "n/a" : n < 10 ? n.toFixed(2) : n.toFixed(1));
+export const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
+export const met = (ok: boolean) => (ok ? "met" : "**missed**");
 const memory = (s: ServerMemory) =>
   `${s.peakMiB.toFixed(0)} MiB (${s.startMiB.toFixed(0)} at start${s.nodeOptions ? `, ${s.nodeOptions}` : ""})`;
-const verdict = (r: Receipt) => (r.breaches.length === 0 ? "PASS" : `FAIL: ${r.breaches.join("; ")}`);
+export const verdict = (r: Receipt) => (r.breaches.length === 0 ? "PASS" : `FAIL: ${r.breaches.join("; ")}`);
 
-const table = (head: string[], rows: string[][]) =>
+export const table = (head: string[], rows: string[][]) =>
   [
     `| ${head.join(" | ")} |`,
     `|${head.map(() => " --- ").join("|")}|`,
@@ -47,8 +50,6 @@ function soldOutRow(soldOut: Receipt, healthz: Rate): string[] {
 
 export function formatResults(r: BenchResults): string {
   const m = r.machine;
-  const { hot, soldOut, healthz } = r.hotDrop;
-  const hotCeiling = r.engine.find((e) => e.concurrency === hot.concurrency)?.ceilingPerSecond ?? 0;
   const out = [
     `## Bench (${r.mode}) — ${m.date.slice(0, 16).replace("T", " ")} UTC, ${r.minutes.toFixed(1)} min`,
     "",
@@ -57,6 +58,16 @@ export function formatResults(r: BenchResults): string {
       `${r.loadAverageAfter.map((l) => l.toFixed(1)).join(" / ")} at end. ` +
       `Load generator (this process) peak RSS ${r.loadGeneratorPeakMiB.toFixed(0)} MiB.`,
     "",
+  ];
+  if (r.engine.length > 0) out.push(...engineSection(r.engine));
+  if (r.hotDrop) out.push(...hotDropSections(r.hotDrop, r.engine));
+  if (r.large) out.push(...largeSection(r.large));
+  out.push(...r.scale);
+  return out.join("\n");
+}
+
+function engineSection(engine: EngineFigures[]): string[] {
+  return [
     "### 1. Engine: purchases/s without HTTP (pool 8, read committed)",
     "",
     table(
@@ -71,7 +82,7 @@ export function formatResults(r: BenchResults): string {
         "busy (1 / K)",
         "p99 ms (1 / K)",
       ],
-      r.engine.map((e) => [
+      engine.map((e) => [
         String(e.concurrency),
         rate(e.ceilingPerSecond),
         rate(e.oneBucket.perSecond),
@@ -84,6 +95,13 @@ export function formatResults(r: BenchResults): string {
       ]),
     ),
     "",
+  ];
+}
+
+function hotDropSections(hotDrop: HotDropFigures, engine: EngineFigures[]): string[] {
+  const { hot, soldOut, healthz } = hotDrop;
+  const hotCeiling = engine.find((e) => e.concurrency === hot.concurrency)?.ceilingPerSecond ?? 0;
+  return [
     "### 2. HTTP stampede on one hot drop (server child process, PostgreSQL)",
     "",
     table(
@@ -111,7 +129,7 @@ export function formatResults(r: BenchResults): string {
           `${ms(hot.latencyMs.win.p50)} / ${ms(hot.latencyMs.win.p99)}`,
           `${ms(hot.latencyMs.rejection.p50)} / ${ms(hot.latencyMs.rejection.p99)}`,
           String(hot.counts.busy),
-          memory(r.hotDrop.server),
+          memory(hotDrop.server),
           verdict(hot),
         ],
       ],
@@ -130,43 +148,43 @@ export function formatResults(r: BenchResults): string {
         "healthz p50/p99 ms",
         "receipt",
       ],
-      [soldOutRow(soldOut, healthz), soldOutRow(r.hotDrop.light.soldOut, r.hotDrop.light.healthz)],
+      [soldOutRow(soldOut, healthz), soldOutRow(hotDrop.light.soldOut, hotDrop.light.healthz)],
     ),
     "",
   ];
-  if (r.large) {
-    const l = r.large.receipt;
-    out.push(
-      "### 4. Large run (own server process)",
-      "",
-      table(
+}
+
+function largeSection(large: LargeRunFigures): string[] {
+  const l = large.receipt;
+  return [
+    "### 4. Large run (own server process)",
+    "",
+    table(
+      [
+        "attempts",
+        "units",
+        "workers",
+        "duration",
+        "attempts/s",
+        "sold",
+        "won / sold out / busy",
+        "server peak RSS (goal < 256 MiB)",
+        "receipt",
+      ],
+      [
         [
-          "attempts",
-          "units",
-          "workers",
-          "duration",
-          "attempts/s",
-          "sold",
-          "won / sold out / busy",
-          "server peak RSS (goal < 256 MiB)",
-          "receipt",
+          `${rate(l.attempts)}${l.cancelled ? ` of ${rate(l.attemptsPlanned)} (time limit)` : ""}`,
+          rate(l.quantity),
+          String(l.concurrency),
+          `${l.durationSeconds.toFixed(0)} s`,
+          rate(l.attemptsPerSecond),
+          rate(l.sold),
+          `${rate(l.counts.won)} / ${rate(l.counts.sold_out)} / ${rate(l.counts.busy)}`,
+          `${memory(large.server)} ${met(large.server.peakMiB < 256)}`,
+          verdict(l),
         ],
-        [
-          [
-            `${rate(l.attempts)}${l.cancelled ? ` of ${rate(l.attemptsPlanned)} (time limit)` : ""}`,
-            rate(l.quantity),
-            String(l.concurrency),
-            `${l.durationSeconds.toFixed(0)} s`,
-            rate(l.attemptsPerSecond),
-            rate(l.sold),
-            `${rate(l.counts.won)} / ${rate(l.counts.sold_out)} / ${rate(l.counts.busy)}`,
-            `${memory(r.large.server)} ${met(r.large.server.peakMiB < 256)}`,
-            verdict(l),
-          ],
-        ],
-      ),
-      "",
-    );
-  }
-  return out.join("\n");
+      ],
+    ),
+    "",
+  ];
 }

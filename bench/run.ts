@@ -14,15 +14,27 @@
  * then TEST_DATABASE_URL, then postgres://postgres@127.0.0.1:5432/test). --large-attempts, --large-units,
  * --time-limit-min size the large run. --server-node-options "--max-old-space-size=128" passes NODE_OPTIONS
  * to the server processes (default: none, Node's own heap sizing).
+ *
+ * Scale-out sections (BENCHMARKS.md says what each shows):
+ *   npm run bench -- --processes 3           the large run again through HAProxy in front of 3 processes
+ *   npm run bench -- --distance              DSQL's distance simulated: D = 0/2/10 ms per round trip
+ *   npm run bench -- --runtimes              Node and Bun serving the same stampede and /healthz
+ *   npm run bench -- --only distance         only the named sections (engine, hot, large, processes,
+ *                                            distance, runtimes; comma-separated)
+ * --distance-seconds (per cell, default 10; 3 with --quick), --distance-pools (default 8,32), --batch-max (group commit's
+ * PURCHASE_BATCH_MAX, default 64).
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { benchDistance } from "./distance";
 import { benchEngine } from "./engine";
 import { createFreshDatabase } from "./fresh-database";
 import { benchHotDrop, benchLargeRun } from "./http";
 import { describeMachine } from "./machine";
 import { benchRehearsalIsolation, formatIsolation } from "./rehearsal-isolation";
 import { formatResults } from "./report";
+import { distanceSection, processesSection, runtimesSection } from "./report-scale";
+import { benchProcesses, benchRuntimes } from "./scale";
 import { createBenchSeller } from "./seller";
 
 const { values: args } = parseArgs({
@@ -37,6 +49,13 @@ const { values: args } = parseArgs({
     json: { type: "string" },
     "rehearsal-isolation": { type: "boolean", default: false },
     "rehearsal-attempts": { type: "string" },
+    processes: { type: "string" },
+    distance: { type: "boolean", default: false },
+    runtimes: { type: "boolean", default: false },
+    only: { type: "string" },
+    "distance-seconds": { type: "string" },
+    "distance-pools": { type: "string" },
+    "batch-max": { type: "string" },
   },
   strict: true,
 });
@@ -60,6 +79,35 @@ const sizes = {
     timeLimitMs: whole("time-limit-min", args["time-limit-min"], 20) * 60_000,
   },
 };
+const processes = whole("processes", args.processes, 1);
+const SECTIONS = ["engine", "hot", "large", "processes", "distance", "runtimes"] as const;
+const chosen = new Set(
+  args.only?.split(",").map((name) => name.trim()) ?? [
+    "engine",
+    "hot",
+    ...(args["skip-large"] ? [] : ["large"]),
+    ...(args.processes ? ["processes"] : []),
+    ...(args.distance ? ["distance"] : []),
+    ...(args.runtimes ? ["runtimes"] : []),
+  ],
+);
+for (const name of chosen) {
+  if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: no section "${name}"`);
+}
+const scaleSizes = {
+  processes: { ...sizes.large, processes },
+  distance: {
+    roundTripsMs: [0, 2, 10],
+    poolSizes: (args["distance-pools"] ?? "8,32").split(",").map((n) => whole("distance-pools", n, 8)),
+    concurrency: 128,
+    secondsPerCell: whole("distance-seconds", args["distance-seconds"], quick ? 3 : 10),
+    batchMax: whole("batch-max", args["batch-max"], 64),
+  },
+  runtimes: quick
+    ? { healthz: 5000, quantity: 500, attempts: 5000, concurrency: 200 }
+    : { healthz: 20_000, quantity: 1000, attempts: 20_000, concurrency: 200 },
+};
+
 const adminUrl =
   args["database-url"] ??
   process.env.BENCH_DATABASE_URL ??
@@ -96,14 +144,24 @@ log(`fresh database ${database.name} on PostgreSQL ${database.serverVersion}`);
 try {
   const before = describeMachine(database.serverVersion);
   const startedAt = performance.now();
-  const engine = await benchEngine(database.url, { ...sizes.engine, log });
+  const engine = chosen.has("engine") ? await benchEngine(database.url, { ...sizes.engine, log }) : [];
   const setup = {
     databaseUrl: database.url,
     apiKey: await createBenchSeller(database.url),
     nodeOptions: args["server-node-options"],
   };
-  const hotDrop = await benchHotDrop(setup, sizes.hot);
-  const large = args["skip-large"] ? undefined : await benchLargeRun(setup, sizes.large);
+  const hotDrop = chosen.has("hot") ? await benchHotDrop(setup, sizes.hot) : undefined;
+  const large = chosen.has("large") ? await benchLargeRun(setup, sizes.large) : undefined;
+  const several = chosen.has("processes") ? await benchProcesses(setup, scaleSizes.processes) : undefined;
+  const distance = chosen.has("distance")
+    ? await benchDistance(database.url, { ...scaleSizes.distance, log })
+    : undefined;
+  const runtimes = chosen.has("runtimes") ? await benchRuntimes(setup, scaleSizes.runtimes) : undefined;
+  const scale = [
+    ...(several ? processesSection(several, large) : []),
+    ...(distance ? distanceSection(distance, scaleSizes.distance) : []),
+    ...(runtimes ? runtimesSection(runtimes) : []),
+  ];
   const results = {
     mode: quick ? "quick" : "full",
     machine: before,
@@ -115,11 +173,19 @@ try {
     engine,
     hotDrop,
     large,
+    scale,
+    figures: { several, distance, runtimes },
   };
   console.log(formatResults(results));
   if (args.json) await writeFile(args.json, `${JSON.stringify(results, null, 2)}\n`);
-  const receipts = [hotDrop.hot, hotDrop.soldOut, ...(large ? [large.receipt] : [])];
-  process.exitCode = receipts.every((r) => r.breaches.length === 0) ? 0 : 1;
+  const receipts = [
+    ...(hotDrop ? [hotDrop.hot, hotDrop.soldOut] : []),
+    ...(large ? [large.receipt] : []),
+    ...(several ? [several.receipt] : []),
+    ...(runtimes ?? []).map((r) => r.stampede),
+  ];
+  const distanceBreaches = (distance ?? []).flatMap((cell) => cell.figures?.breaches ?? []);
+  process.exitCode = receipts.every((r) => r.breaches.length === 0) && distanceBreaches.length === 0 ? 0 : 1;
 } catch (error) {
   console.error(error);
   process.exitCode = 2;

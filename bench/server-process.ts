@@ -16,18 +16,33 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** The node arguments of `npm start` (e.g. its heap limit), so the bench runs exactly that. */
-async function startArguments(): Promise<string[]> {
+/** Which runtime serves: Node (`npm start`) or Bun (`npm run start:bun`). */
+export type ServerRuntime = "node" | "bun";
+
+const SCRIPT: Record<ServerRuntime, string> = { node: "start", bun: "start:bun" };
+
+/**
+ * The command and arguments of `npm start` (e.g. its heap limit) or `npm run start:bun`, so the bench runs
+ * exactly that; Bun is the npm package's binary in node_modules, never one from the PATH.
+ */
+async function startCommand(runtime: ServerRuntime): Promise<[string, string[]]> {
   const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as {
-    scripts: { start: string };
+    scripts: Record<string, string>;
   };
-  const [command, ...args] = pkg.scripts.start.split(/\s+/);
-  if (command !== "node") throw new Error(`npm start should run node, not ${command}`);
-  return args;
+  const [command, ...args] = (pkg.scripts[SCRIPT[runtime]] ?? "").split(/\s+/);
+  if (command !== runtime)
+    throw new Error(`npm run ${SCRIPT[runtime]} should run ${runtime}, not ${command}`);
+  return [runtime === "node" ? process.execPath : BUN, args];
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, await startArguments(), {
+const BUN = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
+
+export async function startServerProcess(
+  env: Record<string, string>,
+  runtime: ServerRuntime = "node",
+): Promise<ServerProcess> {
+  const [command, args] = await startCommand(runtime);
+  const child = spawn(command, args, {
     cwd: REPO,
     env: {
       ...process.env,

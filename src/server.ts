@@ -4,8 +4,8 @@ import { openDatabase } from "./db/open";
 import { describeDemo, seedDemo } from "./demo-seed";
 import { createLogger } from "./observability/logger";
 import { drain } from "./process/drain";
-import { startHttpServer } from "./process/http-server";
 import { Lifecycle } from "./process/lifecycle";
+import { runtime, serve } from "./serve";
 
 let config: Config;
 try {
@@ -27,7 +27,7 @@ try {
   // Which form the purchase runs in: one data-modifying statement, or the explicit-transaction fallback.
   const purchaseForm = await app.shop.purchaseForm();
   const demo = config.seedDemo ? await seedDemo(app.shop) : undefined;
-  const { server, address: info } = await startHttpServer(app.fetch, {
+  const { server, address: info } = await serve(app.fetch, {
     host: config.host,
     port: config.port,
     limits: config.http,
@@ -36,8 +36,8 @@ try {
   const host = info.address === "0.0.0.0" || info.address === "::" ? "127.0.0.1" : info.address;
   listeningOn = `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`;
   log.info(
-    { backend: db.backend, purchaseForm, limits: config.http },
-    `Dropfront Live on http://${info.address}:${info.port} (database: ${db.backend}, purchase: ${purchaseForm})`,
+    { backend: db.backend, purchaseForm, runtime, limits: config.http },
+    `Dropfront Live on http://${info.address}:${info.port} (${runtime}, database: ${db.backend}, purchase: ${purchaseForm})`,
   );
   if (demo) {
     // The demo's one-time password is for the person at the terminal; it never goes into a log file.

@@ -6,28 +6,8 @@ import * as repo from "../src/repository";
 import type { Receipt } from "../src/stampede";
 import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
+import { parseEvents, type StreamEvent } from "./support/sse-events";
 import { TestBrowser } from "./web-seller-browser";
-
-interface StreamEvent {
-  event: string;
-  data: string;
-}
-
-/** Splits a finished Server-Sent Events body into its events (comments and retry lines dropped). */
-function parseEvents(text: string): StreamEvent[] {
-  return text
-    .split("\n\n")
-    .map((block) => {
-      const lines = block.split("\n");
-      const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "";
-      const data = lines
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n");
-      return { event, data };
-    })
-    .filter((e) => e.event !== "");
-}
 
 // The runs cross a real socket (startLocalServer sets selfUrl); the seller's own requests go through
 // app.request with a cookie-keeping browser, like the other seller page tests.

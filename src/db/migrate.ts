@@ -1,8 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RetryPolicy, withRetry } from "../domain/retry";
-import type { Database } from "./database";
+import { type RetryPolicy, TryAgain, withRetry } from "../domain/retry";
+import { type Database, sqlState } from "./database";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../sql/", import.meta.url));
 
@@ -35,7 +35,7 @@ export function statementFor(backend: Database["backend"], sql: string): string 
  */
 export async function migrate(db: Database, migrations?: Migration[]): Promise<string[]> {
   const run = <Row>(sql: string, params: unknown[] = []) =>
-    withRetry(MIGRATION_RETRY, () => db.query<Row>(sql, params));
+    withRetry(MIGRATION_RETRY, () => db.query<Row>(sql, params).catch(createdConcurrently));
   await run(
     "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
   );
@@ -49,6 +49,20 @@ export async function migrate(db: Database, migrations?: Migration[]): Promise<s
     ]);
   }
   return pending.map((m) => m.name);
+}
+
+/**
+ * Several instances starting together on an empty PostgreSQL database run the same DDL at once. IF NOT
+ * EXISTS is checked before the catalog row is inserted, so the losers fail with 23505 on a catalog index
+ * (pg_type, pg_class) or 42P07 (https://www.postgresql.org/message-id/CAKU4AWpGFMgp3zF-8TUkpydPZ5kJcY-yWcdN92mwRnSbJW2zhQ%40mail.gmail.com).
+ * Run again, the statement sees the winner's object and does nothing.
+ */
+function createdConcurrently(error: unknown): never {
+  const state = sqlState(error);
+  if (state === "42P07" || (state === "23505" && /"pg_\w+"/.test(String((error as Error).message)))) {
+    throw new TryAgain("created by another instance at the same time");
+  }
+  throw error;
 }
 
 /** Start-up can afford to wait: a schema change settles within seconds. */

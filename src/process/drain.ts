@@ -1,9 +1,8 @@
-import type { Server } from "node:http";
-import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DrainTimes } from "../config";
 import type { Database } from "../db/database";
 import type { Logger } from "../observability/logger";
+import type { DrainableServer } from "../serve";
 import type { Lifecycle } from "./lifecycle";
 
 const IDLE_CLOSE_DELAY_MS = 250;
@@ -19,7 +18,7 @@ const IDLE_CLOSE_DELAY_MS = 250;
  * @example process.once("SIGTERM", () => void drain({ server, lifecycle, db, log, times }).then(() => process.exit(0)))
  */
 export async function drain(deps: {
-  server: Server;
+  server: DrainableServer;
   lifecycle: Lifecycle;
   db: Database;
   log: Logger;
@@ -32,10 +31,9 @@ export async function drain(deps: {
     "draining: not ready, finishing in-flight requests",
   );
   await sleep(times.graceMs);
-  // net.Server's close stops accepting without http.Server's at-once closeIdleConnections(), which would
-  // also reset sockets accepted a moment ago whose request is still on its way; idle keep-alive sockets are
-  // closed a little later, once such requests have arrived (they are then busy and finish normally).
-  const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+  // Idle keep-alive sockets are closed a little after the listener, once requests on their way over
+  // sockets accepted a moment ago have arrived (they are then busy and finish normally).
+  const closed = server.stopAccepting();
   await sleep(IDLE_CLOSE_DELAY_MS);
   server.closeIdleConnections();
   const finished = await Promise.race([
