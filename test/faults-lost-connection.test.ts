@@ -57,7 +57,7 @@ describe.skipIf(!isAvailable("postgres-read-committed"))("a lost connection outs
 
   it("the stock read", async () => {
     const drop = await newDrop();
-    const cut = cutWhenSent("read_stock");
+    const cut = cutWhenSent("read_drop_with_stock");
     await expectBusy(await app.request(`/api/drops/${drop.id}`));
     await cut;
     expect((await app.request(`/api/drops/${drop.id}`)).status).toBe(200);

@@ -36,7 +36,14 @@ export function securityHeaders(options: { trustProxy: number }): MiddlewareHand
     strictTransportSecurity: false,
   });
   return async (c, next) => {
-    await headers(c, next);
+    // A route may ask for a stricter Referrer-Policy (the fan's receipt, whose address is its secret,
+    // sends none); secure-headers would overwrite it after the route ran, so it is put back.
+    let routePolicy: string | null = null;
+    await headers(c, async () => {
+      await next();
+      routePolicy = c.res.headers.get("Referrer-Policy");
+    });
+    if (routePolicy) c.res.headers.set("Referrer-Policy", routePolicy);
     if (cameOverHttps(c, options.trustProxy)) c.res.headers.set("Strict-Transport-Security", HSTS);
   };
 }

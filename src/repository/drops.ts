@@ -98,6 +98,7 @@ export async function readDropWithStock(
             now() AS server_time
      FROM drops WHERE id = $1::uuid`,
     [dropId],
+    { name: "read_drop_with_stock" },
   );
   const row = rows[0];
   return row && { drop: toDrop(row), remaining: row.remaining, serverTime: new Date(row.server_time) };

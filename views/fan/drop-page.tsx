@@ -61,7 +61,10 @@ export function DropPage(props: DropPageProps) {
   // An answer that says sold out outranks a stock reading taken a moment before it.
   const status: FanStatus = purchase.kind === "sold_out" ? "sold_out" : props.status;
   // Nothing to buy while sold out, cancelled or paused: the state says why, and no form pretends otherwise.
-  const over = status === "sold_out" || status === "cancelled" || status === "paused";
+  // A busy answer outranks that: it is the fan's one way back to an order their key may have won (it
+  // retries with the same key), even on a drop the stock reading shows as sold out.
+  const over =
+    (status === "sold_out" || status === "cancelled" || status === "paused") && purchase.kind !== "busy";
   return (
     <Layout
       title={drop.title}
