@@ -81,6 +81,8 @@ describe.skipIf(!postgresAvailable)(
           LOG_LEVEL: "info",
           DRAIN_GRACE_MS: String(DRAIN_GRACE_MS),
           DRAIN_TIMEOUT_MS: "20000",
+          // One client stampedes from loopback on purpose: no per-client purchase limit here.
+          PURCHASE_RATE_LIMIT: "0",
         },
         stdio: ["ignore", "pipe", "pipe"],
       });

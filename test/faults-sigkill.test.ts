@@ -25,7 +25,15 @@ interface ServerProcess {
 function startServer(dataDir: string): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: "0", SEED_DEMO: "never", LOG_LEVEL: "info" },
+    // One client stampedes from loopback on purpose: no per-client purchase limit here.
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: "0",
+      SEED_DEMO: "never",
+      LOG_LEVEL: "info",
+      PURCHASE_RATE_LIMIT: "0",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>

@@ -204,7 +204,15 @@ describe("stampede.js against the real server (k6 stand-in)", () => {
     const { DATABASE_URL: _pg, DSQL_ENDPOINT: _dsql, ...env } = process.env;
     server = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["src/server.ts"], {
       cwd: root,
-      env: { ...env, HOST: "127.0.0.1", PORT: "0", DATA_DIR: "memory", SEED_DEMO: "never" },
+      // One client stampedes from loopback on purpose: no per-client purchase limit here.
+      env: {
+        ...env,
+        HOST: "127.0.0.1",
+        PORT: "0",
+        DATA_DIR: "memory",
+        SEED_DEMO: "never",
+        PURCHASE_RATE_LIMIT: "0",
+      },
       stdio: ["ignore", "pipe", "inherit"],
     });
     baseUrl = await new Promise<string>((resolve, reject) => {
