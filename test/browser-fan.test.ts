@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import { gzipSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { axeViolations } from "./support/axe";
 import { browserSite } from "./support/chromium";
 import { makePicture } from "./support/pictures";
 
@@ -14,18 +14,8 @@ import { makePicture } from "./support/pictures";
  * axe-core (from node_modules, injected: no CDN) and saved under test-results/browser-fan/ for review.
  */
 const SHOTS = "test-results/browser-fan";
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 800 };
-
-/** axe-core's violations on the page, one line each, so a failure says what and where. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  // Page-side code as a string: this project type-checks without the DOM library.
-  return (await page.evaluate(
-    `axe.run(document).then((r) => r.violations.map((v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", ")))`,
-  )) as string[];
-}
 
 describe("fan pages in Chromium", () => {
   const site = browserSite("pglite", SHOTS);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { axeViolations } from "./support/axe";
 import { browserSite } from "./support/chromium";
 
 /**
@@ -12,28 +12,11 @@ import { browserSite } from "./support/chromium";
  * violations; at 360 px no page may scroll sideways.
  */
 const SHOTS = "test-results/seller";
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 const VIEWPORTS = [
   { name: "phone", width: 360, height: 740 },
   { name: "desktop", width: 1280, height: 800 },
 ] as const;
-
-interface AxeViolation {
-  id: string;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: AxeViolation[] }> } })
-      .axe;
-    return (await axe.run()).violations;
-  });
-  return violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-}
 
 describe.each(VIEWPORTS)("seller console in Chromium at $width px", (viewport) => {
   const site = browserSite("pglite", SHOTS);

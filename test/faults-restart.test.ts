@@ -60,7 +60,7 @@ describe.skipIf(!postgresAvailable)("PostgreSQL restarted mid-stampede (private 
       currency: "eur",
       quantity: "5",
       maxPerFan: "1",
-      startsAt: "2026-01-15T18:00",
+      startsAt: "2035-01-15T18:00",
       timeZone: "UTC",
     });
     dashboard = `${created.headers.get("location")}/stats`;
@@ -101,8 +101,11 @@ describe.skipIf(!postgresAvailable)("PostgreSQL restarted mid-stampede (private 
     });
     await outage;
 
+    // Requests sent and answered while the server was down (one sent just before may carry a commit that
+    // landed before the stop, and rightly answer 201).
     const duringOutage = run.answers.filter(
-      (answer) => answer.answeredAt >= outageAnswers.from && answer.answeredAt <= outageAnswers.to,
+      (answer) =>
+        answer.answeredAt - answer.ms >= outageAnswers.from && answer.answeredAt <= outageAnswers.to,
     );
     const busyMs = duringOutage.filter((answer) => answer.status === 503).map((answer) => answer.ms);
     const verdict = await settleAndAudit(run, apiKey);
@@ -110,7 +113,7 @@ describe.skipIf(!postgresAvailable)("PostgreSQL restarted mid-stampede (private 
       `${describeVerdict("PostgreSQL restart", verdict)}; ${duringOutage.length} answers during the ${OUTAGE_MS} ms outage (${busyMs.length} busy, slowest ${Math.round(Math.max(0, ...busyMs))} ms)`,
     );
     expect(duringOutage.length).toBeGreaterThan(0);
-    expect(duringOutage.every((answer) => answer.status === 503 && answer.code === "busy")).toBe(true);
+    expect(duringOutage.filter((answer) => !(answer.status === 503 && answer.code === "busy"))).toEqual([]);
     expect(verdict.byStatus["0"]).toBeUndefined(); // no request hung until the client gave up
     expect(verdict.breaches).toEqual([]);
     expect(verdict.sold).toBe(drop.quantity);
