@@ -54,12 +54,16 @@ export async function migrate(db: Database, migrations?: Migration[]): Promise<s
 /**
  * Several instances starting together on an empty PostgreSQL database run the same DDL at once. IF NOT
  * EXISTS is checked before the catalog row is inserted, so the losers fail with 23505 on a catalog index
- * (pg_type, pg_class) or 42P07 (https://www.postgresql.org/message-id/CAKU4AWpGFMgp3zF-8TUkpydPZ5kJcY-yWcdN92mwRnSbJW2zhQ%40mail.gmail.com).
+ * (pg_type, pg_class), 42P07 duplicate_table or 42710 duplicate_object ("type … already exists") (https://www.postgresql.org/message-id/CAKU4AWpGFMgp3zF-8TUkpydPZ5kJcY-yWcdN92mwRnSbJW2zhQ%40mail.gmail.com).
  * Run again, the statement sees the winner's object and does nothing.
  */
 function createdConcurrently(error: unknown): never {
   const state = sqlState(error);
-  if (state === "42P07" || (state === "23505" && /"pg_\w+"/.test(String((error as Error).message)))) {
+  if (
+    state === "42P07" ||
+    state === "42710" ||
+    (state === "23505" && /"pg_\w+"/.test(String((error as Error).message)))
+  ) {
     throw new TryAgain("created by another instance at the same time");
   }
   throw error;

@@ -77,16 +77,26 @@ export class SerialQueue {
       }
       this.#running = true;
       const startedAt = performance.now();
+      // The connection is free again before the caller hears the answer (so `busy` is never stale).
+      const settle = () => {
+        this.#running = false;
+        if (!rehearsal) return queueMicrotask(() => this.#next());
+        const took = performance.now() - startedAt;
+        this.#rehearsalNotBefore = performance.now() + took * (1 / this.rehearsalShare - 1);
+        setImmediate(() => this.#next());
+      };
       Promise.resolve()
         .then(job.task)
-        .then(job.resolve, job.reject)
-        .finally(() => {
-          this.#running = false;
-          if (!rehearsal) return this.#next();
-          const took = performance.now() - startedAt;
-          this.#rehearsalNotBefore = performance.now() + took * (1 / this.rehearsalShare - 1);
-          setImmediate(() => this.#next());
-        });
+        .then(
+          (value) => {
+            settle();
+            job.resolve(value);
+          },
+          (error: unknown) => {
+            settle();
+            job.reject(error);
+          },
+        );
     }
   }
 
