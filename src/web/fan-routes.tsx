@@ -11,9 +11,9 @@ import { retryAfterOf, statusFor } from "../http/error-response";
 import { DropRef } from "../http/schemas";
 import { parseWith } from "../http/validation";
 import * as repo from "../repository";
+import { htmlError } from "./error-page";
 import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
 import { type StockStreamOptions, stockStream } from "./fan-stream";
-import { htmlError } from "./error-page";
 import { createStockWatcher, type StockWatcher } from "./stock-watcher";
 
 export interface FanRoutesOptions extends StockStreamOptions {
