@@ -48,6 +48,31 @@ describe.skipIf(!isAvailable("postgres-read-committed"))("statement timeout and 
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
 
+  it("a network that swallows every packet: buyers hear busy instead of waiting forever, then buy again", async () => {
+    const drop = await createLiveDrop(server.url, apiKey, 5);
+    const key = "black-hole-key";
+    const buyOnce = () =>
+      fetch(`${server.url}/api/drops/${drop.id}/purchase`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": key },
+        body: JSON.stringify({ fan: "patient@x.io" }),
+        signal: AbortSignal.timeout(30_000), // a hang shows up as this abort, far beyond the bounded waits
+      });
+    expect((await fetch(`${server.url}/api/drops/${drop.id}`)).status).toBe(200); // a pooled connection exists
+    database.proxy.delayMs = 600_000; // nothing sent either way arrives for ten minutes: no FIN, no RST
+    let answer: Response;
+    try {
+      answer = await buyOnce();
+    } finally {
+      database.proxy.delayMs = 0;
+    }
+    expect(answer.status).toBe(503);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("busy");
+    const retry = await buyOnce();
+    expect(retry.status).toBe(201);
+    expect((await buyOnce()).status).toBe(200);
+  });
+
   it("stuck stock rows: every buyer hears busy, nothing commits, and the same keys buy once released", async () => {
     const drop = await createLiveDrop(server.url, apiKey, 25);
     const holder = new pg.Client({ connectionString: database.directUrl });
