@@ -94,7 +94,8 @@ export function isConnectionLost(error: unknown): boolean {
   const code = (error as SqlErrorFields | null)?.code;
   if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return true;
   const message = error instanceof Error ? error.message : "";
-  return /connection terminated|connection ended|socket hang up|Client has encountered a connection error/i.test(
+  // "Query read timeout" is node-postgres's query_timeout: no answer came, so the statement may have run.
+  return /connection terminated|connection ended|socket hang up|Client has encountered a connection error|query read timeout/i.test(
     message,
   );
 }

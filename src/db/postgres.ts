@@ -98,6 +98,9 @@ function isAcquireTimeout(error: unknown): boolean {
   return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message);
 }
 
+/** How much longer than the statement timeout the client waits for any answer at all. */
+const NO_ANSWER_MARGIN_MS = 1000;
+
 /**
  * PostgreSQL through `DATABASE_URL`. The pool is small on purpose: on a hot row more clients mean more
  * lock waiting, and measured throughput falls past about eight.
@@ -115,6 +118,14 @@ export function openPostgres(options: {
     max: options.poolSize,
     acquireTimeoutMs: options.acquireTimeoutMs,
     options: `-c default_transaction_isolation=${options.isolation.replace(" ", "\\ ")}`,
-    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.statementTimeoutMs
+      ? {
+          statement_timeout: options.statementTimeoutMs,
+          // The server's limit cannot end a wait for an answer that never comes (a network that drops
+          // packets without a reset): the client gives up a little later, and the pool discards that
+          // connection (pg-pool releases a client with the query's error, which destroys it).
+          query_timeout: options.statementTimeoutMs + NO_ANSWER_MARGIN_MS,
+        }
+      : {}),
   });
 }
