@@ -40,8 +40,11 @@ export const STOCK_CTE = `stock AS (
 )`;
 
 /**
- * The conditional decrement for `demand` buyers: buckets with stock are taken in order from `start`
- * upwards (then wrapping to the lowest), each giving min(its remaining, demand still unmet); a bucket is
+ * The conditional decrement for `demand` buyers: buckets that still have stock are taken in bucket order,
+ * beginning at the `start`-th of them (counting from 0, wrapping round), each giving min(its remaining,
+ * demand still unmet). Counting only buckets with stock keeps concurrent statements (lanes 0, 1, 2 ...)
+ * on distinct rows as the low buckets empty, while a lone buyer (lane 0) always takes the lowest unit
+ * left. A bucket is
  * decremented only if it still holds its take (`remaining >= take`, re-checked on the current row under
  * READ COMMITTED), so a bucket emptied meanwhile is skipped and its buyers try again. Each returned row
  * says which ranks it served (before + 1 .. before + take) and its highest unit: the units a bucket
@@ -53,9 +56,13 @@ export function claimSql(demand: string, start: string, extraFrom?: string): str
       SELECT s.bucket, s.before, least(s.remaining, ${demand} - s.before)::int AS take
       FROM (
         SELECT bucket, remaining,
-               (sum(remaining) OVER (ORDER BY bucket >= ${start} DESC, bucket ROWS UNBOUNDED PRECEDING)
-                - remaining)::int AS before
-        FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0
+               (sum(remaining) OVER (ORDER BY turn ROWS UNBOUNDED PRECEDING) - remaining)::int AS before
+        FROM (
+          SELECT bucket, remaining,
+                 mod(row_number() OVER (ORDER BY bucket) - 1 - ${start} % count(*) OVER () + count(*) OVER (),
+                     count(*) OVER ()) AS turn
+          FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0
+        ) AS live
       ) AS s${extraFrom ? `, ${extraFrom}` : ""}
       WHERE s.before < ${demand}
     ) AS plan

@@ -23,7 +23,7 @@ export interface BatchMember {
 export interface PurchaseBatch {
   dropId: string;
   members: readonly BatchMember[];
-  /** The bucket the search for stock starts at; buckets are then filled upwards from it. */
+  /** Which of the buckets still holding stock the search starts at (0 = the lowest); then upwards. */
   startBucket: number;
 }
 
