@@ -1,54 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
+import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import type { RetryPolicy } from "../src/domain/retry";
-import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
-import { audit, buy, createDrop, createSeller } from "./support/shop-fixtures";
+import { openShop, PURCHASE_SUITES, race, tally } from "./support/contention";
+import { isAvailable } from "./support/databases";
+import { audit, buy, createDrop } from "./support/shop-fixtures";
 
 /**
- * The stampede, in-process: thousands of purchases fired at once through the HTTP stack. The retry budget
- * is wider than production's so that a slow shared CI machine cannot turn contention into "busy" answers
- * here; "busy" is still a legitimate answer, it is just not what these assertions are about.
+ * The stampede, in-process: thousands of purchases fired at once through the HTTP stack, on every backend
+ * and in both forms of the purchase statement (forced here; in production the backend is probed once).
  */
-const testRetryPolicy: RetryPolicy = { maxAttempts: 60, deadlineMs: 30_000, baseDelayMs: 2, maxDelayMs: 100 };
-
-/** Starts `count` tasks at once and collects their results. */
-const race = <T>(count: number, task: (i: number) => Promise<T>) =>
-  Promise.all(Array.from({ length: count }, (_, i) => task(i)));
-
-const tally = (statuses: { status: number; body: { error?: { code: string } } }[]) => {
-  const counts: Record<string, number> = {};
-  for (const { status, body } of statuses) {
-    const key = `${status} ${body.error?.code ?? "order"}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
-};
-
-/**
- * Every backend, with the purchase in its one-statement form and again in the explicit-transaction
- * fallback form (forced here; in production it is chosen by probing the backend once).
- */
-const SUITES = ALL_BACKENDS.flatMap((backend) =>
-  (["cte", "transaction"] as const).map((form) => [backend, form] as const),
-);
-
-describe.each(SUITES)("contention on %s, %s form", (backend, form) => {
+describe.each(PURCHASE_SUITES)("contention on %s, %s form", (backend, form) => {
   let db: Database;
   let app: ReturnType<typeof createApp>;
   let apiKey: string;
 
   beforeAll(async () => {
-    if (!isAvailable(backend)) return;
-    db = await openTestDatabase(backend);
-    app = createApp({
-      db,
-      retryPolicy: testRetryPolicy,
-      engine: { form },
-      logError: (e) => console.error(e),
-    });
-    ({ apiKey } = await createSeller(app));
+    if (isAvailable(backend)) ({ db, app, apiKey } = await openShop(backend, { form }));
   });
   afterAll(async () => db?.close());
 
