@@ -34,7 +34,12 @@ export const READ_CTES = `the_drop AS (
   WHERE the_drop.sells AND wanting.fan_slot <= the_drop.max_per_fan
 )`;
 
-/** The drop's stock in the snapshot: sold out for this statement means this is 0. */
+/**
+ * The drop's stock in the snapshot: sold out for this statement means this is 0, for every member alike.
+ * A member ranked beyond the units left is not told "sold out" (a bucket skipped because it emptied
+ * meanwhile may leave units the members ahead of it are still retrying for): it tries again, and hears
+ * "sold out" only from a snapshot with no stock at all.
+ */
 export const STOCK_CTE = `stock AS (
   SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid
 )`;
@@ -78,7 +83,7 @@ export function memberSelect(placedJoin?: string): string {
          the_drop.price_cents AS drop_price_cents,
          wanting.fan_slot, eligible.rank,
          coalesce(wanting.fan_slot <= the_drop.max_per_fan, true) AS within_limit,
-         CASE WHEN eligible.rank IS NULL THEN stock.total > 0 ELSE eligible.rank <= stock.total END AS had_stock,
+         stock.total > 0 AS had_stock,
          ${orderColumns.join(", ")}, ${placedJoin ? "p.id IS NOT NULL" : "false"} AS is_new,
          e.request_fingerprint AS used_fingerprint
     FROM the_drop CROSS JOIN stock CROSS JOIN request

@@ -40,7 +40,7 @@ export interface PurchaseOutcome {
   startsAt: Date;
   maxPerFan: number;
   withinLimit: boolean;
-  /** The statement's snapshot showed stock for this member (counting the members ahead of it). */
+  /** The statement's snapshot showed stock left in the drop (0 everywhere is the only "sold out"). */
   hadStock: boolean;
   /** The order this key already bought (a replay, or a reuse if the fingerprint differs), if any. */
   existing: KeyedOrder | undefined;
