@@ -2,20 +2,23 @@ import { randomBytes } from "node:crypto";
 import { migrate } from "../src/db/migrate";
 import { openPostgres } from "../src/db/postgres";
 import { Busy } from "../src/domain/errors";
-import { createShop } from "../src/domain/shop";
+import { createShop, type PurchaseEngineOptions, type Shop } from "../src/domain/shop";
 import { createBenchScratchTable, insertBenchScratchRow } from "../src/repository";
 import { LatencyHistogram, runWorkers } from "../src/stampede";
 
 /**
  * Section 1: the purchase engine without HTTP. Purchases per second at several numbers of concurrent
- * buyers, on a drop with one stock row and on one with the bucket count the app picks, beside the
- * database's plain-insert ceiling measured through the same pool at the same concurrency.
+ * buyers, on a drop with one stock row and on one with the bucket count the app picks, each purchase its
+ * own statement (PURCHASE_BATCH_MAX=1); then the chosen buckets again with group commit (the default
+ * batch size), all beside the database's plain-insert ceiling measured through the same pool at the same
+ * concurrency.
  */
 export interface EngineFigures {
   concurrency: number;
   ceilingPerSecond: number;
   oneBucket: PurchaseFigures;
   chosenBuckets: PurchaseFigures;
+  batched: PurchaseFigures & { buyersPerStatement: number };
 }
 
 export interface PurchaseFigures {
@@ -33,14 +36,21 @@ const POOL = { poolSize: 8, acquireTimeoutMs: 5000, isolation: "read committed" 
 
 export async function benchEngine(
   url: string,
-  options: { attempts: number; concurrencies: number[]; log: (line: string) => void },
+  options: {
+    attempts: number;
+    concurrencies: number[];
+    log: (line: string) => void;
+    /** Group commit settings for the batched run; the server's defaults when absent. */
+    batching?: Partial<PurchaseEngineOptions>;
+  },
 ): Promise<EngineFigures[]> {
   const db = openPostgres({ url, ...POOL });
   try {
     await migrate(db);
     await createBenchScratchTable(db);
-    const shop = createShop(db);
-    const { seller } = await shop.createSeller({
+    const unbatched = createShop(db, { engine: { batchMax: 1 } });
+    const batching = createShop(db, options.batching ? { engine: options.batching } : {});
+    const { seller } = await batching.createSeller({
       email: `bench-${randomBytes(4).toString("hex")}@bench.test`,
       name: "Bench",
       password: randomBytes(12).toString("hex"),
@@ -55,6 +65,7 @@ export async function benchEngine(
     };
 
     const purchases = async (
+      shop: Shop,
       concurrency: number,
       bucketCount: number | undefined,
     ): Promise<PurchaseFigures> => {
@@ -97,16 +108,21 @@ export async function benchEngine(
     const figures: EngineFigures[] = [];
     for (const concurrency of options.concurrencies) {
       const ceilingSeconds = await timed((i) => insertBenchScratchRow(db, i), concurrency);
-      const oneBucket = await purchases(concurrency, 1);
-      const chosenBuckets = await purchases(concurrency, undefined);
+      const oneBucket = await purchases(unbatched, concurrency, 1);
+      const chosenBuckets = await purchases(unbatched, concurrency, undefined);
+      const sentBefore = { ...batching.batcher.sent };
+      const batchedFigures = await purchases(batching, concurrency, undefined);
+      const statements = batching.batcher.sent.statements - sentBefore.statements;
+      const members = batching.batcher.sent.members - sentBefore.members;
       const row = {
         concurrency,
         ceilingPerSecond: options.attempts / ceilingSeconds,
         oneBucket,
         chosenBuckets,
+        batched: { ...batchedFigures, buyersPerStatement: statements === 0 ? 0 : members / statements },
       };
       options.log(
-        `engine c=${concurrency}: ceiling ${row.ceilingPerSecond.toFixed(0)}/s, 1 bucket ${oneBucket.perSecond.toFixed(0)}/s, ${chosenBuckets.buckets} buckets ${chosenBuckets.perSecond.toFixed(0)}/s`,
+        `engine c=${concurrency}: ceiling ${row.ceilingPerSecond.toFixed(0)}/s, 1 bucket ${oneBucket.perSecond.toFixed(0)}/s, ${chosenBuckets.buckets} buckets ${chosenBuckets.perSecond.toFixed(0)}/s, batched ${batchedFigures.perSecond.toFixed(0)}/s (${row.batched.buyersPerStatement.toFixed(1)} buyers a statement, ${(batchedFigures.perSecond / row.ceilingPerSecond).toFixed(2)}x ceiling)`,
       );
       figures.push(row);
     }

@@ -88,6 +88,24 @@ describe("configuration", () => {
     );
   });
 
+  it("group commit and the purchase form: defaults per backend, and each setting taken", () => {
+    expect(loadConfig({}).engine).toEqual({ batchMax: 64, batchesInFlight: 2, form: "auto" });
+    expect(loadConfig({ DATABASE_URL: "postgres://127.0.0.1/shop", DB_POOL_SIZE: "12" }).engine).toEqual({
+      batchMax: 64,
+      batchesInFlight: 12,
+      form: "auto",
+    });
+    const set = loadConfig({
+      PURCHASE_BATCH_MAX: "1",
+      PURCHASE_BATCHES_IN_FLIGHT: "3",
+      PURCHASE_FORM: "transaction",
+    });
+    expect(set.engine).toEqual({ batchMax: 1, batchesInFlight: 3, form: "transaction" });
+    expect(appOptionsFrom(set).engine).toEqual(set.engine);
+    expect(() => loadConfig({ PURCHASE_BATCH_MAX: "0" })).toThrow("PURCHASE_BATCH_MAX: must be at least 1");
+    expect(() => loadConfig({ PURCHASE_FORM: "magic" })).toThrow(ConfigError);
+  });
+
   it("hands the purchase retry budget and the rest to the app", () => {
     const options = appOptionsFrom(
       loadConfig({

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
+import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { PurchaseBatcher } from "../src/domain/purchase-batcher";
-import type { RetryPolicy } from "../src/domain/retry";
-import type { PurchaseForm } from "../src/repository";
-import { ALL_BACKENDS, isAvailable, openTestDatabase, type TestBackend } from "./support/databases";
-import { audit, buy, createDrop, createSeller } from "./support/shop-fixtures";
+import { openShop, PURCHASE_SUITES, race, tally } from "./support/contention";
+import { isAvailable } from "./support/databases";
+import { audit, buy, createDrop, hoodieDrop } from "./support/shop-fixtures";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 
 /**
@@ -14,42 +13,24 @@ import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
  * batch that share a key or a fan, a batch that straddles the last units, batches racing for one bucket,
  * a connection lost while a batch commits, and the control that shows this harness sees an oversell.
  */
-const testRetryPolicy: RetryPolicy = { maxAttempts: 60, deadlineMs: 30_000, baseDelayMs: 2, maxDelayMs: 100 };
-
-const race = <T>(count: number, task: (i: number) => Promise<T>) =>
-  Promise.all(Array.from({ length: count }, (_, i) => task(i)));
-
 const codes = (answers: { status: number; body: { error?: { code: string } } }[]) =>
   answers.map((a) => `${a.status} ${a.body.error?.code ?? "order"}`);
 
-const tally = (answers: { status: number; body: { error?: { code: string } } }[]) => {
-  const counts: Record<string, number> = {};
-  for (const code of codes(answers)) counts[code] = (counts[code] ?? 0) + 1;
-  return counts;
-};
-
-const FORMS: PurchaseForm[] = ["cte", "transaction"];
-const SUITES = ALL_BACKENDS.flatMap((backend) => FORMS.map((form) => [backend, form] as const));
-
-describe.each(SUITES)("group commit on %s, %s form", (backend, form) => {
+describe.each(PURCHASE_SUITES)("group commit on %s, %s form", (backend, form) => {
   let db: Database;
   let app: ReturnType<typeof createApp>;
   let apiKey: string;
 
   beforeAll(async () => {
-    if (!isAvailable(backend)) return;
-    db = await openTestDatabase(backend);
-    app = createApp({
-      db,
-      retryPolicy: testRetryPolicy,
-      engine: { form, batchMax: 32, batchesInFlight: 2 },
-      logError: (e) => console.error(e),
-    });
-    ({ apiKey } = await createSeller(app));
+    if (isAvailable(backend))
+      ({ db, app, apiKey } = await openShop(backend, { form, batchMax: 32, batchesInFlight: 2 }));
   });
   afterAll(async () => db?.close());
 
   const it_ = isAvailable(backend) ? it : it.skip;
+  /** A live drop of `quantity` units over exactly `bucketCount` stock rows. */
+  const dropWithBuckets = async (quantity: number, bucketCount: number) =>
+    app.shop.createDrop(await app.shop.sellerByApiKey(apiKey), hoodieDrop({ quantity, bucketCount }));
 
   it_("sequential buyers get units 1, 2, 3 ... in purchase order", async () => {
     const drop = await createDrop(app, apiKey, { quantity: 40 }); // five buckets of eight
@@ -95,16 +76,7 @@ describe.each(SUITES)("group commit on %s, %s form", (backend, form) => {
   });
 
   it_("a batch straddling the last units: exactly N sold, everyone else sold out", async () => {
-    const drop = await app.shop.createDrop(await app.shop.sellerByApiKey(apiKey), {
-      title: "Last units",
-      description: "",
-      priceCents: 100,
-      currency: "USD",
-      quantity: 7,
-      startsAt: new Date(Date.now() - 1000),
-      maxPerFan: 1,
-      bucketCount: 2,
-    });
+    const drop = await dropWithBuckets(7, 2);
     const answers = await race(40, (i) => buy(app, drop.id, `last-${i}@fans.test`, randomUUID()));
     expect(tally(answers)).toEqual({ "201 order": 7, "409 sold_out": 33 });
     const units = answers.flatMap((a) => (a.body.order ? [a.body.order.unitNo] : [])).sort((a, b) => a - b);
@@ -112,18 +84,9 @@ describe.each(SUITES)("group commit on %s, %s form", (backend, form) => {
   });
 
   it_("batches racing for one bucket that empties meanwhile: the losers retry, never oversell", async () => {
-    const drop = await app.shop.createDrop(await app.shop.sellerByApiKey(apiKey), {
-      title: "One row",
-      description: "",
-      priceCents: 100,
-      currency: "USD",
-      quantity: 25,
-      startsAt: new Date(Date.now() - 1000),
-      maxPerFan: 1,
-      bucketCount: 1,
-    });
-    const answers = await race(200, (i) => buy(app, drop.id, `row-${i}@fans.test`, randomUUID()));
-    expect(tally(answers)).toEqual({ "201 order": 25, "409 sold_out": 175 });
+    const drop = await dropWithBuckets(25, 1);
+    const answers = await race(100, (i) => buy(app, drop.id, `row-${i}@fans.test`, randomUUID()));
+    expect(tally(answers)).toEqual({ "201 order": 25, "409 sold_out": 75 });
     expect((await audit(app, drop.id, apiKey)).body).toEqual({
       quantity: 25,
       sold: 25,
@@ -141,16 +104,7 @@ describe.each(SUITES)("group commit on %s, %s form", (backend, form) => {
    */
   const control = isAvailable(backend) && form === "cte" ? it : it.skip;
   control("control: the same batching over an unguarded read-then-write oversells", async () => {
-    const drop = await app.shop.createDrop(await app.shop.sellerByApiKey(apiKey), {
-      title: "Unguarded",
-      description: "",
-      priceCents: 100,
-      currency: "USD",
-      quantity: 20,
-      startsAt: new Date(Date.now() - 1000),
-      maxPerFan: 1,
-      bucketCount: 1,
-    });
+    const drop = await dropWithBuckets(20, 1);
     await db.query(
       "CREATE TABLE IF NOT EXISTS naive_batch_orders (drop_id uuid NOT NULL, fan text NOT NULL)",
     );
@@ -190,20 +144,22 @@ describe.each(SUITES)("group commit on %s, %s form", (backend, form) => {
       { maxBatch: 3, maxInFlight: 4, maxWaitMs: 30_000 },
     );
     await race(200, (i) =>
-      naive.submit(
-        { id: drop.id, bucketCount: 1 },
-        { fan: `naive-${i}`, idempotencyKey: `naive-${i}`, fingerprint: "", attemptNumber: 1 },
-      ),
+      naive.submit(drop.id, {
+        fan: `naive-${i}`,
+        idempotencyKey: `naive-${i}`,
+        fingerprint: "",
+        attemptNumber: 1,
+      }),
     );
     const { rows } = await db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM naive_batch_orders WHERE drop_id = $1::uuid",
       [drop.id],
     );
-    expect(rows[0]!.n).toBeGreaterThan(20);
+    expect(rows[0]!.n).toBeGreaterThan(20); // 20 units, more orders: the race is visible
   });
 });
 
-const POSTGRES_SUITES = SUITES.filter(([backend]) => backend.startsWith("postgres"));
+const POSTGRES_SUITES = PURCHASE_SUITES.filter(([backend]) => backend.startsWith("postgres"));
 
 describe.each(POSTGRES_SUITES)("connection lost while a batch commits, on %s, %s form", (backend, form) => {
   let proxy: TcpProxy;
@@ -212,17 +168,14 @@ describe.each(POSTGRES_SUITES)("connection lost while a batch commits, on %s, %s
   let apiKey: string;
 
   beforeAll(async () => {
-    if (!isAvailable(backend as TestBackend)) return;
+    if (!isAvailable(backend)) return;
     proxy = await startTcpProxy({ host: "127.0.0.1", port: 5432 });
-    db = await openTestDatabase(backend, { urlFor: (url) => proxy.urlFor(url) });
     // One batch in flight: the first buyer goes alone, everyone else waits and goes in the second batch.
-    app = createApp({
-      db,
-      retryPolicy: testRetryPolicy,
-      engine: { form, batchMax: 64, batchesInFlight: 1 },
-      logError: (e) => console.error(e),
-    });
-    ({ apiKey } = await createSeller(app));
+    ({ db, app, apiKey } = await openShop(
+      backend,
+      { form, batchMax: 64, batchesInFlight: 1 },
+      { urlFor: (url) => proxy.urlFor(url) },
+    ));
   });
   afterAll(async () => {
     await db?.close();
@@ -247,8 +200,7 @@ describe.each(POSTGRES_SUITES)("connection lost while a batch commits, on %s, %s
     );
     const byKey = new Map(rows.map((row) => [row.idempotency_key, row.id]));
     expect(byKey.size).toBe(20);
-    for (const [i, answer] of answers.entries())
-      expect(answer.body.order!.id).toBe(byKey.get(`cut-key-${i}`));
+    expect(answers.map((a) => a.body.order!.id)).toEqual(answers.map((_, i) => byKey.get(`cut-key-${i}`)));
     expect((await audit(app, drop.id, apiKey)).body).toMatchObject({ sold: 20, remaining: 30, oversold: 0 });
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
+import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
-import { buy, createDrop, createSeller } from "./support/shop-fixtures";
+import { openShop, orderCount } from "./support/contention";
+import { ALL_BACKENDS, isAvailable } from "./support/databases";
+import { buy, createDrop } from "./support/shop-fixtures";
 
 /**
  * Outside review, finding 7: an idempotency key is bound to the request that first used it (drop, fan).
@@ -14,10 +15,7 @@ describe.each(ALL_BACKENDS)("idempotency key reuse on %s", (backend) => {
   let apiKey: string;
 
   beforeAll(async () => {
-    if (!isAvailable(backend)) return;
-    db = await openTestDatabase(backend);
-    app = createApp({ db, logError: (e) => console.error(e) });
-    ({ apiKey } = await createSeller(app));
+    if (isAvailable(backend)) ({ db, app, apiKey } = await openShop(backend, {}));
   });
   afterAll(async () => db?.close());
 
@@ -38,11 +36,7 @@ describe.each(ALL_BACKENDS)("idempotency key reuse on %s", (backend) => {
     const replay = await buy(app, drop.id, "first@fans.test", "shared-key");
     expect(replay.status).toBe(200);
     expect(replay.body.order).toEqual(first.body.order);
-    const { rows } = await db.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM orders WHERE drop_id = $1::uuid",
-      [drop.id],
-    );
-    expect(rows[0]!.n).toBe(1);
+    expect(await orderCount(db, drop.id)).toBe(1);
   });
 
   it_("after sold out, a stranger reusing a winner's key gets 422, not the winner's order", async () => {

@@ -92,6 +92,52 @@ describe("purchase under faults (PGlite)", () => {
     expect((await audit(app, drop.id, apiKey)).body).toMatchObject({ sold: 1, remaining: 4 });
   });
 
+  /** An app on the same faulty database whose buyers go in batches: one statement in flight per drop. */
+  const batchingApp = () =>
+    createApp({
+      db: faults.db,
+      retryPolicy: { maxAttempts: 6, deadlineMs: 2000, baseDelayMs: 1, maxDelayMs: 5 },
+      engine: { batchMax: 64, batchesInFlight: 1 },
+      logError: () => undefined,
+    });
+
+  /** Fails the second purchase statement (the first batch of many): after it ran, or instead of it. */
+  const loseSecondBatch = (afterCommit: boolean) => {
+    let purchases = 0;
+    faults.inject(async (sql, run) => {
+      if (!isPurchase(sql) || ++purchases !== 2) return run();
+      faults.inject(undefined);
+      if (afterCommit) await run();
+      throw connectionReset();
+    });
+  };
+
+  it.each([
+    ["after", true],
+    ["before", false],
+  ])(
+    "connection lost %s a batch committed: every member resolves by its key, once",
+    async (_, afterCommit) => {
+      const shop = batchingApp();
+      const drop = await createDrop(shop, apiKey, { quantity: 30 });
+      loseSecondBatch(afterCommit);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => buy(shop, drop.id, `batch-${i}@x.io`, `batch-key-${i}`)),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
+      const { rows } = await base.query<{ idempotency_key: string; id: string }>(
+        "SELECT idempotency_key, id FROM orders WHERE drop_id = $1::uuid ORDER BY unit_no",
+        [drop.id],
+      );
+      const byKey = new Map(rows.map((row) => [row.idempotency_key, row.id]));
+      expect(rows).toHaveLength(10);
+      expect(answers.map((a) => a.body.order!.id)).toEqual(
+        answers.map((_, i) => byKey.get(`batch-key-${i}`)),
+      );
+      expect(shop.shop.batcher.sent.members).toBeGreaterThan(shop.shop.batcher.sent.statements);
+    },
+  );
+
   it("conflicts that outlast the retry budget answer busy with Retry-After, never sold out", async () => {
     const drop = await createDrop(app, apiKey, { quantity: 5 });
     faults.inject(async (sql, run) => (isPurchase(sql) ? Promise.reject(conflict()) : run()));

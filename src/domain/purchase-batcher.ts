@@ -21,9 +21,8 @@ interface Waiting {
 }
 
 interface DropQueue {
-  bucketCount: number;
   waiting: Waiting[];
-  /** Lanes with a statement in flight; lane l starts its search for stock at bucket l. */
+  /** Lanes with a statement in flight; lane l starts its search at the l-th bucket with stock. */
   busyLanes: Set<number>;
 }
 
@@ -32,8 +31,9 @@ interface DropQueue {
  * wait, and the next statement to leave takes all of them (up to `maxBatch`) into one transaction. No
  * timer: a lone buyer goes at once, and under load each statement takes whoever is waiting when it leaves.
  *
- * Each in-flight statement has a lane, and lane l starts at bucket l: a quiet drop (one lane) sells its
- * units lowest-first, #1, #2, #3 ..., while a stampede spreads over as many buckets as it has lanes.
+ * Each in-flight statement has a lane, and lane l starts at the l-th bucket that still has stock: a quiet
+ * drop (one lane) sells its units lowest-first, #1, #2, #3 ..., while a stampede spreads over as many
+ * buckets as it has lanes.
  *
  * A batch never holds two entries with the same idempotency key or the same fan: the later one waits for
  * a later statement, so it gets the answer it would get one after the other (the first one's order, or
@@ -52,19 +52,16 @@ export class PurchaseBatcher {
   ) {}
 
   /** Buys for `member` in the next statement for this drop; the outcome is the database's for it alone. */
-  submit(
-    drop: { id: string; bucketCount: number },
-    member: BatchMember,
-  ): Promise<PurchaseOutcome | undefined> {
-    let queue = this.#drops.get(drop.id);
+  submit(dropId: string, member: BatchMember): Promise<PurchaseOutcome | undefined> {
+    let queue = this.#drops.get(dropId);
     if (!queue) {
-      queue = { bucketCount: drop.bucketCount, waiting: [], busyLanes: new Set() };
-      this.#drops.set(drop.id, queue);
+      queue = { waiting: [], busyLanes: new Set() };
+      this.#drops.set(dropId, queue);
     }
     const entered = queue;
     return new Promise((resolve, reject) => {
       entered.waiting.push({ member, enqueuedAt: performance.now(), resolve, reject });
-      this.#launch(drop.id, entered);
+      this.#launch(dropId, entered);
     });
   }
 
@@ -80,7 +77,7 @@ export class PurchaseBatcher {
       let lane = 0;
       while (queue.busyLanes.has(lane)) lane++;
       queue.busyLanes.add(lane);
-      const batch = { dropId, startBucket: lane % queue.bucketCount, members: members.map((w) => w.member) };
+      const batch = { dropId, startBucket: lane, members: members.map((w) => w.member) };
       void this.#send(batch, members).finally(() => {
         queue.busyLanes.delete(lane);
         if (queue.busyLanes.size === 0 && queue.waiting.length === 0) this.#drops.delete(dropId);

@@ -61,7 +61,7 @@ export async function purchase(
   return withRetry(deps.retryPolicy, async (attemptNumber) => {
     let outcome: repo.PurchaseOutcome | undefined;
     try {
-      outcome = await deps.batcher.submit(drop, {
+      outcome = await deps.batcher.submit(drop.id, {
         fan: request.fan,
         idempotencyKey: key,
         fingerprint: mine.fingerprint,

@@ -37,14 +37,22 @@ export const READ_CTES = `the_drop AS (
   WHERE the_drop.sells AND wanting.fan_slot <= the_drop.max_per_fan
 )`;
 
-/** The drop's stock in the snapshot: sold out for this statement means this is 0. */
+/**
+ * The drop's stock in the snapshot: sold out for this statement means this is 0, for every member alike.
+ * A member ranked beyond the units left is not told "sold out" (a bucket skipped because it emptied
+ * meanwhile may leave units the members ahead of it are still retrying for): it tries again, and hears
+ * "sold out" only from a snapshot with no stock at all.
+ */
 export const STOCK_CTE = `stock AS (
   SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid
 )`;
 
 /**
- * The conditional decrement for `demand` buyers: buckets with stock are taken in order from `start`
- * upwards (then wrapping to the lowest), each giving min(its remaining, demand still unmet); a bucket is
+ * The conditional decrement for `demand` buyers: buckets that still have stock are taken in bucket order,
+ * beginning at the `start`-th of them (counting from 0, wrapping round), each giving min(its remaining,
+ * demand still unmet). Counting only buckets with stock keeps concurrent statements (lanes 0, 1, 2 ...)
+ * on distinct rows as the low buckets empty, while a lone buyer (lane 0) always takes the lowest unit
+ * left. A bucket is
  * decremented only if it still holds its take (`remaining >= take`, re-checked on the current row under
  * READ COMMITTED), so a bucket emptied meanwhile is skipped and its buyers try again. Each returned row
  * says which ranks it served (before + 1 .. before + take) and its highest unit: the units a bucket
@@ -56,9 +64,13 @@ export function claimSql(demand: string, start: string, extraFrom?: string): str
       SELECT s.bucket, s.before, least(s.remaining, ${demand} - s.before)::int AS take
       FROM (
         SELECT bucket, remaining,
-               (sum(remaining) OVER (ORDER BY bucket >= ${start} DESC, bucket ROWS UNBOUNDED PRECEDING)
-                - remaining)::int AS before
-        FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0
+               (sum(remaining) OVER (ORDER BY turn ROWS UNBOUNDED PRECEDING) - remaining)::int AS before
+        FROM (
+          SELECT bucket, remaining,
+                 mod(row_number() OVER (ORDER BY bucket) - 1 - ${start} % count(*) OVER () + count(*) OVER (),
+                     count(*) OVER ()) AS turn
+          FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0
+        ) AS live
       ) AS s${extraFrom ? `, ${extraFrom}` : ""}
       WHERE s.before < ${demand}
     ) AS plan
@@ -74,7 +86,7 @@ export function memberSelect(placedJoin?: string): string {
          the_drop.price_cents AS drop_price_cents,
          wanting.fan_slot, eligible.rank,
          coalesce(wanting.fan_slot <= the_drop.max_per_fan, true) AS within_limit,
-         CASE WHEN eligible.rank IS NULL THEN stock.total > 0 ELSE eligible.rank <= stock.total END AS had_stock,
+         stock.total > 0 AS had_stock,
          ${orderColumns.join(", ")}, ${placedJoin ? "p.id IS NOT NULL" : "false"} AS is_new,
          e.request_fingerprint AS used_fingerprint
     FROM the_drop CROSS JOIN stock CROSS JOIN request

@@ -2,11 +2,12 @@
  * The purchase: a batch of buyers of one drop (one buyer at low load) served by the database in one
  * transaction, in one of two forms. "cte" is one data-modifying statement (one round trip); "transaction"
  * is the same work as BEGIN; SELECT; UPDATE ... RETURNING; INSERT; COMMIT on one connection, for a backend
- * that refuses data-modifying CTEs. The SQL both share is in purchase-sql.ts.
+ * that refuses data-modifying CTEs (purchase-steps.ts). The SQL both share is in purchase-sql.ts.
  */
-import { type Database, type Queryable, sqlState } from "../db/database";
+import { type Database, sqlState } from "../db/database";
 import type { Order } from "../domain/types";
 import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, STOCK_CTE } from "./purchase-sql";
+import { purchaseInSteps } from "./purchase-steps";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "./rows";
 
 export type PurchaseForm = "cte" | "transaction";
@@ -23,7 +24,7 @@ export interface BatchMember {
 export interface PurchaseBatch {
   dropId: string;
   members: readonly BatchMember[];
-  /** The bucket the search for stock starts at; buckets are then filled upwards from it. */
+  /** Which of the buckets still holding stock the search starts at (0 = the lowest); then upwards. */
   startBucket: number;
 }
 
@@ -44,7 +45,7 @@ export interface PurchaseOutcome {
   startsAt: Date;
   maxPerFan: number;
   withinLimit: boolean;
-  /** The statement's snapshot showed stock for this member (counting the members ahead of it). */
+  /** The statement's snapshot showed stock left in the drop (0 everywhere is the only "sold out"). */
   hadStock: boolean;
   /** The order this key already bought (a replay, or a reuse if the fingerprint differs), if any. */
   existing: KeyedOrder | undefined;
@@ -96,60 +97,6 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
     { name: "purchase_batch" },
   );
   return rows.length === 0 ? undefined : rows.map(memberOutcome);
-}
-
-/**
- * The fallback form: read the members' standing, claim units with a conditional decrement, insert the
- * orders, in one transaction. The same guards as the one-statement form: `remaining >= take` in the
- * UPDATE, CHECK (remaining >= 0) and the unique unit / key / fan-slot constraints.
- */
-async function purchaseInSteps(tx: Queryable, batch: PurchaseBatch) {
-  const { members } = batch;
-  const read = await tx.query<MemberRow>(
-    `WITH ${READ_CTES}, ${STOCK_CTE} ${memberSelect()}`,
-    [batch.dropId, members.map((m) => m.fan), members.map((m) => m.idempotencyKey)],
-    { name: "purchase_steps_read" },
-  );
-  if (read.rows.length === 0) return undefined;
-  const eligible = read.rows.filter((row) => row.rank !== null);
-  if (eligible.length === 0) return read.rows.map(memberOutcome);
-  const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
-    claimSql("$3::int", "$2::int"),
-    [batch.dropId, batch.startBucket, eligible.length],
-    { name: "purchase_steps_claim" },
-  );
-  const unitByRank = new Map<number, number>();
-  for (const { before, take, last_unit } of claimed.rows) {
-    for (let i = 1; i <= take; i++) unitByRank.set(before + i, last_unit - take + i);
-  }
-  const served = eligible.flatMap((row) => {
-    const unit = unitByRank.get(row.rank!);
-    return unit === undefined ? [] : [{ row, unit, member: members[row.n - 1]! }];
-  });
-  if (served.length === 0) return read.rows.map(memberOutcome);
-  const placed = await tx.query<OrderRow & { idempotency_key: string }>(
-    `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key, request_fingerprint)
-     SELECT $1::uuid, s.unit_no, s.fan, s.fan_slot, $2::int, s.attempts, s.idempotency_key, s.fingerprint
-     FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[])
-          AS s(unit_no, fan, fan_slot, attempts, idempotency_key, fingerprint)
-     RETURNING ${ORDER_COLUMNS}, idempotency_key`,
-    [
-      batch.dropId,
-      served[0]!.row.drop_price_cents,
-      served.map((s) => s.unit),
-      served.map((s) => s.member.fan),
-      served.map((s) => s.row.fan_slot),
-      served.map((s) => s.member.attemptNumber),
-      served.map((s) => s.member.idempotencyKey),
-      served.map((s) => s.member.fingerprint),
-    ],
-    { name: "purchase_steps_insert" },
-  );
-  const byKey = new Map(placed.rows.map((row) => [row.idempotency_key, toOrder(row)]));
-  return read.rows.map((row) => ({
-    ...memberOutcome(row),
-    placed: byKey.get(members[row.n - 1]!.idempotencyKey),
-  }));
 }
 
 /**
