@@ -13,6 +13,8 @@ const member = (fan: string, key = `key-${fan}`): BatchMember => ({
 
 const outcomeFor = (batch: PurchaseBatch, i: number): PurchaseOutcome => ({
   isLive: true,
+  isPaused: false,
+  isCancelled: false,
   startsAt: new Date(0),
   maxPerFan: 1,
   withinLimit: true,

@@ -114,4 +114,69 @@ describe.each(ALL_BACKENDS)("pause racing a stampede on %s", (backend) => {
       expect(after.filter((a) => a.status === 201).length).toBe(after.length);
     },
   );
+
+  it_("edits racing buyers at go-live never leave stock and orders out of step", async () => {
+    const sellerAuth = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+    const drop = await createDrop(app, apiKey, {
+      quantity: 64,
+      startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    // Go-live a moment from now, set once the drop exists so that slow set-up cannot eat the window.
+    const goLive = Date.now() + 800;
+    const moved = await app.request(`/api/drops/${drop.id}`, {
+      method: "PATCH",
+      headers: sellerAuth,
+      body: JSON.stringify({ startsAt: new Date(goLive).toISOString() }),
+    });
+    expect(moved.status).toBe(200);
+    let stop = false;
+    const edits: number[] = [moved.status];
+    const editor = async () => {
+      // New quantities, back and forth, until the database says the drop is live.
+      for (let i = 0; !stop; i++) {
+        const res = await app.request(`/api/drops/${drop.id}`, {
+          method: "PATCH",
+          headers: sellerAuth,
+          body: JSON.stringify({ quantity: i % 2 ? 64 : 40 + (i % 7), priceCents: 2500 + i }),
+        });
+        edits.push(res.status);
+        if (res.status === 409) return;
+      }
+    };
+    const buyer = async (b: number) => {
+      for (let i = 0; !stop && Date.now() < goLive + 1500; i++) {
+        await buy(app, drop.id, `edge-${b}-${i}@pause.test`, randomUUID());
+      }
+    };
+    await Promise.all([editor(), ...Array.from({ length: 8 }, (_, b) => buyer(b))]).finally(() => {
+      stop = true;
+    });
+    expect(edits).toContain(200);
+    expect(edits.at(-1)).toBe(409);
+
+    const { rows: buckets } = await db.query<{
+      first_unit: number;
+      size: number;
+      remaining: number;
+      sold: number;
+    }>(
+      `SELECT s.first_unit, s.size, s.remaining,
+              (SELECT count(*)::int FROM orders o
+                WHERE o.drop_id = s.drop_id AND o.unit_no >= s.first_unit AND o.unit_no < s.first_unit + s.size) AS sold
+       FROM stock_buckets s WHERE s.drop_id = $1::uuid ORDER BY s.bucket`,
+      [drop.id],
+    );
+    const { rows } = await db.query<{ quantity: number }>("SELECT quantity FROM drops WHERE id = $1::uuid", [
+      drop.id,
+    ]);
+    const quantity = rows[0]!.quantity;
+    expect(buckets.reduce((sum, b) => sum + b.size, 0)).toBe(quantity);
+    for (const b of buckets) expect(b.sold).toBe(b.size - b.remaining);
+    expect((await audit(app, drop.id, apiKey)).body).toMatchObject({
+      quantity,
+      oversold: 0,
+      duplicateUnits: 0,
+      unitsOutOfRange: 0,
+    });
+  });
 });

@@ -9,8 +9,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);
 
 /**
- * What this process knows about drops without asking the database again. A drop's terms never change
- * once created, so they are cached by id and by slug; "sold out" is remembered once the database has
+ * What this process knows about drops without asking the database again. Drops are cached by id and by
+ * slug for finding them; their terms can change before go-live and their pause / cancel switches at any
+ * time, so nothing that decides a purchase or a status is taken from here (the purchase statement and
+ * `readStock` read those afresh), and an edit in this process refreshes the entry. "Sold out" is remembered once the database has
  * shown every bucket at 0, so that later buyers are turned away without a transaction each.
  * For a few sold-out drops it also keeps the winners' keys (`WinnerKeys`), so that a rejected buyer who
  * sends an idempotency key costs no query either.

@@ -33,37 +33,36 @@ export function orderCsvLine(drop: Drop, order: Order): string {
 }
 
 /**
- * The CSV of a drop's orders, unit by unit, as a stream pulled page by page: the next page is read only
- * when the client has taken the previous one, so a million-unit export holds one page in memory.
+ * The CSV of a drop's orders, unit by unit, as a stream pulled page by page: the next page (the orders of
+ * the next `pageSize` unit numbers) is read only when the client has taken the previous one, so a
+ * million-unit export holds one page in memory.
  * @example new Response(ordersCsvStream(drop, (after, n) => repo.listOrdersByUnit(db, drop.id, after, n)))
  */
 export function ordersCsvStream(
   drop: Drop,
-  readPage: (afterUnit: number, limit: number) => Promise<Order[]>,
+  readPage: (afterUnit: number, span: number) => Promise<Order[]>,
   pageSize = EXPORT_PAGE_SIZE,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let afterUnit = 0;
-  let started = false;
-  let done = false;
+  let afterUnit = -1;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        if (!started) {
-          started = true;
+        if (afterUnit < 0) {
+          afterUnit = 0;
           controller.enqueue(encoder.encode(csvLine(CSV_HEADER)));
           return;
         }
-        if (done) return;
-        const page = await readPage(afterUnit, pageSize);
-        if (page.length > 0) {
-          afterUnit = page.at(-1)!.unitNo;
-          controller.enqueue(encoder.encode(page.map((order) => orderCsvLine(drop, order)).join("")));
+        // Windows with no orders (units not sold) are skipped without handing the client an empty chunk.
+        while (afterUnit < drop.quantity) {
+          const page = await readPage(afterUnit, pageSize);
+          afterUnit += pageSize;
+          if (page.length > 0) {
+            controller.enqueue(encoder.encode(page.map((order) => orderCsvLine(drop, order)).join("")));
+            return;
+          }
         }
-        if (page.length < pageSize) {
-          done = true;
-          controller.close();
-        }
+        controller.close();
       },
     },
     { highWaterMark: 1 },

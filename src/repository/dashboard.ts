@@ -160,21 +160,22 @@ export async function sumSellerRevenue(
 }
 
 /**
- * One page of a drop's orders by unit number, after unit `afterUnit`: the export's keyset, walked on the
- * unique (drop_id, unit_no) index so every page costs the same however deep into a big drop it is.
+ * A drop's orders with unit numbers in (afterUnit, afterUnit + span], by unit: the export's keyset window on
+ * the unique (drop_id, unit_no) index. Unit numbers are unique within 1..quantity, so a window never holds
+ * more than `span` rows and its cost does not depend on how deep into a big drop it is, whatever plan the
+ * database picks.
  */
 export async function listOrdersByUnit(
   db: Database,
   dropId: string,
   afterUnit: number,
-  limit: number,
+  span: number,
 ): Promise<Order[]> {
   const { rows } = await db.query<OrderRow>(
     `SELECT ${ORDER_COLUMNS} FROM orders
-     WHERE drop_id = $1::uuid AND unit_no > $2::int
-     ORDER BY unit_no
-     LIMIT $3::int`,
-    [dropId, afterUnit, limit],
+     WHERE drop_id = $1::uuid AND unit_no > $2::int AND unit_no <= $2::int + $3::int
+     ORDER BY unit_no`,
+    [dropId, afterUnit, span],
   );
   return rows.map(toOrder);
 }
