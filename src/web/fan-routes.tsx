@@ -8,7 +8,7 @@ import type { DropWithStock, Shop } from "../domain/shop";
 import type { Drop } from "../domain/types";
 import { retryAfterOf, statusFor } from "../http/error-response";
 import { DropRef } from "../http/schemas";
-import { parseWith } from "../http/validation";
+import { formBody, parseWith } from "../http/validation";
 import * as repo from "../repository";
 import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
 import { type StockStreamOptions, stockStream } from "./fan-stream";
@@ -108,7 +108,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   routes.post("/:slug/buy", async (c) => {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
-    const { state, status, retryAfter } = await buy(drop, await c.req.parseBody());
+    const { state, status, retryAfter } = await buy(drop, await formBody(c));
     if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
     if (isFragment(c)) return c.html(<Purchase slug={drop.slug} state={state} />, status);
