@@ -110,4 +110,22 @@ describe("abuse: security headers on every kind of response", () => {
     const res = await behindProxy.request(`/d/${slug}`, { headers: { "x-forwarded-proto": "https" } });
     expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=/);
   });
+
+  it("the 500 pages carry them too", async () => {
+    const broken: Database = {
+      ...db,
+      query: async () => {
+        throw new Error("the database fell over");
+      },
+    };
+    const failing = createApp({ db: broken, logError: () => undefined });
+    for (const res of [
+      await failing.request("/seller/drops", { headers: { cookie: "dfl_session=abc" } }),
+      await failing.request(`/api/drops/${dropId}`),
+    ]) {
+      expect(res.status).toBe(500);
+      expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
 });

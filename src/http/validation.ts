@@ -40,3 +40,16 @@ export async function jsonBody(c: Context): Promise<unknown> {
     throw new InvalidInput([{ path: "", message: "Body is not valid JSON." }]);
   }
 }
+
+/**
+ * A form post's fields (urlencoded or multipart). A body that does not parse as the form it claims to be
+ * (a broken multipart boundary, say) is the client's mistake: 400, not the TypeError the parser throws.
+ * @example const fields = await formBody(c)
+ */
+export async function formBody(c: Context): Promise<Record<string, string | File>> {
+  try {
+    return (await c.req.parseBody()) as Record<string, string | File>;
+  } catch {
+    throw new InvalidInput([{ path: "", message: "The form body could not be read." }]);
+  }
+}

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { Forbidden } from "../http/error-response";
+import { formBody } from "../http/validation";
 
 /** The hidden form field every seller form carries. */
 export const CSRF_FIELD = "csrf";
@@ -46,7 +47,7 @@ export async function checkedForm(c: Context, expectedToken: string): Promise<Re
   if (!fromOwnOrigin(c)) throw new Forbidden("This form was sent from another site, so it was refused.");
   const type = c.req.header("content-type") ?? "";
   const isForm = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type);
-  const body = isForm ? await c.req.parseBody() : {};
+  const body = isForm ? await formBody(c) : {};
   const token = body[CSRF_FIELD];
   if (typeof token !== "string" || !sameToken(token, expectedToken)) {
     throw new Forbidden(

@@ -13,7 +13,7 @@ import { createStorefront, type ShopFront, type Storefront } from "../domain/sto
 import type { Drop, Order } from "../domain/types";
 import { retryAfterOf, statusFor } from "../http/error-response";
 import { DropRef } from "../http/schemas";
-import { parseWith } from "../http/validation";
+import { formBody, parseWith } from "../http/validation";
 import * as repo from "../repository";
 import { htmlError } from "./error-page";
 import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
@@ -166,7 +166,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   routes.post("/:slug/buy", async (c) => {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
-    const { state, status, retryAfter, order } = await buy(drop, await c.req.parseBody());
+    const { state, status, retryAfter, order } = await buy(drop, await formBody(c));
     if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
     if (isFragment(c)) {
