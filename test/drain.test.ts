@@ -97,7 +97,7 @@ describe.skipIf(!postgresAvailable)(
         });
         child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
       });
-    });
+    }, 120_000);
 
     afterAll(async () => {
       if (child.exitCode === null) child.kill("SIGKILL");

@@ -9,6 +9,9 @@ import { openTestDatabase } from "./support/databases";
 import { buy, createDrop, json } from "./support/shop-fixtures";
 import { TestBrowser } from "./web-seller-browser";
 
+/** Opening a database (PGlite's WebAssembly start) can take half a minute on a busy CI machine. */
+const SLOW_START_MS = 120_000;
+
 /**
  * What the logs say about a whole app run: structured lines with a request id, one debug line per
  * purchase, nothing secret (findings 3 and 9 of the outside review), no stack for a client that hung up.
@@ -49,7 +52,7 @@ function failingSellerInsert(db: Database, sent: unknown[][]): Database {
 let db: Database;
 beforeAll(async () => {
   db = await openTestDatabase("pglite");
-});
+}, SLOW_START_MS);
 afterAll(() => db.close());
 
 describe("logs of a full run (sign-up, sign-in, API key, purchases) hold no secret", () => {

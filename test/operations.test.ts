@@ -8,6 +8,9 @@ import { Lifecycle } from "../src/process/lifecycle";
 import { ALL_BACKENDS, isAvailable, openTestDatabase, type TestBackend } from "./support/databases";
 import { audit, buy, createDrop, createSeller } from "./support/shop-fixtures";
 
+/** Opening a database (PGlite's WebAssembly start) can take half a minute on a busy CI machine. */
+const SLOW_START_MS = 120_000;
+
 /** The value of one Prometheus sample line, e.g. `dropfront_purchases_total{outcome="placed"}`. */
 function sample(text: string, name: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
@@ -20,7 +23,7 @@ const TOKEN = "metrics-token-for-tests-0123456789";
 let pglite: Database;
 beforeAll(async () => {
   pglite = await openTestDatabase("pglite");
-});
+}, SLOW_START_MS);
 afterAll(() => pglite.close());
 const BACKENDS = ALL_BACKENDS.filter(
   (b): b is TestBackend => b !== "postgres-repeatable-read" && b !== "dsql",
@@ -34,7 +37,7 @@ describe.each(BACKENDS)("metrics, dashboard and audit agree after a stampede (%s
     if (!isAvailable(backend)) return;
     db = backend === "pglite" ? pglite : await openTestDatabase(backend);
     app = createApp({ db, metricsAccess: { mode: "token", token: TOKEN }, logError: () => undefined });
-  });
+  }, SLOW_START_MS);
   afterAll(() => (backend === "pglite" ? undefined : db?.close()));
 
   it.skipIf(!isAvailable(backend))("counts every answer once, by outcome", async () => {
