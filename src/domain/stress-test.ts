@@ -13,7 +13,13 @@ import {
   StressTestRunning,
   StressTestUnavailable,
 } from "./errors";
-import { REHEARSAL_RUN_HEADER, rehearsalHeaders, rehearsalRequestsInFlight } from "./rehearsal-marker";
+import {
+  cancelRehearsalRun,
+  forgetRehearsalRun,
+  REHEARSAL_RUN_HEADER,
+  rehearsalHeaders,
+  rehearsalRequestsInFlight,
+} from "./rehearsal-marker";
 import type { Shop } from "./shop";
 import { type StressLimits, stressLimitsFor } from "./stress-limits";
 import { type ProgressSnapshot, StressProgress, type TileReplay } from "./stress-test-progress";
@@ -191,6 +197,7 @@ export function createStressTests(deps: {
     }, HEARTBEAT_MS);
     heartbeat.unref?.();
     let outcome: Parameters<typeof repo.finishStressTest>[2];
+    live.controller.signal.addEventListener("abort", () => cancelRehearsalRun(row.id), { once: true });
     try {
       // Off this event loop (a worker thread), marked so that this process serves it in the rehearsal lane.
       const run = await runStampedeInWorker({
@@ -219,6 +226,7 @@ export function createStressTests(deps: {
       };
     } finally {
       clearInterval(heartbeat);
+      forgetRehearsalRun(row.id);
     }
     return finish(row.id, outcome);
   }
