@@ -45,3 +45,19 @@ export function trackRehearsalRequest(runId: string): () => void {
 export function rehearsalRequestsInFlight(runId: string): number {
   return inFlight.get(runId) ?? 0;
 }
+
+const cancelledRuns = new Set<string>();
+
+/** The run was cancelled: its requests not yet being served are answered "busy" without any work. */
+export function cancelRehearsalRun(runId: string): void {
+  cancelledRuns.add(runId);
+}
+
+/** Forgets a cancelled run once its requests are all answered. */
+export function forgetRehearsalRun(runId: string): void {
+  cancelledRuns.delete(runId);
+}
+
+export function isRehearsalRunCancelled(runId: string): boolean {
+  return cancelledRuns.has(runId);
+}

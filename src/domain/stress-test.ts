@@ -6,16 +6,17 @@ import type { OrderListing } from "../stampede/drop-api";
 import { buildReceipt, type Receipt } from "../stampede/receipt";
 import { runStampedeInWorker } from "../stampede/run-in-worker";
 import { isUuid } from "./drop-cache";
+import { InvalidInput, NotFound, StressTestRunning, StressTestUnavailable } from "./errors";
 import {
-  InvalidInput,
-  NotFound,
-  StressQuotaReached,
-  StressTestRunning,
-  StressTestUnavailable,
-} from "./errors";
-import { REHEARSAL_RUN_HEADER, rehearsalHeaders, rehearsalRequestsInFlight } from "./rehearsal-marker";
+  cancelRehearsalRun,
+  forgetRehearsalRun,
+  REHEARSAL_RUN_HEADER,
+  rehearsalHeaders,
+  rehearsalRequestsInFlight,
+} from "./rehearsal-marker";
 import type { Shop } from "./shop";
 import { type StressLimits, stressLimitsFor } from "./stress-limits";
+import { checkStressQuota, checkStressSettings } from "./stress-quota";
 import { type ProgressSnapshot, StressProgress, type TileReplay } from "./stress-test-progress";
 import type { Drop, Seller } from "./types";
 
@@ -191,6 +192,7 @@ export function createStressTests(deps: {
     }, HEARTBEAT_MS);
     heartbeat.unref?.();
     let outcome: Parameters<typeof repo.finishStressTest>[2];
+    live.controller.signal.addEventListener("abort", () => cancelRehearsalRun(row.id), { once: true });
     try {
       // Off this event loop (a worker thread), marked so that this process serves it in the rehearsal lane.
       const run = await runStampedeInWorker({
@@ -219,32 +221,15 @@ export function createStressTests(deps: {
       };
     } finally {
       clearInterval(heartbeat);
+      forgetRehearsalRun(row.id);
     }
     return finish(row.id, outcome);
-  }
-
-  /** The seller's quotas, counted in the database so they hold across processes. */
-  async function checkQuota(seller: Seller, settings: StressSettings) {
-    const usage = await repo.stressUsage(db, seller.id);
-    if (usage.runsLastHour >= limits.runsPerHour) {
-      throw new StressQuotaReached(
-        `You have started ${number(usage.runsLastHour)} Stress Tests in the last hour, the most this server allows (${number(limits.runsPerHour)} an hour). The next one can start in ${Math.ceil(usage.hourFreesInSeconds / 60)} minute(s).`,
-        usage.hourFreesInSeconds,
-      );
-    }
-    if (usage.attemptsLastDay + settings.attempts > limits.attemptsPerDay) {
-      const left = Math.max(0, limits.attemptsPerDay - usage.attemptsLastDay);
-      throw new StressQuotaReached(
-        `Your Stress Tests may send ${number(limits.attemptsPerDay)} purchase attempts a day; ${number(usage.attemptsLastDay)} were used in the last 24 hours, so at most ${number(left)} are left now. Choose fewer attempts, or wait.`,
-        usage.dayFreesInSeconds,
-      );
-    }
   }
 
   async function launch(seller: Seller, drop: Drop, settings: StressSettings, baseUrl: string) {
     const elsewhere = await repo.findRunningStressTest(db, seller.id);
     if (elsewhere) throw new StressTestRunning(elsewhere.id);
-    await checkQuota(seller, settings);
+    await checkStressQuota(db, seller.id, settings.attempts, limits);
     const rehearsal = await shop.createDrop(
       seller,
       {
@@ -293,20 +278,6 @@ export function createStressTests(deps: {
     return toStressTest(row);
   }
 
-  function checkSettings(settings: StressSettings) {
-    const issues = [];
-    if (settings.attempts > limits.maxAttempts) {
-      issues.push({ path: "attempts", message: `at most ${number(limits.maxAttempts)} on this server` });
-    }
-    if (settings.concurrency > limits.maxConcurrency) {
-      issues.push({
-        path: "concurrency",
-        message: `at most ${number(limits.maxConcurrency)} on this server`,
-      });
-    }
-    if (issues.length > 0) throw new InvalidInput(issues);
-  }
-
   return {
     /** The limits this process applies (the backend's defaults with any configured overrides). */
     limits,
@@ -330,7 +301,7 @@ export function createStressTests(deps: {
         );
       }
       if (busySellers.has(seller.id)) throw new StressTestRunning(busySellers.get(seller.id));
-      checkSettings(settings);
+      checkStressSettings(settings, limits);
       if (busySellers.size >= limits.maxRunning) {
         throw new StressTestUnavailable(
           limits.maxRunning === 0

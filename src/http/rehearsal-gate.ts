@@ -7,7 +7,9 @@ import { performance } from "node:perf_hooks";
  * time the loop was busy rather than waiting for I/O) and adapts how many waiting rehearsal requests it
  * lets in per tick: up while the loop is under `maxUtilization`, halved when above (additive increase,
  * multiplicative decrease, as TCP does). The rehearsal then gets what live traffic leaves, and slows down,
- * rather than live traffic slowing down.
+ * rather than live traffic slowing down. (ELU is "the percentage of time the event loop has spent outside
+ * the event loop's event provider (e.g. epoll_wait)", Node's perf_hooks documentation, added in
+ * nodejs/node#34938.)
  * @example const gate = new RehearsalGate(); await gate.admit(); // then serve the request
  */
 export class RehearsalGate {

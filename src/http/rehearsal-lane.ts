@@ -1,7 +1,9 @@
 import type { MiddlewareHandler } from "hono";
 import { inRehearsalLane } from "../db/rehearsal-lane";
+import { Busy } from "../domain/errors";
 import {
   isRehearsalMarker,
+  isRehearsalRunCancelled,
   REHEARSAL_HEADER,
   REHEARSAL_RUN_HEADER,
   trackRehearsalRequest,
@@ -19,9 +21,13 @@ const gate = new RehearsalGate();
  */
 export const rehearsalLane: MiddlewareHandler = async (c, next) => {
   if (!isRehearsalMarker(c.req.header(REHEARSAL_HEADER))) return next();
-  const done = trackRehearsalRequest(c.req.header(REHEARSAL_RUN_HEADER) ?? "");
+  const runId = c.req.header(REHEARSAL_RUN_HEADER) ?? "";
+  const done = trackRehearsalRequest(runId);
   try {
     await gate.admit();
+    // A cancelled run's client has already cut its purchases: answer them without doing the work (its
+    // reads, e.g. of the drop before the first purchase, still get their answer).
+    if (c.req.method === "POST" && isRehearsalRunCancelled(runId)) throw new Busy();
     await inRehearsalLane(() => next());
   } finally {
     done();
