@@ -59,6 +59,8 @@
     if (left <= 0) return goLive();
     const clock = countdown.querySelector(".countdown-clock");
     if (clock) clock.textContent = formatCountdown(left);
+    // The last ten seconds look different: thumbs get ready.
+    countdown.classList.toggle("final", left <= 10_000);
     // Wake on the next whole second of the server's clock, so the display never skips a number.
     setTimeout(tick, left % 1000 || 1000);
   }

@@ -9,8 +9,6 @@ import { Gallery } from "./product-image";
 import { Purchase, type PurchaseState } from "./purchase";
 import { StockPanel } from "./stock";
 
-export { formatPrice } from "./price";
-
 export interface DropPageProps {
   drop: Drop;
   remaining: number;
