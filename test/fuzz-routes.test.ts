@@ -191,6 +191,7 @@ describe.each([
       quantity: "3",
       maxPerFan: "1",
       startsAt: "2020-01-01T10:00",
+      goLiveNow: "on",
       timeZone: "UTC",
     });
     const ownSlug = created.headers.get("location")!.split("/").pop()!;
