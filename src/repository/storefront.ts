@@ -37,13 +37,9 @@ export async function findShopBySlug(db: Database, shopSlug: string): Promise<Sh
  * A slug another seller holds fails on the unique index (23505), for the caller to try another.
  */
 export async function claimShopSlug(db: Database, sellerId: string, shopSlug: string): Promise<string> {
+  // One plain UPDATE (no data-modifying CTE, which a backend may refuse): an address already held stays.
   const { rows } = await db.query<{ shop_slug: string }>(
-    `WITH claimed AS (
-       UPDATE sellers SET shop_slug = $2::text WHERE id = $1::uuid AND shop_slug IS NULL RETURNING shop_slug
-     )
-     SELECT shop_slug FROM claimed
-     UNION ALL
-     SELECT shop_slug FROM sellers WHERE id = $1::uuid AND shop_slug IS NOT NULL`,
+    `UPDATE sellers SET shop_slug = coalesce(shop_slug, $2::text) WHERE id = $1::uuid RETURNING shop_slug`,
     [sellerId, shopSlug],
   );
   return rows[0]!.shop_slug;
