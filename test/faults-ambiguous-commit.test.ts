@@ -12,7 +12,7 @@ import { buy } from "./support/shop-fixtures";
  * by the idempotency key, and a retry with the same key must get the original order, never a second unit.
  * The purchase is a named prepared statement, so its name is in every Bind message the proxy sees.
  */
-const PURCHASE = "attempt_purchase";
+const PURCHASE = "purchase_batch";
 const KEY_LOOKUP = "find_order_by_key";
 const attempts = Number(process.env.FAULT_ATTEMPTS ?? 2000);
 
