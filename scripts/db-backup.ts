@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
-import { describeLocation, locationOf, openSource, openTarget } from "../src/db/location";
+import { describeLocation, locationOf, withSourceAndTarget } from "../src/db/location";
 import { transferShop } from "../src/domain/shop-transfer";
 
 const { values: args } = parseArgs({ options: { to: { type: "string" } }, strict: true });
@@ -26,20 +26,10 @@ try {
     kind: "pglite" as const,
     dataDir: args.to ?? `backups/${new Date().toISOString().replace(/[:.]/g, "-")}`,
   };
-  const source = await openSource(from);
-  try {
-    const target = await openTarget(to);
-    try {
-      const report = await transferShop(source, target, { includeSessions: true });
-      console.log(
-        `Backup of ${describeLocation(from)} in ${to.dataDir}: ${report.dropsAudited} drops audited.`,
-      );
-    } finally {
-      await target.close();
-    }
-  } finally {
-    await source.close();
-  }
+  const report = await withSourceAndTarget(from, to, (source, target) =>
+    transferShop(source, target, { includeSessions: true }),
+  );
+  console.log(`Backup of ${describeLocation(from)} in ${to.dataDir}: ${report.dropsAudited} drops audited.`);
 } catch (error) {
   console.error(`db:backup: ${error instanceof Error ? error.message : error}`);
   process.exitCode = 2;

@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
-import { describeLocation, locationOf, openSource, openTarget, parseLocation } from "../src/db/location";
+import { describeLocation, locationOf, parseLocation, withSourceAndTarget } from "../src/db/location";
 import { transferShop } from "../src/domain/shop-transfer";
 
 const { values: args } = parseArgs({
@@ -32,24 +32,14 @@ try {
   const from = args.from ? parseLocation(args.from) : locationOf(loadConfig().database);
   const to = parseLocation(args.to);
   console.error(`db:export: ${describeLocation(from)} -> ${describeLocation(to)}`);
-  const source = await openSource(from);
-  try {
-    const target = await openTarget(to);
-    try {
-      const report = await transferShop(source, target, {
-        includeSessions: args["with-sessions"],
-        log: (line) => console.error(`db:export: ${line}`),
-      });
-      const rows = report.tables.reduce((sum, t) => sum + t.rows, 0);
-      console.log(
-        `Copied ${rows} rows in ${report.tables.length} tables; ${report.dropsAudited} drops audited.`,
-      );
-    } finally {
-      await target.close();
-    }
-  } finally {
-    await source.close();
-  }
+  const report = await withSourceAndTarget(from, to, (source, target) =>
+    transferShop(source, target, {
+      includeSessions: args["with-sessions"],
+      log: (line) => console.error(`db:export: ${line}`),
+    }),
+  );
+  const rows = report.tables.reduce((sum, t) => sum + t.rows, 0);
+  console.log(`Copied ${rows} rows in ${report.tables.length} tables; ${report.dropsAudited} drops audited.`);
 } catch (error) {
   console.error(`db:export: ${error instanceof Error ? error.message : error}`);
   process.exitCode = 2;

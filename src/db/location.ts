@@ -60,6 +60,28 @@ export function openTarget(location: Location): Promise<Database> {
   return openDatabase(config);
 }
 
+/**
+ * Opens `from` as a consistent source and `to` as a migrated target, hands both to `work`, and closes both
+ * whatever happens: the frame of every copy (`db:export`, `db:backup`).
+ */
+export async function withSourceAndTarget<T>(
+  from: Location,
+  to: Location,
+  work: (source: Database, target: Database) => Promise<T>,
+): Promise<T> {
+  const source = await openSource(from);
+  try {
+    const target = await openTarget(to);
+    try {
+      return await work(source, target);
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
 export function describeLocation(location: Location): string {
   if (location.kind === "pglite") return `embedded folder ${location.dataDir}`;
   if (location.kind === "dsql") return `Aurora DSQL ${location.endpoint}`;
