@@ -46,6 +46,19 @@ export function SoldOutState({ drop, shop }: { drop: Drop; shop: ShopFront }) {
   );
 }
 
+/** The drop's cancelled state, exactly as a fresh page renders it. */
+export function CancelledState({ drop, shop }: { drop: Drop; shop: ShopFront }) {
+  return (
+    <StockState
+      remaining={drop.quantity}
+      quantity={drop.quantity}
+      status="cancelled"
+      shopHref={`/s/${shop.slug}`}
+      shopName={shop.name}
+    />
+  );
+}
+
 interface BuyAnswer {
   state: PurchaseState;
   /** Set when the answer is an order: the no-JS form is sent on to its receipt page. */
@@ -170,14 +183,20 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
     if (isFragment(c)) {
-      if (state.kind !== "sold_out") return c.html(<Purchase slug={drop.slug} state={state} />, status);
-      // Sold out is said by the drop's state, swapped in here at once rather than when the stream catches up.
+      if (state.kind !== "sold_out" && state.kind !== "cancelled")
+        return c.html(<Purchase slug={drop.slug} state={state} />, status);
+      // Sold out and cancelled are final: the drop's state says so too, swapped in here at once rather than
+      // when the stream catches up, so the open page reads as a fresh load would.
       const shopFront = (await storefront.pageExtras(drop)).shop;
       return c.html(
         <>
           <Purchase slug={drop.slug} state={state} />
           <div id="drop-state" hx-swap-oob="innerHTML">
-            <SoldOutState drop={drop} shop={shopFront} />
+            {state.kind === "sold_out" ? (
+              <SoldOutState drop={drop} shop={shopFront} />
+            ) : (
+              <CancelledState drop={drop} shop={shopFront} />
+            )}
           </div>
         </>,
         status,
