@@ -59,7 +59,11 @@ describe("buying on a drop paused or cancelled after the page loaded", () => {
       expect(html).toContain(`name="idempotencyKey" value="${idempotencyKey}"`);
       expect(html).toContain('value="late@example.com"');
       expect(html).toContain('<button id="buy-button" type="submit" class="big">Buy now</button>');
-      if (fragment) expect(html).toMatch(/^<form id="buy-form"/);
+      // The drop's state says paused too, swapped in on the open page at once, not when the stream catches up.
+      expect(html).toContain('<span class="badge badge-paused">Paused</span>');
+      expect(html).toContain('<b class="w-1">4</b> <span>of 4 left</span>');
+      if (fragment)
+        expect(html).toMatch(/^<form id="buy-form"[^]*<div id="drop-state" hx-swap-oob="innerHTML">/);
       else expect(html).toMatch(/^<!DOCTYPE html>/);
     },
   );

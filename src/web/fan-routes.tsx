@@ -161,6 +161,21 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     }
   }
 
+  /**
+   * The drop's state that an answer of sold out, paused or cancelled implies, swapped into the open page at
+   * once rather than when the stream catches up, so the page reads as a fresh load would.
+   */
+  async function stateSaidBy(drop: Drop, state: PurchaseState) {
+    if (state.kind !== "sold_out" && state.kind !== "cancelled" && state.kind !== "paused") return undefined;
+    const shopFront = (await storefront.pageExtras(drop)).shop;
+    if (state.kind === "sold_out") return <SoldOutState drop={drop} shop={shopFront} />;
+    if (state.kind === "cancelled") return <CancelledState drop={drop} shop={shopFront} />;
+    // The database just said paused; the count is the freshest reading there is.
+    return (
+      <StockState remaining={(await stockOf(drop)).remaining} quantity={drop.quantity} status="paused" />
+    );
+  }
+
   routes.get("/:slug", async (c) => {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
@@ -183,20 +198,13 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
     if (isFragment(c)) {
-      if (state.kind !== "sold_out" && state.kind !== "cancelled")
-        return c.html(<Purchase slug={drop.slug} state={state} />, status);
-      // Sold out and cancelled are final: the drop's state says so too, swapped in here at once rather than
-      // when the stream catches up, so the open page reads as a fresh load would.
-      const shopFront = (await storefront.pageExtras(drop)).shop;
+      const said = await stateSaidBy(drop, state);
+      if (!said) return c.html(<Purchase slug={drop.slug} state={state} />, status);
       return c.html(
         <>
           <Purchase slug={drop.slug} state={state} />
           <div id="drop-state" hx-swap-oob="innerHTML">
-            {state.kind === "sold_out" ? (
-              <SoldOutState drop={drop} shop={shopFront} />
-            ) : (
-              <CancelledState drop={drop} shop={shopFront} />
-            )}
+            {said}
           </div>
         </>,
         status,
