@@ -55,6 +55,13 @@ describe("abuse: security headers on every kind of response", () => {
         }),
     ],
     ["fan page not found", () => app.request("/d/no-such-drop")],
+    [
+      "shop page (placeholder pictures)",
+      async () => {
+        const page = await (await app.request(`/d/${slug}`)).text();
+        return app.request(page.match(/<p class="drop-shop"><a href="(\/s\/[^"]+)"/)![1]!);
+      },
+    ],
     ["live stock stream (SSE)", () => app.request(`/d/${slug}/stream`)],
     ["landing page", () => app.request("/")],
     ["sign-in page", () => app.request("/seller/sign-in")],

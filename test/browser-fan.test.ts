@@ -38,8 +38,17 @@ describe("fan pages in Chromium", () => {
   async function fanPage(browser: Browser, path: string, viewport = PHONE, javaScriptEnabled = true) {
     const context = await browser.newContext({ viewport, javaScriptEnabled, timezoneId: "UTC" });
     const page = await context.newPage();
+    // The CSP allows no inline style or script: anything it blocks is a page that looks or works wrong.
+    const blocked: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
     await page.goto(`${site.baseUrl}${path}`);
-    return { page, close: () => context.close() };
+    const close = async () => {
+      await context.close();
+      expect(blocked, `CSP violations on ${path}`).toEqual([]);
+    };
+    return { page, close };
   }
 
   /** Screenshot and axe at both sizes. */
@@ -199,6 +208,61 @@ describe("fan pages in Chromium", () => {
     await close();
   });
 
+  it_("Buy on a drop paused or cancelled after the page loaded answers in the buy box", async () => {
+    const seller = async (id: string, action: "pause" | "cancel") => {
+      const res = await fetch(`${site.baseUrl}/api/drops/${id}/${action}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      expect(res.status).toBe(200);
+    };
+    const pressBuy = async (page: Page, outcome: string) => {
+      await page.locator("#fan").fill("late@example.com");
+      await page.locator("#buy-button:not([disabled])").click();
+      await page.locator(`#purchase-result[data-outcome=${outcome}]`).waitFor();
+    };
+    const live = await api(
+      "/api/drops",
+      { title: "Pause Test Cap", priceCents: 1800, quantity: 20, startsAt: new Date().toISOString() },
+      apiKey,
+    );
+    const paused = await fanPage(site.browser, `/d/${(live.body.drop as { slug: string }).slug}`, PHONE);
+    await paused.page.locator("#buy-button:not([disabled])").waitFor();
+    await seller((live.body.drop as { id: string }).id, "pause");
+    await pressBuy(paused.page, "paused");
+    expect(await paused.page.locator("#purchase-result").textContent()).toBe(
+      "Sales are paused for a moment — keep this page open",
+    );
+    expect(await paused.page.locator("#drop-state [data-status]").getAttribute("data-status")).toBe("paused");
+    await shot(paused.page, "fan-buy-paused-360");
+    expect(await axeViolations(paused.page)).toEqual([]);
+    await paused.close();
+
+    // Cancelled before go-live (the only time a drop can be), bought at the go-live the page counted down to.
+    const soon = await api(
+      "/api/drops",
+      {
+        title: "Cancelled Cap",
+        priceCents: 1800,
+        quantity: 20,
+        startsAt: new Date(Date.now() + 3000).toISOString(),
+      },
+      apiKey,
+    );
+    const cancelled = await fanPage(site.browser, `/d/${(soon.body.drop as { slug: string }).slug}`, PHONE);
+    await seller((soon.body.drop as { id: string }).id, "cancel");
+    await pressBuy(cancelled.page, "cancelled");
+    expect(await cancelled.page.locator("#purchase-result .result-title").textContent()).toBe(
+      "This drop was cancelled",
+    );
+    expect(await cancelled.page.locator("#drop-state [data-status]").getAttribute("data-status")).toBe(
+      "cancelled",
+    );
+    await shot(cancelled.page, "fan-buy-cancelled-360");
+    expect(await axeViolations(cancelled.page)).toEqual([]);
+    await cancelled.close();
+  });
+
   it_("sold out reads the same on a page open at the sell-out and on a fresh load", async () => {
     const drop = await api(
       "/api/drops",
@@ -211,6 +275,13 @@ describe("fan pages in Chromium", () => {
     await shot(open.page, "fan-live-last-2-360");
     for (const fan of ["a@example.com", "b@example.com"]) {
       expect((await api(`/api/drops/${slug}/purchase`, { fan })).status).toBe(201);
+      if (fan !== "a@example.com") continue;
+      // Half sold, seen by the open page through its stream: the meter (a <progress>) half full.
+      await open.page.locator("#drop-state [data-remaining='1']").waitFor({ timeout: 10_000 });
+      expect(await open.page.evaluate(`document.querySelector("#drop-state progress.meter").position`)).toBe(
+        0.5,
+      );
+      await shot(open.page, "fan-live-last-1-360");
     }
     await open.page.locator("#drop-state [data-status=sold_out]").waitFor({ timeout: 10_000 });
     await expect.poll(() => open.page.locator(".buy-box").count()).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DropPage } from "../views/fan/drop-page";
-import { initialsOf } from "../views/fan/product-image";
+import { hueOf, initialsOf, ProductImage } from "../views/fan/product-image";
 import { StockState } from "../views/fan/stock";
 
 /** The fan views are pure functions of their props: states the API cannot produce yet are rendered here. */
@@ -69,6 +69,30 @@ describe("fan views", () => {
     expect(state(11, 100)).not.toContain("Last");
     expect(state(5, 8)).not.toContain("Last"); // a drop of 8 is not "last 10" from the start
     expect(state(4, 8)).toContain("Over half gone");
+  });
+
+  it("reserves the counter's width by class, one per formatted length of the quantity", () => {
+    const count = (quantity: number) =>
+      String(<StockState remaining={quantity} quantity={quantity} status="live" />).match(
+        /<b class="(w-\d)">/,
+      )?.[1];
+    expect([1, 10, 999, 1000, 25_000, 1_000_000].map(count)).toEqual([
+      "w-1",
+      "w-2",
+      "w-3",
+      "w-5",
+      "w-6",
+      "w-9",
+    ]);
+  });
+
+  it("colours a placeholder by one of twelve hue classes, 30 degrees apart, from the shop's name", () => {
+    for (const shopName of ["Ada", "Night Owl Goods", "", "Ølfestival", "z".repeat(50)]) {
+      const html = String(<ProductImage title="T" shopName={shopName} image={undefined} sizes="100vw" />);
+      const bucket = Number(html.match(/class="product-image placeholder hue-(\d+)"/)?.[1]);
+      expect(bucket).toBe(Math.floor(hueOf(shopName) / 30));
+      expect(bucket).toBeLessThan(12);
+    }
   });
 
   it("makes placeholder initials from the first two words", () => {

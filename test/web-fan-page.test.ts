@@ -46,7 +46,7 @@ describe("fan drop page", () => {
     );
     expect(html).toContain(`data-starts-at="${drop.startsAt.toISOString()}"`);
     expect(html).toContain(
-      `<div class="stock" hx-ext="sse" sse-connect="/d/${drop.slug}/stream" sse-close="soldout"><div id="drop-state" sse-swap="stock,soldout"><div class="state state-upcoming" data-remaining="5" data-status="upcoming"><p class="state-head"><span class="badge badge-upcoming">Starts in</span></p><p class="stock-count"><b style="min-width:1ch">5</b> <span>of 5 left</span></p>`,
+      `<div class="stock" hx-ext="sse" sse-connect="/d/${drop.slug}/stream" sse-close="soldout"><div id="drop-state" sse-swap="stock,soldout"><div class="state state-upcoming" data-remaining="5" data-status="upcoming"><p class="state-head"><span class="badge badge-upcoming">Starts in</span></p><p class="stock-count"><b class="w-1">5</b> <span>of 5 left</span></p><progress class="meter" max="5" value="0" aria-hidden="true"></progress>`,
     );
     expect(html).toContain(
       '<button id="buy-button" type="submit" class="big" disabled="" data-opens-at-live="">Opens at go-live</button>',
@@ -56,7 +56,7 @@ describe("fan drop page", () => {
     expect(html).toContain('<a class="brand" href="/s/ada">');
     // No picture yet: the title's initials stand in, at the picture's place and size.
     expect(html).toContain(
-      '<div class="product-image placeholder" style="--hue:142" role="img" aria-label="Midnight &lt;Hoodie&gt;"><span aria-hidden="true">MH</span></div>',
+      '<div class="product-image placeholder hue-4" role="img" aria-label="Midnight &lt;Hoodie&gt;"><span aria-hidden="true">MH</span></div>',
     );
     // A shared link previews with title, price and shop.
     expect(html).toContain('<meta property="og:title" content="Midnight &lt;Hoodie&gt; — $49.00"/>');
@@ -69,7 +69,7 @@ describe("fan drop page", () => {
     const first = await page(drop.slug);
     expect(first.status).toBe(200);
     expect(first.html).toContain('<span class="countdown-label">Live now</span>');
-    expect(first.html).toContain('<b style="min-width:1ch">5</b> <span>of 5 left</span>');
+    expect(first.html).toContain('<b class="w-1">5</b> <span>of 5 left</span>');
     expect(first.html).toContain('<span class="badge badge-live">Live</span>');
     expect(first.html).toContain(
       `<form id="buy-form" class="buy card" method="post" action="/d/${drop.slug}/buy" hx-post="/d/${drop.slug}/buy" hx-target="this" hx-swap="outerHTML" hx-disabled-elt="find button">`,
@@ -87,7 +87,7 @@ describe("fan drop page", () => {
     const { status, html } = await page(drop.slug);
     expect(status).toBe(200);
     expect(html).toContain(
-      '<div class="stock"><div id="drop-state"><div class="state state-sold_out" data-remaining="0" data-status="sold_out"><p class="state-head"><span class="badge badge-sold_out">Sold out</span></p><p class="stock-count">The only unit is taken.</p><div class="meter" aria-hidden="true"><span style="width:100.0%"></span></div><p class="state-next">Every unit found its buyer. <a href="/s/ada">More drops from Ada</a></p></div></div>',
+      '<div class="stock"><div id="drop-state"><div class="state state-sold_out" data-remaining="0" data-status="sold_out"><p class="state-head"><span class="badge badge-sold_out">Sold out</span></p><p class="stock-count">The only unit is taken.</p><progress class="meter" max="1" value="1" aria-hidden="true"></progress><p class="state-next">Every unit found its buyer. <a href="/s/ada">More drops from Ada</a></p></div></div>',
     );
     expect(html.match(/sold out|taken/gi)).toHaveLength(2); // the badge and the sentence, nothing else
     expect(html).not.toContain("buy-form");
@@ -109,8 +109,8 @@ describe("fan drop page", () => {
     await sell(3);
     const { html } = await page(drop.slug);
     expect(html).toContain('<span class="urgency urgency-last">Last 9!</span>');
-    expect(html).toContain('<b style="min-width:2ch">9</b>');
-    expect(html).toContain('<span style="width:62.5%"></span>');
+    expect(html).toContain('<b class="w-2">9</b>');
+    expect(html).toContain('<progress class="meter" max="24" value="15" aria-hidden="true"></progress>');
   });
 
   it("answers an unknown or malformed slug with a 404 page", async () => {

@@ -1,7 +1,16 @@
 import { randomUUID } from "node:crypto";
 import * as v from "valibot";
 import type { PurchaseState } from "../../views/fan/purchase";
-import { Busy, type DomainError, type InvalidInput, LimitReached, NotLive, SoldOut } from "../domain/errors";
+import {
+  Busy,
+  Cancelled,
+  type DomainError,
+  type InvalidInput,
+  LimitReached,
+  NotLive,
+  Paused,
+  SoldOut,
+} from "../domain/errors";
 import type { Drop } from "../domain/types";
 import { fanIdentity, IdempotencyKey } from "../http/schemas";
 
@@ -61,6 +70,9 @@ export async function rejectedState(
 ): Promise<PurchaseState | undefined> {
   if (error instanceof SoldOut) return { kind: "sold_out", quantity: drop.quantity };
   if (error instanceof LimitReached) return { kind: "limit_reached", maxPerFan: error.maxPerFan };
+  // Paused or cancelled after the fan's page loaded: a pause may lift, so the form (and its key) stays.
+  if (error instanceof Paused) return { kind: "paused", fan: form.fan, idempotencyKey: form.idempotencyKey };
+  if (error instanceof Cancelled) return { kind: "cancelled" };
   if (error instanceof Busy) {
     // Exponential backoff from the server's Retry-After, capped, with jitter so a crowd spreads out.
     const base = Math.min(8000, error.retryAfterSeconds * 1000 * 2 ** form.retry);

@@ -46,6 +46,19 @@ export function SoldOutState({ drop, shop }: { drop: Drop; shop: ShopFront }) {
   );
 }
 
+/** The drop's cancelled state, exactly as a fresh page renders it. */
+export function CancelledState({ drop, shop }: { drop: Drop; shop: ShopFront }) {
+  return (
+    <StockState
+      remaining={drop.quantity}
+      quantity={drop.quantity}
+      status="cancelled"
+      shopHref={`/s/${shop.slug}`}
+      shopName={shop.name}
+    />
+  );
+}
+
 interface BuyAnswer {
   state: PurchaseState;
   /** Set when the answer is an order: the no-JS form is sent on to its receipt page. */
@@ -148,6 +161,21 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     }
   }
 
+  /**
+   * The drop's state that an answer of sold out, paused or cancelled implies, swapped into the open page at
+   * once rather than when the stream catches up, so the page reads as a fresh load would.
+   */
+  async function stateSaidBy(drop: Drop, state: PurchaseState) {
+    if (state.kind !== "sold_out" && state.kind !== "cancelled" && state.kind !== "paused") return undefined;
+    const shopFront = (await storefront.pageExtras(drop)).shop;
+    if (state.kind === "sold_out") return <SoldOutState drop={drop} shop={shopFront} />;
+    if (state.kind === "cancelled") return <CancelledState drop={drop} shop={shopFront} />;
+    // The database just said paused; the count is the freshest reading there is.
+    return (
+      <StockState remaining={(await stockOf(drop)).remaining} quantity={drop.quantity} status="paused" />
+    );
+  }
+
   routes.get("/:slug", async (c) => {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
@@ -170,14 +198,13 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
     if (isFragment(c)) {
-      if (state.kind !== "sold_out") return c.html(<Purchase slug={drop.slug} state={state} />, status);
-      // Sold out is said by the drop's state, swapped in here at once rather than when the stream catches up.
-      const shopFront = (await storefront.pageExtras(drop)).shop;
+      const said = await stateSaidBy(drop, state);
+      if (!said) return c.html(<Purchase slug={drop.slug} state={state} />, status);
       return c.html(
         <>
           <Purchase slug={drop.slug} state={state} />
           <div id="drop-state" hx-swap-oob="innerHTML">
-            <SoldOutState drop={drop} shop={shopFront} />
+            {said}
           </div>
         </>,
         status,

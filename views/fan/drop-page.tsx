@@ -60,9 +60,12 @@ export function DropPage(props: DropPageProps) {
   const status: FanStatus = purchase.kind === "sold_out" ? "sold_out" : props.status;
   // Nothing to buy while sold out, cancelled or paused: the state says why, and no form pretends otherwise.
   // A busy answer outranks that: it is the fan's one way back to an order their key may have won (it
-  // retries with the same key), even on a drop the stock reading shows as sold out.
-  const over =
-    (status === "sold_out" || status === "cancelled" || status === "paused") && purchase.kind !== "busy";
+  // retries with the same key), even on a drop the stock reading shows as sold out. So does the answer to
+  // a Buy pressed after a pause or a cancel: the fan asked, and is told where the button was.
+  const answered = purchase.kind === "busy" || purchase.kind === "paused" || purchase.kind === "cancelled";
+  const over = (status === "sold_out" || status === "cancelled" || status === "paused") && !answered;
+  // No clock counting down to a go-live that is on hold or will never come.
+  const halted = purchase.kind === "paused" || purchase.kind === "cancelled";
   return (
     <Layout
       title={drop.title}
@@ -90,7 +93,7 @@ export function DropPage(props: DropPageProps) {
           />
           {over ? null : (
             <div class="buy-box">
-              <Countdown startsAt={drop.startsAt} serverTime={serverTime} />
+              {halted ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}
               <Purchase slug={drop.slug} state={purchase} />
             </div>
           )}

@@ -14,6 +14,9 @@ export function hueOf(name: string): number {
   return hash;
 }
 
+/** One of twelve hue classes (hue-0 … hue-11, 30 degrees apart, set in fan.css): the CSP allows no style attribute. */
+export const hueClassOf = (name: string): string => `hue-${Math.floor(hueOf(name) / 30)}`;
+
 export interface ProductImageProps {
   title: string;
   shopName: string;
@@ -31,7 +34,7 @@ export interface ProductImageProps {
 export function ProductImage({ title, shopName, image, sizes, eager }: ProductImageProps) {
   if (!image) {
     return (
-      <div class="product-image placeholder" style={`--hue:${hueOf(shopName)}`} role="img" aria-label={title}>
+      <div class={`product-image placeholder ${hueClassOf(shopName)}`} role="img" aria-label={title}>
         <span aria-hidden="true">{initialsOf(title)}</span>
       </div>
     );

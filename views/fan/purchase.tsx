@@ -31,7 +31,10 @@ export type PurchaseState =
     }
   | BoughtState
   | { kind: "sold_out"; quantity: number }
-  | { kind: "limit_reached"; maxPerFan: number };
+  | { kind: "limit_reached"; maxPerFan: number }
+  /** The shop paused sales after the page loaded: the same purchase can be sent again when they resume. */
+  | { kind: "paused"; fan: string; idempotencyKey: string }
+  | { kind: "cancelled" };
 
 /**
  * The buy box: the same component renders inside the drop page and as the htmx answer to a buy, which
@@ -62,6 +65,27 @@ export function Purchase({ slug, state }: { slug: string; state: PurchaseState }
           <p class="result-title">Limit reached</p>
           <p>At most {state.maxPerFan} per fan, and you have them.</p>
         </div>
+      );
+    case "cancelled":
+      return (
+        <div id="purchase-result" class="notice" role="status" tabindex={-1} data-outcome="cancelled">
+          <p class="result-title">This drop was cancelled</p>
+          <p>The shop called it off before it went on sale. Nothing was bought.</p>
+        </div>
+      );
+    case "paused":
+      return (
+        <BuyForm
+          slug={slug}
+          fan={state.fan}
+          idempotencyKey={state.idempotencyKey}
+          live
+          message={{
+            tone: "warn",
+            text: "Sales are paused for a moment — keep this page open",
+            outcome: "paused",
+          }}
+        />
       );
     case "ready":
       return <BuyForm slug={slug} fan={state.fan} idempotencyKey={state.idempotencyKey} live={state.live} />;

@@ -21,10 +21,11 @@ function Count({ remaining, quantity, status }: StockStateProps) {
       </p>
     );
   }
-  const digits = String(quantity).length;
+  // The widest the count can get, as a class (the CSP allows no style attribute): "1,000,000" is w-9.
+  const width = Math.min(9, quantity.toLocaleString("en-US").length);
   return (
     <p class="stock-count">
-      <b style={`min-width:${digits}ch`}>{remaining.toLocaleString("en-US")}</b>{" "}
+      <b class={`w-${width}`}>{remaining.toLocaleString("en-US")}</b>{" "}
       <span>of {quantity.toLocaleString("en-US")} left</span>
     </p>
   );
@@ -60,9 +61,8 @@ export function StockState(props: StockStateProps) {
       </p>
       {status === "cancelled" ? null : <Count {...props} status={status} />}
       {status === "cancelled" ? null : (
-        <div class="meter" aria-hidden="true">
-          <span style={`width:${((sold / quantity) * 100).toFixed(1)}%`} />
-        </div>
+        // A <progress> fills itself from max and value: no style attribute, which the CSP would block.
+        <progress class="meter" max={quantity} value={sold} aria-hidden="true" />
       )}
       {status === "paused" ? (
         <p class="state-next">The shop has paused sales for a moment. Keep this page open.</p>
