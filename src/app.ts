@@ -9,6 +9,7 @@ import type { PaymentProvider } from "./domain/payments";
 import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type PurchaseEngineOptions, type Shop } from "./domain/shop";
 import { createStorefront } from "./domain/storefront";
+import { StripePaymentProvider } from "./domain/stripe-payments";
 import { apiRoutes } from "./http/api";
 import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
@@ -80,6 +81,9 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     metricsAccess: config.metrics,
     stressLimits: config.stressLimits,
     holdSweepMs: HOLD_SWEEP_MS,
+    ...(config.payments.provider === "stripe"
+      ? { payments: new StripePaymentProvider(config.payments) }
+      : {}),
   };
 }
 

@@ -184,7 +184,7 @@ export function createCheckout(deps: {
       const payment =
         "card" in input
           ? await payments.createPayment(
-              { orderId, amountCents: order.priceCents, currency: "USD" },
+              { orderId, amountCents: order.priceCents, currency: order.currency },
               { card: input.card },
             )
           : await payments.confirmPayment(input.paymentId);

@@ -192,3 +192,11 @@ export class OrderNotPayable extends DomainError {
     super(`This order is ${status} and cannot be paid.`);
   }
 }
+
+/** A payment provider's notification whose signature does not verify: ignored, never applied. */
+export class InvalidWebhook extends DomainError {
+  readonly code = "invalid_signature";
+  constructor() {
+    super("The notification's signature did not verify.");
+  }
+}

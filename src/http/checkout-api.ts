@@ -17,6 +17,7 @@ export const checkoutOrderJson = (o: CheckoutOrder) => ({
   dropId: o.dropId,
   fan: o.fan,
   priceCents: o.priceCents,
+  currency: o.currency,
   status: o.status,
   expiresAt: o.expiresAt,
   paidAt: o.paidAt,
@@ -75,6 +76,13 @@ export function checkoutApiRoutes(shop: Shop) {
     const { order, pending } = await shop.checkout.pay(id, token, body);
     if (pending) return c.json({ order: checkoutOrderJson(order), payment: paymentJson(pending) }, 202);
     return c.json({ order: checkoutOrderJson(order) });
+  });
+
+  /** The provider's asynchronous notifications (Stripe webhooks): the raw body, for the signature check. */
+  api.post("/payments/webhook", async (c) => {
+    const headers = Object.fromEntries(c.req.raw.headers.entries());
+    await shop.checkout.notify(await c.req.text(), headers);
+    return c.json({ received: true });
   });
 
   return api;

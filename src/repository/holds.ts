@@ -26,6 +26,7 @@ export interface CheckoutOrder {
   unitNo: number;
   fan: string;
   priceCents: number;
+  currency: string;
   attempts: number;
   createdAt: Date;
   status: CheckoutStatus;
@@ -41,6 +42,7 @@ interface CheckoutRow {
   unit_no: number;
   fan: string;
   price_cents: number;
+  currency: string;
   attempts: number;
   created_at: Date;
   status: CheckoutStatus;
@@ -59,9 +61,9 @@ interface EndingRow extends CheckoutRow {
 /** A held order past its expiry reads as expired even before the sweep has moved it. */
 const LIVE_COLUMNS = `id, drop_id, unit_no, fan, price_cents, attempts, created_at,
   CASE WHEN status = 'held' AND expires_at <= now() THEN 'expired' ELSE status END AS status,
-  expires_at, paid_at, payment_ref, token_hash`;
+  expires_at, paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency`;
 const HISTORY_COLUMNS = `id, drop_id, unit_no, fan, price_cents, attempts, created_at, status, expires_at,
-  NULL::timestamptz AS paid_at, payment_ref, token_hash`;
+  NULL::timestamptz AS paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency`;
 const ENDING_COLUMNS = `id, drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key, created_at,
   status, expires_at, paid_at, payment_ref, token_hash`;
 
@@ -71,6 +73,7 @@ const toCheckoutOrder = (row: CheckoutRow): CheckoutOrder => ({
   unitNo: row.unit_no,
   fan: row.fan,
   priceCents: row.price_cents,
+  currency: row.currency,
   attempts: row.attempts,
   createdAt: new Date(row.created_at),
   status: row.status,
