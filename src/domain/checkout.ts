@@ -46,6 +46,9 @@ export interface PayResult {
   pending?: PaymentState;
 }
 
+/** What the fan pays with: a card number, or the id of a payment whose second step they approved. */
+export type PayInput = { card: string } | { paymentId: string };
+
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
 export function createCheckout(deps: {
@@ -98,6 +101,37 @@ export function createCheckout(deps: {
     const refunded = await retry(() => repo.recordRefund(db, orderId, payment.id));
     if (refunded) reopen([{ orderId, dropId: refunded.dropId, unitNo: refunded.unitNo }]);
     throw new HoldExpired(true);
+  }
+
+  /**
+   * Pays a held order with the fan's card, or confirms a payment's second step (`paymentId`). Refuses an
+   * order that is not held; a payment that lands after the hold ended is refunded (HoldExpired(true)).
+   */
+  async function payOrder(order: repo.CheckoutOrder, input: PayInput): Promise<PayResult> {
+    const orderId = order.id;
+    // A new card payment is not even started for an ended hold. A second step is the provider finishing a
+    // payment already under way: it may take the money whatever our hold says, so it always goes to
+    // settle, which keeps it or refunds it.
+    if ("card" in input && order.status === "expired") throw new HoldExpired();
+    if ("card" in input && order.status !== "held") throw new OrderNotPayable(order.status);
+    const payment =
+      "card" in input
+        ? await payments.createPayment(
+            { orderId, amountCents: order.priceCents, currency: order.currency },
+            { card: input.card },
+          )
+        : await payments.confirmPayment(input.paymentId);
+    if ("paymentId" in input && payment.orderId !== orderId) throw new NotFound("payment");
+    if (payment.status === "declined") throw new CardDeclined();
+    if (payment.status === "requires_action") return { order, pending: payment };
+    return { order: await settle(orderId, payment) };
+  }
+
+  /** The unit goes back to stock at once, if the order is still held; the order as it is afterwards. */
+  async function releaseOrder(order: repo.CheckoutOrder): Promise<repo.CheckoutOrder> {
+    if (order.status !== "held") return order;
+    reopen(await retry(() => repo.releaseHold(db, order.id)));
+    return (await repo.findCheckoutOrder(db, order.id)) ?? order;
   }
 
   return {
@@ -158,41 +192,24 @@ export function createCheckout(deps: {
 
     order: ownOrder,
 
-    /** The fan gives the unit back before paying: it is in stock again at once. */
-    async release(orderId: string, token: string): Promise<repo.CheckoutOrder> {
-      const order = await ownOrder(orderId, token);
-      if (order.status !== "held") return order;
-      reopen(await retry(() => repo.releaseHold(db, orderId)));
-      return ownOrder(orderId, token);
+    /** An order found by a caller that checked the fan's key itself (the fan page's receipt code). */
+    async findOrder(orderId: string): Promise<repo.CheckoutOrder> {
+      const order = await repo.findCheckoutOrder(db, orderId);
+      if (!order) throw new NotFound("order");
+      return order;
     },
 
-    /**
-     * Pays a held order with the fan's card, or confirms a payment's second step (`paymentId`). Refuses an
-     * order that is not held; a payment that lands after the hold ended is refunded (HoldExpired(true)).
-     */
-    async pay(
-      orderId: string,
-      token: string,
-      input: { card: string } | { paymentId: string },
-    ): Promise<PayResult> {
-      const order = await ownOrder(orderId, token);
-      // A new card payment is not even started for an ended hold. A second step is the provider finishing a
-      // payment already under way: it may take the money whatever our hold says, so it always goes to
-      // settle, which keeps it or refunds it.
-      if ("card" in input && order.status === "expired") throw new HoldExpired();
-      if ("card" in input && order.status !== "held") throw new OrderNotPayable(order.status);
-      const payment =
-        "card" in input
-          ? await payments.createPayment(
-              { orderId, amountCents: order.priceCents, currency: order.currency },
-              { card: input.card },
-            )
-          : await payments.confirmPayment(input.paymentId);
-      if ("paymentId" in input && payment.orderId !== orderId) throw new NotFound("payment");
-      if (payment.status === "declined") throw new CardDeclined();
-      if (payment.status === "requires_action") return { order, pending: payment };
-      return { order: await settle(orderId, payment) };
+    /** The fan gives the unit back before paying: it is in stock again at once. */
+    async release(orderId: string, token: string): Promise<repo.CheckoutOrder> {
+      return releaseOrder(await ownOrder(orderId, token));
     },
+    releaseOrder,
+
+    /** Pays a held order with the order token (see payOrder). */
+    async pay(orderId: string, token: string, input: PayInput): Promise<PayResult> {
+      return payOrder(await ownOrder(orderId, token), input);
+    },
+    payOrder,
 
     /** The provider's asynchronous notification (a webhook): applied like a payment made here, idempotently. */
     async notify(body: string, headers: Record<string, string | undefined>): Promise<void> {

@@ -34,6 +34,8 @@ export interface CheckoutOrder {
   paidAt: Date | null;
   paymentRef: string | null;
   tokenHash: string | null;
+  /** The database clock when this was read: the hold's time left is expiresAt - readAt. */
+  readAt: Date;
 }
 
 interface CheckoutRow {
@@ -50,6 +52,7 @@ interface CheckoutRow {
   paid_at: Date | null;
   payment_ref: string | null;
   token_hash: string | null;
+  read_at: Date;
 }
 
 /** An order row with the columns order_history keeps, as a DELETE ... RETURNING gives it. */
@@ -61,9 +64,10 @@ interface EndingRow extends CheckoutRow {
 /** A held order past its expiry reads as expired even before the sweep has moved it. */
 const LIVE_COLUMNS = `id, drop_id, unit_no, fan, price_cents, attempts, created_at,
   CASE WHEN status = 'held' AND expires_at <= now() THEN 'expired' ELSE status END AS status,
-  expires_at, paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency`;
+  expires_at, paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency, now() AS read_at`;
 const HISTORY_COLUMNS = `id, drop_id, unit_no, fan, price_cents, attempts, created_at, status, expires_at,
-  NULL::timestamptz AS paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency`;
+  NULL::timestamptz AS paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency,
+  now() AS read_at`;
 const ENDING_COLUMNS = `id, drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key, created_at,
   status, expires_at, paid_at, payment_ref, token_hash`;
 
@@ -81,6 +85,7 @@ const toCheckoutOrder = (row: CheckoutRow): CheckoutOrder => ({
   paidAt: row.paid_at === null ? null : new Date(row.paid_at),
   paymentRef: row.payment_ref,
   tokenHash: row.token_hash,
+  readAt: new Date(row.read_at),
 });
 
 export interface HoldClaim {
