@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { TestPaymentProvider } from "../src/domain/payments";
+import * as repo from "../src/repository";
 import { openTestDatabase } from "./support/databases";
 import { buy, createDrop, createSeller, json } from "./support/shop-fixtures";
 
@@ -172,6 +173,21 @@ describe("checkout API", () => {
     ).toBe("refunded");
     expect(payments.refunded().map((p) => p.id)).toContain(started.body.payment!.id);
     expect(payments.captured().map((p) => p.orderId)).not.toContain(won.body.order.id);
+  });
+
+  it("the dashboard counts paid orders as sold and revenue, and held units apart", async () => {
+    const drop = await createDrop(app, apiKey, { holdMinutes: 10, quantity: 5, priceCents: 700 });
+    const paid = await purchase(drop.id, "dash-paid@fans.test");
+    await call(
+      `/api/orders/${paid.body.order.id}/pay`,
+      asFan(paid.body.orderToken, { card: "4242424242424242" }),
+    );
+    await purchase(drop.id, "dash-held@fans.test");
+    const pace = await repo.readDropPace(db, drop.id, 10);
+    expect(pace).toMatchObject({ sold: 1, held: 1, remaining: 3, revenueCents: 700 });
+    const seller = await app.shop.sellerByApiKey(apiKey);
+    const listed = (await repo.listSellerDropSales(db, seller.id, 50)).find((d) => d.drop.id === drop.id);
+    expect(listed).toMatchObject({ sold: 1, held: 1, remaining: 3, revenueCents: 700 });
   });
 
   it("the second step in time pays the order", async () => {

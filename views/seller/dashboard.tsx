@@ -81,6 +81,12 @@ export function LiveStats({ live, story }: { live: DropLive; story: SalesStory }
           </b>
           <span>Units sold</span>
         </div>
+        {drop.holdSeconds > 0 ? (
+          <div class="stat">
+            <b id="units-held">{formatNumber(live.held)}</b>
+            <span>Held, awaiting payment</span>
+          </div>
+        ) : null}
         <div class="stat">
           <b id="sell-through">{sellThrough(live.sold, drop.quantity)}</b>
           <span>Sell-through</span>
