@@ -382,3 +382,50 @@ function endHolds(
     return rows.map((row) => ({ orderId: row.id, dropId: row.drop_id, unitNo: row.unit_no }));
   });
 }
+
+/** One claim of a unit on a hold drop: who held it, and what became of the hold. */
+export interface UnitClaim {
+  unitNo: number;
+  orderId: string;
+  fan: string;
+  status: CheckoutStatus;
+  claimedAt: Date;
+  /** When a hold ended (expired, released, refunded), or was paid; null while it is held. */
+  settledAt: Date | null;
+}
+
+/**
+ * A hold drop's units and every claim of each, by unit then claim time: the audit trail's answer to
+ * "claimed, paid / expired / released, returned to stock, sold again". Units never claimed are left out.
+ */
+export async function listUnitClaims(db: Database, dropId: string, limit: number): Promise<UnitClaim[]> {
+  const { rows } = await db.query<{
+    unit_no: number;
+    id: string;
+    fan: string;
+    status: CheckoutStatus;
+    created_at: Date;
+    settled_at: Date | null;
+  }>(
+    `SELECT unit_no, id, fan, status, created_at, settled_at FROM (
+       SELECT unit_no, id, fan,
+              CASE WHEN status = 'held' AND expires_at <= now() THEN 'expired' ELSE status END AS status,
+              created_at, paid_at AS settled_at
+       FROM orders WHERE drop_id = $1::uuid AND status IS NOT NULL
+       UNION ALL
+       SELECT unit_no, id, fan, status, created_at, ended_at AS settled_at
+       FROM order_history WHERE drop_id = $1::uuid
+     ) AS claims
+     ORDER BY unit_no, created_at, id
+     LIMIT $2::int`,
+    [dropId, limit],
+  );
+  return rows.map((row) => ({
+    unitNo: row.unit_no,
+    orderId: row.id,
+    fan: row.fan,
+    status: row.status,
+    claimedAt: new Date(row.created_at),
+    settledAt: row.settled_at === null ? null : new Date(row.settled_at),
+  }));
+}

@@ -17,6 +17,7 @@ import {
 import { SalesChartView } from "./sales-chart";
 import type { SellerShell } from "./shell";
 import { type StressCardProps, StressTestCard } from "./stress-card";
+import { UnitClaimsSlot } from "./unit-claims";
 
 const base = (live: DropLive) => `/seller/drops/${live.drop.slug}`;
 
@@ -318,6 +319,7 @@ export function DashboardPage(props: DashboardProps) {
           </tbody>
         </table>
       </div>
+      {drop.holdSeconds > 0 ? <UnitClaimsSlot slug={drop.slug} /> : null}
       <DropImagesSlot slug={drop.slug} />
       {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}
     </Layout>

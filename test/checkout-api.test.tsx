@@ -3,6 +3,7 @@ import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { TestPaymentProvider } from "../src/domain/payments";
 import * as repo from "../src/repository";
+import { UnitClaims } from "../views/seller/unit-claims";
 import { openTestDatabase } from "./support/databases";
 import { buy, createDrop, createSeller, json } from "./support/shop-fixtures";
 
@@ -188,6 +189,26 @@ describe("checkout API", () => {
     const seller = await app.shop.sellerByApiKey(apiKey);
     const listed = (await repo.listSellerDropSales(db, seller.id, 50)).find((d) => d.drop.id === drop.id);
     expect(listed).toMatchObject({ sold: 1, held: 1, remaining: 3, revenueCents: 700 });
+  });
+
+  it("the audit trail shows each unit's claims: released, back in stock, sold again and paid", async () => {
+    const drop = await createDrop(app, apiKey, { holdMinutes: 10, quantity: 1 });
+    const first = await purchase(drop.id, "trail-a@fans.test");
+    await call(`/api/orders/${first.body.order.id}/release`, asFan(first.body.orderToken, {}));
+    const second = await purchase(drop.id, "trail-b@fans.test");
+    await call(
+      `/api/orders/${second.body.order.id}/pay`,
+      asFan(second.body.orderToken, { card: "4242424242424242" }),
+    );
+    const claims = await repo.listUnitClaims(db, drop.id, 10);
+    expect(claims.map((c) => [c.unitNo, c.fan, c.status])).toEqual([
+      [1, "trail-a@fans.test", "released"],
+      [1, "trail-b@fans.test", "paid"],
+    ]);
+    const html = String(<UnitClaims claims={claims} limit={10} />);
+    expect(html).toContain('data-unit="1" data-state="released"');
+    expect(html).toContain("Released, back in stock");
+    expect(html).toContain('data-unit="1" data-state="paid"');
   });
 
   it("the second step in time pays the order", async () => {
