@@ -66,7 +66,7 @@ export function DropPage(props: DropPageProps) {
     <Layout
       title={drop.title}
       htmx
-      scripts={["drop.js"]}
+      scripts={drop.holdSeconds > 0 ? ["drop.js", "hold.js"] : ["drop.js"]}
       styles={["fan.css"]}
       homeHref={shopHref(shop)}
       head={<ShareTags {...props} />}
