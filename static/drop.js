@@ -98,6 +98,10 @@
   document.addEventListener("htmx:sseMessage", () => {
     const status = document.querySelector("#drop-state [data-status]")?.dataset.status;
     if (shownStatus === "paused" && status !== "paused") return location.reload();
+    // A hold drop's unit came back (a hold expired or was released): load the page again for a buy box,
+    // unless this page holds or bought a unit, which it keeps.
+    const keeps = document.querySelector("[data-outcome=held], [data-outcome=bought]");
+    if (shownStatus === "sold_out" && status === "live" && !keeps) return location.reload();
     shownStatus = status;
     if (status === "live") goLive();
     if (status === "sold_out") closeBuyBox();
