@@ -106,7 +106,7 @@ export function apiRoutes(shop: Shop) {
 
   api.post("/drops", requireSeller, async (c) => {
     const { holdMinutes, ...input } = parseWith(NewDropBody, await jsonBody(c));
-    const drop = await shop.createDrop(c.var.seller, { ...input, holdSeconds: holdMinutes * 60 });
+    const drop = await shop.createDrop(c.var.seller, { ...input, holdSeconds: (holdMinutes ?? 0) * 60 });
     return c.json({ drop: dropJson(await shop.dropWithStock(drop.id)) }, 201);
   });
 
