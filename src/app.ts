@@ -3,10 +3,13 @@ import { HTTPException } from "hono/http-exception";
 import type { Config, CookieSecurity } from "./config";
 import { type Database, isDatabaseUnavailable } from "./db/database";
 import { Busy, DomainError, NotFound } from "./domain/errors";
+import { HOLD_SWEEP_MS, startHoldSweeper } from "./domain/hold-sweeper";
 import { createDropImages } from "./domain/images";
+import type { PaymentProvider } from "./domain/payments";
 import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type PurchaseEngineOptions, type Shop } from "./domain/shop";
 import { createStorefront } from "./domain/storefront";
+import { StripePaymentProvider } from "./domain/stripe-payments";
 import { apiRoutes } from "./http/api";
 import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
@@ -54,6 +57,10 @@ export interface AppDeps {
   purchaseRateLimit?: RateLimit | undefined;
   /** Stress Test limits to use instead of the backend's defaults (see src/domain/stress-limits.ts). */
   stressLimits?: Config["stressLimits"];
+  /** How hold drops are paid (src/domain/payments.ts); the built-in test provider when absent. */
+  payments?: PaymentProvider;
+  /** Sweep expired holds every this many ms (src/domain/hold-sweeper.ts); off when absent (tests sweep themselves). */
+  holdSweepMs?: number;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -73,6 +80,10 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     log: createLogger({ level: config.logLevel, pretty: config.logPretty }),
     metricsAccess: config.metrics,
     stressLimits: config.stressLimits,
+    holdSweepMs: HOLD_SWEEP_MS,
+    ...(config.payments.provider === "stripe"
+      ? { payments: new StripePaymentProvider(config.payments) }
+      : {}),
   };
 }
 
@@ -101,10 +112,20 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   );
   const retryPolicy = { ...(deps.retryPolicy ?? defaultRetryPolicy), onRetry: countRetries(metrics) };
   const shop = observePurchases(
-    createShop(db, { retryPolicy, ...(deps.engine ? { engine: deps.engine } : {}) }),
+    createShop(db, {
+      retryPolicy,
+      ...(deps.engine ? { engine: deps.engine } : {}),
+      ...(deps.payments ? { payments: deps.payments } : {}),
+    }),
     metrics,
     log,
   );
+  if (deps.holdSweepMs) {
+    const sweeper = startHoldSweeper(shop.checkout, deps.holdSweepMs, (error) =>
+      log.warn({ err: error }, "hold sweep failed"),
+    );
+    lifecycle.onDrain(sweeper.stop);
+  }
   const app = new Hono();
   app.use("*", requestContext(log));
   app.use("*", closeConnectionsWhileDraining(lifecycle));

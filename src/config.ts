@@ -76,6 +76,12 @@ const EnvSchema = v.pipe(
       v.pipe(v.string(), v.trim(), v.minLength(16, "must be at least 16 characters")),
     ),
     TRUST_PROXY: integerFrom(0, 0, 10),
+    STRIPE_SECRET_KEY: v.optional(
+      v.pipe(v.string(), v.trim(), v.regex(/^(sk|rk)_/, "must be a Stripe secret key (sk_...)")),
+    ),
+    STRIPE_WEBHOOK_SECRET: v.optional(
+      v.pipe(v.string(), v.trim(), v.regex(/^whsec_/, "must be a Stripe webhook secret (whsec_...)")),
+    ),
     PURCHASE_RATE_LIMIT: integerFrom(10, 0, 1_000_000),
     PURCHASE_RATE_BURST: integerFrom(20, 1, 1_000_000),
     // Stress Test limits; unset means the backend's default (src/domain/stress-limits.ts).
@@ -161,6 +167,8 @@ export interface Config {
   /** "off": no /metrics; "public": anyone may scrape; "token": only with `Authorization: Bearer <token>`. */
   metrics: { mode: "off" } | { mode: "public" } | { mode: "token"; token: string };
   /** Stress Test limits set in the environment; the others keep the backend's defaults. */
+  /** How hold drops are paid: the built-in test provider, or Stripe when both STRIPE_* variables are set. */
+  payments: { provider: "test" } | { provider: "stripe"; secretKey: string; webhookSecret: string };
   stressLimits: {
     maxAttempts?: number | undefined;
     maxConcurrency?: number | undefined;
@@ -268,6 +276,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : e.METRICS === "public"
         ? { mode: "public" }
         : { mode: "off" },
+    payments: paymentsFrom(e.STRIPE_SECRET_KEY, e.STRIPE_WEBHOOK_SECRET),
     stressLimits: {
       maxAttempts: e.STRESS_MAX_ATTEMPTS,
       maxConcurrency: e.STRESS_MAX_CONCURRENCY,
@@ -276,4 +285,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       attemptsPerDay: e.STRESS_ATTEMPTS_PER_DAY,
     },
   };
+}
+
+/** Stripe needs both its key and its webhook secret (an unverifiable webhook must not be trusted). */
+function paymentsFrom(secretKey: string | undefined, webhookSecret: string | undefined): Config["payments"] {
+  if (secretKey && webhookSecret) return { provider: "stripe", secretKey, webhookSecret };
+  if (secretKey || webhookSecret) {
+    throw new ConfigError(
+      "Invalid configuration:\n  STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together",
+    );
+  }
+  return { provider: "test" };
 }

@@ -82,10 +82,12 @@
   }
 
   // Sold out is said once, by the drop's state; the buy box goes, as on a page loaded after the sell-out.
-  // A receipt stays (the fan bought before the end), and so does a form whose answer is still on its way.
+  // A receipt stays (the fan bought before the end), and so does a form whose answer is still on its way,
+  // and a hold the fan is paying for (on a hold drop the last unit held is what made it sold out).
   function closeBuyBox() {
     const box = document.querySelector(".buy-box");
-    if (!box || box.querySelector("[data-outcome=bought]") || box.querySelector(".htmx-request")) return;
+    if (!box || box.querySelector("[data-outcome=bought], [data-outcome=held]") || box.querySelector(".htmx-request"))
+      return;
     const said = $("purchase-result");
     const announcer = $("announcer");
     if (said && announcer) announcer.textContent = said.textContent;
@@ -98,6 +100,10 @@
   document.addEventListener("htmx:sseMessage", () => {
     const status = document.querySelector("#drop-state [data-status]")?.dataset.status;
     if (shownStatus === "paused" && status !== "paused") return location.reload();
+    // A hold drop's unit came back (a hold expired or was released): load the page again for a buy box,
+    // unless this page holds or bought a unit, which it keeps.
+    const keeps = document.querySelector("[data-outcome=held], [data-outcome=bought]");
+    if (shownStatus === "sold_out" && status === "live" && !keeps) return location.reload();
     shownStatus = status;
     if (status === "live") goLive();
     if (status === "sold_out") closeBuyBox();

@@ -20,6 +20,7 @@ const drop = {
   createdAt: new Date("2026-11-01T00:00:00Z"),
   pausedAt: null,
   cancelledAt: null,
+  holdSeconds: 0,
 };
 
 const render = (status: "paused" | "cancelled" | "live") =>

@@ -77,6 +77,7 @@ const drop: Drop = {
   createdAt: new Date(NOW - 60_000),
   pausedAt: null,
   cancelledAt: null,
+  holdSeconds: 0,
 };
 
 describe("statusOf", () => {

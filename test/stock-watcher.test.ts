@@ -20,6 +20,7 @@ const drop = (overrides: Partial<Drop> = {}): Drop => ({
   createdAt: new Date("2025-12-01T00:00:00Z"),
   pausedAt: null,
   cancelledAt: null,
+  holdSeconds: 0,
   ...overrides,
 });
 

@@ -164,3 +164,39 @@ export class ImageTooLarge extends DomainError {
     super(`The picture is larger than ${Math.round(maxBytes / (1024 * 1024))} MB. Choose a smaller one.`);
   }
 }
+
+/** Checkout: the hold ran out (or was released) before payment; a late payment was refunded. */
+export class HoldExpired extends DomainError {
+  readonly code = "hold_expired";
+  constructor(readonly refunded = false) {
+    super(
+      refunded
+        ? "Your hold ran out before the payment went through, so the payment was refunded in full."
+        : "Your hold ran out: the unit went back to stock.",
+    );
+  }
+}
+
+/** Checkout: the card was declined; the hold is kept until it expires, so the fan may try another card. */
+export class CardDeclined extends DomainError {
+  readonly code = "card_declined";
+  constructor() {
+    super("The card was declined. Your hold is kept: try another card before it runs out.");
+  }
+}
+
+/** Checkout: the order is not waiting for payment (already paid, released or refunded). */
+export class OrderNotPayable extends DomainError {
+  readonly code = "order_not_payable";
+  constructor(readonly status: string) {
+    super(`This order is ${status} and cannot be paid.`);
+  }
+}
+
+/** A payment provider's notification whose signature does not verify: ignored, never applied. */
+export class InvalidWebhook extends DomainError {
+  readonly code = "invalid_signature";
+  constructor() {
+    super("The notification's signature did not verify.");
+  }
+}

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type Database, isOutcomeUnknown, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
+import type { CheckoutOrder } from "../repository/holds";
 import type { DropCache } from "./drop-cache";
 import {
   Busy,
@@ -27,6 +28,8 @@ export interface PurchaseResult {
   order: Order;
   /** True when the key had already bought: the same order is returned, nothing new is sold. */
   replay: boolean;
+  /** On a hold drop (checkout): the held order and, with a new one only, the fan's order token. */
+  checkout?: { order: CheckoutOrder; orderToken?: string | undefined };
 }
 
 /** The request an idempotency key is bound to: the drop and the fan (hashed, so its length is fixed). */

@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { type Database, isDatabaseUnavailable, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
+import { createCheckout } from "./checkout";
 import { DropCache, isUuid } from "./drop-cache";
 import { createDropLifecycle, type DropChanges } from "./drop-lifecycle";
 import { Busy, EmailTaken, NotFound, Unauthorized } from "./errors";
 import { type DropImage, imagesOfDrop } from "./images";
 import { ordersCsvStream } from "./orders-export";
-import { type PurchaseRequest, type PurchaseResult, purchase } from "./purchase";
+import { type PaymentProvider, TestPaymentProvider } from "./payments";
+import { type PurchaseRequest, type PurchaseResult, purchase, requestFingerprint } from "./purchase";
 import { PurchaseBatcher } from "./purchase-batcher";
 import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
 import { hashApiKey, hashPassword, newApiKey } from "./secrets";
@@ -19,6 +21,8 @@ export interface NewDropInput extends Omit<DropTerms, "startsAt"> {
   startsAt?: Date | undefined;
   /** Stock rows to spread the units over; chosen from the quantity when absent. */
   bucketCount?: number;
+  /** Checkout with a hold of this many seconds (the API takes 1-60 minutes); 0 or absent: instant orders. */
+  holdSeconds?: number;
 }
 
 export interface DropWithStock {
@@ -76,7 +80,12 @@ export const defaultEngineOptions = (db: Database): PurchaseEngineOptions => ({
  */
 export function createShop(
   db: Database,
-  options: { retryPolicy?: RetryPolicy; engine?: Partial<PurchaseEngineOptions> } = {},
+  options: {
+    retryPolicy?: RetryPolicy;
+    engine?: Partial<PurchaseEngineOptions>;
+    /** How hold drops are paid (see payments.ts); the built-in test provider when absent. */
+    payments?: PaymentProvider;
+  } = {},
 ) {
   const cache = new DropCache();
   const retryPolicy = options.retryPolicy ?? defaultRetryPolicy;
@@ -97,6 +106,8 @@ export function createShop(
     maxWaitMs: retryPolicy.deadlineMs,
   });
   const lifecycle = createDropLifecycle({ db, cache, retryPolicy });
+  const payments = options.payments ?? new TestPaymentProvider();
+  const checkout = createCheckout({ db, retryPolicy, payments, fingerprint: requestFingerprint });
 
   async function findDrop(ref: string): Promise<Drop> {
     const cached = cache.get(ref);
@@ -120,6 +131,9 @@ export function createShop(
     db,
     cache,
     batcher,
+    /** Holds, payment, release and the expiry sweep of hold drops (issue 11). */
+    checkout,
+    payments,
     /** Which form the purchase runs in on this backend ("cte" or "transaction"), for the start-up log. */
     purchaseForm,
 
@@ -213,7 +227,12 @@ export function createShop(
 
     async purchase(ref: string, request: PurchaseRequest): Promise<PurchaseResult> {
       try {
-        return await purchase({ db, cache, retryPolicy, batcher }, await findDrop(ref), request);
+        const drop = await findDrop(ref);
+        if (drop.holdSeconds > 0) {
+          const held = await checkout.purchase(drop, request);
+          return { order: held.order, replay: held.replay, checkout: held };
+        }
+        return await purchase({ db, cache, retryPolicy, batcher }, drop, request);
       } catch (error) {
         // The database was unreachable outside the purchase's own retry (the drop lookup, the sold-out
         // replay lookup): to the buyer that is "busy, try again with your key", whatever page asked.

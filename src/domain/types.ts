@@ -23,6 +23,8 @@ export interface Drop {
   pausedAt: Date | null;
   /** Set once the seller cancelled the drop before go-live; nothing sells after that. */
   cancelledAt: Date | null;
+  /** Seconds a win is held for payment (checkout); 0 is an instant order, final when placed. */
+  holdSeconds: number;
 }
 
 /** The terms a seller sets for a drop; everything else about it is derived or assigned. */

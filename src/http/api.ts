@@ -4,6 +4,7 @@ import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
 import { exportFileName } from "../domain/orders-export";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
+import { checkoutApiRoutes, heldOrderAnswer } from "./checkout-api";
 import { imageApiRoutes, imageJson } from "./image-api";
 import {
   DropRef,
@@ -37,6 +38,8 @@ const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock
   status,
   serverTime,
   images: images.map(imageJson),
+  // Only hold drops carry the field, so instant drops answer exactly as before checkout existed.
+  ...(drop.holdSeconds > 0 ? { holdMinutes: drop.holdSeconds / 60 } : {}),
 });
 
 const orderJson = (o: Order) => ({
@@ -93,6 +96,7 @@ export function apiRoutes(shop: Shop) {
   });
 
   api.route("/", imageApiRoutes(shop, requireSeller));
+  api.route("/", checkoutApiRoutes(shop));
 
   api.post("/sellers", async (c) => {
     const input = parseWith(SellerSignup, await jsonBody(c));
@@ -101,8 +105,8 @@ export function apiRoutes(shop: Shop) {
   });
 
   api.post("/drops", requireSeller, async (c) => {
-    const input = parseWith(NewDropBody, await jsonBody(c));
-    const drop = await shop.createDrop(c.var.seller, input);
+    const { holdMinutes, ...input } = parseWith(NewDropBody, await jsonBody(c));
+    const drop = await shop.createDrop(c.var.seller, { ...input, holdSeconds: (holdMinutes ?? 0) * 60 });
     return c.json({ drop: dropJson(await shop.dropWithStock(drop.id)) }, 201);
   });
 
@@ -114,7 +118,8 @@ export function apiRoutes(shop: Shop) {
     const ref = dropRef(c.req.param("ref"));
     const body = parseWith(PurchaseBody, await jsonBody(c));
     const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"), body.idempotencyKey);
-    const { order, replay } = await shop.purchase(ref, { fan: body.fan, idempotencyKey });
+    const { order, replay, checkout } = await shop.purchase(ref, { fan: body.fan, idempotencyKey });
+    if (checkout) return c.json(heldOrderAnswer(checkout), replay ? 200 : 201);
     return c.json({ order: orderJson(order) }, replay ? 200 : 201);
   });
 

@@ -3,15 +3,18 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   Busy,
   Cancelled,
+  CardDeclined,
   DomainError,
   DropLive,
   EmailTaken,
+  HoldExpired,
   IdempotencyKeyReused,
   ImageTooLarge,
   InvalidInput,
   LimitReached,
   NotFound,
   NotLive,
+  OrderNotPayable,
   Paused,
   RateLimited,
   SoldOut,
@@ -51,6 +54,8 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
   if (error instanceof Paused || error instanceof Cancelled || error instanceof DropLive) return 409;
+  if (error instanceof HoldExpired || error instanceof OrderNotPayable) return 409;
+  if (error instanceof CardDeclined) return 402;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof ImageTooLarge) return 413;
   if (error instanceof IdempotencyKeyReused) return 422;
@@ -75,6 +80,8 @@ function detailsOf(error: DomainError): Record<string, unknown> {
   if (error instanceof InvalidInput) return { issues: error.issues };
   if (error instanceof NotLive) return { startsAt: error.startsAt.toISOString() };
   if (error instanceof LimitReached) return { maxPerFan: error.maxPerFan };
+  if (error instanceof HoldExpired) return { refunded: error.refunded };
+  if (error instanceof OrderNotPayable) return { status: error.status };
   const retryAfter = retryAfterOf(error);
   return retryAfter === undefined ? {} : { retryAfter };
 }

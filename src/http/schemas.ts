@@ -141,6 +141,8 @@ export const NewDropBody = v.object({
   currency: v.optional(DROP_FIELDS.currency, "USD"),
   startsAt: v.optional(DROP_FIELDS.startsAt),
   maxPerFan: v.optional(DROP_FIELDS.maxPerFan, 1),
+  /** Checkout: minutes a win is held for payment (1-60); 0, the default, is instant orders. */
+  holdMinutes: v.optional(wholeNumber("holdMinutes", 0, 60)),
 });
 
 /** A change to a drop (PATCH): any of the create fields; unknown fields are refused so typos do not pass. */

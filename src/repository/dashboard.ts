@@ -3,10 +3,17 @@ import type { Database } from "../db/database";
 import type { Drop, Order } from "../domain/types";
 import { DROP_COLUMNS, type DropRow, ORDER_COLUMNS, type OrderRow, toDrop, toOrder } from "./rows";
 
+/** An order that counts as sold: an instant order (no status) or a paid hold (see holds.ts). */
+const FINAL = "(o.status IS NULL OR o.status = 'paid')";
+
 export interface DropSales {
   drop: Drop;
+  /** Orders that are final: instant orders and paid holds. */
   sold: number;
+  /** Units held for fans who have not paid yet (hold drops only; 0 otherwise). */
+  held: number;
   remaining: number;
+  /** Counted from final orders only: a held unit is not revenue until it is paid. */
   revenueCents: number;
   serverTime: Date;
 }
@@ -18,12 +25,15 @@ export async function listSellerDropSales(
   limit: number,
 ): Promise<DropSales[]> {
   const { rows } = await db.query<
-    DropRow & { sold: number; remaining: number; revenue_cents: string; server_time: Date }
+    DropRow & { sold: number; held: number; remaining: number; revenue_cents: string; server_time: Date }
   >(
     `SELECT ${DROP_COLUMNS},
-            (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id) AS sold,
-            (SELECT coalesce(sum(o.price_cents), 0)::text FROM orders o WHERE o.drop_id = d.id) AS revenue_cents,
-            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = d.id) AS remaining,
+            (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id AND ${FINAL}) AS sold,
+            (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id AND o.status = 'held') AS held,
+            (SELECT coalesce(sum(o.price_cents), 0)::text FROM orders o WHERE o.drop_id = d.id AND ${FINAL})
+              AS revenue_cents,
+            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = d.id)
+              + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = d.id) AS remaining,
             now() AS server_time
      FROM drops d
      WHERE d.seller_id = $1::uuid AND NOT d.is_rehearsal
@@ -34,6 +44,7 @@ export async function listSellerDropSales(
   return rows.map((row) => ({
     drop: toDrop(row),
     sold: row.sold,
+    held: row.held,
     remaining: row.remaining,
     revenueCents: Number(row.revenue_cents),
     serverTime: new Date(row.server_time),
@@ -41,7 +52,9 @@ export async function listSellerDropSales(
 }
 
 export interface DropPace {
+  /** Final orders (instant, or paid holds); `held` counts holds awaiting payment apart. */
   sold: number;
+  held: number;
   remaining: number;
   revenueCents: number;
   /** Orders placed in the last `windowSeconds`, on the database clock. */
@@ -57,6 +70,7 @@ export interface DropPace {
 export async function readDropPace(db: Database, dropId: string, windowSeconds: number): Promise<DropPace> {
   const { rows } = await db.query<{
     sold: number;
+    held: number;
     revenue_cents: string;
     recent_orders: number;
     remaining: number;
@@ -65,11 +79,13 @@ export async function readDropPace(db: Database, dropId: string, windowSeconds: 
     paused: boolean;
     cancelled: boolean;
   }>(
-    `SELECT count(*)::int AS sold,
-            coalesce(sum(o.price_cents), 0)::text AS revenue_cents,
+    `SELECT coalesce(sum(CASE WHEN ${FINAL} THEN 1 ELSE 0 END), 0)::int AS sold,
+            coalesce(sum(CASE WHEN o.status = 'held' THEN 1 ELSE 0 END), 0)::int AS held,
+            coalesce(sum(CASE WHEN ${FINAL} THEN o.price_cents ELSE 0 END), 0)::text AS revenue_cents,
             coalesce(sum(CASE WHEN o.created_at > now() - $2::int * interval '1 second' THEN 1 ELSE 0 END), 0)::int
               AS recent_orders,
-            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = $1::uuid) AS remaining,
+            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = $1::uuid)
+              + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = $1::uuid) AS remaining,
             (SELECT n.id FROM orders n WHERE n.drop_id = $1::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1)
               AS newest_order_id,
             now() AS server_time,
@@ -81,6 +97,7 @@ export async function readDropPace(db: Database, dropId: string, windowSeconds: 
   const row = rows[0]!;
   return {
     sold: row.sold,
+    held: row.held,
     remaining: row.remaining,
     revenueCents: Number(row.revenue_cents),
     recentOrders: row.recent_orders,

@@ -11,6 +11,8 @@ export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   slug: string;
   isRehearsal?: boolean;
   rehearsalOf?: string | null;
+  /** Checkout with a hold of this many seconds; 0 or absent: instant orders. */
+  holdSeconds?: number | undefined;
 }
 
 /** Writes the drop and all its stock buckets in one statement, so a drop never exists without its stock. */
@@ -18,9 +20,9 @@ export async function insertDropWithStock(db: Database, drop: NewDrop, buckets: 
   const { rows } = await db.query<DropRow>(
     `WITH new_drop AS (
        INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of)
+                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds)
        VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, coalesce($8::timestamptz, now()),
-               $9::int, $10::int, $11::boolean, $12::uuid)
+               $9::int, $10::int, $11::boolean, $12::uuid, $16::int)
        RETURNING ${DROP_COLUMNS}
      ), new_stock AS (
        INSERT INTO stock_buckets (drop_id, bucket, first_unit, size, remaining)
@@ -45,6 +47,7 @@ export async function insertDropWithStock(db: Database, drop: NewDrop, buckets: 
       buckets.map((b) => b.bucket),
       buckets.map((b) => b.firstUnit),
       buckets.map((b) => b.size),
+      drop.holdSeconds ? drop.holdSeconds : null,
     ],
   );
   return toDrop(rows[0]!);
@@ -61,7 +64,7 @@ export async function findDropBySlug(db: Database, slug: string): Promise<Drop |
 }
 
 /**
- * Units left and the database clock, which is the clock go-live is judged by, with the drop's pause and
+ * Units left (a hold drop's returned units included, see holds.ts) and the database clock, which is the clock go-live is judged by, with the drop's pause and
  * cancel switches from the same snapshot (a seller may flip them at any time, so they are never cached).
  */
 export async function readStock(db: Database, dropId: string): Promise<StockSnapshot> {
@@ -71,7 +74,9 @@ export async function readStock(db: Database, dropId: string): Promise<StockSnap
     paused: boolean | null;
     cancelled: boolean | null;
   }>(
-    `SELECT coalesce(sum(remaining), 0)::int AS remaining, now() AS server_time,
+    `SELECT coalesce(sum(remaining), 0)::int
+              + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = $1::uuid) AS remaining,
+            now() AS server_time,
             (SELECT d.paused_at IS NOT NULL FROM drops d WHERE d.id = $1::uuid) AS paused,
             (SELECT d.cancelled_at IS NOT NULL FROM drops d WHERE d.id = $1::uuid) AS cancelled
      FROM stock_buckets WHERE drop_id = $1::uuid`,
@@ -94,7 +99,8 @@ export async function readDropWithStock(
 ): Promise<{ drop: Drop; remaining: number; serverTime: Date } | undefined> {
   const { rows } = await db.query<DropRow & { remaining: number; server_time: Date }>(
     `SELECT ${DROP_COLUMNS},
-            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = $1::uuid) AS remaining,
+            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = $1::uuid)
+              + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = $1::uuid) AS remaining,
             now() AS server_time
      FROM drops WHERE id = $1::uuid`,
     [dropId],

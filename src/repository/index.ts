@@ -8,6 +8,7 @@ export * from "./bench";
 export * from "./dashboard";
 export * from "./drop-lifecycle";
 export * from "./drops";
+export * from "./holds";
 export * from "./images";
 export * from "./operations";
 export * from "./orders";

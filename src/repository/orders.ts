@@ -14,7 +14,8 @@ export async function auditDrop(db: Database, dropId: string): Promise<Audit | u
   }>(
     `SELECT d.quantity,
             (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id) AS sold,
-            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = d.id) AS remaining,
+            (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = d.id)
+              + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = d.id) AS remaining,
             (SELECT count(*)::int FROM (
                SELECT o.unit_no FROM orders o WHERE o.drop_id = d.id GROUP BY o.unit_no HAVING count(*) > 1
              ) AS dup) AS duplicate_units,

@@ -2,7 +2,7 @@
 import type { Drop, Order, Seller } from "../domain/types";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at`;
+  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds`;
 
 export interface DropRow {
   id: string;
@@ -20,6 +20,7 @@ export interface DropRow {
   created_at: Date;
   paused_at: Date | null;
   cancelled_at: Date | null;
+  hold_seconds: number | null;
 }
 
 export const toDrop = (row: DropRow): Drop => ({
@@ -38,6 +39,7 @@ export const toDrop = (row: DropRow): Drop => ({
   createdAt: new Date(row.created_at),
   pausedAt: row.paused_at === null ? null : new Date(row.paused_at),
   cancelledAt: row.cancelled_at === null ? null : new Date(row.cancelled_at),
+  holdSeconds: row.hold_seconds ?? 0,
 });
 
 export interface OrderRow {

@@ -17,6 +17,7 @@ import { formBody, parseWith } from "../http/validation";
 import * as repo from "../repository";
 import { htmlError } from "./error-page";
 import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
+import { createFanHolds } from "./fan-hold-routes";
 import { type StockStreamOptions, stockStream } from "./fan-stream";
 import { createStockWatcher, type StockWatcher } from "./stock-watcher";
 
@@ -77,6 +78,8 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     options.watcher ?? createStockWatcher({ read: (dropId) => repo.readStock(shop.db, dropId) });
   const storefront = options.storefront ?? createStorefront(shop.db, createDropImages(shop.db));
   const routes = new Hono();
+  const holds = createFanHolds(shop, storefront);
+  routes.route("/", holds.routes(findDrop));
   // A fan page read while the database is unreachable is an HTML "busy" page, not the API's JSON.
   routes.onError((error, c) => {
     if (isDatabaseUnavailable(error)) return htmlError(c, new Busy());
@@ -144,10 +147,14 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       return { state: invalidState(raw, error), status: statusFor(error) };
     }
     try {
-      const { order, replay } = await shop.purchase(drop.id, {
+      const { order, replay, checkout } = await shop.purchase(drop.id, {
         fan: form.fan,
         idempotencyKey: form.idempotencyKey,
       });
+      if (checkout) {
+        const held = await holds.holdProps(drop, checkout.order, { replay });
+        return { state: { kind: "held", ...held }, order, status: replay ? 200 : 201 };
+      }
       return { state: await boughtState(drop, order, replay), order, status: replay ? 200 : 201 };
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -221,6 +228,8 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     const code = c.req.query("k") ?? "";
     if (!drop || !UUID.test(orderId) || !/^[\w-]{1,64}$/.test(code))
       return c.html(<ReceiptNotFoundPage />, 404);
+    if (drop.holdSeconds > 0)
+      return (await holds.page(c, drop, orderId, code)) ?? c.html(<ReceiptNotFoundPage />, 404);
     let order: Order;
     try {
       order = await storefront.receipt(drop, orderId.toLowerCase(), code);

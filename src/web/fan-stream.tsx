@@ -67,7 +67,8 @@ export function stockStream(c: Context, drop: Drop, watcher: StockWatcher, optio
         );
         const announcement = shown && stockAnnouncement(shown, update, drop.quantity);
         if (announcement) await stream.writeSSE({ event: "announce", data: announcement });
-        if (update.status === "sold_out") {
+        // On a hold drop sold out is not final (holds expire, fans release): the counter keeps streaming.
+        if (update.status === "sold_out" && drop.holdSeconds === 0) {
           await stream.writeSSE({ event: "soldout", data: counter });
           break;
         }

@@ -12,6 +12,7 @@ import { createStressTests } from "../domain/stress-test";
 import { htmlError, internalErrorPage } from "./error-page";
 import { sellerAuthRoutes } from "./seller-auth-routes";
 import { sellerDropRoutes } from "./seller-drop-routes";
+import { sellerHoldRoutes } from "./seller-hold-routes";
 import { sellerImageRoutes } from "./seller-image-routes";
 import { sellerStressRoutes } from "./seller-stress-routes";
 import { type SellerEnv, sessionMiddleware } from "./session";
@@ -56,6 +57,7 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
   );
   routes.route("/", sellerStressRoutes(shop, stressTests));
   routes.route("/", sellerImageRoutes(shop, createDropImages(shop.db)));
+  routes.route("/", sellerHoldRoutes(shop));
 
   routes.onError((error, c) => {
     const shell = { sellerName: c.var.seller?.name, csrfToken: c.var.csrfToken };

@@ -21,6 +21,10 @@ const FILES: Record<string, { path: string; type: string }> = {
     path: fileURLToPath(new URL("../../static/dashboard.js", import.meta.url)),
     type: "text/javascript",
   },
+  "hold.js": {
+    path: fileURLToPath(new URL("../../static/hold.js", import.meta.url)),
+    type: "text/javascript",
+  },
   "stress.js": {
     path: fileURLToPath(new URL("../../static/stress.js", import.meta.url)),
     type: "text/javascript",

@@ -91,7 +91,7 @@ export function createStockWatcher(options: StockWatcherOptions) {
       onReadError(error);
     }
     if (watches.get(watch.drop.id) !== watch) return;
-    if (watch.subscribers.size === 0 || watch.latest?.status === "sold_out") {
+    if (watch.subscribers.size === 0 || isFinal(watch)) {
       // Nobody left to tell, or nothing left to change: forget the drop; a later subscriber reads afresh.
       if (watch.subscribers.size === 0) watches.delete(watch.drop.id);
       return;
@@ -137,7 +137,7 @@ export function createStockWatcher(options: StockWatcherOptions) {
           watches.delete(w.drop.id);
         }
         // With a read in flight, the loop itself sees nobody is left and forgets the drop.
-        if (w.subscribers.size === 0 && w.latest?.status === "sold_out") watches.delete(w.drop.id);
+        if (w.subscribers.size === 0 && isFinal(w)) watches.delete(w.drop.id);
       },
     };
     open.add(subscription.close);
@@ -152,7 +152,7 @@ export function createStockWatcher(options: StockWatcherOptions) {
     const watch = watches.get(drop.id);
     if (!watch?.latest) return undefined;
     const age = performance.now() - watch.readAt;
-    if (age > 2 * intervalMs && watch.latest.status !== "sold_out") return undefined;
+    if (age > 2 * intervalMs && !isFinal(watch)) return undefined;
     const serverTime = new Date(watch.latest.serverTime.getTime() + age);
     const remaining = watch.latest.remaining;
     return { remaining, serverTime, status: statusOf(drop, remaining, serverTime, watch.latest) };
@@ -179,3 +179,8 @@ export function createStockWatcher(options: StockWatcherOptions) {
 }
 
 export type StockWatcher = ReturnType<typeof createStockWatcher>;
+
+/** Sold out is final, and the drop's reading can stop, except on a hold drop, whose units come back. */
+function isFinal(watch: { drop: Drop; latest?: { status: string } | undefined }): boolean {
+  return watch.latest?.status === "sold_out" && watch.drop.holdSeconds === 0;
+}

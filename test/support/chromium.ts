@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
+import type { AppDeps } from "../../src/app";
 import type { Database } from "../../src/db/database";
 import { type LocalServer, startLocalServer } from "../../src/stampede/local-server";
 import { isAvailable, openTestDatabase, type TestBackend } from "./databases";
@@ -37,7 +38,7 @@ export function launchChromium(): Promise<Browser> {
  * `describe` block: set up before its tests, torn down after. `run` says whether the block can run here.
  * @example const site = browserSite("pglite", "test-results/browser"); it("…", async () => site.browser.newPage())
  */
-export function browserSite(backend: TestBackend, shotsDir: string) {
+export function browserSite(backend: TestBackend, shotsDir: string, deps: Omit<Partial<AppDeps>, "db"> = {}) {
   const run = chromiumPresent && isAvailable(backend);
   let db: Database | undefined;
   let server: LocalServer | undefined;
@@ -47,7 +48,7 @@ export function browserSite(backend: TestBackend, shotsDir: string) {
     if (!run) return;
     mkdirSync(shotsDir, { recursive: true });
     db = await openTestDatabase(backend);
-    server = await startLocalServer({ db });
+    server = await startLocalServer({ db, ...deps });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -63,6 +64,10 @@ export function browserSite(backend: TestBackend, shotsDir: string) {
     },
     get browser(): Browser {
       return browser!;
+    },
+    /** The app behind the server, for what the API cannot do (e.g. a hold of seconds). */
+    get app(): LocalServer["app"] {
+      return server!.app;
     },
     shot: (page: Page, name: string) =>
       page.screenshot({ path: `${shotsDir}/${backend}-${name}.png`, fullPage: true }),

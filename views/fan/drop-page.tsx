@@ -70,7 +70,7 @@ export function DropPage(props: DropPageProps) {
     <Layout
       title={drop.title}
       htmx
-      scripts={["drop.js"]}
+      scripts={drop.holdSeconds > 0 ? ["drop.js", "hold.js"] : ["drop.js"]}
       styles={["fan.css"]}
       homeHref={shopHref(shop)}
       head={<ShareTags {...props} />}
@@ -85,6 +85,7 @@ export function DropPage(props: DropPageProps) {
           <p class="price">{formatPrice(drop.priceCents, drop.currency)}</p>
           <StockPanel
             slug={drop.slug}
+            reopens={drop.holdSeconds > 0}
             remaining={purchase.kind === "sold_out" ? 0 : remaining}
             quantity={drop.quantity}
             status={status}

@@ -1,4 +1,5 @@
 import { formatCountdown } from "./countdown";
+import { Hold, type HoldProps } from "./hold";
 import { Receipt, type ReceiptProps } from "./receipt";
 
 export type BoughtState = { kind: "bought" } & ReceiptProps;
@@ -30,6 +31,7 @@ export type PurchaseState =
       autoRetryMs: number | undefined;
     }
   | BoughtState
+  | ({ kind: "held" } & HoldProps)
   | { kind: "sold_out"; quantity: number }
   | { kind: "limit_reached"; maxPerFan: number }
   /** The shop paused sales after the page loaded: the same purchase can be sent again when they resume. */
@@ -45,6 +47,8 @@ export function Purchase({ slug, state }: { slug: string; state: PurchaseState }
   switch (state.kind) {
     case "bought":
       return <Receipt {...state} />;
+    case "held":
+      return <Hold {...state} />;
     case "sold_out":
       // Said once, by the drop's state above (the answer swaps it in too): here only for screen readers.
       return (

@@ -74,6 +74,8 @@ export function StockState(props: StockStateProps) {
 
 export interface StockPanelProps extends StockStateProps {
   slug: string;
+  /** A hold drop: units come back when holds expire or are released, so sold out is not the last word. */
+  reopens?: boolean;
 }
 
 /**
@@ -81,7 +83,7 @@ export interface StockPanelProps extends StockStateProps {
  * stream (htmx SSE extension); the stream's final "soldout" event swaps in the sold-out state and closes it.
  */
 export function StockPanel(props: StockPanelProps) {
-  const final = props.status === "sold_out" || props.status === "cancelled";
+  const final = (props.status === "sold_out" && !props.reopens) || props.status === "cancelled";
   const stream = final
     ? {}
     : { "hx-ext": "sse", "sse-connect": `/d/${props.slug}/stream`, "sse-close": "soldout" };

@@ -17,6 +17,7 @@ import {
 import { SalesChartView } from "./sales-chart";
 import type { SellerShell } from "./shell";
 import { type StressCardProps, StressTestCard } from "./stress-card";
+import { UnitClaimsSlot } from "./unit-claims";
 
 const base = (live: DropLive) => `/seller/drops/${live.drop.slug}`;
 
@@ -81,6 +82,12 @@ export function LiveStats({ live, story }: { live: DropLive; story: SalesStory }
           </b>
           <span>Units sold</span>
         </div>
+        {drop.holdSeconds > 0 ? (
+          <div class="stat">
+            <b id="units-held">{formatNumber(live.held)}</b>
+            <span>Held, awaiting payment</span>
+          </div>
+        ) : null}
         <div class="stat">
           <b id="sell-through">{sellThrough(live.sold, drop.quantity)}</b>
           <span>Sell-through</span>
@@ -312,6 +319,7 @@ export function DashboardPage(props: DashboardProps) {
           </tbody>
         </table>
       </div>
+      {drop.holdSeconds > 0 ? <UnitClaimsSlot slug={drop.slug} /> : null}
       <DropImagesSlot slug={drop.slug} />
       {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}
     </Layout>

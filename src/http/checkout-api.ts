@@ -1,0 +1,89 @@
+/**
+ * The fan's side of checkout (issue 11): an order of a hold drop, read, released or paid with the order
+ * token handed out once at purchase (Authorization: Bearer <orderToken>), and the provider's webhook.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { NotFound, Unauthorized } from "../domain/errors";
+import type { PaymentState } from "../domain/payments";
+import type { Shop } from "../domain/shop";
+import type { CheckoutOrder } from "../repository/holds";
+import { safeText } from "./safe-text";
+import { jsonBody, parseWith } from "./validation";
+
+export const checkoutOrderJson = (o: CheckoutOrder) => ({
+  id: o.id,
+  unitNo: o.unitNo,
+  dropId: o.dropId,
+  fan: o.fan,
+  priceCents: o.priceCents,
+  currency: o.currency,
+  status: o.status,
+  expiresAt: o.expiresAt,
+  paidAt: o.paidAt,
+  createdAt: o.createdAt,
+});
+
+/** The purchase's answer on a hold drop: the held order, and its token when it was just made. */
+export const heldOrderAnswer = (held: { order: CheckoutOrder; orderToken?: string | undefined }) => ({
+  order: checkoutOrderJson(held.order),
+  ...(held.orderToken ? { orderToken: held.orderToken } : {}),
+});
+
+const OrderId = v.pipe(v.string(), v.uuid());
+
+/** `{card}` pays with the test provider's card field; `{paymentId}` confirms a payment's second step. */
+export const PayBody = v.union(
+  [
+    v.object({
+      card: v.pipe(
+        v.string("card must be text"),
+        safeText("card", "line"),
+        v.regex(/^[0-9 -]{12,23}$/, "card must be a card number (digits, spaces or dashes)"),
+      ),
+    }),
+    v.object({ paymentId: v.pipe(v.string(), safeText("paymentId", "line"), v.maxLength(200)) }),
+  ],
+  'send {card: "4242424242424242"}, or {paymentId} to confirm a payment that needed a second step',
+);
+
+const paymentJson = (p: PaymentState) => ({ id: p.id, status: p.status });
+
+export function checkoutApiRoutes(shop: Shop) {
+  const api = new Hono();
+
+  /** The order named in the path, if the bearer token is its token. */
+  const orderOf = (id: string, authorization: string | undefined) => {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+    if (!token) throw new Unauthorized("The order token is required (Authorization: Bearer <orderToken>).");
+    if (!v.is(OrderId, id)) throw new NotFound("order");
+    return { id, token };
+  };
+
+  api.get("/orders/:id", async (c) => {
+    const { id, token } = orderOf(c.req.param("id"), c.req.header("authorization"));
+    return c.json({ order: checkoutOrderJson(await shop.checkout.order(id, token)) });
+  });
+
+  api.post("/orders/:id/release", async (c) => {
+    const { id, token } = orderOf(c.req.param("id"), c.req.header("authorization"));
+    return c.json({ order: checkoutOrderJson(await shop.checkout.release(id, token)) });
+  });
+
+  api.post("/orders/:id/pay", async (c) => {
+    const { id, token } = orderOf(c.req.param("id"), c.req.header("authorization"));
+    const body = parseWith(PayBody, await jsonBody(c));
+    const { order, pending } = await shop.checkout.pay(id, token, body);
+    if (pending) return c.json({ order: checkoutOrderJson(order), payment: paymentJson(pending) }, 202);
+    return c.json({ order: checkoutOrderJson(order) });
+  });
+
+  /** The provider's asynchronous notifications (Stripe webhooks): the raw body, for the signature check. */
+  api.post("/payments/webhook", async (c) => {
+    const headers = Object.fromEntries(c.req.raw.headers.entries());
+    await shop.checkout.notify(await c.req.text(), headers);
+    return c.json({ received: true });
+  });
+
+  return api;
+}

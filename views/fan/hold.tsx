@@ -1,0 +1,165 @@
+import type { ShopFront } from "../../src/domain/storefront";
+import type { CheckoutOrder } from "../../src/repository/holds";
+import { Layout } from "../layout";
+import { formatCountdown } from "./countdown";
+import { shopHref } from "./drop-page";
+import { formatPrice } from "./price";
+import { Receipt } from "./receipt";
+
+export interface HoldProps {
+  order: CheckoutOrder;
+  title: string;
+  currency: string;
+  quantity: number;
+  shopName: string;
+  /** The hold's own address (/d/<slug>/orders/<id>?k=…): reloading it shows the same countdown. */
+  url: string;
+  /** This form had already won: the same hold again, with the same expiry. */
+  replay: boolean;
+  /** Why the last pay attempt did not pay (declined card, a refund), said above the form. */
+  message?: { tone: "bad" | "warn"; text: string } | undefined;
+  /** A payment waiting for its second step (test card 4000002500003155). */
+  pendingPaymentId?: string | undefined;
+}
+
+const withAction = (url: string, action: "pay" | "release") => url.replace(/\?/, `/${action}?`);
+
+/**
+ * A win on a hold drop: the unit is the fan's until `expiresAt` (the database's clock: the time left is
+ * expiresAt minus the database time of the read, so reloading or buying again never resets it), with the
+ * test provider's card field; then the receipt, or what became of the hold. The same component is the htmx
+ * answer and the body of the hold's page; static/hold.js ticks the clock and reloads the box at zero.
+ */
+export function Hold(props: HoldProps) {
+  const { order } = props;
+  if (order.status === "paid") return <Receipt {...props} />;
+  if (order.status !== "held") return <HoldEnded {...props} />;
+  const msLeft = order.expiresAt.getTime() - order.readAt.getTime();
+  const pay = withAction(props.url, "pay");
+  return (
+    <section
+      id="purchase-result"
+      class="receipt hold"
+      role="status"
+      tabindex={-1}
+      data-outcome="held"
+      hx-target="this"
+      hx-swap="outerHTML"
+    >
+      <p class="receipt-kicker">{props.replay ? "Still held for you" : "Held for you"}</p>
+      <p class="receipt-unit">
+        <span class="receipt-unit-label">Unit</span> <b>#{order.unitNo}</b>{" "}
+        <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
+      </p>
+      <p class="receipt-what">
+        {props.title} · {formatPrice(order.priceCents, props.currency)} · {props.shopName}
+      </p>
+      <p
+        id="hold-countdown"
+        class="countdown"
+        role="timer"
+        data-expires-at={order.expiresAt.toISOString()}
+        data-server-time={order.readAt.toISOString()}
+        data-reload={props.url}
+      >
+        <span class="countdown-label">Pay within</span>{" "}
+        <b class="countdown-clock">{formatCountdown(msLeft)}</b>
+      </p>
+      {props.message ? (
+        <p class={`notice ${props.message.tone}`} data-outcome="pay_refused">
+          {props.message.text}
+        </p>
+      ) : null}
+      <form class="buy" method="post" action={pay} hx-post={pay} hx-disabled-elt="find button">
+        {props.pendingPaymentId ? (
+          <>
+            <input type="hidden" name="paymentId" value={props.pendingPaymentId} />
+            <p class="hint">Your bank asks you to approve this payment.</p>
+            <button id="pay-button" type="submit" class="big">
+              Approve payment
+            </button>
+          </>
+        ) : (
+          <>
+            <label for="card">Card number</label>
+            <input
+              id="card"
+              name="card"
+              type="text"
+              inputmode="numeric"
+              autocomplete="cc-number"
+              required
+              maxlength={23}
+              placeholder="4242 4242 4242 4242"
+            />
+            <p class="hint">
+              Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 asks
+              for approval.
+            </p>
+            <button id="pay-button" type="submit" class="big">
+              Pay {formatPrice(order.priceCents, props.currency)}
+            </button>
+          </>
+        )}
+      </form>
+      <form
+        method="post"
+        action={withAction(props.url, "release")}
+        hx-post={withAction(props.url, "release")}
+      >
+        <button id="release-button" type="submit" class="link">
+          Give it back
+        </button>
+      </form>
+    </section>
+  );
+}
+
+const ENDED: Record<string, { title: string; text: string }> = {
+  expired: { title: "Hold ran out", text: "The time to pay ran out, so the unit went back to stock." },
+  released: { title: "Given back", text: "You gave this unit back; it is in stock again for other fans." },
+  refunded: {
+    title: "Payment refunded",
+    text: "Your payment arrived after the hold ran out, so it was refunded in full. The unit went back to stock.",
+  },
+};
+
+function HoldEnded(props: HoldProps) {
+  const ended = ENDED[props.order.status] ?? ENDED.expired!;
+  return (
+    <div
+      id="purchase-result"
+      class="notice warn"
+      role="status"
+      tabindex={-1}
+      data-outcome={`hold_${props.order.status}`}
+    >
+      <p class="result-title">{ended.title}</p>
+      <p>
+        {ended.text} (Unit #{props.order.unitNo} of {props.title}.)
+      </p>
+    </div>
+  );
+}
+
+/** /d/<slug>/orders/<id>?k=… on a hold drop: the hold (countdown, pay form), then the receipt or its end. */
+export function HoldPage(props: HoldProps & { slug: string; shop: ShopFront }) {
+  return (
+    <Layout
+      title={`Unit #${props.order.unitNo} · ${props.title}`}
+      htmx
+      styles={["fan.css"]}
+      scripts={["hold.js"]}
+      homeHref={shopHref(props.shop)}
+    >
+      <div class="receipt-page">
+        <h1 class="visually-hidden">Your order</h1>
+        <Hold {...props} />
+        <p class="receipt-links">
+          <a href={`/d/${props.slug}`}>Back to the drop</a> ·{" "}
+          <a href={shopHref(props.shop)}>More from {props.shop.name}</a>
+        </p>
+      </div>
+    </Layout>
+  );
+}
