@@ -1,10 +1,9 @@
 import type { ShopFront } from "../../src/domain/storefront";
 import type { CheckoutOrder } from "../../src/repository/holds";
-import { Layout } from "../layout";
 import { formatCountdown } from "./countdown";
-import { shopHref } from "./drop-page";
 import { formatPrice } from "./price";
 import { Receipt } from "./receipt";
+import { OrderPage } from "./receipt-page";
 
 export interface HoldProps {
   order: CheckoutOrder;
@@ -145,21 +144,15 @@ function HoldEnded(props: HoldProps) {
 /** /d/<slug>/orders/<id>?k=… on a hold drop: the hold (countdown, pay form), then the receipt or its end. */
 export function HoldPage(props: HoldProps & { slug: string; shop: ShopFront }) {
   return (
-    <Layout
+    <OrderPage
       title={`Unit #${props.order.unitNo} · ${props.title}`}
-      htmx
-      styles={["fan.css"]}
+      heading="Your order"
+      slug={props.slug}
+      shop={props.shop}
       scripts={["hold.js"]}
-      homeHref={shopHref(props.shop)}
+      htmx
     >
-      <div class="receipt-page">
-        <h1 class="visually-hidden">Your order</h1>
-        <Hold {...props} />
-        <p class="receipt-links">
-          <a href={`/d/${props.slug}`}>Back to the drop</a> ·{" "}
-          <a href={shopHref(props.shop)}>More from {props.shop.name}</a>
-        </p>
-      </div>
-    </Layout>
+      <Hold {...props} />
+    </OrderPage>
   );
 }

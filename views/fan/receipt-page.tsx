@@ -1,7 +1,41 @@
+import type { Child } from "hono/jsx";
 import type { ShopFront } from "../../src/domain/storefront";
 import { Layout } from "../layout";
 import { shopHref } from "./drop-page";
 import { Receipt, type ReceiptProps } from "./receipt";
+
+/**
+ * The frame of an order's own page (/d/<slug>/orders/<id>?k=…): the order's title, a heading for screen
+ * readers, the order itself, and a way back to the drop and the shop.
+ */
+export function OrderPage(props: {
+  title: string;
+  heading: string;
+  slug: string;
+  shop: ShopFront;
+  scripts: string[];
+  htmx?: boolean;
+  children: Child;
+}) {
+  return (
+    <Layout
+      title={props.title}
+      htmx={props.htmx}
+      styles={["fan.css"]}
+      scripts={props.scripts}
+      homeHref={shopHref(props.shop)}
+    >
+      <div class="receipt-page">
+        <h1 class="visually-hidden">{props.heading}</h1>
+        {props.children}
+        <p class="receipt-links">
+          <a href={`/d/${props.slug}`}>Back to the drop</a> ·{" "}
+          <a href={shopHref(props.shop)}>More from {props.shop.name}</a>
+        </p>
+      </div>
+    </Layout>
+  );
+}
 
 /**
  * /d/<slug>/orders/<id>?k=…: where a buy without JavaScript lands (post/redirect/get), and the page a
@@ -9,21 +43,15 @@ import { Receipt, type ReceiptProps } from "./receipt";
  */
 export function ReceiptPage(props: ReceiptProps & { slug: string; shop: ShopFront }) {
   return (
-    <Layout
+    <OrderPage
       title={`Unit #${props.order.unitNo} · ${props.title}`}
-      styles={["fan.css"]}
+      heading="Your receipt"
+      slug={props.slug}
+      shop={props.shop}
       scripts={["drop.js"]}
-      homeHref={shopHref(props.shop)}
     >
-      <div class="receipt-page">
-        <h1 class="visually-hidden">Your receipt</h1>
-        <Receipt {...props} />
-        <p class="receipt-links">
-          <a href={`/d/${props.slug}`}>Back to the drop</a> ·{" "}
-          <a href={shopHref(props.shop)}>More from {props.shop.name}</a>
-        </p>
-      </div>
-    </Layout>
+      <Receipt {...props} />
+    </OrderPage>
   );
 }
 
