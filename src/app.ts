@@ -116,6 +116,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       retryPolicy,
       ...(deps.engine ? { engine: deps.engine } : {}),
       ...(deps.payments ? { payments: deps.payments } : {}),
+      onBackgroundError: (error, what) => log.warn({ err: error }, `failed ${what}`),
     }),
     metrics,
     log,

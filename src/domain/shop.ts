@@ -8,6 +8,7 @@ import { Busy, EmailTaken, NotFound, Unauthorized } from "./errors";
 import { type DropImage, imagesOfDrop } from "./images";
 import { ordersCsvStream } from "./orders-export";
 import { type PaymentProvider, TestPaymentProvider } from "./payments";
+import { PlannerStatistics } from "./planner-statistics";
 import { type PurchaseRequest, type PurchaseResult, purchase, requestFingerprint } from "./purchase";
 import { PurchaseBatcher } from "./purchase-batcher";
 import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
@@ -85,6 +86,8 @@ export function createShop(
     engine?: Partial<PurchaseEngineOptions>;
     /** How hold drops are paid (see payments.ts); the built-in test provider when absent. */
     payments?: PaymentProvider;
+    /** Told of work the shop does in the background that failed (a statistics refresh). */
+    onBackgroundError?: (error: unknown, what: string) => void;
   } = {},
 ) {
   const cache = new DropCache();
@@ -105,6 +108,10 @@ export function createShop(
     maxInFlight: engine.batchesInFlight,
     maxWaitMs: retryPolicy.deadlineMs,
   });
+  const statistics = new PlannerStatistics(
+    () => repo.analyzeOrders(db),
+    (error) => options.onBackgroundError?.(error, "refreshing the planner's statistics of orders"),
+  );
   const lifecycle = createDropLifecycle({ db, cache, retryPolicy });
   const payments = options.payments ?? new TestPaymentProvider();
   const checkout = createCheckout({ db, retryPolicy, payments, fingerprint: requestFingerprint });
@@ -131,6 +138,8 @@ export function createShop(
     db,
     cache,
     batcher,
+    /** Keeps the planner's statistics of orders fresh while drops sell (planner-statistics.ts). */
+    statistics,
     /** Holds, payment, release and the expiry sweep of hold drops (issue 11). */
     checkout,
     payments,
@@ -228,11 +237,16 @@ export function createShop(
     async purchase(ref: string, request: PurchaseRequest): Promise<PurchaseResult> {
       try {
         const drop = await findDrop(ref);
-        if (drop.holdSeconds > 0) {
-          const held = await checkout.purchase(drop, request);
-          return { order: held.order, replay: held.replay, checkout: held };
-        }
-        return await purchase({ db, cache, retryPolicy, batcher }, drop, request);
+        const result: PurchaseResult =
+          drop.holdSeconds > 0
+            ? await checkout.purchase(drop, request).then((held) => ({
+                order: held.order,
+                replay: held.replay,
+                checkout: held,
+              }))
+            : await purchase({ db, cache, retryPolicy, batcher }, drop, request);
+        if (!result.replay) statistics.placed(drop.id);
+        return result;
       } catch (error) {
         // The database was unreachable outside the purchase's own retry (the drop lookup, the sold-out
         // replay lookup): to the buyer that is "busy, try again with your key", whatever page asked.

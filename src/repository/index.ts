@@ -16,6 +16,7 @@ export * from "./purchase";
 export * from "./seller-sessions";
 export * from "./sellers";
 export * from "./sign-in-failures";
+export * from "./statistics";
 export * from "./storefront";
 export * from "./stress-tests";
 export * from "./transfer";

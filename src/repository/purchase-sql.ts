@@ -25,7 +25,13 @@ export const READ_CTES = `the_drop AS (
   FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS r(fan, idempotency_key, n)
 ), existing AS (
   SELECT request.n, ${prefixed("o", ORDER_COLUMNS)}, o.request_fingerprint
-  FROM request JOIN orders o ON o.drop_id = $1::uuid AND o.idempotency_key = request.idempotency_key
+  -- Each member's key is probed on its own, on the unique (drop_id, idempotency_key) index: LIMIT keeps
+  -- the planner from turning the lookup back into a join. As a join on drop_id, the planner (whose
+  -- statistics had not yet seen a new drop's orders) hash-joined every order of the drop, so each
+  -- statement read the drop's whole order list: 8,000 rows at 8,000 sold.
+  FROM request CROSS JOIN LATERAL (
+    SELECT * FROM orders k WHERE k.drop_id = $1::uuid AND k.idempotency_key = request.idempotency_key LIMIT 1
+  ) AS o
 ), wanting AS (
   SELECT request.n,
          (SELECT count(*)::int FROM orders o WHERE o.drop_id = $1::uuid AND o.fan = request.fan) + 1 AS fan_slot
