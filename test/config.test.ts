@@ -92,9 +92,12 @@ describe("configuration", () => {
     expect(loadConfig({}).engine).toEqual({ batchMax: 64, batchesInFlight: 2, form: "auto" });
     expect(loadConfig({ DATABASE_URL: "postgres://127.0.0.1/shop", DB_POOL_SIZE: "12" }).engine).toEqual({
       batchMax: 64,
-      batchesInFlight: 12,
+      batchesInFlight: 2,
       form: "auto",
     });
+    // At DSQL's distance every pooled connection may carry a statement.
+    const dsql = { DSQL_ENDPOINT: "abc.dsql.us-east-1.on.aws", AWS_REGION: "us-east-1", DB_POOL_SIZE: "12" };
+    expect(loadConfig(dsql).engine.batchesInFlight).toBe(12);
     const set = loadConfig({
       PURCHASE_BATCH_MAX: "1",
       PURCHASE_BATCHES_IN_FLIGHT: "3",

@@ -72,7 +72,8 @@ export interface PurchaseEngineOptions {
 /** The engine's defaults when the app is built without a config (tests, the bench). */
 export const defaultEngineOptions = (db: Database): PurchaseEngineOptions => ({
   batchMax: 64,
-  batchesInFlight: db.backend === "pglite" ? 2 : 8,
+  // As config.ts's defaultBatchesInFlight, for the pool of 8 the app opens by default.
+  batchesInFlight: db.backend === "dsql" ? 8 : 2,
   form: "auto",
 });
 
