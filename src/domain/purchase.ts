@@ -51,15 +51,20 @@ export async function purchase(
   const { db, cache } = deps;
   const clientKey = request.idempotencyKey;
   const key = clientKey ?? randomUUID();
-  const mine = { fan: request.fan, fingerprint: requestFingerprint(drop.id, request.fan) };
+  // The fingerprint (a SHA-256) is made only past the sold-out answer, which most of a stampede gets.
+  const requester = (): Requester => ({
+    fan: request.fan,
+    fingerprint: requestFingerprint(drop.id, request.fan),
+  });
 
   if (cache.isSoldOut(drop.id)) {
     // Only a key that may have won is worth a query; everyone else is answered from memory.
     const winners =
       clientKey === undefined ? undefined : cache.winners(drop.id, () => loadWinners(db, drop.id));
     if (clientKey === undefined || (winners && !winners.mayContain(clientKey))) throw SOLD_OUT;
-    return replayOr(db, drop.id, clientKey, mine, SOLD_OUT);
+    return replayOr(db, drop.id, clientKey, requester(), SOLD_OUT);
   }
+  const mine = requester();
 
   return withRetry(deps.retryPolicy, async (attemptNumber) => {
     let outcome: repo.PurchaseOutcome | undefined;
