@@ -19,8 +19,10 @@
  *   npm run bench -- --processes 3           the large run again through HAProxy in front of 3 processes
  *   npm run bench -- --distance              DSQL's distance simulated: D = 0/2/10 ms per round trip
  *   npm run bench -- --runtimes              Node and Bun serving the same stampede and /healthz
+ *   npm run bench -- --lanes                 the hot drop at 2, 4 and 8 statements in flight, with the
+ *                                            server's and PostgreSQL's CPU per win (Linux /proc)
  *   npm run bench -- --only distance         only the named sections (engine, hot, large, processes,
- *                                            distance, runtimes; comma-separated)
+ *                                            distance, runtimes, lanes; comma-separated)
  * --distance-seconds (per cell, default 10; 3 with --quick), --distance-pools (default 8,32), --batch-max (group commit's
  * PURCHASE_BATCH_MAX, default 64).
  */
@@ -30,6 +32,7 @@ import { benchDistance } from "./distance";
 import { benchEngine } from "./engine";
 import { createFreshDatabase } from "./fresh-database";
 import { benchHotDrop, benchLargeRun } from "./http";
+import { benchLanes, lanesSection } from "./lanes";
 import { describeMachine } from "./machine";
 import { benchRehearsalIsolation, formatIsolation } from "./rehearsal-isolation";
 import { formatResults } from "./report";
@@ -52,6 +55,7 @@ const { values: args } = parseArgs({
     processes: { type: "string" },
     distance: { type: "boolean", default: false },
     runtimes: { type: "boolean", default: false },
+    lanes: { type: "boolean", default: false },
     only: { type: "string" },
     "distance-seconds": { type: "string" },
     "distance-pools": { type: "string" },
@@ -80,7 +84,7 @@ const sizes = {
   },
 };
 const processes = whole("processes", args.processes, 1);
-const SECTIONS = ["engine", "hot", "large", "processes", "distance", "runtimes"] as const;
+const SECTIONS = ["engine", "hot", "large", "processes", "distance", "runtimes", "lanes"] as const;
 const chosen = new Set(
   args.only?.split(",").map((name) => name.trim()) ?? [
     "engine",
@@ -89,6 +93,7 @@ const chosen = new Set(
     ...(args.processes ? ["processes"] : []),
     ...(args.distance ? ["distance"] : []),
     ...(args.runtimes ? ["runtimes"] : []),
+    ...(args.lanes ? ["lanes"] : []),
   ],
 );
 for (const name of chosen) {
@@ -103,6 +108,7 @@ const scaleSizes = {
     secondsPerCell: whole("distance-seconds", args["distance-seconds"], quick ? 3 : 10),
     batchMax: whole("batch-max", args["batch-max"], 64),
   },
+  lanes: { inFlight: [2, 4, 8], units: quick ? 4000 : 20_000, concurrency: 128 },
   runtimes: quick
     ? { healthz: 5000, quantity: 500, attempts: 5000, concurrency: 200 }
     : { healthz: 20_000, quantity: 1000, attempts: 20_000, concurrency: 200 },
@@ -157,7 +163,9 @@ try {
     ? await benchDistance(database.url, { ...scaleSizes.distance, log })
     : undefined;
   const runtimes = chosen.has("runtimes") ? await benchRuntimes(setup, scaleSizes.runtimes) : undefined;
+  const lanes = chosen.has("lanes") ? await benchLanes(setup, scaleSizes.lanes, log) : undefined;
   const scale = [
+    ...(lanes ? lanesSection(lanes) : []),
     ...(several ? processesSection(several, large) : []),
     ...(distance ? distanceSection(distance, scaleSizes.distance) : []),
     ...(runtimes ? runtimesSection(runtimes) : []),
@@ -174,7 +182,7 @@ try {
     hotDrop,
     large,
     scale,
-    figures: { several, distance, runtimes },
+    figures: { several, distance, runtimes, lanes },
   };
   console.log(formatResults(results));
   if (args.json) await writeFile(args.json, `${JSON.stringify(results, null, 2)}\n`);
@@ -183,6 +191,7 @@ try {
     ...(large ? [large.receipt] : []),
     ...(several ? [several.receipt] : []),
     ...(runtimes ?? []).map((r) => r.stampede),
+    ...(lanes ?? []).map((r) => r.receipt),
   ];
   const distanceBreaches = (distance ?? []).flatMap((cell) => cell.figures?.breaches ?? []);
   process.exitCode = receipts.every((r) => r.breaches.length === 0) && distanceBreaches.length === 0 ? 0 : 1;
