@@ -49,6 +49,8 @@ describe("seller console: instant orders or checkout with a hold", () => {
     const held = await create({ holdMode: "hold", holdMinutes: "15" });
     expect(held.status).toBe(303);
     expect(await holdOf(slugOf(held))).toBe(900);
+    const dashboard = await (await ada.get(held.headers.get("location")!)).text();
+    expect(dashboard).toContain(" · checkout with a 15-minute hold");
 
     const instant = await create({ holdMode: "instant", holdMinutes: "not read" });
     expect(instant.status).toBe(303);
