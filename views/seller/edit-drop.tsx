@@ -8,7 +8,7 @@ import type { SellerShell } from "./shell";
 
 export interface EditDropProps extends SellerShell {
   drop: Drop;
-  /** Go-live has come: price, currency, quantity and go-live are fixed and left off the form. */
+  /** Go-live has come: price, currency, quantity, go-live and the orders mode are fixed and left off the form. */
   live: boolean;
   values: FormValues;
   errors: FieldErrors;
