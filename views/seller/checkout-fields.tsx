@@ -34,7 +34,7 @@ export function CheckoutFields(props: {
   }
   const checkout = values.holdMode === "hold";
   return (
-    <fieldset class="go-live" id="checkout-mode">
+    <fieldset class="orders-mode" id="orders-mode">
       <legend>Orders</legend>
       <label class="check">
         <input type="radio" name="holdMode" value="instant" checked={!checkout} />
