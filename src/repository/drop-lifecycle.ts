@@ -27,8 +27,8 @@ export interface DropChangeOutcome {
 
 /**
  * Edits a drop's terms and/or cancels it, in one statement. Fixed terms (price, currency, quantity, go-live,
- * the orders mode) and cancelling are allowed only while go-live is still ahead on the database clock, and only while no unit
- * has sold; a new quantity rebuilds the stock buckets in the same statement from `buckets`.
+ * the orders mode) and cancelling are allowed only while go-live is still ahead on the database clock, and
+ * only while no unit has sold; a new quantity rebuilds the stock buckets in the same statement from `buckets`.
  *
  * A purchase can only begin at go-live, so the one race is an edit that straddles it. Every fixed-term change
  * therefore also writes every untouched bucket (`remaining = size`: deleted for a rebuild, rewritten as is
