@@ -1,7 +1,8 @@
 /**
- * `npm run db:export -- --to <where>`: copies the whole shop — sellers, drops, stock buckets, orders, Stress
- * Test receipts, images and the rest — from one database to an EMPTY other one in one consistent snapshot,
- * then audits every drop on the target. Typical: from the embedded default (stop `npm start` first) to
+ * `npm run db:export -- --to <where>`: copies the whole shop — sellers, drops, stock buckets, orders (held
+ * and paid ones with their expiries, tokens and payments), ended holds, returned units, Stress Test
+ * receipts, images and the rest — from one database to an EMPTY other one in one consistent snapshot,
+ * then audits every drop on the target, the checkout's books included. Typical: from the embedded default (stop `npm start` first) to
  * PostgreSQL or Aurora DSQL; the reverse makes a local copy of production.
  *
  *   npm run db:export -- --to postgres://user@db.example.com/dropfront

@@ -143,7 +143,7 @@
 
   // The request never got an answer (offline, tunnel, dropped connection): post the same form again
   // with backoff. The idempotency key in it makes a repeat return the first order, never a second one.
-  function showProblem(text) {
+  function showProblem(text, outcome = "connection") {
     const form = $("buy-form");
     if (!form) return;
     let note = $("purchase-result");
@@ -154,7 +154,7 @@
       form.querySelector("button")?.before(note);
     }
     note.className = "notice warn";
-    note.dataset.outcome = "connection";
+    note.dataset.outcome = outcome;
     note.textContent = text;
   }
   function retryLater(event, text) {
@@ -168,6 +168,36 @@
   document.addEventListener("htmx:sendError", (e) => retryLater(e, "Connection lost."));
   document.addEventListener("htmx:timeout", (e) => retryLater(e, "No answer from the server."));
   document.addEventListener("htmx:responseError", (e) => {
-    if (e.detail?.elt?.id === "buy-form") showProblem("Something went wrong on our side. Please try again.");
+    if (e.detail?.elt?.id !== "buy-form" || e.detail.xhr?.status === 429) return;
+    showProblem("Something went wrong on our side. Please try again.");
+  });
+
+  // 429: this address sent too many buys (src/http/purchase-rate-limit.ts). The form stays as it is (same
+  // fan, same idempotency key); the button waits out Retry-After, counting down, then may be pressed again.
+  // Handled after the request, once htmx has switched the button back on (hx-disabled-elt).
+  let waitTimer;
+  document.addEventListener("htmx:afterRequest", (e) => {
+    if (e.detail?.elt?.id !== "buy-form" || e.detail.xhr?.status !== 429) return;
+    const seconds = Number.parseInt(e.detail.xhr.getResponseHeader("Retry-After") ?? "", 10);
+    let left = Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 3600) : 5;
+    const button = $("buy-button");
+    clearTimeout(waitTimer);
+    const step = () => {
+      if (left <= 0) {
+        if (button) {
+          button.disabled = false;
+          button.textContent = "Buy now";
+        }
+        return showProblem("You can try again now.", "rate_limited");
+      }
+      if (button) {
+        button.disabled = true;
+        button.textContent = `Wait ${left} s`;
+      }
+      showProblem(`Too many tries from your connection — wait ${left} s, then try again.`, "rate_limited");
+      left--;
+      waitTimer = setTimeout(step, 1000);
+    };
+    step();
   });
 })();

@@ -44,7 +44,7 @@ describe("seller console in Chromium", () => {
       body: JSON.stringify({ fan }),
     }).then(async (res) => ({
       status: res.status,
-      body: (await res.json()) as { error?: { code: string } },
+      body: (await res.json()) as { error?: { code: string }; order?: { status?: string } },
     }));
 
   it_(
@@ -211,6 +211,55 @@ describe("seller console in Chromium", () => {
       await page.goto(`${site.baseUrl}/seller/account`);
       await page.locator("#rotate-api-key summary").click();
       await check(page, "11-account-confirm");
+      await context.close();
+    },
+    120_000,
+  );
+
+  it_(
+    "at 360 px a checkout drop is made from the form: a bad hold refused beside it, then held orders",
+    async () => {
+      expect(seen.storage).toBeDefined();
+      const context = await site.browser.newContext({
+        viewport: PHONE,
+        storageState: JSON.parse(seen.storage!),
+      });
+      const page = await context.newPage();
+      await page.goto(`${site.baseUrl}/seller/drops/new`);
+      expect(await page.getByLabel("Instant orders: a win is a sale at once").isChecked()).toBe(true);
+      await page.getByLabel("Title").fill("Held Print");
+      await page.getByLabel("Price").fill("35");
+      await page.getByLabel("Units for sale").fill("5");
+      await page.locator("#goLiveNow").check();
+      await page.getByLabel("Checkout with a hold: the winner pays within the minutes below").check();
+      await page.getByLabel("Hold (minutes)").fill("90");
+      await page.locator("#new-drop-form button[type=submit]").click();
+      await page.locator("#holdMinutes-error").waitFor();
+      expect(await page.locator("#holdMinutes-error").textContent()).toBe(
+        "A hold must be at most 60 minutes",
+      );
+      // The choice survives the round trip; nothing was created.
+      expect(
+        await page.getByLabel("Checkout with a hold: the winner pays within the minutes below").isChecked(),
+      ).toBe(true);
+      await check(page, "13-new-drop-hold-refused");
+
+      await page.getByLabel("Hold (minutes)").fill("15");
+      await page.locator("#new-drop-form button[type=submit]").click();
+      await page.waitForURL(/\/seller\/drops\/held-print-/);
+      const slug = page.url().split("/").pop()!;
+      const held = await purchase(slug, "holder@x.io");
+      expect(held.status).toBe(201);
+      expect(held.body.order?.status).toBe("held");
+      await page.reload();
+      expect(await page.locator("#units-held").textContent()).toBe("1");
+
+      // Live: the mode is fixed, the hold's length is all that is offered.
+      await page.goto(`${page.url()}/edit`);
+      expect(await page.locator("#fixed-terms").textContent()).toContain("checkout with a hold are fixed");
+      expect(await page.locator("input[name=holdMode]").count()).toBe(0);
+      expect(await page.getByLabel("Hold (minutes)").inputValue()).toBe("15");
+      await check(page, "14-edit-live-checkout");
       await context.close();
     },
     120_000,

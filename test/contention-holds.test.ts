@@ -13,7 +13,7 @@ import { createSeller } from "./support/shop-fixtures";
 /**
  * Checkout under contention (issue 11): fans stampede a hold drop; of the winners a random third never pay
  * (their holds expire during the run and the units are sold again), a third release, the rest pay, some of
- * them too late. Two app instances (two processes' caches) share the database, and two sweepers run at once.
+ * them too late (each fan's fate is drawn from FATE_SEED, see drawFates). Two app instances (two processes' caches) share the database, and two sweepers run at once.
  * Throughout, held + paid + in stock = N; at the end paid = N, paid units are 1..N once each, no fan is over
  * the limit, and every payment the provider kept belongs to exactly one paid order (late ones were refunded).
  */
@@ -24,8 +24,37 @@ const N = 8;
 const HOLD_SECONDS = 1;
 const FANS = 120;
 const RUN_DEADLINE_MS = 25_000;
+/** Fates are drawn from this seed: a failing run names it, and the same fan gets the same fate again. */
+const FATE_SEED = 0x5eed_0b0b;
 
 type Fate = "never_pays" | "releases" | "pays" | "pays_late";
+
+/** mulberry32: a small seeded generator of numbers in [0, 1), so the mix is random yet reproducible. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Each fan's fate if they win, drawn per fan from the seed: a third never pay (their holds expire during
+ * the run), a third release, the rest pay, one payer in three late (after the hold ran out, and refunded).
+ */
+function drawFates(fans: number, seed: number): Fate[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: fans }, () => {
+    const roll = random();
+    const late = random() < 1 / 3;
+    if (roll < 1 / 3) return "never_pays";
+    if (roll < 2 / 3) return "releases";
+    return late ? "pays_late" : "pays";
+  });
+}
 
 interface Ledger {
   won: number;
@@ -102,6 +131,7 @@ async function fan(
   ledger: Ledger,
   pay: Payer,
   done: () => boolean,
+  fate: Fate,
 ): Promise<void> {
   const shop = shops[i % shops.length]!;
   while (!done()) {
@@ -115,8 +145,6 @@ async function fan(
       continue;
     }
     ledger.won++;
-    const fates: Fate[] = ["never_pays", "releases", "pays", "pays_late"];
-    const fate = fates[randomInt(fates.length)]!;
     ledger.fates[fate]++;
     const { order, orderToken } = held!;
     if (fate === "never_pays") return;
@@ -132,6 +160,7 @@ async function fan(
 }
 
 async function stampede(db: Database, shops: Shop[], drop: Drop, pay: Payer): Promise<Ledger> {
+  const fates = drawFates(FANS, FATE_SEED);
   const ledger: Ledger = {
     won: 0,
     fates: { never_pays: 0, releases: 0, pays: 0, pays_late: 0 },
@@ -156,11 +185,27 @@ async function stampede(db: Database, shops: Shop[], drop: Drop, pay: Payer): Pr
       await sleep(50);
     }
   })();
-  await Promise.all(Array.from({ length: FANS }, (_, i) => fan(shops, drop, i, ledger, pay, done)));
+  await Promise.all(
+    Array.from({ length: FANS }, (_, i) => fan(shops, drop, i, ledger, pay, done, fates[i]!)),
+  );
   paidOut = true;
   await Promise.all([...background, watcher]);
   return ledger;
 }
+
+describe("the fates of winners", () => {
+  it("are thirds: never pay, release, pay (one payer in three late), the same for the same seed", () => {
+    const fates = drawFates(30_000, FATE_SEED);
+    const share = (...kinds: Fate[]) => fates.filter((f) => kinds.includes(f)).length / fates.length;
+    for (const third of [share("never_pays"), share("releases"), share("pays", "pays_late")]) {
+      expect(third).toBeGreaterThan(0.32);
+      expect(third).toBeLessThan(0.35);
+    }
+    expect(share("pays_late") / share("pays", "pays_late")).toBeCloseTo(1 / 3, 1);
+    expect(drawFates(FANS, FATE_SEED)).toEqual(fates.slice(0, FANS));
+    expect(drawFates(FANS, FATE_SEED + 1)).not.toEqual(fates.slice(0, FANS));
+  });
+});
 
 describe.each(ALL_BACKENDS)("checkout holds under contention on %s", (backend) => {
   let db: Database;
@@ -198,7 +243,7 @@ describe.each(ALL_BACKENDS)("checkout holds under contention on %s", (backend) =
   };
 
   it_(
-    `${FANS} fans, ${N} units held ${HOLD_SECONDS}s: paid = N, units 1..N once each, no late payment kept`,
+    `${FANS} fans (fate seed ${FATE_SEED}), ${N} units held ${HOLD_SECONDS}s: paid = N, units 1..N once each, no late payment kept`,
     async () => {
       const drop = await holdDrop("Held tee", N);
       const ledger = await stampede(db, shops, drop, guardedPay);
@@ -208,6 +253,7 @@ describe.each(ALL_BACKENDS)("checkout holds under contention on %s", (backend) =
       expect(ledger.won).toBeGreaterThan(N);
       expect(ledger.fates.never_pays).toBeGreaterThan(0);
       expect(ledger.fates.releases).toBeGreaterThan(0);
+      expect(ledger.fates.pays + ledger.fates.pays_late).toBeGreaterThanOrEqual(N);
 
       const paid = await db.query<{ unit_no: number; fan: string; payment_ref: string; id: string }>(
         "SELECT id, unit_no, fan, payment_ref FROM orders WHERE drop_id = $1::uuid AND status = 'paid' ORDER BY unit_no",

@@ -15,6 +15,7 @@ const outcomeFor = (batch: PurchaseBatch, i: number): PurchaseOutcome => ({
   isLive: true,
   isPaused: false,
   isCancelled: false,
+  isHold: false,
   startsAt: new Date(0),
   maxPerFan: 1,
   withinLimit: true,

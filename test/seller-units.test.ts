@@ -41,13 +41,17 @@ describe("the drop form", () => {
   });
 
   test("the edit form sends every term before go-live and only the free ones once live", () => {
-    const before = parseDropEdit({ ...form, goLiveNow: "on" }, false, NOW);
+    const before = parseDropEdit({ ...form, goLiveNow: "on" }, { live: false, checkout: false }, NOW);
     expect(before.ok && before.value).toMatchObject({
       priceCents: 2550,
       quantity: 10,
       startsAt: new Date(NOW),
     });
-    const live = parseDropEdit({ ...form, title: "New name", price: "1" }, true, NOW);
+    const live = parseDropEdit(
+      { ...form, title: "New name", price: "1" },
+      { live: true, checkout: false },
+      NOW,
+    );
     expect(live).toEqual({ ok: true, value: { title: "New name", description: "", maxPerFan: 1 } });
   });
 

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createApp } from "../src/app";
+import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { openTestDatabase } from "./support/databases";
-import { TestBrowser } from "./web-seller-browser";
+import { consoleWithSeller, TestBrowser } from "./web-seller-browser";
 
 /**
  * The lifecycle from the seller's pages (the SQL behind it runs on every backend in
@@ -32,10 +31,7 @@ describe("seller console: the drop lifecycle as pages", () => {
   }
 
   beforeAll(async () => {
-    db = await openTestDatabase("pglite");
-    app = createApp({ db, logError: () => undefined });
-    ada = new TestBrowser(app);
-    await ada.signUp({ name: "Ada", email: "ada@example.com", password: "correct horse battery" });
+    ({ db, app, ada } = await consoleWithSeller());
   });
   afterAll(() => db.close());
 

@@ -1,4 +1,6 @@
 import type { Hono } from "hono";
+import { createApp } from "../src/app";
+import { openTestDatabase } from "./support/databases";
 
 /**
  * A minimal browser for app.request(): keeps cookies between requests, sends forms the way a page on
@@ -74,4 +76,16 @@ export class TestBrowser {
   async signIn(email: string, password: string): Promise<Response> {
     return this.submit("/seller/sign-in", "/seller/sign-in", { email, password });
   }
+}
+
+/**
+ * The whole app on a fresh embedded database with Ada signed up and signed in, for the console's page tests.
+ * @example beforeAll(async () => ({ db, app, ada } = await consoleWithSeller()));
+ */
+export async function consoleWithSeller() {
+  const db = await openTestDatabase("pglite");
+  const app = createApp({ db, logError: () => undefined });
+  const ada = new TestBrowser(app);
+  await ada.signUp({ name: "Ada", email: "ada@example.com", password: "correct horse battery" });
+  return { db, app, ada };
 }

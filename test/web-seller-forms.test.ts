@@ -63,6 +63,7 @@ describe("parseNewDrop", () => {
         quantity: 10,
         maxPerFan: 1,
         startsAt: new Date("2030-12-01T17:00:00.000Z"),
+        holdSeconds: 0,
       },
     });
   });

@@ -16,6 +16,7 @@ import {
   NotFound,
   NotLive,
   OrderNotPayable,
+  OrdersModeChanged,
   Paused,
   SoldOut,
 } from "./errors";
@@ -178,6 +179,7 @@ export function createCheckout(deps: {
           case "raced":
             throw new TryAgain("unit taken meanwhile");
         }
+        if (outcome.isInstant) throw new OrdersModeChanged();
         if (outcome.isCancelled) throw new Cancelled();
         if (outcome.isPaused && outcome.hadStock) throw new Paused();
         if (!outcome.isLive) throw new NotLive(outcome.startsAt);

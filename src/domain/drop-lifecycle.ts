@@ -48,7 +48,10 @@ export function createDropLifecycle({ db, cache, retryPolicy }: LifecycleDeps) {
   };
 
   return {
-    /** Changes any of the terms. Once live, price, currency, quantity and go-live are fixed: DropLive. */
+    /**
+     * Changes any of the terms. Once live, price, currency, quantity, go-live and the orders mode (instant or
+     * checkout) are fixed: DropLive; a checkout drop's hold length is not (new holds take it).
+     */
     async edit(seller: Seller, drop: Drop, changes: DropChanges): Promise<Drop> {
       const outcome = await changeUpcoming(seller, drop, changes, false);
       if (outcome.cancelled) throw new Cancelled();

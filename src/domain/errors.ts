@@ -46,10 +46,19 @@ export class Cancelled extends DomainError {
 /** The change is only allowed before go-live (price, quantity, go-live time; cancelling). */
 export class DropLive extends DomainError {
   readonly code = "drop_live";
-  constructor(message = "The drop is live: its price and quantity are fixed.") {
+  constructor(
+    message = "The drop is live: its price, quantity, go-live and orders mode (instant or checkout) are fixed.",
+  ) {
     super(message);
   }
 }
+
+/**
+ * The database says the drop sells the other way (instant orders vs checkout) than this process's cached
+ * drop believed: its seller switched modes before go-live, in another process. Never reaches HTTP: the shop
+ * reads the drop afresh and buys the right way (Shop.purchase).
+ */
+export class OrdersModeChanged extends Error {}
 
 /** Contention outlasted the retry budget. Never reported as sold out: the buyer should try again. */
 export class Busy extends DomainError {

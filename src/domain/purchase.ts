@@ -10,6 +10,7 @@ import {
   LimitReached,
   NotFound,
   NotLive,
+  OrdersModeChanged,
   Paused,
   SoldOut,
 } from "./errors";
@@ -86,6 +87,7 @@ export async function purchase(
       throw error;
     }
     if (!outcome) throw new NotFound("drop");
+    if (outcome.isHold) throw new OrdersModeChanged();
     if (outcome.placed) return { order: outcome.placed, replay: false };
     if (outcome.existing) return { order: ownOrder(outcome.existing, mine), replay: true };
     if (outcome.isCancelled) throw new Cancelled();

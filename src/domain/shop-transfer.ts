@@ -12,7 +12,10 @@ export class TransferRefused extends Error {}
 
 export interface TransferReport {
   tables: { name: string; rows: number }[];
-  /** Drops whose audit was checked on the target: sold, remaining, no oversell, no duplicate unit. */
+  /**
+   * Drops whose books were checked on the target: sold, remaining, no oversell, no duplicate unit, and the
+   * checkout's (held, paid, returned units, ended holds by how they ended).
+   */
   dropsAudited: number;
 }
 
@@ -81,10 +84,7 @@ export async function transferShop(
   }
 
   for (const dropId of await repo.listAllDropIds(source)) {
-    const [before, after] = await Promise.all([
-      repo.auditDrop(source, dropId),
-      repo.auditDrop(target, dropId),
-    ]);
+    const [before, after] = await Promise.all([booksOf(source, dropId), booksOf(target, dropId)]);
     const problem = auditProblem(before, after);
     if (problem) throw new Error(`drop ${dropId}: ${problem}`);
     report.dropsAudited++;
@@ -93,13 +93,25 @@ export async function transferShop(
   return report;
 }
 
-function auditProblem(before: Audit | undefined, after: Audit | undefined): string | undefined {
+type Books = { audit: Audit; checkout: repo.CheckoutBooks };
+
+async function booksOf(db: Database, dropId: string): Promise<Books | undefined> {
+  const [audit, checkout] = await Promise.all([repo.auditDrop(db, dropId), repo.checkoutBooks(db, dropId)]);
+  return audit && checkout && { audit, checkout };
+}
+
+function auditProblem(before: Books | undefined, after: Books | undefined): string | undefined {
   if (!before || !after) return "missing on the target";
   if (JSON.stringify(before) !== JSON.stringify(after)) {
     return `books differ: source ${JSON.stringify(before)}, target ${JSON.stringify(after)}`;
   }
-  if (after.oversold > 0 || after.duplicateUnits > 0 || after.sold + after.remaining !== after.quantity) {
-    return `books do not balance: ${JSON.stringify(after)}`;
+  const { audit, checkout } = after;
+  if (audit.oversold > 0 || audit.duplicateUnits > 0 || audit.sold + audit.remaining !== audit.quantity) {
+    return `books do not balance: ${JSON.stringify(audit)}`;
+  }
+  // On a checkout drop every order is held or paid: one without a status would be an instant order.
+  if (checkout.holdSeconds > 0 && checkout.held + checkout.paid !== audit.sold) {
+    return `checkout orders without a status: ${JSON.stringify(after)}`;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@ import * as repo from "../repository";
 import { createCheckout } from "./checkout";
 import { DropCache, isUuid } from "./drop-cache";
 import { createDropLifecycle, type DropChanges } from "./drop-lifecycle";
-import { Busy, EmailTaken, NotFound, Unauthorized } from "./errors";
+import { Busy, EmailTaken, NotFound, OrdersModeChanged, Unauthorized } from "./errors";
 import { type DropImage, imagesOfDrop } from "./images";
 import { ordersCsvStream } from "./orders-export";
 import { type PaymentProvider, TestPaymentProvider } from "./payments";
@@ -236,19 +236,31 @@ export function createShop(
     },
 
     async purchase(ref: string, request: PurchaseRequest): Promise<PurchaseResult> {
-      try {
-        const drop = await findDrop(ref);
-        const result: PurchaseResult =
-          drop.holdSeconds > 0
-            ? await checkout.purchase(drop, request).then((held) => ({
-                order: held.order,
-                replay: held.replay,
-                checkout: held,
-              }))
-            : await purchase({ db, cache, retryPolicy, batcher }, drop, request);
+      const buy = async (drop: Drop): Promise<PurchaseResult> => {
+        if (drop.holdSeconds > 0) {
+          const held = await checkout.purchase(drop, request);
+          return { order: held.order, replay: held.replay, checkout: held };
+        }
+        return purchase({ db, cache, retryPolicy, batcher }, drop, request);
+      };
+      const counted = (drop: Drop, result: PurchaseResult): PurchaseResult => {
         if (!result.replay) statistics.placed(drop.id);
         return result;
+      };
+      try {
+        const drop = await findDrop(ref);
+        try {
+          return counted(drop, await buy(drop));
+        } catch (error) {
+          if (!(error instanceof OrdersModeChanged)) throw error;
+          // The cached drop's mode is stale (switched before go-live elsewhere; fixed once live): read it again.
+          const fresh = await repo.findDropById(db, drop.id);
+          if (!fresh) throw new NotFound("drop");
+          cache.remember(fresh);
+          return counted(fresh, await buy(fresh));
+        }
       } catch (error) {
+        if (error instanceof OrdersModeChanged) throw new Busy();
         // The database was unreachable outside the purchase's own retry (the drop lookup, the sold-out
         // replay lookup): to the buyer that is "busy, try again with your key", whatever page asked.
         if (isDatabaseUnavailable(error)) throw new Busy();

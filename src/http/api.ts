@@ -127,8 +127,10 @@ export function apiRoutes(shop: Shop) {
   const dropAnswer = async (drop: { id: string }) => ({ drop: dropJson(await shop.dropWithStock(drop.id)) });
 
   api.patch("/drops/:ref", requireSeller, async (c) => {
-    const changes = parseWith(EditDropBody, await jsonBody(c));
-    return c.json(await dropAnswer(await shop.editDrop(c.var.seller, dropRef(c.req.param("ref")), changes)));
+    const { holdMinutes, ...changes } = parseWith(EditDropBody, await jsonBody(c));
+    const holdSeconds = holdMinutes === undefined ? undefined : holdMinutes * 60;
+    const ref = dropRef(c.req.param("ref"));
+    return c.json(await dropAnswer(await shop.editDrop(c.var.seller, ref, { ...changes, holdSeconds })));
   });
 
   api.post("/drops/:ref/pause", requireSeller, async (c) => {

@@ -112,6 +112,9 @@ export const GoLive = v.pipe(
   ),
 );
 
+/** Minutes a win is held for payment; 0 is instant orders. Shared by the API and the seller's forms. */
+export const HOLD_MINUTES = wholeNumber("holdMinutes", 0, 60);
+
 /** The fields a seller sets, shared by creating (some required) and editing (all optional). */
 const DROP_FIELDS = {
   title: v.pipe(
@@ -142,7 +145,7 @@ export const NewDropBody = v.object({
   startsAt: v.optional(DROP_FIELDS.startsAt),
   maxPerFan: v.optional(DROP_FIELDS.maxPerFan, 1),
   /** Checkout: minutes a win is held for payment (1-60); 0, the default, is instant orders. */
-  holdMinutes: v.optional(wholeNumber("holdMinutes", 0, 60)),
+  holdMinutes: v.optional(HOLD_MINUTES),
 });
 
 /** A change to a drop (PATCH): any of the create fields; unknown fields are refused so typos do not pass. */
@@ -155,8 +158,10 @@ export const EditDropBody = v.strictObject(
     quantity: v.optional(DROP_FIELDS.quantity),
     startsAt: v.optional(DROP_FIELDS.startsAt),
     maxPerFan: v.optional(DROP_FIELDS.maxPerFan),
+    /** Before go-live: any, switching modes too. Once live: a hold drop's length only (new holds). */
+    holdMinutes: v.optional(HOLD_MINUTES),
   },
-  "only title, description, priceCents, currency, quantity, startsAt and maxPerFan can be changed",
+  "only title, description, priceCents, currency, quantity, startsAt, maxPerFan and holdMinutes can be changed",
 );
 
 /**

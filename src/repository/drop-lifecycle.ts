@@ -4,8 +4,12 @@ import type { Bucket } from "../domain/stock-plan";
 import type { Drop, DropTerms } from "../domain/types";
 import { DROP_COLUMNS, type DropRow, toDrop } from "./rows";
 
-/** Terms to change; an absent field keeps its value. */
-export type DropChanges = Partial<DropTerms>;
+/**
+ * Terms to change; an absent field keeps its value. `holdSeconds`: 0 makes orders instant, more is checkout
+ * with a hold that long. Switching between the two is a fixed term (like the price); a new length on a hold
+ * drop is not: it applies to holds given after the change, since each hold keeps its own `expires_at`.
+ */
+export type DropChanges = Partial<DropTerms> & { holdSeconds?: number | undefined };
 
 export interface DropChangeOutcome {
   /** The drop after the change; undefined when the change was refused or the drop is not this seller's. */
@@ -14,14 +18,17 @@ export interface DropChangeOutcome {
   /** Go-live had not come yet on the database clock. */
   upcoming: boolean;
   cancelled: boolean;
-  /** The request changes something that is fixed once the drop is live (price, currency, quantity, go-live). */
+  /**
+   * The request changes something that is fixed once the drop is live (price, currency, quantity, go-live,
+   * instant orders vs checkout).
+   */
   changesFixedTerms: boolean;
 }
 
 /**
- * Edits a drop's terms and/or cancels it, in one statement. Fixed terms (price, currency, quantity, go-live)
- * and cancelling are allowed only while go-live is still ahead on the database clock, and only while no unit
- * has sold; a new quantity rebuilds the stock buckets in the same statement from `buckets`.
+ * Edits a drop's terms and/or cancels it, in one statement. Fixed terms (price, currency, quantity, go-live,
+ * the orders mode) and cancelling are allowed only while go-live is still ahead on the database clock, and
+ * only while no unit has sold; a new quantity rebuilds the stock buckets in the same statement from `buckets`.
  *
  * A purchase can only begin at go-live, so the one race is an edit that straddles it. Every fixed-term change
  * therefore also writes every untouched bucket (`remaining = size`: deleted for a rebuild, rewritten as is
@@ -48,7 +55,8 @@ export async function changeUpcomingDrop(
        SELECT id, bucket_count, starts_at > now() AS upcoming, cancelled_at IS NOT NULL AS is_cancelled,
               ($5::int IS NOT NULL AND $5::int <> price_cents) OR ($6::text IS NOT NULL AND $6::text <> currency)
                 OR ($7::int IS NOT NULL AND $7::int <> quantity)
-                OR ($8::timestamptz IS NOT NULL AND $8::timestamptz <> starts_at) OR $10::boolean AS changes_fixed,
+                OR ($8::timestamptz IS NOT NULL AND $8::timestamptz <> starts_at) OR $10::boolean
+                OR ($15::int IS NOT NULL AND ($15::int > 0) <> (coalesce(hold_seconds, 0) > 0)) AS changes_fixed,
               $7::int IS NOT NULL AND $7::int <> quantity AS rebuilds
        FROM drops WHERE id = $1::uuid AND seller_id = $2::uuid
      ), allowed AS (
@@ -75,7 +83,9 @@ export async function changeUpcomingDrop(
          starts_at = coalesce($8::timestamptz, d.starts_at),
          max_per_fan = coalesce($9::int, d.max_per_fan),
          bucket_count = CASE WHEN allowed.rebuilds THEN $11::int ELSE d.bucket_count END,
-         cancelled_at = CASE WHEN $10::boolean THEN now() ELSE d.cancelled_at END
+         cancelled_at = CASE WHEN $10::boolean THEN now() ELSE d.cancelled_at END,
+         -- Instant drops store NULL, as insertDropWithStock does.
+         hold_seconds = CASE WHEN $15::int IS NULL THEN d.hold_seconds ELSE nullif($15::int, 0) END
        FROM allowed WHERE d.id = allowed.id
        RETURNING ${prefixed("d")}, allowed.rebuilds
      ), new_stock AS (
@@ -102,6 +112,7 @@ export async function changeUpcomingDrop(
       plan.map((b) => b.bucket),
       plan.map((b) => b.firstUnit),
       plan.map((b) => b.size),
+      changes.holdSeconds ?? null,
     ],
   );
   const row = rows[0];

@@ -116,6 +116,8 @@ export type HoldOutcome =
       hadStock: boolean;
       /** The fan had a free slot (held + paid orders < the limit). */
       withinLimit: boolean;
+      /** The drop sells instant orders (purchase.ts), not holds. */
+      isInstant: boolean;
     }
   /** The snapshot showed stock but another buyer took it first: try again. */
   | { kind: "raced" };
@@ -167,6 +169,7 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
         maxPerFan: gate.max_per_fan,
         hadStock: gate.stock > 0,
         withinLimit: gate.free_slot !== null,
+        isInstant: gate.hold_seconds <= 0,
       };
     }
     const unit = (await claimReturnedUnit(tx, claim)) ?? (await claimBucketUnit(tx, claim));
@@ -224,8 +227,9 @@ async function claimBucketUnit(tx: Queryable, claim: HoldClaim): Promise<number 
 
 async function findByKey(tx: Queryable, dropId: string, key: string) {
   const { rows } = await tx.query<CheckoutRow & { request_fingerprint: string | null }>(
+    // Held and paid orders only: an instant order's key (a drop switched modes before go-live) is not a hold.
     `SELECT ${LIVE_COLUMNS}, request_fingerprint FROM orders
-     WHERE drop_id = $1::uuid AND idempotency_key = $2::text`,
+     WHERE drop_id = $1::uuid AND idempotency_key = $2::text AND status IS NOT NULL`,
     [dropId, key],
     { name: "hold_find_by_key" },
   );

@@ -36,6 +36,34 @@ export async function auditDrop(db: Database, dropId: string): Promise<Audit | u
   };
 }
 
+/** A drop's checkout books: its hold, where its won units are, and how its ended holds ended. */
+export interface CheckoutBooks {
+  holdSeconds: number;
+  held: number;
+  paid: number;
+  /** Units back in stock after a hold ended, not sold again yet. */
+  returnedUnits: number;
+  expired: number;
+  released: number;
+  refunded: number;
+}
+
+/** The checkout's side of a drop's books, counted from its tables (all zero for an instant drop). */
+export async function checkoutBooks(db: Database, dropId: string): Promise<CheckoutBooks | undefined> {
+  const { rows } = await db.query<CheckoutBooks>(
+    `SELECT coalesce(d.hold_seconds, 0) AS "holdSeconds",
+            (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id AND o.status = 'held') AS held,
+            (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id AND o.status = 'paid') AS paid,
+            (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = d.id) AS "returnedUnits",
+            (SELECT count(*)::int FROM order_history h WHERE h.drop_id = d.id AND h.status = 'expired') AS expired,
+            (SELECT count(*)::int FROM order_history h WHERE h.drop_id = d.id AND h.status = 'released') AS released,
+            (SELECT count(*)::int FROM order_history h WHERE h.drop_id = d.id AND h.status = 'refunded') AS refunded
+     FROM drops d WHERE d.id = $1::uuid`,
+    [dropId],
+  );
+  return rows[0];
+}
+
 /**
  * One page of a drop's orders, newest first, after the order `afterOrderId` (keyset paging on
  * (created_at, id); the cursor is an order id so the database's microsecond timestamps are compared exactly).

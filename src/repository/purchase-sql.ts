@@ -18,7 +18,9 @@ export const READ_CTES = `the_drop AS (
   SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live,
          -- The seller's kill switch (pause) and cancel, read in the same snapshot as the stock.
          paused_at IS NOT NULL AS is_paused, cancelled_at IS NOT NULL AS is_cancelled,
-         starts_at <= now() AND paused_at IS NULL AND cancelled_at IS NULL AS sells
+         -- A checkout drop never sells here (holds.ts does), whatever a process's cached drop says.
+         coalesce(hold_seconds, 0) > 0 AS is_hold,
+         starts_at <= now() AND paused_at IS NULL AND cancelled_at IS NULL AND coalesce(hold_seconds, 0) = 0 AS sells
   FROM drops WHERE id = $1::uuid
 ), request AS (
   SELECT r.fan, r.idempotency_key, r.n::int AS n
@@ -88,7 +90,8 @@ export function claimSql(demand: string, start: string, extraFrom?: string): str
 export function memberSelect(placedJoin?: string): string {
   const order = ORDER_COLUMNS.split(",").map((column) => column.trim());
   const orderColumns = order.map((c) => (placedJoin ? `coalesce(p.${c}, e.${c}) AS ${c}` : `e.${c} AS ${c}`));
-  return `SELECT request.n, the_drop.is_live, the_drop.is_paused, the_drop.is_cancelled, the_drop.starts_at, the_drop.max_per_fan,
+  return `SELECT request.n, the_drop.is_live, the_drop.is_paused, the_drop.is_cancelled, the_drop.is_hold,
+         the_drop.starts_at, the_drop.max_per_fan,
          the_drop.price_cents AS drop_price_cents,
          wanting.fan_slot, eligible.rank,
          coalesce(wanting.fan_slot <= the_drop.max_per_fan, true) AS within_limit,
@@ -108,6 +111,7 @@ export type MemberRow = {
   is_live: boolean;
   is_paused: boolean;
   is_cancelled: boolean;
+  is_hold: boolean;
   starts_at: Date;
   max_per_fan: number;
   drop_price_cents: number;
@@ -125,6 +129,7 @@ export function memberOutcome(row: MemberRow): PurchaseOutcome {
     isLive: row.is_live,
     isPaused: row.is_paused,
     isCancelled: row.is_cancelled,
+    isHold: row.is_hold,
     startsAt: new Date(row.starts_at),
     maxPerFan: row.max_per_fan,
     withinLimit: row.within_limit,

@@ -42,6 +42,8 @@ export interface PurchaseOutcome {
   isPaused: boolean;
   /** The drop was cancelled in the transaction's snapshot, so nothing was claimed. */
   isCancelled: boolean;
+  /** The drop sells with checkout (holds.ts), not here: nothing was claimed. */
+  isHold: boolean;
   startsAt: Date;
   maxPerFan: number;
   withinLimit: boolean;

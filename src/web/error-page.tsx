@@ -9,6 +9,7 @@ const HEADINGS: Record<number, string> = {
   403: "Request refused",
   404: "Not found",
   409: "That clashes with what is there",
+  429: "Too many tries",
   500: "Something went wrong on our side",
 };
 

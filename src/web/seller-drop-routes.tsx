@@ -146,7 +146,10 @@ export function sellerDropRoutes(
     const { drop, serverTime } = await shop.dropWithStock(
       (await shop.findOwnDrop(sellerOf(c), dropRef(c))).id,
     );
-    const parsed = parseDropEdit(form, isPastGoLive(drop, serverTime));
+    const parsed = parseDropEdit(form, {
+      live: isPastGoLive(drop, serverTime),
+      checkout: drop.holdSeconds > 0,
+    });
     if (!parsed.ok) return editPage(c, form, parsed.errors);
     await shop.editDrop(sellerOf(c), drop.id, parsed.value);
     return c.redirect(`/seller/drops/${drop.slug}`, 303);

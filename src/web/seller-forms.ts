@@ -105,6 +105,39 @@ const NewDropForm = v.variant("goLiveNow", [
   }),
 ]);
 
+/**
+ * The form's hold length. Its number then passes the API's own rule (holdMinutes 0-60, NewDropBody); this
+ * schema speaks in minutes and refuses 0, which on the form is the "Instant orders" choice.
+ */
+const HoldMinutes = v.pipe(
+  v.string("enter the hold in minutes, 1 to 60"),
+  v.trim(),
+  v.minLength(1, "enter the hold in minutes, 1 to 60"),
+  v.regex(/^\d+$/, "the hold must be a whole number of minutes, 1 to 60"),
+  v.transform(Number),
+  v.minValue(1, "a hold must be at least 1 minute (or choose Instant orders)"),
+  v.maxValue(60, "a hold must be at most 60 minutes"),
+);
+
+/** "Instant orders" or "Checkout with a hold of M minutes"; the minutes are read only with checkout. */
+const CheckoutForm = v.variant(
+  "holdMode",
+  [
+    v.object({ holdMode: v.literal("instant") }),
+    v.object({ holdMode: v.literal("hold"), holdMinutes: HoldMinutes }),
+  ],
+  "choose Instant orders or Checkout with a hold",
+);
+
+/** The checkout choice as the API's holdMinutes (0: instant). A form without the choice is instant, as in the API. */
+function holdMinutesOf(form: Record<string, string>): Parsed<number> {
+  const parsed = parse(CheckoutForm, { holdMode: form.holdMode ?? "instant", holdMinutes: form.holdMinutes });
+  if (!parsed.ok) return parsed;
+  return { ok: true, value: parsed.value.holdMode === "hold" ? parsed.value.holdMinutes : 0 };
+}
+
+const errorsOf = (parsed: Parsed<unknown>): FormErrors => (parsed.ok ? {} : parsed.errors);
+
 /** A go-live typed into the form may be this far behind the clock (the current minute) and still count. */
 export const FORM_PAST_GRACE_MS = 60_000;
 
@@ -139,11 +172,14 @@ function goLiveOf(
  */
 export function parseNewDrop(form: Record<string, string>, now = Date.now()): Parsed<NewDropInput> {
   const fields = parse(NewDropForm, { ...form, goLiveNow: form.goLiveNow ?? "" });
-  if (!fields.ok) return fields;
+  const holdMinutes = holdMinutesOf(form);
+  // Every field's problem at once: the checkout choice is checked beside the others, not after them.
+  if (!fields.ok || !holdMinutes.ok)
+    return { ok: false, errors: { ...errorsOf(fields), ...errorsOf(holdMinutes) } };
   const f = fields.value;
   const goLive = goLiveOf(f, now);
   if (!goLive.ok) return goLive;
-  return parse(
+  const body = parse(
     NewDropBody,
     {
       title: f.title,
@@ -153,28 +189,47 @@ export function parseNewDrop(form: Record<string, string>, now = Date.now()): Pa
       quantity: f.quantity,
       maxPerFan: f.maxPerFan,
       startsAt: goLive.value,
+      holdMinutes: holdMinutes.value,
     },
     { priceCents: "price" },
   );
+  if (!body.ok) return body;
+  const { holdMinutes: minutes = 0, ...input } = body.value;
+  return { ok: true, value: { ...input, holdSeconds: minutes * 60 } };
 }
 
-/** What the edit form may change once the drop is live: price, currency, quantity and go-live are fixed. */
+/**
+ * What the edit form may change once the drop is live: price, currency, quantity, go-live and the orders
+ * mode are fixed; a checkout drop's hold length is not (it applies to holds given after the change).
+ */
 const LiveEditForm = v.object({
   title: DROP_FORM_FIELDS.title,
   description: DROP_FORM_FIELDS.description,
   maxPerFan: DROP_FORM_FIELDS.maxPerFan,
 });
 
+const LiveHoldEditForm = v.object({ ...LiveEditForm.entries, holdMinutes: v.optional(HoldMinutes) });
+
 /**
  * The edit form into the changes to send. Before go-live it is the create form (every field, "Go live now"
- * included); once live only the title, description and per-fan limit are on the form.
+ * and the checkout choice included); once live only the title, description, per-fan limit and, on a
+ * checkout drop, the hold length are on the form.
  */
 export function parseDropEdit(
   form: Record<string, string>,
-  live: boolean,
+  drop: { live: boolean; checkout: boolean },
   now = Date.now(),
 ): Parsed<DropChanges> {
-  if (live) {
+  if (drop.live && drop.checkout) {
+    const fields = parse(LiveHoldEditForm, form);
+    if (!fields.ok) return fields;
+    const { holdMinutes, ...changes } = fields.value;
+    return {
+      ok: true,
+      value: holdMinutes === undefined ? changes : { ...changes, holdSeconds: holdMinutes * 60 },
+    };
+  }
+  if (drop.live) {
     const fields = parse(LiveEditForm, form);
     return fields.ok ? { ok: true, value: fields.value } : fields;
   }

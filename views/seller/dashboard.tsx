@@ -21,6 +21,11 @@ import { UnitClaimsSlot } from "./unit-claims";
 
 const base = (live: DropLive) => `/seller/drops/${live.drop.slug}`;
 
+/** "15-minute"; a hold of seconds (made through the shop, not the forms) as "3-second". */
+function holdLength(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60}-minute` : `${seconds}-second`;
+}
+
 /** "4.2 s" under a minute, "3m 05s" above: how long a drop took to sell out. */
 function soldOutIn(ms: number): string {
   return ms < 60_000 ? `${formatRate(ms / 1000)} s` : formatDuration(ms);
@@ -275,6 +280,7 @@ export function DashboardPage(props: DashboardProps) {
         <time datetime={drop.startsAt.toISOString()} data-local-time>
           {formatUtcMinute(drop.startsAt)}
         </time>
+        {drop.holdSeconds > 0 ? ` · checkout with a ${holdLength(drop.holdSeconds)} hold` : ""}
         {drop.isRehearsal ? " · rehearsal" : ""}
       </p>
       <LiveStats live={live} story={props.story} />

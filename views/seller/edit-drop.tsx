@@ -1,5 +1,6 @@
 import type { Drop } from "../../src/domain/types";
 import { Layout } from "../layout";
+import { DEFAULT_HOLD_MINUTES } from "./checkout-fields";
 import { CsrfField, type FieldErrors, type FormValues } from "./fields";
 import { formatMoney, formatNumber } from "./format";
 import { DropFields, FixFieldsProblem } from "./new-drop";
@@ -7,7 +8,7 @@ import type { SellerShell } from "./shell";
 
 export interface EditDropProps extends SellerShell {
   drop: Drop;
-  /** Go-live has come: price, currency, quantity and go-live are fixed and left off the form. */
+  /** Go-live has come: price, currency, quantity, go-live and the orders mode are fixed and left off the form. */
   live: boolean;
   values: FormValues;
   errors: FieldErrors;
@@ -25,6 +26,10 @@ export function editValuesOf(drop: Drop): FormValues {
     maxPerFan: String(drop.maxPerFan),
     startsAt: drop.startsAt.toISOString().slice(0, 16),
     timeZone: "UTC",
+    holdMode: drop.holdSeconds > 0 ? "hold" : "instant",
+    // Holds are set in whole minutes; one made shorter (tests, the shop directly) shows as at least 1.
+    holdMinutes:
+      drop.holdSeconds > 0 ? String(Math.max(1, Math.round(drop.holdSeconds / 60))) : DEFAULT_HOLD_MINUTES,
   };
 }
 
@@ -46,8 +51,9 @@ export function EditDropPage(props: EditDropProps) {
         {props.live ? (
           <p class="notice warn" id="fixed-terms">
             This drop is live: its price ({formatMoney(drop.priceCents, drop.currency)}), its{" "}
-            {formatNumber(drop.quantity)} units and its go-live are fixed. Pause it from the dashboard if
-            something is wrong.
+            {formatNumber(drop.quantity)} units, its go-live and its{" "}
+            {drop.holdSeconds > 0 ? "checkout with a hold" : "instant orders"} are fixed. Pause it from the
+            dashboard if something is wrong.
           </p>
         ) : null}
         <FixFieldsProblem errors={props.errors} />
@@ -59,6 +65,7 @@ export function EditDropPage(props: EditDropProps) {
             timeZones={props.timeZones}
             fresh={false}
             fixed={props.live}
+            checkout={drop.holdSeconds > 0}
           />
           <div class="actions">
             <button type="submit" data-pending-label="Saving…">

@@ -1,4 +1,5 @@
 import { Layout } from "../layout";
+import { CheckoutFields, DEFAULT_HOLD_MINUTES } from "./checkout-fields";
 import { PictureField } from "./drop-images-card";
 import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import type { SellerShell } from "./shell";
@@ -12,8 +13,17 @@ export interface NewDropProps extends SellerShell {
   fresh: boolean;
 }
 
-/** Fresh form defaults: one unit per fan, priced in US dollars, go-live in UTC until the browser says otherwise. */
-export const NEW_DROP_DEFAULTS: FormValues = { currency: "USD", maxPerFan: "1", timeZone: "UTC" };
+/**
+ * Fresh form defaults: one unit per fan, priced in US dollars, instant orders (a 10-minute hold offered),
+ * go-live in UTC until the browser says otherwise.
+ */
+export const NEW_DROP_DEFAULTS: FormValues = {
+  currency: "USD",
+  maxPerFan: "1",
+  timeZone: "UTC",
+  holdMode: "instant",
+  holdMinutes: DEFAULT_HOLD_MINUTES,
+};
 
 /** The zones offered, with `zone` present (an alias the browser sent stays selected on a re-render). */
 const zonesWith = (zones: readonly string[], zone: string) =>
@@ -21,7 +31,7 @@ const zonesWith = (zones: readonly string[], zone: string) =>
 
 /**
  * The drop's fields, shared by the new-drop and edit forms. `fixed` leaves out the terms a live drop can no
- * longer change (price, currency, quantity, go-live).
+ * longer change (price, currency, quantity, go-live, the orders mode); `checkout` says which mode it has.
  */
 export function DropFields(props: {
   values: FormValues;
@@ -29,6 +39,7 @@ export function DropFields(props: {
   timeZones: readonly string[];
   fresh: boolean;
   fixed?: boolean;
+  checkout?: boolean;
 }) {
   const { values, errors } = props;
   const zone = values.timeZone ?? "UTC";
@@ -94,6 +105,11 @@ export function DropFields(props: {
           required
         />
       </div>
+      <CheckoutFields
+        values={values}
+        errors={errors}
+        live={props.fixed ? (props.checkout ? "checkout" : "instant") : undefined}
+      />
       {props.fixed ? null : (
         <fieldset class="go-live">
           <legend>Go-live</legend>
