@@ -1,0 +1,120 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { Hono } from "hono";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServerProcess, startServerProcess } from "../bench/server-process";
+import { imageForm, makePicture } from "./support/pictures";
+import { parseEvents } from "./support/sse-events";
+import { TestBrowser } from "./web-seller-browser";
+
+/**
+ * What the Bun server has to do beyond the purchase path, as the default runtime: the Stress Test's load
+ * generator (a worker thread) started from the dashboard, and a picture upload through sharp (a native
+ * addon). The server runs on Bun in its own process on the embedded database, from the sources as
+ * `npm start` runs it and from the production bundle as the image runs it; the seller's browser speaks
+ * real HTTP to it. (The SIGTERM drain on Bun is in drain.test.ts.)
+ */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+describe.each([
+  { served: "the sources (npm start)", entry: undefined },
+  { served: "the production bundle (the image's command)", entry: "dist/app/server.js" },
+])("Bun serving $served, beyond the purchase path", ({ entry }) => {
+  let server: ServerProcess;
+  let ada: TestBrowser;
+
+  beforeAll(async () => {
+    if (entry) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "ignore" });
+    server = await startServerProcess({ DATA_DIR: "memory" }, "bun", { entry });
+    // TestBrowser speaks to an app's request(); here that is fetch over the socket, redirects not followed.
+    const overHttp = {
+      request: (url: string, init?: RequestInit) => fetch(url, { ...init, redirect: "manual" }),
+    } as unknown as Hono;
+    ada = new TestBrowser(overHttp, server.url);
+    const signedUp = await ada.signUp({
+      name: "Ada",
+      email: "ada@example.com",
+      password: "correct horse battery",
+    });
+    expect(signedUp.status).toBe(303);
+  }, 90_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function newDrop(quantity: number): Promise<string> {
+    const res = await ada.submit("/seller/drops/new", "/seller/drops", {
+      title: "Bun sneaker",
+      description: "On Bun.",
+      price: "25.00",
+      currency: "usd",
+      quantity: String(quantity),
+      maxPerFan: "1",
+      startsAt: "2030-01-15T18:00",
+      timeZone: "UTC",
+    });
+    expect(res.status).toBe(303);
+    return res.headers.get("location")!.replace("/seller/drops/", "");
+  }
+
+  it("runs a Stress Test started from the dashboard to an exact PASS receipt", async () => {
+    const slug = await newDrop(30);
+    const started = await ada.submit(`/seller/drops/${slug}`, `/seller/drops/${slug}/stress`, {
+      attempts: "150",
+      concurrency: "20",
+    });
+    expect(started.status).toBe(303);
+    const id = started.headers.get("location")!.split("/").pop()!;
+
+    const stream = await ada.get(`/seller/drops/${slug}/stress/${id}/events`);
+    expect(stream.status).toBe(200);
+    const events = parseEvents(await stream.text());
+    const progress = events.filter((e) => e.event === "progress").map((e) => JSON.parse(e.data));
+    expect(progress.at(-1)).toMatchObject({ answered: 150, attempts: 150, won: 30, errors: 0 });
+    const last = events.at(-1)!;
+    expect(last.event).toBe("receipt");
+    expect(JSON.parse(last.data)).toMatchObject({ status: "passed", verdict: "PASS" });
+
+    const page = await (await ada.get(`/seller/drops/${slug}/stress/${id}`)).text();
+    expect(page).toContain('<dd id="receipt-sold">30 of 30</dd>');
+    expect(page).toContain('<dd id="receipt-oversold">0</dd>');
+    expect(page).toContain('<dd id="receipt-wins">30 wins, 30 order rows</dd>');
+  }, 90_000);
+
+  it("re-encodes an uploaded picture with sharp and serves it", async () => {
+    // The upload goes through the API with a seller key, as any client's would.
+    const signUp = await fetch(`${server.url}/api/sellers`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "pic@example.com", password: "correct horse battery", name: "Pic" }),
+    });
+    const { apiKey } = (await signUp.json()) as { apiKey: string };
+    const created = await fetch(`${server.url}/api/drops`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ title: "Picture", priceCents: 100, quantity: 5 }),
+    });
+    expect(created.status).toBe(201);
+    const { drop } = (await created.json()) as { drop: { id: string } };
+
+    const jpeg = await makePicture(2000, 1500, "jpeg", { exif: true });
+    const uploaded = await fetch(`${server.url}/api/drops/${drop.id}/images`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}` },
+      body: imageForm(jpeg, "image/jpeg", "photo.jpg"),
+    });
+    expect(uploaded.status).toBe(201);
+    const { image } = (await uploaded.json()) as { image: { url: string; width: number; height: number } };
+    expect(image).toMatchObject({ width: 1280, height: 960 });
+
+    const file = await fetch(`${server.url}${image.url}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toBe("image/webp");
+    const bytes = Buffer.from(await file.arrayBuffer());
+    const meta = await sharp(bytes).metadata();
+    expect(meta).toMatchObject({ format: "webp", width: 1280, height: 960 });
+    expect(meta.exif).toBeUndefined();
+  }, 60_000);
+});
