@@ -55,6 +55,21 @@ function http10WithoutHost(url: string, path: string): Promise<string> {
   });
 }
 
+/** Sends the head and part of a body, then closes the socket: a client giving up mid-upload. */
+function abortMidBody(url: string, head: string, part: string): Promise<void> {
+  const { port, hostname } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      socket.write(head + part);
+      setTimeout(() => {
+        socket.destroy();
+        resolve();
+      }, 50);
+    });
+    socket.on("error", () => resolve());
+  });
+}
+
 describe.each(["bun", "node"] as const)("on %s", (runtime) => {
   let server: ServerProcess;
 
@@ -89,5 +104,31 @@ describe.each(["bun", "node"] as const)("on %s", (runtime) => {
   it("answers an HTTP/1.0 request without a Host header (HAProxy's default health check)", async () => {
     expect(await http10WithoutHost(server.url, "/healthz")).toMatch(/^HTTP\/1\.[01] 200/);
     expect(await http10WithoutHost(server.url, "/readyz")).toMatch(/^HTTP\/1\.[01] 200/);
+  });
+
+  it("logs a client that gives up mid-upload as no warning or error (finding 9)", async () => {
+    const head = (path: string, framing: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`;
+    const before = server.output().length;
+    await Promise.all(
+      Array.from({ length: 5 }, () => [
+        abortMidBody(
+          server.url,
+          head("/api/drops/some-drop/purchase", "Content-Length: 5000"),
+          '{"fan":"slow',
+        ),
+        abortMidBody(server.url, head("/api/sellers", "Content-Length: 5000"), '{"email":"slow'),
+        abortMidBody(server.url, head("/api/sellers", "Transfer-Encoding: chunked"), '5\r\n{"ema\r\n'),
+      ]).flat(),
+    );
+    // The server has read the aborts once it answers a request sent after them; its log lines follow.
+    expect((await send(`${server.url}/healthz`, {})).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const loud = server
+      .output()
+      .slice(before)
+      .split("\n")
+      .filter((line) => /"level":(4|5|6)\d/.test(line));
+    expect(loud).toEqual([]);
   });
 });
