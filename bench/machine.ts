@@ -1,5 +1,7 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import { defaultRuntime, startCommand } from "./server-process";
 
 /** What the figures were measured on; load average shows how much else the machine was doing. */
 export interface Machine {
@@ -8,6 +10,8 @@ export interface Machine {
   cpuModel: string;
   memoryGiB: number;
   node: string;
+  /** What serves in the HTTP sections: `npm start`'s runtime and its version. */
+  server: string;
   postgres: string;
   loadAverage: [number, number, number];
 }
@@ -21,6 +25,13 @@ function cpuModel(): string {
   }
 }
 
+function serverRuntime(): string {
+  const runtime = defaultRuntime();
+  if (runtime === "node") return `node ${process.version}`;
+  const [bun] = startCommand("bun");
+  return `bun ${execFileSync(bun, ["--version"], { encoding: "utf8" }).trim()}`;
+}
+
 export function describeMachine(postgresVersion: string): Machine {
   const [one, five, fifteen] = os.loadavg();
   return {
@@ -29,6 +40,7 @@ export function describeMachine(postgresVersion: string): Machine {
     cpuModel: cpuModel(),
     memoryGiB: os.totalmem() / 1024 ** 3,
     node: process.version,
+    server: serverRuntime(),
     postgres: postgresVersion,
     loadAverage: [one ?? 0, five ?? 0, fifteen ?? 0],
   };

@@ -53,7 +53,7 @@ export function formatResults(r: BenchResults): string {
   const out = [
     `## Bench (${r.mode}) — ${m.date.slice(0, 16).replace("T", " ")} UTC, ${r.minutes.toFixed(1)} min`,
     "",
-    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB.toFixed(1)} GiB, Node ${m.node}, PostgreSQL ${m.postgres}; ` +
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB.toFixed(1)} GiB, Node ${m.node} (load generator), server on ${m.server} (npm start), PostgreSQL ${m.postgres}; ` +
       `load average ${m.loadAverage.map((l) => l.toFixed(1)).join(" / ")} at start, ` +
       `${r.loadAverageAfter.map((l) => l.toFixed(1)).join(" / ")} at end. ` +
       `Load generator (this process) peak RSS ${r.loadGeneratorPeakMiB.toFixed(0)} MiB.`,

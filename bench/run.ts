@@ -13,7 +13,8 @@
  * --database-url: the admin database next to which the fresh one is made (default BENCH_DATABASE_URL,
  * then TEST_DATABASE_URL, then postgres://postgres@127.0.0.1:5432/test). --large-attempts, --large-units,
  * --time-limit-min size the large run. --server-node-options "--max-old-space-size=128" passes NODE_OPTIONS
- * to the server processes (default: none, Node's own heap sizing).
+ * to the server processes when they run on Node (default: none, Node's own heap sizing; Bun, which
+ * npm start runs, has no such cap).
  *
  * Scale-out sections (BENCHMARKS.md says what each shows):
  *   npm run bench -- --processes 3           the large run again through HAProxy in front of 3 processes

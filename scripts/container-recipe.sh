@@ -2,7 +2,8 @@
 # Exercises the Dockerfile's recipe without a container engine (CI has none): its build stage and its
 # runtime stage, step for step, into a clean temporary folder; then starts the result the way the image
 # does (ENV and CMD read from the Dockerfile, nothing else from this shell's environment), waits for its
-# HEALTHCHECK to pass, makes one purchase over HTTP, sends SIGTERM and expects exit code 0.
+# HEALTHCHECK to pass, makes one purchase over HTTP, runs a Stress Test from the dashboard (its load
+# generator is the bundle's worker thread), sends SIGTERM and expects exit code 0.
 # Usage: bash scripts/container-recipe.sh     (about a minute; needs network access for npm ci)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,6 +39,9 @@ for dev in tsx vitest esbuild @biomejs/biome; do
   [ ! -e "$work/app/node_modules/$dev" ] || fail "development dependency $dev is in the runtime stage"
 done
 [ ! -e "$work/app/src" ] || fail "TypeScript sources in the runtime stage"
+# The server's runtime is the bun package's binary, linked by its postinstall (a placeholder without it).
+bun_version="$("$work/app/node_modules/.bin/bun" --version)" || fail "no working bun binary in the runtime stage"
+echo "bun $bun_version"
 
 step "start as the image would"
 mapfile -t image_env < <(grep -E '^ENV ' "$dockerfile" | sed -E 's/^ENV //' | tr ' ' '\n')
@@ -75,6 +79,36 @@ for asset in app.css htmx.min.js sse.min.js; do
   [ "$code" = 200 ] || fail "/static/$asset answered $code"
 done
 
+step "a Stress Test from the dashboard"
+jar="$work/cookies"
+# The csrf token of the first form on a page, with the session cookie kept in the jar.
+csrf() { curl -sS -b "$jar" -c "$jar" "$base$1" | grep -oE 'name="csrf" value="[^"]+"' | head -n 1 | sed -E 's/.*value="([^"]+)"/\1/'; }
+# Sends a form as the page on our own origin would; prints the status and where it redirects.
+submit() {
+  local page="$1" action="$2" token
+  shift 2
+  token="$(csrf "$page")"
+  [ -n "$token" ] || fail "no csrf token on $page"
+  curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\n' -b "$jar" -c "$jar" -H "origin: $base" \
+    --data-urlencode "csrf=$token" "$@" "$base$action"
+}
+read -r code _ < <(submit /seller/sign-up /seller/sign-up --data-urlencode name=Stress \
+  --data-urlencode email=stress@example.com --data-urlencode "password=correct horse battery")
+[ "$code" = 303 ] || fail "dashboard sign-up answered $code"
+read -r code drop_page < <(submit /seller/drops/new /seller/drops --data-urlencode title=Rehearsed \
+  --data-urlencode description=Recipe --data-urlencode price=25.00 --data-urlencode currency=usd \
+  --data-urlencode quantity=30 --data-urlencode maxPerFan=1 --data-urlencode startsAt=2030-01-15T18:00 \
+  --data-urlencode timeZone=UTC)
+[ "$code" = 303 ] || fail "new drop answered $code"
+drop_path="${drop_page#"$base"}"
+read -r code run_page < <(submit "$drop_path" "$drop_path/stress" --data-urlencode attempts=150 \
+  --data-urlencode concurrency=20)
+[ "$code" = 303 ] || fail "Stress Test start answered $code"
+events="$(curl -sS --max-time 120 -b "$jar" "${run_page}/events")" || fail "Stress Test events did not end"
+receipt="$(printf '%s\n' "$events" | grep -A1 '^event: receipt' | sed -n 's/^data: //p')"
+echo "$receipt" | field verdict | grep -qx PASS || fail "Stress Test receipt is not PASS: ${receipt:0:300}"
+echo "$receipt" | field html | grep -q '<dd id="receipt-sold">30 of 30</dd>' || fail "Stress Test did not sell 30 of 30"
+
 step "SIGTERM"
 kill -TERM "$server_pid"
 set +e
@@ -84,4 +118,4 @@ set -e
 server_pid=""
 [ "$code" = 0 ] || fail "exit code $code after SIGTERM"
 grep -q '"msg":"drained' "$work/server.log" || fail "no drain in the log"
-step "passed: built, healthy, sold one unit, drained, exit 0"
+step "passed: built, healthy on bun $bun_version, sold one unit, Stress Test PASS, drained, exit 0"

@@ -21,10 +21,16 @@ export interface DrainableServer {
 
 export type Runtime = "bun" | "node";
 
+/** The app's fetch: the request, and the runtime's per-request environment (Hono's `c.env`). */
+type AppFetch = (request: Request, env?: unknown) => Response | Promise<Response>;
+
 /** The part of Bun's global this module uses (typed here so Node's type-check needs no Bun types). */
 interface BunRuntime {
   serve(options: {
-    fetch: (request: Request) => Response | Promise<Response>;
+    fetch: (
+      request: Request,
+      server: { requestIP(request: Request): { address: string } | null },
+    ) => Response | Promise<Response>;
     hostname: string;
     port: number;
     idleTimeout: number;
@@ -52,15 +58,26 @@ const BUN_MAX_IDLE_SECONDS = 255;
  * @example const { server, address } = await serve(app.fetch, { host: "127.0.0.1", port: 3000, limits })
  */
 export async function serve(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: AppFetch,
   options: { host: string; port: number; limits: HttpServerLimits },
 ): Promise<{ server: DrainableServer; address: AddressInfo }> {
   if (!bun) {
     const { server, address } = await startHttpServer(fetch, options);
     return { server: drainableNodeServer(server), address };
   }
+  const origin = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}`;
   const server = bun.serve({
-    fetch,
+    fetch: (request, bunServer) =>
+      fetch(
+        // An HTTP/1.0 request may have no Host header (HAProxy's default health check has none); Bun then
+        // gives a bare path as its URL, which the app cannot parse. @hono/node-server falls back to the
+        // listening host in that case; so does this.
+        request.url.startsWith("/") ? new Request(new URL(request.url, origin), request) : request,
+        // The client's address, where http/client-address.ts reads it under @hono/node-server (the
+        // Node request's socket); without it every client on Bun was one client, "local", to the
+        // per-client purchase limit and sign-in throttle. requestIP: https://bun.sh/docs/api/http
+        { incoming: { socket: { remoteAddress: bunServer.requestIP(request)?.address } } },
+      ),
     hostname: options.host,
     port: options.port,
     idleTimeout: Math.min(BUN_MAX_IDLE_SECONDS, Math.ceil(options.limits.idleTimeoutMs / 1000)),

@@ -6,9 +6,9 @@ import { auditStampede, createLiveDrop, runStampede } from "../src/stampede";
 import { ADMIN_URL, postgresAvailable } from "./support/databases";
 
 /**
- * `npm run start:bun`: the real server under Bun (the npm package's binary), on a fresh PostgreSQL
- * database, driven by the same Node client as every other stampede. `npm start` (Node) runs beside it
- * as the control for the check that tells the two HTTP servers apart.
+ * `npm start` / `npm run start:bun`: the real server under Bun (the npm package's binary), on a fresh
+ * PostgreSQL database, driven by the same Node client as every other stampede. `npm run start:node` runs
+ * beside it as the control for the check that tells the two HTTP servers apart.
  */
 describe.skipIf(!postgresAvailable)("the server under Bun", () => {
   let database: FreshDatabase;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startCommand } from "../bench/server-process";
 
 /**
  * The README's API walkthrough runs as written. Every ```sh block marked `<!-- walkthrough -->` is taken
@@ -21,7 +22,8 @@ describe("README walkthrough", () => {
   let base = "";
 
   beforeAll(async () => {
-    server = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    const [command, args] = startCommand();
+    server = spawn(command, args, {
       cwd: new URL("..", import.meta.url).pathname,
       env: { ...process.env, HOST: "127.0.0.1", PORT: "0", DATA_DIR: "memory", SEED_DEMO: "never" },
       stdio: ["ignore", "pipe", "pipe"],

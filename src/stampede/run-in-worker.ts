@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { type HistogramData, LatencyHistogram } from "./latency-histogram";
+import { loadWorkerScript } from "./load-worker-script";
 import type { OutcomeCounts, StampedeOptions, StampedeRun } from "./run-stampede";
 
 /** What happened since the last batch: running totals, and each claimed unit with its time (ms from start). */
@@ -34,9 +35,10 @@ export interface WorkerStampedeOptions extends Omit<StampedeOptions, "onProgress
  */
 export function runStampedeInWorker(options: WorkerStampedeOptions): Promise<StampedeRun> {
   const { signal, onBatch, progressIntervalMs = 100, ...plain } = options;
-  const worker = new Worker(new URL("./load-worker-boot.mjs", import.meta.url), {
+  const { script, entry } = loadWorkerScript();
+  const worker = new Worker(script, {
     workerData: {
-      entry: new URL("./load-worker.ts", import.meta.url).href,
+      entry,
       options: plain,
       progressIntervalMs,
     },

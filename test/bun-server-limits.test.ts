@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HttpServerLimits } from "../src/config";
+
+/**
+ * Outside review, finding 2 (silent and slow clients holding sockets) on the default runtime: src/serve.ts
+ * under Bun, in a child process. Bun.serve has one knob, `idleTimeout`, set from HTTP_IDLE_TIMEOUT_MS; on
+ * top of it Bun closes a connection whose first request's headers have not arrived after about 10 s, as
+ * Node's headersTimeout does. What Bun.serve has no knob for (a total bound on a slow body, a connection
+ * cap) is said in README.md, "Running on Bun"; server-timeouts.test.ts covers Node's server.
+ * Closing is awaited, never timed; the file's timeout would fail a server that never closes.
+ */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const BUN = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
+const limits: HttpServerLimits = {
+  headersTimeoutMs: 1500,
+  requestTimeoutMs: 2500,
+  keepAliveTimeoutMs: 500,
+  idleTimeoutMs: 2000,
+  maxConnections: 20,
+};
+
+let child: ChildProcess;
+let port: number;
+
+beforeAll(async () => {
+  child = spawn(BUN, ["test/support/serve-fixture.ts", JSON.stringify(limits)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`serve-fixture exited (${code}): ${out}`)));
+  });
+}, 30_000);
+
+afterAll(() => {
+  child?.kill("SIGKILL");
+});
+
+function connect(): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** Everything the server sent until it closed the connection. */
+function untilClosed(socket: net.Socket): Promise<string> {
+  let received = "";
+  socket.on("data", (chunk) => {
+    received += chunk.toString("latin1");
+  });
+  socket.on("error", () => undefined);
+  return new Promise((resolve) => socket.once("close", () => resolve(received)));
+}
+
+describe.concurrent("Bun.serve's limits, as src/serve.ts sets them (finding 2)", { timeout: 40_000 }, () => {
+  it("closes connections that never send a byte", async () => {
+    const sockets = await Promise.all(Array.from({ length: 5 }, connect));
+    const closed = await Promise.all(sockets.map(untilClosed));
+    expect(closed).toEqual(["", "", "", "", ""]);
+  });
+
+  it("cuts a request whose headers never finish, though a byte arrives well inside the idle timeout", async () => {
+    const socket = await connect();
+    const closed = untilClosed(socket);
+    socket.write("POST /x HTTP/1.1\r\nHost: localhost\r\n");
+    const ticker = setInterval(() => socket.writable && socket.write("X-Slow: 1\r\n"), 200);
+    expect(await closed).toBe("");
+    clearInterval(ticker);
+  });
+
+  it("closes an idle keep-alive connection after its answer", async () => {
+    const socket = await connect();
+    const closed = untilClosed(socket);
+    socket.write("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    expect(await closed).toMatch(/^HTTP\/1\.1 200/);
+  });
+});
