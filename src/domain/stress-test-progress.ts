@@ -110,7 +110,8 @@ export class StressProgress {
 
   #claim(unitNo: number, atMs: number): void {
     const tile = tileOf(this.layout, unitNo);
-    if (tile < 0) return;
+    // A full tile stays full: on a hold drop a unit that came back is claimed again.
+    if (tile < 0 || this.claimed[tile]! >= unitsOnTile(this.layout, tile)) return;
     const at = Math.min(NOT_YET - 1, Math.max(0, Math.round(atMs)));
     this.claimed[tile]! += 1;
     if (this.firstAt[tile] === NOT_YET) this.firstAt[tile] = at;
