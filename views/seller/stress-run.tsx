@@ -14,6 +14,7 @@ import { CsrfField } from "./fields";
 import { formatUtcPrecise } from "./format";
 import type { SellerShell } from "./shell";
 import { STRESS_STATUS_LABEL, stressBase, verdictClass, verdictOf } from "./stress-card";
+import { CHECKOUT_CLEAN, CheckoutReceiptSection } from "./stress-checkout";
 
 const number = (n: number) => n.toLocaleString("en-US");
 const ms = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(1)} ms`);
@@ -138,6 +139,7 @@ export function StressReceipt({ test }: { test: StressTest }) {
               </ul>
             </>
           ) : null}
+          {r.checkout ? <CheckoutReceiptSection c={r.checkout} /> : null}
           {test.replay ? <TileReplaySection replay={test.replay} seconds={r.durationSeconds} /> : null}
           {r.breaches.length > 0 ? (
             <>
@@ -150,7 +152,9 @@ export function StressReceipt({ test }: { test: StressTest }) {
             </>
           ) : (
             <p class="notice ok" id="receipt-clean">
-              The database sold exactly what it had: nothing oversold, no unit twice, every win has its order.
+              {r.checkout
+                ? CHECKOUT_CLEAN
+                : "The database sold exactly what it had: nothing oversold, no unit twice, every win has its order."}
             </p>
           )}
           <details>
