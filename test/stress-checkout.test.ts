@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db/database";
+import { judgeCheckout } from "../src/domain/checkout-audit";
 import * as repo from "../src/repository";
 import type { Receipt } from "../src/stampede";
 import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
@@ -163,7 +164,69 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       const page = await (await seller.get(`/seller/drops/${drop.slug}/stress/${id}`)).text();
       expect(page).toContain('id="receipt-checkout"');
       expect(page).toContain(`<dd id="receipt-refunded">${c.refunded}</dd>`);
+      const dashboard = await (await seller.get(`/seller/drops/${drop.slug}`)).text();
+      expect(dashboard).toContain('id="stress-checkout-mode"');
+      expect(dashboard).toContain(`<td>${QUANTITY} of ${QUANTITY} paid</td>`);
       expect(errors).toEqual([]);
+
+      // The control: the same audit over the same rows, doctored so one fan holds two paid units, fails.
+      const books = (await repo.readCheckoutBooks(db, row.rehearsalDropId))!;
+      const facts = {
+        wins: { orderIds: [], units: [] },
+        activity: undefined,
+        cancelled: false,
+        unanswered: 0,
+      };
+      expect(judgeCheckout(books, undefined, { ...facts, attempts: 0 }).fansOverLimit).toBe(0);
+      const paidFans = await db.query<{ id: string; fan: string }>(
+        "SELECT id, fan FROM orders WHERE drop_id = $1::uuid AND status = 'paid' ORDER BY unit_no LIMIT 2",
+        [row.rehearsalDropId],
+      );
+      await db.query("UPDATE orders SET fan = $2::text, fan_slot = 2 WHERE id = $1::uuid", [
+        paidFans.rows[1]!.id,
+        paidFans.rows[0]!.fan,
+      ]);
+      const doctored = (await repo.readCheckoutBooks(db, row.rehearsalDropId))!;
+      expect(judgeCheckout(doctored, undefined, { ...facts, attempts: 0 }).breaches).toContain(
+        "1 fan holds more than 1 unit",
+      );
+    });
+
+    test("a cancelled checkout run still waits out its holds and ends on a receipt with exact books", async () => {
+      const drop = await holdDrop();
+      const started = await seller.submit(`/seller/drops/${drop.slug}`, `/seller/drops/${drop.slug}/stress`, {
+        attempts: "5000",
+        concurrency: "4",
+      });
+      expect(started.status).toBe(303);
+      const id = started.headers.get("location")!.split("/").pop()!;
+      // Cancel once some holds were won, so fates are under way when it lands.
+      while (
+        (await repo.readCheckoutBooks(db, (await repo.findStressTest(db, id))!.rehearsalDropId))!.claims
+          .length < 3
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const cancel = await seller.submit(
+        `/seller/drops/${drop.slug}/stress/${id}`,
+        `/seller/drops/${drop.slug}/stress/${id}/cancel`,
+        {},
+      );
+      expect(cancel.status).toBe(303);
+      const last = parseEvents(
+        await (await seller.get(`/seller/drops/${drop.slug}/stress/${id}/events`)).text(),
+      ).at(-1)!;
+      expect(JSON.parse(last.data)).toMatchObject({ status: "cancelled" });
+
+      const row = (await repo.findStressTest(db, id))!;
+      const receipt = JSON.parse(row.receiptJson!) as Receipt;
+      expect(receipt.cancelled).toBe(true);
+      // Whatever the cancel cut off, the books add up and nothing is left held or paid twice.
+      expect(receipt.breaches).toEqual([]);
+      expect(receipt.checkout).toMatchObject({ held: 0, doublePayments: 0, unrefundedLatePayments: 0 });
+      const c = receipt.checkout!;
+      expect(c.paid + c.stock).toBe(QUANTITY);
+      expect(await repo.countHeldOrders(db, row.rehearsalDropId)).toBe(0);
     });
   });
 });

@@ -181,7 +181,9 @@ export function judgeCheckout(
       `${plural(units.outOfRange, "paid order carries", "paid orders carry")} a unit outside 1..${quantity}`,
     );
   if (fansOverLimit > 0)
-    breaches.push(`${plural(fansOverLimit, "fan holds", "fans hold")} more than ${books.maxPerFan} units`);
+    breaches.push(
+      `${plural(fansOverLimit, "fan holds", "fans hold")} more than ${plural(books.maxPerFan, "unit", "units")}`,
+    );
   if (money.doublePayments > 0)
     breaches.push(`${plural(money.doublePayments, "double payment", "double payments")}`);
   if (money.paidWithoutPayment > 0)

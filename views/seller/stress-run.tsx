@@ -239,7 +239,8 @@ export function StressRunPage(props: StressRunProps) {
       <h1>Stress Test: {drop.title}</h1>
       <p class="muted">
         <span id="stress-status">{STRESS_STATUS_LABEL[test.status]}</span> · {number(test.attempts)} attempts,{" "}
-        {number(test.concurrency)} at a time, on a rehearsal copy of {number(drop.quantity)} units · started{" "}
+        {number(test.concurrency)} at a time, on a rehearsal copy of {number(drop.quantity)} units
+        {drop.holdSeconds > 0 ? " with checkout" : ""} · started{" "}
         <time datetime={test.createdAt.toISOString()}>
           {formatUtcPrecise(test.createdAt).slice(0, 19)} UTC
         </time>
