@@ -59,7 +59,7 @@ export interface AppDeps {
   stressLimits?: Config["stressLimits"];
   /** How hold drops are paid (src/domain/payments.ts); the built-in test provider when absent. */
   payments?: PaymentProvider;
-  /** The hold of a hold drop's Stress Test rehearsal copy, in seconds; 3 when absent (tests hold shorter). */
+  /** The hold of a hold drop's Stress Test rehearsal copy, in seconds; REHEARSAL_HOLD_SECONDS (5) when absent (tests hold shorter). */
   rehearsalHoldSeconds?: number;
   /** Sweep expired holds every this many ms (src/domain/hold-sweeper.ts); off when absent (tests sweep themselves). */
   holdSweepMs?: number;

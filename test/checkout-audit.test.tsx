@@ -4,7 +4,7 @@ import type { LedgerEntry } from "../src/domain/payments";
 import type { StressTest } from "../src/domain/stress-test";
 import type { CheckoutBooks, ClaimRow } from "../src/repository/checkout-audit";
 import { buildReceipt, emptyCounts, LatencyHistogram, type StampedeRun } from "../src/stampede";
-import { emptyActivity, fateOfWin } from "../src/stampede/checkout-buyers";
+import { emptyActivity, fateOfWin, StockReturns } from "../src/stampede/checkout-buyers";
 import { StressReceipt } from "../views/seller/stress-run";
 
 /**
@@ -180,6 +180,16 @@ describe("judgeCheckout", () => {
     ]);
   });
 
+  test("holds that ran out before their fan acted are a warning that the answers are slower than the hold", () => {
+    const { books, ledger, facts } = cleanBooks();
+    facts.activity!.tooLate = 1;
+    const c = judgeCheckout(books, ledger, facts);
+    expect(c.breaches).toEqual([]);
+    expect(c.warnings).toEqual([
+      "1 hold of 6 ran out before the fan could pay or release (answers slower than the 3 s hold; try fewer at the same time)",
+    ]);
+  });
+
   test("fates go by win order: thirds, and the first payer of every four pays late", () => {
     const fates = Array.from({ length: 24 }, (_, k) => fateOfWin(k));
     const count = (fate: string) => fates.filter((f) => f === fate).length;
@@ -271,5 +281,42 @@ describe("the receipt of a checkout rehearsal", () => {
     const html = String(<StressReceipt test={testOf(receipt)} />);
     expect(html).toContain('<dd id="receipt-unrefunded">1</dd>');
     expect(html).toContain("<li>1 late payment was kept, not refunded</li>");
+  });
+});
+
+describe("StockReturns: when a fan told sold out waits and when it stops", () => {
+  test("it waits while a unit of the run's is pending, came back meanwhile, or an earlier purchase is unanswered", () => {
+    const returns = new StockReturns();
+    const earlier = returns.sending();
+    const mine = returns.sending();
+    const later = returns.sending();
+    const seen = returns.version;
+    expect(returns.mayComeBack(mine, seen)).toBe(true);
+    returns.answered(earlier);
+    // Only a later purchase is in flight: it can only win what came back after this answer.
+    expect(returns.mayComeBack(mine, seen)).toBe(false);
+    returns.held();
+    expect(returns.mayComeBack(mine, seen)).toBe(true);
+    returns.settled();
+    expect(returns.mayComeBack(mine, seen)).toBe(false);
+    returns.returned();
+    expect(returns.mayComeBack(mine, seen)).toBe(true);
+    // For the later purchase, this one (earlier, still unanswered) may yet hold a unit; once answered, not.
+    expect(returns.mayComeBack(later, returns.version)).toBe(true);
+    returns.answered(mine);
+    expect(returns.mayComeBack(later, returns.version)).toBe(false);
+  });
+
+  test("a return wakes one waiting fan; the last pending unit settling wakes them all", async () => {
+    const returns = new StockReturns();
+    const woken: number[] = [];
+    returns.held();
+    const waits = [0, 1, 2].map((i) => returns.wait(undefined).then(() => woken.push(i)));
+    returns.returned();
+    await waits[0];
+    expect(woken).toEqual([0]);
+    returns.settled();
+    await Promise.all(waits);
+    expect(woken.sort()).toEqual([0, 1, 2]);
   });
 });

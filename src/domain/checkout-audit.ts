@@ -34,14 +34,17 @@ export interface CheckoutReceipt {
   /** Whether the payment ledger was there to check the money side against (the rehearsal provider's). */
   ledgerChecked: boolean;
   fates: Record<Fate, number>;
-  /** What the fans were answered: payments paid, refunded and refused, releases, and their waits. */
+  /** What the fans were answered: payments paid and refunded, holds acted on too late, releases, waits. */
   answered: {
     paid: number;
     refunded: number;
-    refused: number;
+    /** Holds that ran out before their fan paid or released them (no money moved). */
+    tooLate: number;
     released: number;
     retries: number;
     gaveUp: number;
+    /** Payments and releases answered "busy". */
+    busy: number;
     failures: number;
   };
   /** Acknowledged wins, payments, refunds and releases the books do not show as such. */
@@ -213,6 +216,17 @@ export function judgeCheckout(
       );
     }
   }
+  const tooLate = activity?.tooLate ?? 0;
+  if (tooLate > 0 && tooLate * 10 >= wins) {
+    warnings.push(
+      `${plural(tooLate, "hold", "holds")} of ${number(wins)} ran out before the fan could pay or release (answers slower than the ${books.holdSeconds} s hold; try fewer at the same time)`,
+    );
+  }
+  if (activity && activity.busy > 0) {
+    warnings.push(
+      `${plural(activity.busy, "payment or release was", "payments or releases were")} answered busy`,
+    );
+  }
   if (activity && activity.failures > 0) {
     warnings.push(
       `${plural(activity.failures, "checkout call was", "checkout calls were")} answered unexpectedly`,
@@ -246,10 +260,11 @@ export function judgeCheckout(
     answered: {
       paid: activity?.paidOrderIds.length ?? 0,
       refunded: activity?.refundedOrderIds.length ?? 0,
-      refused: activity?.refused ?? 0,
+      tooLate: activity?.tooLate ?? 0,
       released: activity?.releasedOrderIds.length ?? 0,
       retries: activity?.retries ?? 0,
       gaveUp,
+      busy: activity?.busy ?? 0,
       failures: activity?.failures ?? 0,
     },
     acknowledgedWithoutRecord,

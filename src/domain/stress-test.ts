@@ -36,10 +36,12 @@ const DRAIN_LIMIT_MS = 30_000;
 
 /**
  * A rehearsal of a hold drop holds for this long instead of the drop's minutes, so that holds expire,
- * units come back and late payments are refunded while the run lasts. Never offered to the public API,
- * which takes 1-60 minutes.
+ * units come back and late payments are refunded while the run lasts. Long enough that a win answered in
+ * a few seconds under load still leaves its fan time to act (with 3 s, 269 of 681 holds on a loaded
+ * embedded database ran out before their fan heard of them; BENCHMARKS.md), short enough for a run of
+ * a minute to see several holds of each unit. Never offered to the public API, which takes 1-60 minutes.
  */
-export const REHEARSAL_HOLD_SECONDS = 3;
+export const REHEARSAL_HOLD_SECONDS = 5;
 /** After the fans, holds still running are given this long beyond the hold to end before the audit. */
 const HOLDS_END_SLACK_MS = 10_000;
 /** Expired holds ended per sweep transaction (three rows changed each; DSQL allows 3,000 per transaction). */

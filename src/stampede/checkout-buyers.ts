@@ -18,8 +18,15 @@ const CARD_SECOND_STEP = "4000002500003155";
 
 /** After a hold's expiry, how long its unit may take to be swept back before it no longer counts as coming. */
 export const RETURN_GRACE_MS = 2000;
-/** How long a fan waiting for a returned unit waits for a signal before looking again anyway. */
-const WAIT_POLL_MS = 500;
+/**
+ * A fan waiting for a returned unit looks again by itself after a pause of this much per waiting fan (at
+ * least WAIT_MIN_MS, at most WAIT_MAX_MS, jittered): the waiting crowd as a whole then asks about 50 times a
+ * second however large it is, so it finds a unit the periodic sweep returned without the run's own signal,
+ * while its "sold out" answers do not crowd out the purchases and payments being rehearsed.
+ */
+const WAIT_PER_WAITER_MS = 20;
+const WAIT_MIN_MS = 250;
+const WAIT_MAX_MS = 5000;
 /** How long a releasing fan thinks before giving the unit back. */
 const RELEASE_AFTER_MS = 150;
 /** A late payer confirms this long after its hold ran out. */
@@ -46,12 +53,17 @@ export interface CheckoutActivity {
   refundedOrderIds: string[];
   /** Orders whose release was answered "released". */
   releasedOrderIds: string[];
-  /** Payments refused before any money moved because the hold had already ended. */
-  refused: number;
+  /**
+   * Holds that ran out before their fan acted on them: payments refused before any money moved, and
+   * releases answered "expired". A few are normal; many say the answers are slower than the hold.
+   */
+  tooLate: number;
   /** "Sold out" answers after which the fan waited for a unit to come back and tried again. */
   retries: number;
   /** Fans whose last answer was "sold out" with nothing of the run's own left to come back. */
   gaveUp: number;
+  /** Checkout calls answered "busy" (503): the fan gave up on them and the hold ran out. */
+  busy: number;
   /** Checkout calls answered in a way they never should be (or not at all). */
   failures: number;
   /** The first few of those, described. */
@@ -63,9 +75,10 @@ export const emptyActivity = (): CheckoutActivity => ({
   paidOrderIds: [],
   refundedOrderIds: [],
   releasedOrderIds: [],
-  refused: 0,
+  tooLate: 0,
   retries: 0,
   gaveUp: 0,
+  busy: 0,
   failures: 0,
   problems: [],
 });
@@ -130,7 +143,7 @@ export class StockReturns {
     return false;
   }
 
-  /** Resolves on a wake-up, after WAIT_POLL_MS, or on abort, whichever comes first. */
+  /** Resolves on a wake-up, after a pause that grows with the waiting crowd, or on abort, whichever comes first. */
   wait(signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -139,7 +152,8 @@ export class StockReturns {
         this.#waiters = this.#waiters.filter((w) => w !== done);
         resolve();
       };
-      const timer = setTimeout(done, WAIT_POLL_MS);
+      const pause = Math.min(WAIT_MAX_MS, Math.max(WAIT_MIN_MS, this.#waiters.length * WAIT_PER_WAITER_MS));
+      const timer = setTimeout(done, pause * (0.5 + Math.random()));
       signal?.addEventListener("abort", done, { once: true });
       this.#waiters.push(done);
     });
@@ -215,6 +229,11 @@ export async function actOutFate(
   const path = (action: string) => `/api/orders/${hold.orderId}/${action}`;
   const fail = (what: string, answer?: PlainAnswer) => {
     if (signal?.aborted) return;
+    // "Busy, try again" is a fair answer under load: counted apart; the hold then simply runs out.
+    if (answer?.status === 503) {
+      activity.busy += 1;
+      return;
+    }
     activity.failures += 1;
     if (activity.problems.length < MAX_PROBLEMS) {
       activity.problems.push(
@@ -244,7 +263,7 @@ export async function actOutFate(
     }
     if (answer?.status === 409 && body?.error?.code === "hold_expired") {
       if (body.error.refunded) activity.refundedOrderIds.push(hold.orderId);
-      else activity.refused += 1;
+      else activity.tooLate += 1;
     } else fail(what, answer);
     return "ended";
   };
@@ -255,12 +274,15 @@ export async function actOutFate(
     if (fate === "releases") {
       await sleep(RELEASE_AFTER_MS, signal);
       const answer = await call("release", {});
-      if (answer?.status === 200 && parsed(answer).order?.status === "released") {
+      const status = answer?.status === 200 ? parsed(answer).order?.status : undefined;
+      if (status === "released") {
         activity.releasedOrderIds.push(hold.orderId);
         returns.returned();
         return;
       }
-      fail("release", answer);
+      // The hold ran out before the fan could give it back: the answer says so, and the sweep returns it.
+      if (status === "expired") activity.tooLate += 1;
+      else fail("release", answer);
       return await returnsAtExpiry();
     }
     if (fate === "pays") {
@@ -273,7 +295,8 @@ export async function actOutFate(
     const started = await call("pay", { card: CARD_SECOND_STEP });
     const paymentId = started?.status === 202 ? parsed(started).payment?.id : undefined;
     if (!paymentId) {
-      fail("late payment's first step", started);
+      if (started?.status === 409 && parsed(started).error?.code === "hold_expired") activity.tooLate += 1;
+      else fail("late payment's first step", started);
       return await returnsAtExpiry();
     }
     await sleep(wonAt + hold.holdMs + LATE_BY_MS - performance.now(), signal);

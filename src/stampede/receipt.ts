@@ -295,6 +295,7 @@ function checkoutLines(k: CheckoutReceipt): string[] {
   return [
     `  checkout        hold ${k.holdSeconds} s; holds won ${f.abandons + f.releases + f.pays + f.pays_late}: ${f.abandons} left to expire, ${f.releases} released, ${f.pays} paid, ${f.pays_late} paid late`,
     `  holds           paid ${k.paid} of ${k.quantity}, held ${k.held}, expired ${k.expired}, released ${k.released}, refunded ${k.refunded}, in stock ${k.stock}, units won again ${k.resoldUnits}`,
+    `  fans            waited out ${k.answered.retries} "sold out" answers, ${k.answered.gaveUp} stopped at sold out, ${k.answered.tooLate} acted after their hold ran out, ${k.answered.busy} checkout calls busy, ${k.answered.failures} answered unexpectedly`,
     `  checkout checks paid units twice ${k.paidUnitsDuplicated}, out of range ${k.paidUnitsOutOfRange}, fans over the limit ${k.fansOverLimit}, double payments ${k.doublePayments}, paid without payment ${k.paidWithoutPayment}, late payments kept ${k.unrefundedLatePayments}`,
   ];
 }
