@@ -190,6 +190,22 @@ describe("judgeCheckout", () => {
     ]);
   });
 
+  test("fewer than N paid with holds running out early blames the slow answers, not the number of fans", () => {
+    const { books, ledger, facts } = cleanBooks();
+    books.claims[5] = claim("o3", 3, "fan-c", "expired");
+    books.stock = 1;
+    ledger.splice(2, 1);
+    facts.activity!.paidOrderIds.pop();
+    facts.activity!.gaveUp = 0;
+    facts.activity!.tooLate = 1;
+    const c = judgeCheckout(books, ledger, facts);
+    expect(c.breaches).toEqual([]);
+    expect(c.warnings).toEqual([
+      "paid 2 of 3: the 8 fans ran out first, many of their holds running out before they could pay",
+      "1 hold of 6 ran out before the fan could pay or release (answers slower than the 3 s hold; try fewer at the same time)",
+    ]);
+  });
+
   test("fates go by win order: thirds, and the first payer of every four pays late", () => {
     const fates = Array.from({ length: 24 }, (_, k) => fateOfWin(k));
     const count = (fate: string) => fates.filter((f) => f === fate).length;

@@ -204,6 +204,9 @@ export function judgeCheckout(
     breaches.push(`${number(wins)} holds were won, but the books hold ${number(claims.length)} claims`);
   }
   const gaveUp = activity?.gaveUp ?? 0;
+  const tooLate = activity?.tooLate ?? 0;
+  // One hold in ten running out before its fan acted says the answers are slower than the hold.
+  const slowerThanHold = tooLate > 0 && tooLate * 10 >= wins;
   if (paid < quantity && !facts.cancelled) {
     const short = `paid ${number(paid)} of ${number(quantity)}`;
     if (gaveUp > 0 && facts.unanswered === 0) {
@@ -212,12 +215,13 @@ export function judgeCheckout(
       );
     } else {
       warnings.push(
-        `${short}: the ${number(facts.attempts)} fans ran out first (give the Stress Test more attempts)`,
+        slowerThanHold
+          ? `${short}: the ${number(facts.attempts)} fans ran out first, many of their holds running out before they could pay`
+          : `${short}: the ${number(facts.attempts)} fans ran out first (give the Stress Test more attempts)`,
       );
     }
   }
-  const tooLate = activity?.tooLate ?? 0;
-  if (tooLate > 0 && tooLate * 10 >= wins) {
+  if (slowerThanHold) {
     warnings.push(
       `${plural(tooLate, "hold", "holds")} of ${number(wins)} ran out before the fan could pay or release (answers slower than the ${books.holdSeconds} s hold; try fewer at the same time)`,
     );
