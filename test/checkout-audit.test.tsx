@@ -5,7 +5,7 @@ import type { StressTest } from "../src/domain/stress-test";
 import type { CheckoutBooks, ClaimRow } from "../src/repository/checkout-audit";
 import { buildReceipt, emptyCounts, LatencyHistogram, type StampedeRun } from "../src/stampede";
 import { emptyActivity, fateOfWin, StockReturns } from "../src/stampede/checkout-buyers";
-import { StressReceipt } from "../views/seller/stress-run";
+import { StressReceipt, TileReplaySection } from "../views/seller/stress-run";
 
 /**
  * The checkout audit judged on row sets written by hand: a clean one passes, and each doctored one
@@ -286,6 +286,14 @@ describe("the receipt of a checkout rehearsal", () => {
     expect(html).toContain('<dd id="receipt-double-payments">0</dd>');
     expect(html).toContain('<dd id="receipt-unrefunded">0</dd>');
     expect(html).toContain("every late payment refunded");
+  });
+
+  test("the tile race of a checkout rehearsal says a lit tile was held, not sold", () => {
+    const replay = { quantity: 3, unitsPerTile: 1, tiles: 3, firstAtMs: "", fullAtMs: "", claimedUnits: "" };
+    const html = String(<TileReplaySection replay={replay} seconds={5} checkout />);
+    expect(html).toContain("coloured by when it was first held during the 5.0 s run");
+    expect(html).toContain("grey tiles were never held");
+    expect(String(<TileReplaySection replay={replay} seconds={5} />)).toContain("grey tiles were not sold");
   });
 
   test("fails when the checkout audit finds a breach, and the page lists it", () => {

@@ -140,7 +140,9 @@ export function StressReceipt({ test }: { test: StressTest }) {
             </>
           ) : null}
           {r.checkout ? <CheckoutReceiptSection c={r.checkout} /> : null}
-          {test.replay ? <TileReplaySection replay={test.replay} seconds={r.durationSeconds} /> : null}
+          {test.replay ? (
+            <TileReplaySection replay={test.replay} seconds={r.durationSeconds} checkout={!!r.checkout} />
+          ) : null}
           {r.breaches.length > 0 ? (
             <>
               <h3>Invariants broken</h3>
@@ -171,7 +173,16 @@ export function StressReceipt({ test }: { test: StressTest }) {
  * The tile race, replayable: stress.js draws the finished race (each tile coloured by when it was
  * claimed) and animates it on demand from the packed claim times; the legend says what the colours mean.
  */
-export function TileReplaySection({ replay, seconds }: { replay: TileReplay; seconds: number }) {
+export function TileReplaySection({
+  replay,
+  seconds,
+  checkout = false,
+}: {
+  replay: TileReplay;
+  seconds: number;
+  /** A checkout rehearsal: a tile lights when its unit is first held, which is not yet sold. */
+  checkout?: boolean;
+}) {
   return (
     <section
       id="stress-replay"
@@ -186,7 +197,8 @@ export function TileReplaySection({ replay, seconds }: { replay: TileReplay; sec
       <h3 id="replay-heading">The race</h3>
       <p class="hint">
         One tile per {replay.unitsPerTile === 1 ? "unit" : `${number(replay.unitsPerTile)} units`}, coloured
-        by when it was claimed during the {seconds.toFixed(1)} s run; grey tiles were not sold.
+        by when it was {checkout ? "first held" : "claimed"} during the {seconds.toFixed(1)} s run; grey tiles
+        were {checkout ? "never held (the Checkout figures say which units ended paid)" : "not sold"}.
       </p>
       {/* Decorative: the receipt above says the same in words. */}
       <div aria-hidden="true">
