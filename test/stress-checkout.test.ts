@@ -156,6 +156,10 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
         [row.rehearsalDropId],
       );
       expect(refs.rows.every((r) => r.payment_ref?.startsWith("pay_test_"))).toBe(true);
+      // The real drop is untouched, and the rehearsal's payments are no revenue.
+      expect(await repo.auditDrop(db, drop.id)).toMatchObject({ sold: 0, remaining: QUANTITY });
+      const sellerId = (await server.app.shop.findDrop(drop.id)).sellerId;
+      expect(await repo.sumSellerRevenue(db, sellerId)).toEqual([]);
       // The shop's own provider took nothing: rehearsal payments never reach it.
       expect((server.app.shop.payments as { captured?: () => unknown[] }).captured?.()).toEqual([]);
 
