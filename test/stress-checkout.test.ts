@@ -76,8 +76,10 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       expect(started.status).toBe(303);
       const id = started.headers.get("location")!.split("/").pop()!;
       const stream = await seller.get(`/seller/drops/${drop.slug}/stress/${id}/events`);
-      const last = parseEvents(await stream.text()).at(-1)!;
+      const events = parseEvents(await stream.text());
+      const last = events.at(-1)!;
       expect(last.event).toBe("receipt");
+      const progress = events.filter((e) => e.event === "progress").map((e) => JSON.parse(e.data));
       const final = JSON.parse(last.data) as { status: string; verdict: string; html: string };
 
       const row = (await repo.findStressTest(db, id))!;
@@ -133,6 +135,12 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       expect(c.refunded).toBeGreaterThan(0);
       expect(c.resoldUnits).toBeGreaterThan(0);
       expect(c.answered.refunded).toBe(c.refunded);
+      // The live stream counted the same payments, releases and refunds as the fans were answered.
+      expect(progress.at(-1)).toMatchObject({
+        paid: c.answered.paid,
+        released: c.answered.released,
+        refunded: c.answered.refunded,
+      });
       expect(c.answered.paid).toBe(QUANTITY);
       expect({
         fansOverLimit: c.fansOverLimit,
@@ -211,6 +219,10 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       ) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      // While it runs, the page shows the checkout counts beside the purchase counts.
+      const running = await (await seller.get(`/seller/drops/${drop.slug}/stress/${id}`)).text();
+      expect(running).toContain('id="count-paid"');
+      expect(running).toContain('id="count-refunded"');
       const cancel = await seller.submit(
         `/seller/drops/${drop.slug}/stress/${id}`,
         `/seller/drops/${drop.slug}/stress/${id}/cancel`,

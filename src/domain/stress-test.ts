@@ -312,10 +312,11 @@ export function createStressTests(deps: {
       }
       throw error;
     }
+    const checkout = drop.holdSeconds > 0;
     const live = {
-      progress: new StressProgress(drop.quantity, settings.attempts),
+      progress: new StressProgress(drop.quantity, settings.attempts, checkout),
       controller: new AbortController(),
-      checkout: drop.holdSeconds > 0,
+      checkout,
     };
     const finished = drive(row, baseUrl, live)
       .catch((error: unknown) => {

@@ -84,6 +84,8 @@ export interface StampedeOptions {
    * fan is done and every fate is played out.
    */
   checkout?: boolean;
+  /** Checkout mode: the activity object to fill (the caller may read it while the run goes on). */
+  checkoutActivity?: CheckoutActivity;
 }
 
 export interface StampedeRun {
@@ -186,7 +188,7 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     if (problems.length < MAX_PROBLEMS) problems.push(text);
   };
 
-  const checkout = options.checkout ? emptyActivity() : undefined;
+  const checkout = options.checkout ? (options.checkoutActivity ?? emptyActivity()) : undefined;
   // Every waiting fan and every fate's pause listens for the cancel: many at once, each removed when done.
   if (checkout && options.signal) setMaxListeners(0, options.signal);
   const returns = new StockReturns();

@@ -21,9 +21,12 @@ const ms = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(
 const latency = (s: LatencySummary) => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)} (${number(s.count)} answers)`;
 
 /** The sentence screen readers hear, and the text twin of the progress bar and tiles. */
-export function progressSentence(p: Pick<ProgressSnapshot, "counts" | "answered" | "attempts">): string {
+export function progressSentence(
+  p: Pick<ProgressSnapshot, "counts" | "answered" | "attempts" | "checkout">,
+): string {
   const c = countsShown(p.counts);
-  return `${number(p.answered)} of ${number(p.attempts)} attempts answered: ${number(c.won)} won, ${number(c.soldOut)} sold out, ${number(c.busy)} busy, ${number(c.errors)} errors.`;
+  const k = p.checkout;
+  return `${number(p.answered)} of ${number(p.attempts)} attempts answered: ${number(c.won)} won, ${number(c.soldOut)} sold out, ${number(c.busy)} busy, ${number(c.errors)} errors.${k ? ` Checkout: ${number(k.paid)} paid, ${number(k.released)} released, ${number(k.refunded)} refunded.` : ""}`;
 }
 
 /** Running counts and the progress bar; stress.js keeps the numbers current, the server renders them first. */
@@ -48,6 +51,22 @@ export function StressCounts({ progress }: { progress: ProgressSnapshot }) {
           <b id="count-errors">{number(c.errors)}</b>
           <span>Errors</span>
         </div>
+        {progress.checkout ? (
+          <>
+            <div class="stat">
+              <b id="count-paid">{number(progress.checkout.paid)}</b>
+              <span>Paid</span>
+            </div>
+            <div class="stat">
+              <b id="count-released">{number(progress.checkout.released)}</b>
+              <span>Released</span>
+            </div>
+            <div class="stat">
+              <b id="count-refunded">{number(progress.checkout.refunded)}</b>
+              <span>Refunded</span>
+            </div>
+          </>
+        ) : null}
       </div>
       <progress
         id="stress-progress"
