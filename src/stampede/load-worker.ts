@@ -23,7 +23,7 @@ let latest: Pick<ProgressBatch, "answered" | "counts"> = { answered: 0, counts: 
 // Checkout mode: fates are paid, released and refunded between purchase answers, so a batch also goes
 // out when only those moved.
 const activity = options.checkout ? emptyActivity() : undefined;
-let checkoutSent = "";
+let checkoutSent = "null";
 const flush = () => {
   const checkout = activity && {
     paid: activity.paidOrderIds.length,
