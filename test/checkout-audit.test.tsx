@@ -61,6 +61,14 @@ function cleanBooks(): { books: CheckoutBooks; ledger: LedgerEntry[]; facts: Che
   };
 }
 
+/** The last payer's hold expired instead: one unit back in stock, paid 2 of 3. */
+function lastPayerNeverPaid({ books, ledger, facts }: ReturnType<typeof cleanBooks>): void {
+  books.claims[5] = claim("o3", 3, "fan-c", "expired");
+  books.stock = 1;
+  ledger.splice(2, 1);
+  facts.activity!.paidOrderIds.pop();
+}
+
 describe("judgeCheckout", () => {
   test("clean books pass, with the figures counted from the rows", () => {
     const { books, ledger, facts } = cleanBooks();
@@ -149,12 +157,7 @@ describe("judgeCheckout", () => {
     ],
     [
       "fewer than N paid while fans were told sold out",
-      ({ books, ledger, facts }) => {
-        books.claims[5] = claim("o3", 3, "fan-c", "expired");
-        books.stock = 1;
-        ledger.splice(2, 1);
-        facts.activity!.paidOrderIds.pop();
-      },
+      lastPayerNeverPaid,
       'paid 2 of 3, yet 2 fans were told "sold out" with nothing left to come back',
     ],
   ];
@@ -167,11 +170,9 @@ describe("judgeCheckout", () => {
   });
 
   test("fewer than N paid because the fans ran out is a warning, not a breach", () => {
-    const { books, ledger, facts } = cleanBooks();
-    books.claims[5] = claim("o3", 3, "fan-c", "expired");
-    books.stock = 1;
-    ledger.splice(2, 1);
-    facts.activity!.paidOrderIds.pop();
+    const clean = cleanBooks();
+    lastPayerNeverPaid(clean);
+    const { books, ledger, facts } = clean;
     facts.activity!.gaveUp = 0;
     const c = judgeCheckout(books, ledger, facts);
     expect(c.breaches).toEqual([]);
@@ -191,11 +192,9 @@ describe("judgeCheckout", () => {
   });
 
   test("fewer than N paid with holds running out early blames the slow answers, not the number of fans", () => {
-    const { books, ledger, facts } = cleanBooks();
-    books.claims[5] = claim("o3", 3, "fan-c", "expired");
-    books.stock = 1;
-    ledger.splice(2, 1);
-    facts.activity!.paidOrderIds.pop();
+    const clean = cleanBooks();
+    lastPayerNeverPaid(clean);
+    const { books, ledger, facts } = clean;
     facts.activity!.gaveUp = 0;
     facts.activity!.tooLate = 1;
     const c = judgeCheckout(books, ledger, facts);
