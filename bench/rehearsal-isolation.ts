@@ -23,7 +23,7 @@ export interface ProbeFigures {
 }
 
 /** A browser-like session over HTTP: keeps cookies, reads the csrf token of a page, posts forms. */
-function webSession(baseUrl: string) {
+export function webSession(baseUrl: string) {
   const cookies = new Map<string, string>();
   const cookie = () => [...cookies].map(([name, value]) => `${name}=${value}`).join("; ");
   const remember = (res: Response) => {

@@ -9,6 +9,9 @@
  *   npm run bench -- --rehearsal-isolation   only the rehearsal-isolation section (PGlite and PostgreSQL):
  *                                            live p99s during a Stress Test (--rehearsal-attempts, default
  *                                            20,000 at 200 at once; --quick: 2,000)
+ *   npm run bench -- --checkout-stress       only a Stress Test in checkout mode on a hold drop (PGlite and
+ *                                            PostgreSQL, 200 and 50 at once; --checkout-units, default 200,
+ *                                            5 fans per unit; --quick: 50 units)
  *
  * --database-url: the admin database next to which the fresh one is made (default BENCH_DATABASE_URL,
  * then TEST_DATABASE_URL, then postgres://postgres@127.0.0.1:5432/test). --large-attempts, --large-units,
@@ -29,6 +32,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { benchCheckoutStress, formatCheckoutStress } from "./checkout-stress";
 import { benchDistance } from "./distance";
 import { benchEngine } from "./engine";
 import { createFreshDatabase } from "./fresh-database";
@@ -53,6 +57,8 @@ const { values: args } = parseArgs({
     json: { type: "string" },
     "rehearsal-isolation": { type: "boolean", default: false },
     "rehearsal-attempts": { type: "string" },
+    "checkout-stress": { type: "boolean", default: false },
+    "checkout-units": { type: "string" },
     processes: { type: "string" },
     distance: { type: "boolean", default: false },
     runtimes: { type: "boolean", default: false },
@@ -123,19 +129,18 @@ const adminUrl =
 
 const log = (line: string) => console.error(`bench: ${line}`);
 
-if (args["rehearsal-isolation"]) {
-  const sizes = {
-    attempts: whole("rehearsal-attempts", args["rehearsal-attempts"], quick ? 2000 : 20_000),
-    concurrency: 200,
-    quietSeconds: quick ? 5 : 15,
-  };
+/**
+ * Runs a section that starts its own server processes (PGlite in memory, and PostgreSQL on a fresh
+ * database), prints its Markdown and the load average, writes its rows with --json, and exits.
+ */
+async function standaloneSection<T>(
+  run: (postgresUrl: string) => Promise<T[]>,
+  format: (rows: T[]) => string,
+): Promise<never> {
   const fresh = await createFreshDatabase(adminUrl);
   try {
-    const rows = [
-      await benchRehearsalIsolation("pglite (memory)", { DATA_DIR: "memory" }, sizes, log),
-      await benchRehearsalIsolation("postgres", { DATABASE_URL: fresh.url }, sizes, log),
-    ];
-    console.log(formatIsolation(rows));
+    const rows = await run(fresh.url);
+    console.log(format(rows));
     console.log(
       `\nMachine load average at end: ${describeMachine(fresh.serverVersion).loadAverage.join(" / ")}`,
     );
@@ -144,6 +149,34 @@ if (args["rehearsal-isolation"]) {
     await fresh.drop();
   }
   process.exit(0);
+}
+
+if (args["rehearsal-isolation"]) {
+  const sizes = {
+    attempts: whole("rehearsal-attempts", args["rehearsal-attempts"], quick ? 2000 : 20_000),
+    concurrency: 200,
+    quietSeconds: quick ? 5 : 15,
+  };
+  await standaloneSection(
+    async (url) => [
+      await benchRehearsalIsolation("pglite (memory)", { DATA_DIR: "memory" }, sizes, log),
+      await benchRehearsalIsolation("postgres", { DATABASE_URL: url }, sizes, log),
+    ],
+    formatIsolation,
+  );
+}
+
+if (args["checkout-stress"]) {
+  const quantity = whole("checkout-units", args["checkout-units"], quick ? 50 : 200);
+  await standaloneSection(async (url) => {
+    const rows = [];
+    for (const concurrency of [200, 50]) {
+      const sizes = { quantity, attempts: 5 * quantity, concurrency };
+      rows.push(await benchCheckoutStress("pglite (memory)", { DATA_DIR: "memory" }, sizes, log));
+      rows.push(await benchCheckoutStress("postgres", { DATABASE_URL: url }, sizes, log));
+    }
+    return rows;
+  }, formatCheckoutStress);
 }
 
 const database = await createFreshDatabase(adminUrl);

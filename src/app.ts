@@ -59,6 +59,8 @@ export interface AppDeps {
   stressLimits?: Config["stressLimits"];
   /** How hold drops are paid (src/domain/payments.ts); the built-in test provider when absent. */
   payments?: PaymentProvider;
+  /** The hold of a hold drop's Stress Test rehearsal copy, in seconds; REHEARSAL_HOLD_SECONDS (5) when absent (tests hold shorter). */
+  rehearsalHoldSeconds?: number;
   /** Sweep expired holds every this many ms (src/domain/hold-sweeper.ts); off when absent (tests sweep themselves). */
   holdSweepMs?: number;
 }
@@ -159,6 +161,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       cookieSecure: deps.cookieSecure ?? "auto",
       selfUrl: deps.selfUrl,
       stressLimits: deps.stressLimits,
+      rehearsalHoldSeconds: deps.rehearsalHoldSeconds,
     }),
   );
 

@@ -192,12 +192,19 @@
     set("count-sold-out", progress.soldOut);
     set("count-busy", progress.busy);
     set("count-errors", progress.errors);
+    // Checkout mode only: holds paid, released and refunded so far.
+    const checkout = progress.paid !== undefined;
+    if (checkout) {
+      set("count-paid", progress.paid);
+      set("count-released", progress.released);
+      set("count-refunded", progress.refunded);
+    }
     const bar = $("stress-progress");
     if (bar) {
       bar.max = progress.attempts;
       bar.value = progress.answered;
     }
-    sentence = `${number(progress.answered)} of ${number(progress.attempts)} attempts answered: ${number(progress.won)} won, ${number(progress.soldOut)} sold out, ${number(progress.busy)} busy, ${number(progress.errors)} errors.`;
+    sentence = `${number(progress.answered)} of ${number(progress.attempts)} attempts answered: ${number(progress.won)} won, ${number(progress.soldOut)} sold out, ${number(progress.busy)} busy, ${number(progress.errors)} errors.${checkout ? ` Checkout: ${number(progress.paid)} paid, ${number(progress.released)} released, ${number(progress.refunded)} refunded.` : ""}`;
     const text = $("stress-answered");
     if (text) text.textContent = sentence;
   }

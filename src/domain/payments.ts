@@ -103,6 +103,25 @@ export class TestPaymentProvider implements PaymentProvider {
   refunded(): PaymentState[] {
     return [...this.#payments.values()].filter((p) => p.status === "succeeded" && p.refunded).map(stateOf);
   }
+
+  /** Every succeeded payment of these orders, kept or given back: the money side of a rehearsal's audit. */
+  ledgerOf(orderIds: ReadonlySet<string>): LedgerEntry[] {
+    return [...this.#payments.values()]
+      .filter((p) => p.status === "succeeded" && orderIds.has(p.orderId))
+      .map((p) => ({ id: p.id, orderId: p.orderId, kept: !p.refunded }));
+  }
+
+  /** Drops these orders' payments from the ledger (a rehearsal's, once its receipt is written). */
+  forget(orderIds: ReadonlySet<string>): void {
+    for (const [id, payment] of this.#payments) if (orderIds.has(payment.orderId)) this.#payments.delete(id);
+  }
+}
+
+/** One payment that took money: `kept` unless it was refunded. */
+export interface LedgerEntry {
+  id: string;
+  orderId: string;
+  kept: boolean;
 }
 
 const stateOf = (p: PaymentState): PaymentState => ({ id: p.id, orderId: p.orderId, status: p.status });

@@ -115,7 +115,16 @@ export function createShop(
   );
   const lifecycle = createDropLifecycle({ db, cache, retryPolicy });
   const payments = options.payments ?? new TestPaymentProvider();
-  const checkout = createCheckout({ db, retryPolicy, payments, fingerprint: requestFingerprint });
+  // Rehearsal orders are paid here whatever `payments` is; the Stress Test audits its ledger.
+  const rehearsalPayments = new TestPaymentProvider();
+  const checkout = createCheckout({
+    db,
+    retryPolicy,
+    payments,
+    rehearsalPayments,
+    isRehearsal: async (dropId) => (await findDrop(dropId)).isRehearsal,
+    fingerprint: requestFingerprint,
+  });
 
   async function findDrop(ref: string): Promise<Drop> {
     const cached = cache.get(ref);
@@ -144,6 +153,8 @@ export function createShop(
     /** Holds, payment, release and the expiry sweep of hold drops (issue 11). */
     checkout,
     payments,
+    /** The test provider that pays rehearsal drops' orders (see createCheckout). */
+    rehearsalPayments,
     /** Which form the purchase runs in on this backend ("cte" or "transaction"), for the start-up log. */
     purchaseForm,
 

@@ -1,4 +1,4 @@
-import type { ProgressBatch } from "../stampede/run-in-worker";
+import type { CheckoutCounts, ProgressBatch } from "../stampede/run-in-worker";
 import { emptyCounts, type OutcomeCounts, type StampedeProgress } from "../stampede/run-stampede";
 
 /** The tile race never draws more tiles than this; a larger drop gives each tile several units. */
@@ -75,6 +75,8 @@ export interface ProgressSnapshot {
   claimed: Uint32Array;
   /** Grows with every answer, so a watcher can tell whether anything changed since it last looked. */
   version: number;
+  /** Checkout mode: holds paid, released and refunded so far; absent on an instant drop's run. */
+  checkout?: CheckoutCounts;
 }
 
 /**
@@ -91,8 +93,10 @@ export class StressProgress {
   readonly fullAt: Uint32Array;
   answered = 0;
   version = 0;
+  checkout: CheckoutCounts | undefined;
 
-  constructor(quantity: number, attempts: number) {
+  constructor(quantity: number, attempts: number, checkout = false) {
+    this.checkout = checkout ? { paid: 0, released: 0, refunded: 0 } : undefined;
     this.layout = tileLayout(quantity);
     this.attempts = attempts;
     this.claimed = new Uint32Array(this.layout.tiles);
@@ -105,12 +109,14 @@ export class StressProgress {
     Object.assign(this.counts, batch.counts);
     this.answered = batch.answered;
     for (let i = 0; i < batch.claims.length; i += 2) this.#claim(batch.claims[i]!, batch.claims[i + 1]!);
+    if (batch.checkout) this.checkout = { ...batch.checkout };
     this.version += 1;
   }
 
   #claim(unitNo: number, atMs: number): void {
     const tile = tileOf(this.layout, unitNo);
-    if (tile < 0) return;
+    // A full tile stays full: on a hold drop a unit that came back is claimed again.
+    if (tile < 0 || this.claimed[tile]! >= unitsOnTile(this.layout, tile)) return;
     const at = Math.min(NOT_YET - 1, Math.max(0, Math.round(atMs)));
     this.claimed[tile]! += 1;
     if (this.firstAt[tile] === NOT_YET) this.firstAt[tile] = at;
@@ -148,6 +154,7 @@ export class StressProgress {
       attempts: this.attempts,
       claimed: this.claimed.slice(),
       version: this.version,
+      ...(this.checkout ? { checkout: { ...this.checkout } } : {}),
     };
   }
 }

@@ -5,6 +5,8 @@ import * as repo from "../repository";
 import type { OrderListing } from "../stampede/drop-api";
 import { buildReceipt, type Receipt } from "../stampede/receipt";
 import { runStampedeInWorker } from "../stampede/run-in-worker";
+import type { StampedeRun } from "../stampede/run-stampede";
+import { judgeCheckout } from "./checkout-audit";
 import { isUuid } from "./drop-cache";
 import { InvalidInput, NotFound, StressTestRunning, StressTestUnavailable } from "./errors";
 import {
@@ -31,6 +33,19 @@ export const STRESS_LIMITS = {
 const CAPACITY_RETRY_SECONDS = 30;
 /** After a cancel, the purchases the server is still serving for the run get this long to finish. */
 const DRAIN_LIMIT_MS = 30_000;
+
+/**
+ * A rehearsal of a hold drop holds for this long instead of the drop's minutes, so that holds expire,
+ * units come back and late payments are refunded while the run lasts. Long enough that a win answered in
+ * a few seconds under load still leaves its fan time to act (with 3 s, 269 of 681 holds on a loaded
+ * embedded database ran out before their fan heard of them; BENCHMARKS.md), short enough for a run of
+ * a minute to see several holds of each unit. Never offered to the public API, which takes 1-60 minutes.
+ */
+export const REHEARSAL_HOLD_SECONDS = 5;
+/** After the fans, holds still running are given this long beyond the hold to end before the audit. */
+const HOLDS_END_SLACK_MS = 10_000;
+/** Expired holds ended per sweep transaction (three rows changed each; DSQL allows 3,000 per transaction). */
+const HOLDS_SWEPT_AT_ONCE = 500;
 
 /** Orders are read back for the receipt this many at a time. */
 const ORDERS_PAGE = 1000;
@@ -136,6 +151,8 @@ const number = (n: number) => n.toLocaleString("en-US");
 interface Running {
   progress: StressProgress;
   controller: AbortController;
+  /** Checkout mode: the seller's drop holds wins for payment, and so does its rehearsal copy. */
+  checkout: boolean;
   finished: Promise<StressTest>;
 }
 
@@ -156,8 +173,11 @@ export function createStressTests(deps: {
   logError?: (error: unknown) => void;
   /** Overrides of the backend's default limits (STRESS_* in the environment). */
   limits?: Partial<StressLimits> | undefined;
+  /** The hold of a hold drop's rehearsal copy; REHEARSAL_HOLD_SECONDS when absent (tests hold shorter). */
+  rehearsalHoldSeconds?: number | undefined;
 }) {
   const { db, shop } = deps;
+  const rehearsalHoldSeconds = deps.rehearsalHoldSeconds ?? REHEARSAL_HOLD_SECONDS;
   const limits = stressLimitsFor(db.backend, deps.limits);
   const logError = deps.logError ?? ((error: unknown) => console.error(error));
   const running = new Map<string, Running>();
@@ -186,6 +206,31 @@ export function createStressTests(deps: {
     }
   }
 
+  /**
+   * The checkout audit of a hold rehearsal, once every hold has ended: the holds still running when the
+   * fans were done are waited out (and the drop swept, so the receipt does not wait on the periodic
+   * sweeper's tick); then the books and the rehearsal payment ledger are judged.
+   */
+  async function checkoutAudit(dropId: string, run: StampedeRun) {
+    const giveUpAt = performance.now() + rehearsalHoldSeconds * 1000 + HOLDS_END_SLACK_MS;
+    while ((await repo.countHeldOrders(db, dropId)) > 0 && performance.now() < giveUpAt) {
+      await repo.sweepExpiredHolds(db, HOLDS_SWEPT_AT_ONCE, dropId).catch(logError);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const books = await repo.readCheckoutBooks(db, dropId);
+    if (!books) throw new Error("the rehearsal drop is gone");
+    const orderIds = new Set(books.claims.map((claim) => claim.orderId));
+    const ledger = shop.rehearsalPayments.ledgerOf(orderIds);
+    shop.rehearsalPayments.forget(orderIds);
+    return judgeCheckout(books, ledger, {
+      wins: run.wins,
+      activity: run.checkout,
+      cancelled: run.cancelled,
+      unanswered: run.counts.error + run.abandoned,
+      attempts: run.attempts,
+    });
+  }
+
   async function drive(row: StressTestRow, baseUrl: string, live: Omit<Running, "finished">) {
     const heartbeat = setInterval(() => {
       repo.touchStressTest(db, row.id).catch(logError);
@@ -203,12 +248,17 @@ export function createStressTests(deps: {
         signal: live.controller.signal,
         headers: { ...rehearsalHeaders(), [REHEARSAL_RUN_HEADER]: row.id },
         onBatch: (batch) => live.progress.recordBatch(batch),
+        checkout: live.checkout,
       });
       await drained(row.id);
+      const checkout = live.checkout ? await checkoutAudit(row.rehearsalDropId, run) : undefined;
       const audit = await repo.auditDrop(db, row.rehearsalDropId);
       if (!audit) throw new Error("the rehearsal drop is gone");
       const orders = await orderListing(db, row.rehearsalDropId);
-      const receipt = buildReceipt(run, audit, orders, { backend: `${db.backend} (${db.isolation})` });
+      const receipt = buildReceipt(run, audit, orders, {
+        backend: `${db.backend} (${db.isolation})`,
+        checkout,
+      });
       const status = run.cancelled ? "cancelled" : receipt.verdict === "PASS" ? "passed" : "failed";
       const stored: StoredReceipt = { ...receipt, replay: live.progress.replay() };
       outcome = { status, receiptJson: JSON.stringify(stored), problem: null };
@@ -242,6 +292,8 @@ export function createStressTests(deps: {
         bucketCount: drop.bucketCount,
         // A minute back, so a database clock a little behind ours still sees it live at once.
         startsAt: new Date(Date.now() - 60_000),
+        // A hold drop is rehearsed with its checkout, on a hold short enough to run out during the run.
+        holdSeconds: drop.holdSeconds > 0 ? rehearsalHoldSeconds : 0,
       },
       { rehearsalOf: drop.id },
     );
@@ -260,9 +312,11 @@ export function createStressTests(deps: {
       }
       throw error;
     }
+    const checkout = drop.holdSeconds > 0;
     const live = {
-      progress: new StressProgress(drop.quantity, settings.attempts),
+      progress: new StressProgress(drop.quantity, settings.attempts, checkout),
       controller: new AbortController(),
+      checkout,
     };
     const finished = drive(row, baseUrl, live)
       .catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { emptyActivity } from "./checkout-buyers";
 import type { ProgressBatch, WorkerMessage } from "./run-in-worker";
-import { runStampede, type StampedeOptions } from "./run-stampede";
+import { emptyCounts, runStampede, type StampedeOptions } from "./run-stampede";
 
 /**
  * The worker thread's side of runStampedeInWorker: runs the stampede here, off the server's event loop,
@@ -18,8 +19,23 @@ port.on("message", (message: { type: string }) => {
 
 const startedAt = performance.now();
 let batch: ProgressBatch | undefined;
+let latest: Pick<ProgressBatch, "answered" | "counts"> = { answered: 0, counts: emptyCounts() };
+// Checkout mode: fates are paid, released and refunded between purchase answers, so a batch also goes
+// out when only those moved.
+const activity = options.checkout ? emptyActivity() : undefined;
+let checkoutSent = "null";
 const flush = () => {
-  if (batch) port.postMessage({ type: "progress", batch } satisfies WorkerMessage);
+  const checkout = activity && {
+    paid: activity.paidOrderIds.length,
+    released: activity.releasedOrderIds.length,
+    refunded: activity.refundedOrderIds.length,
+  };
+  const checkoutNow = JSON.stringify(checkout ?? null);
+  if (!batch && checkoutNow === checkoutSent) return;
+  batch ??= { answered: latest.answered, counts: { ...latest.counts }, claims: [] };
+  if (checkout) batch.checkout = checkout;
+  checkoutSent = checkoutNow;
+  port.postMessage({ type: "progress", batch } satisfies WorkerMessage);
   batch = undefined;
 };
 const timer = setInterval(flush, progressIntervalMs);
@@ -29,10 +45,12 @@ try {
     ...options,
     signal: controller.signal,
     abandonOnAbort: true,
+    ...(activity ? { checkoutActivity: activity } : {}),
     onProgress: (progress) => {
       batch ??= { answered: 0, counts: { ...progress.counts }, claims: [] };
       batch.answered = progress.answered;
       batch.counts = { ...progress.counts };
+      latest = { answered: batch.answered, counts: batch.counts };
       if (progress.unitNo !== undefined) batch.claims.push(progress.unitNo, performance.now() - startedAt);
     },
   });

@@ -1,3 +1,4 @@
+import type { CheckoutReceipt } from "../domain/checkout-audit";
 import { type AuditFigures, type OrderListing, readAllOrders, readAudit } from "./drop-api";
 import type { LatencyHistogram } from "./latency-histogram";
 import { type OutcomeCounts, type StampedeRun, UNEXPECTED_OUTCOMES } from "./run-stampede";
@@ -52,6 +53,8 @@ export interface Receipt {
   acknowledgedWithoutOrderRow: number;
   latencyMs: { win: LatencySummary; rejection: LatencySummary; busy: LatencySummary };
   problems: string[];
+  /** A checkout rehearsal's figures (a hold drop's run); absent on instant drops and older receipts. */
+  checkout?: CheckoutReceipt;
 }
 
 const summary = (h: LatencyHistogram): LatencySummary => ({
@@ -143,8 +146,9 @@ export function buildReceipt(
   run: StampedeRun,
   audit: AuditFigures,
   orders: OrderListing,
-  context: { backend?: string } = {},
+  context: { backend?: string; checkout?: CheckoutReceipt } = {},
 ): Receipt {
+  const { checkout } = context;
   const breaches: string[] = [];
   const { counts } = run;
   const quantity = audit.quantity;
@@ -185,46 +189,29 @@ export function buildReceipt(
   if (listedFaults.outOfRange > 0)
     breaches.push(`${listedFaults.outOfRange} orders carry a unit outside 1..${quantity}`);
 
-  let withoutRow = 0;
-  run.wins.orderIds.forEach((id, i) => {
-    if (listed.get(id) !== run.wins.units[i]) withoutRow++;
-  });
-  if (withoutRow > 0) breaches.push(`${withoutRow} acknowledged wins have no order row with their unit`);
+  // On a hold drop a won hold may have ended (expired, released) and left the orders table: the checkout
+  // audit checks every win against every claim, and judges completeness by paid units instead.
+  let withoutRow = checkout?.acknowledgedWithoutRecord ?? 0;
+  if (!checkout) {
+    run.wins.orderIds.forEach((id, i) => {
+      if (listed.get(id) !== run.wins.units[i]) withoutRow++;
+    });
+  }
+  if (withoutRow > 0 && !checkout)
+    breaches.push(`${withoutRow} acknowledged wins have no order row with their unit`);
   if (new Set(run.wins.orderIds).size !== wins) breaches.push("the same order id was acknowledged twice");
   const wonFaults = unitFaults(run.wins.units, quantity);
-  if (wonFaults.duplicates > 0) breaches.push(`${wonFaults.duplicates} units were acknowledged to two fans`);
   if (wonFaults.outOfRange > 0)
     breaches.push(`${wonFaults.outOfRange} acknowledged units outside 1..${quantity}`);
-  // An attempt whose answer never arrived (a timeout, a cut connection) may have committed: only those
-  // may leave an order row nobody was told about.
   const unknown = counts.error + (run.abandoned ?? 0);
-  if (wins > soldThisRun || soldThisRun - wins > unknown) {
-    breaches.push(
-      unknown === 0
-        ? `${wins} acknowledged wins, but ${soldThisRun} order rows were added during the run`
-        : `${wins} acknowledged wins and ${unknown} unanswered attempts, but ${soldThisRun} order rows were added during the run`,
-    );
-  }
-
-  const definitive = run.attempts - counts.busy - unknown;
-  const fewest = Math.min(run.drop.remaining, definitive);
-  const most = Math.min(run.drop.remaining, run.attempts - counts.busy);
-  if (soldThisRun < fewest || soldThisRun > most) {
-    breaches.push(
-      unknown === 0
-        ? `${run.attempts} attempts with ${counts.busy} busy for ${run.drop.remaining} units left should sell ${fewest}, sold ${soldThisRun}`
-        : `${run.attempts} attempts with ${counts.busy} busy and ${unknown} unanswered for ${run.drop.remaining} units left should sell ${fewest} to ${most}, sold ${soldThisRun}`,
-    );
-  }
-  if (counts.sold_out > 0 && audit.remaining > 0) {
-    breaches.push(`"sold out" answered ${counts.sold_out} times while ${audit.remaining} units remain`);
-  }
+  if (checkout) breaches.push(...checkout.breaches);
+  else instantCompleteness(run, audit, soldThisRun, unknown, wonFaults.duplicates, breaches);
 
   const durationSeconds = run.durationMs / 1000;
   return {
     verdict: breaches.length === 0 ? "PASS" : "FAIL",
     breaches,
-    warnings: healthWarnings(run),
+    warnings: [...healthWarnings(run), ...(checkout?.warnings ?? [])],
     abandoned: run.abandoned ?? 0,
     timeouts: run.timeouts ?? 0,
     backend: context.backend ?? "unknown",
@@ -254,11 +241,64 @@ export function buildReceipt(
       rejection: summary(run.latency.rejection),
       busy: summary(run.latency.busy),
     },
-    problems: [...run.problems],
+    problems: [...run.problems, ...(run.checkout?.problems ?? [])],
+    ...(checkout ? { checkout } : {}),
   };
 }
 
+/**
+ * An instant drop's completeness: every win is one new order row, and the rows added are what the
+ * attempts could buy. (A unit acknowledged to two fans is a breach here; on a hold drop it is a unit
+ * that came back and was won again.)
+ */
+function instantCompleteness(
+  run: StampedeRun,
+  audit: AuditFigures,
+  soldThisRun: number,
+  unknown: number,
+  wonDuplicates: number,
+  breaches: string[],
+): void {
+  const { counts } = run;
+  const wins = run.wins.orderIds.length;
+  if (wonDuplicates > 0) breaches.push(`${wonDuplicates} units were acknowledged to two fans`);
+  // An attempt whose answer never arrived (a timeout, a cut connection) may have committed: only those
+  // may leave an order row nobody was told about.
+  if (wins > soldThisRun || soldThisRun - wins > unknown) {
+    breaches.push(
+      unknown === 0
+        ? `${wins} acknowledged wins, but ${soldThisRun} order rows were added during the run`
+        : `${wins} acknowledged wins and ${unknown} unanswered attempts, but ${soldThisRun} order rows were added during the run`,
+    );
+  }
+
+  const definitive = run.attempts - counts.busy - unknown;
+  const fewest = Math.min(run.drop.remaining, definitive);
+  const most = Math.min(run.drop.remaining, run.attempts - counts.busy);
+  if (soldThisRun < fewest || soldThisRun > most) {
+    breaches.push(
+      unknown === 0
+        ? `${run.attempts} attempts with ${counts.busy} busy for ${run.drop.remaining} units left should sell ${fewest}, sold ${soldThisRun}`
+        : `${run.attempts} attempts with ${counts.busy} busy and ${unknown} unanswered for ${run.drop.remaining} units left should sell ${fewest} to ${most}, sold ${soldThisRun}`,
+    );
+  }
+  if (counts.sold_out > 0 && audit.remaining > 0) {
+    breaches.push(`"sold out" answered ${counts.sold_out} times while ${audit.remaining} units remain`);
+  }
+}
+
 const ms = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(1)} ms`);
+
+/** A checkout rehearsal's lines of the text receipt. */
+function checkoutLines(k: CheckoutReceipt): string[] {
+  const f = k.fates;
+  return [
+    `  checkout        hold ${k.holdSeconds} s; holds won ${f.abandons + f.releases + f.pays + f.pays_late}: ${f.abandons} left to expire, ${f.releases} released, ${f.pays} paid, ${f.pays_late} paid late`,
+    `  holds           paid ${k.paid} of ${k.quantity}, held ${k.held}, expired ${k.expired}, released ${k.released}, refunded ${k.refunded}, in stock ${k.stock}, units won again ${k.resoldUnits}`,
+    `  fans            waited out ${k.answered.retries} "sold out" answers, ${k.answered.gaveUp} stopped at sold out, ${k.answered.tooLate} acted after their hold ran out, ${k.answered.busy} checkout calls busy, ${k.answered.failures} answered unexpectedly`,
+    `  checkout checks paid units twice ${k.paidUnitsDuplicated}, out of range ${k.paidUnitsOutOfRange}, fans over the limit ${k.fansOverLimit}, double payments ${k.doublePayments}, paid without payment ${k.paidWithoutPayment}, late payments kept ${k.unrefundedLatePayments}`,
+  ];
+}
 
 /** The receipt as the text both `npm run stampede` and the k6 script print. */
 export function formatReceipt(r: Receipt): string {
@@ -276,6 +316,7 @@ export function formatReceipt(r: Receipt): string {
     `  win latency     p50 ${ms(r.latencyMs.win.p50)}, p99 ${ms(r.latencyMs.win.p99)}`,
     `  reject latency  p50 ${ms(r.latencyMs.rejection.p50)}, p99 ${ms(r.latencyMs.rejection.p99)}`,
     `  busy latency    p50 ${ms(r.latencyMs.busy.p50)}, p99 ${ms(r.latencyMs.busy.p99)}`,
+    ...(r.checkout ? checkoutLines(r.checkout) : []),
     `  headline        ${headlineOf(r)}`,
     `  breaches        ${r.breaches.length === 0 ? "none" : ""}`,
     ...r.breaches.map((breach) => `    - ${breach}`),

@@ -9,6 +9,14 @@ export interface ProgressBatch {
   counts: OutcomeCounts;
   /** Pairs: unit number, milliseconds since the run started when its win was answered. */
   claims: number[];
+  /** Checkout mode: holds paid, released and refunded so far, as the checkout API answered. */
+  checkout?: CheckoutCounts;
+}
+
+export interface CheckoutCounts {
+  paid: number;
+  released: number;
+  refunded: number;
 }
 
 type PlainRun = Omit<StampedeRun, "latency"> & {
@@ -20,7 +28,8 @@ export type WorkerMessage =
   | { type: "done"; run: PlainRun }
   | { type: "failed"; message: string };
 
-export interface WorkerStampedeOptions extends Omit<StampedeOptions, "onProgress" | "abandonOnAbort"> {
+export interface WorkerStampedeOptions
+  extends Omit<StampedeOptions, "onProgress" | "abandonOnAbort" | "checkoutActivity"> {
   /** Called about every `progressIntervalMs` while answers arrive. */
   onBatch?: (batch: ProgressBatch) => void;
   progressIntervalMs?: number;

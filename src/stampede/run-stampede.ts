@@ -1,4 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
+import {
+  actOutFate,
+  type CheckoutActivity,
+  emptyActivity,
+  fateOfWin,
+  StockReturns,
+  wonHoldOf,
+} from "./checkout-buyers";
 import { type DropSnapshot, readDrop } from "./drop-api";
 import { keepAliveClient, RequestTimedOut } from "./keep-alive-client";
 import { LatencyHistogram } from "./latency-histogram";
@@ -68,6 +77,15 @@ export interface StampedeOptions {
    * receipt allows each one to have committed or not.
    */
   abandonOnAbort?: boolean;
+  /**
+   * Checkout mode, for a hold drop (see checkout-buyers.ts): every fan who wins a hold acts out a fate
+   * (never pays, releases, pays, pays late), and a fan told "sold out" while units may still come back
+   * waits and tries again, so an attempt is a fan rather than a single request. The run ends once every
+   * fan is done and every fate is played out.
+   */
+  checkout?: boolean;
+  /** Checkout mode: the activity object to fill (the caller may read it while the run goes on). */
+  checkoutActivity?: CheckoutActivity;
 }
 
 export interface StampedeRun {
@@ -94,6 +112,8 @@ export interface StampedeRun {
   lastWinAtMs: number | null;
   /** The first few unexpected answers, described, to diagnose a failed run. */
   problems: string[];
+  /** In checkout mode: what the winners did at checkout, as the API answered them. */
+  checkout?: CheckoutActivity;
 }
 
 const MAX_PROBLEMS = 5;
@@ -104,6 +124,7 @@ export const emptyCounts = (): OutcomeCounts =>
 interface Answer {
   outcome: Outcome;
   order?: { id: string; unitNo: number };
+  body?: unknown;
 }
 
 /** Classifies an HTTP answer exactly like `outcomeOf` in loadtest/stampede.js. */
@@ -112,7 +133,7 @@ export function outcomeOf(status: number, body: unknown): Answer {
   if (status === 201) {
     const { id, unitNo } = fields.order ?? {};
     return typeof id === "string" && typeof unitNo === "number"
-      ? { outcome: "won", order: { id, unitNo } }
+      ? { outcome: "won", order: { id, unitNo }, body }
       : { outcome: "error" };
   }
   if (status === 200) return { outcome: "replay" };
@@ -167,35 +188,82 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     if (problems.length < MAX_PROBLEMS) problems.push(text);
   };
 
+  const checkout = options.checkout ? (options.checkoutActivity ?? emptyActivity()) : undefined;
+  // Every waiting fan and every fate's pause listens for the cancel: many at once, each removed when done.
+  if (checkout && options.signal) setMaxListeners(0, options.signal);
+  const returns = new StockReturns();
+  const fates: Promise<void>[] = [];
+
   const startedAt = performance.now();
-  const attempt = async (n: number) => {
-    const key = `${runId}-${n}`;
-    const sentAt = performance.now();
-    let answer: Answer;
+  /** One purchase request of fan n (its `tries`-th); undefined when a cancel cut it off. */
+  const buy = async (n: number, tries: number): Promise<Answer | undefined> => {
+    const key = tries === 0 ? `${runId}-${n}` : `${runId}-${n}-${tries}`;
     try {
       // The fan is `fan-<hex>-<n>`: nothing to escape, so the body is written without JSON.stringify.
       const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"}`, {
         ...headers,
         "idempotency-key": key,
       });
-      answer = outcomeOf(res.status, parsed(res.text));
+      const answer = outcomeOf(res.status, parsed(res.text));
       if (answer.outcome === "error" || answer.outcome === "invalid" || answer.outcome === "replay") {
         noteProblem(`${answer.outcome}: HTTP ${res.status} ${res.text.slice(0, 200)}`);
       }
+      return answer;
     } catch (error) {
-      if (options.abandonOnAbort && options.signal?.aborted) {
-        abandoned += 1;
-        return;
-      }
+      if (options.abandonOnAbort && options.signal?.aborted) return undefined;
       if (error instanceof RequestTimedOut) timeouts += 1;
-      answer = { outcome: "error" };
       noteProblem(`network: ${error instanceof Error ? error.message : String(error)}`);
+      return { outcome: "error" };
+    }
+  };
+
+  const attempt = async (n: number) => {
+    let sentAt = performance.now();
+    let seen = returns.version;
+    let ticket = returns.sending();
+    let answer = await buy(n, 0);
+    // Checkout mode: "sold out" is only for now while the run's own winners may still give units back.
+    for (let tries = 1; checkout && answer?.outcome === "sold_out" && !options.signal?.aborted; tries++) {
+      if (!returns.mayComeBack(ticket, seen)) {
+        checkout.gaveUp += 1;
+        break;
+      }
+      returns.answered(ticket);
+      checkout.retries += 1;
+      await returns.wait(options.signal);
+      sentAt = performance.now();
+      seen = returns.version;
+      ticket = returns.sending();
+      answer = await buy(n, tries);
+    }
+    try {
+      record(answer, sentAt);
+    } finally {
+      returns.answered(ticket);
+    }
+  };
+
+  /** Counts a fan's final answer, and in checkout mode sets a won hold's fate going. */
+  const record = (answer: Answer | undefined, sentAt: number) => {
+    if (!answer) {
+      abandoned += 1;
+      return;
     }
     const answeredAt = performance.now();
     const ms = answeredAt - sentAt;
     counts[answer.outcome] += 1;
     answered += 1;
     if (answer.order) {
+      if (checkout) {
+        const hold = wonHoldOf(answer.body);
+        if (hold) {
+          const fate = fateOfWin(wins.orderIds.length);
+          checkout.fates[fate] += 1;
+          fates.push(
+            actOutFate(fate, hold, { client, headers, returns, activity: checkout, signal: options.signal }),
+          );
+        } else noteProblem("a win on a hold drop came without its order token");
+      }
       wins.orderIds.push(answer.order.id);
       wins.units.push(answer.order.unitNo);
       lastWinAtMs = answeredAt - startedAt;
@@ -216,6 +284,7 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
   let sent: number;
   try {
     sent = await runWorkers(options.attempts, options.concurrency, attempt, options.signal);
+    await Promise.all(fates);
   } finally {
     options.signal?.removeEventListener("abort", cutInFlight);
     client.close();
@@ -236,5 +305,6 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     durationMs: performance.now() - startedAt,
     lastWinAtMs,
     problems,
+    ...(checkout ? { checkout } : {}),
   };
 }

@@ -27,6 +27,8 @@ export interface SellerRoutesOptions {
   selfUrl?: (() => string | undefined) | undefined;
   /** Stress Test limits instead of the backend's defaults. */
   stressLimits?: Partial<StressLimits> | undefined;
+  /** The hold of a hold drop's Stress Test rehearsal, in seconds (src/domain/stress-test.ts). */
+  rehearsalHoldSeconds?: number | undefined;
 }
 
 /**
@@ -50,6 +52,7 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
     selfUrl: options.selfUrl,
     logError,
     limits: options.stressLimits,
+    rehearsalHoldSeconds: options.rehearsalHoldSeconds,
   });
   routes.route(
     "/",

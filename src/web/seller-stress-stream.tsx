@@ -25,6 +25,7 @@ function progressEvent(snapshot: ProgressSnapshot, shown: Uint32Array): string {
     answered: snapshot.answered,
     attempts: snapshot.attempts,
     ...countsShown(snapshot.counts),
+    ...snapshot.checkout,
     tiles,
   });
 }

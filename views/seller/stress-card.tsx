@@ -82,6 +82,10 @@ export function StressTestForm(props: Omit<StressCardProps, "tests">) {
   );
 }
 
+/** Sold units, or on a checkout rehearsal the units paid in the end. */
+const soldCell = (r: NonNullable<StressTest["receipt"]>) =>
+  r.checkout ? `${number(r.checkout.paid)} of ${number(r.quantity)} paid` : `${r.sold} of ${r.quantity}`;
+
 /** Past runs of this drop, newest first, each linking to its receipt. */
 export function StressTestList({ drop, tests }: { drop: Drop; tests: StressTest[] }) {
   if (tests.length === 0) return <p id="stress-none">No Stress Tests yet.</p>;
@@ -107,7 +111,7 @@ export function StressTestList({ drop, tests }: { drop: Drop; tests: StressTest[
               <td>
                 <span class={`badge ${verdictClass(test)}`}>{verdictOf(test)}</span>
               </td>
-              <td>{test.receipt ? `${test.receipt.sold} of ${test.receipt.quantity}` : "–"}</td>
+              <td>{test.receipt ? soldCell(test.receipt) : "–"}</td>
               <td>{test.receipt ? test.receipt.oversold : "–"}</td>
               <td>{test.receipt ? `${test.receipt.durationSeconds.toFixed(1)} s` : "–"}</td>
             </tr>
@@ -128,6 +132,15 @@ export function StressTestCard(props: StressCardProps) {
         listed, not counted as revenue) is bought through the public purchase endpoint by many new fans at
         once, and the database audit writes the receipt.
       </p>
+      {props.drop.holdSeconds > 0 ? (
+        <p class="hint" id="stress-checkout-mode">
+          This drop holds each win for payment, so the Stress Test rehearses its checkout too: the copy holds
+          wins for a few seconds; a third of the winners never pay (their holds expire and the units are sold
+          again), a third release, the rest pay with the test card, some too late to be refunded. The receipt
+          says whether every unit ended paid once, nobody went over the limit and no money was taken twice or
+          kept.
+        </p>
+      ) : null}
       <StressTestForm {...props} />
       {props.limits ? (
         <p class="hint" id="stress-limits">

@@ -14,15 +14,19 @@ import { CsrfField } from "./fields";
 import { formatUtcPrecise } from "./format";
 import type { SellerShell } from "./shell";
 import { STRESS_STATUS_LABEL, stressBase, verdictClass, verdictOf } from "./stress-card";
+import { CHECKOUT_CLEAN, CheckoutReceiptSection } from "./stress-checkout";
 
 const number = (n: number) => n.toLocaleString("en-US");
 const ms = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(1)} ms`);
 const latency = (s: LatencySummary) => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)} (${number(s.count)} answers)`;
 
 /** The sentence screen readers hear, and the text twin of the progress bar and tiles. */
-export function progressSentence(p: Pick<ProgressSnapshot, "counts" | "answered" | "attempts">): string {
+export function progressSentence(
+  p: Pick<ProgressSnapshot, "counts" | "answered" | "attempts" | "checkout">,
+): string {
   const c = countsShown(p.counts);
-  return `${number(p.answered)} of ${number(p.attempts)} attempts answered: ${number(c.won)} won, ${number(c.soldOut)} sold out, ${number(c.busy)} busy, ${number(c.errors)} errors.`;
+  const k = p.checkout;
+  return `${number(p.answered)} of ${number(p.attempts)} attempts answered: ${number(c.won)} won, ${number(c.soldOut)} sold out, ${number(c.busy)} busy, ${number(c.errors)} errors.${k ? ` Checkout: ${number(k.paid)} paid, ${number(k.released)} released, ${number(k.refunded)} refunded.` : ""}`;
 }
 
 /** Running counts and the progress bar; stress.js keeps the numbers current, the server renders them first. */
@@ -47,6 +51,22 @@ export function StressCounts({ progress }: { progress: ProgressSnapshot }) {
           <b id="count-errors">{number(c.errors)}</b>
           <span>Errors</span>
         </div>
+        {progress.checkout ? (
+          <>
+            <div class="stat">
+              <b id="count-paid">{number(progress.checkout.paid)}</b>
+              <span>Paid</span>
+            </div>
+            <div class="stat">
+              <b id="count-released">{number(progress.checkout.released)}</b>
+              <span>Released</span>
+            </div>
+            <div class="stat">
+              <b id="count-refunded">{number(progress.checkout.refunded)}</b>
+              <span>Refunded</span>
+            </div>
+          </>
+        ) : null}
       </div>
       <progress
         id="stress-progress"
@@ -138,7 +158,10 @@ export function StressReceipt({ test }: { test: StressTest }) {
               </ul>
             </>
           ) : null}
-          {test.replay ? <TileReplaySection replay={test.replay} seconds={r.durationSeconds} /> : null}
+          {r.checkout ? <CheckoutReceiptSection c={r.checkout} /> : null}
+          {test.replay ? (
+            <TileReplaySection replay={test.replay} seconds={r.durationSeconds} checkout={!!r.checkout} />
+          ) : null}
           {r.breaches.length > 0 ? (
             <>
               <h3>Invariants broken</h3>
@@ -150,7 +173,9 @@ export function StressReceipt({ test }: { test: StressTest }) {
             </>
           ) : (
             <p class="notice ok" id="receipt-clean">
-              The database sold exactly what it had: nothing oversold, no unit twice, every win has its order.
+              {r.checkout
+                ? CHECKOUT_CLEAN
+                : "The database sold exactly what it had: nothing oversold, no unit twice, every win has its order."}
             </p>
           )}
           <details>
@@ -167,7 +192,16 @@ export function StressReceipt({ test }: { test: StressTest }) {
  * The tile race, replayable: stress.js draws the finished race (each tile coloured by when it was
  * claimed) and animates it on demand from the packed claim times; the legend says what the colours mean.
  */
-export function TileReplaySection({ replay, seconds }: { replay: TileReplay; seconds: number }) {
+export function TileReplaySection({
+  replay,
+  seconds,
+  checkout = false,
+}: {
+  replay: TileReplay;
+  seconds: number;
+  /** A checkout rehearsal: a tile lights when its unit is first held, which is not yet sold. */
+  checkout?: boolean;
+}) {
   return (
     <section
       id="stress-replay"
@@ -182,7 +216,8 @@ export function TileReplaySection({ replay, seconds }: { replay: TileReplay; sec
       <h3 id="replay-heading">The race</h3>
       <p class="hint">
         One tile per {replay.unitsPerTile === 1 ? "unit" : `${number(replay.unitsPerTile)} units`}, coloured
-        by when it was claimed during the {seconds.toFixed(1)} s run; grey tiles were not sold.
+        by when it was {checkout ? "first held" : "claimed"} during the {seconds.toFixed(1)} s run; grey tiles
+        were {checkout ? "never held (the Checkout figures say which units ended paid)" : "not sold"}.
       </p>
       {/* Decorative: the receipt above says the same in words. */}
       <div aria-hidden="true">
@@ -235,7 +270,8 @@ export function StressRunPage(props: StressRunProps) {
       <h1>Stress Test: {drop.title}</h1>
       <p class="muted">
         <span id="stress-status">{STRESS_STATUS_LABEL[test.status]}</span> · {number(test.attempts)} attempts,{" "}
-        {number(test.concurrency)} at a time, on a rehearsal copy of {number(drop.quantity)} units · started{" "}
+        {number(test.concurrency)} at a time, on a rehearsal copy of {number(drop.quantity)} units
+        {drop.holdSeconds > 0 ? " with checkout" : ""} · started{" "}
         <time datetime={test.createdAt.toISOString()}>
           {formatUtcPrecise(test.createdAt).slice(0, 19)} UTC
         </time>

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Database } from "../src/db/database";
+import { createCheckout } from "../src/domain/checkout";
+import { Busy } from "../src/domain/errors";
+import { TestPaymentProvider } from "../src/domain/payments";
+import { requestFingerprint } from "../src/domain/purchase";
+import type { RetryPolicy } from "../src/domain/retry";
+import { createShop, type Shop } from "../src/domain/shop";
+import { openTestDatabase } from "./support/databases";
+
+/**
+ * Found by the Stress Test's checkout mode on an overloaded embedded database: a payment that succeeded
+ * at the provider while marking the order paid failed (the retry budget ran out, the database was away)
+ * kept the fan's money for an order that was never paid, and the hold then expired ("7 late payments
+ * were kept, not refunded"). The money must go back unless the order is, in fact, paid by it.
+ */
+const retryPolicy: RetryPolicy = { maxAttempts: 3, deadlineMs: 1000, baseDelayMs: 1, maxDelayMs: 5 };
+
+/** The database, with the mark-paid statement failing: before it runs, or after it committed. */
+function failingMarkPaid(db: Database, when: "before" | "after"): Database {
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== "query") {
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      const query: Database["query"] = async (sql, params, options) => {
+        if (options?.name !== "hold_mark_paid") return target.query(sql, params, options);
+        if (when === "after") await target.query(sql, params, options);
+        throw new Busy();
+      };
+      return query;
+    },
+  });
+}
+
+describe("a payment whose order could not be marked paid", () => {
+  let db: Database;
+  let shop: Shop;
+
+  beforeAll(async () => {
+    db = await openTestDatabase("pglite");
+    shop = createShop(db, { retryPolicy });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  async function heldOrder() {
+    const { seller } = await shop.createSeller({
+      email: `settle-${Math.random()}@example.com`,
+      name: "Settle",
+      password: "correct horse battery",
+    });
+    const drop = await shop.createDrop(seller, {
+      title: "Held",
+      description: "",
+      priceCents: 1000,
+      currency: "USD",
+      quantity: 1,
+      maxPerFan: 1,
+      holdSeconds: 60,
+    });
+    const held = (await shop.purchase(drop.id, { fan: "fan@example.com" })).checkout!;
+    return { orderId: held.order.id, token: held.orderToken! };
+  }
+
+  const checkoutOn = (database: Database, payments: TestPaymentProvider) =>
+    createCheckout({ db: database, retryPolicy, payments, fingerprint: requestFingerprint });
+
+  test("is refunded, the fan is told busy, and the hold stays payable", async () => {
+    const { orderId, token } = await heldOrder();
+    const payments = new TestPaymentProvider();
+    const pay = checkoutOn(failingMarkPaid(db, "before"), payments).pay(orderId, token, {
+      card: "4242424242424242",
+    });
+    await expect(pay).rejects.toBeInstanceOf(Busy);
+    expect(payments.captured()).toEqual([]);
+    expect(payments.refunded()).toHaveLength(1);
+    // Paying again, with the database answering, works.
+    const paid = await checkoutOn(db, payments).pay(orderId, token, { card: "4242424242424242" });
+    expect(paid.order.status).toBe("paid");
+    expect(payments.captured().map((p) => p.id)).toEqual([paid.order.paymentRef]);
+  });
+
+  test("is kept when the mark did commit before the error: the order is paid by it", async () => {
+    const { orderId, token } = await heldOrder();
+    const payments = new TestPaymentProvider();
+    const paid = await checkoutOn(failingMarkPaid(db, "after"), payments).pay(orderId, token, {
+      card: "4242424242424242",
+    });
+    expect(paid.order.status).toBe("paid");
+    expect(payments.captured().map((p) => p.id)).toEqual([paid.order.paymentRef]);
+    expect(payments.refunded()).toEqual([]);
+  });
+});
