@@ -96,7 +96,7 @@ describe.each(ALL_BACKENDS)("moving a checkout shop to %s", (backend) => {
     async () => {
       const before = {
         audit: await repo.auditDrop(source, drop.id),
-        books: await repo.checkoutBooks(source, drop.id),
+        books: await repo.checkoutTotals(source, drop.id),
         rows: await checkoutRows(source, drop.id),
       };
       // What the source holds, so the comparison below compares something.
@@ -123,7 +123,7 @@ describe.each(ALL_BACKENDS)("moving a checkout shop to %s", (backend) => {
         expect(report.tables.find((t) => t.name === table)?.rows, table).toBeGreaterThan(0);
       }
       expect(await repo.auditDrop(target, drop.id)).toEqual(before.audit);
-      expect(await repo.checkoutBooks(target, drop.id)).toEqual(before.books);
+      expect(await repo.checkoutTotals(target, drop.id)).toEqual(before.books);
       expect(await checkoutRows(target, drop.id)).toEqual(before.rows);
 
       // The same provider, a new process on the target: the fan's token from the source still pays.
@@ -137,7 +137,11 @@ describe.each(ALL_BACKENDS)("moving a checkout shop to %s", (backend) => {
       ).rejects.toMatchObject({
         code: "hold_expired",
       });
-      expect(await repo.checkoutBooks(target, drop.id)).toMatchObject({ held: 1, paid: 2, returnedUnits: 2 });
+      expect(await repo.checkoutTotals(target, drop.id)).toMatchObject({
+        held: 1,
+        paid: 2,
+        returnedUnits: 2,
+      });
     },
   );
 

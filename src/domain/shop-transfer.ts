@@ -93,10 +93,10 @@ export async function transferShop(
   return report;
 }
 
-type Books = { audit: Audit; checkout: repo.CheckoutBooks };
+type Books = { audit: Audit; checkout: repo.CheckoutTotals };
 
 async function booksOf(db: Database, dropId: string): Promise<Books | undefined> {
-  const [audit, checkout] = await Promise.all([repo.auditDrop(db, dropId), repo.checkoutBooks(db, dropId)]);
+  const [audit, checkout] = await Promise.all([repo.auditDrop(db, dropId), repo.checkoutTotals(db, dropId)]);
   return audit && checkout && { audit, checkout };
 }
 

@@ -37,7 +37,7 @@ export async function auditDrop(db: Database, dropId: string): Promise<Audit | u
 }
 
 /** A drop's checkout books: its hold, where its won units are, and how its ended holds ended. */
-export interface CheckoutBooks {
+export interface CheckoutTotals {
   holdSeconds: number;
   held: number;
   paid: number;
@@ -49,8 +49,8 @@ export interface CheckoutBooks {
 }
 
 /** The checkout's side of a drop's books, counted from its tables (all zero for an instant drop). */
-export async function checkoutBooks(db: Database, dropId: string): Promise<CheckoutBooks | undefined> {
-  const { rows } = await db.query<CheckoutBooks>(
+export async function checkoutTotals(db: Database, dropId: string): Promise<CheckoutTotals | undefined> {
+  const { rows } = await db.query<CheckoutTotals>(
     `SELECT coalesce(d.hold_seconds, 0) AS "holdSeconds",
             (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id AND o.status = 'held') AS held,
             (SELECT count(*)::int FROM orders o WHERE o.drop_id = d.id AND o.status = 'paid') AS paid,
