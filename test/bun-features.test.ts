@@ -53,18 +53,7 @@ describe.each([
   });
 
   async function newDrop(quantity: number): Promise<string> {
-    const res = await ada.submit("/seller/drops/new", "/seller/drops", {
-      title: "Bun sneaker",
-      description: "On Bun.",
-      price: "25.00",
-      currency: "usd",
-      quantity: String(quantity),
-      maxPerFan: "1",
-      startsAt: "2030-01-15T18:00",
-      timeZone: "UTC",
-    });
-    expect(res.status).toBe(303);
-    return res.headers.get("location")!.replace("/seller/drops/", "");
+    return ada.createDrop({ title: "Bun sneaker", description: "On Bun.", quantity: String(quantity) });
   }
 
   it("runs a Stress Test started from the dashboard to an exact PASS receipt", async () => {

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpServerLimits } from "../src/config";
+import { connectTo, untilClosed } from "./support/raw-http";
 
 /**
  * Outside review, finding 2 (silent and slow clients holding sockets) on the default runtime: src/serve.ts
@@ -45,22 +45,7 @@ afterAll(() => {
   child?.kill("SIGKILL");
 });
 
-function connect(): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1", () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
-
-/** Everything the server sent until it closed the connection. */
-function untilClosed(socket: net.Socket): Promise<string> {
-  let received = "";
-  socket.on("data", (chunk) => {
-    received += chunk.toString("latin1");
-  });
-  socket.on("error", () => undefined);
-  return new Promise((resolve) => socket.once("close", () => resolve(received)));
-}
+const connect = () => connectTo(port);
 
 describe.concurrent("Bun.serve's limits, as src/serve.ts sets them (finding 2)", { timeout: 40_000 }, () => {
   it("closes connections that never send a byte", async () => {

@@ -1,7 +1,7 @@
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpServerLimits } from "../src/config";
 import { type RunningHttpServer, startHttpServer } from "../src/process/http-server";
+import { connectTo, untilClosed } from "./support/raw-http";
 
 /**
  * Outside review, finding 2: 21,000 connections that sent nothing were never timed out and exhausted file
@@ -29,22 +29,7 @@ afterAll(async () => {
   await new Promise((resolve) => running.server.close(resolve));
 });
 
-function connect(): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(running.address.port, "127.0.0.1", () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
-
-/** Everything the server sent until it closed the connection. */
-function untilClosed(socket: net.Socket): Promise<string> {
-  let received = "";
-  socket.on("data", (chunk) => {
-    received += chunk.toString("latin1");
-  });
-  socket.on("error", () => undefined);
-  return new Promise((resolve) => socket.once("close", () => resolve(received)));
-}
+const connect = () => connectTo(running.address.port);
 
 describe("the HTTP server's own limits (finding 2)", { timeout: 20_000 }, () => {
   it("closes connections that never send a byte", async () => {

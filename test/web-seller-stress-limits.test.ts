@@ -41,18 +41,11 @@ describe.each(["pglite", "postgres-read-committed"] as TestBackend[])("on %s", (
     }
 
     async function newDrop(browser: TestBrowser, quantity = 30): Promise<string> {
-      const res = await browser.submit("/seller/drops/new", "/seller/drops", {
+      return browser.createDrop({
         title: "Limit Kicks",
         description: "Limited.",
-        price: "25.00",
-        currency: "usd",
         quantity: String(quantity),
-        maxPerFan: "1",
-        startsAt: "2030-01-15T18:00",
-        timeZone: "UTC",
       });
-      expect(res.status).toBe(303);
-      return res.headers.get("location")!.replace("/seller/drops/", "");
     }
 
     const start = (browser: TestBrowser, slug: string, attempts: number, concurrency: number) =>

@@ -57,3 +57,21 @@ export function abortMidBody(url: string, head: string, part: string): Promise<v
     socket.on("error", () => resolve());
   });
 }
+
+/** A bare TCP connection to a loopback port, for tests of what a server does with slow or silent clients. */
+export function connectTo(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** Everything the server sent until it closed the connection. */
+export function untilClosed(socket: net.Socket): Promise<string> {
+  let received = "";
+  socket.on("data", (chunk) => {
+    received += chunk.toString("latin1");
+  });
+  socket.on("error", () => undefined);
+  return new Promise((resolve) => socket.once("close", () => resolve(received)));
+}
