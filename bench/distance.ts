@@ -66,7 +66,9 @@ function groupCommitShop(db: ReturnType<typeof openPostgres>, batchMax: number):
   const off = JSON.stringify(loadConfig({ ...env, PURCHASE_BATCH_MAX: "1" }));
   const on = loadConfig({ ...env, PURCHASE_BATCH_MAX: String(batchMax) });
   if (JSON.stringify(on) === off) return undefined;
-  return createApp({ db, ...appOptionsFrom(on), logError: () => undefined }).shop;
+  // No hold sweeper: the cells sell instant drops, and a sweeper would outlive the cell's pool (it stops on
+  // a drain, which a bare shop never has) and warn every second for the rest of the run.
+  return createApp({ db, ...appOptionsFrom(on), holdSweepMs: 0, logError: () => undefined }).shop;
 }
 
 /** Runs `attempt` from `concurrency` buyers until `seconds` have passed; in-flight attempts finish and count. */

@@ -27,6 +27,8 @@
  *                                            server's and PostgreSQL's CPU per win (Linux /proc)
  *   npm run bench -- --only distance         only the named sections (engine, hot, large, processes,
  *                                            distance, runtimes, lanes; comma-separated)
+ * --engine-in-flight N: the engine section's batched run with N statements of a drop in flight (default: the
+ * server's, see src/config.ts defaultBatchesInFlight).
  * --distance-seconds (per cell, default 10; 3 with --quick), --distance-pools (default 8,32), --batch-max (group commit's
  * PURCHASE_BATCH_MAX, default 64).
  */
@@ -67,6 +69,7 @@ const { values: args } = parseArgs({
     "distance-seconds": { type: "string" },
     "distance-pools": { type: "string" },
     "batch-max": { type: "string" },
+    "engine-in-flight": { type: "string" },
   },
   strict: true,
 });
@@ -184,7 +187,16 @@ log(`fresh database ${database.name} on PostgreSQL ${database.serverVersion}`);
 try {
   const before = describeMachine(database.serverVersion);
   const startedAt = performance.now();
-  const engine = chosen.has("engine") ? await benchEngine(database.url, { ...sizes.engine, log }) : [];
+  const engineInFlight = args["engine-in-flight"];
+  const engine = chosen.has("engine")
+    ? await benchEngine(database.url, {
+        ...sizes.engine,
+        log,
+        ...(engineInFlight
+          ? { batching: { batchesInFlight: whole("engine-in-flight", engineInFlight, 2) } }
+          : {}),
+      })
+    : [];
   const setup = {
     databaseUrl: database.url,
     apiKey: await createBenchSeller(database.url),
