@@ -9,7 +9,11 @@ import { performance } from "node:perf_hooks";
  * multiplicative decrease, as TCP does). The rehearsal then gets what live traffic leaves, and slows down,
  * rather than live traffic slowing down. (ELU is "the percentage of time the event loop has spent outside
  * the event loop's event provider (e.g. epoll_wait)", Node's perf_hooks documentation, added in
- * nodejs/node#34938.)
+ * nodejs/node#34938.) Bun's `performance.eventLoopUtilization()` answers zeros (measured on Bun 1.4.4), so
+ * the loop's lateness counts too (a tick that fires `lag` ms late saw a loop busy for about that long:
+ * `lag ÷ tickMs`, capped at 1), and where utilisation is not measured at all, the process's CPU time per
+ * tick of wall time (process.cpuUsage(), every thread, so the Stress Test's own load generator counts):
+ * the largest reading decides.
  * @example const gate = new RehearsalGate(); await gate.admit(); // then serve the request
  */
 export class RehearsalGate {
@@ -17,6 +21,9 @@ export class RehearsalGate {
   #perTick = 1;
   #timer: NodeJS.Timeout | undefined;
   #lastUtilization = performance.eventLoopUtilization();
+  #lastTickAt = performance.now();
+  #lastCpu = process.cpuUsage();
+  #busy = 0;
 
   constructor(
     private readonly maxUtilization = 0.5,
@@ -28,7 +35,12 @@ export class RehearsalGate {
   admit(): Promise<void> {
     return new Promise((resolve) => {
       this.#waiting.push(resolve);
-      this.#timer ??= setInterval(() => this.#tick(), this.tickMs);
+      if (!this.#timer) {
+        this.#lastTickAt = performance.now();
+        this.#lastUtilization = performance.eventLoopUtilization();
+        this.#lastCpu = process.cpuUsage();
+        this.#timer = setInterval(() => this.#tick(), this.tickMs);
+      }
       this.#timer.unref?.();
     });
   }
@@ -37,10 +49,26 @@ export class RehearsalGate {
     return this.#waiting.length;
   }
 
+  /** How busy the loop was over the last tick, 0 to 1 (the larger of utilisation and lateness). */
+  get busy(): number {
+    return this.#busy;
+  }
+
   #tick(): void {
     const now = performance.eventLoopUtilization();
-    const busy = performance.eventLoopUtilization(now, this.#lastUtilization).utilization;
+    const utilization = performance.eventLoopUtilization(now, this.#lastUtilization).utilization;
     this.#lastUtilization = now;
+    const tickAt = performance.now();
+    const wallMs = tickAt - this.#lastTickAt;
+    const lateness = Math.min(1, Math.max(0, wallMs - this.tickMs) / this.tickMs);
+    this.#lastTickAt = tickAt;
+    const cpu = process.cpuUsage(this.#lastCpu);
+    this.#lastCpu = process.cpuUsage();
+    // Bun: no utilisation reading (idle and active both 0), so the process's CPU share stands in for it.
+    const measured = now.idle + now.active > 0;
+    const cpuShare = measured ? 0 : Math.min(1, (cpu.user + cpu.system) / 1000 / Math.max(wallMs, 1));
+    const busy = Math.max(utilization || 0, lateness, cpuShare);
+    this.#busy = busy;
     this.#perTick =
       busy > this.maxUtilization
         ? Math.max(1, Math.floor(this.#perTick / 2))
