@@ -80,6 +80,27 @@ describe("purchase under faults (PGlite)", () => {
     expect((await audit(app, drop.id, apiKey)).body).toMatchObject({ sold: 1, remaining: 4 });
   });
 
+  it("connection lost after the commit and the key lookup too early to see it: the retry still answers 201", async () => {
+    // Found by faults-ambiguous-commit in CI: the lookup ran before the cut statement's commit was visible,
+    // the retry found the order by its key, and the buyer, on the first request, heard 200 ("already yours").
+    const drop = await createDrop(app, apiKey, { quantity: 5 });
+    let lookups = 0;
+    faults.inject(async (sql, run) => {
+      if (sql.includes("idempotency_key = $2::text") && lookups++ === 0) return { rows: [] };
+      if (!isPurchase(sql)) return run();
+      if (lookups === 0) {
+        await run(); // the statement commits...
+        throw connectionReset(); // ...but the answer never arrives
+      }
+      return run();
+    });
+    const answer = await buy(app, drop.id, "early@x.io", randomUUID());
+    faults.inject(undefined);
+    expect(lookups).toBe(1);
+    expect(answer.status).toBe(201);
+    expect((await audit(app, drop.id, apiKey)).body).toMatchObject({ sold: 1, remaining: 4 });
+  });
+
   it("connection lost before the commit: nothing was written, the purchase is retried and wins", async () => {
     const drop = await createDrop(app, apiKey, { quantity: 5 });
     faults.inject(async (sql, run) => {

@@ -67,6 +67,9 @@ export async function purchase(
   }
   const mine = requester();
 
+  // Set once an attempt of this request lost its answer: an order found by the key on a later attempt may
+  // be that attempt's own commit, and is then this request's first answer (201), not a replay (200).
+  let ownCommitUnknown = false;
   return withRetry(deps.retryPolicy, async (attemptNumber) => {
     let outcome: repo.PurchaseOutcome | undefined;
     try {
@@ -80,16 +83,19 @@ export async function purchase(
       const constraint = violatedConstraint(error);
       // Two copies of one request raced: the other copy's order is the answer.
       if (constraint === "orders_idempotency_key")
-        return replayOr(db, drop.id, key, mine, new TryAgain("key raced"));
+        return replayOr(db, drop.id, key, mine, new TryAgain("key raced"), !ownCommitUnknown);
       // The same fan bought concurrently and took this fan slot: count again.
       if (constraint === "orders_fan_slot_key") throw new TryAgain("fan slot raced");
-      if (isOutcomeUnknown(error)) return afterLostConnection(db, drop.id, key, mine);
+      if (isOutcomeUnknown(error)) {
+        ownCommitUnknown = true;
+        return afterLostConnection(db, drop.id, key, mine);
+      }
       throw error;
     }
     if (!outcome) throw new NotFound("drop");
     if (outcome.isHold) throw new OrdersModeChanged();
     if (outcome.placed) return { order: outcome.placed, replay: false };
-    if (outcome.existing) return { order: ownOrder(outcome.existing, mine), replay: true };
+    if (outcome.existing) return { order: ownOrder(outcome.existing, mine), replay: !ownCommitUnknown };
     if (outcome.isCancelled) throw new Cancelled();
     // Paused is checked before sold out so the sold-out cache never remembers a drop that was only paused;
     // a paused drop whose stock the database shows at 0 is sold out for good, and said so below.
@@ -141,9 +147,10 @@ async function replayOr(
   key: string | undefined,
   requester: Requester,
   rejection: Error,
+  replay = true,
 ): Promise<PurchaseResult> {
   const existing = key === undefined ? undefined : await repo.findOrderByKey(db, dropId, key);
-  if (existing) return { order: ownOrder(existing, requester), replay: true };
+  if (existing) return { order: ownOrder(existing, requester), replay };
   throw rejection;
 }
 
