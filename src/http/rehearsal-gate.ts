@@ -54,6 +54,18 @@ export class RehearsalGate {
     return this.#busy;
   }
 
+  /**
+   * Bun: no utilisation reading (idle and active both 0), so the process's CPU time over the tick's wall
+   * time stands in for it. 0 where utilisation is measured (Node), which then decides alone with lateness.
+   */
+  #cpuShareWithoutUtilization(utilization: { idle: number; active: number }, wallMs: number): number {
+    if (utilization.idle + utilization.active > 0) return 0;
+    const cpu = process.cpuUsage();
+    const usedMs = (cpu.user - this.#lastCpu.user + cpu.system - this.#lastCpu.system) / 1000;
+    this.#lastCpu = cpu;
+    return Math.min(1, usedMs / Math.max(wallMs, 1));
+  }
+
   #tick(): void {
     const now = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(now, this.#lastUtilization).utilization;
@@ -62,12 +74,7 @@ export class RehearsalGate {
     const wallMs = tickAt - this.#lastTickAt;
     const lateness = Math.min(1, Math.max(0, wallMs - this.tickMs) / this.tickMs);
     this.#lastTickAt = tickAt;
-    const cpu = process.cpuUsage(this.#lastCpu);
-    this.#lastCpu = process.cpuUsage();
-    // Bun: no utilisation reading (idle and active both 0), so the process's CPU share stands in for it.
-    const measured = now.idle + now.active > 0;
-    const cpuShare = measured ? 0 : Math.min(1, (cpu.user + cpu.system) / 1000 / Math.max(wallMs, 1));
-    const busy = Math.max(utilization || 0, lateness, cpuShare);
+    const busy = Math.max(utilization || 0, lateness, this.#cpuShareWithoutUtilization(now, wallMs));
     this.#busy = busy;
     this.#perTick =
       busy > this.maxUtilization
