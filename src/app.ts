@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Config, CookieSecurity } from "./config";
 import { type Database, isDatabaseUnavailable } from "./db/database";
+import type { Clock } from "./domain/clock";
 import { Busy, DomainError, NotFound } from "./domain/errors";
 import { HOLD_SWEEP_MS, startHoldSweeper } from "./domain/hold-sweeper";
 import { createDropImages } from "./domain/images";
@@ -63,6 +64,8 @@ export interface AppDeps {
   rehearsalHoldSeconds?: number;
   /** Sweep expired holds every this many ms (src/domain/hold-sweeper.ts); off when absent (tests sweep themselves). */
   holdSweepMs?: number;
+  /** The one clock every check against the present reads (src/domain/clock.ts); the system's when absent. */
+  clock?: Clock;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -118,6 +121,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       retryPolicy,
       ...(deps.engine ? { engine: deps.engine } : {}),
       ...(deps.payments ? { payments: deps.payments } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
       onBackgroundError: (error, what) => log.warn({ err: error }, `failed ${what}`),
     }),
     metrics,
@@ -149,7 +153,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   app.route("/api", apiRoutes(shop));
   app.route("/static", staticRoutes());
   const images = createDropImages(deps.db);
-  const storefront = createStorefront(deps.db, images);
+  const storefront = createStorefront(deps.db, images, shop.clock);
   app.route("/d", fanRoutes(shop, { watcher, storefront, publicUrl: deps.publicUrl }));
   app.route("/s", shopPageRoutes(storefront));
   app.route("/images", imageFileRoutes(images));

@@ -21,7 +21,7 @@ export const DEMO_GO_LIVE_DELAY_MS = 60_000;
  * wanted at all (config.seedDemo: only the embedded database, never PostgreSQL or DSQL).
  * @example const demo = await seedDemo(app.shop); if (demo) console.log(describeDemo(demo, baseUrl));
  */
-export async function seedDemo(shop: Shop, now: () => number = Date.now): Promise<DemoSeed | undefined> {
+export async function seedDemo(shop: Shop): Promise<DemoSeed | undefined> {
   if (await repo.anySellerExists(shop.db)) return undefined;
   const password = randomBytes(12).toString("base64url");
   const { seller } = await shop.createSeller({ email: DEMO_SELLER_EMAIL, name: "Demo Seller", password });
@@ -32,7 +32,7 @@ export async function seedDemo(shop: Shop, now: () => number = Date.now): Promis
     priceCents: 4900,
     currency: "USD",
     quantity: 100,
-    startsAt: new Date(now() + DEMO_GO_LIVE_DELAY_MS),
+    startsAt: new Date(shop.clock() + DEMO_GO_LIVE_DELAY_MS),
     maxPerFan: 2,
   });
   return { drop, email: DEMO_SELLER_EMAIL, password };

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { DAY_MS, localFromNow } from "./support/clock";
 import { openTestDatabase } from "./support/databases";
 import { createDrop, createSeller, json } from "./support/shop-fixtures";
 import { TestBrowser } from "./web-seller-browser";
@@ -37,7 +38,7 @@ describe("abuse: security headers on every kind of response", () => {
       currency: "usd",
       quantity: "3",
       maxPerFan: "1",
-      startsAt: "2030-01-01T10:00",
+      startsAt: localFromNow(30 * DAY_MS),
       timeZone: "UTC",
     });
   });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { DAY_MS, localFromNow, nextLeapYear, yearFromNow } from "./support/clock";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { createDrop, createSeller, json } from "./support/shop-fixtures";
 import { TestBrowser } from "./web-seller-browser";
@@ -112,19 +113,20 @@ describe.each(ALL_BACKENDS)("abuse: bad text, dates and look-alike fans on %s", 
 
   it_("refuses impossible dates and offsets with an issue on startsAt", async () => {
     const before = await count("drops");
+    const next = yearFromNow(1);
     for (const startsAt of [
-      "2027-02-30T10:00:00Z",
-      "2027-04-31T10:00:00Z",
-      "2027-13-01T10:00:00Z",
-      "2027-00-10T10:00:00Z",
-      "2027-01-00T10:00:00Z",
-      "2027-01-10T24:00:00Z",
-      "2027-01-10T23:60:00Z",
-      "2027-01-10T23:59:60Z",
-      "2027-01-10T10:00:00+14:59",
-      "2027-01-10T10:00:00+15:00",
-      "2027-01-10T10:00:00-12:60",
-      "2027-01-10T10:00:00-13:00",
+      `${next}-02-30T10:00:00Z`,
+      `${next}-04-31T10:00:00Z`,
+      `${next}-13-01T10:00:00Z`,
+      `${next}-00-10T10:00:00Z`,
+      `${next}-01-00T10:00:00Z`,
+      `${next}-01-10T24:00:00Z`,
+      `${next}-01-10T23:60:00Z`,
+      `${next}-01-10T23:59:60Z`,
+      `${next}-01-10T10:00:00+14:59`,
+      `${next}-01-10T10:00:00+15:00`,
+      `${next}-01-10T10:00:00-12:60`,
+      `${next}-01-10T10:00:00-13:00`,
     ]) {
       const res = await app.request(
         "/api/drops",
@@ -134,7 +136,7 @@ describe.each(ALL_BACKENDS)("abuse: bad text, dates and look-alike fans on %s", 
     }
     expect(await count("drops")).toBe(before);
     // The real edges still pass: a leap day, the last minute of a day, the widest real offsets.
-    for (const startsAt of ["2028-02-29T23:59:59+14:00", "2027-01-10T00:00:00-12:00"]) {
+    for (const startsAt of [`${nextLeapYear()}-02-29T23:59:59+14:00`, `${next}-01-10T00:00:00-12:00`]) {
       const res = await app.request(
         "/api/drops",
         json({ title: "T", priceCents: 100, quantity: 1, startsAt }, auth()),
@@ -204,7 +206,7 @@ describe.each(ALL_BACKENDS)("abuse: bad text, dates and look-alike fans on %s", 
       currency: "usd",
       quantity: "10",
       maxPerFan: "1",
-      startsAt: "2030-12-01T18:00",
+      startsAt: localFromNow(30 * DAY_MS),
       timeZone: "UTC",
     };
     const bad = await browser.submit("/seller/drops/new", "/seller/drops", newDrop);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { DAY_MS, HOUR_MS, isoFromNow, localFromNow } from "./support/clock";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { audit, buy, createDrop, createSeller, json } from "./support/shop-fixtures";
 
@@ -61,13 +62,15 @@ describe.each(ALL_BACKENDS)("JSON API on %s", (backend) => {
   describe("drops", () => {
     it_("creates a drop for a seller and reads it back by id and by slug", async () => {
       const { apiKey } = await createSeller(app);
+      // A wall time a month ahead, sent with a +01:00 offset: stored as the instant an hour earlier in UTC.
+      const later = localFromNow(30 * DAY_MS);
       const drop = await createDrop(app, apiKey, {
         title: "Midnight Sneakers!",
         quantity: 500,
         priceCents: 12900,
         currency: "eur",
         maxPerFan: 2,
-        startsAt: "2030-01-01T18:00:00+01:00",
+        startsAt: `${later}:00+01:00`,
       });
       expect(drop).toMatchObject({
         quantity: 500,
@@ -77,7 +80,7 @@ describe.each(ALL_BACKENDS)("JSON API on %s", (backend) => {
         priceCents: 12900,
       });
       expect(drop.slug).toMatch(/^midnight-sneakers-[a-z0-9]{6}$/);
-      expect(drop.startsAt).toBe("2030-01-01T17:00:00.000Z");
+      expect(drop.startsAt).toBe(new Date(Date.parse(`${later}:00Z`) - HOUR_MS).toISOString());
 
       for (const ref of [drop.id, drop.slug]) {
         const res = await app.request(`/api/drops/${ref}`);
@@ -94,7 +97,7 @@ describe.each(ALL_BACKENDS)("JSON API on %s", (backend) => {
     });
 
     it_("requires a valid API key (401) and validates every field (400)", async () => {
-      const body = { title: "x", priceCents: 100, quantity: 1, startsAt: "2030-01-01T00:00:00Z" };
+      const body = { title: "x", priceCents: 100, quantity: 1, startsAt: isoFromNow(30 * DAY_MS) };
       expect((await app.request("/api/drops", json(body))).status).toBe(401);
       expect((await app.request("/api/drops", json(body, { authorization: "Bearer nope" }))).status).toBe(
         401,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { DAY_MS, localFromNow } from "./support/clock";
 import { imageForm, makePicture } from "./support/pictures";
 import { appWithSeller, hoodieDrop } from "./support/shop-fixtures";
 import { TestBrowser } from "./web-seller-browser";
@@ -115,7 +116,7 @@ describe("pictures from the seller's pages", () => {
     const form = picture ? imageForm(picture) : new FormData();
     const fields = { title: "Pictured", price: "20.00", currency: "USD", quantity: "5", maxPerFan: "1" };
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
-    form.append("startsAt", "2030-01-01T10:00");
+    form.append("startsAt", localFromNow(30 * DAY_MS));
     form.append("timeZone", "UTC");
     return form;
   };

@@ -4,6 +4,7 @@ import { migrate } from "../src/db/migrate";
 import { openPostgres } from "../src/db/postgres";
 import { createLiveDrop, createSellerAccount } from "../src/stampede";
 import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
+import { DAY_MS, localFromNow } from "./support/clock";
 import { postgresAvailable } from "./support/databases";
 import { describeVerdict, faultStampede, settleAndAudit } from "./support/fault-stampede";
 import { type PrivatePostgres, startPrivatePostgres } from "./support/private-postgres";
@@ -60,7 +61,7 @@ describe.skipIf(!postgresAvailable)("PostgreSQL restarted mid-stampede (private 
       currency: "eur",
       quantity: "5",
       maxPerFan: "1",
-      startsAt: "2035-01-15T18:00",
+      startsAt: localFromNow(30 * DAY_MS),
       timeZone: "UTC",
     });
     dashboard = `${created.headers.get("location")}/stats`;

@@ -13,6 +13,7 @@ import {
   type Receipt,
   runStampede,
 } from "../src/stampede";
+import { DAY_MS, localFromNow } from "./support/clock";
 import { ADMIN_URL, postgresAvailable } from "./support/databases";
 import { parseEvents, type StreamEvent } from "./support/sse-events";
 import { TestBrowser } from "./web-seller-browser";
@@ -158,7 +159,7 @@ describe.skipIf(!postgresAvailable || !haproxyFound)("two processes behind HAPro
       currency: "usd",
       quantity: "100",
       maxPerFan: "1",
-      startsAt: "2030-01-15T18:00",
+      startsAt: localFromNow(30 * DAY_MS),
       timeZone: "UTC",
     });
     const slug = created.headers.get("location")!.replace("/seller/drops/", "");

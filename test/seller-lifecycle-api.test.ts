@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { DAY_MS, isoFromNow, testClock } from "./support/clock";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { audit, buy, createDrop, createSeller, type DropJson, json } from "./support/shop-fixtures";
 
 /** The drop lifecycle through the JSON API: edit before go-live, pause / resume, cancel, orders export. */
 
 const HOUR = 3_600_000;
-const inAnHour = () => new Date(Date.now() + HOUR).toISOString();
+const inAnHour = () => isoFromNow(HOUR);
 
 type ErrorBody = { error: { code: string; issues?: { path: string; message: string }[] } };
 
@@ -52,6 +53,7 @@ describe.each(ALL_BACKENDS)("drop lifecycle API on %s", (backend) => {
 
   it_("edits every term before go-live and rebuilds the stock for a new quantity", async () => {
     const drop = await createDrop(app, key, { quantity: 100, startsAt: inAnHour() });
+    const later = new Date(Math.floor(testClock() / 1000) * 1000 + 30 * DAY_MS).toISOString();
     const edited = await patch(drop.id, {
       title: "Renamed",
       description: "Now with laces.",
@@ -59,7 +61,7 @@ describe.each(ALL_BACKENDS)("drop lifecycle API on %s", (backend) => {
       currency: "eur",
       quantity: 17,
       maxPerFan: 3,
-      startsAt: "2030-05-01T10:00:00Z",
+      startsAt: later,
     });
     expect(edited.status).toBe(200);
     expect(edited.body.drop).toMatchObject({
@@ -69,7 +71,7 @@ describe.each(ALL_BACKENDS)("drop lifecycle API on %s", (backend) => {
       quantity: 17,
       remaining: 17,
       maxPerFan: 3,
-      startsAt: "2030-05-01T10:00:00.000Z",
+      startsAt: later,
       status: "upcoming",
     });
     const buckets = await bucketsOf(drop.id);

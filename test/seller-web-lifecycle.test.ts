@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { DAY_MS, localFromNow, YEAR_MS } from "./support/clock";
 import { consoleWithSeller, TestBrowser } from "./web-seller-browser";
 
 /**
@@ -19,7 +20,7 @@ describe("seller console: the drop lifecycle as pages", () => {
     currency: "eur",
     quantity: "20",
     maxPerFan: "1",
-    startsAt: "2035-03-01T10:00",
+    startsAt: localFromNow(30 * DAY_MS),
     timeZone: "UTC",
     goLiveNow: "",
   };
@@ -38,13 +39,13 @@ describe("seller console: the drop lifecycle as pages", () => {
   test("a go-live in the past is refused next to its field unless Go live now is ticked", async () => {
     const past = await ada.submit("/seller/drops/new", "/seller/drops", {
       ...form,
-      startsAt: "2020-01-01T10:00",
+      startsAt: localFromNow(-YEAR_MS),
     });
     expect(past.status).toBe(400);
     expect(await past.text()).toContain(
       '<p class="field-error" id="startsAt-error">This time has already passed. Choose a later time, or tick Go live now.</p>',
     );
-    const slug = await newDrop({ startsAt: "2020-01-01T10:00", goLiveNow: "on" });
+    const slug = await newDrop({ startsAt: localFromNow(-YEAR_MS), goLiveNow: "on" });
     expect((await app.shop.dropWithStock(slug)).status).toBe("live");
   });
 

@@ -5,23 +5,26 @@ import type { Database } from "../src/db/database";
 import { DEMO_GO_LIVE_DELAY_MS, DEMO_SELLER_EMAIL, describeDemo, seedDemo } from "../src/demo-seed";
 import { verifyPassword } from "../src/domain/secrets";
 import * as repo from "../src/repository";
+import { fixedClock, testClock } from "./support/clock";
 import { openTestDatabase } from "./support/databases";
 
+// The system clock's now, to the minute, read once: a fixed instant that is never far from the database's.
+const NOW = Math.floor(testClock() / 60_000) * 60_000;
 let db: Database;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
   db = await openTestDatabase("pglite");
-  app = createApp({ db, logError: () => undefined });
+  // The app's one clock, fixed: the demo drop's go-live is built from it.
+  app = createApp({ db, logError: () => undefined, clock: fixedClock(NOW) });
 });
 afterAll(async () => db?.close());
 
 describe("first-run demo", () => {
   it("seeds a demo seller and a drop going live a minute later on a fresh database, once", async () => {
-    const now = Date.parse("2026-11-26T12:00:00Z");
-    const demo = await seedDemo(app.shop, () => now);
+    const demo = await seedDemo(app.shop);
     expect(demo).toBeDefined();
-    expect(demo!.drop.startsAt.getTime()).toBe(now + DEMO_GO_LIVE_DELAY_MS);
+    expect(demo!.drop.startsAt.getTime()).toBe(NOW + DEMO_GO_LIVE_DELAY_MS);
     expect(demo!.drop.quantity).toBe(100);
 
     // The printed password signs the seller in; only its hash is stored.

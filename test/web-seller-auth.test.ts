@@ -4,6 +4,7 @@ import type { Database } from "../src/db/database";
 import { migrate } from "../src/db/migrate";
 import { openPglite } from "../src/db/pglite";
 import { SESSION_COOKIE } from "../src/web/session";
+import { DAY_MS, isoFromNow } from "./support/clock";
 import { TestBrowser } from "./web-seller-browser";
 
 let db: Database;
@@ -291,7 +292,7 @@ describe("API key", () => {
       title: "Key check",
       priceCents: 100,
       quantity: 1,
-      startsAt: "2030-01-01T00:00:00Z",
+      startsAt: isoFromNow(30 * DAY_MS),
     };
     const create = (key: string) =>
       app.request("/api/drops", {

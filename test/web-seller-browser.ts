@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { createApp } from "../src/app";
+import { DAY_MS, localFromNow } from "./support/clock";
 import { openTestDatabase } from "./support/databases";
 
 /**
@@ -72,7 +73,7 @@ export class TestBrowser {
       price: "25.00",
       currency: "usd",
       maxPerFan: "1",
-      startsAt: "2030-01-15T18:00",
+      startsAt: localFromNow(30 * DAY_MS),
       timeZone: "UTC",
       ...fields,
     });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { NEW_DROP_DEFAULTS } from "../views/seller/new-drop";
+import { DAY_MS, localFromNow } from "./support/clock";
 import { consoleWithSeller, type TestBrowser } from "./web-seller-browser";
 
 /**
@@ -21,7 +22,7 @@ describe("seller console: instant orders or checkout with a hold", () => {
     description: "",
     price: "30",
     quantity: "10",
-    startsAt: "2035-03-01T10:00",
+    startsAt: localFromNow(30 * DAY_MS),
   };
 
   const create = (fields: Record<string, string>) =>

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type Database, isDatabaseUnavailable, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
 import { createCheckout } from "./checkout";
+import { type Clock, systemClock } from "./clock";
 import { DropCache, isUuid } from "./drop-cache";
 import { createDropLifecycle, type DropChanges } from "./drop-lifecycle";
 import { Busy, EmailTaken, NotFound, OrdersModeChanged, Unauthorized } from "./errors";
@@ -89,8 +90,11 @@ export function createShop(
     payments?: PaymentProvider;
     /** Told of work the shop does in the background that failed (a statistics refresh). */
     onBackgroundError?: (error: unknown, what: string) => void;
+    /** The app's one clock for checks against the present (src/domain/clock.ts); the system's when absent. */
+    clock?: Clock;
   } = {},
 ) {
+  const clock = options.clock ?? systemClock;
   const cache = new DropCache();
   const retryPolicy = options.retryPolicy ?? defaultRetryPolicy;
   const engine = { ...defaultEngineOptions(db), ...options.engine };
@@ -146,6 +150,8 @@ export function createShop(
 
   return {
     db,
+    /** "Now" for checks against the present (a go-live not in the past); tests inject it through createApp. */
+    clock,
     cache,
     batcher,
     /** Keeps the planner's statistics of orders fresh while drops sell (planner-statistics.ts). */

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "../db/database";
 import * as repo from "../repository";
+import { type Clock, systemClock } from "./clock";
 import { NotFound } from "./errors";
 import { createDropImages, type DropImage, type DropImages } from "./images";
 import { statusOf } from "./shop";
@@ -29,7 +30,11 @@ export const EXTRAS_TTL_MS = 3000;
  * from before addresses existed), the shop page's drops, and receipt links that cannot be guessed.
  * @example const front = createStorefront(db); await front.shopOf(drop.sellerId)
  */
-export function createStorefront(db: Database, images: DropImages = createDropImages(db)) {
+export function createStorefront(
+  db: Database,
+  images: DropImages = createDropImages(db),
+  clock: Clock = systemClock,
+) {
   let receiptKey: Promise<string> | undefined;
   const extras = new Map<
     string,
@@ -67,7 +72,8 @@ export function createStorefront(db: Database, images: DropImages = createDropIm
      * The shop and pictures around a drop's page, kept for EXTRAS_TTL_MS: a crowd refreshing a drop page
      * costs two queries every few seconds, not two per view. A picture added or removed shows within that.
      */
-    pageExtras(drop: Drop, now = Date.now()): Promise<{ shop: ShopFront; images: DropImage[] }> {
+    pageExtras(drop: Drop): Promise<{ shop: ShopFront; images: DropImage[] }> {
+      const now = clock();
       const cached = extras.get(drop.id);
       if (cached && cached.until > now) return cached.value;
       const value = Promise.all([shopOf(drop.sellerId), images.of(drop.id)]).then(([shop, pictures]) => ({

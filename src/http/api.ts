@@ -6,15 +6,7 @@ import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
 import { checkoutApiRoutes, heldOrderAnswer } from "./checkout-api";
 import { imageApiRoutes, imageJson } from "./image-api";
-import {
-  DropRef,
-  EditDropBody,
-  IdempotencyKey,
-  NewDropBody,
-  OrdersQuery,
-  PurchaseBody,
-  SellerSignup,
-} from "./schemas";
+import { DropRef, dropBodies, IdempotencyKey, OrdersQuery, PurchaseBody, SellerSignup } from "./schemas";
 import { jsonBody, parseWith } from "./validation";
 
 type ApiEnv = { Variables: { seller: Seller } };
@@ -86,6 +78,7 @@ function idempotencyKeyOf(header: string | undefined, body: string | undefined):
  * errors and turned into responses by the app's error handler.
  */
 export function apiRoutes(shop: Shop) {
+  const { NewDropBody, EditDropBody } = dropBodies(shop.clock);
   const api = new Hono<ApiEnv>();
 
   const requireSeller = createMiddleware<ApiEnv>(async (c, next) => {

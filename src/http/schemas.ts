@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import type { Clock } from "../domain/clock";
 import { canonicalIdentity, safeText } from "./safe-text";
 
 /**
@@ -76,22 +77,23 @@ function isRealInstant(text: string): boolean {
   );
 }
 
-/** An ISO 8601 instant that names its offset ("Z" or "+02:00"), so nobody's clock guesses the time zone. */
-export const Instant = v.pipe(
-  v.string("startsAt is required"),
-  v.trim(),
-  v.regex(INSTANT, "startsAt must be an ISO 8601 time with an offset, e.g. 2026-12-01T18:00:00Z"),
-  v.check(
-    isRealInstant,
-    "startsAt is not a real date and time (check the day of the month, hours 00-23, and an offset between -12:00 and +14:00)",
-  ),
-  v.transform((text) => new Date(text)),
-  v.check((date) => !Number.isNaN(date.getTime()), "startsAt is not a real date"),
-  v.check(
-    (date) => Math.abs(date.getTime() - Date.now()) < TEN_YEARS_MS,
-    "startsAt must be within ten years",
-  ),
-);
+/**
+ * An ISO 8601 instant that names its offset ("Z" or "+02:00"), so nobody's clock guesses the time zone;
+ * within ten years of `clock`'s now.
+ */
+export const instant = (clock: Clock) =>
+  v.pipe(
+    v.string("startsAt is required"),
+    v.trim(),
+    v.regex(INSTANT, "startsAt must be an ISO 8601 time with an offset, e.g. 2026-12-01T18:00:00Z"),
+    v.check(
+      isRealInstant,
+      "startsAt is not a real date and time (check the day of the month, hours 00-23, and an offset between -12:00 and +14:00)",
+    ),
+    v.transform((text) => new Date(text)),
+    v.check((date) => !Number.isNaN(date.getTime()), "startsAt is not a real date"),
+    v.check((date) => Math.abs(date.getTime() - clock()) < TEN_YEARS_MS, "startsAt must be within ten years"),
+  );
 
 export const Currency = v.pipe(
   v.string("currency must be a 3-letter code"),
@@ -103,20 +105,21 @@ export const Currency = v.pipe(
 /** How far in the past a go-live may be and still mean "now" (clocks and slow requests differ a little). */
 export const PAST_GO_LIVE_GRACE_MS = 5 * 60 * 1000;
 
-/** A go-live for a new or edited drop: not more than a few minutes in the past, which is surely a mistake. */
-export const GoLive = v.pipe(
-  Instant,
-  v.check(
-    (date) => date.getTime() >= Date.now() - PAST_GO_LIVE_GRACE_MS,
-    "startsAt is in the past; leave it out to go live now",
-  ),
-);
+/** A go-live for a new or edited drop: not more than a few minutes before `clock`'s now, which is surely a mistake. */
+export const goLive = (clock: Clock) =>
+  v.pipe(
+    instant(clock),
+    v.check(
+      (date) => date.getTime() >= clock() - PAST_GO_LIVE_GRACE_MS,
+      "startsAt is in the past; leave it out to go live now",
+    ),
+  );
 
 /** Minutes a win is held for payment; 0 is instant orders. Shared by the API and the seller's forms. */
 export const HOLD_MINUTES = wholeNumber("holdMinutes", 0, 60);
 
-/** The fields a seller sets, shared by creating (some required) and editing (all optional). */
-const DROP_FIELDS = {
+/** The fields a seller sets that do not depend on the clock, shared by the API and the seller's forms. */
+export const DROP_FIELDS = {
   title: v.pipe(
     v.string("title is required"),
     safeText("title", "line"),
@@ -133,36 +136,43 @@ const DROP_FIELDS = {
   priceCents: wholeNumber("priceCents", 0, 100_000_000),
   currency: Currency,
   quantity: wholeNumber("quantity", 1, 1_000_000),
-  startsAt: GoLive,
   maxPerFan: wholeNumber("maxPerFan", 1, 1000),
 };
 
-/** A new drop. `startsAt` may be left out to go live at once. */
-export const NewDropBody = v.object({
-  ...DROP_FIELDS,
-  description: v.optional(DROP_FIELDS.description, ""),
-  currency: v.optional(DROP_FIELDS.currency, "USD"),
-  startsAt: v.optional(DROP_FIELDS.startsAt),
-  maxPerFan: v.optional(DROP_FIELDS.maxPerFan, 1),
-  /** Checkout: minutes a win is held for payment (1-60); 0, the default, is instant orders. */
-  holdMinutes: v.optional(HOLD_MINUTES),
-});
-
-/** A change to a drop (PATCH): any of the create fields; unknown fields are refused so typos do not pass. */
-export const EditDropBody = v.strictObject(
-  {
-    title: v.optional(DROP_FIELDS.title),
-    description: v.optional(DROP_FIELDS.description),
-    priceCents: v.optional(DROP_FIELDS.priceCents),
-    currency: v.optional(DROP_FIELDS.currency),
-    quantity: v.optional(DROP_FIELDS.quantity),
-    startsAt: v.optional(DROP_FIELDS.startsAt),
-    maxPerFan: v.optional(DROP_FIELDS.maxPerFan),
-    /** Before go-live: any, switching modes too. Once live: a hold drop's length only (new holds). */
+/**
+ * The bodies that create and edit a drop, checked against `clock` (the app's one clock, injected by tests).
+ * @example const { NewDropBody } = dropBodies(() => Date.now())
+ */
+export function dropBodies(clock: Clock) {
+  const startsAt = goLive(clock);
+  /** A new drop. `startsAt` may be left out to go live at once. */
+  const NewDropBody = v.object({
+    ...DROP_FIELDS,
+    description: v.optional(DROP_FIELDS.description, ""),
+    currency: v.optional(DROP_FIELDS.currency, "USD"),
+    startsAt: v.optional(startsAt),
+    maxPerFan: v.optional(DROP_FIELDS.maxPerFan, 1),
+    /** Checkout: minutes a win is held for payment (1-60); 0, the default, is instant orders. */
     holdMinutes: v.optional(HOLD_MINUTES),
-  },
-  "only title, description, priceCents, currency, quantity, startsAt, maxPerFan and holdMinutes can be changed",
-);
+  });
+
+  /** A change to a drop (PATCH): any of the create fields; unknown fields are refused so typos do not pass. */
+  const EditDropBody = v.strictObject(
+    {
+      title: v.optional(DROP_FIELDS.title),
+      description: v.optional(DROP_FIELDS.description),
+      priceCents: v.optional(DROP_FIELDS.priceCents),
+      currency: v.optional(DROP_FIELDS.currency),
+      quantity: v.optional(DROP_FIELDS.quantity),
+      startsAt: v.optional(startsAt),
+      maxPerFan: v.optional(DROP_FIELDS.maxPerFan),
+      /** Before go-live: any, switching modes too. Once live: a hold drop's length only (new holds). */
+      holdMinutes: v.optional(HOLD_MINUTES),
+    },
+    "only title, description, priceCents, currency, quantity, startsAt, maxPerFan and holdMinutes can be changed",
+  );
+  return { NewDropBody, EditDropBody };
+}
 
 /**
  * A fan's identity (email or handle), in its one canonical spelling so look-alikes share one per-fan limit

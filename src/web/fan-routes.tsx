@@ -76,7 +76,7 @@ interface BuyAnswer {
 export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   const watcher =
     options.watcher ?? createStockWatcher({ read: (dropId) => repo.readStock(shop.db, dropId) });
-  const storefront = options.storefront ?? createStorefront(shop.db, createDropImages(shop.db));
+  const storefront = options.storefront ?? createStorefront(shop.db, createDropImages(shop.db), shop.clock);
   const routes = new Hono();
   const holds = createFanHolds(shop, storefront);
   routes.route("/", holds.routes(findDrop));

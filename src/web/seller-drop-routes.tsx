@@ -104,7 +104,7 @@ export function sellerDropRoutes(
 
   routes.post("/seller/drops", async (c) => {
     const form = await checkedForm(c, c.var.csrfToken);
-    const parsed = parseNewDrop(form);
+    const parsed = parseNewDrop(form, shop.clock);
     if (!parsed.ok) {
       return c.html(
         <NewDropPage
@@ -146,10 +146,14 @@ export function sellerDropRoutes(
     const { drop, serverTime } = await shop.dropWithStock(
       (await shop.findOwnDrop(sellerOf(c), dropRef(c))).id,
     );
-    const parsed = parseDropEdit(form, {
-      live: isPastGoLive(drop, serverTime),
-      checkout: drop.holdSeconds > 0,
-    });
+    const parsed = parseDropEdit(
+      form,
+      {
+        live: isPastGoLive(drop, serverTime),
+        checkout: drop.holdSeconds > 0,
+      },
+      shop.clock,
+    );
     if (!parsed.ok) return editPage(c, form, parsed.errors);
     await shop.editDrop(sellerOf(c), drop.id, parsed.value);
     return c.redirect(`/seller/drops/${drop.slug}`, 303);

@@ -1,10 +1,11 @@
 import * as v from "valibot";
+import type { Clock } from "../domain/clock";
 import type { DropChanges } from "../domain/drop-lifecycle";
 import type { FieldIssue } from "../domain/errors";
 import type { NewDropInput } from "../domain/shop";
 import { instantFromLocal, isoWithOffset, isTimeZone } from "../domain/zoned-time";
 import { safeText } from "../http/safe-text";
-import { Email, NewDropBody, SellerSignup } from "../http/schemas";
+import { DROP_FIELDS, dropBodies, Email, SellerSignup } from "../http/schemas";
 
 /**
  * The seller pages' forms. Browsers send every field as text, so these schemas turn text into the
@@ -86,9 +87,9 @@ const TimeZone = v.pipe(
 );
 
 const DROP_FORM_FIELDS = {
-  title: NewDropBody.entries.title,
-  description: NewDropBody.entries.description,
-  currency: NewDropBody.entries.currency,
+  title: DROP_FIELDS.title,
+  description: v.optional(DROP_FIELDS.description, ""),
+  currency: v.optional(DROP_FIELDS.currency, "USD"),
   price: Price,
   quantity: WholeNumber("units for sale", 1, 1_000_000),
   maxPerFan: WholeNumber("limit per fan", 1, 1000),
@@ -170,7 +171,8 @@ function goLiveOf(
  * The create-drop form into the shop's NewDropInput. The go-live wall-clock time is read in the chosen
  * zone, then everything passes the JSON API's own schema, so both doors accept exactly the same drops.
  */
-export function parseNewDrop(form: Record<string, string>, now = Date.now()): Parsed<NewDropInput> {
+export function parseNewDrop(form: Record<string, string>, clock: Clock): Parsed<NewDropInput> {
+  const now = clock();
   const fields = parse(NewDropForm, { ...form, goLiveNow: form.goLiveNow ?? "" });
   const holdMinutes = holdMinutesOf(form);
   // Every field's problem at once: the checkout choice is checked beside the others, not after them.
@@ -180,7 +182,8 @@ export function parseNewDrop(form: Record<string, string>, now = Date.now()): Pa
   const goLive = goLiveOf(f, now);
   if (!goLive.ok) return goLive;
   const body = parse(
-    NewDropBody,
+    // The API's own schema, checked against the same instant as the form's fields above.
+    dropBodies(() => now).NewDropBody,
     {
       title: f.title,
       description: f.description,
@@ -218,7 +221,7 @@ const LiveHoldEditForm = v.object({ ...LiveEditForm.entries, holdMinutes: v.opti
 export function parseDropEdit(
   form: Record<string, string>,
   drop: { live: boolean; checkout: boolean },
-  now = Date.now(),
+  clock: Clock,
 ): Parsed<DropChanges> {
   if (drop.live && drop.checkout) {
     const fields = parse(LiveHoldEditForm, form);
@@ -233,7 +236,8 @@ export function parseDropEdit(
     const fields = parse(LiveEditForm, form);
     return fields.ok ? { ok: true, value: fields.value } : fields;
   }
-  const parsed = parseNewDrop(form, now);
+  const now = clock();
+  const parsed = parseNewDrop(form, () => now);
   if (!parsed.ok) return parsed;
   // "Go live now" on an edit means now: the database clock's now, sent as this moment.
   return { ok: true, value: { ...parsed.value, startsAt: parsed.value.startsAt ?? new Date(now) } };

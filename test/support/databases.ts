@@ -15,9 +15,15 @@ import { openPostgres } from "../../src/db/postgres";
 export type TestBackend = "pglite" | "postgres-read-committed" | "postgres-repeatable-read" | "dsql";
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const postgresRequired = Boolean(process.env.CI || process.env.REQUIRE_POSTGRES);
+/**
+ * TEST_BACKENDS=pglite runs the embedded database alone: `npm run test:calendar` moves the process's clock a
+ * year ahead, which moves PGlite's `now()` with it but not a PostgreSQL server's.
+ */
+const pgliteOnly = process.env.TEST_BACKENDS === "pglite";
+const postgresRequired = !pgliteOnly && Boolean(process.env.CI || process.env.REQUIRE_POSTGRES);
 
 async function probePostgres(): Promise<boolean> {
+  if (pgliteOnly) return false;
   const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
@@ -46,8 +52,7 @@ const dsqlEndpoint = process.env.TEST_DSQL_ENDPOINT;
 
 export const ALL_BACKENDS: TestBackend[] = [
   "pglite",
-  "postgres-read-committed",
-  "postgres-repeatable-read",
+  ...(pgliteOnly ? [] : (["postgres-read-committed", "postgres-repeatable-read"] as const)),
   ...(dsqlEndpoint ? (["dsql"] as const) : []),
 ];
 
