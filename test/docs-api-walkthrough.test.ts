@@ -4,20 +4,20 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startCommand } from "../bench/server-process";
 
 /**
- * The README's API walkthrough runs as written. Every ```sh block marked `<!-- walkthrough -->` is taken
- * from README.md in order and run by bash against a fresh server (`npm start`'s command on in-memory
- * PGlite). The only change made to the text is the port: the README says 3000, the test's server listens
+ * The API page's walkthrough runs as written. Every ```sh block marked `<!-- walkthrough -->` is taken
+ * from docs/api.md in order and run by bash against a fresh server (`npm start`'s command on in-memory
+ * PGlite). The only change made to the text is the port: the page says 3000, the test's server listens
  * wherever the system puts it.
  */
-const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const API_PAGE = readFileSync(new URL("../docs/api.md", import.meta.url), "utf8");
 
 function walkthroughBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/<!-- walkthrough -->\s*```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
-const blocks = walkthroughBlocks(README);
+const blocks = walkthroughBlocks(API_PAGE);
 
-describe("README walkthrough", () => {
+describe("docs/api.md walkthrough", () => {
   let server: ChildProcess;
   let base = "";
 
