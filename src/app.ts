@@ -12,6 +12,7 @@ import { createShop, type PurchaseEngineOptions, type Shop } from "./domain/shop
 import { createStorefront } from "./domain/storefront";
 import { StripePaymentProvider } from "./domain/stripe-payments";
 import { apiRoutes } from "./http/api";
+import { apiReferenceRoutes } from "./http/api-reference";
 import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
 import { ClientRateLimiter, purchaseRateLimit, type RateLimit } from "./http/purchase-rate-limit";
@@ -151,6 +152,8 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
 
   app.route("/", operationsRoutes({ db, lifecycle, metrics, metricsAccess }));
   app.route("/api", apiRoutes(shop));
+  // After the API's routes: the document describes the routes registered so far.
+  apiReferenceRoutes(app);
   app.route("/static", staticRoutes());
   const images = createDropImages(deps.db);
   const storefront = createStorefront(deps.db, images, shop.clock);

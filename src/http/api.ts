@@ -1,11 +1,23 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import * as v from "valibot";
 import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
 import { exportFileName } from "../domain/orders-export";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
 import { checkoutApiRoutes, heldOrderAnswer } from "./checkout-api";
 import { imageApiRoutes, imageJson } from "./image-api";
+import {
+  AuditJson,
+  answer,
+  CheckoutOrderJson,
+  DropJson,
+  describe,
+  jsonRequest,
+  OrderJson,
+  SELLER_AUTH,
+  SellerJson,
+} from "./openapi";
 import { DropRef, dropBodies, IdempotencyKey, OrdersQuery, PurchaseBody, SellerSignup } from "./schemas";
 import { jsonBody, parseWith } from "./validation";
 
@@ -73,6 +85,35 @@ function idempotencyKeyOf(header: string | undefined, body: string | undefined):
   return fromHeader ?? body;
 }
 
+const DropAnswer = v.strictObject({ drop: DropJson });
+const PurchaseAnswer = v.union([
+  v.strictObject({ order: OrderJson }),
+  v.strictObject({ order: CheckoutOrderJson, orderToken: v.optional(v.string()) }),
+]);
+const OrdersPage = v.strictObject({
+  orders: v.array(v.strictObject({ ...OrderJson.entries, attempts: v.number() })),
+  nextCursor: v.nullable(v.string()),
+});
+const IDEMPOTENCY_HEADER = {
+  name: "idempotency-key",
+  in: "header" as const,
+  required: false,
+  description: "printable ASCII, 1-200 characters; or idempotencyKey in the body",
+  schema: { type: "string" as const },
+};
+
+/** An owner's action on a drop that answers the drop as it is afterwards. */
+const ownerAction = (summary: string) =>
+  describe(
+    {
+      summary,
+      tags: ["drops"],
+      security: SELLER_AUTH,
+      responses: { 200: answer("the drop as it is now", DropAnswer) },
+    },
+    [401, 404, 409, 503],
+  );
+
 /**
  * The JSON API. Handlers validate, call the shop, and shape the answer; errors are thrown as domain
  * errors and turned into responses by the app's error handler.
@@ -91,70 +132,191 @@ export function apiRoutes(shop: Shop) {
   api.route("/", imageApiRoutes(shop, requireSeller));
   api.route("/", checkoutApiRoutes(shop));
 
-  api.post("/sellers", async (c) => {
-    const input = parseWith(SellerSignup, await jsonBody(c));
-    const { seller, apiKey } = await shop.createSeller(input);
-    return c.json({ seller: sellerJson(seller), apiKey }, 201);
-  });
+  api.post(
+    "/sellers",
+    describe(
+      {
+        summary: "Sign up a seller; the API key is shown once",
+        tags: ["sellers"],
+        requestBody: jsonRequest(SellerSignup),
+        responses: {
+          201: answer(
+            "the seller and its API key",
+            v.strictObject({ seller: SellerJson, apiKey: v.string() }),
+          ),
+        },
+      },
+      [400, 409, 413, 415, 503],
+    ),
+    async (c) => {
+      const input = parseWith(SellerSignup, await jsonBody(c));
+      const { seller, apiKey } = await shop.createSeller(input);
+      return c.json({ seller: sellerJson(seller), apiKey }, 201);
+    },
+  );
 
-  api.post("/drops", requireSeller, async (c) => {
-    const { holdMinutes, ...input } = parseWith(NewDropBody, await jsonBody(c));
-    const drop = await shop.createDrop(c.var.seller, { ...input, holdSeconds: (holdMinutes ?? 0) * 60 });
-    return c.json({ drop: dropJson(await shop.dropWithStock(drop.id)) }, 201);
-  });
+  api.post(
+    "/drops",
+    describe(
+      {
+        summary: "Create a drop (without startsAt it goes live at once)",
+        tags: ["drops"],
+        security: SELLER_AUTH,
+        requestBody: jsonRequest(NewDropBody),
+        responses: { 201: answer("the drop", DropAnswer) },
+      },
+      [400, 401, 413, 415, 503],
+    ),
+    requireSeller,
+    async (c) => {
+      const { holdMinutes, ...input } = parseWith(NewDropBody, await jsonBody(c));
+      const drop = await shop.createDrop(c.var.seller, { ...input, holdSeconds: (holdMinutes ?? 0) * 60 });
+      return c.json({ drop: dropJson(await shop.dropWithStock(drop.id)) }, 201);
+    },
+  );
 
-  api.get("/drops/:ref", async (c) => {
-    return c.json({ drop: dropJson(await shop.dropWithStock(dropRef(c.req.param("ref")))) });
-  });
+  api.get(
+    "/drops/:ref",
+    describe(
+      {
+        summary: "Read a drop by id or slug",
+        tags: ["drops"],
+        responses: { 200: answer("the drop", DropAnswer) },
+      },
+      [404, 503],
+    ),
+    async (c) => {
+      return c.json({ drop: dropJson(await shop.dropWithStock(dropRef(c.req.param("ref")))) });
+    },
+  );
 
-  api.post("/drops/:ref/purchase", async (c) => {
-    const ref = dropRef(c.req.param("ref"));
-    const body = parseWith(PurchaseBody, await jsonBody(c));
-    const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"), body.idempotencyKey);
-    const { order, replay, checkout } = await shop.purchase(ref, { fan: body.fan, idempotencyKey });
-    if (checkout) return c.json(heldOrderAnswer(checkout), replay ? 200 : 201);
-    return c.json({ order: orderJson(order) }, replay ? 200 : 201);
-  });
+  api.post(
+    "/drops/:ref/purchase",
+    describe(
+      {
+        summary:
+          "Buy one unit; the idempotency key (body or Idempotency-Key header) makes a retry the same order",
+        tags: ["purchase"],
+        parameters: [IDEMPOTENCY_HEADER],
+        requestBody: jsonRequest(PurchaseBody),
+        responses: {
+          201: answer("you bought a unit (on a hold drop: the hold, with its order token)", PurchaseAnswer),
+          200: answer(
+            "this idempotency key already bought: the same order, nothing new sold",
+            PurchaseAnswer,
+          ),
+        },
+      },
+      [400, 404, 409, 413, 415, 422, 429, 503],
+    ),
+    async (c) => {
+      const ref = dropRef(c.req.param("ref"));
+      const body = parseWith(PurchaseBody, await jsonBody(c));
+      const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"), body.idempotencyKey);
+      const { order, replay, checkout } = await shop.purchase(ref, { fan: body.fan, idempotencyKey });
+      if (checkout) return c.json(heldOrderAnswer(checkout), replay ? 200 : 201);
+      return c.json({ order: orderJson(order) }, replay ? 200 : 201);
+    },
+  );
 
   // The drop's lifecycle (owner only): each answers the drop as it is afterwards, read afresh.
   const dropAnswer = async (drop: { id: string }) => ({ drop: dropJson(await shop.dropWithStock(drop.id)) });
 
-  api.patch("/drops/:ref", requireSeller, async (c) => {
-    const { holdMinutes, ...changes } = parseWith(EditDropBody, await jsonBody(c));
-    const holdSeconds = holdMinutes === undefined ? undefined : holdMinutes * 60;
-    const ref = dropRef(c.req.param("ref"));
-    return c.json(await dropAnswer(await shop.editDrop(c.var.seller, ref, { ...changes, holdSeconds })));
-  });
+  api.patch(
+    "/drops/:ref",
+    describe(
+      {
+        summary:
+          "Change a drop: every term before go-live; once live, title, description, per-fan limit, hold length",
+        tags: ["drops"],
+        security: SELLER_AUTH,
+        requestBody: jsonRequest(EditDropBody),
+        responses: { 200: answer("the drop as it is now", DropAnswer) },
+      },
+      [400, 401, 404, 409, 413, 415, 503],
+    ),
+    requireSeller,
+    async (c) => {
+      const { holdMinutes, ...changes } = parseWith(EditDropBody, await jsonBody(c));
+      const holdSeconds = holdMinutes === undefined ? undefined : holdMinutes * 60;
+      const ref = dropRef(c.req.param("ref"));
+      return c.json(await dropAnswer(await shop.editDrop(c.var.seller, ref, { ...changes, holdSeconds })));
+    },
+  );
 
-  api.post("/drops/:ref/pause", requireSeller, async (c) => {
+  api.post("/drops/:ref/pause", ownerAction("Pause sales (the kill switch)"), requireSeller, async (c) => {
     return c.json(await dropAnswer(await shop.pauseDrop(c.var.seller, dropRef(c.req.param("ref")), true)));
   });
 
-  api.post("/drops/:ref/resume", requireSeller, async (c) => {
+  api.post("/drops/:ref/resume", ownerAction("Resume sales"), requireSeller, async (c) => {
     return c.json(await dropAnswer(await shop.pauseDrop(c.var.seller, dropRef(c.req.param("ref")), false)));
   });
 
-  api.post("/drops/:ref/cancel", requireSeller, async (c) => {
+  api.post("/drops/:ref/cancel", ownerAction("Cancel an upcoming drop"), requireSeller, async (c) => {
     return c.json(await dropAnswer(await shop.cancelDrop(c.var.seller, dropRef(c.req.param("ref")))));
   });
 
-  api.get("/drops/:ref/orders.csv", requireSeller, async (c) => {
-    const { drop, csv } = await shop.ordersCsv(c.var.seller, dropRef(c.req.param("ref")));
-    return csvResponse(csv, exportFileName(drop));
-  });
+  api.get(
+    "/drops/:ref/orders.csv",
+    describe(
+      {
+        summary: "Every order as CSV, for fulfilment",
+        tags: ["books"],
+        security: SELLER_AUTH,
+        responses: {
+          200: {
+            description: "unit,order_id,fan,price,currency,created_at then one row per order",
+            content: { "text/csv": { schema: { type: "string" } } },
+          },
+        },
+      },
+      [401, 404, 503],
+    ),
+    requireSeller,
+    async (c) => {
+      const { drop, csv } = await shop.ordersCsv(c.var.seller, dropRef(c.req.param("ref")));
+      return csvResponse(csv, exportFileName(drop));
+    },
+  );
 
-  api.get("/drops/:ref/audit", requireSeller, async (c) => {
-    return c.json(await shop.audit(c.var.seller, dropRef(c.req.param("ref"))));
-  });
+  api.get(
+    "/drops/:ref/audit",
+    describe(
+      {
+        summary: "The books, counted from the tables",
+        tags: ["books"],
+        security: SELLER_AUTH,
+        responses: { 200: answer("the audit", AuditJson) },
+      },
+      [401, 404, 503],
+    ),
+    requireSeller,
+    async (c) => {
+      return c.json(await shop.audit(c.var.seller, dropRef(c.req.param("ref"))));
+    },
+  );
 
-  api.get("/drops/:ref/orders", requireSeller, async (c) => {
-    const query = parseWith(OrdersQuery, c.req.query());
-    const page = await shop.orders(c.var.seller, dropRef(c.req.param("ref")), query);
-    return c.json({
-      orders: page.orders.map((o) => ({ ...orderJson(o), attempts: o.attempts })),
-      nextCursor: page.nextCursor ?? null,
-    });
-  });
+  api.get(
+    "/drops/:ref/orders",
+    describe(
+      {
+        summary: "The per-unit audit trail, newest first, paged (?cursor=<nextCursor>, ?limit=1..500)",
+        tags: ["books"],
+        security: SELLER_AUTH,
+        responses: { 200: answer("a page of orders", OrdersPage) },
+      },
+      [400, 401, 404, 503],
+    ),
+    requireSeller,
+    async (c) => {
+      const query = parseWith(OrdersQuery, c.req.query());
+      const page = await shop.orders(c.var.seller, dropRef(c.req.param("ref")), query);
+      return c.json({
+        orders: page.orders.map((o) => ({ ...orderJson(o), attempts: o.attempts })),
+        nextCursor: page.nextCursor ?? null,
+      });
+    },
+  );
 
   return api;
 }

@@ -8,6 +8,7 @@ import { NotFound, Unauthorized } from "../domain/errors";
 import type { PaymentState } from "../domain/payments";
 import type { Shop } from "../domain/shop";
 import type { CheckoutOrder } from "../repository/holds";
+import { answer, CheckoutOrderJson, describe, type ErrorStatus, jsonRequest, ORDER_AUTH } from "./openapi";
 import { safeText } from "./safe-text";
 import { jsonBody, parseWith } from "./validation";
 
@@ -47,6 +48,20 @@ export const PayBody = v.union(
   'send {card: "4242424242424242"}, or {paymentId} to confirm a payment that needed a second step',
 );
 
+const OrderAnswer = v.strictObject({ order: CheckoutOrderJson });
+
+/** A token-holder's action on an order that answers the order. */
+const orderAction = (summary: string, description: string, errors: ErrorStatus[] = []) =>
+  describe(
+    {
+      summary,
+      tags: ["checkout"],
+      security: ORDER_AUTH,
+      responses: { 200: answer(description, OrderAnswer) },
+    },
+    [401, 404, ...errors, 503],
+  );
+
 const paymentJson = (p: PaymentState) => ({ id: p.id, status: p.status });
 
 export function checkoutApiRoutes(shop: Shop) {
@@ -60,30 +75,67 @@ export function checkoutApiRoutes(shop: Shop) {
     return { id, token };
   };
 
-  api.get("/orders/:id", async (c) => {
+  api.get("/orders/:id", orderAction("Read a held order", "the order"), async (c) => {
     const { id, token } = orderOf(c.req.param("id"), c.req.header("authorization"));
     return c.json({ order: checkoutOrderJson(await shop.checkout.order(id, token)) });
   });
 
-  api.post("/orders/:id/release", async (c) => {
-    const { id, token } = orderOf(c.req.param("id"), c.req.header("authorization"));
-    return c.json({ order: checkoutOrderJson(await shop.checkout.release(id, token)) });
-  });
+  api.post(
+    "/orders/:id/release",
+    orderAction("Give a held unit back; it is in stock again at once", "the order, released", [409]),
+    async (c) => {
+      const { id, token } = orderOf(c.req.param("id"), c.req.header("authorization"));
+      return c.json({ order: checkoutOrderJson(await shop.checkout.release(id, token)) });
+    },
+  );
 
-  api.post("/orders/:id/pay", async (c) => {
-    const { id, token } = orderOf(c.req.param("id"), c.req.header("authorization"));
-    const body = parseWith(PayBody, await jsonBody(c));
-    const { order, pending } = await shop.checkout.pay(id, token, body);
-    if (pending) return c.json({ order: checkoutOrderJson(order), payment: paymentJson(pending) }, 202);
-    return c.json({ order: checkoutOrderJson(order) });
-  });
+  api.post(
+    "/orders/:id/pay",
+    describe(
+      {
+        summary: "Pay a held order with a card, or confirm a payment's second step with {paymentId}",
+        tags: ["checkout"],
+        security: ORDER_AUTH,
+        requestBody: jsonRequest(PayBody),
+        responses: {
+          200: answer("paid", OrderAnswer),
+          202: answer(
+            "the payment needs a second step: confirm it with {paymentId}",
+            v.strictObject({
+              order: CheckoutOrderJson,
+              payment: v.strictObject({ id: v.string(), status: v.string() }),
+            }),
+          ),
+        },
+      },
+      [400, 401, 402, 404, 409, 413, 415, 503],
+    ),
+    async (c) => {
+      const { id, token } = orderOf(c.req.param("id"), c.req.header("authorization"));
+      const body = parseWith(PayBody, await jsonBody(c));
+      const { order, pending } = await shop.checkout.pay(id, token, body);
+      if (pending) return c.json({ order: checkoutOrderJson(order), payment: paymentJson(pending) }, 202);
+      return c.json({ order: checkoutOrderJson(order) });
+    },
+  );
 
   /** The provider's asynchronous notifications (Stripe webhooks): the raw body, for the signature check. */
-  api.post("/payments/webhook", async (c) => {
-    const headers = Object.fromEntries(c.req.raw.headers.entries());
-    await shop.checkout.notify(await c.req.text(), headers);
-    return c.json({ received: true });
-  });
+  api.post(
+    "/payments/webhook",
+    describe(
+      {
+        summary: "The payment provider's notifications (Stripe webhooks, verified by Stripe-Signature)",
+        tags: ["checkout"],
+        responses: { 200: answer("applied", v.strictObject({ received: v.boolean() })) },
+      },
+      [400, 503],
+    ),
+    async (c) => {
+      const headers = Object.fromEntries(c.req.raw.headers.entries());
+      await shop.checkout.notify(await c.req.text(), headers);
+      return c.json({ received: true });
+    },
+  );
 
   return api;
 }

@@ -4,6 +4,7 @@ import { InvalidInput, NotFound } from "../domain/errors";
 import { createDropImages, type DropImage } from "../domain/images";
 import type { Shop } from "../domain/shop";
 import type { Seller } from "../domain/types";
+import { answer, describe, ImageJson, SELLER_AUTH } from "./openapi";
 import { DropRef } from "./schemas";
 import { parseWith } from "./validation";
 
@@ -56,17 +57,55 @@ export function imageApiRoutes(shop: Shop, requireSeller: MiddlewareHandler<ApiE
   const images = createDropImages(shop.db);
   const api = new Hono<ApiEnv>();
 
-  api.post("/drops/:ref/images", requireSeller, async (c) => {
-    const drop = await shop.findOwnDrop(c.var.seller, refOf(c, "ref", DropRef, "drop"));
-    const image = await images.add(drop, await uploadedImage(c));
-    return c.json({ image: imageJson(image) }, 201);
-  });
+  api.post(
+    "/drops/:ref/images",
+    describe(
+      {
+        summary: "Add a picture (JPEG, PNG or WebP up to 8 MB) as multipart field image",
+        tags: ["drops"],
+        security: SELLER_AUTH,
+        requestBody: {
+          required: true,
+          content: {
+            "multipart/form-data": {
+              schema: {
+                type: "object",
+                required: ["image"],
+                properties: { image: { type: "string", format: "binary" } },
+              },
+            },
+          },
+        },
+        responses: { 201: answer("the picture", v.strictObject({ image: ImageJson })) },
+      },
+      [400, 401, 404, 413, 503],
+    ),
+    requireSeller,
+    async (c) => {
+      const drop = await shop.findOwnDrop(c.var.seller, refOf(c, "ref", DropRef, "drop"));
+      const image = await images.add(drop, await uploadedImage(c));
+      return c.json({ image: imageJson(image) }, 201);
+    },
+  );
 
-  api.delete("/drops/:ref/images/:imageId", requireSeller, async (c) => {
-    const drop = await shop.findOwnDrop(c.var.seller, refOf(c, "ref", DropRef, "drop"));
-    await images.remove(drop, refOf(c, "imageId", ImageId, "image"));
-    return c.body(null, 204);
-  });
+  api.delete(
+    "/drops/:ref/images/:imageId",
+    describe(
+      {
+        summary: "Remove a picture",
+        tags: ["drops"],
+        security: SELLER_AUTH,
+        responses: { 204: { description: "removed" } },
+      },
+      [401, 404, 503],
+    ),
+    requireSeller,
+    async (c) => {
+      const drop = await shop.findOwnDrop(c.var.seller, refOf(c, "ref", DropRef, "drop"));
+      await images.remove(drop, refOf(c, "imageId", ImageId, "image"));
+      return c.body(null, 204);
+    },
+  );
 
   return api;
 }
