@@ -39,7 +39,9 @@ function linksOf(markdown: string): string[] {
 
 describe("documentation links", () => {
   test("anchors follow GitHub's rules", () => {
-    expect(anchorOf("Runtimes: Bun by default, Node alongside")).toBe("runtimes-bun-by-default-node-alongside");
+    expect(anchorOf("Runtimes: Bun by default, Node alongside")).toBe(
+      "runtimes-bun-by-default-node-alongside",
+    );
     expect(anchorOf("`npm run stampede`")).toBe("npm-run-stampede");
   });
 
@@ -60,7 +62,8 @@ describe("documentation links", () => {
         continue;
       }
       if (anchor && statSync(target).isFile() && target.endsWith(".md")) {
-        if (!anchorsOf(readFileSync(target, "utf8")).has(anchor)) broken.push(`${link} (no heading #${anchor})`);
+        if (!anchorsOf(readFileSync(target, "utf8")).has(anchor))
+          broken.push(`${link} (no heading #${anchor})`);
       }
     }
     expect(broken).toEqual([]);
