@@ -35,13 +35,22 @@ function scripts(): Record<string, string> {
   return pkg.scripts;
 }
 
+/**
+ * A script's words without its leading `exec`: the start scripts exec the runtime so that npm's signals
+ * reach it (a SIGTERM to `npm start` would otherwise stop at the shell and leave the server listening).
+ */
+function words(script: string | undefined): string[] {
+  const all = (script ?? "").split(/\s+/);
+  return all[0] === "exec" ? all.slice(1) : all;
+}
+
 function isRuntime(command: string | undefined): command is ServerRuntime {
   return command === "node" || command === "bun";
 }
 
 /** The runtime `npm start` runs: "the server as `npm start` starts it" follows the default. */
 export function defaultRuntime(): ServerRuntime {
-  const [command] = (scripts().start ?? "").split(/\s+/);
+  const [command] = words(scripts().start);
   if (!isRuntime(command)) throw new Error(`npm start should run node or bun, not ${command}`);
   return command;
 }
@@ -56,7 +65,7 @@ const BUN = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
  */
 export function startCommand(runtime?: ServerRuntime, entry?: string): [string, string[]] {
   const script = runtime ? SCRIPT[runtime] : "start";
-  const [command, ...args] = (scripts()[script] ?? "").split(/\s+/);
+  const [command, ...args] = words(scripts()[script]);
   if (!isRuntime(command) || (runtime && command !== runtime))
     throw new Error(`npm run ${script} should run ${runtime ?? "node or bun"}, not ${command}`);
   const withEntry = entry ? args.map((arg) => (arg === "src/server.ts" ? entry : arg)) : args;

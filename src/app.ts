@@ -83,7 +83,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     cookieSecure: config.cookieSecure,
     trustProxy: config.trustProxy,
     purchaseRateLimit: config.purchaseRateLimit,
-    log: createLogger({ level: config.logLevel, pretty: config.logPretty }),
+    log: createLogger({ level: config.logLevel, lines: config.logLines }),
     metricsAccess: config.metrics,
     stressLimits: config.stressLimits,
     holdSweepMs: HOLD_SWEEP_MS,

@@ -63,7 +63,7 @@ const EnvSchema = v.pipe(
     SEED_DEMO: v.optional(v.picklist(["auto", "never"]), "auto"),
     COOKIE_SECURE: v.optional(v.picklist(["auto", "always", "never"]), "auto"),
     LOG_LEVEL: v.optional(v.picklist(["silent", "error", "warn", "info", "debug"]), "info"),
-    LOG_PRETTY: v.optional(v.picklist(["true", "false"]), "false"),
+    LOG_PRETTY: v.optional(v.picklist(["auto", "true", "false"]), "auto"),
     HTTP_HEADERS_TIMEOUT_MS: integerFrom(10_000, 1000, 600_000),
     HTTP_REQUEST_TIMEOUT_MS: integerFrom(30_000, 1000, 600_000),
     HTTP_KEEP_ALIVE_TIMEOUT_MS: integerFrom(5000, 100, 600_000),
@@ -160,8 +160,8 @@ export interface Config {
   /** Purchases per client: `burst` at once, then `perSecond`; undefined when PURCHASE_RATE_LIMIT=0. */
   purchaseRateLimit: { perSecond: number; burst: number } | undefined;
   logLevel: LogLevel;
-  /** Human-readable log lines (pino-pretty, a dev dependency) when stdout is a terminal; JSON otherwise. */
-  logPretty: boolean;
+  /** Log lines: `readable` for people, `json` for machines, `auto` readable on a terminal and JSON otherwise. */
+  logLines: LogLines;
   http: HttpServerLimits;
   drain: DrainTimes;
   /** "off": no /metrics; "public": anyone may scrape; "token": only with `Authorization: Bearer <token>`. */
@@ -179,6 +179,7 @@ export interface Config {
 }
 
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
+export type LogLines = "auto" | "readable" | "json";
 
 /** How long the Node HTTP server waits for a client, and how many sockets it holds at once. */
 export interface HttpServerLimits {
@@ -262,7 +263,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.PURCHASE_RATE_LIMIT === 0
         ? undefined
         : { perSecond: e.PURCHASE_RATE_LIMIT, burst: e.PURCHASE_RATE_BURST },
-    logPretty: e.LOG_PRETTY === "true",
+    logLines: e.LOG_PRETTY === "auto" ? "auto" : e.LOG_PRETTY === "true" ? "readable" : "json",
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,

@@ -12,6 +12,9 @@ export interface DemoSeed {
 }
 
 export const DEMO_SELLER_EMAIL = "demo@dropfront.test";
+/** The command that gives the demo seller a new password: its first one is printed only once. */
+export const RESET_DEMO = `npm run seller:reset -- ${DEMO_SELLER_EMAIL}`;
+
 /** Long enough to open the fan page first and watch the countdown reach zero. */
 export const DEMO_GO_LIVE_DELAY_MS = 60_000;
 
@@ -48,6 +51,20 @@ export function describeDemo(demo: DemoSeed, baseUrl: string): string {
     `  Dashboard:  ${base}/seller/drops/${demo.drop.slug}`,
     `  Sign in as: ${demo.email}`,
     `  Password:   ${demo.password}   (shown only this once)`,
+    `  Lost it?    stop the server, then: ${RESET_DEMO}`,
     "",
   ].join("\n");
+}
+
+/**
+ * The start-up line that says how to sign in, at every start: where sellers sign up or in, and, while the
+ * demo seller exists, its email and how to get a new password (stop the server, then RESET_DEMO).
+ * @example log.info(await signInHint(app.shop, "http://127.0.0.1:3000"))
+ */
+export async function signInHint(shop: Shop, baseUrl: string): Promise<string> {
+  const base = baseUrl.replace(/\/+$/, "");
+  if (!(await repo.findSellerCredentials(shop.db, DEMO_SELLER_EMAIL))) {
+    return `Sellers sign up or sign in at ${base}/`;
+  }
+  return `Sign in at ${base}/seller/sign-in as ${DEMO_SELLER_EMAIL}; password lost? stop the server and run: ${RESET_DEMO}`;
 }

@@ -1,7 +1,7 @@
 import { appOptionsFrom, createApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/open";
-import { describeDemo, seedDemo } from "./demo-seed";
+import { describeDemo, RESET_DEMO, seedDemo, signInHint } from "./demo-seed";
 import { createLogger } from "./observability/logger";
 import { drain } from "./process/drain";
 import { Lifecycle } from "./process/lifecycle";
@@ -14,7 +14,7 @@ try {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 }
-const log = createLogger({ level: config.logLevel, pretty: config.logPretty });
+const log = createLogger({ level: config.logLevel, lines: config.logLines });
 
 try {
   const db = await openDatabase(config.database, {
@@ -35,14 +35,17 @@ try {
   // The Stress Test sends real requests to this process; a wildcard address is reached on loopback.
   const host = info.address === "0.0.0.0" || info.address === "::" ? "127.0.0.1" : info.address;
   listeningOn = `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`;
+  const base = config.publicUrl ?? listeningOn;
   log.info(
     { backend: db.backend, purchaseForm, runtime, limits: config.http },
-    `Dropfront Live on http://${info.address}:${info.port} (${runtime}, database: ${db.backend}, purchase: ${purchaseForm})`,
+    `Dropfront Live on http://${info.address}:${info.port}: open ${base} (${runtime}, database: ${db.backend}, purchase: ${purchaseForm})`,
   );
+  log.info(await signInHint(app.shop, base));
   if (demo) {
     // The demo's one-time password is for the person at the terminal; it never goes into a log file.
-    if (process.stdout.isTTY) console.log(describeDemo(demo, config.publicUrl ?? listeningOn));
-    else log.info("demo shop seeded; its sign-in details are shown only when started from a terminal");
+    if (process.stdout.isTTY) console.log(describeDemo(demo, base));
+    else
+      log.info(`demo shop seeded; its password is shown only on a terminal: ${RESET_DEMO} prints a new one`);
   }
 
   const stop = (signal: NodeJS.Signals) => {

@@ -13,7 +13,14 @@ describe("configuration of the server's limits, drain, logs and metrics", () => 
     });
     expect(config.drain).toEqual({ graceMs: 5000, timeoutMs: 25_000 });
     expect(config.metrics).toEqual({ mode: "off" });
-    expect(config).toMatchObject({ logLevel: "info", logPretty: false });
+    expect(config).toMatchObject({ logLevel: "info", logLines: "auto" });
+  });
+
+  it("reads LOG_PRETTY as readable lines, JSON, or readable only on a terminal", () => {
+    expect(loadConfig({ LOG_PRETTY: "true" }).logLines).toBe("readable");
+    expect(loadConfig({ LOG_PRETTY: "false" }).logLines).toBe("json");
+    expect(loadConfig({ LOG_PRETTY: "auto" }).logLines).toBe("auto");
+    expect(() => loadConfig({ LOG_PRETTY: "yes" })).toThrow(/LOG_PRETTY/);
   });
 
   it("puts /metrics behind a token when one is set, whatever METRICS says", () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../db/database";
 import * as repo from "../repository";
-import { TooManyAttempts, Unauthorized } from "./errors";
+import { NotFound, TooManyAttempts, Unauthorized } from "./errors";
 import { hashPassword, verifyPassword } from "./secrets";
 import { SignInThrottle } from "./sign-in-throttle";
 import type { Seller } from "./types";
@@ -74,6 +74,18 @@ export function createSellerAccounts(db: Database, throttle = new SignInThrottle
 
     async endSession(token: string): Promise<void> {
       await repo.deleteSellerSession(db, hashSessionToken(token));
+    },
+
+    /**
+     * A new random password for the seller with `email`, returned once and stored only hashed; every
+     * session of the seller ends. NotFound when no seller has the email (`npm run seller:reset -- EMAIL`).
+     */
+    async resetPassword(email: string): Promise<string> {
+      const password = randomBytes(12).toString("base64url");
+      if (!(await repo.updateSellerPassword(db, email, await hashPassword(password))))
+        throw new NotFound("seller");
+      await repo.deleteSessionsOfEmail(db, email);
+      return password;
     },
   };
 }

@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from "pino";
-import type { LogLevel } from "../config";
+import type { LogLevel, LogLines } from "../config";
+import { readableDestination } from "./readable-lines";
 import { currentRequest } from "./request-context";
 import { safeError } from "./safe-error";
 
@@ -27,8 +28,8 @@ export const REDACTED_PATHS = SECRET_FIELDS.flatMap((field) => [field, `*.${fiel
 
 export interface LoggerOptions {
   level: LogLevel;
-  /** Human-readable lines through pino-pretty (a dev dependency); only honoured on a terminal. */
-  pretty?: boolean;
+  /** `readable` lines for people, `json`, or `auto`: readable when standard output is a terminal. JSON when absent. */
+  lines?: LogLines;
   /** Where lines go; standard output when absent. Tests pass a stream that collects them. */
   destination?: DestinationStream;
 }
@@ -50,8 +51,7 @@ export function createLogger(options: LoggerOptions): Logger {
     },
   };
   if (options.destination) return pino(settings, options.destination);
-  if (options.pretty && process.stdout.isTTY) {
-    return pino({ ...settings, transport: { target: "pino-pretty", options: { colorize: true } } });
-  }
+  const readable = options.lines === "readable" || (options.lines === "auto" && process.stdout.isTTY);
+  if (readable) return pino(settings, readableDestination());
   return pino(settings);
 }

@@ -34,3 +34,11 @@ export async function deleteExpiredSellerSessions(db: Database, sellerId: string
     sellerId,
   ]);
 }
+
+/** Ends every session of the seller with this email (a password reset signs them out everywhere). */
+export async function deleteSessionsOfEmail(db: Database, email: string): Promise<void> {
+  await db.query(
+    "DELETE FROM seller_sessions WHERE seller_id IN (SELECT id FROM sellers WHERE email = $1::text)",
+    [email],
+  );
+}

@@ -40,6 +40,19 @@ export async function updateSellerApiKey(db: Database, sellerId: string, apiKeyH
   await db.query("UPDATE sellers SET api_key_hash = $2::text WHERE id = $1::uuid", [sellerId, apiKeyHash]);
 }
 
+/** A new password for the seller; false when no seller has this email. */
+export async function updateSellerPassword(
+  db: Database,
+  email: string,
+  passwordHash: string,
+): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
+    "UPDATE sellers SET password_hash = $2::text WHERE email = $1::text RETURNING id",
+    [email, passwordHash],
+  );
+  return rows.length > 0;
+}
+
 /** Whether any seller exists: the embedded database counts as fresh, and gets the demo, until one does. */
 export async function anySellerExists(db: Database): Promise<boolean> {
   const { rows } = await db.query<{ found: boolean }>("SELECT EXISTS (SELECT 1 FROM sellers) AS found");
