@@ -26,7 +26,7 @@ describe("docs screenshots", () => {
           method: "POST",
           headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
           body: JSON.stringify(body),
-        }).then((res) => res.json() as Promise<Record<string, never>>);
+        }).then((res) => res.json() as Promise<unknown>);
 
       const email = `studio-${randomUUID()}@example.com`;
       const password = "a long enough password";

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { Logger } from "./logger";
+import type { Logger } from "pino";
 
 /** What is known about the request being served, wherever in its call chain it is asked. */
 export interface RequestScope {

@@ -3,7 +3,7 @@
  * fans, $3 their idempotency keys (text arrays, one entry per member, member n at index n).
  */
 
-import type { PurchaseOutcome } from "./purchase";
+import type { PurchaseOutcome } from "./purchase-types";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "./rows";
 
 /**

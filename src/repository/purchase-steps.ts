@@ -1,7 +1,7 @@
 /** The purchase's fallback form, for a backend that refuses data-modifying CTEs (see purchase.ts). */
 import type { Queryable } from "../db/database";
-import type { PurchaseBatch, PurchaseOutcome } from "./purchase";
 import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, STOCK_CTE } from "./purchase-sql";
+import type { PurchaseBatch, PurchaseOutcome } from "./purchase-types";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "./rows";
 
 /**

@@ -4,6 +4,7 @@ import type { Drop } from "../../src/domain/types";
 import { Layout } from "../layout";
 import { Countdown, formatStartsAt } from "./countdown";
 import type { FanStatus } from "./fan-status";
+import { shopHref } from "./links";
 import { formatPrice } from "./price";
 import { Gallery } from "./product-image";
 import { Purchase, type PurchaseState } from "./purchase";
@@ -21,8 +22,6 @@ export interface DropPageProps {
   /** The site's own origin (https://drops.example.com), for the absolute URLs link previews need. */
   origin: string;
 }
-
-export const shopHref = (shop: ShopFront) => `/s/${shop.slug}`;
 
 /** Open Graph and Twitter card tags: a shared link previews with the title, price and picture. */
 function ShareTags({ drop, images, shop, origin }: DropPageProps) {

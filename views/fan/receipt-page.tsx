@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { ShopFront } from "../../src/domain/storefront";
 import { Layout } from "../layout";
-import { shopHref } from "./drop-page";
+import { shopHref } from "./links";
 import { Receipt, type ReceiptProps } from "./receipt";
 
 /**
