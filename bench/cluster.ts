@@ -7,7 +7,7 @@ import { type ServerProcess, type ServerRuntime, startServerProcess } from "./se
 
 /**
  * N identical app processes (`npm start`, each its own PORT) on one database, behind Debian's HAProxy on a
- * loopback port: the deployment "Running several instances" in the README describes, started for a test or
+ * loopback port: the deployment "Running several instances" in docs/deploying.md describes, started for a test or
  * the bench. HAProxy balances every request on its own (round robin, keep-alive on both sides), so one
  * client connection's requests land on every process in turn: no stickiness is assumed anywhere.
  * @example

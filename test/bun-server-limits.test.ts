@@ -9,7 +9,7 @@ import { connectTo, untilClosed } from "./support/raw-http";
  * under Bun, in a child process. Bun.serve has one knob, `idleTimeout`, set from HTTP_IDLE_TIMEOUT_MS; on
  * top of it Bun closes a connection whose first request's headers have not arrived after about 10 s, as
  * Node's headersTimeout does. What Bun.serve has no knob for (a total bound on a slow body, a connection
- * cap) is said in README.md, "Running on Bun"; server-timeouts.test.ts covers Node's server.
+ * cap) is said in docs/deploying.md, "Runtimes: Bun by default, Node alongside"; server-timeouts.test.ts covers Node's server.
  * Closing is awaited, never timed; the file's timeout would fail a server that never closes.
  */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -5,7 +5,7 @@ import { canonicalIdentity, safeText } from "./safe-text";
 /**
  * Every input the JSON API accepts. Messages are shown to people: say what is wrong and what is allowed.
  * Every free-text field passes `safeText` first (see safe-text.ts): no control characters and no unpaired
- * surrogates, except that descriptions may hold tab and newline. README's API section lists each field.
+ * surrogates, except that descriptions may hold tab and newline. docs/api.md lists each field.
  */
 
 const wholeNumber = (label: string, min: number, max: number) =>
