@@ -126,8 +126,9 @@ describe("npm start", () => {
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("no seller has the email nobody@example.com");
 
-    // LOG_PRETTY=true is what a terminal gets by default: readable lines, the same two first.
-    const { child, port, output } = await npmStart({ LOG_PRETTY: "true" });
+    // LOG_PRETTY=true is what a terminal gets by default: readable lines, the same two first. The rate
+    // limit is off as the README says to start it for its stampede example, which runs below.
+    const { child, port, output } = await npmStart({ LOG_PRETTY: "true", PURCHASE_RATE_LIMIT: "0" });
     const lines = output()
       .split("\n")
       .filter((line) => /^\d\d:\d\d:\d\d /.test(line));
@@ -153,6 +154,36 @@ describe("npm start", () => {
     });
     expect(signIn.status).toBe(303);
     expect(signIn.headers.get("location")).toBe("/seller/drops");
+
+    // The README's stampede example against this server, with a seller's API key.
+    const seller = await fetch(`${base}/api/sellers`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "stampede@example.com", password: "a long password", name: "Stampede" }),
+    }).then((res) => res.json() as Promise<{ apiKey: string }>);
+    const stampede = spawnSync(
+      "npm",
+      [
+        "run",
+        "-s",
+        "stampede",
+        "--",
+        "--url",
+        base,
+        "--seller-key",
+        seller.apiKey,
+        "--quantity",
+        "20",
+        "--attempts",
+        "100",
+        "--concurrency",
+        "10",
+      ],
+      { cwd: ROOT, encoding: "utf8", timeout: 90_000 },
+    );
+    expect(stampede.stdout).toContain("Dropfront stampede receipt: PASS");
+    expect(stampede.stdout).toMatch(/outcomes\s+won 20, sold out 80, busy 0, errors 0/);
+    expect(stampede.status).toBe(0);
 
     await stopThroughNpm(child, port);
   }, 120_000);
