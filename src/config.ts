@@ -82,6 +82,7 @@ const EnvSchema = v.pipe(
     STRIPE_WEBHOOK_SECRET: v.optional(
       v.pipe(v.string(), v.trim(), v.regex(/^whsec_/, "must be a Stripe webhook secret (whsec_...)")),
     ),
+    PAYMENT_RECONCILE_AFTER_S: integerFrom(300, 0, 86_400),
     PURCHASE_RATE_LIMIT: integerFrom(10, 0, 1_000_000),
     PURCHASE_RATE_BURST: integerFrom(20, 1, 1_000_000),
     // Stress Test limits; unset means the backend's default (src/domain/stress-limits.ts).
@@ -169,6 +170,11 @@ export interface Config {
   /** Stress Test limits set in the environment; the others keep the backend's defaults. */
   /** How hold drops are paid: the built-in test provider, or Stripe when both STRIPE_* variables are set. */
   payments: { provider: "test" } | { provider: "stripe"; secretKey: string; webhookSecret: string };
+  /**
+   * Payment attempts left open at least this long (a crash or fault lost the provider's answer) are
+   * settled by the reconciler: longer than any one payment request takes (PAYMENT_RECONCILE_AFTER_S).
+   */
+  paymentReconcileAfterSeconds: number;
   stressLimits: {
     maxAttempts?: number | undefined;
     maxConcurrency?: number | undefined;
@@ -277,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? { mode: "public" }
         : { mode: "off" },
     payments: paymentsFrom(e.STRIPE_SECRET_KEY, e.STRIPE_WEBHOOK_SECRET),
+    paymentReconcileAfterSeconds: e.PAYMENT_RECONCILE_AFTER_S,
     stressLimits: {
       maxAttempts: e.STRESS_MAX_ATTEMPTS,
       maxConcurrency: e.STRESS_MAX_CONCURRENCY,

@@ -40,6 +40,13 @@ describe("configuration", () => {
     );
   });
 
+  it("settles payment attempts left open for PAYMENT_RECONCILE_AFTER_S seconds, 300 by default", () => {
+    expect(loadConfig({}).paymentReconcileAfterSeconds).toBe(300);
+    expect(loadConfig({ PAYMENT_RECONCILE_AFTER_S: "5" }).paymentReconcileAfterSeconds).toBe(5);
+    expect(() => loadConfig({ PAYMENT_RECONCILE_AFTER_S: "-1" })).toThrow(/PAYMENT_RECONCILE_AFTER_S/);
+    expect(() => loadConfig({ PAYMENT_RECONCILE_AFTER_S: "soon" })).toThrow(/PAYMENT_RECONCILE_AFTER_S/);
+  });
+
   it("keeps the embedded database in memory with DATA_DIR=memory", () => {
     expect(loadConfig({ DATA_DIR: "memory", PORT: "8080", HOST: "0.0.0.0" })).toMatchObject({
       host: "0.0.0.0",
