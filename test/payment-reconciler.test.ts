@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database";
 import type { PayInput } from "../src/domain/checkout";
 import { type PaymentRequest, type PaymentState, TestPaymentProvider } from "../src/domain/payments";
 import type { RetryPolicy } from "../src/domain/retry";
