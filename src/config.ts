@@ -139,6 +139,8 @@ export type DatabaseConfig =
       user: string;
       poolSize: number;
       acquireTimeoutMs: number;
+      /** The client gives up on a statement's answer after this (DSQL has no server-side limit); 0 = none. */
+      statementTimeoutMs?: number;
     };
 
 /** `auto`: Secure cookies except on a loopback host over plain http (and always behind https). */
@@ -251,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         user: e.DSQL_USER,
         poolSize: e.DB_POOL_SIZE,
         acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
+        statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
       }
     : e.DATABASE_URL
       ? {
