@@ -143,7 +143,7 @@ export function createCheckout(deps: {
     // The record is written after the money is settled: if writing it fails, the reconciler finds the
     // settled payment (kept by its order, or refunded) and only closes the record.
     const record = (state: repo.SettledState) =>
-      repo.settlePaymentAttempt(db, attemptId, state, by).catch(() => undefined);
+      repo.settlePaymentAttempt(db, attemptId, state, by, payment.id).catch(() => undefined);
     try {
       const order = await settle(orderId, payment, provider);
       await record("kept");
@@ -185,9 +185,13 @@ export function createCheckout(deps: {
       await repo.settlePaymentAttempt(db, attempt.id, "abandoned", "request");
       throw new NotFound("payment");
     }
-    await retry(() =>
-      repo.recordPaymentAnswer(db, attempt.id, { paymentRef: payment.id, state: payment.status }),
-    );
+    // A payment that took money goes straight to settle, whose record names it: one write less on the fan's
+    // way, and an attempt left open meanwhile is found by the reconciler through the provider anyway.
+    if (payment.status !== "succeeded") {
+      await retry(() =>
+        repo.recordPaymentAnswer(db, attempt.id, { paymentRef: payment.id, state: payment.status }),
+      );
+    }
     if (payment.status === "declined") throw new CardDeclined();
     if (payment.status === "requires_action") return { order, pending: payment };
     return { order: await settleAttempt(attempt.id, orderId, payment, provider, "request") };
