@@ -1,10 +1,16 @@
+import { hostname } from "node:os";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Config, CookieSecurity } from "./config";
 import { type Database, isDatabaseUnavailable } from "./db/database";
 import type { Clock } from "./domain/clock";
 import { Busy, DomainError, NotFound } from "./domain/errors";
-import { HOLD_SWEEP_MS, startHoldSweeper } from "./domain/hold-sweeper";
+import {
+  HOLD_SWEEP_MS,
+  PAYMENT_RECONCILE_MS,
+  startHoldSweeper,
+  startPaymentReconciler,
+} from "./domain/hold-sweeper";
 import { createDropImages } from "./domain/images";
 import type { PaymentProvider } from "./domain/payments";
 import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
@@ -65,6 +71,11 @@ export interface AppDeps {
   rehearsalHoldSeconds?: number;
   /** Sweep expired holds every this many ms (src/domain/hold-sweeper.ts); off when absent (tests sweep themselves). */
   holdSweepMs?: number;
+  /**
+   * Settle payment attempts left open by a crash or fault (src/domain/payment-reconciler.ts): at start, then
+   * every `everyMs`, each attempt once it is `afterSeconds` old. Off when absent (tests reconcile themselves).
+   */
+  paymentReconcile?: { everyMs: number; afterSeconds: number };
   /** The one clock every check against the present reads (src/domain/clock.ts); the system's when absent. */
   clock?: Clock;
 }
@@ -87,6 +98,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     metricsAccess: config.metrics,
     stressLimits: config.stressLimits,
     holdSweepMs: HOLD_SWEEP_MS,
+    paymentReconcile: { everyMs: PAYMENT_RECONCILE_MS, afterSeconds: config.paymentReconcileAfterSeconds },
     ...(config.payments.provider === "stripe"
       ? { payments: new StripePaymentProvider(config.payments) }
       : {}),
@@ -133,6 +145,20 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       log.warn({ err: error }, "hold sweep failed"),
     );
     lifecycle.onDrain(sweeper.stop);
+  }
+  if (deps.paymentReconcile) {
+    const holder = `${hostname()} pid ${process.pid}`;
+    const reconciler = startPaymentReconciler(
+      shop.checkout,
+      deps.paymentReconcile.everyMs,
+      { graceSeconds: deps.paymentReconcile.afterSeconds, holder },
+      (summary) => {
+        const { waiting: _waiting, ...settled } = summary;
+        if (Object.values(settled).some((n) => n > 0)) log.info({ summary }, "payment attempts reconciled");
+      },
+      (error) => log.warn({ err: error }, "payment reconciliation failed"),
+    );
+    lifecycle.onDrain(reconciler.stop);
   }
   const app = new Hono();
   app.use("*", requestContext(log));

@@ -82,6 +82,10 @@ const EnvSchema = v.pipe(
     STRIPE_WEBHOOK_SECRET: v.optional(
       v.pipe(v.string(), v.trim(), v.regex(/^whsec_/, "must be a Stripe webhook secret (whsec_...)")),
     ),
+    STRIPE_API_URL: v.optional(
+      v.pipe(v.string(), v.trim(), v.url("must be a URL like http://127.0.0.1:12111")),
+    ),
+    PAYMENT_RECONCILE_AFTER_S: integerFrom(300, 0, 86_400),
     PURCHASE_RATE_LIMIT: integerFrom(10, 0, 1_000_000),
     PURCHASE_RATE_BURST: integerFrom(20, 1, 1_000_000),
     // Stress Test limits; unset means the backend's default (src/domain/stress-limits.ts).
@@ -135,6 +139,8 @@ export type DatabaseConfig =
       user: string;
       poolSize: number;
       acquireTimeoutMs: number;
+      /** The client gives up on a statement's answer after this (DSQL has no server-side limit); 0 = none. */
+      statementTimeoutMs?: number;
     };
 
 /** `auto`: Secure cookies except on a loopback host over plain http (and always behind https). */
@@ -168,7 +174,22 @@ export interface Config {
   metrics: { mode: "off" } | { mode: "public" } | { mode: "token"; token: string };
   /** Stress Test limits set in the environment; the others keep the backend's defaults. */
   /** How hold drops are paid: the built-in test provider, or Stripe when both STRIPE_* variables are set. */
-  payments: { provider: "test" } | { provider: "stripe"; secretKey: string; webhookSecret: string };
+  payments:
+    | { provider: "test" }
+    | {
+        provider: "stripe";
+        secretKey: string;
+        webhookSecret: string;
+        /** Where the Stripe API is when not api.stripe.com (STRIPE_API_URL: stripe-mock, a test's stand-in). */
+        host?: string;
+        port?: number;
+        protocol?: "http" | "https";
+      };
+  /**
+   * Payment attempts left open at least this long (a crash or fault lost the provider's answer) are
+   * settled by the reconciler: longer than any one payment request takes (PAYMENT_RECONCILE_AFTER_S).
+   */
+  paymentReconcileAfterSeconds: number;
   stressLimits: {
     maxAttempts?: number | undefined;
     maxConcurrency?: number | undefined;
@@ -233,6 +254,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         user: e.DSQL_USER,
         poolSize: e.DB_POOL_SIZE,
         acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
+        statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
       }
     : e.DATABASE_URL
       ? {
@@ -277,7 +299,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : e.METRICS === "public"
         ? { mode: "public" }
         : { mode: "off" },
-    payments: paymentsFrom(e.STRIPE_SECRET_KEY, e.STRIPE_WEBHOOK_SECRET),
+    payments: paymentsFrom(e.STRIPE_SECRET_KEY, e.STRIPE_WEBHOOK_SECRET, e.STRIPE_API_URL),
+    paymentReconcileAfterSeconds: e.PAYMENT_RECONCILE_AFTER_S,
     stressLimits: {
       maxAttempts: e.STRESS_MAX_ATTEMPTS,
       maxConcurrency: e.STRESS_MAX_CONCURRENCY,
@@ -289,8 +312,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** Stripe needs both its key and its webhook secret (an unverifiable webhook must not be trusted). */
-function paymentsFrom(secretKey: string | undefined, webhookSecret: string | undefined): Config["payments"] {
-  if (secretKey && webhookSecret) return { provider: "stripe", secretKey, webhookSecret };
+function paymentsFrom(
+  secretKey: string | undefined,
+  webhookSecret: string | undefined,
+  apiUrl: string | undefined,
+): Config["payments"] {
+  if (secretKey && webhookSecret) {
+    if (!apiUrl) return { provider: "stripe", secretKey, webhookSecret };
+    const url = new URL(apiUrl);
+    const protocol = url.protocol === "http:" ? "http" : "https";
+    const port = Number(url.port || (protocol === "http" ? 80 : 443));
+    return { provider: "stripe", secretKey, webhookSecret, host: url.hostname, port, protocol };
+  }
   if (secretKey || webhookSecret) {
     throw new ConfigError(
       "Invalid configuration:\n  STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together",

@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { StripePaymentProvider } from "../src/domain/stripe-payments";
 import { openTestDatabase } from "./support/databases";
+import { fakeStripe, type Intent } from "./support/fake-stripe";
 import { createSeller, json } from "./support/shop-fixtures";
 
 /**
@@ -21,81 +20,6 @@ interface Answer {
   error?: { code: string };
 }
 
-interface Intent {
-  id: string;
-  object: "payment_intent";
-  amount: number;
-  currency: string;
-  status: string;
-  metadata: Record<string, string>;
-}
-
-/** A stand-in for api.stripe.com: PaymentIntents keyed by idempotency key, as Stripe keys them. */
-function fakeStripe() {
-  const intents = new Map<string, Intent>();
-  const byKey = new Map<string, Intent>();
-  const requests: {
-    method: string;
-    path: string;
-    idempotencyKey: string | undefined;
-    form: URLSearchParams;
-  }[] = [];
-  const refunds: string[] = [];
-  const readBody = (req: IncomingMessage) =>
-    new Promise<string>((resolve) => {
-      let body = "";
-      req.on("data", (chunk) => {
-        body += chunk;
-      });
-      req.on("end", () => resolve(body));
-    });
-  const server: Server = createServer(async (req, res) => {
-    const form = new URLSearchParams(await readBody(req));
-    const path = (req.url ?? "").split("?")[0]!;
-    const idempotencyKey = req.headers["idempotency-key"] as string | undefined;
-    requests.push({ method: req.method ?? "", path, idempotencyKey, form });
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json", "request-id": "req_test" });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method === "POST" && path === "/v1/payment_intents") {
-      const known = idempotencyKey ? byKey.get(idempotencyKey) : undefined;
-      if (known) return send(200, known);
-      const intent: Intent = {
-        id: `pi_${intents.size + 1}`,
-        object: "payment_intent",
-        amount: Number(form.get("amount")),
-        currency: form.get("currency") ?? "",
-        status: "requires_payment_method",
-        metadata: { order_id: form.get("metadata[order_id]") ?? "" },
-      };
-      intents.set(intent.id, intent);
-      if (idempotencyKey) byKey.set(idempotencyKey, intent);
-      return send(200, intent);
-    }
-    const confirm = /^\/v1\/payment_intents\/(pi_\d+)\/confirm$/.exec(path);
-    if (req.method === "POST" && confirm) {
-      const intent = intents.get(confirm[1]!)!;
-      const method = form.get("payment_method");
-      if (method === "pm_card_chargeDeclined") {
-        return send(402, {
-          error: { type: "card_error", code: "card_declined", message: "Your card was declined." },
-        });
-      }
-      intent.status = method === "pm_card_authenticationRequired" ? "requires_action" : "succeeded";
-      return send(200, intent);
-    }
-    const one = /^\/v1\/payment_intents\/(pi_\d+)$/.exec(path);
-    if (req.method === "GET" && one) return send(200, intents.get(one[1]!));
-    if (req.method === "POST" && path === "/v1/refunds") {
-      refunds.push(form.get("payment_intent") ?? "");
-      return send(200, { id: `re_${refunds.length}`, object: "refund", status: "succeeded" });
-    }
-    send(404, { error: { type: "invalid_request_error", message: `no route ${req.method} ${path}` } });
-  });
-  return { server, intents, requests, refunds };
-}
-
 describe("Stripe adapter", () => {
   const stripe = fakeStripe();
   let db: Database;
@@ -104,13 +28,12 @@ describe("Stripe adapter", () => {
   const signer = new Stripe("sk_test_signer");
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => stripe.server.listen(0, "127.0.0.1", resolve));
-    const { port } = stripe.server.address() as AddressInfo;
+    const { port } = new URL(await stripe.listen());
     const payments = new StripePaymentProvider({
       secretKey: "sk_test_local",
       webhookSecret: WEBHOOK_SECRET,
       host: "127.0.0.1",
-      port,
+      port: Number(port),
       protocol: "http",
     });
     db = await openTestDatabase("pglite");
@@ -119,7 +42,7 @@ describe("Stripe adapter", () => {
   });
   afterAll(async () => {
     await db?.close();
-    await new Promise((resolve) => stripe.server.close(resolve));
+    await stripe.close();
   });
 
   const holdDrop = async (holdSeconds: number) =>
@@ -202,6 +125,29 @@ describe("Stripe adapter", () => {
     expect(stripe.refunds).not.toContain(intent.id);
   });
 
+  it("finds an order's intent again without its id (a lost answer), and tells a refunded one", async () => {
+    const drop = await holdDrop(600);
+    const held = await win(drop.id, "lost-answer@fans.test");
+    const paid = await pay(held, { card: "4242424242424242" });
+    expect(paid.status).toBe(200);
+    const [intent] = [...stripe.intents.values()].filter((i) => i.metadata.order_id === held.order.id);
+    const before = stripe.intents.size;
+    const lookup = { orderId: held.order.id, amountCents: 4200, currency: "EUR", attemptId: "a1" };
+    const found = await app.shop.payments.findPayment({ ...lookup, paymentRef: null });
+    expect(found).toEqual({
+      id: intent!.id,
+      orderId: held.order.id,
+      status: "succeeded",
+      refunded: false,
+    });
+    // The replayed create made no second intent.
+    expect(stripe.intents.size).toBe(before);
+    await app.shop.payments.refund(intent!.id);
+    expect(await app.shop.payments.findPayment({ ...lookup, paymentRef: intent!.id })).toMatchObject({
+      refunded: true,
+    });
+  });
+
   it("refunds a payment whose webhook arrives after the hold ran out", async () => {
     const drop = await holdDrop(1);
     const held = await win(drop.id, "late@fans.test");
@@ -211,6 +157,6 @@ describe("Stripe adapter", () => {
     intent.status = "succeeded";
     expect((await webhook("payment_intent.succeeded", intent)).status).toBe(200);
     expect(await statusOf(held)).toBe("refunded");
-    expect(stripe.refunds).toEqual([intent.id]);
+    expect(stripe.refunds.filter((id) => id === intent.id)).toEqual([intent.id]);
   });
 });

@@ -40,6 +40,27 @@ describe("configuration", () => {
     );
   });
 
+  it("settles payment attempts left open for PAYMENT_RECONCILE_AFTER_S seconds, 300 by default", () => {
+    expect(loadConfig({}).paymentReconcileAfterSeconds).toBe(300);
+    expect(loadConfig({ PAYMENT_RECONCILE_AFTER_S: "5" }).paymentReconcileAfterSeconds).toBe(5);
+    expect(() => loadConfig({ PAYMENT_RECONCILE_AFTER_S: "-1" })).toThrow(/PAYMENT_RECONCILE_AFTER_S/);
+    expect(() => loadConfig({ PAYMENT_RECONCILE_AFTER_S: "soon" })).toThrow(/PAYMENT_RECONCILE_AFTER_S/);
+  });
+
+  it("points the Stripe provider at STRIPE_API_URL when set (stripe-mock, a test's stand-in)", () => {
+    const stripe = { STRIPE_SECRET_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_abc" };
+    expect(loadConfig({ ...stripe, STRIPE_API_URL: "http://127.0.0.1:12111" }).payments).toEqual({
+      provider: "stripe",
+      secretKey: "sk_test_abc",
+      webhookSecret: "whsec_abc",
+      host: "127.0.0.1",
+      port: 12111,
+      protocol: "http",
+    });
+    expect(loadConfig(stripe).payments).not.toHaveProperty("host");
+    expect(() => loadConfig({ ...stripe, STRIPE_API_URL: "stripe" })).toThrow(/STRIPE_API_URL/);
+  });
+
   it("keeps the embedded database in memory with DATA_DIR=memory", () => {
     expect(loadConfig({ DATA_DIR: "memory", PORT: "8080", HOST: "0.0.0.0" })).toMatchObject({
       host: "0.0.0.0",

@@ -3,8 +3,10 @@ import { DsqlSigner } from "@aws-sdk/dsql-signer";
 import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConfigError, loadConfig } from "../src/config";
+import { isOutcomeUnknown } from "../src/db/database";
 import { type DsqlOptions, dsqlPoolOptions, openDsql } from "../src/db/dsql";
 import { poolDatabase } from "../src/db/postgres";
+import { ADMIN_URL, postgresAvailable } from "./support/databases";
 
 // The signer reads credentials through the default AWS chain, which looks at the environment first.
 // Fake keys make it sign locally; nothing here talks to AWS.
@@ -228,6 +230,51 @@ describe("a pool built from the DSQL options", () => {
   });
 });
 
+describe("the DSQL statement timeout (client side: DSQL has no statement_timeout to set)", () => {
+  it("is node-postgres's query_timeout, from DB_STATEMENT_TIMEOUT_MS; 0 means none", () => {
+    expect(dsqlPoolOptions(options({ statementTimeoutMs: 250 }))).toMatchObject({ query_timeout: 250 });
+    expect(dsqlPoolOptions(options({ statementTimeoutMs: 0 }))).not.toHaveProperty("query_timeout");
+    expect(dsqlPoolOptions(options())).not.toHaveProperty("query_timeout");
+    const config = loadConfig({
+      DSQL_ENDPOINT: ENDPOINT,
+      AWS_REGION: "eu-west-1",
+      DB_STATEMENT_TIMEOUT_MS: "250",
+    });
+    expect(config.database).toMatchObject({ kind: "dsql", statementTimeoutMs: 250 });
+  });
+
+  it.runIf(postgresAvailable)(
+    "ends a statement that outlives it with an unknown outcome, and the pool goes on with a fresh connection",
+    async () => {
+      // The real DSQL pool options, pointed at the local PostgreSQL (no TLS there, and its own user): the
+      // server sets no limit of its own, so only the client's bound can end the sleep.
+      const local = new URL(ADMIN_URL);
+      const pool = (statementTimeoutMs: number) =>
+        poolDatabase("dsql", "repeatable read", {
+          ...dsqlPoolOptions(options({ statementTimeoutMs })),
+          host: local.hostname,
+          port: Number(local.port || 5432),
+          user: decodeURIComponent(local.username),
+          database: local.pathname.slice(1),
+          ssl: false,
+        });
+      const bounded = pool(200);
+      const unbounded = pool(0);
+      try {
+        const slow = bounded.query("SELECT pg_sleep(5)");
+        await expect(slow).rejects.toThrow(/query read timeout/i);
+        expect(isOutcomeUnknown(await slow.catch((error: unknown) => error))).toBe(true);
+        expect((await bounded.query<{ n: number }>("SELECT 1 AS n")).rows).toEqual([{ n: 1 }]);
+        // The control: without the bound the same kind of statement runs to its end.
+        expect((await unbounded.query("SELECT pg_sleep(0.5)")).rows).toHaveLength(1);
+      } finally {
+        await bounded.close();
+        await unbounded.close();
+      }
+    },
+  );
+});
+
 describe("openDsql", () => {
   it("opens a snapshot-isolation backend without connecting", async () => {
     const db = openDsql(options());
@@ -251,6 +298,7 @@ describe("loadConfig picks the DSQL backend", () => {
       user: "admin",
       poolSize: 6,
       acquireTimeoutMs: 5000,
+      statementTimeoutMs: 10_000,
     });
     expect(config.seedDemo).toBe(false);
   });

@@ -28,170 +28,94 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database";
 import { MIGRATIONS_DIR, migrate, readMigrations, statementFor } from "../src/db/migrate";
 import { openPglite } from "../src/db/pglite";
+import { isDdl, type ParsedStatement, parseSql, statementProblems, writesData } from "./support/dsql-check";
+
+type Tree = Record<string, unknown>;
 
 /**
- * Checks one migration file against the rules in /work/shared/DSQL.md. Returns every problem found, so a
- * failing file names all of its faults at once; an empty list means the file is DSQL-valid as far as a
- * text check can tell.
+ * Checks one migration file against the rules in /work/shared/DSQL.md, on PostgreSQL's own parse tree
+ * (libpg-query; see test/support/dsql-check.ts, which also checks every statement the app sends). Returns
+ * every problem found, so a failing file names all of its faults at once; an empty list means DSQL takes it.
  */
-function dsqlProblems(name: string, sql: string): string[] {
+async function dsqlProblems(name: string, sql: string): Promise<string[]> {
   const problems: string[] = [];
   if (!/^\d{4}_[a-z0-9_]+\.sql$/.test(name)) problems.push("file name is not NNNN_name.sql");
-  const statements = splitStatements(sql);
+  const { statements, asyncIndex } = await parseSql(sql);
   if (statements.length !== 1) {
     problems.push(`holds ${statements.length} statements; DSQL allows one DDL statement per transaction`);
   }
-  for (const statement of statements) problems.push(...statementProblems(statement));
-  return problems;
-}
-
-/**
- * Blanks out what must not be read as SQL keywords: comments disappear, string literals become `''`, quoted
- * identifiers become `"q"` and dollar-quoted bodies become `$$` (kept, since they mean a function body).
- */
-function stripCommentsAndLiterals(sql: string): string {
-  return sql
-    .replace(/\$([A-Za-z_]\w*)?\$[\s\S]*?\$\1\$/g, " $$$$ ")
-    .replace(/'(?:[^']|'')*'/g, "''")
-    .replace(/"(?:[^"]|"")*"/g, '"q"')
-    .replace(/\/\*[\s\S]*?\*\//g, " ")
-    .replace(/--[^\n]*/g, " ");
-}
-
-function splitStatements(sql: string): string[] {
-  return stripCommentsAndLiterals(sql)
-    .split(";")
-    .map((part) => part.replace(/\s+/g, " ").trim())
-    .filter((part) => part.length > 0);
-}
-
-const CREATE_TABLE = /^CREATE (?:(?:TEMP|TEMPORARY|UNLOGGED) )?TABLE\b/i;
-const CREATE_INDEX = /^CREATE (?:UNIQUE )?INDEX\b/i;
-const ALTER_TABLE = /^ALTER TABLE\b/i;
-
-/** Features DSQL rejects (or that this project chose not to depend on), each with the reason shown on failure. */
-const FORBIDDEN: ReadonlyArray<readonly [RegExp, string]> = [
-  [/\b(?:SMALL|BIG)?SERIAL[248]?\b/i, "SERIAL types (use uuid DEFAULT gen_random_uuid())"],
-  [/\bIDENTITY\b/i, "IDENTITY columns"],
-  [/\bSEQUENCE\b|\bNEXTVAL\s*\(/i, "sequences"],
-  [/\bREFERENCES\b|\bFOREIGN KEY\b/i, "foreign keys"],
-  [/\bTRIGGER\b/i, "triggers"],
-  [/\bFUNCTION\b|\bPROCEDURE\b|\bLANGUAGE\b|\bPLPGSQL\b|\$\$/i, "functions / PL/pgSQL"],
-  [/\bEXTENSION\b/i, "extensions"],
-  [/\b(?:TEMP|TEMPORARY|UNLOGGED)\b/i, "temporary or unlogged tables"],
-  [/\bTRUNCATE\b/i, "TRUNCATE"],
-  [/\bSAVEPOINT\b/i, "SAVEPOINT"],
-  [/\bPARTITION\b|\bINHERITS\b/i, "partitions / inheritance"],
-  [/\bCREATE TYPE\b/i, "CREATE TYPE (use text + CHECK)"],
-  [/\b(?:LISTEN|UNLISTEN|NOTIFY)\b/i, "LISTEN/NOTIFY"],
-  [/\bEXCLUDE\b/i, "exclusion constraints"],
-  [/\bCOLLATE\b/i, "COLLATE (DSQL uses the C collation only)"],
-  [/\bAS SELECT\b/i, "CREATE TABLE AS SELECT"],
-];
-
-/** Forbidden only where they declare a column's type; jsonb and arrays are fine inside queries. */
-const FORBIDDEN_COLUMN_TYPES: ReadonlyArray<readonly [RegExp, string]> = [
-  [/\bJSONB\b/i, "jsonb column type (use json or text)"],
-  [/\w\s*\[\s*\d*\s*\]|\bARRAY\b(?!\s*\[)/i, "array column type"],
-];
-
-const DML = /^(?:INSERT|UPDATE|DELETE|MERGE|COPY|SELECT|WITH|VALUES)\b/i;
-
-function statementProblems(statement: string): string[] {
-  const problems: string[] = [];
-  if (DML.test(statement)) return [`data statement, not DDL: "${statement.slice(0, 40)}"`];
-  if (!CREATE_TABLE.test(statement) && !CREATE_INDEX.test(statement) && !ALTER_TABLE.test(statement)) {
-    return [`not CREATE TABLE / CREATE [UNIQUE] INDEX ASYNC / ALTER TABLE: "${statement.slice(0, 40)}"`];
-  }
-  for (const [pattern, what] of FORBIDDEN) if (pattern.test(statement)) problems.push(`uses ${what}`);
-  if (CREATE_TABLE.test(statement) || ALTER_TABLE.test(statement)) {
-    for (const [pattern, what] of FORBIDDEN_COLUMN_TYPES)
-      if (pattern.test(statement)) problems.push(`uses ${what}`);
-  }
-  if (CREATE_TABLE.test(statement)) problems.push(...createTableProblems(statement));
-  if (CREATE_INDEX.test(statement)) problems.push(...createIndexProblems(statement));
-  if (ALTER_TABLE.test(statement)) problems.push(...alterTableProblems(statement));
-  return problems;
-}
-
-function createIndexProblems(statement: string): string[] {
-  const problems: string[] = [];
-  if (!/^CREATE (?:UNIQUE )?INDEX ASYNC\b/i.test(statement)) problems.push("CREATE INDEX without ASYNC");
-  if (!/\bINDEX (?:ASYNC )?IF NOT EXISTS\b/i.test(statement))
-    problems.push("CREATE INDEX without IF NOT EXISTS");
-  if (/\b(?:ASC|DESC)\b/i.test(statement))
-    problems.push("sort direction on an index key (DSQL rejects ASC/DESC)");
-  return problems;
-}
-
-function alterTableProblems(statement: string): string[] {
-  const problems: string[] = [];
-  if (/\bADD (?:CONSTRAINT|PRIMARY KEY|UNIQUE|CHECK)\b/i.test(statement)) {
-    problems.push("ALTER TABLE ... ADD CONSTRAINT (declare constraints inside CREATE TABLE)");
-  }
-  const addColumn = /\bADD (?:COLUMN )?(?!CONSTRAINT\b|PRIMARY\b|UNIQUE\b|CHECK\b|FOREIGN\b)(.*)$/i.exec(
-    statement,
-  );
-  if (addColumn) {
-    const rest = addColumn[1]!;
-    if (!/^IF NOT EXISTS\b/i.test(rest)) problems.push("ALTER TABLE ADD COLUMN without IF NOT EXISTS");
-    if (/\b(?:NOT NULL|DEFAULT|CHECK|UNIQUE|PRIMARY KEY)\b/i.test(rest)) {
-      problems.push("ALTER TABLE ADD COLUMN with an inline constraint or default (DSQL rejects it)");
-    }
-  }
-  return problems;
-}
-
-/** Splits `a, b (c, d), e` on the commas at parenthesis depth zero. */
-function splitTopLevel(list: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < list.length; i++) {
-    const char = list[i];
-    if (char === "(") depth++;
-    else if (char === ")") depth--;
-    else if (char === "," && depth === 0) {
-      parts.push(list.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(list.slice(start).trim());
-  return parts.filter((part) => part.length > 0);
-}
-
-const TABLE_CONSTRAINT = /^(?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|CHECK|FOREIGN KEY|EXCLUDE)\b/i;
-
-function createTableProblems(statement: string): string[] {
-  const problems: string[] = [];
-  if (!/^CREATE TABLE IF NOT EXISTS\b/i.test(statement)) problems.push("CREATE TABLE without IF NOT EXISTS");
-  const open = statement.indexOf("(");
-  const close = statement.lastIndexOf(")");
-  if (open < 0 || close < open) return [...problems, "CREATE TABLE without a column list"];
-  const elements = splitTopLevel(statement.slice(open + 1, close));
-  const columnTypes = new Map<string, string>();
-  let primaryKey: string[] | undefined;
-  for (const element of elements) {
-    const tableKey = /^(?:CONSTRAINT \S+ )?PRIMARY KEY \(([^)]*)\)/i.exec(element);
-    if (tableKey) {
-      primaryKey = tableKey[1]!.split(",").map((column) => column.trim().toLowerCase());
+  for (const statement of statements) {
+    if (writesData(statement) || !isDdl(statement)) {
+      problems.push(`data statement, not DDL: ${statement.kind}`);
       continue;
     }
-    if (TABLE_CONSTRAINT.test(element)) continue;
-    const [column = "", type = ""] = element.split(" ");
-    columnTypes.set(column.toLowerCase(), type.toLowerCase());
-    if (/\bPRIMARY KEY\b/i.test(element)) primaryKey = [column.toLowerCase()];
+    problems.push(...statementProblems(statement, asyncIndex));
+    if (statement.kind === "CreateStmt") problems.push(...createTableProblems(statement.tree));
+    else if (statement.kind === "IndexStmt") {
+      if (!statement.tree.if_not_exists) problems.push("CREATE INDEX without IF NOT EXISTS");
+    } else if (statement.kind === "AlterTableStmt") problems.push(...alterTableProblems(statement.tree));
+    else problems.push(`not CREATE TABLE / CREATE [UNIQUE] INDEX ASYNC / ALTER TABLE: ${statement.kind}`);
+  }
+  return problems;
+}
+
+const constraintsOf = (column: Tree) =>
+  ((column.constraints ?? []) as { Constraint: Tree }[]).map((c) => c.Constraint);
+const typeOf = (column: Tree) =>
+  (((column.typeName as Tree).names ?? []) as { String: { sval: string } }[]).at(-1)?.String.sval;
+
+function createTableProblems(table: Tree): string[] {
+  const problems: string[] = [];
+  if (!table.if_not_exists) problems.push("CREATE TABLE without IF NOT EXISTS");
+  const elements = (table.tableElts ?? []) as Tree[];
+  const columns = elements.map((e) => e.ColumnDef as Tree | undefined).filter((c) => c !== undefined);
+  let primaryKey: string[] | undefined;
+  for (const column of columns) {
+    if (constraintsOf(column).some((c) => c.contype === "CONSTR_PRIMARY"))
+      primaryKey = [String(column.colname)];
+  }
+  for (const element of elements) {
+    const constraint = element.Constraint as Tree | undefined;
+    if (constraint?.contype === "CONSTR_PRIMARY") {
+      primaryKey = ((constraint.keys ?? []) as { String: { sval: string } }[]).map((k) => k.String.sval);
+    }
   }
   if (!primaryKey) problems.push("table has no primary key");
   else if (primaryKey.length === 1) {
-    const type = columnTypes.get(primaryKey[0]!);
+    const column = columns.find((c) => c.colname === primaryKey[0]);
+    const type = column && typeOf(column);
     if (type !== "uuid") problems.push(`single-column primary key of type ${type ?? "unknown"}, not uuid`);
   }
   return problems;
 }
 
+function alterTableProblems(alter: Tree): string[] {
+  const problems: string[] = [];
+  for (const { AlterTableCmd: cmd } of (alter.cmds ?? []) as { AlterTableCmd: Tree }[]) {
+    if (cmd.subtype === "AT_AddConstraint") {
+      problems.push("ALTER TABLE ... ADD CONSTRAINT (declare constraints inside CREATE TABLE)");
+    }
+    if (cmd.subtype === "AT_AddColumn") {
+      if (!cmd.missing_ok) problems.push("ALTER TABLE ADD COLUMN without IF NOT EXISTS");
+      const column = (cmd.def as Tree).ColumnDef as Tree;
+      if (constraintsOf(column).length > 0) {
+        problems.push("ALTER TABLE ADD COLUMN with an inline constraint or default (DSQL rejects it)");
+      }
+    }
+  }
+  return problems;
+}
+
+/** The table or index a migration creates, from its parse tree. */
+const createdName = (statement: ParsedStatement | undefined): string | undefined =>
+  statement?.kind === "CreateStmt"
+    ? String((statement.tree.relation as Tree).relname)
+    : statement?.kind === "IndexStmt"
+      ? String(statement.tree.idxname)
+      : undefined;
+
 describe("the DSQL checker itself", () => {
-  it("accepts valid DDL, ignoring keywords inside comments and strings", () => {
+  it("accepts valid DDL, ignoring keywords inside comments and strings", async () => {
     const table = `-- a note; with SERIAL and REFERENCES in a comment
       CREATE TABLE IF NOT EXISTS t (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -199,13 +123,13 @@ describe("the DSQL checker itself", () => {
         /* block comment: jsonb, text[] */
         CONSTRAINT t_note_key UNIQUE (note)
       );`;
-    expect(dsqlProblems("0001_t.sql", table)).toEqual([]);
+    expect(await dsqlProblems("0001_t.sql", table)).toEqual([]);
     const composite =
       "CREATE TABLE IF NOT EXISTS b (d uuid NOT NULL, n integer NOT NULL, PRIMARY KEY (d, n))";
-    expect(dsqlProblems("0002_b.sql", composite)).toEqual([]);
+    expect(await dsqlProblems("0002_b.sql", composite)).toEqual([]);
     const index = "CREATE UNIQUE INDEX ASYNC IF NOT EXISTS t_x ON t (a, b)";
-    expect(dsqlProblems("0003_i.sql", index)).toEqual([]);
-    expect(dsqlProblems("0004_c.sql", "ALTER TABLE t ADD COLUMN IF NOT EXISTS c text")).toEqual([]);
+    expect(await dsqlProblems("0003_i.sql", index)).toEqual([]);
+    expect(await dsqlProblems("0004_c.sql", "ALTER TABLE t ADD COLUMN IF NOT EXISTS c text")).toEqual([]);
   });
 
   it.each([
@@ -247,8 +171,8 @@ describe("the DSQL checker itself", () => {
     ["0001_a.sql", "ALTER TABLE t ADD COLUMN c text", "ADD COLUMN without IF NOT EXISTS"],
     ["0001_a.sql", "ALTER TABLE t ADD COLUMN IF NOT EXISTS c text NOT NULL DEFAULT ''", "inline constraint"],
     ["1_t.sql", "CREATE TABLE IF NOT EXISTS t (id uuid PRIMARY KEY)", "NNNN_name.sql"],
-  ])("%s: %s -> reports %s", (name, sql, expected) => {
-    const problems = dsqlProblems(name, sql);
+  ])("%s: %s -> reports %s", async (name, sql, expected) => {
+    const problems = await dsqlProblems(name, sql);
     expect(problems.join("\n")).toContain(expected);
   });
 });
@@ -271,8 +195,8 @@ describe("every migration in sql/", async () => {
     }
   });
 
-  it.each(migrations.map((m) => [m.name, m.sql] as const))("%s follows the DSQL rules", (name, sql) => {
-    expect(dsqlProblems(name, sql)).toEqual([]);
+  it.each(migrations.map((m) => [m.name, m.sql] as const))("%s follows the DSQL rules", async (name, sql) => {
+    expect(await dsqlProblems(name, sql)).toEqual([]);
   });
 });
 
@@ -317,12 +241,10 @@ describe("migrate on a fresh PGlite", () => {
 
     // Every file created the table or index it names.
     for (const { name, sql } of migrations) {
-      const created = /\b(?:TABLE|INDEX)(?: ASYNC)? IF NOT EXISTS\s+(\w+)/i.exec(
-        stripCommentsAndLiterals(sql),
-      );
+      const created = createdName((await parseSql(sql)).statements[0]);
       if (!created) continue;
-      const found = await db.query("SELECT 1 FROM pg_class WHERE relname = $1::text", [created[1]]);
-      expect(found.rows, `${name} should create ${created[1]}`).toHaveLength(1);
+      const found = await db.query("SELECT 1 FROM pg_class WHERE relname = $1::text", [created]);
+      expect(found.rows, `${name} should create ${created}`).toHaveLength(1);
     }
 
     expect(await migrate(db)).toEqual([]);

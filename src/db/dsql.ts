@@ -10,6 +10,13 @@ export interface DsqlOptions {
   user: string;
   poolSize: number;
   acquireTimeoutMs: number;
+  /**
+   * Longest the client waits for a statement's answer (DB_STATEMENT_TIMEOUT_MS); 0 or absent = no limit.
+   * DSQL has no server-side `statement_timeout` to set, so the bound is node-postgres's `query_timeout`:
+   * past it the statement fails ("Query read timeout", outcome unknown), and the pool discards its
+   * connection, which ends the transaction on DSQL's side uncommitted.
+   */
+  statementTimeoutMs?: number | undefined;
 }
 
 /**
@@ -34,6 +41,7 @@ export function dsqlPoolOptions(options: DsqlOptions): PoolOptions {
     max: options.poolSize,
     maxLifetimeSeconds: 50 * 60,
     acquireTimeoutMs: options.acquireTimeoutMs,
+    ...(options.statementTimeoutMs ? { query_timeout: options.statementTimeoutMs } : {}),
   };
 }
 

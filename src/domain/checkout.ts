@@ -20,6 +20,7 @@ import {
   Paused,
   SoldOut,
 } from "./errors";
+import { type ReconcileOptions, reconcilePayments } from "./payment-reconciler";
 import type { PaymentProvider, PaymentState } from "./payments";
 import { type RetryPolicy, TryAgain, withRetry } from "./retry";
 import type { Drop } from "./types";
@@ -66,7 +67,7 @@ export function createCheckout(deps: {
   fingerprint: (dropId: string, fan: string) => string;
 }) {
   const { db, retryPolicy, payments } = deps;
-  const providerFor = async (order: repo.CheckoutOrder): Promise<PaymentProvider> =>
+  const providerFor = async (order: { dropId: string }): Promise<PaymentProvider> =>
     deps.rehearsalPayments && (await deps.isRehearsal?.(order.dropId)) ? deps.rehearsalPayments : payments;
   const soldOutUntil = new Map<string, number>();
   const sweptAt = new Map<string, number>();
@@ -129,8 +130,35 @@ export function createCheckout(deps: {
   }
 
   /**
+   * settle, and the attempt's record says how the money ended. A fault that leaves it unknown leaves the
+   * attempt open for the reconciler, which asks the provider and settles it.
+   */
+  async function settleAttempt(
+    attemptId: string,
+    orderId: string,
+    payment: PaymentState,
+    provider: PaymentProvider,
+    by: string,
+  ): Promise<repo.CheckoutOrder> {
+    // The record is written after the money is settled: if writing it fails, the reconciler finds the
+    // settled payment (kept by its order, or refunded) and only closes the record.
+    const record = (state: repo.SettledState) =>
+      repo.settlePaymentAttempt(db, attemptId, state, by, payment.id).catch(() => undefined);
+    try {
+      const order = await settle(orderId, payment, provider);
+      await record("kept");
+      return order;
+    } catch (error) {
+      if (error instanceof HoldExpired || error instanceof OrderNotPayable) await record("refunded");
+      throw error;
+    }
+  }
+
+  /**
    * Pays a held order with the fan's card, or confirms a payment's second step (`paymentId`). Refuses an
    * order that is not held; a payment that lands after the hold ended is refunded (HoldExpired(true)).
+   * The attempt is recorded before the provider is called (issue 15 §4): whatever happens after that, the
+   * reconciler can find the money.
    */
   async function payOrder(order: repo.CheckoutOrder, input: PayInput): Promise<PayResult> {
     const orderId = order.id;
@@ -140,17 +168,33 @@ export function createCheckout(deps: {
     if ("card" in input && order.status === "expired") throw new HoldExpired();
     if ("card" in input && order.status !== "held") throw new OrderNotPayable(order.status);
     const provider = await providerFor(order);
+    const request = { orderId, amountCents: order.priceCents, currency: order.currency };
+    const attempt = await retry(() =>
+      repo.startPaymentAttempt(db, {
+        ...request,
+        dropId: order.dropId,
+        provider: provider.name,
+        ...("paymentId" in input ? { paymentRef: input.paymentId } : {}),
+      }),
+    );
     const payment =
       "card" in input
-        ? await provider.createPayment(
-            { orderId, amountCents: order.priceCents, currency: order.currency },
-            { card: input.card },
-          )
+        ? await provider.createPayment({ ...request, attemptId: attempt.id }, { card: input.card })
         : await provider.confirmPayment(input.paymentId);
-    if ("paymentId" in input && payment.orderId !== orderId) throw new NotFound("payment");
+    if ("paymentId" in input && payment.orderId !== orderId) {
+      await repo.settlePaymentAttempt(db, attempt.id, "abandoned", "request");
+      throw new NotFound("payment");
+    }
+    // A payment that took money goes straight to settle, whose record names it: one write less on the fan's
+    // way, and an attempt left open meanwhile is found by the reconciler through the provider anyway.
+    if (payment.status !== "succeeded") {
+      await retry(() =>
+        repo.recordPaymentAnswer(db, attempt.id, { paymentRef: payment.id, state: payment.status }),
+      );
+    }
     if (payment.status === "declined") throw new CardDeclined();
     if (payment.status === "requires_action") return { order, pending: payment };
-    return { order: await settle(orderId, payment, provider) };
+    return { order: await settleAttempt(attempt.id, orderId, payment, provider, "request") };
   }
 
   /** The unit goes back to stock at once, if the order is still held; the order as it is afterwards. */
@@ -242,11 +286,26 @@ export function createCheckout(deps: {
     async notify(body: string, headers: Record<string, string | undefined>): Promise<void> {
       const payment = await payments.handleNotification(body, headers);
       if (payment?.status !== "succeeded") return;
-      await settle(payment.orderId, payment).catch((error: unknown) => {
-        // The fan learns of a late payment's refund from their order; the provider only needs a 2xx.
-        if (!(error instanceof HoldExpired || error instanceof OrderNotPayable)) throw error;
-      });
+      const kept = await settle(payment.orderId, payment).then(
+        () => true,
+        (error: unknown) => {
+          // The fan learns of a late payment's refund from their order; the provider only needs a 2xx.
+          if (!(error instanceof HoldExpired || error instanceof OrderNotPayable)) throw error;
+          return false;
+        },
+      );
+      await repo.settleAttemptsOfPayment(
+        db,
+        payment.orderId,
+        payment.id,
+        kept ? "kept" : "refunded",
+        "webhook",
+      );
     },
+
+    /** Settles the payment attempts left open by a crash or a fault (payment-reconciler.ts). Run periodically. */
+    reconcilePayments: (options: ReconcileOptions) =>
+      reconcilePayments({ db, retry, providerFor, settle }, options),
 
     /** Ends every expired hold (all drops), batch by batch; returns how many. Run periodically. */
     async sweep(): Promise<number> {

@@ -10,6 +10,21 @@ export interface PaymentRequest {
   orderId: string;
   amountCents: number;
   currency: string;
+  /** Our record of this try (repository/payment-attempts.ts), for a provider that can find a payment by it. */
+  attemptId?: string;
+}
+
+/** What the reconciler knows of an attempt whose answer may have been lost. */
+export interface PaymentLookup extends PaymentRequest {
+  attemptId: string;
+  /** The payment's id, when the answer was recorded before the fault. */
+  paymentRef: string | null;
+}
+
+/** A payment as the provider has it now. */
+export interface FoundPayment extends PaymentState {
+  /** The money was given back (a refund asked for before a crash counts). */
+  refunded: boolean;
 }
 
 export type PaymentStatus = "succeeded" | "declined" | "requires_action";
@@ -34,6 +49,11 @@ export interface PaymentProvider {
   ): Promise<PaymentState | undefined>;
   /** Gives the money back in full. Refunding a payment twice refunds it once. */
   refund(paymentId: string): Promise<void>;
+  /**
+   * The payment an attempt made, as it stands now, without changing it; undefined when the provider never
+   * received the attempt. The reconciler asks this after a crash or fault lost the provider's answer.
+   */
+  findPayment(lookup: PaymentLookup): Promise<FoundPayment | undefined>;
 }
 
 /** The test provider's documented card numbers (the same as Stripe's test cards). */
@@ -47,6 +67,7 @@ export const TEST_CARDS = {
 interface TestPayment extends PaymentState {
   amountCents: number;
   refunded: boolean;
+  attemptId: string | undefined;
 }
 
 /**
@@ -72,6 +93,7 @@ export class TestPaymentProvider implements PaymentProvider {
       status,
       amountCents: request.amountCents,
       refunded: false,
+      attemptId: request.attemptId,
     };
     this.#payments.set(payment.id, payment);
     return stateOf(payment);
@@ -92,6 +114,13 @@ export class TestPaymentProvider implements PaymentProvider {
   async refund(paymentId: string): Promise<void> {
     const payment = this.#payments.get(paymentId);
     if (payment) payment.refunded = true;
+  }
+
+  async findPayment(lookup: PaymentLookup): Promise<FoundPayment | undefined> {
+    const payment = lookup.paymentRef
+      ? this.#payments.get(lookup.paymentRef)
+      : [...this.#payments.values()].find((p) => p.attemptId === lookup.attemptId);
+    return payment && { ...stateOf(payment), refunded: payment.refunded };
   }
 
   /** Payments that took money and kept it: succeeded and not refunded. */

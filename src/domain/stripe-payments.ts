@@ -9,7 +9,14 @@
  */
 import Stripe from "stripe";
 import { InvalidWebhook } from "./errors";
-import { type PaymentProvider, type PaymentRequest, type PaymentState, TEST_CARDS } from "./payments";
+import {
+  type FoundPayment,
+  type PaymentLookup,
+  type PaymentProvider,
+  type PaymentRequest,
+  type PaymentState,
+  TEST_CARDS,
+} from "./payments";
 
 export interface StripeOptions {
   secretKey: string;
@@ -58,8 +65,12 @@ export class StripePaymentProvider implements PaymentProvider {
     this.#webhookSecret = options.webhookSecret;
   }
 
-  async createPayment(request: PaymentRequest, details: { card: string }): Promise<PaymentState> {
-    const intent = await this.#stripe.paymentIntents.create(
+  /**
+   * The order's one PaymentIntent: created once, and the same intent again for any later call within
+   * Stripe's 24 hours of idempotency (the parameters must match, so the attempt id is not sent).
+   */
+  #intentOf(request: PaymentRequest): Promise<Stripe.PaymentIntent> {
+    return this.#stripe.paymentIntents.create(
       {
         amount: request.amountCents,
         currency: request.currency.toLowerCase(),
@@ -67,6 +78,10 @@ export class StripePaymentProvider implements PaymentProvider {
       },
       { idempotencyKey: request.orderId },
     );
+  }
+
+  async createPayment(request: PaymentRequest, details: { card: string }): Promise<PaymentState> {
+    const intent = await this.#intentOf(request);
     if (intent.status === "succeeded") return stateOf(intent);
     try {
       return stateOf(
@@ -103,6 +118,18 @@ export class StripePaymentProvider implements PaymentProvider {
       return stateOf(event.data.object);
     }
     return undefined;
+  }
+
+  /**
+   * Without the intent's id (the answer was lost), the create is replayed under the order's idempotency key:
+   * Stripe answers with the intent it made, or makes an unconfirmed one that takes no money. The intent is
+   * then read as it is now, with its latest charge to tell whether it was refunded.
+   */
+  async findPayment(lookup: PaymentLookup): Promise<FoundPayment | undefined> {
+    const id = lookup.paymentRef ?? (await this.#intentOf(lookup)).id;
+    const intent = await this.#stripe.paymentIntents.retrieve(id, { expand: ["latest_charge"] });
+    const charge = typeof intent.latest_charge === "object" ? intent.latest_charge : null;
+    return { ...stateOf(intent), refunded: charge?.refunded === true || (charge?.amount_refunded ?? 0) > 0 };
   }
 
   async refund(paymentId: string): Promise<void> {

@@ -2,6 +2,7 @@
 import type { Database } from "../db/database";
 import type { Bucket } from "../domain/stock-plan";
 import type { Drop, DropTerms } from "../domain/types";
+import { insertBuckets } from "./drops";
 import { DROP_COLUMNS, type DropRow, toDrop } from "./rows";
 
 /**
@@ -26,105 +27,110 @@ export interface DropChangeOutcome {
 }
 
 /**
- * Edits a drop's terms and/or cancels it, in one statement. Fixed terms (price, currency, quantity, go-live,
- * the orders mode) and cancelling are allowed only while go-live is still ahead on the database clock, and
- * only while no unit has sold; a new quantity rebuilds the stock buckets in the same statement from `buckets`.
+ * Edits a drop's terms and/or cancels it, in one transaction. Fixed terms (price, currency, quantity,
+ * go-live, the orders mode) and cancelling are allowed only while go-live is still ahead on the database
+ * clock, and only while no unit has sold; a new quantity rebuilds the stock buckets in the same transaction
+ * from `buckets`. Plain statements in an explicit transaction, which every backend runs: DSQL is not known
+ * to take data-modifying CTEs (issue 15 §5), and this is no hot path that one statement would speed up.
  *
  * A purchase can only begin at go-live, so the one race is an edit that straddles it. Every fixed-term change
  * therefore also writes every untouched bucket (`remaining = size`: deleted for a rebuild, rewritten as is
  * otherwise) and counts them: at snapshot isolation (DSQL, REPEATABLE READ) a purchase that committed first
- * makes this statement fail with 40001; at READ COMMITTED the re-checked `remaining = size` leaves a bucket
+ * makes the transaction fail with 40001; at READ COMMITTED the re-checked `remaining = size` leaves a bucket
  * out, the count falls short and the quantity written becomes -1, which the drops table's CHECK refuses
  * (23514). Either way nothing is written and the caller tries again, now seeing the drop live.
  */
-export async function changeUpcomingDrop(
+export function changeUpcomingDrop(
   db: Database,
   ref: { dropId: string; sellerId: string },
   changes: DropChanges,
   options: { cancel: boolean; buckets: Bucket[] | undefined },
 ): Promise<DropChangeOutcome> {
   const plan = options.buckets ?? [];
-  const { rows } = await db.query<
-    { [K in keyof DropRow]: DropRow[K] | null } & {
+  return db.transaction(async (tx) => {
+    const { rows: found } = await tx.query<{
+      bucket_count: number;
       upcoming: boolean;
       is_cancelled: boolean;
       changes_fixed: boolean;
+      rebuilds: boolean;
+    }>(
+      `SELECT bucket_count, starts_at > now() AS upcoming, cancelled_at IS NOT NULL AS is_cancelled,
+              ($3::int IS NOT NULL AND $3::int <> price_cents) OR ($4::text IS NOT NULL AND $4::text <> currency)
+                OR ($5::int IS NOT NULL AND $5::int <> quantity)
+                OR ($6::timestamptz IS NOT NULL AND $6::timestamptz <> starts_at) OR $7::boolean
+                OR ($8::int IS NOT NULL AND ($8::int > 0) <> (coalesce(hold_seconds, 0) > 0)) AS changes_fixed,
+              $5::int IS NOT NULL AND $5::int <> quantity AS rebuilds
+       FROM drops WHERE id = $1::uuid AND seller_id = $2::uuid`,
+      [
+        ref.dropId,
+        ref.sellerId,
+        changes.priceCents ?? null,
+        changes.currency ?? null,
+        changes.quantity ?? null,
+        changes.startsAt?.toISOString() ?? null,
+        options.cancel,
+        changes.holdSeconds ?? null,
+      ],
+    );
+    const current = found[0];
+    if (!current)
+      return { drop: undefined, found: false, upcoming: false, cancelled: false, changesFixedTerms: false };
+    const outcome = {
+      found: true,
+      upcoming: current.upcoming,
+      cancelled: current.is_cancelled,
+      changesFixedTerms: current.changes_fixed,
+    };
+    if (current.is_cancelled || !(current.upcoming || !current.changes_fixed)) {
+      return { ...outcome, drop: undefined };
     }
-  >(
-    `WITH current_drop AS (
-       SELECT id, bucket_count, starts_at > now() AS upcoming, cancelled_at IS NOT NULL AS is_cancelled,
-              ($5::int IS NOT NULL AND $5::int <> price_cents) OR ($6::text IS NOT NULL AND $6::text <> currency)
-                OR ($7::int IS NOT NULL AND $7::int <> quantity)
-                OR ($8::timestamptz IS NOT NULL AND $8::timestamptz <> starts_at) OR $10::boolean
-                OR ($15::int IS NOT NULL AND ($15::int > 0) <> (coalesce(hold_seconds, 0) > 0)) AS changes_fixed,
-              $7::int IS NOT NULL AND $7::int <> quantity AS rebuilds
-       FROM drops WHERE id = $1::uuid AND seller_id = $2::uuid
-     ), allowed AS (
-       SELECT * FROM current_drop WHERE NOT is_cancelled AND (upcoming OR NOT changes_fixed)
-     ), old_stock AS (
-       DELETE FROM stock_buckets s USING allowed
-       WHERE s.drop_id = allowed.id AND allowed.rebuilds AND s.remaining = s.size
-       RETURNING s.bucket
-     ), kept_stock AS (
-       UPDATE stock_buckets s SET remaining = s.remaining FROM allowed
-       WHERE s.drop_id = allowed.id AND allowed.changes_fixed AND NOT allowed.rebuilds AND s.remaining = s.size
-       RETURNING s.bucket
-     ), updated AS (
-       UPDATE drops d SET
-         title = coalesce($3::text, d.title),
-         description = coalesce($4::text, d.description),
-         price_cents = coalesce($5::int, d.price_cents),
-         currency = coalesce($6::text, d.currency),
-         quantity = CASE
-           WHEN allowed.changes_fixed
-             AND (SELECT count(*) FROM old_stock) + (SELECT count(*) FROM kept_stock) <> allowed.bucket_count
-           THEN -1 -- a unit sold meanwhile: the CHECK on quantity aborts the whole statement
-           ELSE coalesce($7::int, d.quantity) END,
-         starts_at = coalesce($8::timestamptz, d.starts_at),
-         max_per_fan = coalesce($9::int, d.max_per_fan),
-         bucket_count = CASE WHEN allowed.rebuilds THEN $11::int ELSE d.bucket_count END,
-         cancelled_at = CASE WHEN $10::boolean THEN now() ELSE d.cancelled_at END,
+    let untouched = current.bucket_count;
+    if (current.changes_fixed) {
+      const { rows: buckets } = await tx.query(
+        current.rebuilds
+          ? `DELETE FROM stock_buckets WHERE drop_id = $1::uuid AND remaining = size RETURNING bucket`
+          : `UPDATE stock_buckets SET remaining = remaining WHERE drop_id = $1::uuid AND remaining = size
+             RETURNING bucket`,
+        [ref.dropId],
+      );
+      untouched = buckets.length;
+    }
+    const { rows } = await tx.query<DropRow>(
+      `UPDATE drops SET
+         title = coalesce($2::text, title),
+         description = coalesce($3::text, description),
+         price_cents = coalesce($4::int, price_cents),
+         currency = coalesce($5::text, currency),
+         -- A unit sold meanwhile (a bucket no longer untouched): the CHECK on quantity aborts the transaction.
+         quantity = CASE WHEN $10::boolean THEN -1 ELSE coalesce($6::int, quantity) END,
+         starts_at = coalesce($7::timestamptz, starts_at),
+         max_per_fan = coalesce($8::int, max_per_fan),
+         bucket_count = CASE WHEN $11::boolean THEN $12::int ELSE bucket_count END,
+         cancelled_at = CASE WHEN $9::boolean THEN now() ELSE cancelled_at END,
          -- Instant drops store NULL, as insertDropWithStock does.
-         hold_seconds = CASE WHEN $15::int IS NULL THEN d.hold_seconds ELSE nullif($15::int, 0) END
-       FROM allowed WHERE d.id = allowed.id
-       RETURNING ${prefixed("d")}, allowed.rebuilds
-     ), new_stock AS (
-       INSERT INTO stock_buckets (drop_id, bucket, first_unit, size, remaining)
-       SELECT updated.id, plan.bucket, plan.first_unit, plan.size, plan.size
-       FROM updated, unnest($12::int[], $13::int[], $14::int[]) AS plan(bucket, first_unit, size)
-       WHERE updated.rebuilds
-       RETURNING bucket
-     )
-     SELECT c.upcoming, c.is_cancelled, c.changes_fixed, ${prefixed("u")}
-     FROM current_drop c LEFT JOIN updated u ON true`,
-    [
-      ref.dropId,
-      ref.sellerId,
-      changes.title ?? null,
-      changes.description ?? null,
-      changes.priceCents ?? null,
-      changes.currency ?? null,
-      changes.quantity ?? null,
-      changes.startsAt?.toISOString() ?? null,
-      changes.maxPerFan ?? null,
-      options.cancel,
-      plan.length,
-      plan.map((b) => b.bucket),
-      plan.map((b) => b.firstUnit),
-      plan.map((b) => b.size),
-      changes.holdSeconds ?? null,
-    ],
-  );
-  const row = rows[0];
-  if (!row)
-    return { drop: undefined, found: false, upcoming: false, cancelled: false, changesFixedTerms: false };
-  return {
-    drop: row.id === null ? undefined : toDrop(row as DropRow),
-    found: true,
-    upcoming: row.upcoming,
-    cancelled: row.is_cancelled,
-    changesFixedTerms: row.changes_fixed,
-  };
+         hold_seconds = CASE WHEN $13::int IS NULL THEN hold_seconds ELSE nullif($13::int, 0) END
+       WHERE id = $1::uuid
+       RETURNING ${DROP_COLUMNS}`,
+      [
+        ref.dropId,
+        changes.title ?? null,
+        changes.description ?? null,
+        changes.priceCents ?? null,
+        changes.currency ?? null,
+        changes.quantity ?? null,
+        changes.startsAt?.toISOString() ?? null,
+        changes.maxPerFan ?? null,
+        options.cancel,
+        untouched !== current.bucket_count,
+        current.rebuilds,
+        plan.length,
+        changes.holdSeconds ?? null,
+      ],
+    );
+    if (current.rebuilds) await insertBuckets(tx, ref.dropId, plan);
+    return { ...outcome, drop: rows[0] && toDrop(rows[0]) };
+  });
 }
 
 /**
@@ -147,11 +153,4 @@ export async function setDropPaused(
     [ref.dropId, ref.sellerId, paused],
   );
   return rows[0] && toDrop(rows[0]);
-}
-
-/** The drop's columns as `alias.column`, for statements that join the drop with other rows. */
-function prefixed(alias: string): string {
-  return DROP_COLUMNS.split(",")
-    .map((column) => `${alias}.${column.trim()}`)
-    .join(", ");
 }

@@ -1,5 +1,5 @@
 /** Drops and their stock buckets. */
-import type { Database } from "../db/database";
+import type { Database, Queryable } from "../db/database";
 import type { Bucket } from "../domain/stock-plan";
 import type { Drop, DropTerms, StockSnapshot } from "../domain/types";
 import { DROP_COLUMNS, type DropRow, toDrop } from "./rows";
@@ -15,42 +15,49 @@ export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   holdSeconds?: number | undefined;
 }
 
-/** Writes the drop and all its stock buckets in one statement, so a drop never exists without its stock. */
-export async function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket[]): Promise<Drop> {
-  const { rows } = await db.query<DropRow>(
-    `WITH new_drop AS (
-       INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
+/**
+ * Writes the drop and all its stock buckets in one transaction, so a drop never exists without its stock.
+ * Plain statements in an explicit transaction, which every backend runs (DSQL is not known to take the
+ * data-modifying CTE this once was, issue 15 §5).
+ */
+export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket[]): Promise<Drop> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<DropRow>(
+      `INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
                           max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds)
        VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, coalesce($8::timestamptz, now()),
-               $9::int, $10::int, $11::boolean, $12::uuid, $16::int)
-       RETURNING ${DROP_COLUMNS}
-     ), new_stock AS (
-       INSERT INTO stock_buckets (drop_id, bucket, first_unit, size, remaining)
-       SELECT new_drop.id, plan.bucket, plan.first_unit, plan.size, plan.size
-       FROM new_drop, unnest($13::int[], $14::int[], $15::int[]) AS plan(bucket, first_unit, size)
-       RETURNING bucket
-     )
-     SELECT ${DROP_COLUMNS} FROM new_drop WHERE (SELECT count(*) FROM new_stock) = $10::int`,
-    [
-      drop.sellerId,
-      drop.slug,
-      drop.title,
-      drop.description,
-      drop.priceCents,
-      drop.currency,
-      drop.quantity,
-      drop.startsAt?.toISOString() ?? null,
-      drop.maxPerFan,
-      buckets.length,
-      drop.isRehearsal ?? false,
-      drop.rehearsalOf ?? null,
-      buckets.map((b) => b.bucket),
-      buckets.map((b) => b.firstUnit),
-      buckets.map((b) => b.size),
-      drop.holdSeconds ? drop.holdSeconds : null,
-    ],
+               $9::int, $10::int, $11::boolean, $12::uuid, $13::int)
+       RETURNING ${DROP_COLUMNS}`,
+      [
+        drop.sellerId,
+        drop.slug,
+        drop.title,
+        drop.description,
+        drop.priceCents,
+        drop.currency,
+        drop.quantity,
+        drop.startsAt?.toISOString() ?? null,
+        drop.maxPerFan,
+        buckets.length,
+        drop.isRehearsal ?? false,
+        drop.rehearsalOf ?? null,
+        drop.holdSeconds ? drop.holdSeconds : null,
+      ],
+    );
+    const created = toDrop(rows[0]!);
+    await insertBuckets(tx, created.id, buckets);
+    return created;
+  });
+}
+
+/** A drop's stock buckets, each with all its units unsold (at most 64 rows: stock-plan.ts). */
+export async function insertBuckets(tx: Queryable, dropId: string, buckets: Bucket[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO stock_buckets (drop_id, bucket, first_unit, size, remaining)
+     SELECT $1::uuid, plan.bucket, plan.first_unit, plan.size, plan.size
+     FROM unnest($2::int[], $3::int[], $4::int[]) AS plan(bucket, first_unit, size)`,
+    [dropId, buckets.map((b) => b.bucket), buckets.map((b) => b.firstUnit), buckets.map((b) => b.size)],
   );
-  return toDrop(rows[0]!);
 }
 
 export async function findDropById(db: Database, id: string): Promise<Drop | undefined> {

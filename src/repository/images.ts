@@ -15,25 +15,27 @@ export interface DropImageRow {
  */
 export async function insertDropImage(db: Database, dropId: string, files: EncodedImage[]): Promise<string> {
   const largest = files.reduce((a, b) => (b.width > a.width ? b : a));
-  const params: unknown[] = [dropId, largest.width, largest.height];
+  const fileParams: unknown[] = [];
   const values = files.map((file, i) => {
-    params.push(file.width, file.height, file.contentHash, file.bytes);
-    const n = 4 + i * 4;
+    fileParams.push(file.width, file.height, file.contentHash, file.bytes);
+    const n = 2 + i * 4;
     return `($${n}::int, $${n + 1}::int, $${n + 2}::text, $${n + 3}::bytea)`;
   });
-  const { rows } = await db.query<{ id: string }>(
-    `WITH new_image AS (
-       INSERT INTO drop_images (drop_id, width, height) VALUES ($1::uuid, $2::int, $3::int) RETURNING id
-     ), new_files AS (
-       INSERT INTO image_files (image_id, width, height, content_hash, bytes)
-       SELECT new_image.id, f.width, f.height, f.content_hash, f.bytes
-       FROM new_image, (VALUES ${values.join(", ")}) AS f(width, height, content_hash, bytes)
-       RETURNING width
-     )
-     SELECT id FROM new_image WHERE (SELECT count(*) FROM new_files) = ${files.length}`,
-    params,
-  );
-  return rows[0]!.id;
+  // Two plain inserts in one transaction: DSQL is not known to take data-modifying CTEs (issue 15 §5).
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      "INSERT INTO drop_images (drop_id, width, height) VALUES ($1::uuid, $2::int, $3::int) RETURNING id",
+      [dropId, largest.width, largest.height],
+    );
+    const imageId = rows[0]!.id;
+    await tx.query(
+      `INSERT INTO image_files (image_id, width, height, content_hash, bytes)
+       SELECT $1::uuid, f.width, f.height, f.content_hash, f.bytes
+       FROM (VALUES ${values.join(", ")}) AS f(width, height, content_hash, bytes)`,
+      [imageId, ...fileParams],
+    );
+    return imageId;
+  });
 }
 
 /** Every picture of these drops, oldest first, with the widths they come in. */
@@ -74,17 +76,15 @@ export async function countDropImages(db: Database, dropId: string): Promise<num
 
 /** Removes the picture and its files; false when the drop has no such picture. */
 export async function deleteDropImage(db: Database, dropId: string, imageId: string): Promise<boolean> {
-  const { rows } = await db.query<{ id: string }>(
-    `WITH gone AS (
-       DELETE FROM drop_images WHERE id = $2::uuid AND drop_id = $1::uuid RETURNING id
-     ), gone_files AS (
-       -- PostgreSQL runs every data-modifying CTE to completion, referenced or not.
-       DELETE FROM image_files WHERE image_id IN (SELECT id FROM gone) RETURNING image_id
-     )
-     SELECT id FROM gone`,
-    [dropId, imageId],
-  );
-  return rows.length > 0;
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      "DELETE FROM drop_images WHERE id = $2::uuid AND drop_id = $1::uuid RETURNING id",
+      [dropId, imageId],
+    );
+    if (rows.length === 0) return false;
+    await tx.query("DELETE FROM image_files WHERE image_id = $1::uuid", [imageId]);
+    return true;
+  });
 }
 
 /** One encoded file, when it exists under this hash (a URL with a stale hash finds nothing). */

@@ -13,6 +13,7 @@ export * from "./holds";
 export * from "./images";
 export * from "./operations";
 export * from "./orders";
+export * from "./payment-attempts";
 export * from "./purchase";
 export * from "./seller-sessions";
 export * from "./sellers";
