@@ -1,0 +1,25 @@
+import { createInterface } from "node:readline";
+import { appOptionsFrom, createApp } from "../../src/app";
+import { loadConfig } from "../../src/config";
+import { openDatabase } from "../../src/db/open";
+import { seedDemo } from "../../src/demo-seed";
+import { serve } from "../../src/serve";
+
+// The app as src/server.ts builds it from the environment (on a fresh PGlite directory in DATA_DIR), with
+// its demo drop, served by src/serve.ts; prints "listening <port> <slug>". For tests and the bench that
+// measure what open connections cost the process: on a line "heap" from stdin it collects garbage (the
+// runtime must run with --expose-gc) and prints "heap <bytes used>".
+const config = loadConfig();
+const db = await openDatabase(config.database);
+const app = createApp({ db, ...appOptionsFrom(config), logError: () => undefined });
+const demo = await seedDemo(app.shop);
+if (!demo) throw new Error("stream-server needs a fresh DATA_DIR");
+const { address } = await serve(app.fetch, { host: "127.0.0.1", port: 0, limits: config.http });
+console.log(`listening ${address.port} ${demo.drop.slug}`);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() !== "heap") continue;
+  gc?.();
+  console.log(`heap ${process.memoryUsage().heapUsed}`);
+}
