@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { HttpServerLimits } from "../src/config";
+import { bunServeForFile } from "./support/bun-serve";
 import { connectTo, send } from "./support/raw-http";
 
 /**
@@ -11,8 +10,6 @@ import { connectTo, send } from "./support/raw-http";
  * anything else is answered 503 at once. src/serve.ts under Bun in a child (test/support/serve-fixture.ts,
  * whose app reads the body and answers); requests held open by bodies that never finish stand for streams.
  */
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BUN = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
 const limits: HttpServerLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
@@ -21,35 +18,14 @@ const limits: HttpServerLimits = {
   maxConnections: 10,
 };
 
-let child: ChildProcess;
-let port: number;
-
-beforeAll(async () => {
-  child = spawn(BUN, ["test/support/serve-fixture.ts", JSON.stringify(limits)], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`serve-fixture exited (${code}): ${out}`)));
-  });
-}, 30_000);
-
-afterAll(() => {
-  child?.kill("SIGKILL");
-});
+const bun = bunServeForFile(limits);
 
 describe("Bun.serve at HTTP_MAX_CONNECTIONS requests in flight", { timeout: 40_000 }, () => {
   it("still answers health checks and purchases, and answers anything else 503 at once", async () => {
-    const held = await Promise.all(Array.from({ length: limits.maxConnections }, () => connectTo(port)));
+    const held = await Promise.all(Array.from({ length: limits.maxConnections }, () => connectTo(bun.port)));
     for (const socket of held)
       socket.write("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n{");
-    const base = `http://127.0.0.1:${port}`;
+    const base = `http://127.0.0.1:${bun.port}`;
     try {
       // Once every held request is in flight, the next one not reserved is refused: awaited, never timed.
       let other = await send(`${base}/d/hoodie/stream`, {});

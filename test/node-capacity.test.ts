@@ -97,7 +97,7 @@ describe("the app on Node, started with start:node's flags", { timeout: 120_000 
       // Far beyond the test's own timeout: trickles are cut by the budget, not by Node's request timeout.
       HTTP_REQUEST_TIMEOUT_MS: "300000",
     });
-  }, 90_000);
+  }, 150_000);
   afterAll(() => app?.stop());
 
   it("holds a live-counter stream in under CONNECTION_HEAP_BYTES of heap", async () => {
