@@ -1,17 +1,21 @@
 import type { ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import type { Context } from "hono";
 
 // A long-lived response written straight to Node's ServerResponse instead of through a WHATWG
 // ReadableStream: the live counter holds ten thousand of them open at once, and every layer between the
 // app and the socket (a Response body stream, its reader, the adapter's read loop, the request's Context)
 // is heap held for the stream's whole life (docs/capacity.md). Only http-server.ts serves such responses:
 // it marks the env it passes to the app, and once the app (with every middleware) has answered, it calls
-// the response's `start` with the final headers. Anywhere else (`app.request` in tests, Bun, another
-// adapter) `nodeResponseOf` says no and the route answers with an ordinary stream.
+// the route's `start` with the answer's final headers and tells @hono/node-server that the response is
+// already sent. Anywhere else (`app.request` in tests, Bun, another adapter) `nodeResponseOf` says no and
+// the route answers with an ordinary stream.
 
 const DETACHABLE = Symbol("detachable");
+/** Marks the route's own answer, so a different one (an error page from a middleware) is sent as usual. */
+const DETACHED_HEADER = "x-dropfront-detached";
 type Start = (headers: Headers) => void;
-/** Keyed by the Node response, not the Response object: Hono may copy a handler's Response into a new one. */
+/** Keyed by the Node response, not the Response object: Hono may copy an answer into a new Response. */
 const starts = new WeakMap<ServerResponse, Start>();
 
 /** The Node response to write to directly, when the server serving this request supports it. */
@@ -21,15 +25,18 @@ export function nodeResponseOf(env: unknown): ServerResponse | undefined {
 }
 
 /**
- * A response whose head and body `start` writes itself to `outgoing`, once the app has set every header.
- * @example return detachedResponse(outgoing, (headers) => { outgoing.writeHead(200, headerRecord(headers)); … })
+ * The route's answer (200, `headers`, no body yet); once every middleware has added its headers, `start`
+ * writes the head and then the body itself to `outgoing`.
+ * @example return detachedResponse(c, outgoing, { "Content-Type": "text/event-stream" }, (headers) => …)
  */
-export function detachedResponse(outgoing: ServerResponse, start: Start): Response {
-  // A fresh copy per request (never the shared one: middleware sets headers on it). @hono/node-server
-  // writes nothing for a response carrying its "already sent" header.
-  const response = RESPONSE_ALREADY_SENT.clone();
+export function detachedResponse(
+  c: Context,
+  outgoing: ServerResponse,
+  headers: Record<string, string>,
+  start: Start,
+): Response {
   starts.set(outgoing, start);
-  return response;
+  return c.body(null, 200, { ...headers, [DETACHED_HEADER]: "1" });
 }
 
 /**
@@ -45,11 +52,11 @@ export function servingDetached(
     const start = node.outgoing && starts.get(node.outgoing);
     if (!start || !node.outgoing) return response;
     starts.delete(node.outgoing);
-    // The route detached, but a middleware may have answered otherwise (an error): that answer is sent.
-    if (!response.headers.has("x-hono-already-sent")) return response;
+    if (!response.headers.has(DETACHED_HEADER)) return response;
     const headers = new Headers(response.headers);
-    headers.delete("x-hono-already-sent");
+    headers.delete(DETACHED_HEADER);
     start(headers);
-    return response;
+    // A fresh copy per request of the adapter's "already sent" answer, for which it writes nothing.
+    return RESPONSE_ALREADY_SENT.clone();
   };
 }

@@ -51,9 +51,7 @@ export function stockStream(c: Context, drop: Drop, watcher: StockWatcher, optio
   const retry = `retry: ${options.reconnectMs ?? 3000}\n\n`;
   const outgoing = nodeResponseOf(c.env);
   if (outgoing) {
-    c.header("X-Content-Type-Options", "nosniff");
-    for (const [name, value] of Object.entries(SSE_HEADERS)) c.header(name, value);
-    return detachedResponse(outgoing, (headers) => {
+    return detachedResponse(c, outgoing, SSE_HEADERS, (headers) => {
       outgoing.writeHead(200, Object.fromEntries(headers));
       writeEvents(outgoing, watcher.subscribe(drop), drop, options, { retry, heartbeatMs });
     });
