@@ -11,10 +11,16 @@ import { parseArgs } from "node:util";
 // (test/support/stream-server.ts), HTTP_MAX_CONNECTIONS live-counter streams of one drop opened on real
 // sockets, the heap read after a full collection, and then, with the cap full, /healthz and a purchase
 // timed through the reserve and one more stream refused 503. Loopback only; bounded by --streams.
-//   node --import tsx bench/node-capacity.ts --streams 10000
+// `--runtime bun` runs the same app under Bun (`npm start`), whose cap counts requests in flight.
+//   node --import tsx bench/node-capacity.ts --streams 10000 [--runtime bun]
 const { values } = parseArgs({
-  options: { streams: { type: "string", default: "10000" }, batch: { type: "string", default: "250" } },
+  options: {
+    streams: { type: "string", default: "10000" },
+    batch: { type: "string", default: "250" },
+    runtime: { type: "string", default: "node" },
+  },
 });
+const onBun = values.runtime === "bun";
 const STREAMS = Number(values.streams);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const startNode = (
@@ -25,7 +31,11 @@ const startNode = (
   .map((arg) => (arg === "src/server.ts" ? "test/support/stream-server.ts" : arg));
 
 const dataDir = mkdtempSync(join(tmpdir(), "node-capacity-"));
-const child: ChildProcess = spawn(process.execPath, ["--expose-gc", ...startNode], {
+const BUN = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
+const [command, args] = onBun
+  ? [BUN, ["test/support/stream-server.ts"]]
+  : [process.execPath, ["--expose-gc", ...startNode]];
+const child: ChildProcess = spawn(command, args, {
   cwd: ROOT,
   env: {
     ...process.env,
@@ -54,11 +64,16 @@ const openStream = () =>
     socket.once("data", () => resolve(socket));
     socket.once("error", reject);
   });
-const timed = async (path: string, init?: RequestInit) => {
-  const started = performance.now();
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, init);
-  await res.text();
-  return `${res.status} in ${Math.round(performance.now() - started)} ms`;
+/** Five requests one after the other, each on a new connection: their statuses and times. */
+const timed = async (path: string, init: (i: number) => RequestInit = () => ({})) => {
+  const answers: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { ...init(i), keepalive: false });
+    await res.text();
+    answers.push(`${res.status} in ${Math.round(performance.now() - started)} ms`);
+  }
+  return answers.join(", ");
 };
 
 try {
@@ -71,12 +86,11 @@ try {
   const full = await heapMiB();
   const perStreamKiB = ((full - idle) * 1024) / STREAMS;
   console.log(`idle heap ${idle.toFixed(1)} MiB; ${STREAMS} streams: ${full.toFixed(1)} MiB`);
-  console.log(`per stream ${perStreamKiB.toFixed(1)} KiB; heap limit: ${startNode[0]}`);
+  console.log(`per stream ${perStreamKiB.toFixed(1)} KiB; ${onBun ? "Bun" : `Node, ${startNode[0]}`}`);
   console.log(`at the cap: /healthz ${await timed("/healthz")}`);
   const purchase = { method: "POST", headers: { "content-type": "application/json" } };
-  console.log(
-    `at the cap: purchase ${await timed(`/api/drops/${slug}/purchase`, { ...purchase, body: '{"fan":"cap@example.com"}' })}`,
-  );
+  const fan = (i: number) => ({ ...purchase, body: JSON.stringify({ fan: `cap${i}@example.com` }) });
+  console.log(`at the cap: purchase ${await timed(`/api/drops/${slug}/purchase`, fan)}`);
   console.log(`at the cap: one more stream ${await timed(`/d/${slug}/stream`)}`);
   for (const socket of sockets) socket.destroy();
   console.log(`server still running: ${child.exitCode === null ? "yes" : `no (${await exited})`}`);

@@ -7,8 +7,8 @@ import { serve } from "../../src/serve";
 
 // The app as src/server.ts builds it from the environment (on a fresh PGlite directory in DATA_DIR), with
 // a drop on sale now, served by src/serve.ts; prints "listening <port> <slug>". For tests and the bench that
-// measure what open connections cost the process: on a line "heap" from stdin it collects garbage (the
-// runtime must run with --expose-gc) and prints "heap <bytes used>".
+// measure what open connections cost the process: on a line "heap" from stdin it collects garbage (Node
+// must run with --expose-gc; Bun collects with Bun.gc) and prints "heap <bytes used>".
 const config = loadConfig();
 const db = await openDatabase(config.database);
 const app = createApp({ db, ...appOptionsFrom(config), logError: () => undefined });
@@ -30,7 +30,8 @@ const drop = await app.shop.createDrop(seller, {
 const { address } = await serve(app.fetch, { host: "127.0.0.1", port: 0, limits: config.http });
 console.log(`listening ${address.port} ${drop.slug}`);
 
-const gc = (globalThis as { gc?: () => void }).gc;
+const { gc: nodeGc, Bun: bun } = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+const gc = nodeGc ?? (bun && (() => bun.gc(true)));
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() !== "heap") continue;
   gc?.();
