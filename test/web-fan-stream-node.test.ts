@@ -40,6 +40,8 @@ beforeAll(async () => {
     await next();
     c.res.headers.set("X-Set-After", "yes");
     c.header("X-Header-After", "yes");
+    c.header("Set-Cookie", "a=1", { append: true });
+    c.header("Set-Cookie", "b=2", { append: true });
   });
   served.route("/d", fanRoutes(app.shop, { watcher, heartbeatMs: 60, reconnectMs: 1500 }));
   const limits = {
@@ -89,6 +91,7 @@ describe("the live counter on Node's server", { timeout: 30_000 }, () => {
     for (const name of ["x-set-before", "x-set-after", "x-header-after"])
       expect(res.headers.get(name)).toBe("yes");
     expect(res.headers.get("x-dropfront-detached")).toBeNull();
+    expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     const seen = { text: "" };
     await readUntil(reader, seen, "event: stock");

@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
 
@@ -14,7 +14,7 @@ import type { Context } from "hono";
 const DETACHABLE = Symbol("detachable");
 /** Marks the route's own answer, so a different one (an error page from a middleware) is sent as usual. */
 const DETACHED_HEADER = "x-dropfront-detached";
-type Start = (headers: Headers) => void;
+type Start = (headers: OutgoingHttpHeaders) => void;
 /** Keyed by the Node response, not the Response object: Hono may copy an answer into a new Response. */
 const starts = new WeakMap<ServerResponse, Start>();
 
@@ -27,7 +27,7 @@ export function nodeResponseOf(env: unknown): ServerResponse | undefined {
 /**
  * The route's answer (200, `headers`, no body yet); once every middleware has added its headers, `start`
  * writes the head and then the body itself to `outgoing`.
- * @example return detachedResponse(c, outgoing, { "Content-Type": "text/event-stream" }, (headers) => …)
+ * @example return detachedResponse(c, outgoing, { "Content-Type": "text/event-stream" }, (headers) => outgoing.writeHead(200, headers))
  */
 export function detachedResponse(
   c: Context,
@@ -53,8 +53,11 @@ export function servingDetached(
     if (!start || !node.outgoing) return response;
     starts.delete(node.outgoing);
     if (!response.headers.has(DETACHED_HEADER)) return response;
-    const headers = new Headers(response.headers);
-    headers.delete(DETACHED_HEADER);
+    const headers: OutgoingHttpHeaders = Object.fromEntries(response.headers);
+    delete headers[DETACHED_HEADER];
+    // Iterating Headers yields each Set-Cookie apart; as an object they would overwrite one another.
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length > 0) headers["set-cookie"] = cookies;
     start(headers);
     // A fresh copy per request of the adapter's "already sent" answer, for which it writes nothing.
     return RESPONSE_ALREADY_SENT.clone();

@@ -52,7 +52,7 @@ export function stockStream(c: Context, drop: Drop, watcher: StockWatcher, optio
   const outgoing = nodeResponseOf(c.env);
   if (outgoing) {
     return detachedResponse(c, outgoing, SSE_HEADERS, (headers) => {
-      outgoing.writeHead(200, Object.fromEntries(headers));
+      outgoing.writeHead(200, headers);
       writeEvents(outgoing, watcher.subscribe(drop), drop, options, { retry, heartbeatMs });
     });
   }
