@@ -78,8 +78,10 @@ export class PendingBodies {
 
   /** Cuts the slowest pending bodies while the total is over the budget. */
   check(): void {
+    // Answered already (a 413 judged by the declared length, a 429): what is left of the body is
+    // discarded as it comes, and a bogus length must not make real bodies look over the budget.
     for (const entry of this.#pending)
-      if (entry.req.complete || entry.req.socket.destroyed) this.#forget(entry);
+      if (entry.req.complete || entry.req.socket.destroyed || entry.res.headersSent) this.#forget(entry);
     if (this.#total <= this.#options.maxBytes) return;
     const now = this.#now();
     // Bytes per second since the head, over at least a second, so a request a moment old is not judged
