@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
+import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import type { Drop, Seller } from "../src/domain/types";
 import { type RunningHttpServer, startHttpServer } from "../src/process/http-server";
 import * as repo from "../src/repository";
 import { fanRoutes } from "../src/web/fan-routes";
 import { createStockWatcher, type StockWatcher } from "../src/web/stock-watcher";
-import { openTestDatabase } from "./support/databases";
+import { appWithSeller, hoodieDrop } from "./support/shop-fixtures";
 import { parseEvents } from "./support/sse-events";
 
 /**
@@ -24,13 +24,7 @@ let running: RunningHttpServer;
 let base: string;
 
 beforeAll(async () => {
-  db = await openTestDatabase("pglite");
-  app = createApp({ db, logError: () => undefined });
-  ({ seller } = await app.shop.createSeller({
-    email: "nodestream@example.com",
-    name: "Ada",
-    password: "a long password",
-  }));
+  ({ db, app, seller } = await appWithSeller("nodestream@example.com"));
   watcher = createStockWatcher({ read: (id) => repo.readStock(db, id), intervalMs: 20 });
   const served = new Hono();
   // As request-context, secure-headers and the drain's Connection: close do: headers set before the route,
@@ -61,16 +55,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-const newDrop = (quantity: number): Promise<Drop> =>
-  app.shop.createDrop(seller, {
-    title: "Hoodie",
-    description: "",
-    priceCents: 4900,
-    currency: "USD",
-    quantity,
-    startsAt: new Date(app.shop.clock() - 60_000),
-    maxPerFan: 1,
-  });
+const newDrop = (quantity: number): Promise<Drop> => app.shop.createDrop(seller, hoodieDrop({ quantity }));
 
 /** Reads the body until `text` has arrived; resolves with everything read so far. */
 async function readUntil(reader: ReadableStreamDefaultReader<string>, seen: { text: string }, text: string) {
