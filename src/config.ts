@@ -69,6 +69,8 @@ const EnvSchema = v.pipe(
     HTTP_KEEP_ALIVE_TIMEOUT_MS: integerFrom(5000, 100, 600_000),
     HTTP_IDLE_TIMEOUT_MS: integerFrom(60_000, 1000, 3_600_000),
     HTTP_MAX_CONNECTIONS: integerFrom(10_000, 1, 1_000_000),
+    HTTP_CONNECTION_RESERVE: optionalInteger(0, 100_000),
+    HTTP_PENDING_BODIES_MAX_BYTES: integerFrom(32 * 1024 * 1024, 64 * 1024, 4 * 1024 * 1024 * 1024),
     DRAIN_GRACE_MS: integerFrom(5000, 0, 600_000),
     DRAIN_TIMEOUT_MS: integerFrom(25_000, 100, 600_000),
     METRICS: v.optional(v.picklist(["off", "public"]), "off"),
@@ -212,9 +214,20 @@ export interface HttpServerLimits {
   keepAliveTimeoutMs: number;
   /** Any socket with no traffic either way for this long is closed. */
   idleTimeoutMs: number;
-  /** Sockets beyond this many are closed on arrival. */
+  /**
+   * At this many connections the server is at its cap: beyond it only health checks and purchases are
+   * served, in the reserve; anything else is answered 503 at once (docs/capacity.md).
+   */
   maxConnections: number;
+  /** Connections beyond the cap kept for health checks and purchases; sockets beyond cap + reserve are closed on arrival. */
+  connectionReserve?: number;
+  /** The most that request bodies still arriving may hold in total; the slowest are cut beyond it. */
+  pendingBodiesMaxBytes?: number;
 }
+
+/** The reserve when HTTP_CONNECTION_RESERVE is not set: 2 % of the cap, at least 16. */
+export const defaultConnectionReserve = (maxConnections: number): number =>
+  Math.max(16, Math.ceil(maxConnections / 50));
 
 /** SIGTERM: readiness fails at once; new connections are refused after `graceMs`; exit by `timeoutMs`. */
 export interface DrainTimes {
@@ -292,6 +305,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
       maxConnections: e.HTTP_MAX_CONNECTIONS,
+      connectionReserve: e.HTTP_CONNECTION_RESERVE ?? defaultConnectionReserve(e.HTTP_MAX_CONNECTIONS),
+      pendingBodiesMaxBytes: e.HTTP_PENDING_BODIES_MAX_BYTES,
     },
     drain: { graceMs: e.DRAIN_GRACE_MS, timeoutMs: e.DRAIN_TIMEOUT_MS },
     metrics: e.METRICS_TOKEN

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import net from "node:net";
 import type { HttpServerLimits } from "./config";
 import { startHttpServer } from "./process/http-server";
+import { busyAtCapacity, isReservedRequest } from "./process/reserve";
 
 // The runtime's own HTTP server for the app: `Bun.serve` under Bun (how Hono's Bun guide serves an app),
 // `@hono/node-server` under Node (with every client wait bounded, see process/http-server.ts). Under Bun
@@ -29,7 +30,7 @@ interface BunRuntime {
   serve(options: {
     fetch: (
       request: Request,
-      server: { requestIP(request: Request): { address: string } | null },
+      server: { requestIP(request: Request): { address: string } | null; pendingRequests: number },
     ) => Response | Promise<Response>;
     hostname: string;
     port: number;
@@ -66,18 +67,25 @@ export async function serve(
     return { server: drainableNodeServer(server), address };
   }
   const origin = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}`;
+  const { maxConnections } = options.limits;
   const server = bun.serve({
     fetch: (request, bunServer) =>
-      fetch(
-        // An HTTP/1.0 request may have no Host header (HAProxy's default health check has none); Bun then
-        // gives a bare path as its URL, which the app cannot parse. @hono/node-server falls back to the
-        // listening host in that case; so does this.
-        request.url.startsWith("/") ? new Request(new URL(request.url, origin), request) : request,
-        // The client's address, where http/client-address.ts reads it under @hono/node-server (the
-        // Node request's socket); without it every client on Bun was one client, "local", to the
-        // per-client purchase limit and sign-in throttle. requestIP: https://bun.sh/docs/api/http
-        { incoming: { socket: { remoteAddress: bunServer.requestIP(request)?.address } } },
-      ),
+      // Bun.serve has no connection cap: requests in flight (open live-counter streams among them) stand
+      // for it. Beyond HTTP_MAX_CONNECTIONS only health checks and purchases are served, so they still
+      // find a descriptor while streams hold the rest (docs/capacity.md). https://bun.sh/docs/api/http
+      bunServer.pendingRequests > maxConnections &&
+      !isReservedRequest(request.method, new URL(request.url, origin).pathname)
+        ? busyAtCapacity()
+        : fetch(
+            // An HTTP/1.0 request may have no Host header (HAProxy's default health check has none); Bun then
+            // gives a bare path as its URL, which the app cannot parse. @hono/node-server falls back to the
+            // listening host in that case; so does this.
+            request.url.startsWith("/") ? new Request(new URL(request.url, origin), request) : request,
+            // The client's address, where http/client-address.ts reads it under @hono/node-server (the
+            // Node request's socket); without it every client on Bun was one client, "local", to the
+            // per-client purchase limit and sign-in throttle. requestIP: https://bun.sh/docs/api/http
+            { incoming: { socket: { remoteAddress: bunServer.requestIP(request)?.address } } },
+          ),
     hostname: options.host,
     port: options.port,
     idleTimeout: Math.min(BUN_MAX_IDLE_SECONDS, Math.ceil(options.limits.idleTimeoutMs / 1000)),

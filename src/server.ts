@@ -1,8 +1,10 @@
+import { getHeapStatistics } from "node:v8";
 import { appOptionsFrom, createApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/open";
 import { describeDemo, RESET_DEMO, seedDemo, signInHint } from "./demo-seed";
 import { createLogger } from "./observability/logger";
+import { heapNeededMiB } from "./process/capacity";
 import { drain } from "./process/drain";
 import { Lifecycle } from "./process/lifecycle";
 import { runtime, serve } from "./serve";
@@ -41,6 +43,14 @@ try {
     `Dropfront Live on http://${info.address}:${info.port}: open ${base} (${runtime}, database: ${db.backend}, purchase: ${purchaseForm})`,
   );
   log.info(await signInHint(app.shop, base));
+  const heapMiB = Math.floor(getHeapStatistics().heap_size_limit / (1024 * 1024));
+  if (runtime === "node" && heapMiB < heapNeededMiB(config.http)) {
+    // The cap must be reached before the heap: a full heap kills the process, a full cap only says "busy".
+    log.warn(
+      { heapMiB, neededMiB: heapNeededMiB(config.http), limits: config.http },
+      "the heap limit is below what HTTP_MAX_CONNECTIONS and HTTP_PENDING_BODIES_MAX_BYTES may need: raise --max-old-space-size or lower them (docs/capacity.md)",
+    );
+  }
   if (demo) {
     // The demo's one-time password is for the person at the terminal; it never goes into a log file.
     if (process.stdout.isTTY) console.log(describeDemo(demo, base));

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { HttpServerLimits } from "../src/config";
+import { bunServeForFile } from "./support/bun-serve";
 import { connectTo, untilClosed } from "./support/raw-http";
 
 /**
@@ -12,8 +11,6 @@ import { connectTo, untilClosed } from "./support/raw-http";
  * cap) is said in docs/deploying.md, "Runtimes: Bun by default, Node alongside"; server-timeouts.test.ts covers Node's server.
  * Closing is awaited, never timed; the file's timeout would fail a server that never closes.
  */
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BUN = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
 const limits: HttpServerLimits = {
   headersTimeoutMs: 1500,
   requestTimeoutMs: 2500,
@@ -22,30 +19,9 @@ const limits: HttpServerLimits = {
   maxConnections: 20,
 };
 
-let child: ChildProcess;
-let port: number;
+const bun = bunServeForFile(limits);
 
-beforeAll(async () => {
-  child = spawn(BUN, ["test/support/serve-fixture.ts", JSON.stringify(limits)], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`serve-fixture exited (${code}): ${out}`)));
-  });
-}, 30_000);
-
-afterAll(() => {
-  child?.kill("SIGKILL");
-});
-
-const connect = () => connectTo(port);
+const connect = () => connectTo(bun.port);
 
 describe.concurrent("Bun.serve's limits, as src/serve.ts sets them (finding 2)", { timeout: 40_000 }, () => {
   it("closes connections that never send a byte", async () => {

@@ -10,6 +10,8 @@ describe("configuration of the server's limits, drain, logs and metrics", () => 
       keepAliveTimeoutMs: 5000,
       idleTimeoutMs: 60_000,
       maxConnections: 10_000,
+      connectionReserve: 200,
+      pendingBodiesMaxBytes: 32 * 1024 * 1024,
     });
     expect(config.drain).toEqual({ graceMs: 5000, timeoutMs: 25_000 });
     expect(config.metrics).toEqual({ mode: "off" });
@@ -28,6 +30,18 @@ describe("configuration of the server's limits, drain, logs and metrics", () => 
     expect(loadConfig({ METRICS: "public" }).metrics).toEqual({ mode: "public" });
     expect(loadConfig({ METRICS: "public", METRICS_TOKEN: token }).metrics).toEqual({ mode: "token", token });
     expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN: must be at least 16/);
+  });
+
+  it("keeps a reserve of 2 % beyond the connection cap unless told otherwise", () => {
+    expect(loadConfig({ HTTP_MAX_CONNECTIONS: "100" }).http.connectionReserve).toBe(16);
+    expect(loadConfig({ HTTP_MAX_CONNECTIONS: "50000" }).http.connectionReserve).toBe(1000);
+    expect(loadConfig({ HTTP_CONNECTION_RESERVE: "0" }).http.connectionReserve).toBe(0);
+    expect(loadConfig({ HTTP_PENDING_BODIES_MAX_BYTES: "1048576" }).http.pendingBodiesMaxBytes).toBe(
+      1_048_576,
+    );
+    expect(() => loadConfig({ HTTP_PENDING_BODIES_MAX_BYTES: "100" })).toThrow(
+      /HTTP_PENDING_BODIES_MAX_BYTES/,
+    );
   });
 
   it("refuses limits that contradict each other", () => {

@@ -15,6 +15,7 @@ const limits: HttpServerLimits = {
   keepAliveTimeoutMs: 500,
   idleTimeoutMs: 2000,
   maxConnections: 20,
+  connectionReserve: 0,
 };
 
 let running: RunningHttpServer;

@@ -1,13 +1,22 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { HttpServerLimits } from "../config";
+import { defaultConnectionReserve, type HttpServerLimits } from "../config";
+import { servingDetached } from "./detached-response";
+import { PendingBodies } from "./pending-bodies";
+import { busyAtCapacity, isReservedRequest } from "./reserve";
 
 export interface RunningHttpServer {
   server: Server;
   /** The address as bound, e.g. { address: "127.0.0.1", port: 3000 }. */
   address: AddressInfo;
+  /** Request bodies still arriving, and what they are charged against HTTP_PENDING_BODIES_MAX_BYTES. */
+  pendingBodies: PendingBodies;
 }
+
+/** What a chunked body is charged while it arrives: the app's largest accepted body (an upload). */
+const CHUNKED_BODY_CHARGE_BYTES = 2 * 1024 * 1024;
+const DEFAULT_PENDING_BODIES_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * Starts the Node HTTP server for `fetch` with every client-facing wait bounded, so silent or slow clients
@@ -18,12 +27,14 @@ export interface RunningHttpServer {
  * - `keepAliveTimeout`: an idle keep-alive connection closes after this.
  * - `server.timeout`: any socket silent both ways for this long is destroyed (Node's default is never); the
  *   live counter's 15 s heartbeat keeps its streams well inside it.
- * - `maxConnections`: sockets beyond it are closed on arrival, before they cost more than the accept.
+ * - `maxConnections` + `connectionReserve`: beyond the cap only health checks and purchases are served
+ *   (anything else is answered 503 at once); sockets beyond cap + reserve are closed on arrival.
+ * - `pendingBodiesMaxBytes`: what bodies still arriving may hold in total; the slowest are cut beyond it.
  * See https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener and #servertimeout.
  * @example const { server } = await startHttpServer(app.fetch, { host: "127.0.0.1", port: 3000, limits })
  */
 export function startHttpServer(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
   options: { host: string; port: number; limits: HttpServerLimits },
 ): Promise<RunningHttpServer> {
   const { limits } = options;
@@ -31,10 +42,24 @@ export function startHttpServer(
     100,
     Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10),
   );
+  const reserve = limits.connectionReserve ?? defaultConnectionReserve(limits.maxConnections);
+  const pendingBodies = new PendingBodies({
+    maxBytes: limits.pendingBodiesMaxBytes ?? DEFAULT_PENDING_BODIES_MAX_BYTES,
+    chunkedChargeBytes: CHUNKED_BODY_CHARGE_BYTES,
+  });
+  let connections = 0;
+  const detached = servingDetached(fetch);
+  const gated = (request: Request, env: object) => {
+    if (connections > limits.maxConnections) {
+      const { pathname } = new URL(request.url);
+      if (!isReservedRequest(request.method, pathname)) return busyAtCapacity();
+    }
+    return detached(request, env);
+  };
   return new Promise((resolve, reject) => {
     const server = serve(
       {
-        fetch,
+        fetch: gated,
         hostname: options.host,
         port: options.port,
         serverOptions: {
@@ -44,10 +69,15 @@ export function startHttpServer(
           connectionsCheckingInterval: checkEveryMs,
         },
       },
-      (address) => resolve({ server: server as Server, address }),
+      (address) => resolve({ server: server as Server, address, pendingBodies }),
     ) as Server;
     server.timeout = limits.idleTimeoutMs;
-    server.maxConnections = limits.maxConnections;
+    server.maxConnections = limits.maxConnections + reserve;
+    server.on("connection", (socket) => {
+      connections++;
+      socket.once("close", () => connections--);
+    });
+    server.on("request", (req, res) => pendingBodies.track(req, res));
     server.once("error", reject);
   });
 }
