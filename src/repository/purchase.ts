@@ -14,7 +14,10 @@ export type PurchaseForm = "cte" | "transaction";
 
 /** One buyer in a batch. Keys and fans are distinct within a batch (the batcher sees to that). */
 export interface BatchMember {
+  /** The per-fan limit's key (identityKey): what the limit counts and the batcher keeps distinct. */
   fan: string;
+  /** The identity as the fan typed it (shownIdentity), stored to be shown. */
+  fanShown: string;
   idempotencyKey: string;
   /** Hash of what this request asks for (drop, fan): a key reused for another request is refused. */
   fingerprint: string;
@@ -80,9 +83,10 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
        SELECT claimed.before + i AS rank, claimed.last_unit - claimed.take + i AS unit_no
        FROM claimed, generate_series(1, claimed.take) AS i
      ), placed AS (
-       INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key, request_fingerprint)
-       SELECT $1::uuid, units.unit_no, request.fan, eligible.fan_slot, the_drop.price_cents, ($5::int[])[request.n],
-              request.idempotency_key, ($4::text[])[request.n]
+       INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
+                          request_fingerprint)
+       SELECT $1::uuid, units.unit_no, request.fan, ($7::text[])[request.n], eligible.fan_slot, the_drop.price_cents,
+              ($5::int[])[request.n], request.idempotency_key, ($4::text[])[request.n]
        FROM units JOIN eligible ON eligible.rank = units.rank JOIN request ON request.n = eligible.n
        CROSS JOIN the_drop
        RETURNING ${ORDER_COLUMNS}, idempotency_key
@@ -95,6 +99,7 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
       members.map((m) => m.fingerprint),
       members.map((m) => m.attemptNumber),
       batch.startBucket,
+      members.map((m) => m.fanShown),
     ],
     { name: "purchase_batch" },
   );
