@@ -10,28 +10,30 @@ const require = createRequire(import.meta.url);
  * Our own files under /static, plus htmx and its SSE extension taken from their npm packages and served
  * from this origin: pages never make a third-party request. Files are read once and kept in memory.
  */
-const FILES: Record<string, { path: string; type: string }> = {
-  "app.css": { path: fileURLToPath(new URL("../../static/app.css", import.meta.url)), type: "text/css" },
-  "fan.css": { path: fileURLToPath(new URL("../../static/fan.css", import.meta.url)), type: "text/css" },
-  "drop.js": {
-    path: fileURLToPath(new URL("../../static/drop.js", import.meta.url)),
-    type: "text/javascript",
-  },
-  "dashboard.js": {
-    path: fileURLToPath(new URL("../../static/dashboard.js", import.meta.url)),
-    type: "text/javascript",
-  },
-  "hold.js": {
-    path: fileURLToPath(new URL("../../static/hold.js", import.meta.url)),
-    type: "text/javascript",
-  },
-  "stress.js": {
-    path: fileURLToPath(new URL("../../static/stress.js", import.meta.url)),
-    type: "text/javascript",
-  },
-  "htmx.min.js": { path: require.resolve("htmx.org/dist/htmx.min.js"), type: "text/javascript" },
-  "sse.min.js": { path: require.resolve("htmx-ext-sse/dist/sse.min.js"), type: "text/javascript" },
-};
+const FILES = new Map<string, { path: string; type: string }>(
+  Object.entries({
+    "app.css": { path: fileURLToPath(new URL("../../static/app.css", import.meta.url)), type: "text/css" },
+    "fan.css": { path: fileURLToPath(new URL("../../static/fan.css", import.meta.url)), type: "text/css" },
+    "drop.js": {
+      path: fileURLToPath(new URL("../../static/drop.js", import.meta.url)),
+      type: "text/javascript",
+    },
+    "dashboard.js": {
+      path: fileURLToPath(new URL("../../static/dashboard.js", import.meta.url)),
+      type: "text/javascript",
+    },
+    "hold.js": {
+      path: fileURLToPath(new URL("../../static/hold.js", import.meta.url)),
+      type: "text/javascript",
+    },
+    "stress.js": {
+      path: fileURLToPath(new URL("../../static/stress.js", import.meta.url)),
+      type: "text/javascript",
+    },
+    "htmx.min.js": { path: require.resolve("htmx.org/dist/htmx.min.js"), type: "text/javascript" },
+    "sse.min.js": { path: require.resolve("htmx-ext-sse/dist/sse.min.js"), type: "text/javascript" },
+  }),
+);
 
 export function staticRoutes() {
   const cache = new Map<string, Uint8Array>();
@@ -39,7 +41,8 @@ export function staticRoutes() {
   routes.use("*", compress());
   routes.get("/:name", async (c) => {
     const name = c.req.param("name");
-    const file = FILES[name];
+    // A Map, not an object lookup: "constructor" or "__proto__" is no file (a 404, not a 500).
+    const file = FILES.get(name);
     if (!file) return c.notFound();
     let body = cache.get(name);
     if (!body) {
