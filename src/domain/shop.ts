@@ -228,6 +228,14 @@ export function createShop(
     findDrop,
     findOwnDrop,
 
+    /** The drop as the database has it now (its mode, terms and switches may have changed elsewhere). */
+    async currentDrop(ref: string): Promise<Drop> {
+      const fresh = await repo.findDropById(db, (await findDrop(ref)).id);
+      if (!fresh) throw new NotFound("drop");
+      cache.remember(fresh);
+      return fresh;
+    },
+
     /** The drop read afresh (its terms and switches may have changed since it was cached) with its stock. */
     async dropWithStock(ref: string): Promise<DropWithStock> {
       const known = await findDrop(ref);

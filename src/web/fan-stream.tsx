@@ -3,7 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { StockState, stockAnnouncement } from "../../views/fan/stock";
 import type { ShopFront } from "../domain/storefront";
 import type { Drop } from "../domain/types";
-import type { StockSubscription, StockUpdate, StockWatcher } from "./stock-watcher";
+import { isFinalUpdate, type StockSubscription, type StockUpdate, type StockWatcher } from "./stock-watcher";
 
 export interface StockStreamOptions {
   /** A comment line this often keeps proxies and phones from dropping an idle stream. */
@@ -68,7 +68,7 @@ export function stockStream(c: Context, drop: Drop, watcher: StockWatcher, optio
         const announcement = shown && stockAnnouncement(shown, update, drop.quantity);
         if (announcement) await stream.writeSSE({ event: "announce", data: announcement });
         // On a hold drop sold out is not final (holds expire, fans release): the counter keeps streaming.
-        if (update.status === "sold_out" && drop.holdSeconds === 0) {
+        if (isFinalUpdate(drop, update)) {
           await stream.writeSSE({ event: "soldout", data: counter });
           break;
         }
