@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import type { Hono } from "hono";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServerProcess, startServerProcess } from "../bench/server-process";
 import { SHUTDOWN_PROBLEM } from "../src/domain/stress-test";
 import { DAY_MS, localFromNow } from "./support/clock";
-import { ADMIN_URL, postgresAvailable } from "./support/databases";
+import { createScratchPostgres, postgresAvailable } from "./support/databases";
 import { TestBrowser } from "./web-seller-browser";
 
 /**
@@ -14,23 +13,14 @@ import { TestBrowser } from "./web-seller-browser";
  * the process is told to stop while it runs, and afterwards the database holds the run as cancelled with
  * a receipt of what was sent, saying the server was shutting down; nothing is left "running".
  */
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 describe.skipIf(!postgresAvailable)("SIGTERM with a Stress Test running", { timeout: 180_000 }, () => {
-  const name = `dropfront_drain_stress_${randomBytes(5).toString("hex")}`;
-  const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
+  let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
+  let databaseUrl: string;
   let server: ServerProcess;
 
   beforeAll(async () => {
-    await admin(`CREATE DATABASE ${name}`);
+    scratch = await createScratchPostgres();
+    databaseUrl = scratch.url;
     server = await startServerProcess({
       DSQL_ENDPOINT: undefined,
       DATABASE_URL: databaseUrl,
@@ -40,7 +30,7 @@ describe.skipIf(!postgresAvailable)("SIGTERM with a Stress Test running", { time
   }, 120_000);
   afterAll(async () => {
     server?.kill("SIGKILL");
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch?.drop();
   });
 
   it("cancels the run, writes its receipt saying the server was shutting down, and exits 0", async () => {
