@@ -11,7 +11,7 @@ import { type SseEvent, sseReader } from "./support/sse";
  * Issue 15 §6: three fan views told instant from checkout by the process's cached drop. A drop may switch
  * mode before go-live in another process; this process's cache keeps the old mode. The fan page (rendered
  * from the live counter's reading), the live counter's "sold out is final" and the receipt page now take
- * the mode from the database.
+ * the mode from the database. The same held for the go-live time, which may also move before go-live.
  */
 describe("a drop switched to checkout in another process", () => {
   let db: Database;
@@ -98,6 +98,31 @@ describe("a drop switched to checkout in another process", () => {
     const released = await b.request(attr(won, "hx-post").replace("/pay?", "/release?"), form({}));
     expect(released.status).toBe(200);
     expect(await until(stream, /data-status="live"/)).toBeDefined();
+    await stream.cancel();
+  }, 60_000);
+  it("a go-live moved earlier in another process: the counter goes live then, and so does the page", async () => {
+    const drop = await createDrop(b, apiKey, {
+      startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      quantity: 2,
+    });
+    const res = await a.request(`/d/${drop.slug}/stream`);
+    const stream = sseReader(res.body!);
+    expect(await until(stream, /data-status="upcoming"/)).toBeDefined();
+    const moved = await b.request(`/api/drops/${drop.id}`, {
+      ...json(
+        { startsAt: new Date(Date.now() + 2_000).toISOString() },
+        { authorization: `Bearer ${apiKey}` },
+      ),
+      method: "PATCH",
+    });
+    expect(moved.status).toBe(200);
+    // Before, A judged go-live by its cached drop: an hour away, so its counter never turned live.
+    const live = await Promise.race([
+      until(stream, /data-status="live"/),
+      new Promise<"still upcoming">((resolve) => setTimeout(() => resolve("still upcoming"), 20_000)),
+    ]);
+    expect(live).not.toBe("still upcoming");
+    expect(await (await a.request(`/d/${drop.slug}`)).text()).toContain('data-status="live"');
     await stream.cancel();
   }, 60_000);
 });

@@ -52,10 +52,14 @@ export function statusOf(
   drop: Drop,
   remaining: number,
   serverTime: Date,
-  switches: { paused?: boolean | undefined; cancelled?: boolean | undefined } = {},
+  switches: {
+    paused?: boolean | undefined;
+    cancelled?: boolean | undefined;
+    startsAt?: Date | undefined;
+  } = {},
 ): DropStatus {
   if (switches.cancelled ?? drop.cancelledAt !== null) return "cancelled";
-  const upcoming = serverTime < drop.startsAt;
+  const upcoming = serverTime < (switches.startsAt ?? drop.startsAt);
   if (!upcoming && remaining <= 0) return "sold_out";
   if (switches.paused ?? drop.pausedAt !== null) return "paused";
   return upcoming ? "upcoming" : "live";

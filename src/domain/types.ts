@@ -56,6 +56,8 @@ export interface StockSnapshot {
    * switch mode before go-live in another process, so a cached drop's mode is not to be trusted.
    */
   hold?: boolean;
+  /** The drop's go-live as the same read saw it (absent: taken from the drop); it may move before go-live. */
+  startsAt?: Date;
 }
 
 export interface Audit {

@@ -100,13 +100,17 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
 
   /**
    * Stock, clock and pictures: the watcher's fresh read while the drop's counter is open, else a query.
-   * The watcher's read carries the drop's mode from the database: when it is not the cached drop's (the
-   * seller switched it in another process), the drop is read afresh, so the page offers the right checkout.
+   * The watcher's read carries the drop's mode and go-live from the database: when either is not the cached
+   * drop's (the seller changed it in another process), the drop is read afresh, so the page offers the
+   * right checkout and counts down to the right moment.
    */
   async function stockOf(drop: Drop): Promise<DropWithStock> {
     const seen = watcher.peek(drop);
-    if (seen && (seen.hold ?? drop.holdSeconds > 0) === drop.holdSeconds > 0)
-      return { drop, ...seen, images: (await storefront.pageExtras(drop)).images };
+    const same =
+      seen &&
+      (seen.hold ?? drop.holdSeconds > 0) === drop.holdSeconds > 0 &&
+      (seen.startsAt ?? drop.startsAt).getTime() === drop.startsAt.getTime();
+    if (seen && same) return { drop, ...seen, images: (await storefront.pageExtras(drop)).images };
     return shop.dropWithStock(drop.id);
   }
 

@@ -154,8 +154,9 @@ export function createStockWatcher(options: StockWatcherOptions) {
     const age = performance.now() - watch.readAt;
     if (age > 2 * intervalMs && !isFinal(watch)) return undefined;
     const serverTime = new Date(watch.latest.serverTime.getTime() + age);
-    const { remaining, hold } = watch.latest;
-    return { remaining, serverTime, hold, status: statusOf(drop, remaining, serverTime, watch.latest) };
+    const { remaining, hold, startsAt } = watch.latest;
+    const status = statusOf(drop, remaining, serverTime, watch.latest);
+    return { remaining, serverTime, hold, ...(startsAt ? { startsAt } : {}), status };
   }
 
   return {
