@@ -195,6 +195,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       selfUrl: deps.selfUrl,
       stressLimits: deps.stressLimits,
       rehearsalHoldSeconds: deps.rehearsalHoldSeconds,
+      lifecycle,
     }),
   );
 

@@ -32,19 +32,20 @@
   }
 
   // Buttons that wait on the server say so, and cannot be pressed twice (sign-up hashing takes seconds).
-  for (const form of document.querySelectorAll("form")) {
-    form.addEventListener("submit", (event) => {
-      const button = event.submitter || form.querySelector("button[type=submit]");
-      if (!button || !button.dataset.pendingLabel) return;
-      if (button.getAttribute("aria-busy") === "true") {
-        event.preventDefault();
-        return;
-      }
-      button.setAttribute("aria-busy", "true");
-      button.dataset.idleLabel = button.textContent;
-      button.textContent = button.dataset.pendingLabel;
-    });
-  }
+  // Listened for on the document, so forms swapped in later (the drop's controls follow its status) do too.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    const button = event.submitter || form.querySelector("button[type=submit]");
+    if (!button || !button.dataset.pendingLabel) return;
+    if (button.getAttribute("aria-busy") === "true") {
+      event.preventDefault();
+      return;
+    }
+    button.setAttribute("aria-busy", "true");
+    button.dataset.idleLabel = button.textContent;
+    button.textContent = button.dataset.pendingLabel;
+  });
   // Coming back through the browser's history restores the page as it was left: undo the pending state.
   window.addEventListener("pageshow", (event) => {
     if (!event.persisted) return;

@@ -119,6 +119,26 @@ describe("abuse: security headers on every kind of response", () => {
     expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=/);
   });
 
+  it("every signed-in seller page is Cache-Control: no-store, /seller/account first (issue 15 §3)", async () => {
+    for (const path of ["/seller/account", "/seller/drops", "/seller/drops/new"]) {
+      const res = await seller.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("cache-control"), path).toBe("no-store");
+    }
+  });
+
+  it("the test provider's webhook refuses an unsigned body with 400 invalid_signature (issue 15 §3)", async () => {
+    for (const body of ["{}", '{"type":"payment_intent.succeeded","data":{"object":{"id":"pi_x"}}}', "x"]) {
+      const res = await app.request("/api/payments/webhook", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_signature");
+    }
+  });
+
   it("the 500 pages carry them too", async () => {
     const broken: Database = {
       ...db,

@@ -140,6 +140,20 @@ describe("seller console in Chromium", () => {
       await page.locator("#resume-form button").click();
       await page.waitForURL(dashboard);
       await expect.poll(() => page.locator("#drop-status").textContent()).toBe("Live");
+
+      // Paused in another tab (issue 15 §6): this page's controls follow within a poll, and the button
+      // swapped in works (with its pending label).
+      const other = await context.newPage();
+      await other.goto(dashboard);
+      await other.locator("#pause-form button").click();
+      await other.waitForURL(dashboard);
+      await expect.poll(() => page.locator("#resume-form").count(), { timeout: 10_000 }).toBe(1);
+      expect(await page.locator("#pause-form").count()).toBe(0);
+      expect(await page.locator("#paused-notice").isVisible()).toBe(true);
+      await other.close();
+      await page.locator("#resume-form button").click();
+      await expect.poll(() => page.locator("#pause-form").count(), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => page.locator("#drop-status").textContent()).toBe("Live");
       expect((await purchase(slug, "second@x.io")).status).toBe(201);
       expect((await purchase(slug, "third@x.io")).status).toBe(201);
 

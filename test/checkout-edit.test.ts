@@ -103,7 +103,7 @@ describe.each(ALL_BACKENDS)("editing a drop's checkout on %s", (backend) => {
       expect((await buy(apps[1]!, drop.id, "second@example.com")).status).toBe(201);
 
       const { rows } = await db.query<{ fan: string; minutes: number }>(
-        `SELECT fan, round(extract(epoch FROM expires_at - created_at) / 60)::int AS minutes
+        `SELECT fan_shown AS fan, round(extract(epoch FROM expires_at - created_at) / 60)::int AS minutes
        FROM orders WHERE drop_id = $1::uuid ORDER BY created_at`,
         [drop.id],
       );

@@ -146,6 +146,7 @@ describe.each(PURCHASE_SUITES)("group commit on %s, %s form", (backend, form) =>
     await race(200, (i) =>
       naive.submit(drop.id, {
         fan: `naive-${i}`,
+        fanShown: `naive-${i}`,
         idempotencyKey: `naive-${i}`,
         fingerprint: "",
         attemptNumber: 1,

@@ -172,7 +172,7 @@ describe.each(["bun", "node"] as const)("on %s", (runtime) => {
           const stored = new Set(rows.map((row) => row.id));
           expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
           const unread = await client.query(
-            "SELECT fan FROM orders WHERE drop_id = $1::uuid AND fan = ANY($2::text[])",
+            "SELECT fan FROM orders WHERE drop_id = $1::uuid AND fan_shown = ANY($2::text[])",
             [drop.id, reset.map((a) => a.fan)],
           );
           expect(unread.rows).toEqual([]);

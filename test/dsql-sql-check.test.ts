@@ -40,6 +40,7 @@ interface Context {
 
 const member = (n: number) => ({
   fan: `fan${n}@example.com`,
+  fanShown: `Fan${n}@example.com`,
   idempotencyKey: randomUUID(),
   fingerprint: `fp${n}`,
   attemptNumber: 1,
@@ -248,6 +249,7 @@ describe("every statement the repository sends, through PostgreSQL's parser", ()
     const held = await repo.claimHold(db, {
       dropId: holdDrop.id,
       fan: "fan@example.com",
+      fanShown: "Fan@example.com",
       idempotencyKey: "k1",
       fingerprint: "f",
       tokenHash: "t",
@@ -267,7 +269,8 @@ describe("every statement the repository sends, through PostgreSQL's parser", ()
     });
     sentBy.set("startPaymentAttempt", since(start));
     start = mark();
-    const imageId = await repo.insertDropImage(db, drop.id, [image(320), image(640)]);
+    const imageId = await repo.insertDropImage(db, drop.id, [image(320), image(640)], 8);
+    if (!imageId) throw new Error("no picture stored");
     sentBy.set("insertDropImage", since(start));
     const context: Context = {
       db,

@@ -171,6 +171,37 @@ describe("pictures from the seller's pages", () => {
     expect(good.headers.get("location")).toBe(`/seller/drops/${slug}#drop-images`);
   });
 
+  it("a refused picture on the new-drop form lands on the card with a server-chosen problem code (issue 15 §3)", async () => {
+    const browser = await signedIn();
+    const created = await postForm(
+      browser,
+      "/seller/drops/new",
+      "/seller/drops",
+      newDropForm(Buffer.from("not a picture at all")),
+    );
+    expect(created.status).toBe(303);
+    const location = created.headers.get("location")!;
+    expect(location).toMatch(/^\/seller\/drops\/pictured-[a-z0-9]+\/images\?problem=not_a_picture$/);
+    const html = await (await browser.get(location)).text();
+    expect(html).toContain('<p class="field-error" id="image-error">Choose a JPEG, PNG or WebP picture</p>');
+
+    // Text in the address is never shown: a link with a made-up problem shows the card without one.
+    const card = location.replace(/\?.*$/, "");
+    for (const problem of [
+      "Your account is suspended: call +1 555 0100",
+      "<b>pwned</b>",
+      "constructor",
+      "__proto__",
+    ]) {
+      const res = await browser.get(`${card}?problem=${encodeURIComponent(problem)}`);
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      expect(page).not.toContain("suspended");
+      expect(page).not.toContain("pwned");
+      expect(page).not.toContain('id="image-error"');
+    }
+  });
+
   it("refuses a picture upload without the form's token, and another seller's drop", async () => {
     const owner = await signedIn();
     const created = await postForm(owner, "/seller/drops/new", "/seller/drops", newDropForm());

@@ -6,6 +6,7 @@ import type { BatchMember, PurchaseBatch, PurchaseOutcome } from "../src/reposit
 /** The batcher alone, over a scripted database: who goes together, and what a failed batch does. */
 const member = (fan: string, key = `key-${fan}`): BatchMember => ({
   fan,
+  fanShown: fan,
   idempotencyKey: key,
   fingerprint: fan,
   attemptNumber: 1,

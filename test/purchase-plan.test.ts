@@ -88,6 +88,7 @@ describe.each(BACKENDS)("one purchase statement's work after many sales, %s", (b
 
     const members = Array.from({ length: 8 }, (_, i) => ({
       fan: `probe-${i}@fans.test`,
+      fanShown: `probe-${i}@fans.test`,
       idempotencyKey: randomUUID(),
       fingerprint: "probe",
       attemptNumber: 1,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { createApp } from "../src/app";
+import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { DAY_MS, localFromNow, YEAR_MS } from "./support/clock";
 import { consoleWithSeller, TestBrowser } from "./web-seller-browser";
@@ -131,5 +131,47 @@ describe("seller console: the drop lifecycle as pages", () => {
     );
     expect(page).toContain('<span class="muted">Final numbers</span>');
     expect(page).toContain('<svg viewBox="0 0 600 140" role="img"');
+  });
+  test("the controls follow the database when the drop is paused, resumed or cancelled elsewhere (issue 15 §6)", async () => {
+    const slug = await newDrop();
+    const page = await (await ada.get(`/seller/drops/${slug}`)).text();
+    expect(page).toContain('id="pause-form"');
+    const poll = (html: string) =>
+      /id="live-stats"[^>]*hx-get="([^"]+)"/.exec(html)?.[1]?.replaceAll("&amp;", "&");
+    let url = poll(page)!;
+    expect(url).toBe(`/seller/drops/${slug}/stats?shown=upcoming`);
+    const tick = async () => {
+      const html = await (await ada.get(url, { "hx-request": "true" })).text();
+      url = poll(html) ?? url;
+      return html;
+    };
+    // Nothing changed: the poll answers the stats alone, the controls stay as they are (an open
+    // "Cancel this drop" disclosure is not closed every second).
+    expect(await tick()).not.toContain('id="drop-controls"');
+
+    // Another process (or tab) pauses the drop: the next poll brings the paused controls, once.
+    const elsewhere = new TestBrowser(createApp({ db, logError: () => undefined }));
+    expect((await elsewhere.signIn("ada@example.com", "correct horse battery")).status).toBe(303);
+    const act = async (action: string) =>
+      expect(
+        (await elsewhere.submit(`/seller/drops/${slug}`, `/seller/drops/${slug}/${action}`, {})).status,
+      ).toBe(303);
+    await act("pause");
+    const paused = await tick();
+    expect(paused).toMatch(
+      /<section class="card drop-controls"[^>]*data-status="paused"[^>]*hx-swap-oob="true"/,
+    );
+    expect(paused).toContain('id="resume-form"');
+    expect(paused).not.toContain('id="pause-form"');
+    expect(url).toBe(`/seller/drops/${slug}/stats?shown=paused`);
+    expect(await tick()).not.toContain('id="drop-controls"');
+
+    await act("resume");
+    expect(await tick()).toContain('id="pause-form"');
+    await act("cancel");
+    const cancelled = await tick();
+    expect(cancelled).toMatch(/data-status="cancelled"[^>]*hx-swap-oob="true"/);
+    expect(cancelled).not.toContain('id="pause-form"');
+    expect(cancelled).not.toContain('id="edit-link"');
   });
 });

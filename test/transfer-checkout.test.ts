@@ -46,7 +46,7 @@ describe.each(ALL_BACKENDS)("moving a checkout shop to %s", (backend) => {
   /** Makes `fan`'s hold run out now, as if its minutes had passed (the database clock cannot be moved). */
   const expireHold = (fan: string) =>
     source.query(
-      "UPDATE orders SET expires_at = now() - interval '1 second' WHERE drop_id = $1::uuid AND fan = $2",
+      "UPDATE orders SET expires_at = now() - interval '1 second' WHERE drop_id = $1::uuid AND fan_shown = $2",
       [drop.id, fan],
     );
 

@@ -35,7 +35,7 @@ async function buy(
 const orderFor = async (key: string) =>
   (
     await db.query<{ id: string; unit_no: number; fan: string }>(
-      "SELECT id, unit_no, fan FROM orders WHERE idempotency_key = $1::text",
+      "SELECT id, unit_no, fan_shown AS fan FROM orders WHERE idempotency_key = $1::text",
       [key],
     )
   ).rows;

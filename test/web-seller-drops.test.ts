@@ -224,7 +224,7 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
           '<button type="button" id="copy-link" class="secondary" data-copy-from="public-url" hidden="">',
         );
         expect(html).toContain(
-          `<section id="live-stats" aria-label="Sales" hx-get="/seller/drops/${slug}/stats" hx-trigger="every 1s"`,
+          `<section id="live-stats" aria-label="Sales" hx-get="/seller/drops/${slug}/stats?shown=live" hx-trigger="every 1s"`,
         );
         const units = [
           ...html.matchAll(
@@ -247,14 +247,20 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       });
 
       test("htmx gets the stats fragment alone; without htmx the same address is the whole page", async () => {
-        const html = await (await ada.get(`/seller/drops/${slug}/stats`, fragment)).text();
+        const html = await (await ada.get(`/seller/drops/${slug}/stats?shown=live`, fragment)).text();
         expect(html).toMatch(
           new RegExp(
-            `^<section id="live-stats" aria-label="Sales" hx-get="/seller/drops/${slug}/stats" hx-trigger="every 1s" hx-swap="outerHTML"`,
+            `^<section id="live-stats" aria-label="Sales" hx-get="/seller/drops/${slug}/stats\\?shown=live" hx-trigger="every 1s" hx-swap="outerHTML"`,
           ),
         );
         expect(html).toContain('<b id="units-sold">2 of 5</b>');
         expect(html).toMatch(/<\/section>$/);
+        expect(html).not.toContain('id="drop-controls"');
+        // A page showing another status gets the drop's controls too, to replace its own (out of band).
+        const stale = await (await ada.get(`/seller/drops/${slug}/stats?shown=paused`, fragment)).text();
+        expect(stale).toMatch(
+          /<section class="card drop-controls"[^>]*data-status="live" hx-swap-oob="true">/,
+        );
         const page = await (await ada.get(`/seller/drops/${slug}/stats`)).text();
         expect(page).toMatch(/^<!DOCTYPE html>/);
         expect(page).toContain('<b id="units-sold">2 of 5</b>');

@@ -4,6 +4,7 @@
  * Instant drops (holdSeconds 0) never come here. The SQL and the reasoning behind held + paid <= N are in
  * repository/holds.ts.
  */
+
 import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { type Database, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
@@ -20,6 +21,7 @@ import {
   Paused,
   SoldOut,
 } from "./errors";
+import { identityKey } from "./fan-identity";
 import { type ReconcileOptions, reconcilePayments } from "./payment-reconciler";
 import type { PaymentProvider, PaymentState } from "./payments";
 import { type RetryPolicy, TryAgain, withRetry } from "./retry";
@@ -222,7 +224,8 @@ export function createCheckout(deps: {
         try {
           outcome = await repo.claimHold(db, {
             dropId: drop.id,
-            fan: request.fan,
+            fan: identityKey(request.fan),
+            fanShown: request.fan,
             idempotencyKey: key,
             fingerprint,
             tokenHash: hashToken(orderToken),

@@ -4,6 +4,7 @@
  * money and reports what happened.
  */
 import { randomUUID } from "node:crypto";
+import { InvalidWebhook } from "./errors";
 
 /** What is being paid for. `orderId` doubles as the provider's idempotency key: one payment per order try. */
 export interface PaymentRequest {
@@ -106,9 +107,12 @@ export class TestPaymentProvider implements PaymentProvider {
     return stateOf(payment);
   }
 
-  /** The test provider settles synchronously, so it sends no notifications. */
+  /**
+   * The test provider settles synchronously and sends no notifications, so none can carry its signature:
+   * every body is refused as unsigned (400 invalid_signature), as with Stripe when the signature fails.
+   */
   async handleNotification(): Promise<PaymentState | undefined> {
-    return undefined;
+    throw new InvalidWebhook();
   }
 
   async refund(paymentId: string): Promise<void> {

@@ -14,6 +14,7 @@ import {
   Paused,
   SoldOut,
 } from "./errors";
+import { identityKey } from "./fan-identity";
 import type { PurchaseBatcher } from "./purchase-batcher";
 import { type RetryPolicy, TryAgain, withRetry } from "./retry";
 import type { Drop, Order } from "./types";
@@ -74,7 +75,8 @@ export async function purchase(
     let outcome: repo.PurchaseOutcome | undefined;
     try {
       outcome = await deps.batcher.submit(drop.id, {
-        fan: request.fan,
+        fan: identityKey(request.fan),
+        fanShown: request.fan,
         idempotencyKey: key,
         fingerprint: mine.fingerprint,
         attemptNumber,

@@ -52,10 +52,14 @@ export function statusOf(
   drop: Drop,
   remaining: number,
   serverTime: Date,
-  switches: { paused?: boolean | undefined; cancelled?: boolean | undefined } = {},
+  switches: {
+    paused?: boolean | undefined;
+    cancelled?: boolean | undefined;
+    startsAt?: Date | undefined;
+  } = {},
 ): DropStatus {
   if (switches.cancelled ?? drop.cancelledAt !== null) return "cancelled";
-  const upcoming = serverTime < drop.startsAt;
+  const upcoming = serverTime < (switches.startsAt ?? drop.startsAt);
   if (!upcoming && remaining <= 0) return "sold_out";
   if (switches.paused ?? drop.pausedAt !== null) return "paused";
   return upcoming ? "upcoming" : "live";
@@ -227,6 +231,14 @@ export function createShop(
 
     findDrop,
     findOwnDrop,
+
+    /** The drop as the database has it now (its mode, terms and switches may have changed elsewhere). */
+    async currentDrop(ref: string): Promise<Drop> {
+      const fresh = await repo.findDropById(db, (await findDrop(ref)).id);
+      if (!fresh) throw new NotFound("drop");
+      cache.remember(fresh);
+      return fresh;
+    },
 
     /** The drop read afresh (its terms and switches may have changed since it was cached) with its stock. */
     async dropWithStock(ref: string): Promise<DropWithStock> {

@@ -148,9 +148,15 @@ async function drained(runId: string): Promise<void> {
 
 const number = (n: number) => n.toLocaleString("en-US");
 
+/** What a receipt says when its run was cancelled because the server process was stopping. */
+export const SHUTDOWN_PROBLEM =
+  "Cancelled because the server was shutting down (SIGTERM): the receipt covers the attempts sent until then. Start the Stress Test again.";
+
 interface Running {
   progress: StressProgress;
   controller: AbortController;
+  /** Why the run was stopped other than by the seller (the process shutting down), said on its receipt. */
+  stopReason?: string | undefined;
   /** Checkout mode: the seller's drop holds wins for payment, and so does its rehearsal copy. */
   checkout: boolean;
   finished: Promise<StressTest>;
@@ -261,13 +267,15 @@ export function createStressTests(deps: {
       });
       const status = run.cancelled ? "cancelled" : receipt.verdict === "PASS" ? "passed" : "failed";
       const stored: StoredReceipt = { ...receipt, replay: live.progress.replay() };
-      outcome = { status, receiptJson: JSON.stringify(stored), problem: null };
+      outcome = { status, receiptJson: JSON.stringify(stored), problem: live.stopReason ?? null };
     } catch (error) {
       logError(error);
       outcome = {
         status: live.controller.signal.aborted ? "cancelled" : "failed",
         receiptJson: null,
-        problem: `The run stopped before its receipt: ${describeError(error)}`,
+        problem: [live.stopReason, `The run stopped before its receipt: ${describeError(error)}`]
+          .filter(Boolean)
+          .join(" "),
       };
     } finally {
       clearInterval(heartbeat);
@@ -313,7 +321,7 @@ export function createStressTests(deps: {
       throw error;
     }
     const checkout = drop.holdSeconds > 0;
-    const live = {
+    const live: Omit<Running, "finished"> = {
       progress: new StressProgress(drop.quantity, settings.attempts, checkout),
       controller: new AbortController(),
       checkout,
@@ -327,7 +335,8 @@ export function createStressTests(deps: {
         running.delete(row.id);
         busySellers.delete(seller.id);
       });
-    running.set(row.id, { ...live, finished });
+    // The same object drive() holds, so a stop reason set on it later reaches the receipt.
+    running.set(row.id, Object.assign(live, { finished }));
     busySellers.set(seller.id, row.id);
     return toStressTest(row);
   }
@@ -419,6 +428,20 @@ export function createStressTests(deps: {
       }
       run.controller.abort();
       return found;
+    },
+
+    /**
+     * Cancels every run this process drives, saying why on each receipt, and resolves once each has
+     * written its receipt: a process told to stop (SIGTERM) leaves no run "running" behind.
+     * @example lifecycle.onDrain(() => stressTests.cancelAll(SHUTDOWN_PROBLEM))
+     */
+    async cancelAll(reason: string): Promise<void> {
+      const runs = [...running.values()];
+      for (const run of runs) {
+        run.stopReason = reason;
+        run.controller.abort();
+      }
+      await Promise.allSettled(runs.map((run) => run.finished));
     },
   };
 }

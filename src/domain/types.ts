@@ -51,6 +51,13 @@ export interface StockSnapshot {
   /** The drop's pause and cancel switches as the same read saw them (absent: taken from the drop). */
   paused?: boolean;
   cancelled?: boolean;
+  /**
+   * The drop sells with checkout (holds), as the same read saw it (absent: taken from the drop). A drop may
+   * switch mode before go-live in another process, so a cached drop's mode is not to be trusted.
+   */
+  hold?: boolean;
+  /** The drop's go-live as the same read saw it (absent: taken from the drop); it may move before go-live. */
+  startsAt?: Date;
 }
 
 export interface Audit {

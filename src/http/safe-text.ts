@@ -47,16 +47,3 @@ export function safeText(label: string, kind: TextKind) {
     if (reason) addIssue({ message: `${label} ${reason}` });
   });
 }
-
-/** Default-ignorable code points: zero-width space and joiners, soft hyphen, BOM, word joiner, ... */
-const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
-
-/**
- * One spelling per identity: compatibility-normalised (NFKC folds fullwidth letters, ligatures and the
- * like to their plain forms), invisible code points removed, lower-cased, normalised again (lower-casing
- * can leave a non-NFKC string) and trimmed. Two spellings a person would read as the same are the same.
- * @example canonicalIdentity(" ＡＤＡ\u200b@example.com ") // "ada@example.com"
- */
-export function canonicalIdentity(text: string): string {
-  return text.normalize("NFKC").replace(INVISIBLE, "").toLowerCase().normalize("NFKC").trim();
-}

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import type { Clock } from "../domain/clock";
-import { canonicalIdentity, safeText } from "./safe-text";
+import { identityKey, identityRefusal, shownIdentity } from "../domain/fan-identity";
+import { safeText } from "./safe-text";
 
 /**
  * Every input the JSON API accepts. Messages are shown to people: say what is wrong and what is allowed.
@@ -175,15 +176,20 @@ export function dropBodies(clock: Clock) {
 }
 
 /**
- * A fan's identity (email or handle), in its one canonical spelling so look-alikes share one per-fan limit
- * (see canonicalIdentity: NFKC, invisible code points removed, lower case, trimmed).
+ * A fan's identity (email or handle): invisible and private-use characters refused, then its readable form
+ * (see shownIdentity). The per-fan limit compares its key (identityKey), made where the purchase is.
  */
 export const fanIdentity = (required: string, tooLong: string) =>
   v.pipe(
     v.string(required),
     safeText("fan", "line"),
-    v.transform(canonicalIdentity),
+    v.rawCheck<string>(({ dataset, addIssue }) => {
+      const reason = dataset.typed ? identityRefusal(dataset.value) : undefined;
+      if (reason) addIssue({ message: `fan ${reason}` });
+    }),
+    v.transform(shownIdentity),
     v.minLength(1, required),
+    v.check((fan) => identityKey(fan) !== "", required),
     v.maxLength(200, tooLong),
   );
 

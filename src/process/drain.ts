@@ -45,6 +45,8 @@ export async function drain(deps: {
     server.closeAllConnections();
     await closed;
   }
+  // Work the drain started that still needs the database (cancelled Stress Tests writing their receipts).
+  await lifecycle.settled();
   await db.close();
   log.info("drained: every accepted request answered, database closed");
 }

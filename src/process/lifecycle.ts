@@ -7,22 +7,37 @@ import type { MiddlewareHandler } from "hono";
  */
 export class Lifecycle {
   #draining = false;
-  readonly #listeners: (() => void)[] = [];
+  readonly #listeners: (() => unknown)[] = [];
+  /** What listeners still have to finish (e.g. Stress Tests writing their receipts) before the database closes. */
+  readonly #work: Promise<unknown>[] = [];
 
   get draining(): boolean {
     return this.#draining;
   }
 
-  /** Runs `listener` when the drain starts (at once if it has). */
-  onDrain(listener: () => void): void {
-    if (this.#draining) listener();
+  /**
+   * Runs `listener` when the drain starts (at once if it has). A promise it returns is work that needs the
+   * database: `settled()` waits for it, and the drain closes the database only after that.
+   */
+  onDrain(listener: () => unknown): void {
+    if (this.#draining) this.#run(listener);
     else this.#listeners.push(listener);
   }
 
   drain(): void {
     if (this.#draining) return;
     this.#draining = true;
-    for (const listener of this.#listeners.splice(0)) listener();
+    for (const listener of this.#listeners.splice(0)) this.#run(listener);
+  }
+
+  /** Resolves once the work the drain's listeners started has ended, however it ended. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.#work);
+  }
+
+  #run(listener: () => unknown): void {
+    const result = listener();
+    if (result instanceof Promise) this.#work.push(result);
   }
 }
 

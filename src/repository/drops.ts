@@ -72,7 +72,9 @@ export async function findDropBySlug(db: Database, slug: string): Promise<Drop |
 
 /**
  * Units left (a hold drop's returned units included, see holds.ts) and the database clock, which is the clock go-live is judged by, with the drop's pause and
- * cancel switches from the same snapshot (a seller may flip them at any time, so they are never cached).
+ * cancel switches, its mode (instant or checkout) and its go-live from the same snapshot (a seller may flip the
+ * switches at any time, and change the mode and the go-live before go-live, from any process, so they are
+ * never taken from a cache).
  */
 export async function readStock(db: Database, dropId: string): Promise<StockSnapshot> {
   const { rows } = await db.query<{
@@ -80,12 +82,16 @@ export async function readStock(db: Database, dropId: string): Promise<StockSnap
     server_time: Date;
     paused: boolean | null;
     cancelled: boolean | null;
+    hold: boolean | null;
+    starts_at: Date | null;
   }>(
     `SELECT coalesce(sum(remaining), 0)::int
               + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = $1::uuid) AS remaining,
             now() AS server_time,
             (SELECT d.paused_at IS NOT NULL FROM drops d WHERE d.id = $1::uuid) AS paused,
-            (SELECT d.cancelled_at IS NOT NULL FROM drops d WHERE d.id = $1::uuid) AS cancelled
+            (SELECT d.cancelled_at IS NOT NULL FROM drops d WHERE d.id = $1::uuid) AS cancelled,
+            (SELECT coalesce(d.hold_seconds, 0) > 0 FROM drops d WHERE d.id = $1::uuid) AS hold,
+            (SELECT d.starts_at FROM drops d WHERE d.id = $1::uuid) AS starts_at
      FROM stock_buckets WHERE drop_id = $1::uuid`,
     [dropId],
     { name: "read_stock_and_switches" },
@@ -96,6 +102,8 @@ export async function readStock(db: Database, dropId: string): Promise<StockSnap
     serverTime: new Date(row.server_time),
     paused: row.paused === true,
     cancelled: row.cancelled === true,
+    hold: row.hold === true,
+    ...(row.starts_at === null ? {} : { startsAt: new Date(row.starts_at) }),
   };
 }
 

@@ -57,18 +57,19 @@ interface CheckoutRow {
 
 /** An order row with the columns order_history keeps, as a DELETE ... RETURNING gives it. */
 interface EndingRow extends CheckoutRow {
+  fan_shown: string | null;
   fan_slot: number;
   idempotency_key: string;
 }
 
 /** A held order past its expiry reads as expired even before the sweep has moved it. */
-const LIVE_COLUMNS = `id, drop_id, unit_no, fan, price_cents, attempts, created_at,
+const LIVE_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, attempts, created_at,
   CASE WHEN status = 'held' AND expires_at <= now() THEN 'expired' ELSE status END AS status,
   expires_at, paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency, now() AS read_at`;
-const HISTORY_COLUMNS = `id, drop_id, unit_no, fan, price_cents, attempts, created_at, status, expires_at,
+const HISTORY_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, attempts, created_at, status, expires_at,
   NULL::timestamptz AS paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency,
   now() AS read_at`;
-const ENDING_COLUMNS = `id, drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key, created_at,
+const ENDING_COLUMNS = `id, drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key, created_at,
   status, expires_at, paid_at, payment_ref, token_hash`;
 
 const toCheckoutOrder = (row: CheckoutRow): CheckoutOrder => ({
@@ -90,7 +91,9 @@ const toCheckoutOrder = (row: CheckoutRow): CheckoutOrder => ({
 
 export interface HoldClaim {
   dropId: string;
+  /** The per-fan limit's key (identityKey); `fanShown` is the identity as typed, stored to be shown. */
   fan: string;
+  fanShown: string;
   idempotencyKey: string;
   fingerprint: string;
   tokenHash: string;
@@ -176,9 +179,9 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
     if (unit === undefined) return { kind: "raced" };
     const placed = await tx.query<CheckoutRow>(
       `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key,
-                           request_fingerprint, status, expires_at, token_hash)
+                           request_fingerprint, status, expires_at, token_hash, fan_shown)
        VALUES ($1::uuid, $2::int, $3::text, $4::int, $5::int, $6::int, $7::text, $8::text, 'held',
-               now() + $9::int * interval '1 second', $10::text)
+               now() + $9::int * interval '1 second', $10::text, $11::text)
        RETURNING ${LIVE_COLUMNS}`,
       [
         claim.dropId,
@@ -191,6 +194,7 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
         claim.fingerprint,
         gate.hold_seconds,
         claim.tokenHash,
+        claim.fanShown,
       ],
       { name: "hold_insert" },
     );
@@ -355,13 +359,13 @@ function endHolds(
     const column = <K extends keyof EndingRow>(key: K) => rows.map((row) => row[key]);
     await tx.query(
       `INSERT INTO order_history (id, drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key,
-                                  status, expires_at, token_hash, payment_ref, created_at)
+                                  status, expires_at, token_hash, payment_ref, created_at, fan_shown)
        SELECT h.id, h.drop_id, h.unit_no, h.fan, h.fan_slot, h.price_cents, h.attempts, h.idempotency_key,
-              $1::text, h.expires_at, h.token_hash, h.payment_ref, h.created_at
+              $1::text, h.expires_at, h.token_hash, h.payment_ref, h.created_at, h.fan_shown
        FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[], $7::int[], $8::int[], $9::text[],
-                   $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[])
+                   $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[], $14::text[])
             AS h(id, drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key,
-                 expires_at, token_hash, payment_ref, created_at)`,
+                 expires_at, token_hash, payment_ref, created_at, fan_shown)`,
       [
         status,
         column("id"),
@@ -376,6 +380,7 @@ function endHolds(
         column("token_hash"),
         column("payment_ref"),
         rows.map((row) => new Date(row.created_at).toISOString()),
+        column("fan_shown"),
       ],
     );
     await tx.query(
@@ -412,12 +417,12 @@ export async function listUnitClaims(db: Database, dropId: string, limit: number
     settled_at: Date | null;
   }>(
     `SELECT unit_no, id, fan, status, created_at, settled_at FROM (
-       SELECT unit_no, id, fan,
+       SELECT unit_no, id, coalesce(fan_shown, fan) AS fan,
               CASE WHEN status = 'held' AND expires_at <= now() THEN 'expired' ELSE status END AS status,
               created_at, paid_at AS settled_at
        FROM orders WHERE drop_id = $1::uuid AND status IS NOT NULL
        UNION ALL
-       SELECT unit_no, id, fan, status, created_at, ended_at AS settled_at
+       SELECT unit_no, id, coalesce(fan_shown, fan) AS fan, status, created_at, ended_at AS settled_at
        FROM order_history WHERE drop_id = $1::uuid
      ) AS claims
      ORDER BY unit_no, created_at, id

@@ -9,11 +9,21 @@ export interface DropImageRow {
   files: { width: number; height: number; contentHash: string }[];
 }
 
+/** The unique index that lets one picture take each place of a drop (sql/0113). */
+export const IMAGE_SLOT_CONSTRAINT = "drop_images_slot_key";
+
 /**
- * Writes the picture and every encoded file in one statement, so an image never exists half-stored.
+ * Writes the picture and every encoded file in one transaction, so an image never exists half-stored, in
+ * the drop's lowest free place of `maxImages`; undefined (nothing written) when the drop has no free place.
+ * Two concurrent uploads that pick the same place: one fails on IMAGE_SLOT_CONSTRAINT and may try again.
  * The files are at most two (IMAGE_WIDTHS), each under 900 KB: far inside DSQL's 10 MiB per transaction.
  */
-export async function insertDropImage(db: Database, dropId: string, files: EncodedImage[]): Promise<string> {
+export async function insertDropImage(
+  db: Database,
+  dropId: string,
+  files: EncodedImage[],
+  maxImages: number,
+): Promise<string | undefined> {
   const largest = files.reduce((a, b) => (b.width > a.width ? b : a));
   const fileParams: unknown[] = [];
   const values = files.map((file, i) => {
@@ -21,13 +31,22 @@ export async function insertDropImage(db: Database, dropId: string, files: Encod
     const n = 2 + i * 4;
     return `($${n}::int, $${n + 1}::int, $${n + 2}::text, $${n + 3}::bytea)`;
   });
-  // Two plain inserts in one transaction: DSQL is not known to take data-modifying CTEs (issue 15 §5).
+  // Plain statements in one transaction: DSQL is not known to take data-modifying CTEs (issue 15 §5).
   return db.transaction(async (tx) => {
+    // The lowest free place, in the insert itself: the unique (drop_id, slot) index refuses a second
+    // picture in the same place, so the limit holds however many uploads race (issue 15 §3).
     const { rows } = await tx.query<{ id: string }>(
-      "INSERT INTO drop_images (drop_id, width, height) VALUES ($1::uuid, $2::int, $3::int) RETURNING id",
-      [dropId, largest.width, largest.height],
+      `INSERT INTO drop_images (drop_id, width, height, slot)
+       SELECT $1::uuid, $2::int, $3::int, s.slot FROM generate_series(1, $4::int) AS s(slot)
+       WHERE NOT EXISTS (SELECT 1 FROM drop_images i WHERE i.drop_id = $1::uuid AND i.slot = s.slot)
+         -- Pictures from before places existed (slot NULL) count against the limit too.
+         AND (SELECT count(*) FROM drop_images i WHERE i.drop_id = $1::uuid) < $4::int
+       ORDER BY s.slot LIMIT 1
+       RETURNING id`,
+      [dropId, largest.width, largest.height, maxImages],
     );
-    const imageId = rows[0]!.id;
+    const imageId = rows[0]?.id;
+    if (!imageId) return undefined;
     await tx.query(
       `INSERT INTO image_files (image_id, width, height, content_hash, bytes)
        SELECT $1::uuid, f.width, f.height, f.content_hash, f.bytes

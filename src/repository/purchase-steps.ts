@@ -37,10 +37,11 @@ export async function purchaseInSteps(
   });
   if (served.length === 0) return read.rows.map(memberOutcome);
   const placed = await tx.query<OrderRow & { idempotency_key: string }>(
-    `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key, request_fingerprint)
-     SELECT $1::uuid, s.unit_no, s.fan, s.fan_slot, $2::int, s.attempts, s.idempotency_key, s.fingerprint
-     FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[])
-          AS s(unit_no, fan, fan_slot, attempts, idempotency_key, fingerprint)
+    `INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
+                         request_fingerprint)
+     SELECT $1::uuid, s.unit_no, s.fan, s.fan_shown, s.fan_slot, $2::int, s.attempts, s.idempotency_key, s.fingerprint
+     FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[])
+          AS s(unit_no, fan, fan_slot, attempts, idempotency_key, fingerprint, fan_shown)
      RETURNING ${ORDER_COLUMNS}, idempotency_key`,
     [
       batch.dropId,
@@ -51,6 +52,7 @@ export async function purchaseInSteps(
       served.map((s) => s.member.attemptNumber),
       served.map((s) => s.member.idempotencyKey),
       served.map((s) => s.member.fingerprint),
+      served.map((s) => s.member.fanShown),
     ],
     { name: "purchase_steps_insert" },
   );

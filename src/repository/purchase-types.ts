@@ -5,7 +5,10 @@ export type PurchaseForm = "cte" | "transaction";
 
 /** One buyer in a batch. Keys and fans are distinct within a batch (the batcher sees to that). */
 export interface BatchMember {
+  /** The per-fan limit's key (identityKey): what the limit counts and the batcher keeps distinct. */
   fan: string;
+  /** The identity as the fan typed it (shownIdentity), stored to be shown. */
+  fanShown: string;
   idempotencyKey: string;
   /** Hash of what this request asks for (drop, fan): a key reused for another request is refused. */
   fingerprint: string;

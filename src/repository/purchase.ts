@@ -38,9 +38,10 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
        SELECT claimed.before + i AS rank, claimed.last_unit - claimed.take + i AS unit_no
        FROM claimed, generate_series(1, claimed.take) AS i
      ), placed AS (
-       INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key, request_fingerprint)
-       SELECT $1::uuid, units.unit_no, request.fan, eligible.fan_slot, the_drop.price_cents, ($5::int[])[request.n],
-              request.idempotency_key, ($4::text[])[request.n]
+       INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
+                          request_fingerprint)
+       SELECT $1::uuid, units.unit_no, request.fan, ($7::text[])[request.n], eligible.fan_slot, the_drop.price_cents,
+              ($5::int[])[request.n], request.idempotency_key, ($4::text[])[request.n]
        FROM units JOIN eligible ON eligible.rank = units.rank JOIN request ON request.n = eligible.n
        CROSS JOIN the_drop
        RETURNING ${ORDER_COLUMNS}, idempotency_key
@@ -53,6 +54,7 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
       members.map((m) => m.fingerprint),
       members.map((m) => m.attemptNumber),
       batch.startBucket,
+      members.map((m) => m.fanShown),
     ],
     { name: "purchase_batch" },
   );

@@ -46,19 +46,21 @@ export interface OrderRow {
   id: string;
   drop_id: string;
   unit_no: number;
+  /** The per-fan limit's key (see domain/fan-identity.ts); shown only for orders older than fan_shown. */
   fan: string;
+  fan_shown: string | null;
   price_cents: number;
   attempts: number;
   created_at: Date;
 }
 
-export const ORDER_COLUMNS = "id, drop_id, unit_no, fan, price_cents, attempts, created_at";
+export const ORDER_COLUMNS = "id, drop_id, unit_no, fan, fan_shown, price_cents, attempts, created_at";
 
 export const toOrder = (row: OrderRow): Order => ({
   id: row.id,
   dropId: row.drop_id,
   unitNo: row.unit_no,
-  fan: row.fan,
+  fan: row.fan_shown ?? row.fan,
   priceCents: row.price_cents,
   attempts: row.attempts,
   createdAt: new Date(row.created_at),

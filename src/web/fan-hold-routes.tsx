@@ -18,7 +18,7 @@ import type { Shop } from "../domain/shop";
 import type { Storefront } from "../domain/storefront";
 import type { Drop } from "../domain/types";
 import { PayBody } from "../http/checkout-api";
-import { parseWith } from "../http/validation";
+import { formBody, parseWith } from "../http/validation";
 import type { CheckoutOrder } from "../repository/holds";
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -85,14 +85,14 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
       const drop = await findDrop(c.req.param("slug") ?? "");
       const order = drop && (await verified(drop, c.req.param("orderId") ?? "", c.req.query("k") ?? ""));
       if (!drop || !order) return c.text("Order not found", 404);
+      // A body that is not the form it claims to be is a 400 from the error mapper, not a message in the
+      // form (a browser never sends one), and never the parser's TypeError (a 500).
+      const fields = kind === "pay" ? await formBody(c) : {};
       let props: HoldProps;
       try {
         if (kind === "release") props = await holdProps(drop, await shop.checkout.releaseOrder(order));
         else {
-          const { order: after, pending } = await shop.checkout.payOrder(
-            order,
-            parseWith(PayBody, await c.req.parseBody()),
-          );
+          const { order: after, pending } = await shop.checkout.payOrder(order, parseWith(PayBody, fields));
           props = await holdProps(drop, after, { pendingPaymentId: pending?.id });
         }
       } catch (error) {

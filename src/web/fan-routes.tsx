@@ -98,10 +98,19 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
 
   const notFound = (c: Context) => c.html(<DropNotFoundPage />, 404);
 
-  /** Stock, clock and pictures: the watcher's fresh read while the drop's counter is open, else a query. */
+  /**
+   * Stock, clock and pictures: the watcher's fresh read while the drop's counter is open, else a query.
+   * The watcher's read carries the drop's mode and go-live from the database: when either is not the cached
+   * drop's (the seller changed it in another process), the drop is read afresh, so the page offers the
+   * right checkout and counts down to the right moment.
+   */
   async function stockOf(drop: Drop): Promise<DropWithStock> {
     const seen = watcher.peek(drop);
-    if (seen) return { drop, ...seen, images: (await storefront.pageExtras(drop)).images };
+    const same =
+      seen &&
+      (seen.hold ?? drop.holdSeconds > 0) === drop.holdSeconds > 0 &&
+      (seen.startsAt ?? drop.startsAt).getTime() === drop.startsAt.getTime();
+    if (seen && same) return { drop, ...seen, images: (await storefront.pageExtras(drop)).images };
     return shop.dropWithStock(drop.id);
   }
 
@@ -223,11 +232,13 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   });
 
   routes.get("/:slug/orders/:orderId", async (c) => {
-    const drop = await findDrop(c.req.param("slug"));
+    const known = await findDrop(c.req.param("slug"));
     const orderId = c.req.param("orderId");
     const code = c.req.query("k") ?? "";
-    if (!drop || !UUID.test(orderId) || !/^[\w-]{1,64}$/.test(code))
+    if (!known || !UUID.test(orderId) || !/^[\w-]{1,64}$/.test(code))
       return c.html(<ReceiptNotFoundPage />, 404);
+    // Held order or instant receipt by the drop's mode in the database, not this process's cached drop.
+    const drop = await shop.currentDrop(known.id);
     if (drop.holdSeconds > 0)
       return (await holds.page(c, drop, orderId, code)) ?? c.html(<ReceiptNotFoundPage />, 404);
     let order: Order;

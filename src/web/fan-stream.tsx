@@ -4,7 +4,7 @@ import { StockState, stockAnnouncement } from "../../views/fan/stock";
 import type { ShopFront } from "../domain/storefront";
 import type { Drop } from "../domain/types";
 import { detachedResponse, nodeResponseOf } from "../process/detached-response";
-import type { StockSubscription, StockUpdate, StockWatcher } from "./stock-watcher";
+import { isFinalUpdate, type StockSubscription, type StockUpdate, type StockWatcher } from "./stock-watcher";
 
 export interface StockStreamOptions {
   /** A comment line this often keeps proxies and phones from dropping an idle stream. */
@@ -84,7 +84,7 @@ function stepper(subscription: StockSubscription, drop: Drop, options: StockStre
     const announcement = shown && stockAnnouncement(shown, update, drop.quantity);
     const chunks = announcement ? [sseEvent("announce", announcement)] : [];
     // On a hold drop sold out is not final (holds expire, fans release): the counter keeps streaming.
-    if (update.status === "sold_out" && drop.holdSeconds === 0) {
+    if (isFinalUpdate(drop, update)) {
       chunks.push(sseEvent("soldout", counter));
       return { chunks, last: true };
     }

@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { DashboardPage, LiveStats, NewOrders, OlderOrders } from "../../views/seller/dashboard";
+import { DropControls } from "../../views/seller/drop-controls";
 import { DropsPage } from "../../views/seller/drops";
 import { EditDropPage, editValuesOf } from "../../views/seller/edit-drop";
 import { NEW_DROP_DEFAULTS, NewDropPage } from "../../views/seller/new-drop";
@@ -33,6 +34,9 @@ const SeenCount = v.optional(
 
 /** Go-live has come on the database clock: the drop's price, quantity and go-live are fixed. */
 const isPastGoLive = (drop: Drop, serverTime: Date) => serverTime >= drop.startsAt;
+
+/** The drop status a dashboard page shows, as its live stats poll reports it. */
+const ShownStatus = v.optional(v.picklist(["upcoming", "live", "sold_out", "paused", "cancelled"]));
 
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";
 
@@ -182,7 +186,15 @@ export function sellerDropRoutes(
     if (!isFragment(c)) return dashboardPage(c, undefined);
     c.header("Cache-Control", "no-store");
     const live = await dashboard.live(sellerOf(c), dropRef(c));
-    return c.html(<LiveStats live={live} story={await dashboard.salesStory(live)} />);
+    const stats = <LiveStats live={live} story={await dashboard.salesStory(live)} />;
+    // The page shows another status than the database's: its controls are replaced too (out of band).
+    if (v.safeParse(ShownStatus, c.req.query("shown")).output === live.status) return c.html(stats);
+    return c.html(
+      <>
+        {stats}
+        <DropControls slug={live.drop.slug} status={live.status} csrfToken={c.var.csrfToken} outOfBand />
+      </>,
+    );
   });
 
   routes.get("/seller/drops/:ref/orders", async (c) => {

@@ -8,7 +8,8 @@ import { createDropImages } from "../domain/images";
 import { createSellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
 import type { StressLimits } from "../domain/stress-limits";
-import { createStressTests } from "../domain/stress-test";
+import { createStressTests, SHUTDOWN_PROBLEM } from "../domain/stress-test";
+import type { Lifecycle } from "../process/lifecycle";
 import { htmlError, internalErrorPage } from "./error-page";
 import { sellerAuthRoutes } from "./seller-auth-routes";
 import { sellerDropRoutes } from "./seller-drop-routes";
@@ -29,6 +30,8 @@ export interface SellerRoutesOptions {
   stressLimits?: Partial<StressLimits> | undefined;
   /** The hold of a hold drop's Stress Test rehearsal, in seconds (src/domain/stress-test.ts). */
   rehearsalHoldSeconds?: number | undefined;
+  /** The process's drain: running Stress Tests are cancelled when it starts (SIGTERM). */
+  lifecycle?: Lifecycle | undefined;
 }
 
 /**
@@ -54,6 +57,7 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
     limits: options.stressLimits,
     rehearsalHoldSeconds: options.rehearsalHoldSeconds,
   });
+  options.lifecycle?.onDrain(() => stressTests.cancelAll(SHUTDOWN_PROBLEM));
   routes.route(
     "/",
     sellerDropRoutes(shop, createSellerDashboard(shop.db, shop), options.publicUrl, stressTests),

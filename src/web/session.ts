@@ -91,7 +91,12 @@ export function safeNext(next: string | undefined): string {
  */
 export const requireSeller = createMiddleware<SellerEnv & { Variables: { seller: Seller } }>(
   async (c, next) => {
-    if (c.var.seller) return next();
+    if (c.var.seller) {
+      // A signed-in page (the account's API key, orders, form tokens) is never kept by a cache or the
+      // back button; a route may still say otherwise (it sets the header after this).
+      c.header("Cache-Control", "no-store");
+      return next();
+    }
     const url = new URL(c.req.url);
     const back = c.req.method === "GET" ? safeNext(url.pathname + url.search) : "/seller/drops";
     const signInUrl = `/seller/sign-in?next=${encodeURIComponent(back)}`;

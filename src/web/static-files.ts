@@ -10,28 +10,22 @@ const require = createRequire(import.meta.url);
  * Our own files under /static, plus htmx and its SSE extension taken from their npm packages and served
  * from this origin: pages never make a third-party request. Files are read once and kept in memory.
  */
-const FILES: Record<string, { path: string; type: string }> = {
-  "app.css": { path: fileURLToPath(new URL("../../static/app.css", import.meta.url)), type: "text/css" },
-  "fan.css": { path: fileURLToPath(new URL("../../static/fan.css", import.meta.url)), type: "text/css" },
-  "drop.js": {
-    path: fileURLToPath(new URL("../../static/drop.js", import.meta.url)),
-    type: "text/javascript",
-  },
-  "dashboard.js": {
-    path: fileURLToPath(new URL("../../static/dashboard.js", import.meta.url)),
-    type: "text/javascript",
-  },
-  "hold.js": {
-    path: fileURLToPath(new URL("../../static/hold.js", import.meta.url)),
-    type: "text/javascript",
-  },
-  "stress.js": {
-    path: fileURLToPath(new URL("../../static/stress.js", import.meta.url)),
-    type: "text/javascript",
-  },
-  "htmx.min.js": { path: require.resolve("htmx.org/dist/htmx.min.js"), type: "text/javascript" },
-  "sse.min.js": { path: require.resolve("htmx-ext-sse/dist/sse.min.js"), type: "text/javascript" },
-};
+/** One of our own files under static/. */
+const ownFile = (name: string, type: string) => ({
+  path: fileURLToPath(new URL(`../../static/${name}`, import.meta.url)),
+  type,
+});
+
+const FILES = new Map<string, { path: string; type: string }>([
+  ["app.css", ownFile("app.css", "text/css")],
+  ["fan.css", ownFile("fan.css", "text/css")],
+  ["drop.js", ownFile("drop.js", "text/javascript")],
+  ["dashboard.js", ownFile("dashboard.js", "text/javascript")],
+  ["hold.js", ownFile("hold.js", "text/javascript")],
+  ["stress.js", ownFile("stress.js", "text/javascript")],
+  ["htmx.min.js", { path: require.resolve("htmx.org/dist/htmx.min.js"), type: "text/javascript" }],
+  ["sse.min.js", { path: require.resolve("htmx-ext-sse/dist/sse.min.js"), type: "text/javascript" }],
+]);
 
 export function staticRoutes() {
   const cache = new Map<string, Uint8Array>();
@@ -39,7 +33,8 @@ export function staticRoutes() {
   routes.use("*", compress());
   routes.get("/:name", async (c) => {
     const name = c.req.param("name");
-    const file = FILES[name];
+    // A Map, not an object lookup: "constructor" or "__proto__" is no file (a 404, not a 500).
+    const file = FILES.get(name);
     if (!file) return c.notFound();
     let body = cache.get(name);
     if (!body) {

@@ -154,8 +154,9 @@ export function createStockWatcher(options: StockWatcherOptions) {
     const age = performance.now() - watch.readAt;
     if (age > 2 * intervalMs && !isFinal(watch)) return undefined;
     const serverTime = new Date(watch.latest.serverTime.getTime() + age);
-    const remaining = watch.latest.remaining;
-    return { remaining, serverTime, status: statusOf(drop, remaining, serverTime, watch.latest) };
+    const { remaining, hold, startsAt } = watch.latest;
+    const status = statusOf(drop, remaining, serverTime, watch.latest);
+    return { remaining, serverTime, hold, ...(startsAt ? { startsAt } : {}), status };
   }
 
   return {
@@ -180,7 +181,13 @@ export function createStockWatcher(options: StockWatcherOptions) {
 
 export type StockWatcher = ReturnType<typeof createStockWatcher>;
 
-/** Sold out is final, and the drop's reading can stop, except on a hold drop, whose units come back. */
-function isFinal(watch: { drop: Drop; latest?: { status: string } | undefined }): boolean {
-  return watch.latest?.status === "sold_out" && watch.drop.holdSeconds === 0;
+/**
+ * Sold out is final, and the drop's reading can stop, except on a hold drop, whose units come back. The
+ * mode is the database's, from the same read (the cached drop may predate a switch made elsewhere).
+ */
+export function isFinalUpdate(drop: Drop, update: StockUpdate | undefined): boolean {
+  return update?.status === "sold_out" && !(update.hold ?? drop.holdSeconds > 0);
 }
+
+const isFinal = (watch: { drop: Drop; latest?: StockUpdate | undefined }) =>
+  isFinalUpdate(watch.drop, watch.latest);

@@ -64,7 +64,9 @@ export function LiveStats({ live, story }: { live: DropLive; story: SalesStory }
     <section
       id="live-stats"
       aria-label="Sales"
-      hx-get={`${base(live)}/stats`}
+      // The status this page shows travels with each poll: the answer then carries the drop's controls
+      // too when the database's status is another (paused, resumed or cancelled in another tab or process).
+      hx-get={`${base(live)}/stats?shown=${status}`}
       hx-trigger={polling ? "every 1s" : undefined}
       hx-swap="outerHTML"
       data-server-time={serverTime.toISOString()}

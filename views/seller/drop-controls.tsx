@@ -5,6 +5,8 @@ export interface DropControlsProps {
   slug: string;
   status: DropStatus;
   csrfToken: string;
+  /** Sent beside the live stats fragment to replace the controls in place (htmx out-of-band swap). */
+  outOfBand?: boolean;
 }
 
 /** A one-button form posting to one of the drop's lifecycle actions. */
@@ -36,11 +38,17 @@ function ActionForm(props: {
  * kill switch the purchase statement obeys), cancel before go-live (destructive, so it sits behind a
  * disclosure that says what it does: the confirmation works without JavaScript), and export the orders.
  */
-export function DropControls({ slug, status, csrfToken }: DropControlsProps) {
+export function DropControls({ slug, status, csrfToken, outOfBand }: DropControlsProps) {
   const base = `/seller/drops/${slug}`;
   const cancelled = status === "cancelled";
   return (
-    <section class="card drop-controls" aria-labelledby="controls-heading" id="drop-controls">
+    <section
+      class="card drop-controls"
+      aria-labelledby="controls-heading"
+      id="drop-controls"
+      data-status={status}
+      hx-swap-oob={outOfBand ? "true" : undefined}
+    >
       <h2 id="controls-heading" class="visually-hidden">
         Manage this drop
       </h2>
