@@ -32,7 +32,7 @@ const render = (status: "paused" | "cancelled" | "live") =>
       serverTime={new Date("2026-12-01T18:05:00Z")}
       purchase={{ kind: "ready", fan: "", idempotencyKey: "k", live: status === "live" }}
       images={[]}
-      shop={{ name: "Band Merch", slug: "band-merch" }}
+      shop={{ name: "Band Merch", slug: "band-merch", brand: { bio: "", links: [] } }}
       origin="https://drops.example.com"
     />,
   );
