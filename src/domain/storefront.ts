@@ -1,9 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "../db/database";
 import * as repo from "../repository";
+import type { ShopBrand } from "./brand";
 import { type Clock, systemClock } from "./clock";
 import { NotFound } from "./errors";
-import type { ShopBrand } from "./brand";
 import { createDropImages, type DropImage, type DropImages } from "./images";
 import { statusOf } from "./shop";
 import { brandOf } from "./shop-brand";
