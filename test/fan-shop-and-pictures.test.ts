@@ -44,7 +44,7 @@ describe("the shop page, /s/<shop>", () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(html).toContain(`href="/d/${soon.slug}"`);
     expect(html).not.toContain("Rehearsal copy");
-    expect(html).toContain(`<a class="brand" href="${href}">`);
+    expect(html).toContain(`<a class="shop-home" href="${href}">`); // the shop leads the top bar, not Dropfront
   });
 
   it("gives a seller from before shop addresses one the first time a page needs it", async () => {

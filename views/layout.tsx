@@ -64,6 +64,12 @@ function ShopBar({ shop }: { shop: ShopFront }) {
   );
 }
 
+/** "Moth Tee · Night Owl" on a fan page (its tab and bookmarks carry the shop), "Drops · Dropfront Live" else. */
+function titleOf({ title, shop }: LayoutProps): string {
+  if (!shop) return `${title} · Dropfront Live`;
+  return title === shop.name ? title : `${title} · ${shop.name}`;
+}
+
 /** The page shell: one stylesheet, deferred scripts, no fonts or third-party requests. */
 export function Layout(props: LayoutProps) {
   // The doctype keeps browsers out of quirks mode; JSX cannot express it, so it is written raw.
@@ -74,7 +80,8 @@ export function Layout(props: LayoutProps) {
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>{props.title} · Dropfront Live</title>
+          {/* A fan page is the shop's: its tab and bookmarks carry the shop's name, not ours. */}
+          <title>{titleOf(props)}</title>
           <link rel="stylesheet" href="/static/app.css" />
           {(props.styles ?? []).map((name) => (
             <link rel="stylesheet" href={`/static/${name}`} />
