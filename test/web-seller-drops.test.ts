@@ -180,9 +180,11 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
         await buy(rehearsal.slug, 3, 100);
 
         const html = await (await browser.get("/seller/drops")).text();
-        expect(html).toContain(`<tr id="drop-${slug}"><td><a href="/seller/drops/${slug}">Poster</a></td>`);
         expect(html).toContain(
-          '<span class="badge live">Live</span></td><td>2 of 5 (40%)</td><td>$20.00</td>',
+          `<tr id="drop-${slug}"><td class="drop-title"><a href="/seller/drops/${slug}">Poster</a></td>`,
+        );
+        expect(html).toContain(
+          '<span class="badge live">Live</span></td><td data-label="Sold" class="num">2 of 5 (40%)</td><td data-label="Revenue" class="num">$20.00</td>',
         );
         expect(html).not.toContain("Poster rehearsal");
         expect(html).not.toContain("Winter Sneaker");

@@ -102,11 +102,13 @@ describe("parseNewDrop", () => {
 });
 
 describe("dashboard formatting", () => {
-  test("sell-through rounds down so a drop with stock left never reads 100%", () => {
+  test("sell-through is a whole percent, never 100% with stock left nor 0% after a sale", () => {
     expect(sellThrough(0, 5)).toBe("0%");
     expect(sellThrough(2, 5)).toBe("40%");
-    expect(sellThrough(1, 3)).toBe("33.3%");
-    expect(sellThrough(9999, 10000)).toBe("99.9%");
+    expect(sellThrough(1, 3)).toBe("33%");
+    expect(sellThrough(8, 12)).toBe("67%"); // the review's 66.6 %
+    expect(sellThrough(9999, 10000)).toBe("99%");
+    expect(sellThrough(1, 10000)).toBe("1%");
     expect(sellThrough(5, 5)).toBe("100%");
   });
 

@@ -106,8 +106,11 @@ describe("limits per backend", () => {
 });
 
 describe("the Stress Test form", () => {
-  test("defaults to five attempts per unit, capped, and 200 at a time", () => {
-    expect(defaultStressSettings(30)).toEqual({ attempts: 150, concurrency: 200 });
+  test("defaults to five attempts per unit (at least 1,000, capped) in 20 waves or more, 200 at a time at most", () => {
+    // The review's case: a small drop's default run was 60 attempts at 200 at once, over before it showed.
+    expect(defaultStressSettings(12)).toEqual({ attempts: 1000, concurrency: 50 });
+    expect(defaultStressSettings(30)).toEqual({ attempts: 1000, concurrency: 50 });
+    expect(defaultStressSettings(2000)).toEqual({ attempts: 10_000, concurrency: 200 });
     expect(defaultStressSettings(1_000_000)).toEqual({ attempts: 200_000, concurrency: 200 });
   });
 
