@@ -306,7 +306,7 @@ export function DashboardPage(props: DashboardProps) {
         </p>
       ) : null}
       {/* Scrolls sideways on a narrow desktop window: focusable and named, so a keyboard can scroll it. */}
-      <div class="table-wrap audit-wrap" tabindex={0} role="region" aria-labelledby="audit-heading">
+      <section class="table-wrap audit-wrap" tabindex={0} aria-labelledby="audit-heading">
         <table id="audit-trail" aria-labelledby="audit-heading" class="stack-on-phone">
           <thead>
             <tr>
@@ -325,7 +325,7 @@ export function DashboardPage(props: DashboardProps) {
             </tr>
           </tbody>
         </table>
-      </div>
+      </section>
       {drop.holdSeconds > 0 ? <UnitClaimsSlot slug={drop.slug} /> : null}
       <DropImagesSlot slug={drop.slug} />
       {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}

@@ -46,7 +46,7 @@ export function DropsPage({ list, ...shell }: DropsPageProps) {
       ) : (
         // A table from 640 px, one card per drop below (app.css .stack-on-phone). The wrapper can scroll
         // sideways on a narrow desktop window, so it takes keyboard focus and has a name.
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Your drops">
+        <section class="table-wrap" tabindex={0} aria-label="Your drops">
           <table id="drops" class="stack-on-phone drops-list">
             <caption class="visually-hidden">Your drops, newest first</caption>
             <thead>
@@ -83,7 +83,7 @@ export function DropsPage({ list, ...shell }: DropsPageProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </Layout>
   );
