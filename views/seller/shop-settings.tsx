@@ -18,11 +18,9 @@ export interface ShopSettingsProps extends SellerShell {
 
 /** The settings form's values from a stored brand. */
 export function brandFormValues(brand: ShopBrand): FormValues {
-  const values: FormValues = {
-    accent: brand.accent ?? "#4b2fd6",
-    keepSiteAccent: brand.accent ? "" : "on",
-    bio: brand.bio,
-  };
+  // The box starts unticked: ticked by default, it would silently ignore a colour the seller just picked.
+  // A shop without an accent sees Dropfront's purple in the picker, so saving as is changes nothing visible.
+  const values: FormValues = { accent: brand.accent ?? "#4b2fd6", keepSiteAccent: "", bio: brand.bio };
   brand.links.forEach((link, i) => {
     values[`link${i + 1}Label`] = link.label;
     values[`link${i + 1}Url`] = link.url;
