@@ -7,18 +7,11 @@ import type { Storefront } from "../domain/storefront";
 import type { BrandPictureSlot } from "../repository";
 import { checkedForm } from "./csrf";
 import { shellOf } from "./seller-auth-routes";
-import { formPicture } from "./seller-image-routes";
+import { formPicture, pictureProblem } from "./seller-image-routes";
 import { requireSeller, type SellerEnv } from "./session";
 import { parseBrandForm } from "./shop-settings-forms";
 
 const SLOTS: readonly BrandPictureSlot[] = ["logo", "banner"];
-
-/** A refused picture in the seller's words, or undefined for errors that are not about the picture. */
-function pictureProblem(error: unknown): string | undefined {
-  if (error instanceof ImageTooLarge) return error.message;
-  if (error instanceof InvalidInput) return error.issues.find((issue) => issue.path === "image")?.message;
-  return undefined;
-}
 
 /**
  * /seller/shop: the shop's brand (accent colour, bio, links, logo, banner). Plain forms with CSRF that

@@ -1,7 +1,7 @@
 import type { ShopBrand } from "../../src/domain/brand";
 import { MAX_BIO_LENGTH, MAX_BRAND_LINKS } from "../../src/web/shop-settings-forms";
 import { Layout } from "../layout";
-import { CsrfField, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
+import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import type { SellerShell } from "./shell";
 
 export interface ShopSettingsProps extends SellerShell {
@@ -26,32 +26,6 @@ export function brandFormValues(brand: ShopBrand): FormValues {
     values[`link${i + 1}Url`] = link.url;
   });
   return values;
-}
-
-function TextInput(p: {
-  name: string;
-  label: string;
-  values: FormValues;
-  errors: FieldErrors;
-  type?: string;
-  placeholder?: string;
-}) {
-  const error = p.errors[p.name];
-  return (
-    <div class="field">
-      <label for={p.name}>{p.label}</label>
-      <input
-        id={p.name}
-        name={p.name}
-        type={p.type ?? "text"}
-        value={p.values[p.name] ?? ""}
-        placeholder={p.placeholder}
-        aria-invalid={error ? "true" : undefined}
-        aria-describedby={error ? `${p.name}-error` : undefined}
-      />
-      <FieldMessages name={p.name} error={error} />
-    </div>
-  );
 }
 
 /** The logo or the banner: what fans see now, a file field to replace it and a button to remove it. */
@@ -197,14 +171,14 @@ export function ShopSettingsPage(props: ShopSettingsProps) {
             </p>
             {Array.from({ length: MAX_BRAND_LINKS }, (_, i) => (
               <div class="row">
-                <TextInput
+                <Field
                   name={`link${i + 1}Label`}
                   label={`Link ${i + 1} label`}
                   values={values}
                   errors={errors}
                   placeholder="Instagram"
                 />
-                <TextInput
+                <Field
                   name={`link${i + 1}Url`}
                   label={`Link ${i + 1} address`}
                   type="url"
