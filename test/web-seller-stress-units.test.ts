@@ -136,3 +136,21 @@ describe("the Stress Test form", () => {
     });
   });
 });
+
+describe("the Stress Test receipt speaks to a seller", () => {
+  test("the headline says exact or not, and keeps latency figures for the details", async () => {
+    const { sellerHeadline } = await import("../views/seller/stress-run");
+    type R = Parameters<typeof sellerHeadline>[0];
+    const pass = { verdict: "PASS", breaches: [], warnings: [] } as unknown as R;
+    const slow = {
+      verdict: "PASS",
+      breaches: [],
+      warnings: ["win p99 latency 2114 ms (slow)"],
+    } as unknown as R;
+    const fail = { verdict: "FAIL", breaches: ["oversold by 1"], warnings: [] } as unknown as R;
+    expect(sellerHeadline(pass)).toBe("Exact: every unit sold once, nothing beyond stock");
+    expect(sellerHeadline(slow)).toMatch(/^Exact, though the server was slow/);
+    expect(sellerHeadline(slow)).not.toMatch(/p99|ms/);
+    expect(sellerHeadline(fail)).toBe("Not exact: oversold by 1");
+  });
+});

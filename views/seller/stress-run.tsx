@@ -104,6 +104,17 @@ const databaseName = (backend: string) =>
       : "PostgreSQL";
 
 /**
+ * The verdict in a seller's words: exact or not first; the server's health (latency percentiles and the
+ * like, which say how it coped, not whether it sold exactly) as one plain clause, its figures in the details.
+ */
+export function sellerHeadline(r: Receipt): string {
+  if (r.verdict === "FAIL") return headlineOf(r);
+  return (r.warnings ?? []).length === 0
+    ? "Exact: every unit sold once, nothing beyond stock"
+    : "Exact, though the server was slow at this load (see the engineering details)";
+}
+
+/**
  * The audit's receipt: the verdict is the headline (sold exactly, or not), then what happened in a
  * seller's words; the engineering figures (wins against order rows, latency percentiles, the database and
  * its isolation) stay one click away.
@@ -122,7 +133,7 @@ export function StressReceipt({ test }: { test: StressTest }) {
         </h2>
         {r ? (
           <p id="receipt-headline" class="verdict-headline">
-            {headlineOf(r)}
+            {sellerHeadline(r)}
           </p>
         ) : null}
         {r ? (
@@ -185,21 +196,20 @@ export function StressReceipt({ test }: { test: StressTest }) {
               <dd id="receipt-backend">
                 {databaseName(r.backend)} ({r.backend})
               </dd>
+              {(r.warnings ?? []).length > 0 ? (
+                <>
+                  <dt>Health warnings</dt>
+                  <dd>
+                    <ul id="receipt-warnings">
+                      {(r.warnings ?? []).map((warning) => (
+                        <li>{warning}</li>
+                      ))}
+                    </ul>
+                  </dd>
+                </>
+              ) : null}
             </dl>
           </details>
-          {(r.warnings ?? []).length > 0 ? (
-            <>
-              <h3>Health warnings</h3>
-              <p class="hint">
-                These say how the server coped, not whether it sold exactly: that is the verdict above.
-              </p>
-              <ul id="receipt-warnings">
-                {(r.warnings ?? []).map((warning) => (
-                  <li>{warning}</li>
-                ))}
-              </ul>
-            </>
-          ) : null}
           {r.checkout ? <CheckoutReceiptSection c={r.checkout} /> : null}
           {test.replay ? (
             <TileReplaySection replay={test.replay} seconds={r.durationSeconds} checkout={!!r.checkout} />
