@@ -49,8 +49,11 @@ function SoldOutSummary({ live, story }: { live: DropLive; story: SalesStory }) 
   return (
     <p class="sold-out-summary" id="sold-out-summary">
       Sold out in <b>{soldOutIn(story.soldOutAfterMs)}</b>, peak{" "}
-      <b>{formatNumber(story.chart.peakPerSecond)} orders/s</b>,{" "}
-      {formatMoney(live.revenueCents, live.drop.currency)} in revenue.
+      <b>
+        {formatNumber(story.chart.peakPerSecond)} {story.chart.peakPerSecond === 1 ? "order" : "orders"} a
+        second
+      </b>
+      , {formatMoney(live.revenueCents, live.drop.currency)} in revenue.
     </p>
   );
 }
