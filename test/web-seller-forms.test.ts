@@ -101,6 +101,24 @@ describe("parseNewDrop", () => {
   });
 });
 
+describe("new-drop form errors come in one round", () => {
+  test("a go-live already past is reported beside a missing title, not after it is fixed", () => {
+    const parsed = parseNewDrop({ ...form, title: "", startsAt: "2029-11-01T18:00" }, clock);
+    expect(parsed).toEqual({
+      ok: false,
+      errors: {
+        title: expect.any(String),
+        startsAt: "This time has already passed. Choose a later time, or tick Go live now.",
+      },
+    });
+  });
+
+  test("with Go live now ticked a past date is not a problem", () => {
+    const parsed = parseNewDrop({ ...form, title: "", startsAt: "2029-11-01T18:00", goLiveNow: "on" }, clock);
+    expect(!parsed.ok && Object.keys(parsed.errors)).toEqual(["title"]);
+  });
+});
+
 describe("dashboard formatting", () => {
   test("sell-through is a whole percent, never 100% with stock left nor 0% after a sale", () => {
     expect(sellThrough(0, 5)).toBe("0%");
