@@ -38,6 +38,7 @@ import { fanRoutes } from "./web/fan-routes";
 import { imageFileRoutes } from "./web/image-files";
 import { sellerRoutes } from "./web/seller-routes";
 import { shopPageRoutes } from "./web/shop-page-routes";
+import { brandStyleRoutes } from "./web/shop-settings-routes";
 import { staticRoutes } from "./web/static-files";
 import { createStockWatcher } from "./web/stock-watcher";
 
@@ -184,8 +185,9 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   const images = createDropImages(deps.db);
   const storefront = createStorefront(deps.db, images, shop.clock);
   app.route("/d", fanRoutes(shop, { watcher, storefront, publicUrl: deps.publicUrl }));
-  app.route("/s", shopPageRoutes(storefront));
+  app.route("/s", shopPageRoutes(storefront, deps.publicUrl));
   app.route("/images", imageFileRoutes(images));
+  app.route("/brand", brandStyleRoutes());
   app.route(
     "/",
     sellerRoutes(shop, {

@@ -55,18 +55,21 @@
     }
   });
 
-  // Go-live times are rendered in UTC; add the seller's own clock reading next to them.
-  const local = new Intl.DateTimeFormat(undefined, {
-    day: "numeric",
+  // Go-live times are rendered in UTC; show them on the seller's own clock instead, in the same style
+  // ("Dec 1, 2026, 19:00 GMT+1"), with the UTC reading kept in the tooltip: one time, one format.
+  const local = new Intl.DateTimeFormat("en-US", {
     month: "short",
+    day: "numeric",
+    year: "numeric",
     hour: "2-digit",
     minute: "2-digit",
+    hourCycle: "h23",
     timeZoneName: "short",
   });
   for (const time of document.querySelectorAll("time[data-local-time]")) {
     const instant = new Date(time.getAttribute("datetime") || "");
     if (Number.isNaN(instant.getTime())) continue;
     time.title = time.textContent.trim();
-    time.textContent = `${time.textContent.trim()} (${local.format(instant)} your time)`;
+    time.textContent = local.format(instant);
   }
 })();

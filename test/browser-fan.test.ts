@@ -167,7 +167,7 @@ describe("fan pages in Chromium", () => {
     const { page, close } = await fanPage(site.browser, `/d/${slug}`);
     expect(await page.locator(".product-image.placeholder").textContent()).toBe("OT");
     const shop = await page.locator(".drop-shop a").getAttribute("href");
-    expect(await page.locator("header .brand").getAttribute("href")).toBe(shop);
+    expect(await page.locator("header .shop-home").getAttribute("href")).toBe(shop); // the shop leads the page
     await page.locator(".drop-shop a").click();
     await page.waitForURL(/\/s\//);
     expect(await page.locator("main").textContent()).toContain("Owl Tote Bag");

@@ -44,7 +44,7 @@ describe("the shop page, /s/<shop>", () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(html).toContain(`href="/d/${soon.slug}"`);
     expect(html).not.toContain("Rehearsal copy");
-    expect(html).toContain(`<a class="brand" href="${href}">`);
+    expect(html).toContain(`<a class="shop-home" href="${href}">`); // the shop leads the top bar, not Dropfront
   });
 
   it("gives a seller from before shop addresses one the first time a page needs it", async () => {
@@ -151,6 +151,31 @@ describe("pictures from the seller's pages", () => {
     expect(removed.status).toBe(303);
     const after = await (await browser.get(`/seller/drops/${slug}/images`)).text();
     expect(after).toContain("No pictures yet");
+  });
+
+  it("says so when a picture chosen on a form with other errors must be chosen again, never drops it silently", async () => {
+    const browser = await signedIn();
+    const form = newDropForm(await makePicture(300, 300));
+    form.set("title", "");
+    const res = await postForm(browser, "/seller/drops/new", "/seller/drops", form);
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain(
+      '<p class="field-error" id="image-error">Choose your picture again: it was not kept while the fields are fixed</p>',
+    );
+    // The picture field leads the form: the product first.
+    expect(html.indexOf('id="image"')).toBeLessThan(html.indexOf('id="title"'));
+    const without = await postForm(
+      browser,
+      "/seller/drops/new",
+      "/seller/drops",
+      (() => {
+        const f = newDropForm();
+        f.set("title", "");
+        return f;
+      })(),
+    );
+    expect(await without.text()).not.toContain('id="image-error"');
   });
 
   it("shows a refused picture as a field error on the card (400), never a 500", async () => {

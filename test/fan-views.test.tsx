@@ -32,7 +32,7 @@ const render = (status: "paused" | "cancelled" | "live") =>
       serverTime={new Date("2026-12-01T18:05:00Z")}
       purchase={{ kind: "ready", fan: "", idempotencyKey: "k", live: status === "live" }}
       images={[]}
-      shop={{ name: "Band Merch", slug: "band-merch" }}
+      shop={{ name: "Band Merch", slug: "band-merch", brand: { bio: "", links: [] } }}
       origin="https://drops.example.com"
     />,
   );
@@ -63,13 +63,31 @@ describe("fan views", () => {
     expect(html).toContain('<span class="urgency urgency-half">Over half gone</span>');
   });
 
-  it("turns the live counter red only for the last ten of a bigger drop", () => {
+  it("turns the live counter red only for the last ten that are also the last quarter", () => {
     const state = (remaining: number, quantity: number) =>
       String(<StockState remaining={remaining} quantity={quantity} status="live" />);
     expect(state(10, 100)).toContain("Last 10!");
     expect(state(11, 100)).not.toContain("Last");
     expect(state(5, 8)).not.toContain("Last"); // a drop of 8 is not "last 10" from the start
     expect(state(4, 8)).toContain("Over half gone");
+    // The review's case: a drop of 12 after two sales is not down to its last units.
+    expect(state(10, 12)).not.toContain("Last");
+    expect(state(3, 12)).toContain("Last 3!");
+    expect(state(4, 12)).toContain("Over half gone");
+  });
+
+  it("before go-live says how many units the drop has, not how many are left, with a full meter", () => {
+    const html = String(<StockState remaining={12} quantity={12} status="upcoming" />);
+    expect(html).toContain('<span class="badge badge-upcoming">Upcoming</span>');
+    expect(html).toContain('<b class="w-2">12</b> <span>units in this drop</span>');
+    expect(html).not.toContain("left");
+    expect(html).toContain('<progress class="meter" max="12" value="12" aria-hidden="true"></progress>');
+  });
+
+  it("drains the meter as units sell: its value is what is left, as its label says", () => {
+    const html = String(<StockState remaining={3} quantity={12} status="live" />);
+    expect(html).toContain('<b class="w-2">3</b> <span>of 12 left</span>');
+    expect(html).toContain('<progress class="meter" max="12" value="3" aria-hidden="true"></progress>');
   });
 
   it("reserves the counter's width by class, one per formatted length of the quantity", () => {

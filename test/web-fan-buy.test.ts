@@ -40,10 +40,10 @@ const orderFor = async (key: string) =>
     )
   ).rows;
 
-/** The receipt's unit line and order id, as the receipt renders them. */
+/** The receipt's unit line and order reference (short, the whole id on hover), as the receipt renders them. */
 const receiptOf = (unitNo: number, quantity: number, orderId: string) => [
   `<p class="receipt-unit"><span class="receipt-unit-label">Unit</span> <b>#${unitNo}</b> <span class="receipt-unit-of">of ${quantity}</span></p>`,
-  `<code id="order-id" class="order-id">${orderId}</code>`,
+  `<code id="order-id" class="order-id" title="${orderId}">${orderId.slice(0, 4).toUpperCase()}-${orderId.slice(4, 8).toUpperCase()}</code>`,
 ];
 
 describe("buying on the fan page", () => {
@@ -59,7 +59,8 @@ describe("buying on the fan page", () => {
     );
     for (const part of receiptOf(order!.unit_no, 5, order!.id)) expect(html).toContain(part);
     expect(html).toContain("You got it");
-    expect(html).toContain("Hoodie · $49.00 · Ada");
+    expect(html).toContain('<p class="receipt-what">Hoodie · Ada</p>');
+    expect(html).toContain('<dt>Price</dt><dd class="receipt-paid"><b>$49.00</b></dd>');
     expect(html).toMatch(new RegExp(`href="/d/${drop.slug}/orders/${order!.id}\\?k=[\\w-]{32}"`));
   });
 

@@ -46,14 +46,14 @@ describe("fan drop page", () => {
     );
     expect(html).toContain(`data-starts-at="${drop.startsAt.toISOString()}"`);
     expect(html).toContain(
-      `<div class="stock" hx-ext="sse" sse-connect="/d/${drop.slug}/stream" sse-close="soldout"><div id="drop-state" sse-swap="stock,soldout"><div class="state state-upcoming" data-remaining="5" data-status="upcoming"><p class="state-head"><span class="badge badge-upcoming">Starts in</span></p><p class="stock-count"><b class="w-1">5</b> <span>of 5 left</span></p><progress class="meter" max="5" value="0" aria-hidden="true"></progress>`,
+      `<div class="stock" hx-ext="sse" sse-connect="/d/${drop.slug}/stream" sse-close="soldout"><div id="drop-state" sse-swap="stock,soldout"><div class="state state-upcoming" data-remaining="5" data-status="upcoming"><p class="state-head"><span class="badge badge-upcoming">Upcoming</span></p><p class="stock-count"><b class="w-1">5</b> <span>units in this drop</span></p><progress class="meter" max="5" value="5" aria-hidden="true"></progress>`,
     );
     expect(html).toContain(
       '<button id="buy-button" type="submit" class="big" disabled="" data-opens-at-live="">Opens at go-live</button>',
     );
     // The shop is named and linked; the logo leads to the shop too, never to seller sign-up.
     expect(html).toContain('<p class="drop-shop"><a href="/s/ada">Ada</a></p>');
-    expect(html).toContain('<a class="brand" href="/s/ada">');
+    expect(html).toContain('<a class="shop-home" href="/s/ada">'); // the shop leads the top bar, not Dropfront
     // No picture yet: the title's initials stand in, at the picture's place and size.
     expect(html).toContain(
       '<div class="product-image placeholder hue-4" role="img" aria-label="Midnight &lt;Hoodie&gt;"><span aria-hidden="true">MH</span></div>',
@@ -87,7 +87,7 @@ describe("fan drop page", () => {
     const { status, html } = await page(drop.slug);
     expect(status).toBe(200);
     expect(html).toContain(
-      '<div class="stock"><div id="drop-state"><div class="state state-sold_out" data-remaining="0" data-status="sold_out"><p class="state-head"><span class="badge badge-sold_out">Sold out</span></p><p class="stock-count">The only unit is taken.</p><progress class="meter" max="1" value="1" aria-hidden="true"></progress><p class="state-next">Every unit found its buyer. <a href="/s/ada">More drops from Ada</a></p></div></div>',
+      '<div class="stock"><div id="drop-state"><div class="state state-sold_out" data-remaining="0" data-status="sold_out"><p class="state-head"><span class="badge badge-sold_out">Sold out</span></p><p class="stock-count">The only unit is taken.</p><progress class="meter" max="1" value="0" aria-hidden="true"></progress><p class="state-next">Every unit found its buyer. <a href="/s/ada">More drops from Ada</a></p></div></div>',
     );
     expect(html.match(/sold out|taken/gi)).toHaveLength(2); // the badge and the sentence, nothing else
     expect(html).not.toContain("buy-form");
@@ -96,7 +96,7 @@ describe("fan drop page", () => {
     expect(html).not.toContain("sse-connect");
   });
 
-  it("says when stock runs low: over half gone, then the last ten", async () => {
+  it("says when stock runs low: over half gone, then the last few (ten at most, a quarter at most)", async () => {
     const drop = await newDrop({ quantity: 24 });
     const sell = async (n: number) => {
       for (let i = 0; i < n; i++) await app.shop.purchase(drop.id, { fan: `f${i}-${n}@example.com` });
@@ -107,10 +107,12 @@ describe("fan drop page", () => {
       '<span class="urgency urgency-half">Over half gone</span>',
     );
     await sell(3);
+    expect((await page(drop.slug)).html).not.toContain("Last 9!"); // 9 of 24 is not the last few
+    await sell(3);
     const { html } = await page(drop.slug);
-    expect(html).toContain('<span class="urgency urgency-last">Last 9!</span>');
-    expect(html).toContain('<b class="w-2">9</b>');
-    expect(html).toContain('<progress class="meter" max="24" value="15" aria-hidden="true"></progress>');
+    expect(html).toContain('<span class="urgency urgency-last">Last 6!</span>');
+    expect(html).toContain('<b class="w-2">6</b>');
+    expect(html).toContain('<progress class="meter" max="24" value="6" aria-hidden="true"></progress>');
   });
 
   it("answers an unknown or malformed slug with a 404 page", async () => {

@@ -53,11 +53,11 @@ async function openStream(target: { request: typeof app.request }, drop: Drop) {
 
 /** The drop's state as the page renders it into #drop-state (checked against the page in web-fan-page). */
 const liveState = (remaining: number, quantity: number) =>
-  `<div class="state state-live" data-remaining="${remaining}" data-status="live"><p class="state-head"><span class="badge badge-live">Live</span></p><p class="stock-count"><b class="w-${String(quantity).length}">${remaining}</b> <span>of ${quantity} left</span></p><progress class="meter" max="${quantity}" value="${quantity - remaining}" aria-hidden="true"></progress></div>`;
+  `<div class="state state-live" data-remaining="${remaining}" data-status="live"><p class="state-head"><span class="badge badge-live">Live</span></p><p class="stock-count"><b class="w-${String(quantity).length}">${remaining}</b> <span>of ${quantity} left</span></p><progress class="meter" max="${quantity}" value="${remaining}" aria-hidden="true"></progress></div>`;
 
 /** The sold-out state of a 3-unit drop, exactly as a page loaded after the sell-out shows it. */
 const soldOutState =
-  '<div class="state state-sold_out" data-remaining="0" data-status="sold_out"><p class="state-head"><span class="badge badge-sold_out">Sold out</span></p><p class="stock-count">All 3 units are taken.</p><progress class="meter" max="3" value="3" aria-hidden="true"></progress><p class="state-next">Every unit found its buyer. <a href="/s/ada">More drops from Ada</a></p></div>';
+  '<div class="state state-sold_out" data-remaining="0" data-status="sold_out"><p class="state-head"><span class="badge badge-sold_out">Sold out</span></p><p class="stock-count">All 3 units are taken.</p><progress class="meter" max="3" value="0" aria-hidden="true"></progress><p class="state-next">Every unit found its buyer. <a href="/s/ada">More drops from Ada</a></p></div>';
 
 const stockReads = () => statements.filter((s) => s.includes("FROM stock_buckets WHERE drop_id")).length;
 

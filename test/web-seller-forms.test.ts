@@ -101,12 +101,32 @@ describe("parseNewDrop", () => {
   });
 });
 
+describe("new-drop form errors come in one round", () => {
+  test("a go-live already past is reported beside a missing title, not after it is fixed", () => {
+    const parsed = parseNewDrop({ ...form, title: "", startsAt: "2029-11-01T18:00" }, clock);
+    expect(parsed).toEqual({
+      ok: false,
+      errors: {
+        title: expect.any(String),
+        startsAt: "This time has already passed. Choose a later time, or tick Go live now.",
+      },
+    });
+  });
+
+  test("with Go live now ticked a past date is not a problem", () => {
+    const parsed = parseNewDrop({ ...form, title: "", startsAt: "2029-11-01T18:00", goLiveNow: "on" }, clock);
+    expect(!parsed.ok && Object.keys(parsed.errors)).toEqual(["title"]);
+  });
+});
+
 describe("dashboard formatting", () => {
-  test("sell-through rounds down so a drop with stock left never reads 100%", () => {
+  test("sell-through is a whole percent, never 100% with stock left nor 0% after a sale", () => {
     expect(sellThrough(0, 5)).toBe("0%");
     expect(sellThrough(2, 5)).toBe("40%");
-    expect(sellThrough(1, 3)).toBe("33.3%");
-    expect(sellThrough(9999, 10000)).toBe("99.9%");
+    expect(sellThrough(1, 3)).toBe("33%");
+    expect(sellThrough(8, 12)).toBe("67%"); // the review's 66.6 %
+    expect(sellThrough(9999, 10000)).toBe("99%");
+    expect(sellThrough(1, 10000)).toBe("1%");
     expect(sellThrough(5, 5)).toBe("100%");
   });
 

@@ -106,8 +106,11 @@ describe("limits per backend", () => {
 });
 
 describe("the Stress Test form", () => {
-  test("defaults to five attempts per unit, capped, and 200 at a time", () => {
-    expect(defaultStressSettings(30)).toEqual({ attempts: 150, concurrency: 200 });
+  test("defaults to five attempts per unit (at least 1,000, capped) in 20 waves or more, 200 at a time at most", () => {
+    // The review's case: a small drop's default run was 60 attempts at 200 at once, over before it showed.
+    expect(defaultStressSettings(12)).toEqual({ attempts: 1000, concurrency: 50 });
+    expect(defaultStressSettings(30)).toEqual({ attempts: 1000, concurrency: 50 });
+    expect(defaultStressSettings(2000)).toEqual({ attempts: 10_000, concurrency: 200 });
     expect(defaultStressSettings(1_000_000)).toEqual({ attempts: 200_000, concurrency: 200 });
   });
 
@@ -131,5 +134,23 @@ describe("the Stress Test form", () => {
         concurrency: "Purchases at the same time must be a whole number",
       },
     });
+  });
+});
+
+describe("the Stress Test receipt speaks to a seller", () => {
+  test("the headline says exact or not, and keeps latency figures for the details", async () => {
+    const { sellerHeadline } = await import("../views/seller/stress-run");
+    type R = Parameters<typeof sellerHeadline>[0];
+    const pass = { verdict: "PASS", breaches: [], warnings: [] } as unknown as R;
+    const slow = {
+      verdict: "PASS",
+      breaches: [],
+      warnings: ["win p99 latency 2114 ms (slow)"],
+    } as unknown as R;
+    const fail = { verdict: "FAIL", breaches: ["oversold by 1"], warnings: [] } as unknown as R;
+    expect(sellerHeadline(pass)).toBe("Exact: every unit sold once, nothing beyond stock");
+    expect(sellerHeadline(slow)).toMatch(/^Exact, though the server was slow/);
+    expect(sellerHeadline(slow)).not.toMatch(/p99|ms/);
+    expect(sellerHeadline(fail)).toBe("Not exact: oversold by 1");
   });
 });

@@ -83,13 +83,13 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
       await db?.close();
     });
 
-    test("the dashboard offers it with five attempts per unit and 200 at a time", async () => {
+    test("the dashboard offers a run long enough to watch: 1,000 attempts, 50 at a time, for 30 units", async () => {
       const slug = await newDrop(ada);
       const html = await (await ada.get(`/seller/drops/${slug}`)).text();
       expect(html).toContain('<h2 id="stress-heading">Stress Test</h2>');
       expect(html).toContain(`action="/seller/drops/${slug}/stress"`);
-      expect(html).toContain('name="attempts" type="number" value="150"');
-      expect(html).toContain('name="concurrency" type="number" value="200"');
+      expect(html).toContain('name="attempts" type="number" value="1000"');
+      expect(html).toContain('name="concurrency" type="number" value="50"');
       expect(html).toContain("No Stress Tests yet.");
     });
 

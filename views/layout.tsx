@@ -1,5 +1,8 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import { brandStylesheetUrl } from "../src/domain/brand";
+import type { ShopFront } from "../src/domain/storefront";
+import { hueClassOf, initialsOf } from "./fan/product-image";
 
 export interface LayoutProps {
   title: string;
@@ -18,6 +21,53 @@ export interface LayoutProps {
   head?: Child;
   /** Where the logo leads; fan pages send fans to the shop, never to the seller sign-up at "/". */
   homeHref?: string;
+  /**
+   * The shop a fan page belongs to: its logo and name lead the top bar, its accent colours the page, and
+   * Dropfront is one quiet line in the footer.
+   */
+  shop?: ShopFront | undefined;
+}
+
+/** The shop's logo, or its initials on its colour: the mark at the head of every fan page. */
+export function ShopMark({ shop, size }: { shop: ShopFront; size: "small" | "large" }) {
+  const logo = shop.brand.logo;
+  const px = size === "small" ? 40 : 96;
+  if (logo) {
+    return (
+      <img
+        class={`shop-mark shop-mark-${size}`}
+        src={logo.sources[0]?.url ?? logo.url}
+        alt=""
+        width={px}
+        height={px}
+      />
+    );
+  }
+  return (
+    <span
+      class={`shop-mark shop-mark-${size} placeholder ${shop.brand.accent ? "accented" : hueClassOf(shop.name)}`}
+      aria-hidden="true"
+    >
+      {initialsOf(shop.name)}
+    </span>
+  );
+}
+
+function ShopBar({ shop }: { shop: ShopFront }) {
+  return (
+    <header class="topbar shop-bar">
+      <a class="shop-home" href={`/s/${shop.slug}`}>
+        <ShopMark shop={shop} size="small" />
+        <span class="shop-home-name">{shop.name}</span>
+      </a>
+    </header>
+  );
+}
+
+/** "Moth Tee · Night Owl" on a fan page (its tab and bookmarks carry the shop), "Drops · Dropfront Live" else. */
+function titleOf({ title, shop }: LayoutProps): string {
+  if (!shop) return `${title} · Dropfront Live`;
+  return title === shop.name ? title : `${title} · ${shop.name}`;
 }
 
 /** The page shell: one stylesheet, deferred scripts, no fonts or third-party requests. */
@@ -30,11 +80,15 @@ export function Layout(props: LayoutProps) {
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>{props.title} · Dropfront Live</title>
+          {/* A fan page is the shop's: its tab and bookmarks carry the shop's name, not ours. */}
+          <title>{titleOf(props)}</title>
           <link rel="stylesheet" href="/static/app.css" />
           {(props.styles ?? []).map((name) => (
             <link rel="stylesheet" href={`/static/${name}`} />
           ))}
+          {props.shop?.brand.accent ? (
+            <link rel="stylesheet" href={brandStylesheetUrl(props.shop.brand.accent)} />
+          ) : null}
           {props.head ?? null}
           {/* No favicon file: an empty icon spares every page a 404 round trip. */}
           <link rel="icon" href="data:," />
@@ -50,24 +104,34 @@ export function Layout(props: LayoutProps) {
           <a class="skip" href="#main">
             Skip to content
           </a>
-          <header class="topbar">
-            <a class="brand" href={props.homeHref ?? "/"}>
-              Dropfront <span>Live</span>
-            </a>
-            {props.sellerName ? (
-              <nav aria-label="Seller">
-                <a href="/seller/drops">Drops</a>
-                <a href="/seller/account">{props.sellerName}</a>
-                <form method="post" action="/seller/sign-out" class="inline">
-                  <input type="hidden" name="csrf" value={props.csrfToken ?? ""} />
-                  <button type="submit" class="link">
-                    Sign out
-                  </button>
-                </form>
-              </nav>
-            ) : null}
-          </header>
+          {props.shop ? (
+            <ShopBar shop={props.shop} />
+          ) : (
+            <header class="topbar">
+              <a class="brand" href={props.homeHref ?? "/"}>
+                Dropfront <span>Live</span>
+              </a>
+              {props.sellerName ? (
+                <nav aria-label="Seller">
+                  <a href="/seller/drops">Drops</a>
+                  <a href="/seller/shop">Shop</a>
+                  <a href="/seller/account">{props.sellerName}</a>
+                  <form method="post" action="/seller/sign-out" class="inline">
+                    <input type="hidden" name="csrf" value={props.csrfToken ?? ""} />
+                    <button type="submit" class="link">
+                      Sign out
+                    </button>
+                  </form>
+                </nav>
+              ) : null}
+            </header>
+          )}
           <main id="main">{props.children}</main>
+          {props.shop ? (
+            <footer class="site-footer">
+              <p>Sold on Dropfront Live</p>
+            </footer>
+          ) : null}
         </body>
       </html>
     </>

@@ -26,13 +26,16 @@ export const NOT_A_PICTURE = "Choose a JPEG, PNG or WebP picture";
 const notAnImage = () => new InvalidInput([{ path: "image", message: NOT_A_PICTURE }]);
 
 /**
- * Turns an uploaded picture into WebP files at IMAGE_WIDTHS (never enlarged; a small picture gives one
+ * Turns an uploaded picture into WebP files at IMAGE_WIDTHS, or the widths given (never enlarged; a small picture gives one
  * file), turned upright by its EXIF orientation and stripped of all metadata (sharp writes none unless
  * asked with `withMetadata`/`keepMetadata`). Throws InvalidInput for anything but JPEG/PNG/WebP and
  * ImageTooLarge past MAX_IMAGE_BYTES.
  * @example const files = await encodeDropImage(await file.arrayBuffer())
  */
-export async function encodeDropImage(input: Uint8Array): Promise<EncodedImage[]> {
+export async function encodeDropImage(
+  input: Uint8Array,
+  targetWidths: readonly number[] = IMAGE_WIDTHS,
+): Promise<EncodedImage[]> {
   if (input.byteLength > MAX_IMAGE_BYTES) throw new ImageTooLarge(MAX_IMAGE_BYTES);
   if (input.byteLength === 0) throw notAnImage();
   // Loaded on the first upload: libvips costs memory a server that never sees an upload should not pay.
@@ -49,7 +52,7 @@ export async function encodeDropImage(input: Uint8Array): Promise<EncodedImage[]
     if (error instanceof InvalidInput) throw error;
     throw notAnImage();
   }
-  const widths = [...new Set(IMAGE_WIDTHS.map((w) => Math.min(w, width)))];
+  const widths = [...new Set(targetWidths.map((w) => Math.min(w, width)))];
   try {
     return await Promise.all(widths.map((w) => encodeAt(source, w)));
   } catch (error) {

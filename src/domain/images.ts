@@ -22,7 +22,8 @@ export interface DropImage {
 export const imageFileUrl = (imageId: string, file: { width: number; contentHash: string }) =>
   `/images/${imageId}/${file.width}-${file.contentHash}.webp`;
 
-function toDropImage(row: DropImageRow): DropImage {
+/** A stored picture (a drop's, or a shop's logo or banner) as pages show it. */
+export function toDropImage(row: Pick<DropImageRow, "id" | "files">): DropImage {
   const largest = row.files.at(-1)!;
   return {
     id: row.id,
@@ -66,7 +67,6 @@ export function createDropImages(db: Database, retryPolicy: RetryPolicy = defaul
       if (id === undefined) throw tooMany();
       return toDropImage({
         id,
-        dropId: drop.id,
         files: files.map((f) => ({ width: f.width, height: f.height, contentHash: f.contentHash })),
       });
     },

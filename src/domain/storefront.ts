@@ -1,10 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "../db/database";
 import * as repo from "../repository";
+import type { ShopBrand } from "./brand";
 import { type Clock, systemClock } from "./clock";
 import { NotFound } from "./errors";
 import { createDropImages, type DropImage, type DropImages } from "./images";
 import { statusOf } from "./shop";
+import { brandOf } from "./shop-brand";
 import { assignShopSlug } from "./shop-slug";
 import type { Drop, DropStatus, Order } from "./types";
 
@@ -12,6 +14,8 @@ import type { Drop, DropStatus, Order } from "./types";
 export interface ShopFront {
   name: string;
   slug: string;
+  /** The shop's own look (logo, banner, accent, bio, links): what fan pages lead with. */
+  brand: ShopBrand;
 }
 
 export interface ShopDrop {
@@ -44,7 +48,11 @@ export function createStorefront(
   async function shopOf(sellerId: string): Promise<ShopFront> {
     const shop = await repo.findShopOfSeller(db, sellerId);
     if (!shop) throw new NotFound("shop");
-    return { name: shop.name, slug: shop.shopSlug ?? (await assignShopSlug(db, sellerId, shop.name)) };
+    return {
+      name: shop.name,
+      slug: shop.shopSlug ?? (await assignShopSlug(db, sellerId, shop.name)),
+      brand: brandOf(shop.brand),
+    };
   }
 
   /** The HMAC key for receipt links: made once per site, stored in the database for every process. */
@@ -93,7 +101,7 @@ export function createStorefront(
       const rows = await repo.listShopDrops(db, shop.sellerId);
       const pictures = await images.ofEach(rows.map((row) => row.drop.id));
       return {
-        shop: { name: shop.name, slug: shop.shopSlug },
+        shop: { name: shop.name, slug: shop.shopSlug, brand: brandOf(shop.brand) },
         drops: rows.map((row) => ({
           ...row,
           status: statusOf(row.drop, row.remaining, row.serverTime),

@@ -60,14 +60,28 @@ export interface StressSettings {
   concurrency: number;
 }
 
-/** Five attempts per unit and 200 at a time, within the limits (by default PostgreSQL's). */
+/** The fewest attempts a default run makes: a small drop's run still lasts long enough to watch. */
+const DEFAULT_MIN_ATTEMPTS = 1000;
+/** A default run comes in at least this many waves: 60 attempts at 200 at once was over before it showed. */
+const DEFAULT_WAVES = 20;
+
+/**
+ * Five attempts per unit (at least 1,000) in at least 20 waves of up to 200 at a time, within the limits
+ * (by default PostgreSQL's).
+ * @example defaultStressSettings(12) // { attempts: 1000, concurrency: 50 }
+ */
 export function defaultStressSettings(
   quantity: number,
   limits: Pick<StressLimits, "maxAttempts" | "maxConcurrency"> = stressLimitsFor("postgres"),
 ): StressSettings {
+  const attempts = Math.min(
+    limits.maxAttempts,
+    Math.max(DEFAULT_MIN_ATTEMPTS, STRESS_LIMITS.attemptsPerUnit * quantity),
+  );
+  const waves = Math.max(1, Math.floor(attempts / DEFAULT_WAVES));
   return {
-    attempts: Math.min(limits.maxAttempts, STRESS_LIMITS.attemptsPerUnit * quantity),
-    concurrency: Math.min(limits.maxConcurrency, STRESS_LIMITS.defaultConcurrency),
+    attempts,
+    concurrency: Math.min(limits.maxConcurrency, STRESS_LIMITS.defaultConcurrency, waves),
   };
 }
 

@@ -8,13 +8,18 @@ import { bodySizeLimit } from "./body-size";
  */
 export const MAX_UPLOAD_BODY_BYTES = 2 * MAX_IMAGE_BYTES;
 
-/** The routes that take a picture: the API's upload, the new-drop form and the dashboard's Images card. */
+/**
+ * The routes that take a picture: the API's upload, the new-drop form, the dashboard's Images card and
+ * the shop settings' logo and banner.
+ */
 export function isImageUpload(method: string, path: string): boolean {
   if (method !== "POST") return false;
   return (
     /^\/api\/drops\/[^/]+\/images$/.test(path) ||
     path === "/seller/drops" ||
-    /^\/seller\/drops\/[^/]+\/images$/.test(path)
+    /^\/seller\/drops\/[^/]+\/images$/.test(path) ||
+    path === "/seller/shop/logo" ||
+    path === "/seller/shop/banner"
   );
 }
 

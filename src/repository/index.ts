@@ -5,6 +5,7 @@
  * @example import * as repo from "../repository"; await repo.attemptPurchase(db, attempt);
  */
 export * from "./bench";
+export * from "./brands";
 export * from "./checkout-audit";
 export * from "./dashboard";
 export * from "./drop-lifecycle";

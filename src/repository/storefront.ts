@@ -1,6 +1,7 @@
 /** What fans see of a shop: its address, its drops, a fan's receipt, and the secret that signs receipts. */
 import type { Database } from "../db/database";
 import type { Drop, Order } from "../domain/types";
+import { BRAND_COLUMNS, type BrandColumns, type BrandRow, toBrandRow } from "./brands";
 import { DROP_COLUMNS, type DropRow, ORDER_COLUMNS, type OrderRow, toDrop, toOrder } from "./rows";
 
 export interface ShopRow {
@@ -8,25 +9,33 @@ export interface ShopRow {
   name: string;
   /** Null for sellers from before shop addresses existed, until one is given. */
   shopSlug: string | null;
+  /** The shop's look; every field empty for a shop that never set one. */
+  brand: BrandRow;
 }
 
-const toShop = (row: { id: string; name: string; shop_slug: string | null }): ShopRow => ({
+type ShopQueryRow = { id: string; name: string; shop_slug: string | null } & BrandColumns;
+
+const toShop = (row: ShopQueryRow): ShopRow => ({
   sellerId: row.id,
   name: row.name,
   shopSlug: row.shop_slug,
+  brand: toBrandRow(row),
 });
 
+const SHOP_COLUMNS = `s.id, s.name, s.shop_slug, ${BRAND_COLUMNS}`;
+
 export async function findShopOfSeller(db: Database, sellerId: string): Promise<ShopRow | undefined> {
-  const { rows } = await db.query<{ id: string; name: string; shop_slug: string | null }>(
-    "SELECT id, name, shop_slug FROM sellers WHERE id = $1::uuid",
+  const { rows } = await db.query<ShopQueryRow>(
+    `SELECT ${SHOP_COLUMNS} FROM sellers s LEFT JOIN shop_brands b ON b.seller_id = s.id WHERE s.id = $1::uuid`,
     [sellerId],
   );
   return rows[0] && toShop(rows[0]);
 }
 
 export async function findShopBySlug(db: Database, shopSlug: string): Promise<ShopRow | undefined> {
-  const { rows } = await db.query<{ id: string; name: string; shop_slug: string | null }>(
-    "SELECT id, name, shop_slug FROM sellers WHERE shop_slug = $1::text",
+  const { rows } = await db.query<ShopQueryRow>(
+    `SELECT ${SHOP_COLUMNS} FROM sellers s LEFT JOIN shop_brands b ON b.seller_id = s.id
+     WHERE s.shop_slug = $1::text`,
     [shopSlug],
   );
   return rows[0] && toShop(rows[0]);

@@ -19,7 +19,7 @@ import { parseWith } from "../http/validation";
 import { checkedForm } from "./csrf";
 import { shellOf } from "./seller-auth-routes";
 import { parseDropEdit, parseNewDrop } from "./seller-forms";
-import { afterNewDrop } from "./seller-image-routes";
+import { afterNewDrop, formPicture } from "./seller-image-routes";
 import { stressFormDefaults } from "./seller-stress-routes";
 import { requireSeller, type SellerEnv } from "./session";
 
@@ -110,14 +110,12 @@ export function sellerDropRoutes(
     const form = await checkedForm(c, c.var.csrfToken);
     const parsed = parseNewDrop(form, shop.clock);
     if (!parsed.ok) {
+      // A browser never sends a chosen file back with the form: say so rather than drop it silently.
+      const errors = (await formPicture(c))
+        ? { ...parsed.errors, image: "Choose your picture again: it was not kept while the fields are fixed" }
+        : parsed.errors;
       return c.html(
-        <NewDropPage
-          {...shellOf(c)}
-          values={form}
-          errors={parsed.errors}
-          timeZones={TIME_ZONES}
-          fresh={false}
-        />,
+        <NewDropPage {...shellOf(c)} values={form} errors={errors} timeZones={TIME_ZONES} fresh={false} />,
         400,
       );
     }

@@ -167,6 +167,17 @@ function goLiveOf(
   return { ok: true, value: isoWithOffset(startsAt, f.timeZone) };
 }
 
+const GoLiveAlone = v.object({ startsAt: LocalGoLive, timeZone: TimeZone });
+
+/** The go-live's own problem when other fields failed: checked from its two fields alone. */
+function goLiveErrorsAlone(form: Record<string, string>, now: number): FormErrors {
+  if (form.goLiveNow === "on") return {};
+  const alone = v.safeParse(GoLiveAlone, form);
+  if (!alone.success) return {};
+  const goLive = goLiveOf(alone.output, now);
+  return goLive.ok ? {} : goLive.errors;
+}
+
 /**
  * The create-drop form into the shop's NewDropInput. The go-live wall-clock time is read in the chosen
  * zone, then everything passes the JSON API's own schema, so both doors accept exactly the same drops.
@@ -175,9 +186,13 @@ export function parseNewDrop(form: Record<string, string>, clock: Clock): Parsed
   const now = clock();
   const fields = parse(NewDropForm, { ...form, goLiveNow: form.goLiveNow ?? "" });
   const holdMinutes = holdMinutesOf(form);
-  // Every field's problem at once: the checkout choice is checked beside the others, not after them.
+  // Every field's problem at once: the checkout choice is checked beside the others, not after them, and
+  // so is a go-live already past (it used to come back only in a second round, once the rest was fixed).
   if (!fields.ok || !holdMinutes.ok)
-    return { ok: false, errors: { ...errorsOf(fields), ...errorsOf(holdMinutes) } };
+    return {
+      ok: false,
+      errors: { ...goLiveErrorsAlone(form, now), ...errorsOf(fields), ...errorsOf(holdMinutes) },
+    };
   const f = fields.value;
   const goLive = goLiveOf(f, now);
   if (!goLive.ok) return goLive;

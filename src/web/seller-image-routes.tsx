@@ -21,7 +21,7 @@ export async function formPicture(c: Context): Promise<Uint8Array | undefined> {
 }
 
 /** A refused picture in the seller's words, or undefined for errors that are not about the picture. */
-function pictureProblem(error: unknown): string | undefined {
+export function pictureProblem(error: unknown): string | undefined {
   if (error instanceof ImageTooLarge) return error.message;
   if (error instanceof InvalidInput) return error.issues.find((issue) => issue.path === "image")?.message;
   return undefined;

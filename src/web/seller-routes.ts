@@ -7,6 +7,8 @@ import { Busy, DomainError } from "../domain/errors";
 import { createDropImages } from "../domain/images";
 import { createSellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
+import { createShopBrands } from "../domain/shop-brand";
+import { createStorefront } from "../domain/storefront";
 import type { StressLimits } from "../domain/stress-limits";
 import { createStressTests, SHUTDOWN_PROBLEM } from "../domain/stress-test";
 import type { Lifecycle } from "../process/lifecycle";
@@ -17,6 +19,7 @@ import { sellerHoldRoutes } from "./seller-hold-routes";
 import { sellerImageRoutes } from "./seller-image-routes";
 import { sellerStressRoutes } from "./seller-stress-routes";
 import { type SellerEnv, sessionMiddleware } from "./session";
+import { shopSettingsRoutes } from "./shop-settings-routes";
 
 export interface SellerRoutesOptions {
   /** Where unexpected errors are reported; the visitor sees a plain error page. */
@@ -63,7 +66,12 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
     sellerDropRoutes(shop, createSellerDashboard(shop.db, shop), options.publicUrl, stressTests),
   );
   routes.route("/", sellerStressRoutes(shop, stressTests));
-  routes.route("/", sellerImageRoutes(shop, createDropImages(shop.db)));
+  const images = createDropImages(shop.db);
+  routes.route("/", sellerImageRoutes(shop, images));
+  routes.route(
+    "/",
+    shopSettingsRoutes(createShopBrands(shop.db), createStorefront(shop.db, images, shop.clock)),
+  );
   routes.route("/", sellerHoldRoutes(shop));
 
   routes.onError((error, c) => {

@@ -10,7 +10,7 @@ const SHOP_SLUG = /^[a-z0-9-]{1,60}$/;
  * sold out), each linking to its drop page.
  * @example app.route("/s", shopPageRoutes(createStorefront(db)))
  */
-export function shopPageRoutes(storefront: Storefront) {
+export function shopPageRoutes(storefront: Storefront, publicUrl?: string) {
   const routes = new Hono();
   routes.get("/:shopSlug", async (c) => {
     const slug = c.req.param("shopSlug");
@@ -19,7 +19,7 @@ export function shopPageRoutes(storefront: Storefront) {
       const page = await storefront.shopPage(slug);
       // Short-lived: a drop going live or selling out should show within a few seconds.
       c.header("Cache-Control", "public, max-age=5");
-      return c.html(<ShopPage {...page} />);
+      return c.html(<ShopPage {...page} origin={new URL(publicUrl ?? c.req.url).origin} />);
     } catch (error) {
       if (error instanceof NotFound) return c.html(<ShopNotFoundPage />, 404);
       throw error;

@@ -26,13 +26,14 @@ export interface DropPageProps {
 /** Open Graph and Twitter card tags: a shared link previews with the title, price and picture. */
 function ShareTags({ drop, images, shop, origin }: DropPageProps) {
   const price = formatPrice(drop.priceCents, drop.currency);
-  const image = images[0];
+  // The product's picture first; a drop without one shares the shop's banner or logo.
+  const image = images[0] ?? shop.brand.banner ?? shop.brand.logo;
   const summary = `${price} · ${drop.quantity.toLocaleString("en-US")} units · ${shop.name}`;
   return (
     <>
       <meta name="description" content={summary} />
       <meta property="og:type" content="product" />
-      <meta property="og:site_name" content="Dropfront Live" />
+      <meta property="og:site_name" content={shop.name} />
       <meta property="og:title" content={`${drop.title} — ${price}`} />
       <meta property="og:description" content={summary} />
       <meta property="og:url" content={`${origin}/d/${drop.slug}`} />
@@ -72,10 +73,16 @@ export function DropPage(props: DropPageProps) {
       scripts={drop.holdSeconds > 0 ? ["drop.js", "hold.js"] : ["drop.js"]}
       styles={["fan.css"]}
       homeHref={shopHref(shop)}
+      shop={shop}
       head={<ShareTags {...props} />}
     >
       <article class="drop" data-status={status}>
-        <Gallery title={drop.title} shopName={shop.name} images={props.images} />
+        <Gallery
+          title={drop.title}
+          shopName={shop.name}
+          images={props.images}
+          accented={shop.brand.accent !== undefined}
+        />
         <div class="drop-info">
           <p class="drop-shop">
             <a href={shopHref(shop)}>{shop.name}</a>

@@ -25,16 +25,22 @@ export interface ProductImageProps {
   sizes: string;
   /** The first picture on the page loads at once; others may wait until scrolled to. */
   eager?: boolean;
+  /** The shop set its own accent: the placeholder takes it instead of the name's hue. */
+  accented?: boolean | undefined;
 }
 
 /**
  * The product picture at a fixed aspect ratio (so nothing moves while it loads), or a placeholder of the
  * title's initials in the shop's colour.
  */
-export function ProductImage({ title, shopName, image, sizes, eager }: ProductImageProps) {
+export function ProductImage({ title, shopName, image, sizes, eager, accented }: ProductImageProps) {
   if (!image) {
     return (
-      <div class={`product-image placeholder ${hueClassOf(shopName)}`} role="img" aria-label={title}>
+      <div
+        class={`product-image placeholder ${accented ? "accented" : hueClassOf(shopName)}`}
+        role="img"
+        aria-label={title}
+      >
         <span aria-hidden="true">{initialsOf(title)}</span>
       </div>
     );
@@ -57,7 +63,12 @@ export function ProductImage({ title, shopName, image, sizes, eager }: ProductIm
 }
 
 /** The drop's pictures: the first large, any others as a row of smaller ones under it. */
-export function Gallery(props: { title: string; shopName: string; images: DropImage[] }) {
+export function Gallery(props: {
+  title: string;
+  shopName: string;
+  images: DropImage[];
+  accented?: boolean | undefined;
+}) {
   const [first, ...rest] = props.images;
   return (
     <div class="gallery">
@@ -66,6 +77,7 @@ export function Gallery(props: { title: string; shopName: string; images: DropIm
         shopName={props.shopName}
         image={first}
         sizes="(min-width: 960px) 560px, 100vw"
+        accented={props.accented}
         eager
       />
       {rest.length > 0 ? (

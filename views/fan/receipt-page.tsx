@@ -24,6 +24,7 @@ export function OrderPage(props: {
       styles={["fan.css"]}
       scripts={props.scripts}
       homeHref={shopHref(props.shop)}
+      shop={props.shop}
     >
       <div class="receipt-page">
         <h1 class="visually-hidden">{props.heading}</h1>

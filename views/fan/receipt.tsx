@@ -1,8 +1,9 @@
 import type { Order } from "../../src/domain/types";
-import { formatPrice } from "./price";
+import { formatPrice, shortOrderRef } from "./price";
 
 export interface ReceiptProps {
-  order: Order;
+  /** A paid order of a hold drop carries when it was paid: the receipt says what was paid and when. */
+  order: Order & { paidAt?: Date | null };
   title: string;
   currency: string;
   quantity: number;
@@ -14,7 +15,7 @@ export interface ReceiptProps {
 }
 
 /** "Sun, 29 Nov 2026, 23:41:07 UTC": one style, seconds included (drops sell out in seconds). */
-function formatBoughtAt(at: Date): string {
+export function formatBoughtAt(at: Date): string {
   return `${at.toLocaleString("en-GB", {
     weekday: "short",
     day: "numeric",
@@ -29,8 +30,8 @@ function formatBoughtAt(at: Date): string {
 
 /**
  * The bought state: the same component answers the htmx buy (replacing the form) and is the receipt page
- * a fan reloads or bookmarks. Made to be screenshotted: the unit number large, the order id whole and
- * selectable on a phone, and what happens next.
+ * a fan reloads or bookmarks. Made to be screenshotted: the unit number large, a short order reference,
+ * what was paid, and what happens next. Everything in it is aligned to one left edge.
  */
 export function Receipt(props: ReceiptProps) {
   const { order } = props;
@@ -51,20 +52,27 @@ export function Receipt(props: ReceiptProps) {
         <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
       </p>
       <p class="receipt-what">
-        {props.title} · {formatPrice(order.priceCents, props.currency)} · {props.shopName}
+        {props.title} · {props.shopName}
       </p>
       <dl class="receipt-facts">
+        <dt>{order.paidAt ? "Paid" : "Price"}</dt>
+        <dd class="receipt-paid">
+          <b>{formatPrice(order.priceCents, props.currency)}</b>
+          {order.paidAt ? " by card" : null}
+        </dd>
         <dt>Order</dt>
         <dd>
-          <code id="order-id" class="order-id">
-            {order.id}
+          <code id="order-id" class="order-id" title={order.id}>
+            {shortOrderRef(order.id)}
           </code>
         </dd>
         <dt>For</dt>
         <dd>{order.fan}</dd>
         <dt>When</dt>
         <dd>
-          <time datetime={order.createdAt.toISOString()}>{formatBoughtAt(order.createdAt)}</time>
+          <time datetime={(order.paidAt ?? order.createdAt).toISOString()}>
+            {formatBoughtAt(order.paidAt ?? order.createdAt)}
+          </time>
         </dd>
       </dl>
       {props.replay ? (
@@ -72,8 +80,8 @@ export function Receipt(props: ReceiptProps) {
       ) : null}
       <p class="receipt-next">
         <b>What happens next:</b> {props.shopName} has your order under <b>{order.fan}</b> and will get in
-        touch to deliver it. Keep the order id; <a href={props.url}>this receipt's link</a> works whenever you
-        come back to it.
+        touch to deliver it. Keep the order reference; <a href={props.url}>this receipt's link</a> works
+        whenever you come back to it.
       </p>
     </section>
   );

@@ -1,13 +1,79 @@
 import type { ShopDrop, ShopFront } from "../../src/domain/storefront";
-import { Layout } from "../layout";
+import { Layout, ShopMark } from "../layout";
 import { formatStartsAt } from "./countdown";
 import { BADGE } from "./fan-status";
 import { formatPrice } from "./price";
-import { ProductImage } from "./product-image";
+import { hueClassOf, ProductImage } from "./product-image";
 
 export interface ShopPageProps {
   shop: ShopFront;
   drops: ShopDrop[];
+  /** The site's own origin, for the absolute URLs of link previews. */
+  origin: string;
+}
+
+/** A shared shop link previews with the shop's name, bio and banner (or logo). */
+function ShopShareTags({ shop, origin }: ShopPageProps) {
+  const image = shop.brand.banner ?? shop.brand.logo;
+  const description = shop.brand.bio || `Drops from ${shop.name}`;
+  return (
+    <>
+      <meta name="description" content={description} />
+      <meta property="og:type" content="website" />
+      <meta property="og:site_name" content={shop.name} />
+      <meta property="og:title" content={shop.name} />
+      <meta property="og:description" content={description} />
+      <meta property="og:url" content={`${origin}/s/${shop.slug}`} />
+      {image ? <meta property="og:image" content={`${origin}${image.url}`} /> : null}
+      {image ? <meta property="og:image:width" content={String(image.width)} /> : null}
+      {image ? <meta property="og:image:height" content={String(image.height)} /> : null}
+      <meta name="twitter:card" content={image ? "summary_large_image" : "summary"} />
+      <meta name="twitter:title" content={shop.name} />
+      <meta name="twitter:description" content={description} />
+      {image ? <meta name="twitter:image" content={`${origin}${image.url}`} /> : null}
+    </>
+  );
+}
+
+/** The shop's own header: banner (or its colour), logo, name, bio and links. */
+function ShopHeader({ shop }: { shop: ShopFront }) {
+  const { banner, bio, links } = shop.brand;
+  return (
+    <header class="shop-header">
+      {banner ? (
+        <img
+          class="shop-banner"
+          src={banner.url}
+          srcset={banner.sources.map((s) => `${s.url} ${s.width}w`).join(", ")}
+          sizes="(min-width: 1120px) 1088px, 100vw"
+          width={banner.width}
+          height={banner.height}
+          alt=""
+          fetchpriority="high"
+        />
+      ) : (
+        <div class={`shop-banner placeholder ${shop.brand.accent ? "accented" : hueClassOf(shop.name)}`} />
+      )}
+      <div class="shop-identity">
+        <ShopMark shop={shop} size="large" />
+        <div>
+          <h1>{shop.name}</h1>
+          {bio ? <p class="shop-bio">{bio}</p> : null}
+          {links.length > 0 ? (
+            <ul class="shop-links">
+              {links.map((link) => (
+                <li>
+                  <a href={link.url} rel="noopener nofollow ugc">
+                    {link.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      </div>
+    </header>
+  );
 }
 
 function DropCard({ item, shop }: { item: ShopDrop; shop: ShopFront }) {
@@ -20,6 +86,7 @@ function DropCard({ item, shop }: { item: ShopDrop; shop: ShopFront }) {
           shopName={shop.name}
           image={item.images[0]}
           sizes="(min-width: 960px) 300px, 50vw"
+          accented={shop.brand.accent !== undefined}
         />
         <span class="shop-drop-text">
           <span class={`badge badge-${status}`}>{BADGE[status]}</span>
@@ -41,7 +108,8 @@ function DropCard({ item, shop }: { item: ShopDrop; shop: ShopFront }) {
 }
 
 /** /s/<shop>: the shop's live drops first, then upcoming ones, then the last few that sold out. */
-export function ShopPage({ shop, drops }: ShopPageProps) {
+export function ShopPage(props: ShopPageProps) {
+  const { shop, drops } = props;
   const live = drops.filter((d) => d.status === "live");
   const upcoming = drops.filter((d) => d.status === "upcoming");
   const past = drops
@@ -60,10 +128,15 @@ export function ShopPage({ shop, drops }: ShopPageProps) {
       </section>
     );
   return (
-    <Layout title={shop.name} styles={["fan.css"]} homeHref={`/s/${shop.slug}`}>
+    <Layout
+      title={shop.name}
+      styles={["fan.css"]}
+      homeHref={`/s/${shop.slug}`}
+      shop={shop}
+      head={<ShopShareTags {...props} />}
+    >
       <div class="shop-page">
-        <p class="drop-shop">Shop</p>
-        <h1>{shop.name}</h1>
+        <ShopHeader shop={shop} />
         {live.length + upcoming.length === 0 ? (
           <p class="shop-empty">No drops live or coming up right now. Check back soon.</p>
         ) : null}

@@ -1,5 +1,5 @@
 import type { DropStatus } from "../../src/domain/types";
-import { BADGE, type FanStatus, urgencyOf } from "./fan-status";
+import { BADGE, type FanStatus, isLastFew, urgencyOf } from "./fan-status";
 
 export interface StockStateProps {
   remaining: number;
@@ -10,7 +10,10 @@ export interface StockStateProps {
   shopName?: string | undefined;
 }
 
-/** "37 of 100 left" with weight, or the final word; widths are reserved so ticking never moves the page. */
+/**
+ * "37 of 100 left" with weight, "100 units" before go-live (nothing has been left yet), or the final word;
+ * widths are reserved so ticking never moves the page.
+ */
 function Count({ remaining, quantity, status }: StockStateProps) {
   if (status === "sold_out" || remaining <= 0) {
     return (
@@ -23,6 +26,14 @@ function Count({ remaining, quantity, status }: StockStateProps) {
   }
   // The widest the count can get, as a class (the CSP allows no style attribute): "1,000,000" is w-9.
   const width = Math.min(9, quantity.toLocaleString("en-US").length);
+  if (status === "upcoming" && remaining >= quantity) {
+    return (
+      <p class="stock-count">
+        <b class={`w-${width}`}>{quantity.toLocaleString("en-US")}</b>{" "}
+        <span>{quantity === 1 ? "unit, one only" : "units in this drop"}</span>
+      </p>
+    );
+  }
   return (
     <p class="stock-count">
       <b class={`w-${width}`}>{remaining.toLocaleString("en-US")}</b>{" "}
@@ -46,7 +57,7 @@ function Over({ status, shopHref, shopName }: StockStateProps) {
 export function StockState(props: StockStateProps) {
   const { remaining, quantity } = props;
   const status: FanStatus = props.status === "live" && remaining <= 0 ? "sold_out" : props.status;
-  const sold = Math.min(quantity, Math.max(0, quantity - remaining));
+  const left = Math.min(quantity, Math.max(0, remaining));
   const urgency = status === "live" ? urgencyOf(remaining, quantity) : undefined;
   const over = status === "sold_out" || status === "cancelled";
   return (
@@ -61,8 +72,9 @@ export function StockState(props: StockStateProps) {
       </p>
       {status === "cancelled" ? null : <Count {...props} status={status} />}
       {status === "cancelled" ? null : (
-        // A <progress> fills itself from max and value: no style attribute, which the CSP would block.
-        <progress class="meter" max={quantity} value={sold} aria-hidden="true" />
+        // What is left, under a label that says "left": the bar drains as units sell (full before go-live,
+        // so going live moves nothing). A <progress> fills itself from max and value: no style attribute.
+        <progress class="meter" max={quantity} value={left} aria-hidden="true" />
       )}
       {status === "paused" ? (
         <p class="state-next">The shop has paused sales for a moment. Keep this page open.</p>
@@ -105,7 +117,7 @@ export function StockPanel(props: StockPanelProps) {
 /** How far a drop has sold, in steps worth telling a screen-reader user about. */
 function stockLevel(remaining: number, quantity: number): number {
   if (remaining <= 0) return 5;
-  if (remaining <= 10) return 4;
+  if (isLastFew(remaining, quantity)) return 4;
   if (remaining <= quantity * 0.1) return 3;
   if (remaining <= quantity * 0.25) return 2;
   if (remaining <= quantity * 0.5) return 1;

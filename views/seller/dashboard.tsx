@@ -49,8 +49,11 @@ function SoldOutSummary({ live, story }: { live: DropLive; story: SalesStory }) 
   return (
     <p class="sold-out-summary" id="sold-out-summary">
       Sold out in <b>{soldOutIn(story.soldOutAfterMs)}</b>, peak{" "}
-      <b>{formatNumber(story.chart.peakPerSecond)} orders/s</b>,{" "}
-      {formatMoney(live.revenueCents, live.drop.currency)} in revenue.
+      <b>
+        {formatNumber(story.chart.peakPerSecond)} {story.chart.peakPerSecond === 1 ? "order" : "orders"} a
+        second
+      </b>
+      , {formatMoney(live.revenueCents, live.drop.currency)} in revenue.
     </p>
   );
 }
@@ -307,7 +310,8 @@ export function DashboardPage(props: DashboardProps) {
           <a href={`${base(live)}#audit-trail`}>Back to the newest orders</a>
         </p>
       ) : null}
-      <div class="table-wrap audit-wrap">
+      {/* Scrolls sideways on a narrow desktop window: focusable and named, so a keyboard can scroll it. */}
+      <section class="table-wrap audit-wrap" tabindex={0} aria-labelledby="audit-heading">
         <table id="audit-trail" aria-labelledby="audit-heading" class="stack-on-phone">
           <thead>
             <tr>
@@ -326,7 +330,7 @@ export function DashboardPage(props: DashboardProps) {
             </tr>
           </tbody>
         </table>
-      </div>
+      </section>
       {drop.holdSeconds > 0 ? <UnitClaimsSlot slug={drop.slug} /> : null}
       <DropImagesSlot slug={drop.slug} />
       {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}

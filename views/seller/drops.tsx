@@ -44,8 +44,10 @@ export function DropsPage({ list, ...shell }: DropsPageProps) {
           </a>
         </div>
       ) : (
-        <div class="table-wrap">
-          <table id="drops">
+        // A table from 640 px, one card per drop below (app.css .stack-on-phone). The wrapper can scroll
+        // sideways on a narrow desktop window, so it takes keyboard focus and has a name.
+        <section class="table-wrap" tabindex={0} aria-label="Your drops">
+          <table id="drops" class="stack-on-phone drops-list">
             <caption class="visually-hidden">Your drops, newest first</caption>
             <thead>
               <tr>
@@ -59,18 +61,20 @@ export function DropsPage({ list, ...shell }: DropsPageProps) {
             <tbody>
               {list.drops.map((d) => (
                 <tr id={`drop-${d.drop.slug}`}>
-                  <td>
+                  <td class="drop-title">
                     <a href={`/seller/drops/${d.drop.slug}`}>{d.drop.title}</a>
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <span class={`badge ${d.status}`}>{STATUS_LABEL[d.status]}</span>
                   </td>
-                  <td>
+                  <td data-label="Sold" class="num">
                     {formatNumber(d.sold)} of {formatNumber(d.drop.quantity)} (
                     {sellThrough(d.sold, d.drop.quantity)})
                   </td>
-                  <td>{formatMoney(d.revenueCents, d.drop.currency)}</td>
-                  <td>
+                  <td data-label="Revenue" class="num">
+                    {formatMoney(d.revenueCents, d.drop.currency)}
+                  </td>
+                  <td data-label="Go-live">
                     <time datetime={d.drop.startsAt.toISOString()} data-local-time>
                       {formatUtcMinute(d.drop.startsAt)}
                     </time>
@@ -79,7 +83,7 @@ export function DropsPage({ list, ...shell }: DropsPageProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </Layout>
   );

@@ -77,11 +77,14 @@ export function formatUtcPrecise(instant: Date): string {
   return instant.toISOString().slice(0, 23).replace("T", " ");
 }
 
-/** Sell-through rounded down, so 99.96 % never reads as 100 % while a unit is left. */
+/**
+ * Sell-through in whole percent ("67%" for 8 of 12): rounded, but never 100 % while a unit is left and
+ * never 0 % once one has sold.
+ */
 export function sellThrough(sold: number, quantity: number): string {
-  if (quantity <= 0) return "0%";
-  const tenths = Math.floor((sold * 1000) / quantity);
-  return tenths % 10 === 0 ? `${tenths / 10}%` : `${(tenths / 10).toFixed(1)}%`;
+  if (quantity <= 0 || sold <= 0) return "0%";
+  if (sold >= quantity) return "100%";
+  return `${Math.min(99, Math.max(1, Math.round((sold * 100) / quantity)))}%`;
 }
 
 export const STATUS_LABEL = {

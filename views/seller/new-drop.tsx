@@ -25,9 +25,38 @@ export const NEW_DROP_DEFAULTS: FormValues = {
   holdMinutes: DEFAULT_HOLD_MINUTES,
 };
 
-/** The zones offered, with `zone` present (an alias the browser sent stays selected on a re-render). */
-const zonesWith = (zones: readonly string[], zone: string) =>
-  zones.includes(zone) ? zones : [zone, ...zones];
+/**
+ * The zones offered, grouped by region ("Europe" › "Berlin") so ~400 ids read as a short list of
+ * regions; the chosen zone (and UTC) first, outside the groups. An alias the browser sent stays selected.
+ */
+function ZoneOptions({ zones, zone }: { zones: readonly string[]; zone: string }) {
+  const groups = new Map<string, string[]>();
+  for (const name of zones) {
+    if (name === zone || name === "UTC" || !name.includes("/")) continue;
+    const region = name.slice(0, name.indexOf("/"));
+    groups.set(region, [...(groups.get(region) ?? []), name]);
+  }
+  const place = (name: string) =>
+    name
+      .slice(name.indexOf("/") + 1)
+      .replace(/_/g, " ")
+      .replace(/\//g, " › ");
+  return (
+    <>
+      <option value={zone} selected>
+        {zone}
+      </option>
+      {zone === "UTC" ? null : <option value="UTC">UTC</option>}
+      {[...groups].map(([region, names]) => (
+        <optgroup label={region}>
+          {names.map((name) => (
+            <option value={name}>{place(name)}</option>
+          ))}
+        </optgroup>
+      ))}
+    </>
+  );
+}
 
 /**
  * The drop's fields, shared by the new-drop and edit forms. `fixed` leaves out the terms a live drop can no
@@ -131,11 +160,7 @@ export function DropFields(props: {
                 aria-invalid={errors.timeZone ? "true" : undefined}
                 aria-describedby={errors.timeZone ? "timeZone-error" : undefined}
               >
-                {zonesWith(props.timeZones, zone).map((name) => (
-                  <option value={name} selected={name === zone}>
-                    {name}
-                  </option>
-                ))}
+                <ZoneOptions zones={props.timeZones} zone={zone} />
               </select>
               <FieldMessages name="timeZone" error={errors.timeZone} />
             </div>
@@ -193,15 +218,17 @@ export function NewDropPage(props: NewDropProps) {
           novalidate
         >
           <CsrfField token={props.csrfToken} />
+          {/* The product first, as fans will see it: the picture leads the form. */}
+          <PictureField
+            label="Picture (optional)"
+            error={props.errors.image}
+            hint="JPEG, PNG or WebP, up to 8 MB. More can be added on the drop's page."
+          />
           <DropFields
             values={props.values}
             errors={props.errors}
             timeZones={props.timeZones}
             fresh={props.fresh}
-          />
-          <PictureField
-            label="Picture (optional)"
-            hint="JPEG, PNG or WebP, up to 8 MB. More can be added on the drop's page."
           />
           <button type="submit" data-pending-label="Creating…">
             Create drop

@@ -90,7 +90,7 @@ const soldCell = (r: NonNullable<StressTest["receipt"]>) =>
 export function StressTestList({ drop, tests }: { drop: Drop; tests: StressTest[] }) {
   if (tests.length === 0) return <p id="stress-none">No Stress Tests yet.</p>;
   return (
-    <div class="table-wrap">
+    <section class="table-wrap" tabindex={0} aria-label="Stress Test receipts">
       <table id="stress-tests">
         <caption class="visually-hidden">Stress Test receipts, newest first</caption>
         <thead>
@@ -118,7 +118,7 @@ export function StressTestList({ drop, tests }: { drop: Drop; tests: StressTest[
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

@@ -83,17 +83,69 @@ export function StressCounts({ progress }: { progress: ProgressSnapshot }) {
   );
 }
 
-/** The audit's receipt: what the database says was sold, next to what the runner was told. */
+/** "0.4 s", "3.1 s", "2m 05s": how long the run took, in a seller's words. */
+const took = (seconds: number) =>
+  seconds < 60
+    ? `${seconds.toFixed(1)} s`
+    : `${Math.floor(seconds / 60)}m ${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
+
+/** "1 attempt per second", "340 attempts per second". */
+const perSecond = (rate: number) => {
+  const whole = Math.round(rate);
+  return `${number(whole)} ${whole === 1 ? "attempt" : "attempts"} per second`;
+};
+
+/** The database, as a seller would name it: the embedded one, or a PostgreSQL-compatible server. */
+const databaseName = (backend: string) =>
+  backend.startsWith("pglite")
+    ? "The built-in database"
+    : backend.startsWith("dsql")
+      ? "Aurora DSQL"
+      : "PostgreSQL";
+
+/**
+ * The verdict in a seller's words: exact or not first; the server's health (latency percentiles and the
+ * like, which say how it coped, not whether it sold exactly) as one plain clause, its figures in the details.
+ */
+export function sellerHeadline(r: Receipt): string {
+  if (r.verdict === "FAIL") return headlineOf(r);
+  return (r.warnings ?? []).length === 0
+    ? "Exact: every unit sold once, nothing beyond stock"
+    : "Exact, though the server was slow at this load (see the engineering details)";
+}
+
+/**
+ * The audit's receipt: the verdict is the headline (sold exactly, or not), then what happened in a
+ * seller's words; the engineering figures (wins against order rows, latency percentiles, the database and
+ * its isolation) stay one click away.
+ */
 export function StressReceipt({ test }: { test: StressTest }) {
   const r: Receipt | undefined = test.receipt;
+  const tone = !r || r.verdict === "FAIL" ? "bad" : (r.warnings ?? []).length > 0 ? "warn" : "ok";
   return (
     <section id="stress-receipt" aria-labelledby="receipt-heading" data-status={test.status}>
-      <h2 id="receipt-heading">
-        Receipt{" "}
-        <span id="stress-verdict" class={`badge ${verdictClass(test)}`}>
-          {verdictOf(test)}
-        </span>
-      </h2>
+      <div class={`verdict-hero ${tone}`}>
+        <h2 id="receipt-heading" class="verdict-kicker">
+          Receipt ·{" "}
+          <span id="stress-verdict" class={`badge ${verdictClass(test)}`}>
+            {verdictOf(test)}
+          </span>
+        </h2>
+        {r ? (
+          <p id="receipt-headline" class="verdict-headline">
+            {sellerHeadline(r)}
+          </p>
+        ) : null}
+        {r ? (
+          <p class="verdict-story" id="receipt-story">
+            Sold {number(r.sold)} of {number(r.quantity)} in {took(r.durationSeconds)} to {number(r.attempts)}{" "}
+            simulated fans, {number(r.concurrency)} at a time.{" "}
+            {r.oversold === 0 && r.duplicateUnits === 0
+              ? "Nobody got a unit twice and nothing sold beyond stock."
+              : "Some units were sold beyond stock or twice: see below."}
+          </p>
+        ) : null}
+      </div>
       {test.problem ? (
         <p class="notice bad" id="stress-problem">
           {test.problem}
@@ -101,63 +153,63 @@ export function StressReceipt({ test }: { test: StressTest }) {
       ) : null}
       {r ? (
         <>
-          <p
-            id="receipt-headline"
-            class={`notice ${r.verdict === "FAIL" ? "bad" : (r.warnings ?? []).length > 0 ? "warn" : "ok"}`}
-          >
-            {headlineOf(r)}
-          </p>
           <dl class="facts" id="receipt-facts">
-            <dt>Attempts</dt>
+            <dt>Simulated fans</dt>
             <dd id="receipt-attempts">
               {number(r.attempts)}
-              {r.cancelled ? ` of ${number(r.attemptsPlanned)} (cancelled)` : ""} by {number(r.concurrency)}{" "}
-              at a time
+              {r.cancelled ? ` of ${number(r.attemptsPlanned)} (cancelled)` : ""}, {number(r.concurrency)} at
+              a time
             </dd>
             <dt>Sold</dt>
             <dd id="receipt-sold">
               {number(r.sold)} of {number(r.quantity)}
             </dd>
-            <dt>Oversold</dt>
+            <dt>Sold beyond stock</dt>
             <dd id="receipt-oversold">{number(r.oversold)}</dd>
-            <dt>Duplicate units</dt>
+            <dt>Units sold twice</dt>
             <dd id="receipt-duplicates">{number(r.duplicateUnits)}</dd>
-            <dt>Acknowledged wins</dt>
-            <dd id="receipt-wins">
-              {number(r.acknowledgedWins)} wins, {number(r.orderRows)} order rows
-              {r.acknowledgedWithoutOrderRow > 0
-                ? `, ${number(r.acknowledgedWithoutOrderRow)} without a row`
-                : ""}
-            </dd>
-            <dt>Unanswered</dt>
-            <dd id="receipt-unanswered">
-              {number(r.timeouts ?? 0)} timed out, {number(r.counts.error - (r.timeouts ?? 0))} other errors
-              {r.abandoned ? `, ${number(r.abandoned)} cut off by the cancel` : ""}
-            </dd>
-            <dt>Win latency</dt>
-            <dd id="receipt-win-latency">{latency(r.latencyMs.win)}</dd>
-            <dt>Rejection latency</dt>
-            <dd id="receipt-rejection-latency">{latency(r.latencyMs.rejection)}</dd>
-            <dt>Duration</dt>
-            <dd id="receipt-duration">
-              {r.durationSeconds.toFixed(1)} s ({r.attemptsPerSecond.toFixed(0)} attempts/s)
-            </dd>
-            <dt>Backend</dt>
-            <dd id="receipt-backend">{r.backend}</dd>
+            <dt>Took</dt>
+            <dd id="receipt-duration">{took(r.durationSeconds)}</dd>
           </dl>
-          {(r.warnings ?? []).length > 0 ? (
-            <>
-              <h3>Health warnings</h3>
-              <p class="hint">
-                These say how the server coped, not whether it sold exactly: that is the verdict above.
-              </p>
-              <ul id="receipt-warnings">
-                {(r.warnings ?? []).map((warning) => (
-                  <li>{warning}</li>
-                ))}
-              </ul>
-            </>
-          ) : null}
+          <details class="engineering" id="receipt-engineering">
+            <summary>Engineering details</summary>
+            <dl class="facts">
+              <dt>Acknowledged wins</dt>
+              <dd id="receipt-wins">
+                {number(r.acknowledgedWins)} wins, {number(r.orderRows)} order rows
+                {r.acknowledgedWithoutOrderRow > 0
+                  ? `, ${number(r.acknowledgedWithoutOrderRow)} without a row`
+                  : ""}
+              </dd>
+              <dt>Unanswered</dt>
+              <dd id="receipt-unanswered">
+                {number(r.timeouts ?? 0)} timed out, {number(r.counts.error - (r.timeouts ?? 0))} other errors
+                {r.abandoned ? `, ${number(r.abandoned)} cut off by the cancel` : ""}
+              </dd>
+              <dt>Win latency</dt>
+              <dd id="receipt-win-latency">{latency(r.latencyMs.win)}</dd>
+              <dt>Rejection latency</dt>
+              <dd id="receipt-rejection-latency">{latency(r.latencyMs.rejection)}</dd>
+              <dt>Throughput</dt>
+              <dd id="receipt-throughput">{perSecond(r.attemptsPerSecond)}</dd>
+              <dt>Database</dt>
+              <dd id="receipt-backend">
+                {databaseName(r.backend)} ({r.backend})
+              </dd>
+              {(r.warnings ?? []).length > 0 ? (
+                <>
+                  <dt>Health warnings</dt>
+                  <dd>
+                    <ul id="receipt-warnings">
+                      {(r.warnings ?? []).map((warning) => (
+                        <li>{warning}</li>
+                      ))}
+                    </ul>
+                  </dd>
+                </>
+              ) : null}
+            </dl>
+          </details>
           {r.checkout ? <CheckoutReceiptSection c={r.checkout} /> : null}
           {test.replay ? (
             <TileReplaySection replay={test.replay} seconds={r.durationSeconds} checkout={!!r.checkout} />

@@ -36,7 +36,7 @@ export function UnitClaims({ claims, limit }: { claims: UnitClaim[]; limit: numb
         Every claim of every unit: held, then paid, or expired / released / refunded and back in stock, then
         sold again.{claims.length >= limit ? ` The first ${limit} claims are shown.` : ""}
       </p>
-      <div class="table-wrap">
+      <section class="table-wrap" tabindex={0} aria-labelledby="unit-claims-heading">
         <table class="stack-on-phone">
           <thead>
             <tr>
@@ -65,7 +65,7 @@ export function UnitClaims({ claims, limit }: { claims: UnitClaim[]; limit: numb
             )}
           </tbody>
         </table>
-      </div>
+      </section>
     </section>
   );
 }

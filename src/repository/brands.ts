@@ -1,0 +1,118 @@
+/** A shop's brand (shop_brands): accent, bio, links, and its logo and banner pictures in image_files. */
+import type { Database } from "../db/database";
+import type { EncodedImage } from "../domain/image-encoding";
+
+/** shop_brands as stored: links and pictures are JSON text, parsed by the domain (src/domain/brand.ts). */
+export interface BrandRow {
+  accent: string | null;
+  bio: string;
+  links: string;
+  logo: string | null;
+  banner: string | null;
+}
+
+export type BrandPictureSlot = "logo" | "banner";
+
+/** The columns a shop query adds for its brand; NULL for a shop that never set one. */
+export const BRAND_COLUMNS =
+  "b.accent AS brand_accent, b.bio AS brand_bio, b.links AS brand_links, b.logo AS brand_logo, b.banner AS brand_banner";
+
+export interface BrandColumns {
+  brand_accent: string | null;
+  brand_bio: string | null;
+  brand_links: string | null;
+  brand_logo: string | null;
+  brand_banner: string | null;
+}
+
+export const toBrandRow = (row: BrandColumns): BrandRow => ({
+  accent: row.brand_accent,
+  bio: row.brand_bio ?? "",
+  links: row.brand_links ?? "[]",
+  logo: row.brand_logo,
+  banner: row.brand_banner,
+});
+
+/** Writes the brand's words and colour, keeping its pictures. */
+export async function saveBrandText(
+  db: Database,
+  sellerId: string,
+  brand: { accent: string | null; bio: string; links: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO shop_brands (seller_id, accent, bio, links) VALUES ($1::uuid, $2::text, $3::text, $4::text)
+     ON CONFLICT (seller_id) DO UPDATE
+       SET accent = excluded.accent, bio = excluded.bio, links = excluded.links, updated_at = now()`,
+    [sellerId, brand.accent, brand.bio, brand.links],
+  );
+}
+
+/** One statement per slot: the column name is never built from input. */
+const SET_PICTURE: Record<BrandPictureSlot, string> = {
+  logo: `INSERT INTO shop_brands (seller_id, logo) VALUES ($1::uuid, $2::text)
+         ON CONFLICT (seller_id) DO UPDATE SET logo = excluded.logo, updated_at = now()
+         RETURNING seller_id`,
+  banner: `INSERT INTO shop_brands (seller_id, banner) VALUES ($1::uuid, $2::text)
+           ON CONFLICT (seller_id) DO UPDATE SET banner = excluded.banner, updated_at = now()
+           RETURNING seller_id`,
+};
+
+const PREVIOUS: Record<BrandPictureSlot, string> = {
+  logo: "SELECT logo AS previous FROM shop_brands WHERE seller_id = $1::uuid",
+  banner: "SELECT banner AS previous FROM shop_brands WHERE seller_id = $1::uuid",
+};
+
+/**
+ * Stores the encoded files under `imageId` and points the brand's slot at them, in one statement (a
+ * picture never exists half-stored). Answers the slot's previous descriptor, whose files the caller removes.
+ */
+export async function setBrandPicture(
+  db: Database,
+  sellerId: string,
+  slot: BrandPictureSlot,
+  picture: { id: string; descriptor: string; files: EncodedImage[] },
+): Promise<string | null> {
+  const params: unknown[] = [sellerId, picture.descriptor, picture.id];
+  const values = picture.files.map((file, i) => {
+    params.push(file.width, file.height, file.contentHash, file.bytes);
+    const n = 4 + i * 4;
+    return `($${n}::int, $${n + 1}::int, $${n + 2}::text, $${n + 3}::bytea)`;
+  });
+  const { rows } = await db.query<{ previous: string | null }>(
+    `WITH old AS (${PREVIOUS[slot]}),
+     new_files AS (
+       INSERT INTO image_files (image_id, width, height, content_hash, bytes)
+       SELECT $3::uuid, f.width, f.height, f.content_hash, f.bytes
+       FROM (VALUES ${values.join(", ")}) AS f(width, height, content_hash, bytes)
+       RETURNING width
+     ), saved AS (${SET_PICTURE[slot]})
+     SELECT (SELECT previous FROM old) AS previous
+     WHERE (SELECT count(*) FROM new_files) = ${picture.files.length} AND EXISTS (SELECT 1 FROM saved)`,
+    params,
+  );
+  return rows[0]?.previous ?? null;
+}
+
+const CLEAR_PICTURE: Record<BrandPictureSlot, string> = {
+  logo: "UPDATE shop_brands SET logo = NULL, updated_at = now() WHERE seller_id = $1::uuid",
+  banner: "UPDATE shop_brands SET banner = NULL, updated_at = now() WHERE seller_id = $1::uuid",
+};
+
+/** Empties the slot; answers the descriptor it held, whose files the caller removes. */
+export async function clearBrandPicture(
+  db: Database,
+  sellerId: string,
+  slot: BrandPictureSlot,
+): Promise<string | null> {
+  const { rows } = await db.query<{ previous: string | null }>(
+    `WITH old AS (${PREVIOUS[slot]}), cleared AS (${CLEAR_PICTURE[slot]} RETURNING seller_id)
+     SELECT (SELECT previous FROM old) AS previous WHERE EXISTS (SELECT 1 FROM cleared)`,
+    [sellerId],
+  );
+  return rows[0]?.previous ?? null;
+}
+
+/** Removes a replaced picture's files. */
+export async function deleteImageFiles(db: Database, imageId: string): Promise<void> {
+  await db.query("DELETE FROM image_files WHERE image_id = $1::uuid", [imageId]);
+}
