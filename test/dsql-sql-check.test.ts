@@ -153,6 +153,15 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   countDropImages: (c) => repo.countDropImages(c.db, c.dropId),
   readImageFile: (c) => repo.readImageFile(c.db, c.imageId, 320, "h320"),
   deleteDropImage: (c) => repo.deleteDropImage(c.db, c.dropId, c.imageId),
+  // the shop's brand (logo and banner are replaced and cleared; their old files removed)
+  saveBrandText: (c) => repo.saveBrandText(c.db, c.sellerId, { accent: "#aa3300", bio: "Hi", links: "[]" }),
+  setBrandPicture: async (c) => {
+    const files = [{ ...image(320), contentHash: "logo320" }];
+    await repo.setBrandPicture(c.db, c.sellerId, "logo", { id: randomUUID(), descriptor: "{}", files });
+    await repo.setBrandPicture(c.db, c.sellerId, "banner", { id: randomUUID(), descriptor: "{}", files });
+  },
+  clearBrandPicture: (c) => repo.clearBrandPicture(c.db, c.sellerId, "banner"),
+  deleteImageFiles: (c) => repo.deleteImageFiles(c.db, randomUUID()),
   // sellers, sessions, sign-in
   insertSeller: () => undefined, // sent in setUp
   findSellerByApiKeyHash: (c) => repo.findSellerByApiKeyHash(c.db, "h"),

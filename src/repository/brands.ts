@@ -13,26 +13,6 @@ export interface BrandRow {
 
 export type BrandPictureSlot = "logo" | "banner";
 
-/** The columns a shop query adds for its brand; NULL for a shop that never set one. */
-export const BRAND_COLUMNS =
-  "b.accent AS brand_accent, b.bio AS brand_bio, b.links AS brand_links, b.logo AS brand_logo, b.banner AS brand_banner";
-
-export interface BrandColumns {
-  brand_accent: string | null;
-  brand_bio: string | null;
-  brand_links: string | null;
-  brand_logo: string | null;
-  brand_banner: string | null;
-}
-
-export const toBrandRow = (row: BrandColumns): BrandRow => ({
-  accent: row.brand_accent,
-  bio: row.brand_bio ?? "",
-  links: row.brand_links ?? "[]",
-  logo: row.brand_logo,
-  banner: row.brand_banner,
-});
-
 /** Writes the brand's words and colour, keeping its pictures. */
 export async function saveBrandText(
   db: Database,
@@ -63,8 +43,9 @@ const PREVIOUS: Record<BrandPictureSlot, string> = {
 };
 
 /**
- * Stores the encoded files under `imageId` and points the brand's slot at them, in one statement (a
- * picture never exists half-stored). Answers the slot's previous descriptor, whose files the caller removes.
+ * Stores the encoded files under `imageId` and points the brand's slot at them, in one transaction (a
+ * picture never exists half-stored; plain statements, as DSQL takes no data-modifying CTE). Answers the
+ * slot's previous descriptor, whose files the caller removes.
  */
 export async function setBrandPicture(
   db: Database,
@@ -72,25 +53,23 @@ export async function setBrandPicture(
   slot: BrandPictureSlot,
   picture: { id: string; descriptor: string; files: EncodedImage[] },
 ): Promise<string | null> {
-  const params: unknown[] = [sellerId, picture.descriptor, picture.id];
+  const params: unknown[] = [picture.id];
   const values = picture.files.map((file, i) => {
     params.push(file.width, file.height, file.contentHash, file.bytes);
-    const n = 4 + i * 4;
+    const n = 2 + i * 4;
     return `($${n}::int, $${n + 1}::int, $${n + 2}::text, $${n + 3}::bytea)`;
   });
-  const { rows } = await db.query<{ previous: string | null }>(
-    `WITH old AS (${PREVIOUS[slot]}),
-     new_files AS (
-       INSERT INTO image_files (image_id, width, height, content_hash, bytes)
-       SELECT $3::uuid, f.width, f.height, f.content_hash, f.bytes
-       FROM (VALUES ${values.join(", ")}) AS f(width, height, content_hash, bytes)
-       RETURNING width
-     ), saved AS (${SET_PICTURE[slot]})
-     SELECT (SELECT previous FROM old) AS previous
-     WHERE (SELECT count(*) FROM new_files) = ${picture.files.length} AND EXISTS (SELECT 1 FROM saved)`,
-    params,
-  );
-  return rows[0]?.previous ?? null;
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ previous: string | null }>(PREVIOUS[slot], [sellerId]);
+    await tx.query(
+      `INSERT INTO image_files (image_id, width, height, content_hash, bytes)
+       SELECT $1::uuid, f.width, f.height, f.content_hash, f.bytes
+       FROM (VALUES ${values.join(", ")}) AS f(width, height, content_hash, bytes)`,
+      params,
+    );
+    await tx.query(SET_PICTURE[slot], [sellerId, picture.descriptor]);
+    return rows[0]?.previous ?? null;
+  });
 }
 
 const CLEAR_PICTURE: Record<BrandPictureSlot, string> = {
@@ -104,12 +83,11 @@ export async function clearBrandPicture(
   sellerId: string,
   slot: BrandPictureSlot,
 ): Promise<string | null> {
-  const { rows } = await db.query<{ previous: string | null }>(
-    `WITH old AS (${PREVIOUS[slot]}), cleared AS (${CLEAR_PICTURE[slot]} RETURNING seller_id)
-     SELECT (SELECT previous FROM old) AS previous WHERE EXISTS (SELECT 1 FROM cleared)`,
-    [sellerId],
-  );
-  return rows[0]?.previous ?? null;
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ previous: string | null }>(PREVIOUS[slot], [sellerId]);
+    await tx.query(CLEAR_PICTURE[slot], [sellerId]);
+    return rows[0]?.previous ?? null;
+  });
 }
 
 /** Removes a replaced picture's files. */

@@ -1,5 +1,6 @@
 /** Row shapes as the database returns them, and how they become domain values. */
 import type { Drop, Order, Seller } from "../domain/types";
+import type { BrandRow } from "./brands";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
   max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds`;
@@ -78,4 +79,24 @@ export const toSeller = (row: SellerRow): Seller => ({
   email: row.email,
   name: row.name,
   createdAt: new Date(row.created_at),
+});
+
+/** The columns a shop query adds for its brand; NULL for a shop that never set one. */
+export const BRAND_COLUMNS =
+  "b.accent AS brand_accent, b.bio AS brand_bio, b.links AS brand_links, b.logo AS brand_logo, b.banner AS brand_banner";
+
+export interface BrandColumns {
+  brand_accent: string | null;
+  brand_bio: string | null;
+  brand_links: string | null;
+  brand_logo: string | null;
+  brand_banner: string | null;
+}
+
+export const toBrandRow = (row: BrandColumns): BrandRow => ({
+  accent: row.brand_accent,
+  bio: row.brand_bio ?? "",
+  links: row.brand_links ?? "[]",
+  logo: row.brand_logo,
+  banner: row.brand_banner,
 });

@@ -1,8 +1,18 @@
 /** What fans see of a shop: its address, its drops, a fan's receipt, and the secret that signs receipts. */
 import type { Database } from "../db/database";
 import type { Drop, Order } from "../domain/types";
-import { BRAND_COLUMNS, type BrandColumns, type BrandRow, toBrandRow } from "./brands";
-import { DROP_COLUMNS, type DropRow, ORDER_COLUMNS, type OrderRow, toDrop, toOrder } from "./rows";
+import type { BrandRow } from "./brands";
+import {
+  BRAND_COLUMNS,
+  type BrandColumns,
+  DROP_COLUMNS,
+  type DropRow,
+  ORDER_COLUMNS,
+  type OrderRow,
+  toBrandRow,
+  toDrop,
+  toOrder,
+} from "./rows";
 
 export interface ShopRow {
   sellerId: string;
