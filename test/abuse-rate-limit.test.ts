@@ -93,6 +93,14 @@ describe("abuse: purchase flooding from one client", () => {
     expect(res.headers.get("retry-after")).toBe("1");
   });
 
+  it("counts a whole IPv6 /64 as one client: rotating addresses inside it does not escape (issue 15 §2)", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await buy(app, `2001:db8:15:2::${i + 1}`)).status);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+    // The neighbouring /64 is another subscriber.
+    expect((await buy(app, "2001:db8:15:3::1")).status).toBe(201);
+  });
+
   it("ignores X-Forwarded-For unless TRUST_PROXY says a proxy wrote it", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
