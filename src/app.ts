@@ -14,6 +14,7 @@ import { StripePaymentProvider } from "./domain/stripe-payments";
 import { apiRoutes } from "./http/api";
 import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
+import { type PayRateLimits, payRateLimit } from "./http/pay-rate-limit";
 import { ClientRateLimiter, purchaseRateLimit, type RateLimit } from "./http/purchase-rate-limit";
 import { rehearsalLane } from "./http/rehearsal-lane";
 import { securityHeaders } from "./http/security-headers";
@@ -56,6 +57,8 @@ export interface AppDeps {
   trustProxy?: number;
   /** Purchases per client (PURCHASE_RATE_LIMIT / PURCHASE_RATE_BURST); no limit when absent. */
   purchaseRateLimit?: RateLimit | undefined;
+  /** Payment attempts per client and per order (PAY_RATE_LIMIT, PAY_RATE_BURST, PAY_ORDER_BURST); none when absent. */
+  payRateLimit?: PayRateLimits | undefined;
   /** Stress Test limits to use instead of the backend's defaults (see src/domain/stress-limits.ts). */
   stressLimits?: Config["stressLimits"];
   /** How hold drops are paid (src/domain/payments.ts); the built-in test provider when absent. */
@@ -82,6 +85,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     cookieSecure: config.cookieSecure,
     trustProxy: config.trustProxy,
     purchaseRateLimit: config.purchaseRateLimit,
+    payRateLimit: config.payRateLimit,
     log: createLogger({ level: config.logLevel, pretty: config.logPretty }),
     metricsAccess: config.metrics,
     stressLimits: config.stressLimits,
@@ -147,6 +151,12 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
     const limiter = new ClientRateLimiter(deps.purchaseRateLimit);
     app.use("/api/drops/:ref/purchase", purchaseRateLimit(limiter, deps.trustProxy ?? 0, errorJson));
     app.use("/d/:slug/buy", purchaseRateLimit(limiter, deps.trustProxy ?? 0, htmlError));
+  }
+  if (deps.payRateLimit) {
+    // One set of buckets for both doors, so the API and the fan page share each client's and order's limit.
+    const limit = payRateLimit(deps.payRateLimit, deps.trustProxy ?? 0);
+    app.use("/api/orders/:id/pay", limit("id", errorJson));
+    app.use("/d/:slug/orders/:orderId/pay", limit("orderId", htmlError));
   }
 
   app.route("/", operationsRoutes({ db, lifecycle, metrics, metricsAccess }));

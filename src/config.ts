@@ -84,6 +84,9 @@ const EnvSchema = v.pipe(
     ),
     PURCHASE_RATE_LIMIT: integerFrom(10, 0, 1_000_000),
     PURCHASE_RATE_BURST: integerFrom(20, 1, 1_000_000),
+    PAY_RATE_LIMIT: integerFrom(20, 0, 1_000_000),
+    PAY_RATE_BURST: integerFrom(200, 1, 1_000_000),
+    PAY_ORDER_BURST: integerFrom(10, 1, 1000),
     // Stress Test limits; unset means the backend's default (src/domain/stress-limits.ts).
     STRESS_MAX_ATTEMPTS: optionalInteger(1, 200_000),
     STRESS_MAX_CONCURRENCY: optionalInteger(1, 1000),
@@ -159,6 +162,13 @@ export interface Config {
   trustProxy: number;
   /** Purchases per client: `burst` at once, then `perSecond`; undefined when PURCHASE_RATE_LIMIT=0. */
   purchaseRateLimit: { perSecond: number; burst: number } | undefined;
+  /**
+   * Payment attempts (POST .../pay): per client `burst` at once then `perSecond` (undefined when
+   * PAY_RATE_LIMIT=0), and per order PAY_ORDER_BURST at once then one every PAY_ORDER_REFILL_SECONDS.
+   */
+  payRateLimit:
+    | { perClient: { perSecond: number; burst: number }; perOrder: { perSecond: number; burst: number } }
+    | undefined;
   logLevel: LogLevel;
   /** Human-readable log lines (pino-pretty, a dev dependency) when stdout is a terminal; JSON otherwise. */
   logPretty: boolean;
@@ -201,6 +211,12 @@ export interface DrainTimes {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * One payment attempt per order comes back every this many seconds once PAY_ORDER_BURST are spent: a fan
+ * retyping a card is never held up, a script trying cards on one hold gets ten a minute.
+ */
+export const PAY_ORDER_REFILL_SECONDS = 6;
 
 /**
  * A multi-region cluster's endpoints live in different regions, and a token signed for the wrong one is
@@ -262,6 +278,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.PURCHASE_RATE_LIMIT === 0
         ? undefined
         : { perSecond: e.PURCHASE_RATE_LIMIT, burst: e.PURCHASE_RATE_BURST },
+    payRateLimit:
+      e.PAY_RATE_LIMIT === 0
+        ? undefined
+        : {
+            perClient: { perSecond: e.PAY_RATE_LIMIT, burst: e.PAY_RATE_BURST },
+            perOrder: { perSecond: 1 / PAY_ORDER_REFILL_SECONDS, burst: e.PAY_ORDER_BURST },
+          },
     logPretty: e.LOG_PRETTY === "true",
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,

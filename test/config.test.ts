@@ -126,4 +126,18 @@ describe("configuration", () => {
       metricsAccess: { mode: "off" },
     });
   });
+
+  it("limits payment attempts per client and per order by default; PAY_RATE_LIMIT=0 turns it off", () => {
+    expect(loadConfig({}).payRateLimit).toEqual({
+      perClient: { perSecond: 20, burst: 200 },
+      perOrder: { perSecond: 1 / 6, burst: 10 },
+    });
+    const set = loadConfig({ PAY_RATE_LIMIT: "5", PAY_RATE_BURST: "50", PAY_ORDER_BURST: "3" });
+    expect(appOptionsFrom(set).payRateLimit).toEqual({
+      perClient: { perSecond: 5, burst: 50 },
+      perOrder: { perSecond: 1 / 6, burst: 3 },
+    });
+    expect(loadConfig({ PAY_RATE_LIMIT: "0" }).payRateLimit).toBeUndefined();
+    expect(() => loadConfig({ PAY_ORDER_BURST: "0" })).toThrow("PAY_ORDER_BURST: must be at least 1");
+  });
 });
