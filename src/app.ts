@@ -57,6 +57,8 @@ export interface AppDeps {
   trustProxy?: number;
   /** Purchases per client (PURCHASE_RATE_LIMIT / PURCHASE_RATE_BURST); no limit when absent. */
   purchaseRateLimit?: RateLimit | undefined;
+  /** New drops one seller may create in an hour (DROPS_PER_HOUR); no limit when absent. */
+  dropsPerHour?: number | undefined;
   /** Payment attempts per client and per order (PAY_RATE_LIMIT, PAY_RATE_BURST, PAY_ORDER_BURST); none when absent. */
   payRateLimit?: PayRateLimits | undefined;
   /** Stress Test limits to use instead of the backend's defaults (see src/domain/stress-limits.ts). */
@@ -86,6 +88,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     trustProxy: config.trustProxy,
     purchaseRateLimit: config.purchaseRateLimit,
     payRateLimit: config.payRateLimit,
+    dropsPerHour: config.dropsPerHour,
     log: createLogger({ level: config.logLevel, pretty: config.logPretty }),
     metricsAccess: config.metrics,
     stressLimits: config.stressLimits,
@@ -110,7 +113,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
     isClientAbort(error) ? log.debug("client closed the connection mid-request") : report(error);
   const lifecycle = deps.lifecycle ?? new Lifecycle();
   const watcher = createStockWatcher({
-    read: (dropId) => repo.readStock(db, dropId),
+    read: (dropIds) => repo.readStocks(db, dropIds),
     onReadError: (error) => log.warn({ err: error }, "stock read failed"),
   });
   lifecycle.onDrain(() => watcher.closeAll());
@@ -126,6 +129,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       ...(deps.engine ? { engine: deps.engine } : {}),
       ...(deps.payments ? { payments: deps.payments } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
+      dropsPerHour: deps.dropsPerHour,
       onBackgroundError: (error, what) => log.warn({ err: error }, `failed ${what}`),
     }),
     metrics,

@@ -87,6 +87,7 @@ const EnvSchema = v.pipe(
     PAY_RATE_LIMIT: integerFrom(20, 0, 1_000_000),
     PAY_RATE_BURST: integerFrom(200, 1, 1_000_000),
     PAY_ORDER_BURST: integerFrom(10, 1, 1000),
+    DROPS_PER_HOUR: integerFrom(30, 0, 1_000_000),
     // Stress Test limits; unset means the backend's default (src/domain/stress-limits.ts).
     STRESS_MAX_ATTEMPTS: optionalInteger(1, 200_000),
     STRESS_MAX_CONCURRENCY: optionalInteger(1, 1000),
@@ -169,6 +170,8 @@ export interface Config {
   payRateLimit:
     | { perClient: { perSecond: number; burst: number }; perOrder: { perSecond: number; burst: number } }
     | undefined;
+  /** New drops one seller may create in any hour (Stress Test copies aside); undefined when DROPS_PER_HOUR=0. */
+  dropsPerHour: number | undefined;
   logLevel: LogLevel;
   /** Human-readable log lines (pino-pretty, a dev dependency) when stdout is a terminal; JSON otherwise. */
   logPretty: boolean;
@@ -285,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             perClient: { perSecond: e.PAY_RATE_LIMIT, burst: e.PAY_RATE_BURST },
             perOrder: { perSecond: 1 / PAY_ORDER_REFILL_SECONDS, burst: e.PAY_ORDER_BURST },
           },
+    dropsPerHour: e.DROPS_PER_HOUR === 0 ? undefined : e.DROPS_PER_HOUR,
     logPretty: e.LOG_PRETTY === "true",
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,

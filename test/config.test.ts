@@ -140,4 +140,10 @@ describe("configuration", () => {
     expect(loadConfig({ PAY_RATE_LIMIT: "0" }).payRateLimit).toBeUndefined();
     expect(() => loadConfig({ PAY_ORDER_BURST: "0" })).toThrow("PAY_ORDER_BURST: must be at least 1");
   });
+
+  it("limits new drops per seller to DROPS_PER_HOUR (30 by default); 0 turns it off", () => {
+    expect(loadConfig({}).dropsPerHour).toBe(30);
+    expect(appOptionsFrom(loadConfig({ DROPS_PER_HOUR: "5" })).dropsPerHour).toBe(5);
+    expect(loadConfig({ DROPS_PER_HOUR: "0" }).dropsPerHour).toBeUndefined();
+  });
 });

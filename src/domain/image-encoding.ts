@@ -20,7 +20,10 @@ export interface EncodedImage {
   bytes: Buffer;
 }
 
-const notAnImage = () => new InvalidInput([{ path: "image", message: "Choose a JPEG, PNG or WebP picture" }]);
+/** Why an upload that is not a JPEG, PNG or WebP picture was refused. */
+export const NOT_A_PICTURE = "Choose a JPEG, PNG or WebP picture";
+
+const notAnImage = () => new InvalidInput([{ path: "image", message: NOT_A_PICTURE }]);
 
 /**
  * Turns an uploaded picture into WebP files at IMAGE_WIDTHS (never enlarged; a small picture gives one
