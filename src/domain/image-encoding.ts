@@ -20,10 +20,7 @@ export interface EncodedImage {
   bytes: Buffer;
 }
 
-/** Why an upload that is not a JPEG, PNG or WebP picture was refused. */
-export const NOT_A_PICTURE = "Choose a JPEG, PNG or WebP picture";
-
-const notAnImage = () => new InvalidInput([{ path: "image", message: NOT_A_PICTURE }]);
+const notAnImage = () => new InvalidInput([{ path: "image", message: "Choose a JPEG, PNG or WebP picture" }]);
 
 /**
  * Turns an uploaded picture into WebP files at IMAGE_WIDTHS (never enlarged; a small picture gives one

@@ -1,9 +1,8 @@
-import { type Database, violatedConstraint } from "../db/database";
+import type { Database } from "../db/database";
 import type { DropImageRow } from "../repository";
 import * as repo from "../repository";
 import { InvalidInput, NotFound } from "./errors";
 import { encodeDropImage } from "./image-encoding";
-import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
 import type { Drop } from "./types";
 
 /** How many pictures one drop may have. */
@@ -33,11 +32,6 @@ function toDropImage(row: DropImageRow): DropImage {
   };
 }
 
-/** Why an upload was refused when the drop already has all its pictures. */
-export const TOO_MANY_IMAGES = `A drop has at most ${MAX_IMAGES_PER_DROP} pictures; remove one first`;
-
-const tooMany = () => new InvalidInput([{ path: "image", message: TOO_MANY_IMAGES }]);
-
 /** A drop's pictures, oldest first. */
 export async function imagesOfDrop(db: Database, dropId: string): Promise<DropImage[]> {
   return (await repo.listDropImages(db, [dropId])).map(toDropImage);
@@ -48,22 +42,16 @@ export async function imagesOfDrop(db: Database, dropId: string): Promise<DropIm
  * Callers check that the seller owns the drop (shop.findOwnDrop) before adding or removing.
  * @example const image = await images.add(await shop.findOwnDrop(seller, ref), bytes)
  */
-export function createDropImages(db: Database, retryPolicy: RetryPolicy = defaultRetryPolicy) {
+export function createDropImages(db: Database) {
   return {
     async add(drop: Drop, upload: Uint8Array): Promise<DropImage> {
-      // A cheap early answer before encoding; the insert itself is the guard (see insertDropImage).
-      if ((await repo.countDropImages(db, drop.id)) >= MAX_IMAGES_PER_DROP) throw tooMany();
+      if ((await repo.countDropImages(db, drop.id)) >= MAX_IMAGES_PER_DROP) {
+        throw new InvalidInput([
+          { path: "image", message: `A drop has at most ${MAX_IMAGES_PER_DROP} pictures; remove one first` },
+        ]);
+      }
       const files = await encodeDropImage(upload);
-      const id = await withRetry(retryPolicy, async () => {
-        try {
-          return await repo.insertDropImage(db, drop.id, files, MAX_IMAGES_PER_DROP);
-        } catch (error) {
-          // Another upload took the same place first: look for a free one again.
-          if (violatedConstraint(error) === repo.IMAGE_SLOT_CONSTRAINT) throw new TryAgain("place taken");
-          throw error;
-        }
-      });
-      if (id === undefined) throw tooMany();
+      const id = await repo.insertDropImage(db, drop.id, files);
       return toDropImage({
         id,
         dropId: drop.id,

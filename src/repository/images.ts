@@ -9,38 +9,21 @@ export interface DropImageRow {
   files: { width: number; height: number; contentHash: string }[];
 }
 
-/** The unique index that lets one picture take each place of a drop (sql/0113). */
-export const IMAGE_SLOT_CONSTRAINT = "drop_images_slot_key";
-
 /**
- * Writes the picture and every encoded file in one statement, so an image never exists half-stored, in
- * the drop's lowest free place of `maxImages`; undefined (nothing written) when the drop has no free place.
- * Two concurrent uploads that pick the same place: one fails on IMAGE_SLOT_CONSTRAINT and may try again.
+ * Writes the picture and every encoded file in one statement, so an image never exists half-stored.
  * The files are at most two (IMAGE_WIDTHS), each under 900 KB: far inside DSQL's 10 MiB per transaction.
  */
-export async function insertDropImage(
-  db: Database,
-  dropId: string,
-  files: EncodedImage[],
-  maxImages: number,
-): Promise<string | undefined> {
+export async function insertDropImage(db: Database, dropId: string, files: EncodedImage[]): Promise<string> {
   const largest = files.reduce((a, b) => (b.width > a.width ? b : a));
-  const params: unknown[] = [dropId, largest.width, largest.height, maxImages];
+  const params: unknown[] = [dropId, largest.width, largest.height];
   const values = files.map((file, i) => {
     params.push(file.width, file.height, file.contentHash, file.bytes);
-    const n = 5 + i * 4;
+    const n = 4 + i * 4;
     return `($${n}::int, $${n + 1}::int, $${n + 2}::text, $${n + 3}::bytea)`;
   });
   const { rows } = await db.query<{ id: string }>(
-    `WITH place AS (
-       SELECT s.slot FROM generate_series(1, $4::int) AS s(slot)
-       WHERE NOT EXISTS (SELECT 1 FROM drop_images i WHERE i.drop_id = $1::uuid AND i.slot = s.slot)
-         -- Pictures from before places existed (slot NULL) count against the limit too.
-         AND (SELECT count(*) FROM drop_images i WHERE i.drop_id = $1::uuid) < $4::int
-       ORDER BY s.slot LIMIT 1
-     ), new_image AS (
-       INSERT INTO drop_images (drop_id, width, height, slot)
-       SELECT $1::uuid, $2::int, $3::int, place.slot FROM place RETURNING id
+    `WITH new_image AS (
+       INSERT INTO drop_images (drop_id, width, height) VALUES ($1::uuid, $2::int, $3::int) RETURNING id
      ), new_files AS (
        INSERT INTO image_files (image_id, width, height, content_hash, bytes)
        SELECT new_image.id, f.width, f.height, f.content_hash, f.bytes
@@ -50,7 +33,7 @@ export async function insertDropImage(
      SELECT id FROM new_image WHERE (SELECT count(*) FROM new_files) = ${files.length}`,
     params,
   );
-  return rows[0]?.id;
+  return rows[0]!.id;
 }
 
 /** Every picture of these drops, oldest first, with the widths they come in. */

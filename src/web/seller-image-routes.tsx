@@ -2,8 +2,7 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { DropImagesCard, DropImagesPage } from "../../views/seller/drop-images-card";
 import { DomainError, ImageTooLarge, InvalidInput, NotFound } from "../domain/errors";
-import { MAX_IMAGE_BYTES, NOT_A_PICTURE } from "../domain/image-encoding";
-import { type DropImages, TOO_MANY_IMAGES } from "../domain/images";
+import type { DropImages } from "../domain/images";
 import type { Shop } from "../domain/shop";
 import type { Drop, Seller } from "../domain/types";
 import { statusFor } from "../http/error-response";
@@ -28,23 +27,6 @@ function pictureProblem(error: unknown): string | undefined {
 }
 
 /**
- * The problems a redirect to the Images card may name, by code: the page shows only text the server wrote,
- * never text from the address (anyone can send a seller a link with `?problem=<anything>`).
- */
-const PICTURE_PROBLEMS = new Map([
-  ["too_large", new ImageTooLarge(MAX_IMAGE_BYTES).message],
-  ["too_many", TOO_MANY_IMAGES],
-  ["not_a_picture", NOT_A_PICTURE],
-]);
-
-/** The code of a refused picture's problem (see PICTURE_PROBLEMS). */
-function problemCode(error: unknown): string | undefined {
-  const problem = pictureProblem(error);
-  if (problem === undefined) return undefined;
-  return [...PICTURE_PROBLEMS].find(([, message]) => message === problem)?.[0] ?? "not_a_picture";
-}
-
-/**
  * After the new-drop form created `drop`: attaches the picture it carried, if any, and says where to go.
  * A refused picture does not undo the drop: the seller lands on its Images card, with the reason.
  * @example return c.redirect(await afterNewDrop(c, images, drop), 303)
@@ -55,15 +37,16 @@ export async function afterNewDrop(c: Context, images: DropImages, drop: Drop): 
     try {
       await images.add(drop, picture);
     } catch (error) {
-      const code = problemCode(error);
-      if (code === undefined) throw error;
-      return `/seller/drops/${drop.slug}/images?problem=${code}`;
+      const problem = pictureProblem(error);
+      if (problem === undefined) throw error;
+      return `/seller/drops/${drop.slug}/images?problem=${encodeURIComponent(problem)}`;
     }
   }
   return `/seller/drops/${drop.slug}`;
 }
 
 const ImageId = v.pipe(v.string(), v.uuid());
+const Problem = v.optional(v.pipe(v.string(), v.maxLength(200)));
 
 /**
  * The Images card of a drop's dashboard: GET (fragment for htmx, page otherwise), upload, remove.
@@ -99,8 +82,8 @@ export function sellerImageRoutes(shop: Shop, images: DropImages) {
   }
 
   routes.get("/seller/drops/:ref/images", async (c) => {
-    // An unknown code shows nothing: a Map, so "constructor" is not a message either.
-    return card(c, await ownDrop(c), PICTURE_PROBLEMS.get(c.req.query("problem") ?? ""));
+    const problem = v.safeParse(Problem, c.req.query("problem"));
+    return card(c, await ownDrop(c), problem.success ? problem.output : undefined);
   });
 
   routes.post("/seller/drops/:ref/images", async (c) => {
