@@ -146,4 +146,9 @@ describe("configuration", () => {
     expect(appOptionsFrom(loadConfig({ DROPS_PER_HOUR: "5" })).dropsPerHour).toBe(5);
     expect(loadConfig({ DROPS_PER_HOUR: "0" }).dropsPerHour).toBeUndefined();
   });
+
+  it("limits purchases per client address for a stadium behind one address, not for one script", () => {
+    expect(loadConfig({}).purchaseRateLimit).toEqual({ perSecond: 200, burst: 1000 });
+    expect(loadConfig({ PURCHASE_RATE_LIMIT: "0" }).purchaseRateLimit).toBeUndefined();
+  });
 });
