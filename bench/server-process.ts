@@ -91,6 +91,8 @@ export async function startServerProcess(
     LOG_LEVEL: "info",
     // The bench is one client by design; the per-client purchase limit would turn it into 429s.
     PURCHASE_RATE_LIMIT: "0",
+    // One bench seller makes every drop of a run; the per-seller drop limit would refuse the later ones.
+    DROPS_PER_HOUR: "0",
     ...env,
   };
   const child = spawn(command, args, {

@@ -21,6 +21,7 @@ import { apiRoutes } from "./http/api";
 import { apiReferenceRoutes } from "./http/api-reference";
 import { clientAddressMiddleware } from "./http/client-address";
 import { errorJson } from "./http/error-response";
+import { type PayRateLimits, payRateLimit } from "./http/pay-rate-limit";
 import { ClientRateLimiter, purchaseRateLimit, type RateLimit } from "./http/purchase-rate-limit";
 import { rehearsalLane } from "./http/rehearsal-lane";
 import { securityHeaders } from "./http/security-headers";
@@ -64,6 +65,10 @@ export interface AppDeps {
   trustProxy?: number;
   /** Purchases per client (PURCHASE_RATE_LIMIT / PURCHASE_RATE_BURST); no limit when absent. */
   purchaseRateLimit?: RateLimit | undefined;
+  /** New drops one seller may create in an hour (DROPS_PER_HOUR); no limit when absent. */
+  dropsPerHour?: number | undefined;
+  /** Payment attempts per client and per order (PAY_RATE_LIMIT, PAY_RATE_BURST, PAY_ORDER_BURST); none when absent. */
+  payRateLimit?: PayRateLimits | undefined;
   /** Stress Test limits to use instead of the backend's defaults (see src/domain/stress-limits.ts). */
   stressLimits?: Config["stressLimits"];
   /** How hold drops are paid (src/domain/payments.ts); the built-in test provider when absent. */
@@ -95,6 +100,8 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     cookieSecure: config.cookieSecure,
     trustProxy: config.trustProxy,
     purchaseRateLimit: config.purchaseRateLimit,
+    payRateLimit: config.payRateLimit,
+    dropsPerHour: config.dropsPerHour,
     log: createLogger({ level: config.logLevel, lines: config.logLines }),
     metricsAccess: config.metrics,
     stressLimits: config.stressLimits,
@@ -120,7 +127,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
     isClientAbort(error) ? log.debug("client closed the connection mid-request") : report(error);
   const lifecycle = deps.lifecycle ?? new Lifecycle();
   const watcher = createStockWatcher({
-    read: (dropId) => repo.readStock(db, dropId),
+    read: (dropIds) => repo.readStocks(db, dropIds),
     onReadError: (error) => log.warn({ err: error }, "stock read failed"),
   });
   lifecycle.onDrain(() => watcher.closeAll());
@@ -136,6 +143,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       ...(deps.engine ? { engine: deps.engine } : {}),
       ...(deps.payments ? { payments: deps.payments } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
+      dropsPerHour: deps.dropsPerHour,
       onBackgroundError: (error, what) => log.warn({ err: error }, `failed ${what}`),
     }),
     metrics,
@@ -175,6 +183,12 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
     const limiter = new ClientRateLimiter(deps.purchaseRateLimit);
     app.use("/api/drops/:ref/purchase", purchaseRateLimit(limiter, deps.trustProxy ?? 0, errorJson));
     app.use("/d/:slug/buy", purchaseRateLimit(limiter, deps.trustProxy ?? 0, htmlError));
+  }
+  if (deps.payRateLimit) {
+    // One set of buckets for both doors, so the API and the fan page share each client's and order's limit.
+    const limit = payRateLimit(deps.payRateLimit, deps.trustProxy ?? 0);
+    app.use("/api/orders/:id/pay", limit("id", errorJson));
+    app.use("/d/:slug/orders/:orderId/pay", limit("orderId", htmlError));
   }
 
   app.route("/", operationsRoutes({ db, lifecycle, metrics, metricsAccess }));

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
+import { appOptionsFrom, createApp } from "../src/app";
+import { loadConfig } from "../src/config";
 import type { Database } from "../src/db/database";
 import { rehearsalHeaders } from "../src/domain/rehearsal-marker";
 import { createStressTests } from "../src/domain/stress-test";
@@ -93,6 +94,14 @@ describe("abuse: purchase flooding from one client", () => {
     expect(res.headers.get("retry-after")).toBe("1");
   });
 
+  it("counts a whole IPv6 /64 as one client: rotating addresses inside it does not escape (issue 15 §2)", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await buy(app, `2001:db8:15:2::${i + 1}`)).status);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+    // The neighbouring /64 is another subscriber.
+    expect((await buy(app, "2001:db8:15:3::1")).status).toBe(201);
+  });
+
   it("ignores X-Forwarded-For unless TRUST_PROXY says a proxy wrote it", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
@@ -176,5 +185,49 @@ describe("abuse: purchase flooding from one client", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+/**
+ * Issue 15 §2: the default purchase limit (10/s, burst 20 per address) turned away real fans behind a
+ * carrier NAT. The defaults serve a crowd behind one address and still hold one script to a rate.
+ */
+describe("abuse: the default purchase limit", () => {
+  let db: Database;
+  afterAll(async () => db?.close());
+
+  it("serves 600 fans at once behind one address, and holds one script to its burst and rate", async () => {
+    db = await openTestDatabase("pglite");
+    let now = 5_000_000;
+    const defaults = appOptionsFrom(loadConfig({ DATA_DIR: "memory" })).purchaseRateLimit!;
+    const app = createApp({
+      db,
+      logError: () => undefined,
+      purchaseRateLimit: { ...defaults, now: () => now },
+    });
+    const { apiKey } = await createSeller(app);
+    const drop = await createDrop(app, apiKey, { quantity: 5000 });
+    const nat = { incoming: { socket: { remoteAddress: "100.64.0.1" } } };
+    const wave = async (fans: number) => {
+      const statuses: number[] = [];
+      for (let start = 0; start < fans; start += 100) {
+        const batch = Array.from({ length: Math.min(100, fans - start) }, () =>
+          app.request(`/api/drops/${drop.id}/purchase`, json({ fan: `fan-${randomUUID()}` }), nat),
+        );
+        statuses.push(...(await Promise.all(batch)).map((res) => res.status));
+      }
+      return statuses;
+    };
+    // The stadium: every fan's tap lands, none is told to wait.
+    const stadium = await wave(600);
+    expect(stadium.filter((s) => s === 429)).toHaveLength(0);
+    // A script from the same address at the same instant: the rest of the burst, then 429.
+    const script = await wave(1000);
+    expect(script.filter((s) => s === 201)).toHaveLength(defaults.burst - 600);
+    expect(script.filter((s) => s === 429)).toHaveLength(1000 - (defaults.burst - 600));
+    // ...and after that, the rate: a second buys perSecond more.
+    now += 1000;
+    const next = await wave(defaults.perSecond + 50);
+    expect(next.filter((s) => s === 201)).toHaveLength(defaults.perSecond);
   });
 });

@@ -37,10 +37,10 @@ describe("the live counter on a hold drop", () => {
     });
     const reads: StockSnapshot[] = [];
     const watcher = createStockWatcher({
-      read: async (id) => {
-        const snapshot = await repo.readStock(db, id);
-        reads.push(snapshot);
-        return snapshot;
+      read: async (ids) => {
+        const snapshots = await repo.readStocks(db, ids);
+        reads.push(...snapshots.values());
+        return snapshots;
       },
       intervalMs: 50,
     });

@@ -147,4 +147,29 @@ describe("configuration", () => {
       metricsAccess: { mode: "off" },
     });
   });
+
+  it("limits payment attempts per client and per order by default; PAY_RATE_LIMIT=0 turns it off", () => {
+    expect(loadConfig({}).payRateLimit).toEqual({
+      perClient: { perSecond: 20, burst: 200 },
+      perOrder: { perSecond: 1 / 6, burst: 10 },
+    });
+    const set = loadConfig({ PAY_RATE_LIMIT: "5", PAY_RATE_BURST: "50", PAY_ORDER_BURST: "3" });
+    expect(appOptionsFrom(set).payRateLimit).toEqual({
+      perClient: { perSecond: 5, burst: 50 },
+      perOrder: { perSecond: 1 / 6, burst: 3 },
+    });
+    expect(loadConfig({ PAY_RATE_LIMIT: "0" }).payRateLimit).toBeUndefined();
+    expect(() => loadConfig({ PAY_ORDER_BURST: "0" })).toThrow("PAY_ORDER_BURST: must be at least 1");
+  });
+
+  it("limits new drops per seller to DROPS_PER_HOUR (30 by default); 0 turns it off", () => {
+    expect(loadConfig({}).dropsPerHour).toBe(30);
+    expect(appOptionsFrom(loadConfig({ DROPS_PER_HOUR: "5" })).dropsPerHour).toBe(5);
+    expect(loadConfig({ DROPS_PER_HOUR: "0" }).dropsPerHour).toBeUndefined();
+  });
+
+  it("limits purchases per client address for a stadium behind one address, not for one script", () => {
+    expect(loadConfig({}).purchaseRateLimit).toEqual({ perSecond: 200, burst: 1000 });
+    expect(loadConfig({ PURCHASE_RATE_LIMIT: "0" }).purchaseRateLimit).toBeUndefined();
+  });
 });

@@ -84,6 +84,8 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   findDropById: (c) => repo.findDropById(c.db, c.dropId),
   findDropBySlug: (c) => repo.findDropBySlug(c.db, "slug"),
   readStock: (c) => repo.readStock(c.db, c.dropId),
+  readStocks: (c) => repo.readStocks(c.db, [c.dropId, c.holdDropId]),
+  recentDropsOf: (c) => repo.recentDropsOf(c.db, c.sellerId, 3600),
   readDropWithStock: (c) => repo.readDropWithStock(c.db, c.dropId),
   changeUpcomingDrop: async (c) => {
     const upcoming = await repo.insertDropWithStock(

@@ -45,7 +45,7 @@ describe("clients that vanish", () => {
         password: "a long password",
       }));
       drop = await app.shop.createDrop(seller, hoodieDrop({ quantity: 50 }));
-      watcher = createStockWatcher({ read: (id) => repo.readStock(db, id), intervalMs: 20 });
+      watcher = createStockWatcher({ read: (ids) => repo.readStocks(db, ids), intervalMs: 20 });
       const fan = new Hono().route("/d", fanRoutes(app.shop, { watcher, heartbeatMs: 50 }));
       await new Promise<void>((resolve) => {
         server = serve({ fetch: fan.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => {

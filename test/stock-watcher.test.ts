@@ -24,17 +24,17 @@ const drop = (overrides: Partial<Drop> = {}): Drop => ({
   ...overrides,
 });
 
-/** A stock reader whose answers the test sets, counting how often it is asked. */
+/** A stock reader whose answers the test sets (the same for every drop), counting how often it is asked. */
 function fakeStock(remaining: number, serverTime = new Date("2026-01-01T00:00:10Z")) {
   const stock = { remaining, serverTime, reads: 0, failNext: false };
-  const read = async (): Promise<StockSnapshot> => {
+  const read = async (ids: readonly string[]): Promise<Map<string, StockSnapshot>> => {
     stock.reads++;
     await sleep(1);
     if (stock.failNext) {
       stock.failNext = false;
       throw new Error("database went away");
     }
-    return { remaining: stock.remaining, serverTime: stock.serverTime };
+    return new Map(ids.map((id) => [id, { remaining: stock.remaining, serverTime: stock.serverTime }]));
   };
   return { stock, read };
 }

@@ -25,7 +25,7 @@ let base: string;
 
 beforeAll(async () => {
   ({ db, app, seller } = await appWithSeller("nodestream@example.com"));
-  watcher = createStockWatcher({ read: (id) => repo.readStock(db, id), intervalMs: 20 });
+  watcher = createStockWatcher({ read: (ids) => repo.readStocks(db, ids), intervalMs: 20 });
   const served = new Hono();
   // As request-context, secure-headers and the drain's Connection: close do: headers set before the route,
   // on the response after it, and through c.header after it (which copies the answer into a new Response).

@@ -106,11 +106,17 @@ export class TooManyAttempts extends DomainError {
   }
 }
 
-/** One client sent more requests of a kind (e.g. purchases) than its limit allows; it may retry later. */
+/**
+ * One client (or one order) saw more requests of a kind (e.g. purchases, payments) than its limit allows;
+ * it may retry later. `what` says whose limit it was, from your address by default.
+ */
 export class RateLimited extends DomainError {
   readonly code = "rate_limited";
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many requests from your address. Try again in ${retryAfterSeconds} second(s).`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    what = "Too many requests from your address.",
+  ) {
+    super(`${what} Try again in ${retryAfterSeconds} second(s).`);
   }
 }
 

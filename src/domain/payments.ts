@@ -72,13 +72,31 @@ interface TestPayment extends PaymentState {
 }
 
 /**
+ * How much of the test provider's ledger stays in memory. A declined payment is not kept at all (nothing
+ * can be confirmed or refunded on it); payments waiting for their second step and payments that took
+ * money are kept up to these counts, the oldest forgotten first. ~175,000 declined attempts on one hold
+ * once grew the ledger until Node ran out of heap (issue 15 §2); now no flood of attempts grows it past
+ * these bounds (~200 bytes an entry: ~30 MB at most).
+ */
+export const TEST_LEDGER_LIMITS = {
+  /** Payments waiting for the fan's second step; a forgotten one is declined when confirmed (no money moved). */
+  pending: 10_000,
+  /** Payments that took money, kept or refunded: what audits and refunds look up. */
+  settled: 100_000,
+};
+
+/**
  * The built-in provider: no configuration, no network, so the whole checkout runs on `npm start`. Any other
- * card number is declined. It keeps its ledger in memory, which also lets tests check that every captured
- * payment is either an order's payment or refunded.
+ * card number is declined. It keeps its ledger in memory, within TEST_LEDGER_LIMITS, which also lets tests
+ * check that every captured payment is either an order's payment or refunded.
  */
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = "test";
-  readonly #payments = new Map<string, TestPayment>();
+  /** Insertion-ordered, so the first entry is the oldest: forgetting it is a bounded FIFO. */
+  readonly #pending = new Map<string, TestPayment>();
+  readonly #settled = new Map<string, TestPayment>();
+
+  constructor(private readonly limits: typeof TEST_LEDGER_LIMITS = TEST_LEDGER_LIMITS) {}
 
   async createPayment(request: PaymentRequest, details: { card: string }): Promise<PaymentState> {
     const card = details.card.replace(/[\s-]/g, "");
@@ -96,14 +114,19 @@ export class TestPaymentProvider implements PaymentProvider {
       refunded: false,
       attemptId: request.attemptId,
     };
-    this.#payments.set(payment.id, payment);
+    if (status === "succeeded") keep(this.#settled, payment, this.limits.settled);
+    if (status === "requires_action") keep(this.#pending, payment, this.limits.pending);
     return stateOf(payment);
   }
 
   async confirmPayment(paymentId: string): Promise<PaymentState> {
-    const payment = this.#payments.get(paymentId);
+    const settled = this.#settled.get(paymentId);
+    if (settled) return stateOf(settled);
+    const payment = this.#pending.get(paymentId);
     if (!payment) return { id: paymentId, orderId: "", status: "declined" };
-    if (payment.status === "requires_action") payment.status = "succeeded";
+    this.#pending.delete(paymentId);
+    payment.status = "succeeded";
+    keep(this.#settled, payment, this.limits.settled);
     return stateOf(payment);
   }
 
@@ -116,37 +139,58 @@ export class TestPaymentProvider implements PaymentProvider {
   }
 
   async refund(paymentId: string): Promise<void> {
-    const payment = this.#payments.get(paymentId);
+    const payment = this.#settled.get(paymentId);
     if (payment) payment.refunded = true;
   }
 
+  /**
+   * What became of a payment, by its id or by the attempt that made it (the reconciler's question). A
+   * declined payment is not kept, so it is not found: no money moved on it.
+   */
   async findPayment(lookup: PaymentLookup): Promise<FoundPayment | undefined> {
-    const payment = lookup.paymentRef
-      ? this.#payments.get(lookup.paymentRef)
-      : [...this.#payments.values()].find((p) => p.attemptId === lookup.attemptId);
+    const { paymentRef, attemptId } = lookup;
+    const payment = paymentRef
+      ? (this.#settled.get(paymentRef) ?? this.#pending.get(paymentRef))
+      : [...this.#settled.values(), ...this.#pending.values()].find((p) => p.attemptId === attemptId);
     return payment && { ...stateOf(payment), refunded: payment.refunded };
   }
 
   /** Payments that took money and kept it: succeeded and not refunded. */
   captured(): PaymentState[] {
-    return [...this.#payments.values()].filter((p) => p.status === "succeeded" && !p.refunded).map(stateOf);
+    return [...this.#settled.values()].filter((p) => !p.refunded).map(stateOf);
   }
 
   /** Succeeded payments given back. */
   refunded(): PaymentState[] {
-    return [...this.#payments.values()].filter((p) => p.status === "succeeded" && p.refunded).map(stateOf);
+    return [...this.#settled.values()].filter((p) => p.refunded).map(stateOf);
   }
 
   /** Every succeeded payment of these orders, kept or given back: the money side of a rehearsal's audit. */
   ledgerOf(orderIds: ReadonlySet<string>): LedgerEntry[] {
-    return [...this.#payments.values()]
-      .filter((p) => p.status === "succeeded" && orderIds.has(p.orderId))
+    return [...this.#settled.values()]
+      .filter((p) => orderIds.has(p.orderId))
       .map((p) => ({ id: p.id, orderId: p.orderId, kept: !p.refunded }));
   }
 
   /** Drops these orders' payments from the ledger (a rehearsal's, once its receipt is written). */
   forget(orderIds: ReadonlySet<string>): void {
-    for (const [id, payment] of this.#payments) if (orderIds.has(payment.orderId)) this.#payments.delete(id);
+    for (const ledger of [this.#pending, this.#settled]) {
+      for (const [id, payment] of ledger) if (orderIds.has(payment.orderId)) ledger.delete(id);
+    }
+  }
+
+  /** Payments held in memory right now (waiting and settled). */
+  get size(): number {
+    return this.#pending.size + this.#settled.size;
+  }
+}
+
+/** Adds `payment` to `ledger`, forgetting the oldest entries beyond `limit`. */
+function keep(ledger: Map<string, TestPayment>, payment: TestPayment, limit: number): void {
+  ledger.set(payment.id, payment);
+  for (const oldest of ledger.keys()) {
+    if (ledger.size <= limit) break;
+    ledger.delete(oldest);
   }
 }
 

@@ -27,28 +27,46 @@ const MAX_CONCURRENT_HASHES = 2;
 export const MAX_WAITING_HASHES = 8;
 /** Hashes one client may have running or waiting at once: a single client cannot fill the queue. */
 export const MAX_HASHES_PER_CLIENT = 1;
+/**
+ * Waiting places a suspect check (its client or account failing lately, see SignInThrottle.check) may take;
+ * the rest are kept for clean ones, which also go first when a hash finishes. Sixty wrong passwords at once
+ * from rotating addresses once filled the whole queue and real sellers signed in 0 times in 15 while it
+ * lasted (issue 15 §2); now such a flood waits behind its own kind and real sign-ins pass it.
+ */
+export const MAX_WAITING_SUSPECT = 3;
+
+/** Which queue a check waits in: `clean` is served first and owns part of the waiting places. */
+export type HashLane = "clean" | "suspect";
 
 let running = 0;
-const waiting: (() => void)[] = [];
+const waiting: Record<HashLane, (() => void)[]> = { clean: [], suspect: [] };
 /** In-flight hashes per client; entries exist only while a hash runs or waits, so it stays small. */
 const perClient = new Map<string, number>();
 
 /** The hashing queue right now (for tests and metrics). */
-export const hashingQueue = () => ({ running, waiting: waiting.length });
+export const hashingQueue = () => ({
+  running,
+  waiting: waiting.clean.length + waiting.suspect.length,
+  suspect: waiting.suspect.length,
+});
 
-async function limited<T>(work: () => Promise<T>, client?: string): Promise<T> {
+async function limited<T>(work: () => Promise<T>, client?: string, lane: HashLane = "clean"): Promise<T> {
   const mine = client === undefined ? 0 : (perClient.get(client) ?? 0);
   if (mine >= MAX_HASHES_PER_CLIENT) throw new HashingBusy();
-  if (running >= MAX_CONCURRENT_HASHES && waiting.length >= MAX_WAITING_HASHES) throw new HashingBusy();
+  if (running >= MAX_CONCURRENT_HASHES) {
+    const queued = waiting.clean.length + waiting.suspect.length;
+    if (queued >= MAX_WAITING_HASHES) throw new HashingBusy();
+    if (lane === "suspect" && waiting.suspect.length >= MAX_WAITING_SUSPECT) throw new HashingBusy();
+  }
   if (client !== undefined) perClient.set(client, mine + 1);
   try {
-    if (running >= MAX_CONCURRENT_HASHES) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (running >= MAX_CONCURRENT_HASHES) await new Promise<void>((resolve) => waiting[lane].push(resolve));
     running++;
     try {
       return await work();
     } finally {
       running--;
-      waiting.shift()?.();
+      (waiting.clean.shift() ?? waiting.suspect.shift())?.();
     }
   } finally {
     if (client !== undefined) {
@@ -69,9 +87,15 @@ export async function hashPassword(password: string): Promise<string> {
 
 /**
  * Whether `password` matches the stored hash. With `client`, that client may have only
- * MAX_HASHES_PER_CLIENT checks in flight; HashingBusy when it has, or when the queue is full.
+ * MAX_HASHES_PER_CLIENT checks in flight; HashingBusy when it has, or when its lane's share of the queue
+ * is full (a `suspect` check gets MAX_WAITING_SUSPECT places and waits behind every clean one).
  */
-export async function verifyPassword(password: string, stored: string, client?: string): Promise<boolean> {
+export async function verifyPassword(
+  password: string,
+  stored: string,
+  client?: string,
+  lane: HashLane = "clean",
+): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split("$");
   if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, "base64url");
@@ -85,6 +109,7 @@ export async function verifyPassword(password: string, stored: string, client?: 
         maxmem: 256 * N * Number(r),
       }),
     client,
+    lane,
   );
   return timingSafeEqual(actual, expected);
 }

@@ -37,13 +37,15 @@ export function createSellerAccounts(db: Database, throttle = new SignInThrottle
     /**
      * The seller with this email and password, or Unauthorized with the same message either way;
      * TooManyAttempts while `client` (its address) is backing off after wrong passwords (checked before
-     * any hashing, see SignInThrottle); HashingBusy when too many checks are under way.
+     * any hashing, see SignInThrottle); HashingBusy when too many checks are under way. A client or account
+     * that has been failing queues in the suspect lane, behind clean sign-ins (see secrets.ts).
      */
     async checkPassword(email: string, password: string, client: string): Promise<Seller> {
-      const wait = await throttle.retryAfterSeconds(email, client);
-      if (wait > 0) throw new TooManyAttempts(wait);
+      const { retryAfterSeconds, clean } = await throttle.check(email, client);
+      if (retryAfterSeconds > 0) throw new TooManyAttempts(retryAfterSeconds);
       const found = await repo.findSellerCredentials(db, email);
-      const ok = await verifyPassword(password, found?.passwordHash ?? (await decoy()), client);
+      const lane = clean ? "clean" : "suspect";
+      const ok = await verifyPassword(password, found?.passwordHash ?? (await decoy()), client, lane);
       if (!found || !ok) {
         await throttle.failed(email, client);
         throw new Unauthorized(WRONG_CREDENTIALS);

@@ -5,7 +5,7 @@ import { createCheckout } from "./checkout";
 import { type Clock, systemClock } from "./clock";
 import { DropCache, isUuid } from "./drop-cache";
 import { createDropLifecycle, type DropChanges } from "./drop-lifecycle";
-import { Busy, EmailTaken, NotFound, OrdersModeChanged, Unauthorized } from "./errors";
+import { Busy, EmailTaken, NotFound, OrdersModeChanged, RateLimited, Unauthorized } from "./errors";
 import { type DropImage, imagesOfDrop } from "./images";
 import { ordersCsvStream } from "./orders-export";
 import { type PaymentProvider, TestPaymentProvider } from "./payments";
@@ -96,6 +96,8 @@ export function createShop(
     onBackgroundError?: (error: unknown, what: string) => void;
     /** The app's one clock for checks against the present (src/domain/clock.ts); the system's when absent. */
     clock?: Clock;
+    /** Drops one seller may create in any hour (DROPS_PER_HOUR; Stress Test copies aside); no limit when absent. */
+    dropsPerHour?: number | undefined;
   } = {},
 ) {
   const clock = options.clock ?? systemClock;
@@ -204,6 +206,9 @@ export function createShop(
       input: NewDropInput,
       flags: { rehearsalOf?: string } = {},
     ): Promise<Drop> {
+      if (options.dropsPerHour !== undefined && flags.rehearsalOf === undefined) {
+        await checkDropsPerHour(db, seller.id, options.dropsPerHour);
+      }
       const buckets = planBuckets(input.quantity, input.bucketCount ?? bucketCountFor(input.quantity));
       // Each try is one statement: a write conflict (40001, e.g. DSQL's OC001 after a schema change) or a
       // slug that happens to be taken leaves nothing behind, so the whole statement is simply tried again.
@@ -329,3 +334,19 @@ export function createShop(
 }
 
 export type Shop = ReturnType<typeof createShop>;
+
+/**
+ * Refuses a seller's new drop (RateLimited, 429 + Retry-After) once `perHour` were created in the last hour:
+ * every watched drop costs the live counters' read its share and the database its rows, and four free
+ * accounts once made 5,000 drops at will (issue 15 §2). Counted in the database, so every process agrees;
+ * creations at the same instant may all pass the count, which lets a limit of N become N plus a few.
+ */
+async function checkDropsPerHour(db: Database, sellerId: string, perHour: number): Promise<void> {
+  const recent = await repo.recentDropsOf(db, sellerId, 3600);
+  if (recent.count >= perHour) {
+    throw new RateLimited(
+      recent.secondsUntilOldestLeaves,
+      `This account created ${recent.count} drops in the last hour.`,
+    );
+  }
+}

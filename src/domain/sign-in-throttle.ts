@@ -18,9 +18,21 @@ export const SIGN_IN_POLICY = {
   firstWaitMs: 1000,
   /** Old rows deleted per sign-in failure, so the table holds about one window of failures. */
   pruneBatch: 100,
+  /**
+   * An account with this many failures in the window, from all clients together, is under attack: its
+   * sign-ins no longer count as clean (see `SignInCheck.clean`). A seller's own typos stay well below it.
+   */
+  accountUnderAttack: 20,
 };
 
 export type SignInPolicy = typeof SIGN_IN_POLICY;
+
+export interface SignInCheck {
+  /** Seconds until the client may try the account again; 0: now. */
+  retryAfterSeconds: number;
+  /** No recent failure from this client, and the account is not under attack. */
+  clean: boolean;
+}
 
 /** The wait after `failures` failures (the latest at `last`) when `free` of them cost nothing. */
 function waitUntil(failures: number, last: Date | null, free: number, policy: SignInPolicy): number {
@@ -45,6 +57,15 @@ export class SignInThrottle {
 
   /** Seconds until this client may try this account again, or 0 when it may try now. */
   async retryAfterSeconds(email: string, client: string): Promise<number> {
+    return (await this.check(email, client)).retryAfterSeconds;
+  }
+
+  /**
+   * Whether this client may try this account now, and whether the attempt is clean: neither the client
+   * nor the account has been failing lately. Clean sign-ins get the hashing capacity kept for them
+   * (secrets.ts), so a flood of wrong passwords queues behind its own kind and costs its senders.
+   */
+  async check(email: string, client: string): Promise<SignInCheck> {
     const now = this.now();
     const recent = await repo.recentSignInFailures(
       this.db,
@@ -56,7 +77,10 @@ export class SignInThrottle {
       waitUntil(recent.pair, recent.pairLast, this.policy.freePerAccount, this.policy),
       waitUntil(recent.client, recent.clientLast, this.policy.freePerClient, this.policy),
     );
-    return until > now ? Math.ceil((until - now) / 1000) : 0;
+    return {
+      retryAfterSeconds: until > now ? Math.ceil((until - now) / 1000) : 0,
+      clean: recent.client === 0 && recent.account < this.policy.accountUnderAttack,
+    };
   }
 
   async failed(email: string, client: string): Promise<void> {

@@ -107,6 +107,77 @@ export async function readStock(db: Database, dropId: string): Promise<StockSnap
   };
 }
 
+/**
+ * How many drops (not Stress Test copies) the seller created in the last `windowSeconds`, on the database's
+ * clock, and the seconds until the oldest of them leaves the window: the drop-creation limit's count
+ * (issue 15 §2), served by drops_seller_created_idx.
+ */
+export async function recentDropsOf(
+  db: Database,
+  sellerId: string,
+  windowSeconds: number,
+): Promise<{ count: number; secondsUntilOldestLeaves: number }> {
+  const { rows } = await db.query<{ count: number; seconds: number | null }>(
+    `SELECT count(*)::int AS count,
+            ceil(extract(epoch FROM min(created_at) + $2::int * interval '1 second' - now()))::int AS seconds
+     FROM drops
+     WHERE seller_id = $1::uuid AND NOT is_rehearsal
+       AND created_at > now() - $2::int * interval '1 second'`,
+    [sellerId, windowSeconds],
+    { name: "recent_drops_of_seller" },
+  );
+  const row = rows[0];
+  return { count: row?.count ?? 0, secondsUntilOldestLeaves: Math.max(1, row?.seconds ?? 1) };
+}
+
+/**
+ * The stock of many drops in one statement, as readStock sees each: what the live counters' one loop reads
+ * every tick, so its cost in statements does not grow with the number of drops watched (issue 15 §2).
+ * Drops that do not exist are missing from the answer.
+ * @example const stocks = await readStocks(db, [a.id, b.id]); stocks.get(a.id)?.remaining
+ */
+export async function readStocks(
+  db: Database,
+  dropIds: readonly string[],
+): Promise<Map<string, StockSnapshot>> {
+  if (dropIds.length === 0) return new Map();
+  const { rows } = await db.query<{
+    drop_id: string;
+    remaining: number;
+    server_time: Date;
+    paused: boolean;
+    cancelled: boolean;
+    hold: boolean;
+    starts_at: Date;
+  }>(
+    `SELECT d.id::text AS drop_id,
+            coalesce((SELECT sum(s.remaining) FROM stock_buckets s WHERE s.drop_id = d.id), 0)::int
+              + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = d.id) AS remaining,
+            now() AS server_time,
+            d.paused_at IS NOT NULL AS paused,
+            d.cancelled_at IS NOT NULL AS cancelled,
+            coalesce(d.hold_seconds, 0) > 0 AS hold,
+            d.starts_at
+     FROM drops d WHERE d.id = ANY($1::uuid[])`,
+    [dropIds],
+    { name: "read_stocks_and_switches" },
+  );
+  return new Map(
+    rows.map((row) => [
+      row.drop_id,
+      {
+        remaining: row.remaining,
+        serverTime: new Date(row.server_time),
+        paused: row.paused === true,
+        cancelled: row.cancelled === true,
+        // The mode and go-live as the database has them now (another process may have changed either).
+        hold: row.hold === true,
+        startsAt: new Date(row.starts_at),
+      },
+    ]),
+  );
+}
+
 /** The drop as it is now (terms may change before go-live) with its stock, in one read. */
 export async function readDropWithStock(
   db: Database,

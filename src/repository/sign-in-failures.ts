@@ -8,6 +8,8 @@ export interface RecentFailures {
   /** This client's failures on any account since the window began, and the latest one. */
   client: number;
   clientLast: Date | null;
+  /** Failures on this account from any client since the window began. */
+  account: number;
 }
 
 export async function recentSignInFailures(
@@ -21,11 +23,14 @@ export async function recentSignInFailures(
     pair_last: Date | string | null;
     client: number;
     client_last: Date | string | null;
+    account: number;
   }>(
     `SELECT count(*) FILTER (WHERE email = $1::text)::int AS pair,
             max(failed_at) FILTER (WHERE email = $1::text) AS pair_last,
             count(*)::int AS client,
-            max(failed_at) AS client_last
+            max(failed_at) AS client_last,
+            (SELECT count(*)::int FROM sign_in_failures a
+              WHERE a.email = $1::text AND a.failed_at > $3::timestamptz) AS account
      FROM sign_in_failures
      WHERE client = $2::text AND failed_at > $3::timestamptz`,
     [email, client, since.toISOString()],
@@ -37,6 +42,7 @@ export async function recentSignInFailures(
     pairLast: date(row.pair_last),
     client: row.client,
     clientLast: date(row.client_last),
+    account: row.account,
   };
 }
 

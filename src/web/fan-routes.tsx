@@ -75,7 +75,7 @@ interface BuyAnswer {
  */
 export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   const watcher =
-    options.watcher ?? createStockWatcher({ read: (dropId) => repo.readStock(shop.db, dropId) });
+    options.watcher ?? createStockWatcher({ read: (dropIds) => repo.readStocks(shop.db, dropIds) });
   const storefront = options.storefront ?? createStorefront(shop.db, createDropImages(shop.db), shop.clock);
   const routes = new Hono();
   const holds = createFanHolds(shop, storefront);

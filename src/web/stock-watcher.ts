@@ -18,8 +18,11 @@ export interface StockSubscription {
 }
 
 export interface StockWatcherOptions {
-  /** Reads a drop's stock; called by at most one loop per drop, however many streams are open. */
-  read: (dropId: string) => Promise<StockSnapshot>;
+  /**
+   * Reads the stock of every drop named, in one statement (repo.readStocks); a drop missing from the answer
+   * is left as it was. Called by the one loop of this watcher, however many drops and streams are open.
+   */
+  read: (dropIds: readonly string[]) => Promise<ReadonlyMap<string, StockSnapshot>>;
   /** Pause between reads while anyone watches. */
   intervalMs?: number;
   /** Where failed reads are reported; the loop keeps going and tries again after the interval. */
@@ -33,7 +36,8 @@ interface Watch {
   readAt: number;
   version: number;
   subscribers: Set<Subscriber>;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Not yet part of any read: the loop reads it soon rather than after a whole interval. */
+  unread: boolean;
 }
 
 interface Subscriber {
@@ -44,21 +48,29 @@ interface Subscriber {
 }
 
 /**
- * One stock-reading loop per watched drop in this process, fanned out to every stream that watches it:
- * ten thousand open pages cost one read per interval, not ten thousand. The loop starts with the first
- * subscriber, stops with the last, and stops for good once the drop is sold out (stock never comes back).
+ * One stock-reading loop for every drop watched in this process, fanned out to every stream that watches
+ * them: each tick reads all watched drops in one statement, so ten thousand open pages on one drop cost one
+ * read per interval, and so do a thousand drops with one page each (one loop per drop once pushed /healthz
+ * p50 from 2 ms to 1.4 s with 5,000 drops watched: issue 15 §2). The loop runs while anything is watched and
+ * stops with the last subscriber; a drop sold out for good (stock never comes back) is no longer read.
  * @example
- * const watcher = createStockWatcher({ read: (id) => repo.readStock(db, id) });
+ * const watcher = createStockWatcher({ read: (ids) => repo.readStocks(db, ids) });
  * const sub = watcher.subscribe(drop);
  * const update = await sub.next(); // { remaining, serverTime, status }
  */
 export function createStockWatcher(options: StockWatcherOptions) {
   const intervalMs = options.intervalMs ?? 400;
+  /** A newly watched drop waits at most this for its first reading; such early reads come at most this often. */
+  const firstReadGapMs = Math.min(intervalMs, 50);
   const onReadError = options.onReadError ?? ((error) => console.error("stock read failed", error));
   const watches = new Map<string, Watch>();
   /** Every open subscription's close, so a draining process can end them all; its size is the streams open. */
   const open = new Set<() => void>();
   let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerDueAt = 0;
+  let reading = false;
+  let lastReadAt = Number.NEGATIVE_INFINITY;
 
   function publish(watch: Watch, update: StockUpdate): void {
     const previous = watch.latest;
@@ -79,33 +91,64 @@ export function createStockWatcher(options: StockWatcherOptions) {
     wake(watch.latest);
   }
 
-  async function tick(watch: Watch): Promise<void> {
-    watch.timer = undefined;
+  /** Reads every watched drop that can still change, in one statement, and tells their subscribers. */
+  async function tick(): Promise<void> {
+    timer = undefined;
+    const due = [...watches.values()].filter((watch) => !isFinal(watch));
+    if (due.length === 0) return;
+    reading = true;
+    lastReadAt = performance.now();
+    for (const watch of due) watch.unread = false;
     try {
-      const snapshot = await options.read(watch.drop.id);
-      publish(watch, {
-        ...snapshot,
-        status: statusOf(watch.drop, snapshot.remaining, snapshot.serverTime, snapshot),
-      });
+      const snapshots = await options.read(due.map((watch) => watch.drop.id));
+      for (const watch of due) {
+        const snapshot = snapshots.get(watch.drop.id);
+        // A drop whose last subscriber left during the read is forgotten: a later subscriber reads afresh.
+        if (!snapshot || watches.get(watch.drop.id) !== watch) continue;
+        publish(watch, {
+          ...snapshot,
+          status: statusOf(watch.drop, snapshot.remaining, snapshot.serverTime, snapshot),
+        });
+      }
     } catch (error) {
       onReadError(error);
     }
-    if (watches.get(watch.drop.id) !== watch) return;
-    if (watch.subscribers.size === 0 || isFinal(watch)) {
-      // Nobody left to tell, or nothing left to change: forget the drop; a later subscriber reads afresh.
-      if (watch.subscribers.size === 0) watches.delete(watch.drop.id);
+    reading = false;
+    schedule();
+  }
+
+  /** Sets the loop's next read: soon for a drop never read yet, else an interval on; none with nothing to read. */
+  function schedule(): void {
+    if (reading || stopped) return;
+    let anyDue = false;
+    let anyUnread = false;
+    for (const watch of watches.values()) {
+      if (isFinal(watch)) continue;
+      anyDue = true;
+      anyUnread ||= watch.unread;
+    }
+    if (!anyDue) {
+      clearTimeout(timer);
+      timer = undefined;
       return;
     }
-    watch.timer = setTimeout(() => void tick(watch), intervalMs);
+    const now = performance.now();
+    const dueAt = anyUnread ? Math.max(now, lastReadAt + firstReadGapMs) : now + intervalMs;
+    if (timer !== undefined) {
+      if (dueAt >= timerDueAt) return;
+      clearTimeout(timer);
+    }
+    timerDueAt = dueAt;
+    timer = setTimeout(() => void tick(), dueAt - now);
   }
 
   function subscribe(drop: Drop): StockSubscription {
     if (stopped) return { next: () => Promise.resolve(undefined), close: () => undefined };
     let watch = watches.get(drop.id);
     if (!watch) {
-      watch = { drop, latest: undefined, readAt: 0, version: 0, subscribers: new Set(), timer: undefined };
+      watch = { drop, latest: undefined, readAt: 0, version: 0, subscribers: new Set(), unread: true };
       watches.set(drop.id, watch);
-      void tick(watch);
+      schedule();
     }
     const w = watch;
     const subscriber: Subscriber = { seen: 0, wake: undefined, pending: undefined, closed: false };
@@ -131,13 +174,11 @@ export function createStockWatcher(options: StockWatcherOptions) {
         w.subscribers.delete(subscriber);
         subscriber.wake?.(undefined);
         subscriber.wake = undefined;
-        if (w.subscribers.size === 0 && w.timer !== undefined) {
-          clearTimeout(w.timer);
-          w.timer = undefined;
+        // Nobody left to tell: forget the drop (a read in flight then skips it), and stop the loop if it was the last.
+        if (w.subscribers.size === 0 && watches.get(w.drop.id) === w) {
           watches.delete(w.drop.id);
+          schedule();
         }
-        // With a read in flight, the loop itself sees nobody is left and forgets the drop.
-        if (w.subscribers.size === 0 && isFinal(w)) watches.delete(w.drop.id);
       },
     };
     open.add(subscription.close);
