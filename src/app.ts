@@ -6,10 +6,16 @@ import type { Clock } from "./domain/clock";
 import { Busy, DomainError, NotFound } from "./domain/errors";
 import { HOLD_SWEEP_MS, startHoldSweeper } from "./domain/hold-sweeper";
 import { createDropImages } from "./domain/images";
+import { createDispatcher } from "./domain/messages/dispatcher";
+import { createMailboxMailer, createSmtpMailer, type Mailer } from "./domain/messages/mailer";
+import type { Resolver } from "./domain/messages/safe-address";
+import type { DeliverySchedule } from "./domain/messages/schedule";
+import { createUnsubscribeLinks } from "./domain/messages/unsubscribe";
+import { createWebhookService } from "./domain/messages/webhooks";
 import type { PaymentProvider } from "./domain/payments";
 import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type PurchaseEngineOptions, type Shop } from "./domain/shop";
-import { createStorefront } from "./domain/storefront";
+import { createStorefront, type Storefront } from "./domain/storefront";
 import { StripePaymentProvider } from "./domain/stripe-payments";
 import { apiRoutes } from "./http/api";
 import { clientAddressMiddleware } from "./http/client-address";
@@ -29,6 +35,7 @@ import * as repo from "./repository";
 import { htmlError } from "./web/error-page";
 import { fanRoutes } from "./web/fan-routes";
 import { imageFileRoutes } from "./web/image-files";
+import { messageRoutes } from "./web/message-routes";
 import { sellerRoutes } from "./web/seller-routes";
 import { shopPageRoutes } from "./web/shop-page-routes";
 import { staticRoutes } from "./web/static-files";
@@ -66,6 +73,22 @@ export interface AppDeps {
   holdSweepMs?: number;
   /** The one clock every check against the present reads (src/domain/clock.ts); the system's when absent. */
   clock?: Clock;
+  /** Fan email and seller webhooks (src/domain/messages); mail kept in the dev mailbox, no ticking, when absent. */
+  messages?: MessagesOptions;
+}
+
+export interface MessagesOptions {
+  /** SMTP server and sender; absent: mail is kept in the dev mailbox. */
+  smtp?: { url: string; from: string } | undefined;
+  /** Where mail goes instead of SMTP or the mailbox (tests). */
+  mailer?: Mailer;
+  /** Run the dispatcher every this many ms; off when absent (tests tick `app.messages.dispatcher` themselves). */
+  tickMs?: number | undefined;
+  /** WEBHOOKS_ALLOW_PRIVATE: webhooks may go to loopback and private addresses (development and tests only). */
+  allowPrivate?: boolean;
+  /** Retry waits, time-outs and lease (tests use short ones). */
+  schedule?: DeliverySchedule;
+  resolve?: Resolver;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -86,6 +109,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     metricsAccess: config.metrics,
     stressLimits: config.stressLimits,
     holdSweepMs: HOLD_SWEEP_MS,
+    messages: config.messages,
     ...(config.payments.provider === "stripe"
       ? { payments: new StripePaymentProvider(config.payments) }
       : {}),
@@ -133,6 +157,9 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
     );
     lifecycle.onDrain(sweeper.stop);
   }
+  const images = createDropImages(deps.db);
+  const storefront = createStorefront(deps.db, images, shop.clock);
+  const messages = createMessages(deps, storefront, log, lifecycle);
   const app = new Hono();
   app.use("*", requestContext(log));
   app.use("*", closeConnectionsWhileDraining(lifecycle));
@@ -150,10 +177,12 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   }
 
   app.route("/", operationsRoutes({ db, lifecycle, metrics, metricsAccess }));
-  app.route("/api", apiRoutes(shop));
+  app.route("/api", apiRoutes(shop, messages.webhooks));
   app.route("/static", staticRoutes());
-  const images = createDropImages(deps.db);
-  const storefront = createStorefront(deps.db, images, shop.clock);
+  app.route(
+    "/",
+    messageRoutes({ db, mailbox: messages.mailer.mode === "mailbox", unsubscribe: messages.unsubscribe }),
+  );
   app.route("/d", fanRoutes(shop, { watcher, storefront, publicUrl: deps.publicUrl }));
   app.route("/s", shopPageRoutes(storefront));
   app.route("/images", imageFileRoutes(images));
@@ -179,5 +208,43 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
     return c.json({ error: { code: "internal", message: "Something went wrong on our side." } }, 500);
   });
 
-  return Object.assign(app, { shop });
+  return Object.assign(app, { shop, messages });
+}
+
+/** The outbox's dispatcher, the mail it sends through, and the sellers' webhook endpoints (issue 16). */
+function createMessages(deps: AppDeps, storefront: Storefront, log: Logger, lifecycle: Lifecycle) {
+  const { db } = deps;
+  const options = deps.messages ?? {};
+  const mailer =
+    options.mailer ??
+    (options.smtp ? createSmtpMailer(options.smtp.url, options.smtp.from) : createMailboxMailer(db, log));
+  const unsubscribe = createUnsubscribeLinks(db);
+  // Links in mail must work from the fan's inbox: the public address, else where this process listens.
+  const base = () => deps.publicUrl ?? deps.selfUrl?.() ?? "http://127.0.0.1:3000";
+  const allowPrivate = options.allowPrivate ?? false;
+  const dispatcher = createDispatcher({
+    db,
+    mailer,
+    log,
+    allowPrivate,
+    ...(options.schedule ? { schedule: options.schedule } : {}),
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+    links: {
+      receipt: async (slug, orderId) =>
+        new URL(`/d/${slug}/orders/${orderId}?k=${await storefront.receiptCode(orderId)}`, base()).toString(),
+      unsubscribe: (address) => unsubscribe.url(base(), address),
+    },
+  });
+  if (options.tickMs) {
+    const loop = dispatcher.start(options.tickMs);
+    lifecycle.onDrain(loop.stop);
+  }
+  lifecycle.onDrain(() => mailer.close());
+  const webhooks = createWebhookService({
+    db,
+    dispatcher,
+    allowPrivate,
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+  });
+  return { dispatcher, webhooks, mailer, unsubscribe };
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
+import type { WebhookService } from "../domain/messages/webhooks";
 import { exportFileName } from "../domain/orders-export";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
@@ -8,6 +9,7 @@ import { checkoutApiRoutes, heldOrderAnswer } from "./checkout-api";
 import { imageApiRoutes, imageJson } from "./image-api";
 import { DropRef, dropBodies, IdempotencyKey, OrdersQuery, PurchaseBody, SellerSignup } from "./schemas";
 import { jsonBody, parseWith } from "./validation";
+import { webhookApiRoutes } from "./webhook-api";
 
 type ApiEnv = { Variables: { seller: Seller } };
 
@@ -77,7 +79,7 @@ function idempotencyKeyOf(header: string | undefined, body: string | undefined):
  * The JSON API. Handlers validate, call the shop, and shape the answer; errors are thrown as domain
  * errors and turned into responses by the app's error handler.
  */
-export function apiRoutes(shop: Shop) {
+export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
   const { NewDropBody, EditDropBody } = dropBodies(shop.clock);
   const api = new Hono<ApiEnv>();
 
@@ -90,6 +92,7 @@ export function apiRoutes(shop: Shop) {
 
   api.route("/", imageApiRoutes(shop, requireSeller));
   api.route("/", checkoutApiRoutes(shop));
+  if (webhooks) api.route("/", webhookApiRoutes(webhooks, requireSeller));
 
   api.post("/sellers", async (c) => {
     const input = parseWith(SellerSignup, await jsonBody(c));
