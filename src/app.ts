@@ -121,7 +121,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
  * `app.request(...)` on it directly.
  * @example const app = createApp({ db: await openPglite("memory") })
  */
-export function createApp(deps: AppDeps): Hono & { shop: Shop } {
+export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Messages } {
   const { db } = deps;
   const log = deps.log ?? createLogger({ level: "error" });
   const report = deps.logError ?? ((error: unknown) => log.error({ err: error }, "unexpected error"));
@@ -210,6 +210,8 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
 
   return Object.assign(app, { shop, messages });
 }
+
+export type Messages = ReturnType<typeof createMessages>;
 
 /** The outbox's dispatcher, the mail it sends through, and the sellers' webhook endpoints (issue 16). */
 function createMessages(deps: AppDeps, storefront: Storefront, log: Logger, lifecycle: Lifecycle) {

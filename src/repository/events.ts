@@ -197,6 +197,11 @@ export async function sequenceDrop(
       `UPDATE events SET position = $2::bigint + s.rank - 1
        FROM (SELECT id, row_number() OVER (ORDER BY occurred_at, unit_no, type, id) AS rank
              FROM events WHERE drop_id = $1::uuid AND position IS NULL
+               -- An order's later events wait for its order.created, which a pass may not have copied yet
+               -- (at READ COMMITTED the order can commit, and be released, while this pass runs).
+               AND (order_id IS NULL OR type IN ('order.created', 'order.held')
+                    OR EXISTS (SELECT 1 FROM events c
+                               WHERE c.drop_id = $1::uuid AND c.dedupe = 'order.created:' || events.order_id::text))
              ORDER BY occurred_at, unit_no, type, id LIMIT $3::int) AS s
        WHERE events.id = s.id AND events.position IS NULL
        RETURNING events.id, events.drop_id, events.type, events.order_id, events.unit_no, events.data,
