@@ -12,7 +12,10 @@ export interface ReceivedWebhook {
  * A real HTTP receiver on loopback (port 0): records every request and answers `answer(request)` (200 when
  * absent). `restart()` closes it (dropping open connections) and listens again on the same port.
  */
-export async function startReceiver(answer: (body: string, index: number) => number = () => 200) {
+export async function startReceiver(
+  answer: (body: string, index: number) => number = () => 200,
+  options: { location?: string } = {},
+) {
   const received: ReceivedWebhook[] = [];
   let count = 0;
   const handler: http.RequestListener = (req, res) => {
@@ -25,7 +28,12 @@ export async function startReceiver(answer: (body: string, index: number) => num
       for (const [name, value] of Object.entries(req.headers))
         if (typeof value === "string") headers[name] = value;
       received.push({ body, headers, status });
-      res.writeHead(status, { "content-type": "text/plain" }).end("ok");
+      res
+        .writeHead(status, {
+          "content-type": "text/plain",
+          ...(options.location ? { location: options.location } : {}),
+        })
+        .end("ok");
     });
   };
   let server = http.createServer(handler);
