@@ -195,6 +195,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
       selfUrl: deps.selfUrl,
       stressLimits: deps.stressLimits,
       rehearsalHoldSeconds: deps.rehearsalHoldSeconds,
+      webhooks: messages.webhooks,
     }),
   );
 

@@ -57,6 +57,7 @@ export function Layout(props: LayoutProps) {
             {props.sellerName ? (
               <nav aria-label="Seller">
                 <a href="/seller/drops">Drops</a>
+                <a href="/seller/webhooks">Webhooks</a>
                 <a href="/seller/account">{props.sellerName}</a>
                 <form method="post" action="/seller/sign-out" class="inline">
                   <input type="hidden" name="csrf" value={props.csrfToken ?? ""} />

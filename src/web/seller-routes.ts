@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from "../db/database";
 import { createSellerDashboard } from "../domain/dashboard";
 import { Busy, DomainError } from "../domain/errors";
 import { createDropImages } from "../domain/images";
+import type { WebhookService } from "../domain/messages/webhooks";
 import { createSellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
 import type { StressLimits } from "../domain/stress-limits";
@@ -15,6 +16,7 @@ import { sellerDropRoutes } from "./seller-drop-routes";
 import { sellerHoldRoutes } from "./seller-hold-routes";
 import { sellerImageRoutes } from "./seller-image-routes";
 import { sellerStressRoutes } from "./seller-stress-routes";
+import { sellerWebhookRoutes } from "./seller-webhook-routes";
 import { type SellerEnv, sessionMiddleware } from "./session";
 
 export interface SellerRoutesOptions {
@@ -29,6 +31,8 @@ export interface SellerRoutesOptions {
   stressLimits?: Partial<StressLimits> | undefined;
   /** The hold of a hold drop's Stress Test rehearsal, in seconds (src/domain/stress-test.ts). */
   rehearsalHoldSeconds?: number | undefined;
+  /** The sellers' webhook endpoints (src/domain/messages/webhooks.ts): the Webhooks page. */
+  webhooks?: WebhookService | undefined;
 }
 
 /**
@@ -61,6 +65,7 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
   routes.route("/", sellerStressRoutes(shop, stressTests));
   routes.route("/", sellerImageRoutes(shop, createDropImages(shop.db)));
   routes.route("/", sellerHoldRoutes(shop));
+  if (options.webhooks) routes.route("/", sellerWebhookRoutes(options.webhooks));
 
   routes.onError((error, c) => {
     const shell = { sellerName: c.var.seller?.name, csrfToken: c.var.csrfToken };
