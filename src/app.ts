@@ -9,7 +9,7 @@ import { createDropImages } from "./domain/images";
 import { createDispatcher } from "./domain/messages/dispatcher";
 import { createMailboxMailer, createSmtpMailer, type Mailer } from "./domain/messages/mailer";
 import type { Resolver } from "./domain/messages/safe-address";
-import type { DeliverySchedule } from "./domain/messages/schedule";
+import { type DeliverySchedule, defaultSchedule } from "./domain/messages/schedule";
 import { createUnsubscribeLinks } from "./domain/messages/unsubscribe";
 import { createWebhookService } from "./domain/messages/webhooks";
 import type { PaymentProvider } from "./domain/payments";
@@ -109,7 +109,14 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     metricsAccess: config.metrics,
     stressLimits: config.stressLimits,
     holdSweepMs: HOLD_SWEEP_MS,
-    messages: config.messages,
+    messages: {
+      smtp: config.messages.smtp,
+      tickMs: config.messages.tickMs,
+      allowPrivate: config.messages.allowPrivate,
+      ...(config.messages.retryDelaysMs
+        ? { schedule: { ...defaultSchedule, retryDelaysMs: config.messages.retryDelaysMs } }
+        : {}),
+    },
     ...(config.payments.provider === "stripe"
       ? { payments: new StripePaymentProvider(config.payments) }
       : {}),

@@ -103,6 +103,15 @@ const EnvSchema = v.pipe(
     ),
     MESSAGES_TICK_MS: integerFrom(500, 50, 60_000),
     WEBHOOKS_ALLOW_PRIVATE: v.optional(v.picklist(["true", "false"]), "false"),
+    // Seconds between a failed delivery's attempts (comma-separated); the three-day default when unset.
+    MESSAGES_RETRY_SECONDS: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.regex(/^\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*$/, "must be seconds separated by commas, like 5,300,1800"),
+        v.transform((list) => list.split(",").map((n) => Math.round(Number(n) * 1000))),
+      ),
+    ),
   }),
   v.check((env) => !env.SMTP_URL || !!env.MAIL_FROM, "SMTP_URL needs MAIL_FROM (the sender address)"),
   v.check(
@@ -191,6 +200,8 @@ export interface Config {
     smtp: { url: string; from: string } | undefined;
     tickMs: number;
     allowPrivate: boolean;
+    /** Waits between a failed delivery's attempts, in ms (MESSAGES_RETRY_SECONDS); the default schedule when absent. */
+    retryDelaysMs: number[] | undefined;
   };
   stressLimits: {
     maxAttempts?: number | undefined;
@@ -304,6 +315,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       smtp: e.SMTP_URL && e.MAIL_FROM ? { url: e.SMTP_URL, from: e.MAIL_FROM } : undefined,
       tickMs: e.MESSAGES_TICK_MS,
       allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === "true",
+      retryDelaysMs: e.MESSAGES_RETRY_SECONDS,
     },
     stressLimits: {
       maxAttempts: e.STRESS_MAX_ATTEMPTS,
