@@ -38,6 +38,10 @@ export function createSmtpMailer(smtpUrl: string, from: string, timeoutMs = 10_0
     ...(url.username
       ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
       : {}),
+    // A few connections kept open and reused: a sold-out drop's confirmations go out without a TCP and SMTP
+    // handshake each. A connection the server drops is replaced; the message it carried is tried again.
+    pool: true,
+    maxConnections: 4,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
