@@ -109,19 +109,21 @@ export const ORDER_LOOKBACK_MINUTES = 10;
 
 /**
  * Drops whose log may have work: live drops with orders in the look-back window of their last pass (or
- * never sequenced), and drops with events not yet stamped.
+ * never sequenced), and drops with events not yet stamped; never a Stress Test's rehearsal copy.
  */
 export async function dropsToSequence(db: Queryable, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `SELECT d.id FROM drops d LEFT JOIN event_sequences s ON s.drop_id = d.id
-     WHERE d.starts_at <= now() AND (
+     -- A Stress Test's rehearsal copy is not a drop anyone hears of: its sales are practice.
+     WHERE d.starts_at <= now() AND NOT d.is_rehearsal AND (
        s.drop_id IS NULL
        OR EXISTS (SELECT 1 FROM orders o WHERE o.drop_id = d.id
                   AND o.created_at > coalesce(s.orders_through, '-infinity'::timestamptz) - interval '${ORDER_LOOKBACK_MINUTES} minutes')
        OR EXISTS (SELECT 1 FROM order_history h WHERE h.drop_id = d.id
                   AND h.created_at > coalesce(s.orders_through, '-infinity'::timestamptz) - interval '${ORDER_LOOKBACK_MINUTES} minutes'))
      UNION
-     SELECT DISTINCT drop_id FROM events WHERE position IS NULL AND drop_id IS NOT NULL
+     SELECT DISTINCT e.drop_id FROM events e JOIN drops d ON d.id = e.drop_id
+     WHERE e.position IS NULL AND NOT d.is_rehearsal
      LIMIT $1::int`,
     [limit],
   );
