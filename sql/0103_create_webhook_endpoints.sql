@@ -1,5 +1,5 @@
--- A seller's webhook endpoints. `events` is a JSON array of event types, NULL for all. The secret signs
--- every request (Standard Webhooks); after a rotation the previous one keeps signing beside it until
+-- A sellers webhook endpoints. `events` is a JSON array of event types, NULL for all. The secret signs
+-- every request (Standard Webhooks), after a rotation the previous one keeps signing beside it until
 -- `previous_secret_until`, so a receiver verifying with either still accepts. An endpoint that answered
 -- 410 Gone, or failed for three days, is disabled with its reason for the seller to read.
 CREATE TABLE IF NOT EXISTS webhook_endpoints (

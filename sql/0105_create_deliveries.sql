@@ -1,7 +1,7 @@
--- One row per (event, receiver): a webhook endpoint or a fan's email. The dispatcher leases a due delivery
--- by a conditional UPDATE of `leased_until` (no SKIP LOCKED on DSQL), sends it, and records the outcome; a
+-- One row per (event, receiver): a webhook endpoint or a fans email. The dispatcher leases a due delivery
+-- by a conditional UPDATE of `leased_until` (no SKIP LOCKED on DSQL), sends it, and records the outcome, a
 -- process killed mid-send leaves the lease to run out and the delivery to be sent again (at least once).
--- `target` names the receiver ('webhook:<endpoint id>' or 'email:<template>'), so an event reaches each once.
+-- `target` names the receiver (webhook:<endpoint id> or email:<template>), so an event reaches each once.
 CREATE TABLE IF NOT EXISTS deliveries (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   event_id uuid NOT NULL,
