@@ -156,9 +156,16 @@ export async function sequenceDrop(
   batch: number,
   fanOut: (tx: Queryable, pass: SequencedPass) => Promise<void>,
 ): Promise<SequencedPass> {
-  await db.query("INSERT INTO event_sequences (drop_id) VALUES ($1::uuid) ON CONFLICT (drop_id) DO NOTHING", [
-    dropId,
-  ]);
+  // A drop made before the outbox existed starts its log now: its past orders are not announced (no
+  // confirmation mail for last month's orders); the usual look-back still catches the last minutes.
+  await db.query(
+    `INSERT INTO event_sequences (drop_id, orders_through)
+     SELECT d.id, CASE WHEN d.created_at < (SELECT applied_at FROM schema_migrations
+                                            WHERE name = '0102_create_event_sequences.sql') THEN now() END
+     FROM drops d WHERE d.id = $1::uuid
+     ON CONFLICT (drop_id) DO NOTHING`,
+    [dropId],
+  );
   return db.transaction(async (tx) => {
     const { rows: sequenceRows } = await tx.query<{ next_position: string | number }>(
       "SELECT next_position FROM event_sequences WHERE drop_id = $1::uuid FOR UPDATE",
