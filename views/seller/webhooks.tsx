@@ -75,8 +75,9 @@ export function WebhooksPage(props: WebhooksPageProps) {
           <fieldset>
             <legend>Events (none ticked: all)</legend>
             {props.eventTypes.map((type) => (
-              <label class="inline">
-                <input type="checkbox" name={`event:${type}`} value="on" /> {type}
+              <label class="check">
+                <input type="checkbox" name={`event:${type}`} value="on" />
+                <span class="mono">{type}</span>
               </label>
             ))}
           </fieldset>
@@ -110,12 +111,16 @@ export function WebhooksPage(props: WebhooksPageProps) {
                 Rotate secret
               </button>
             </form>
-            <form method="post" action={`/seller/webhooks/${endpoint.id}/delete`} class="inline">
-              <CsrfField token={csrfToken} />
-              <button type="submit" class="danger">
-                Delete endpoint
-              </button>
-            </form>
+            <details class="danger-zone">
+              <summary>Delete endpoint…</summary>
+              <p>Nothing more is sent to this address; deliveries waiting for a retry are dropped.</p>
+              <form method="post" action={`/seller/webhooks/${endpoint.id}/delete`}>
+                <CsrfField token={csrfToken} />
+                <button type="submit" class="danger">
+                  Yes, delete this endpoint
+                </button>
+              </form>
+            </details>
           </div>
           {deliveries.length === 0 ? (
             <p class="muted">Nothing sent yet.</p>
