@@ -42,7 +42,7 @@ export interface DispatcherDeps {
 /** How soon before a hold lapses its reminder goes: five minutes, or half the hold when that is shorter. */
 const REMINDER_LEAD_MS = 5 * 60_000;
 
-/** Event types a receiver sees, for the payload: the database columns the event carries besides `data`. */
+/** The request body a receiver gets: `{type, timestamp, data}`, with the event's drop, position, order and unit in `data`. */
 export function webhookPayload(event: StoredEvent): string {
   return JSON.stringify({
     type: event.type,
