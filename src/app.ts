@@ -12,10 +12,16 @@ import {
   startPaymentReconciler,
 } from "./domain/hold-sweeper";
 import { createDropImages } from "./domain/images";
+import { createDispatcher } from "./domain/messages/dispatcher";
+import { createMailboxMailer, createSmtpMailer, type Mailer } from "./domain/messages/mailer";
+import type { Resolver } from "./domain/messages/safe-address";
+import { type DeliverySchedule, defaultSchedule } from "./domain/messages/schedule";
+import { createUnsubscribeLinks } from "./domain/messages/unsubscribe";
+import { createWebhookService } from "./domain/messages/webhooks";
 import type { PaymentProvider } from "./domain/payments";
 import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
 import { createShop, type PurchaseEngineOptions, type Shop } from "./domain/shop";
-import { createStorefront } from "./domain/storefront";
+import { createStorefront, type Storefront } from "./domain/storefront";
 import { StripePaymentProvider } from "./domain/stripe-payments";
 import { apiRoutes } from "./http/api";
 import { apiReferenceRoutes } from "./http/api-reference";
@@ -37,6 +43,7 @@ import * as repo from "./repository";
 import { htmlError } from "./web/error-page";
 import { fanRoutes } from "./web/fan-routes";
 import { imageFileRoutes } from "./web/image-files";
+import { messageRoutes } from "./web/message-routes";
 import { sellerRoutes } from "./web/seller-routes";
 import { shopPageRoutes } from "./web/shop-page-routes";
 import { brandStyleRoutes } from "./web/shop-settings-routes";
@@ -84,6 +91,22 @@ export interface AppDeps {
   paymentReconcile?: { everyMs: number; afterSeconds: number };
   /** The one clock every check against the present reads (src/domain/clock.ts); the system's when absent. */
   clock?: Clock;
+  /** Fan email and seller webhooks (src/domain/messages); mail kept in the dev mailbox, no ticking, when absent. */
+  messages?: MessagesOptions;
+}
+
+export interface MessagesOptions {
+  /** SMTP server and sender; absent: mail is kept in the dev mailbox. */
+  smtp?: { url: string; from: string } | undefined;
+  /** Where mail goes instead of SMTP or the mailbox (tests). */
+  mailer?: Mailer;
+  /** Run the dispatcher every this many ms; off when absent (tests tick `app.messages.dispatcher` themselves). */
+  tickMs?: number | undefined;
+  /** WEBHOOKS_ALLOW_PRIVATE: webhooks may go to loopback and private addresses (development and tests only). */
+  allowPrivate?: boolean;
+  /** Retry waits, time-outs and lease (tests use short ones). */
+  schedule?: DeliverySchedule;
+  resolve?: Resolver;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -107,6 +130,14 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
     stressLimits: config.stressLimits,
     holdSweepMs: HOLD_SWEEP_MS,
     paymentReconcile: { everyMs: PAYMENT_RECONCILE_MS, afterSeconds: config.paymentReconcileAfterSeconds },
+    messages: {
+      smtp: config.messages.smtp,
+      tickMs: config.messages.tickMs,
+      allowPrivate: config.messages.allowPrivate,
+      ...(config.messages.retryDelaysMs
+        ? { schedule: { ...defaultSchedule, retryDelaysMs: config.messages.retryDelaysMs } }
+        : {}),
+    },
     ...(config.payments.provider === "stripe"
       ? { payments: new StripePaymentProvider(config.payments) }
       : {}),
@@ -118,7 +149,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
  * `app.request(...)` on it directly.
  * @example const app = createApp({ db: await openPglite("memory") })
  */
-export function createApp(deps: AppDeps): Hono & { shop: Shop } {
+export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Messages } {
   const { db } = deps;
   const log = deps.log ?? createLogger({ level: "error" });
   const report = deps.logError ?? ((error: unknown) => log.error({ err: error }, "unexpected error"));
@@ -169,6 +200,9 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
     );
     lifecycle.onDrain(reconciler.stop);
   }
+  const images = createDropImages(deps.db);
+  const storefront = createStorefront(deps.db, images, shop.clock);
+  const messages = createMessages(deps, storefront, log, lifecycle);
   const app = new Hono();
   app.use("*", requestContext(log));
   app.use("*", closeConnectionsWhileDraining(lifecycle));
@@ -192,12 +226,14 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
   }
 
   app.route("/", operationsRoutes({ db, lifecycle, metrics, metricsAccess }));
-  app.route("/api", apiRoutes(shop));
+  app.route("/api", apiRoutes(shop, messages.webhooks));
   // After the API's routes: the document describes the routes registered so far.
   apiReferenceRoutes(app);
   app.route("/static", staticRoutes());
-  const images = createDropImages(deps.db);
-  const storefront = createStorefront(deps.db, images, shop.clock);
+  app.route(
+    "/",
+    messageRoutes({ db, mailbox: messages.mailer.mode === "mailbox", unsubscribe: messages.unsubscribe }),
+  );
   app.route("/d", fanRoutes(shop, { watcher, storefront, publicUrl: deps.publicUrl }));
   app.route("/s", shopPageRoutes(storefront, deps.publicUrl));
   app.route("/images", imageFileRoutes(images));
@@ -212,6 +248,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
       stressLimits: deps.stressLimits,
       rehearsalHoldSeconds: deps.rehearsalHoldSeconds,
       lifecycle,
+      webhooks: messages.webhooks,
     }),
   );
 
@@ -225,5 +262,45 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop } {
     return c.json({ error: { code: "internal", message: "Something went wrong on our side." } }, 500);
   });
 
-  return Object.assign(app, { shop });
+  return Object.assign(app, { shop, messages });
+}
+
+export type Messages = ReturnType<typeof createMessages>;
+
+/** The outbox's dispatcher, the mail it sends through, and the sellers' webhook endpoints (issue 16). */
+function createMessages(deps: AppDeps, storefront: Storefront, log: Logger, lifecycle: Lifecycle) {
+  const { db } = deps;
+  const options = deps.messages ?? {};
+  const mailer =
+    options.mailer ??
+    (options.smtp ? createSmtpMailer(options.smtp.url, options.smtp.from) : createMailboxMailer(db, log));
+  const unsubscribe = createUnsubscribeLinks(db);
+  // Links in mail must work from the fan's inbox: the public address, else where this process listens.
+  const base = () => deps.publicUrl ?? deps.selfUrl?.() ?? "http://127.0.0.1:3000";
+  const allowPrivate = options.allowPrivate ?? false;
+  const dispatcher = createDispatcher({
+    db,
+    mailer,
+    log,
+    allowPrivate,
+    ...(options.schedule ? { schedule: options.schedule } : {}),
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+    links: {
+      receipt: async (slug, orderId) =>
+        new URL(`/d/${slug}/orders/${orderId}?k=${await storefront.receiptCode(orderId)}`, base()).toString(),
+      unsubscribe: (address) => unsubscribe.url(base(), address),
+    },
+  });
+  if (options.tickMs) {
+    const loop = dispatcher.start(options.tickMs);
+    lifecycle.onDrain(loop.stop);
+  }
+  lifecycle.onDrain(() => mailer.close());
+  const webhooks = createWebhookService({
+    db,
+    dispatcher,
+    allowPrivate,
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+  });
+  return { dispatcher, webhooks, mailer, unsubscribe };
 }

@@ -110,7 +110,30 @@ const EnvSchema = v.pipe(
     STRESS_MAX_RUNNING: optionalInteger(0, 100),
     STRESS_RUNS_PER_HOUR: optionalInteger(0, 100_000),
     STRESS_ATTEMPTS_PER_DAY: optionalInteger(0, 1_000_000_000),
+    // Messages (docs/webhooks-and-email.md): fan email over SMTP, the dispatcher's tick, webhook addresses.
+    SMTP_URL: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.regex(/^smtps?:\/\/[^/\s]+/i, "must be an SMTP URL like smtp://user:pass@mail.example.com:587"),
+      ),
+    ),
+    MAIL_FROM: v.optional(
+      v.pipe(v.string(), v.trim(), v.email("must be an email address like drops@example.com")),
+    ),
+    MESSAGES_TICK_MS: integerFrom(500, 50, 60_000),
+    WEBHOOKS_ALLOW_PRIVATE: v.optional(v.picklist(["true", "false"]), "false"),
+    // Seconds between a failed delivery's attempts (comma-separated); the three-day default when unset.
+    MESSAGES_RETRY_SECONDS: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.regex(/^\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*$/, "must be seconds separated by commas, like 5,300,1800"),
+        v.transform((list) => list.split(",").map((n) => Math.round(Number(n) * 1000))),
+      ),
+    ),
   }),
+  v.check((env) => !env.SMTP_URL || !!env.MAIL_FROM, "SMTP_URL needs MAIL_FROM (the sender address)"),
   v.check(
     (env) => env.HTTP_KEEP_ALIVE_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS,
     "HTTP_KEEP_ALIVE_TIMEOUT_MS must be below HTTP_HEADERS_TIMEOUT_MS",
@@ -215,6 +238,17 @@ export interface Config {
    * settled by the reconciler: longer than any one payment request takes (PAYMENT_RECONCILE_AFTER_S).
    */
   paymentReconcileAfterSeconds: number;
+  /**
+   * Fan email and seller webhooks: `smtp` absent keeps mail in the dev mailbox; `tickMs` is how often the
+   * dispatcher runs; `allowPrivate` lets webhooks reach loopback/private addresses (development and tests only).
+   */
+  messages: {
+    smtp: { url: string; from: string } | undefined;
+    tickMs: number;
+    allowPrivate: boolean;
+    /** Waits between a failed delivery's attempts, in ms (MESSAGES_RETRY_SECONDS); the default schedule when absent. */
+    retryDelaysMs: number[] | undefined;
+  };
   stressLimits: {
     maxAttempts?: number | undefined;
     maxConcurrency?: number | undefined;
@@ -353,6 +387,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { mode: "off" },
     payments: paymentsFrom(e.STRIPE_SECRET_KEY, e.STRIPE_WEBHOOK_SECRET, e.STRIPE_API_URL),
     paymentReconcileAfterSeconds: e.PAYMENT_RECONCILE_AFTER_S,
+    messages: {
+      smtp: e.SMTP_URL && e.MAIL_FROM ? { url: e.SMTP_URL, from: e.MAIL_FROM } : undefined,
+      tickMs: e.MESSAGES_TICK_MS,
+      allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === "true",
+      retryDelaysMs: e.MESSAGES_RETRY_SECONDS,
+    },
     stressLimits: {
       maxAttempts: e.STRESS_MAX_ATTEMPTS,
       maxConcurrency: e.STRESS_MAX_CONCURRENCY,

@@ -16,10 +16,32 @@ import { openTestDatabase } from "./support/databases";
  */
 const retryPolicy: RetryPolicy = { maxAttempts: 3, deadlineMs: 1000, baseDelayMs: 1, maxDelayMs: 5 };
 
-/** The database, with the mark-paid statement failing: before it runs, or after it committed. */
+/**
+ * The database, with the mark-paid statement failing: before it runs, or after it committed (its answer
+ * lost). The statement runs inside a transaction (with its outbox event), so "after" fails once that
+ * transaction has committed.
+ */
 function failingMarkPaid(db: Database, when: "before" | "after"): Database {
   return new Proxy(db, {
     get(target, prop, receiver) {
+      if (prop === "transaction") {
+        const transaction: Database["transaction"] = async (work) => {
+          let marked = false;
+          const result = await target.transaction((tx) =>
+            work({
+              query: async (sql, params, options) => {
+                if (options?.name !== "hold_mark_paid") return tx.query(sql, params, options);
+                if (when === "before") throw new Busy();
+                marked = true;
+                return tx.query(sql, params, options);
+              },
+            }),
+          );
+          if (marked) throw new Busy();
+          return result;
+        };
+        return transaction;
+      }
       if (prop !== "query") {
         const value = Reflect.get(target, prop, receiver);
         return typeof value === "function" ? value.bind(target) : value;

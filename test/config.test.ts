@@ -83,6 +83,35 @@ describe("configuration", () => {
     }
   });
 
+  it("reads the messages settings: SMTP with its sender, the tick, private webhooks, the retry waits", () => {
+    expect(loadConfig({}).messages).toEqual({
+      smtp: undefined,
+      tickMs: 500,
+      allowPrivate: false,
+      retryDelaysMs: undefined,
+    });
+    const config = loadConfig({
+      SMTP_URL: "smtps://user:pass@mail.example.com:465",
+      MAIL_FROM: "drops@example.com",
+      MESSAGES_TICK_MS: "250",
+      WEBHOOKS_ALLOW_PRIVATE: "true",
+      MESSAGES_RETRY_SECONDS: "1, 2.5,60",
+    });
+    expect(config.messages).toEqual({
+      smtp: { url: "smtps://user:pass@mail.example.com:465", from: "drops@example.com" },
+      tickMs: 250,
+      allowPrivate: true,
+      retryDelaysMs: [1000, 2500, 60_000],
+    });
+    expect(appOptionsFrom(config).messages?.schedule?.retryDelaysMs).toEqual([1000, 2500, 60_000]);
+    expect(() => loadConfig({ SMTP_URL: "smtp://mail.example.com" })).toThrow(/SMTP_URL needs MAIL_FROM/);
+    expect(() => loadConfig({ SMTP_URL: "http://mail.example.com", MAIL_FROM: "a@example.com" })).toThrow(
+      /SMTP_URL/,
+    );
+    expect(() => loadConfig({ MAIL_FROM: "not an address" })).toThrow(/MAIL_FROM/);
+    expect(() => loadConfig({ MESSAGES_RETRY_SECONDS: "5,soon" })).toThrow(/MESSAGES_RETRY_SECONDS/);
+  });
+
   it("reads Stress Test limits when set and leaves the rest to the backend's defaults", () => {
     expect(loadConfig({}).stressLimits).toEqual({
       maxAttempts: undefined,

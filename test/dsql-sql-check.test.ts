@@ -36,6 +36,9 @@ interface Context {
   orderId: string;
   imageId: string;
   attemptId: string;
+  /** Made by the messages calls below, in order. */
+  endpointId?: string;
+  deliveryId?: string;
 }
 
 const member = (n: number) => ({
@@ -155,6 +158,59 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   countDropImages: (c) => repo.countDropImages(c.db, c.dropId),
   readImageFile: (c) => repo.readImageFile(c.db, c.imageId, 320, "h320"),
   deleteDropImage: (c) => repo.deleteDropImage(c.db, c.dropId, c.imageId),
+  // messages: events, the sequencer, webhook endpoints, deliveries, the dev mailbox (src/domain/messages)
+  recordEvents: (c) => repo.recordEvents(c.db, [{ dropId: c.dropId, type: "drop.paused" }]),
+  dropsToSequence: (c) => repo.dropsToSequence(c.db, 10),
+  sequenceDrop: (c) => repo.sequenceDrop(c.db, c.dropId, 150, async () => undefined),
+  listDropEvents: (c) => repo.listDropEvents(c.db, c.dropId),
+  insertEndpoint: async (c) => {
+    const endpoint = {
+      sellerId: c.sellerId,
+      url: "https://example.com/hook",
+      events: null,
+      secret: "whsec_a",
+    };
+    c.endpointId = (await repo.insertEndpoint(c.db, endpoint)).id;
+  },
+  countEndpoints: (c) => repo.countEndpoints(c.db, c.sellerId),
+  listEndpoints: (c) => repo.listEndpoints(c.db, c.sellerId),
+  findEndpoint: (c) => repo.findEndpoint(c.db, c.sellerId, c.endpointId!),
+  signingEndpoint: (c) => repo.signingEndpoint(c.db, c.endpointId!),
+  activeEndpoints: (c) => repo.activeEndpoints(c.db, c.sellerId),
+  rotateEndpointSecret: (c) => repo.rotateEndpointSecret(c.db, c.sellerId, c.endpointId!, "whsec_b", 24),
+  endpointSucceeded: (c) => repo.endpointSucceeded(c.db, c.endpointId!),
+  endpointFailed: (c) => repo.endpointFailed(c.db, c.endpointId!, undefined, 3 * 24 * 3600_000),
+  addDeliveries: async (c) => {
+    const [event] = await repo.listDropEvents(c.db, c.dropId);
+    if (!event) throw new Error("no event to deliver");
+    const target = `webhook:${c.endpointId}`;
+    await repo.addDeliveries(c.db, [
+      { eventId: event.id, kind: "webhook", target, endpointId: c.endpointId },
+    ]);
+  },
+  addPing: async (c) => {
+    c.deliveryId = await repo.addPing(c.db, c.endpointId!);
+  },
+  leaseDueDeliveries: (c) => repo.leaseDueDeliveries(c.db, "process-a", 10, 1000),
+  leaseDelivery: (c) => repo.leaseDelivery(c.db, c.deliveryId!, "process-b", 1000),
+  finishAttempt: (c) =>
+    repo.finishAttempt(c.db, c.deliveryId!, "process-b", { status: "delivered", httpStatus: 200 }),
+  listEndpointDeliveries: (c) => repo.listEndpointDeliveries(c.db, c.endpointId!, 10),
+  findEndpointDelivery: (c) => repo.findEndpointDelivery(c.db, c.endpointId!, c.deliveryId!),
+  requeueDelivery: (c) => repo.requeueDelivery(c.db, c.endpointId!, c.deliveryId!),
+  keepMail: (c) =>
+    repo.keepMail(c.db, c.deliveryId!, {
+      recipient: "fan@example.com",
+      subject: "Your order",
+      text: "Unit 1",
+      html: "<p>Unit 1</p>",
+      headers: {},
+    }),
+  listMailbox: (c) => repo.listMailbox(c.db, 10),
+  suppressAddress: (c) => repo.suppressAddress(c.db, "fan@example.com"),
+  isSuppressed: (c) => repo.isSuppressed(c.db, "fan@example.com"),
+  mailContext: (c) => repo.mailContext(c.db, c.dropId, c.orderId),
+  deleteEndpoint: (c) => repo.deleteEndpoint(c.db, c.sellerId, c.endpointId!),
   // the shop's brand (logo and banner are replaced and cleared; their old files removed)
   saveBrandText: (c) => repo.saveBrandText(c.db, c.sellerId, { accent: "#aa3300", bio: "Hi", links: "[]" }),
   setBrandPicture: async (c) => {

@@ -115,6 +115,7 @@ export function Layout(props: LayoutProps) {
                 <nav aria-label="Seller">
                   <a href="/seller/drops">Drops</a>
                   <a href="/seller/shop">Shop</a>
+                  <a href="/seller/webhooks">Webhooks</a>
                   <a href="/seller/account">{props.sellerName}</a>
                   <form method="post" action="/seller/sign-out" class="inline">
                     <input type="hidden" name="csrf" value={props.csrfToken ?? ""} />

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
 import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
+import type { WebhookService } from "../domain/messages/webhooks";
 import { exportFileName } from "../domain/orders-export";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
@@ -20,6 +21,7 @@ import {
 } from "./openapi";
 import { DropRef, dropBodies, IdempotencyKey, OrdersQuery, PurchaseBody, SellerSignup } from "./schemas";
 import { jsonBody, parseWith } from "./validation";
+import { webhookApiRoutes } from "./webhook-api";
 
 type ApiEnv = { Variables: { seller: Seller } };
 
@@ -118,7 +120,7 @@ const ownerAction = (summary: string) =>
  * The JSON API. Handlers validate, call the shop, and shape the answer; errors are thrown as domain
  * errors and turned into responses by the app's error handler.
  */
-export function apiRoutes(shop: Shop) {
+export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
   const { NewDropBody, EditDropBody } = dropBodies(shop.clock);
   const api = new Hono<ApiEnv>();
 
@@ -131,6 +133,7 @@ export function apiRoutes(shop: Shop) {
 
   api.route("/", imageApiRoutes(shop, requireSeller));
   api.route("/", checkoutApiRoutes(shop));
+  if (webhooks) api.route("/", webhookApiRoutes(webhooks, requireSeller));
 
   api.post(
     "/sellers",

@@ -3,6 +3,7 @@ import type { Database } from "../db/database";
 import type { Bucket } from "../domain/stock-plan";
 import type { Drop, DropTerms } from "../domain/types";
 import { insertBuckets } from "./drops";
+import { recordEvents } from "./events";
 import { DROP_COLUMNS, type DropRow, toDrop } from "./rows";
 
 /**
@@ -129,6 +130,8 @@ export function changeUpcomingDrop(
       ],
     );
     if (current.rebuilds) await insertBuckets(tx, ref.dropId, plan);
+    // The outbox's drop.cancelled, in the transaction that cancels (a drop already cancelled returned above).
+    if (options.cancel && rows[0]) await recordEvents(tx, [{ dropId: ref.dropId, type: "drop.cancelled" }]);
     return { ...outcome, drop: rows[0] && toDrop(rows[0]) };
   });
 }
@@ -138,19 +141,32 @@ export function changeUpcomingDrop(
  * purchase that starts after this commits is refused; one already running may still finish. A cancelled
  * drop stays cancelled. Returns undefined when the drop is not this seller's.
  */
-export async function setDropPaused(
+export function setDropPaused(
   db: Database,
   ref: { dropId: string; sellerId: string },
   paused: boolean,
 ): Promise<Drop | undefined> {
-  const { rows } = await db.query<DropRow>(
-    `UPDATE drops SET paused_at = CASE
-       WHEN cancelled_at IS NOT NULL THEN paused_at
-       WHEN $3::boolean THEN coalesce(paused_at, now())
-       ELSE NULL END
-     WHERE id = $1::uuid AND seller_id = $2::uuid
-     RETURNING ${DROP_COLUMNS}`,
-    [ref.dropId, ref.sellerId, paused],
-  );
-  return rows[0] && toDrop(rows[0]);
+  // One transaction with the outbox's drop.paused / drop.resumed, recorded only when the switch moved. The
+  // row is read FOR UPDATE first, so two sellers' clicks at once cannot both see it move.
+  return db.transaction(async (tx) => {
+    const before = await tx.query<{ paused: boolean; cancelled: boolean }>(
+      `SELECT paused_at IS NOT NULL AS paused, cancelled_at IS NOT NULL AS cancelled FROM drops
+       WHERE id = $1::uuid AND seller_id = $2::uuid FOR UPDATE`,
+      [ref.dropId, ref.sellerId],
+    );
+    const { rows } = await tx.query<DropRow>(
+      `UPDATE drops SET paused_at = CASE
+         WHEN cancelled_at IS NOT NULL THEN paused_at
+         WHEN $3::boolean THEN coalesce(paused_at, now())
+         ELSE NULL END
+       WHERE id = $1::uuid AND seller_id = $2::uuid
+       RETURNING ${DROP_COLUMNS}`,
+      [ref.dropId, ref.sellerId, paused],
+    );
+    const was = before.rows[0];
+    if (rows[0] && was && !was.cancelled && was.paused !== paused) {
+      await recordEvents(tx, [{ dropId: ref.dropId, type: paused ? "drop.paused" : "drop.resumed" }]);
+    }
+    return rows[0] && toDrop(rows[0]);
+  });
 }

@@ -15,6 +15,7 @@
  * outside group commit: their rate is bounded by fans who then pay, not by a stampede of instant wins.
  */
 import type { Database, Queryable } from "../db/database";
+import { type EventType, type NewEvent, recordEvents } from "./events";
 import { claimSql } from "./purchase-sql";
 
 export type CheckoutStatus = "held" | "paid" | "expired" | "released" | "refunded";
@@ -263,19 +264,38 @@ export async function findCheckoutOrder(db: Queryable, orderId: string): Promise
  * database clock. Two payments for one order, or a payment racing the sweep or a release, cannot both
  * win: whoever loses sees no row and refunds.
  */
-export async function markPaid(
+export function markPaid(
   db: Database,
   orderId: string,
   paymentRef: string,
 ): Promise<CheckoutOrder | undefined> {
-  const { rows } = await db.query<CheckoutRow>(
-    `UPDATE orders SET status = 'paid', paid_at = now(), payment_ref = $2::text
-     WHERE id = $1::uuid AND status = 'held' AND expires_at > now()
-     RETURNING ${LIVE_COLUMNS}`,
-    [orderId, paymentRef],
-    { name: "hold_mark_paid" },
-  );
-  return rows[0] && toCheckoutOrder(rows[0]);
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<CheckoutRow>(
+      `UPDATE orders SET status = 'paid', paid_at = now(), payment_ref = $2::text
+       WHERE id = $1::uuid AND status = 'held' AND expires_at > now()
+       RETURNING ${LIVE_COLUMNS}`,
+      [orderId, paymentRef],
+      { name: "hold_mark_paid" },
+    );
+    const order = rows[0] && toCheckoutOrder(rows[0]);
+    if (order) await recordEvents(tx, [orderEvent("order.paid", order, { paymentRef })]);
+    return order;
+  });
+}
+
+/** An outbox event about an order, with what a receiver needs to act on it without asking back. */
+function orderEvent(
+  type: EventType,
+  order: { dropId: string; id: string; unitNo: number; fan: string },
+  extra: Record<string, unknown> = {},
+): NewEvent {
+  return {
+    dropId: order.dropId,
+    type,
+    orderId: order.id,
+    unitNo: order.unitNo,
+    data: { fan: order.fan, ...extra },
+  };
 }
 
 /** The fan gives a held unit back: the order ends as released and the unit is in stock at once. */
@@ -321,13 +341,25 @@ export async function recordRefund(
   paymentRef: string,
 ): Promise<CheckoutOrder | undefined> {
   await sweepOne(db, orderId);
-  const { rows } = await db.query<CheckoutRow>(
-    `UPDATE order_history SET status = 'refunded', payment_ref = $2::text
-     WHERE id = $1::uuid
-     RETURNING ${HISTORY_COLUMNS}`,
-    [orderId, paymentRef],
-  );
-  return rows[0] && toCheckoutOrder(rows[0]);
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<CheckoutRow>(
+      `UPDATE order_history SET status = 'refunded', payment_ref = $2::text
+       WHERE id = $1::uuid
+       RETURNING ${HISTORY_COLUMNS}`,
+      [orderId, paymentRef],
+    );
+    const order = rows[0] && toCheckoutOrder(rows[0]);
+    // A refund recorded twice (the provider told us twice) is one event: dedupe per order.
+    if (order) {
+      await tx.query(
+        `INSERT INTO events (drop_id, type, order_id, unit_no, data, dedupe)
+         VALUES ($1::uuid, 'order.refunded', $2::uuid, $3::int, $4::text, 'order.refunded:' || $2::text)
+         ON CONFLICT (drop_id, dedupe) DO NOTHING`,
+        [order.dropId, order.id, order.unitNo, JSON.stringify({ fan: order.fan, paymentRef })],
+      );
+    }
+    return order;
+  });
 }
 
 function sweepOne(db: Database, orderId: string): Promise<EndedHold[]> {
@@ -387,6 +419,12 @@ function endHolds(
       `INSERT INTO returned_units (drop_id, unit_no)
        SELECT * FROM unnest($1::uuid[], $2::int[])`,
       [column("drop_id"), column("unit_no")],
+    );
+    await recordEvents(
+      tx,
+      rows.map((row) =>
+        orderEvent(`order.${status}`, { dropId: row.drop_id, id: row.id, unitNo: row.unit_no, fan: row.fan }),
+      ),
     );
     return rows.map((row) => ({ orderId: row.id, dropId: row.drop_id, unitNo: row.unit_no }));
   });

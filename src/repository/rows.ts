@@ -100,3 +100,53 @@ export const toBrandRow = (row: BrandColumns): BrandRow => ({
   logo: row.brand_logo,
   banner: row.brand_banner,
 });
+
+export type EventType =
+  | "order.created"
+  | "order.held"
+  | "order.paid"
+  | "order.released"
+  | "order.expired"
+  | "order.refunded"
+  | "drop.live"
+  | "drop.sold_out"
+  | "drop.paused"
+  | "drop.resumed"
+  | "drop.cancelled"
+  | "ping";
+
+/** An event as stored, with its position once stamped. */
+export interface StoredEvent {
+  id: string;
+  dropId: string | null;
+  type: EventType;
+  orderId: string | null;
+  unitNo: number | null;
+  data: Record<string, unknown>;
+  occurredAt: Date;
+  position: number | null;
+}
+
+export interface EventRow {
+  id: string;
+  drop_id: string | null;
+  type: EventType;
+  order_id: string | null;
+  unit_no: number | null;
+  data: string;
+  occurred_at: Date;
+  position: string | number | null;
+}
+
+export const EVENT_COLUMNS = "id, drop_id, type, order_id, unit_no, data, occurred_at, position";
+
+export const toEvent = (row: EventRow): StoredEvent => ({
+  id: row.id,
+  dropId: row.drop_id,
+  type: row.type,
+  orderId: row.order_id,
+  unitNo: row.unit_no,
+  data: JSON.parse(row.data) as Record<string, unknown>,
+  occurredAt: new Date(row.occurred_at),
+  position: row.position === null ? null : Number(row.position),
+});

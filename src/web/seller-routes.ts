@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from "../db/database";
 import { createSellerDashboard } from "../domain/dashboard";
 import { Busy, DomainError } from "../domain/errors";
 import { createDropImages } from "../domain/images";
+import type { WebhookService } from "../domain/messages/webhooks";
 import { createSellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
 import { createShopBrands } from "../domain/shop-brand";
@@ -18,6 +19,7 @@ import { sellerDropRoutes } from "./seller-drop-routes";
 import { sellerHoldRoutes } from "./seller-hold-routes";
 import { sellerImageRoutes } from "./seller-image-routes";
 import { sellerStressRoutes } from "./seller-stress-routes";
+import { sellerWebhookRoutes } from "./seller-webhook-routes";
 import { type SellerEnv, sessionMiddleware } from "./session";
 import { shopSettingsRoutes } from "./shop-settings-routes";
 
@@ -35,6 +37,8 @@ export interface SellerRoutesOptions {
   rehearsalHoldSeconds?: number | undefined;
   /** The process's drain: running Stress Tests are cancelled when it starts (SIGTERM). */
   lifecycle?: Lifecycle | undefined;
+  /** The sellers' webhook endpoints (src/domain/messages/webhooks.ts): the Webhooks page. */
+  webhooks?: WebhookService | undefined;
 }
 
 /**
@@ -73,6 +77,7 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
     shopSettingsRoutes(createShopBrands(shop.db), createStorefront(shop.db, images, shop.clock)),
   );
   routes.route("/", sellerHoldRoutes(shop));
+  if (options.webhooks) routes.route("/", sellerWebhookRoutes(options.webhooks));
 
   routes.onError((error, c) => {
     const shell = { sellerName: c.var.seller?.name, csrfToken: c.var.csrfToken };

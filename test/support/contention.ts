@@ -1,4 +1,3 @@
-import type { Hono } from "hono";
 import { createApp } from "../../src/app";
 import type { Database } from "../../src/db/database";
 import type { RetryPolicy } from "../../src/domain/retry";
@@ -43,7 +42,7 @@ export async function openShop(
   backend: TestBackend,
   engine: Partial<PurchaseEngineOptions>,
   databaseOptions: Parameters<typeof openTestDatabase>[1] = {},
-): Promise<{ db: Database; app: Hono & { shop: ReturnType<typeof createApp>["shop"] }; apiKey: string }> {
+): Promise<{ db: Database; app: ReturnType<typeof createApp>; apiKey: string }> {
   const db = await openTestDatabase(backend, databaseOptions);
   const app = createApp({ db, retryPolicy: TEST_RETRY_POLICY, engine, logError: (e) => console.error(e) });
   const { apiKey } = await createSeller(app);
