@@ -88,6 +88,25 @@ describe.each(ALL_BACKENDS)("fan email on %s", (backend) => {
     300_000,
   );
 
+  it_("mail goes to the address as the fan typed it, never to the per-fan key", async () => {
+    // The per-fan limit keys on a confusables skeleton ("rn" and "m", "1" and "l" are one fan): a key is no address.
+    const smtp = await startSmtpReceiver();
+    const app = appFor(smtp.url);
+    const { apiKey } = await createSeller(app);
+    const drop = await createDrop(app, apiKey, { quantity: 2, maxPerFan: 1 });
+    const typed = `Vernon.Rn1-${randomUUID().slice(0, 8)}@Example.com`;
+    expect((await buy(app, drop.id, typed)).status).toBe(201);
+    await eventually(async () => {
+      await app.messages.dispatcher.tick();
+      return smtp.accepted.some((mail) => mail.to.toLowerCase() === typed.toLowerCase());
+    }, 120_000);
+    const ours = smtp.accepted.filter(
+      (mail) => mail.to.toLowerCase().includes("vern") || mail.to.includes("vem"),
+    );
+    expect(ours.map((mail) => mail.to.toLowerCase())).toEqual([typed.toLowerCase()]);
+    await smtp.close();
+  });
+
   it_(
     "an SMTP server that refuses some messages and restarts mid-run still gets every one",
     async () => {

@@ -201,15 +201,17 @@ async function copyNewOrders(
   const { rows } = await tx.query<{ order_id: string; occurred_at: Date }>(
     `INSERT INTO events (drop_id, type, order_id, unit_no, data, occurred_at, dedupe)
      SELECT o.drop_id, t.type, o.id, o.unit_no,
+            -- The fan as they typed it: the per-fan key (fan) is a confusables skeleton, not an address.
             json_build_object('fan', o.fan, 'priceCents', o.price_cents,
                               'expiresAt', o.expires_at)::text,
             o.created_at, t.type || ':' || o.id::text
      FROM (
        SELECT * FROM (
-         SELECT id, drop_id, unit_no, fan, price_cents, expires_at, created_at FROM orders
+         SELECT id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, expires_at, created_at FROM orders
          WHERE drop_id = $1::uuid
          UNION ALL
-         SELECT id, drop_id, unit_no, fan, price_cents, expires_at, created_at FROM order_history
+         SELECT id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, expires_at, created_at
+         FROM order_history
          WHERE drop_id = $1::uuid
        ) AS every_order
        WHERE created_at > coalesce((SELECT orders_through FROM event_sequences WHERE drop_id = $1::uuid),
