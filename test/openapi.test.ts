@@ -9,6 +9,7 @@ import { isoFromNow } from "./support/clock";
 import { openTestDatabase } from "./support/databases";
 import { imageForm, makePicture } from "./support/pictures";
 import { json } from "./support/shop-fixtures";
+import { startReceiver } from "./support/webhook-receiver";
 
 /**
  * The OpenAPI document (GET /api/openapi.json) is generated from the routes' own schemas. These tests hold it
@@ -46,7 +47,13 @@ let doc: Doc;
 
 beforeAll(async () => {
   db = await openTestDatabase("pglite");
-  app = createApp({ db, logError: () => undefined, purchaseRateLimit: { perSecond: 0.001, burst: 40 } });
+  // Webhooks may reach loopback here: the contract test's receiver listens on 127.0.0.1.
+  app = createApp({
+    db,
+    logError: () => undefined,
+    purchaseRateLimit: { perSecond: 0.001, burst: 40 },
+    messages: { allowPrivate: true },
+  });
   doc = (await (await app.request("/api/openapi.json")).json()) as Doc;
 });
 afterAll(async () => db?.close());
@@ -237,5 +244,37 @@ describe("contract: real answers match the document", () => {
     expect(limited).toBe(1);
 
     expect(new Set(seen.map((s) => s.split(" ")[2])).size).toBeGreaterThanOrEqual(10);
+  });
+
+  test("webhooks: endpoints, secrets, the delivery log, replay and a test ping", async () => {
+    const email = `hooks-${Date.now()}@example.com`;
+    const seller = await call("/api/sellers", json({ email, password: "a long password", name: "Hooks" }));
+    const key = (seller.body as { apiKey: string }).apiKey;
+    const receiver = await startReceiver();
+    try {
+      const created = await call(
+        "/api/webhooks",
+        json({ url: receiver.url, events: ["order.created"] }, bearer(key)),
+      );
+      expect(created.status).toBe(201);
+      const id = (created.body as { endpoint: { id: string } }).endpoint.id;
+      expect((await call("/api/webhooks", json({ url: "ftp://nope" }, bearer(key)))).status).toBe(400);
+      expect((await call("/api/webhooks", json({ url: receiver.url }))).status).toBe(401);
+      expect((await call("/api/webhooks", { headers: bearer(key) })).status).toBe(200);
+      const ping = await call(`/api/webhooks/${id}/test`, { method: "POST", headers: bearer(key) });
+      expect(ping.status).toBe(200);
+      const deliveryId = (ping.body as { delivery: { id: string } }).delivery.id;
+      expect((await call(`/api/webhooks/${id}/deliveries`, { headers: bearer(key) })).status).toBe(200);
+      const replay = `/api/webhooks/${id}/deliveries/${deliveryId}/replay`;
+      expect((await call(replay, { method: "POST", headers: bearer(key) })).status).toBe(202);
+      expect(
+        (await call(`/api/webhooks/${id}/rotate`, { method: "POST", headers: bearer(key) })).status,
+      ).toBe(200);
+      const remove = { method: "DELETE", headers: bearer(key) };
+      expect((await call(`/api/webhooks/${id}`, remove)).status).toBe(204);
+      expect((await call(`/api/webhooks/${id}`, remove)).status).toBe(404);
+    } finally {
+      await receiver.close();
+    }
   });
 });
