@@ -4,7 +4,7 @@ import { loadConfig } from "../src/config";
 import { ConnectionUnavailable } from "../src/db/database";
 import { openPostgres } from "../src/db/postgres";
 import { Busy } from "../src/domain/errors";
-import { defaultRetryPolicy, withRetry } from "../src/domain/retry";
+import { defaultRetryPolicy, withRetry } from "../src/domain/purchase/retry";
 import { createShop, type Shop } from "../src/domain/shop";
 import type { Seller } from "../src/domain/types";
 import * as repo from "../src/repository";

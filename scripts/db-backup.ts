@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
 import { describeLocation, locationOf, withSourceAndTarget } from "../src/db/location";
-import { transferShop } from "../src/domain/shop-transfer";
+import { transferShop } from "../src/domain/books/shop-transfer";
 
 const { values: args } = parseArgs({ options: { to: { type: "string" } }, strict: true });
 

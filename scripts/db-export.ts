@@ -17,7 +17,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config";
 import { describeLocation, locationOf, parseLocation, withSourceAndTarget } from "../src/db/location";
-import { transferShop } from "../src/domain/shop-transfer";
+import { transferShop } from "../src/domain/books/shop-transfer";
 
 const { values: args } = parseArgs({
   options: {

@@ -10,8 +10,8 @@ import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { loadConfig } from "../src/config";
 import { openDatabase } from "../src/db/open";
+import { createSellerAccounts } from "../src/domain/accounts/seller-account";
 import { NotFound } from "../src/domain/errors";
-import { createSellerAccounts } from "../src/domain/seller-account";
 import { Email } from "../src/http/schemas";
 
 const { positionals } = parseArgs({ allowPositionals: true, strict: true });

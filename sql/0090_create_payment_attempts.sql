@@ -1,6 +1,6 @@
 -- Every payment attempt of a hold order, written BEFORE the payment provider is called and updated with
 -- its outcome, so that money taken while the process died or the database was away is found again: the
--- reconciler (src/domain/payment-reconciler.ts) settles every attempt left open (keeps the payment for the
+-- reconciler (src/domain/checkout/payment-reconciler.ts) settles every attempt left open (keeps the payment for the
 -- order it paid, or refunds it). `lease_until` lets one of several processes settle an attempt at a time
 -- (a conditional UPDATE; DSQL has no advisory locks).
 CREATE TABLE IF NOT EXISTS payment_attempts (

@@ -1,6 +1,6 @@
 -- The outbox: one row per event a receiver may hear of (webhooks, fan email). Events that describe a
 -- change are inserted in the same transaction as the change, order.created / order.held are copied here
--- after commit from the orders themselves (see repository/events.ts), so the purchase writes nothing more.
+-- after commit from the orders themselves (see repository/messages/events.ts), so the purchase writes nothing more.
 -- `position` is the events place in its drops log, stamped after commit by the sequencer: gap-free per
 -- drop, in the order the sequencer saw the events committed. NULL until stamped (and for a ping, which
 -- belongs to no drop). `dedupe` names an event that may exist only once per drop (a drops go-live, an

@@ -3,26 +3,25 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Config, CookieSecurity } from "./config";
 import { type Database, isDatabaseUnavailable } from "./db/database";
-import type { Clock } from "./domain/clock";
-import { Busy, DomainError, NotFound } from "./domain/errors";
+import { createDropImages, createStorefront, type Storefront } from "./domain/catalog";
+import type { PaymentProvider } from "./domain/checkout";
 import {
   HOLD_SWEEP_MS,
   PAYMENT_RECONCILE_MS,
+  StripePaymentProvider,
   startHoldSweeper,
   startPaymentReconciler,
-} from "./domain/hold-sweeper";
-import { createDropImages } from "./domain/images";
+} from "./domain/checkout";
+import type { Clock } from "./domain/clock";
+import { Busy, DomainError, NotFound } from "./domain/errors";
 import { createDispatcher } from "./domain/messages/dispatcher";
 import { createMailboxMailer, createSmtpMailer, type Mailer } from "./domain/messages/mailer";
 import type { Resolver } from "./domain/messages/safe-address";
 import { type DeliverySchedule, defaultSchedule } from "./domain/messages/schedule";
 import { createUnsubscribeLinks } from "./domain/messages/unsubscribe";
 import { createWebhookService } from "./domain/messages/webhooks";
-import type { PaymentProvider } from "./domain/payments";
-import { defaultRetryPolicy, type RetryPolicy } from "./domain/retry";
+import { defaultRetryPolicy, type RetryPolicy } from "./domain/purchase";
 import { createShop, type PurchaseEngineOptions, type Shop } from "./domain/shop";
-import { createStorefront, type Storefront } from "./domain/storefront";
-import { StripePaymentProvider } from "./domain/stripe-payments";
 import { apiRoutes } from "./http/api";
 import { apiReferenceRoutes } from "./http/api-reference";
 import { clientAddressMiddleware } from "./http/client-address";
@@ -76,16 +75,16 @@ export interface AppDeps {
   dropsPerHour?: number | undefined;
   /** Payment attempts per client and per order (PAY_RATE_LIMIT, PAY_RATE_BURST, PAY_ORDER_BURST); none when absent. */
   payRateLimit?: PayRateLimits | undefined;
-  /** Stress Test limits to use instead of the backend's defaults (see src/domain/stress-limits.ts). */
+  /** Stress Test limits to use instead of the backend's defaults (see src/domain/stress-test/stress-limits.ts). */
   stressLimits?: Config["stressLimits"];
-  /** How hold drops are paid (src/domain/payments.ts); the built-in test provider when absent. */
+  /** How hold drops are paid (src/domain/checkout/payments.ts); the built-in test provider when absent. */
   payments?: PaymentProvider;
   /** The hold of a hold drop's Stress Test rehearsal copy, in seconds; REHEARSAL_HOLD_SECONDS (5) when absent (tests hold shorter). */
   rehearsalHoldSeconds?: number;
-  /** Sweep expired holds every this many ms (src/domain/hold-sweeper.ts); off when absent (tests sweep themselves). */
+  /** Sweep expired holds every this many ms (src/domain/checkout/hold-sweeper.ts); off when absent (tests sweep themselves). */
   holdSweepMs?: number;
   /**
-   * Settle payment attempts left open by a crash or fault (src/domain/payment-reconciler.ts): at start, then
+   * Settle payment attempts left open by a crash or fault (src/domain/checkout/payment-reconciler.ts): at start, then
    * every `everyMs`, each attempt once it is `afterSeconds` old. Off when absent (tests reconcile themselves).
    */
   paymentReconcile?: { everyMs: number; afterSeconds: number };

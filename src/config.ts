@@ -104,7 +104,7 @@ const EnvSchema = v.pipe(
     PAY_RATE_BURST: integerFrom(200, 1, 1_000_000),
     PAY_ORDER_BURST: integerFrom(10, 1, 1000),
     DROPS_PER_HOUR: integerFrom(30, 0, 1_000_000),
-    // Stress Test limits; unset means the backend's default (src/domain/stress-limits.ts).
+    // Stress Test limits; unset means the backend's default (src/domain/stress-test/stress-limits.ts).
     STRESS_MAX_ATTEMPTS: optionalInteger(1, 200_000),
     STRESS_MAX_CONCURRENCY: optionalInteger(1, 1000),
     STRESS_MAX_RUNNING: optionalInteger(0, 100),

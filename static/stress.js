@@ -7,7 +7,7 @@
   const NOT_YET = 0xffffffff;
   const EMPTY_TILE = "#e4e3ee";
 
-  /** Little-endian uint32s packed in base64 (see packTimes in src/domain/stress-test-progress.ts). */
+  /** Little-endian uint32s packed in base64 (see packTimes in src/domain/stress-test/stress-test-progress.ts). */
   function unpack(base64) {
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const view = new DataView(bytes.buffer);

@@ -4,7 +4,7 @@ import {
   isTimeZone,
   TIME_ZONE_CACHE_LIMIT,
   timeZoneCacheSize,
-} from "../src/domain/zoned-time";
+} from "../src/domain/catalog/zoned-time";
 
 /** Outside-review finding 4: the time-zone cache grew by ~26 KB per new spelling of a zone. */
 describe("abuse: the time-zone cache", () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { hashingQueue, MAX_WAITING_HASHES } from "../src/domain/accounts/secrets";
+import { createSellerAccounts } from "../src/domain/accounts/seller-account";
+import { SIGN_IN_POLICY, type SignInCheck, SignInThrottle } from "../src/domain/accounts/sign-in-throttle";
 import { Busy, TooManyAttempts, Unauthorized } from "../src/domain/errors";
-import { hashingQueue, MAX_WAITING_HASHES } from "../src/domain/secrets";
-import { createSellerAccounts } from "../src/domain/seller-account";
-import { SIGN_IN_POLICY, type SignInCheck, SignInThrottle } from "../src/domain/sign-in-throttle";
 import * as repo from "../src/repository";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 

@@ -10,7 +10,7 @@ import {
   LIGHT_BACKGROUNDS,
   parseStoredLinks,
   parseStoredPicture,
-} from "../src/domain/brand";
+} from "../src/domain/catalog/brand";
 
 const hexColour = fc
   .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }))

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { contrastRatio } from "../src/domain/brand";
+import { contrastRatio } from "../src/domain/catalog/brand";
 import { axeViolations } from "./support/axe";
 import { browserSite } from "./support/chromium";
 import { makePicture } from "./support/pictures";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { TestPaymentProvider } from "../src/domain/payments";
+import { TestPaymentProvider } from "../src/domain/checkout/payments";
 import * as repo from "../src/repository";
 import { UnitClaims } from "../views/seller/unit-claims";
 import { openTestDatabase } from "./support/databases";

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { type CheckoutRunFacts, judgeCheckout } from "../src/domain/checkout-audit";
-import type { LedgerEntry } from "../src/domain/payments";
-import type { StressTest } from "../src/domain/stress-test";
-import type { CheckoutBooks, ClaimRow } from "../src/repository/checkout-audit";
+import type { LedgerEntry } from "../src/domain/checkout/payments";
+import { type CheckoutRunFacts, judgeCheckout } from "../src/domain/stress-test/checkout-audit";
+import type { StressTest } from "../src/domain/stress-test/stress-test";
+import type { CheckoutBooks, ClaimRow } from "../src/repository/stress-test/checkout-audit";
 import { buildReceipt, emptyCounts, LatencyHistogram, type StampedeRun } from "../src/stampede";
 import { emptyActivity, fateOfWin, StockReturns } from "../src/stampede/checkout-buyers";
 import { StressReceipt, TileReplaySection } from "../views/seller/stress-run";

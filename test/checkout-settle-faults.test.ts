@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db/database";
-import { createCheckout } from "../src/domain/checkout";
+import { createCheckout } from "../src/domain/checkout/checkout";
+import { TestPaymentProvider } from "../src/domain/checkout/payments";
 import { Busy } from "../src/domain/errors";
-import { TestPaymentProvider } from "../src/domain/payments";
-import { requestFingerprint } from "../src/domain/purchase";
-import type { RetryPolicy } from "../src/domain/retry";
+import { requestFingerprint } from "../src/domain/purchase/purchase";
+import type { RetryPolicy } from "../src/domain/purchase/retry";
 import { createShop, type Shop } from "../src/domain/shop";
 import { openTestDatabase } from "./support/databases";
 

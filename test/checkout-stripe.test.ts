@@ -2,7 +2,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { StripePaymentProvider } from "../src/domain/stripe-payments";
+import { StripePaymentProvider } from "../src/domain/checkout/stripe-payments";
 import { openTestDatabase } from "./support/databases";
 import { fakeStripe, type Intent } from "./support/fake-stripe";
 import { createSeller, json } from "./support/shop-fixtures";

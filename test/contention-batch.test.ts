@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { PurchaseBatcher } from "../src/domain/purchase-batcher";
+import { PurchaseBatcher } from "../src/domain/purchase/purchase-batcher";
 import { openShop, PURCHASE_SUITES, race, tally } from "./support/contention";
 import { isAvailable } from "./support/databases";
 import { audit, buy, createDrop, hoodieDrop } from "./support/shop-fixtures";

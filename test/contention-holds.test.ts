@@ -2,11 +2,11 @@ import { randomInt } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { TestPaymentProvider } from "../src/domain/payments";
-import type { RetryPolicy } from "../src/domain/retry";
+import { TestPaymentProvider } from "../src/domain/checkout/payments";
+import type { RetryPolicy } from "../src/domain/purchase/retry";
 import type { Shop } from "../src/domain/shop";
 import type { Drop } from "../src/domain/types";
-import type { CheckoutOrder } from "../src/repository/holds";
+import type { CheckoutOrder } from "../src/repository/checkout/holds";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { createSeller } from "./support/shop-fixtures";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { MAX_IMAGES_PER_DROP } from "../src/domain/images";
+import { MAX_IMAGES_PER_DROP } from "../src/domain/catalog/images";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { imageForm, makePicture } from "./support/pictures";
 import { createDrop, createSeller } from "./support/shop-fixtures";

@@ -11,7 +11,7 @@ import { migrate } from "../src/db/migrate";
 import { openPglite } from "../src/db/pglite";
 import { openPostgres } from "../src/db/postgres";
 import { openSnapshot } from "../src/db/snapshot";
-import { TransferRefused, transferShop } from "../src/domain/shop-transfer";
+import { TransferRefused, transferShop } from "../src/domain/books/shop-transfer";
 import * as repo from "../src/repository";
 import { createScratchPostgres, postgresAvailable } from "./support/databases";
 import { audit, buy, createDrop, createSeller } from "./support/shop-fixtures";

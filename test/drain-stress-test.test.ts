@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServerProcess, startServerProcess } from "../bench/server-process";
-import { SHUTDOWN_PROBLEM } from "../src/domain/stress-test";
+import { SHUTDOWN_PROBLEM } from "../src/domain/stress-test/stress-test";
 import { DAY_MS, localFromNow } from "./support/clock";
 import { createScratchPostgres, postgresAvailable } from "./support/databases";
 import { TestBrowser } from "./web-seller-browser";

@@ -5,7 +5,7 @@ import { probeConnection } from "../src/db/dsql";
 import { type EndpointSwitch, type FailoverDatabase, failoverDatabase } from "../src/db/failover";
 import { migrate } from "../src/db/migrate";
 import { type PoolOptions, poolDatabase } from "../src/db/postgres";
-import type { RetryPolicy } from "../src/domain/retry";
+import type { RetryPolicy } from "../src/domain/purchase/retry";
 import { createScratchPostgres, postgresAvailable } from "./support/databases";
 import { audit, buy, createDrop, createSeller } from "./support/shop-fixtures";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";

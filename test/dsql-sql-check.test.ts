@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, sqlState } from "../src/db/database";
 import { migrate } from "../src/db/migrate";
 import { openPglite } from "../src/db/pglite";
-import { planBuckets } from "../src/domain/stock-plan";
+import { planBuckets } from "../src/domain/purchase/stock-plan";
 import * as repo from "../src/repository";
 import {
   DSQL_MAX_ROWS_PER_TRANSACTION,

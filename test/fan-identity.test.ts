@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { identityKey, identityRefusal, shownIdentity } from "../src/domain/fan-identity";
+import { identityKey, identityRefusal, shownIdentity } from "../src/domain/purchase/fan-identity";
 import { INVISIBLES, LOOK_ALIKES } from "./support/look-alikes";
 
 /**

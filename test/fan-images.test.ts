@@ -3,7 +3,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { MAX_IMAGE_BYTES } from "../src/domain/image-encoding";
+import { MAX_IMAGE_BYTES } from "../src/domain/catalog/image-encoding";
 import { isAvailable, openTestDatabase, type TestBackend } from "./support/databases";
 import { imageForm, makePicture } from "./support/pictures";
 import { createDrop, createSeller, json } from "./support/shop-fixtures";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database, QueryOptions } from "../src/db/database";
-import { createSellerDashboard } from "../src/domain/dashboard";
-import { TryAgain } from "../src/domain/retry";
+import { createSellerDashboard } from "../src/domain/books/dashboard";
+import { TryAgain } from "../src/domain/purchase/retry";
 import { retryKind } from "../src/observability/metrics";
 import { Lifecycle } from "../src/process/lifecycle";
 import { ALL_BACKENDS, isAvailable, openTestDatabase, type TestBackend } from "./support/databases";

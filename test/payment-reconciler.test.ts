@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PayInput } from "../src/domain/checkout";
-import { type PaymentRequest, type PaymentState, TestPaymentProvider } from "../src/domain/payments";
-import type { RetryPolicy } from "../src/domain/retry";
+import type { PayInput } from "../src/domain/checkout/checkout";
+import { type PaymentRequest, type PaymentState, TestPaymentProvider } from "../src/domain/checkout/payments";
+import type { RetryPolicy } from "../src/domain/purchase/retry";
 import { createShop, type Shop } from "../src/domain/shop";
 import * as repo from "../src/repository";
 import { isAvailable } from "./support/databases";

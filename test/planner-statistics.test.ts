@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { PlannerStatistics, REFRESH_AFTER } from "../src/domain/planner-statistics";
+import { PlannerStatistics, REFRESH_AFTER } from "../src/domain/purchase/planner-statistics";
 
-/** When the shop refreshes the planner's statistics of orders (the why: src/domain/planner-statistics.ts). */
+/** When the shop refreshes the planner's statistics of orders (the why: src/domain/purchase/planner-statistics.ts). */
 describe("PlannerStatistics", () => {
   const counting = () => {
     const calls = { started: 0, release: [] as (() => void)[] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Busy } from "../src/domain/errors";
-import { PurchaseBatcher } from "../src/domain/purchase-batcher";
+import { PurchaseBatcher } from "../src/domain/purchase/purchase-batcher";
 import type { BatchMember, PurchaseBatch, PurchaseOutcome } from "../src/repository";
 
 /** The batcher alone, over a scripted database: who goes together, and what a failed batch does. */

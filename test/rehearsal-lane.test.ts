@@ -2,7 +2,11 @@ import { describe, expect, test } from "vitest";
 import { ConnectionUnavailable } from "../src/db/database";
 import { inRehearsalLane, isRehearsalWork, RehearsalShare } from "../src/db/rehearsal-lane";
 import { SerialQueue } from "../src/db/serial-queue";
-import { isRehearsalMarker, REHEARSAL_HEADER, rehearsalHeaders } from "../src/domain/rehearsal-marker";
+import {
+  isRehearsalMarker,
+  REHEARSAL_HEADER,
+  rehearsalHeaders,
+} from "../src/domain/stress-test/rehearsal-marker";
 
 /** A task that records its start and finishes when the returned release is called. */
 function gated(log: string[], name: string) {

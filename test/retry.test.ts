@@ -6,7 +6,7 @@ import {
   type RetryPolicy,
   TryAgain,
   withRetry,
-} from "../src/domain/retry";
+} from "../src/domain/purchase/retry";
 
 /** A database error as node-postgres and PGlite raise it: an Error with a SQLSTATE `code`. */
 const sqlError = (code: string, message: string) => Object.assign(new Error(message), { code });

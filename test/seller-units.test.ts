@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { csvCell, ordersCsvStream } from "../src/domain/orders-export";
-import { chartOf } from "../src/domain/sales-timeline";
+import { csvCell, ordersCsvStream } from "../src/domain/books/orders-export";
+import { chartOf } from "../src/domain/books/sales-timeline";
+import { TIME_ZONES } from "../src/domain/catalog/zoned-time";
 import { statusOf } from "../src/domain/shop";
 import type { Drop, Order } from "../src/domain/types";
-import { TIME_ZONES } from "../src/domain/zoned-time";
 import { parseDropEdit, parseNewDrop } from "../src/web/seller-forms";
 import { formatNumber, formatOrderTime, formatUtcMinute } from "../views/seller/format";
 import { fixedClock } from "./support/clock";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database";
 import { migrate } from "../src/db/migrate";
 import { openPglite } from "../src/db/pglite";
-import type { RetryPolicy } from "../src/domain/retry";
+import type { RetryPolicy } from "../src/domain/purchase/retry";
 import {
   auditStampede,
   buildReceipt,

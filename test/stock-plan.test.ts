@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bucketCountFor, MAX_BUCKETS, planBuckets } from "../src/domain/stock-plan";
+import { bucketCountFor, MAX_BUCKETS, planBuckets } from "../src/domain/purchase/stock-plan";
 
 describe("stock plan", () => {
   it.each([1, 2, 7, 10, 100, 513, 1000, 999_999, 1_000_000])(

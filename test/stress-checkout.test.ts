@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db/database";
-import { judgeCheckout } from "../src/domain/checkout-audit";
+import { judgeCheckout } from "../src/domain/stress-test/checkout-audit";
 import * as repo from "../src/repository";
 import type { Receipt } from "../src/stampede";
 import { type LocalServer, startLocalServer } from "../src/stampede/local-server";

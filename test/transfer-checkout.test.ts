@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { TestPaymentProvider } from "../src/domain/payments";
+import { transferShop } from "../src/domain/books/shop-transfer";
+import { TestPaymentProvider } from "../src/domain/checkout/payments";
 import type { Shop } from "../src/domain/shop";
-import { transferShop } from "../src/domain/shop-transfer";
 import type { Drop } from "../src/domain/types";
 import * as repo from "../src/repository";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";

@@ -3,7 +3,7 @@ import { createApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import type { Database } from "../src/db/database";
 import { DEMO_GO_LIVE_DELAY_MS, DEMO_SELLER_EMAIL, describeDemo, seedDemo } from "../src/demo-seed";
-import { verifyPassword } from "../src/domain/secrets";
+import { verifyPassword } from "../src/domain/accounts/secrets";
 import * as repo from "../src/repository";
 import { fixedClock, testClock } from "./support/clock";
 import { openTestDatabase } from "./support/databases";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { TestPaymentProvider } from "../src/domain/payments";
+import { TestPaymentProvider } from "../src/domain/checkout/payments";
 import { openTestDatabase } from "./support/databases";
 import { createDrop, createSeller, json } from "./support/shop-fixtures";
 import { type SseEvent, sseReader } from "./support/sse";

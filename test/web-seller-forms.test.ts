@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { instantFromLocal, isoWithOffset, isTimeZone, offsetMinutes } from "../src/domain/zoned-time";
+import { instantFromLocal, isoWithOffset, isTimeZone, offsetMinutes } from "../src/domain/catalog/zoned-time";
 import { parseNewDrop } from "../src/web/seller-forms";
 import { formatDuration, formatMoney, sellThrough } from "../views/seller/format";
 import { fixedClock } from "./support/clock";

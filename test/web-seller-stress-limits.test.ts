@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { AppDeps } from "../src/app";
 import type { Database } from "../src/db/database";
-import type { StressLimits } from "../src/domain/stress-limits";
-import { stressLimitsFor } from "../src/domain/stress-limits";
+import type { StressLimits } from "../src/domain/stress-test/stress-limits";
+import { stressLimitsFor } from "../src/domain/stress-test/stress-limits";
 import * as repo from "../src/repository";
 import { createLiveDrop, createSellerAccount } from "../src/stampede";
 import { type LocalServer, startLocalServer } from "../src/stampede/local-server";

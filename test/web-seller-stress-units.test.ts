@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { stressLimitsFor } from "../src/domain/stress-limits";
-import { defaultStressSettings } from "../src/domain/stress-test";
+import { stressLimitsFor } from "../src/domain/stress-test/stress-limits";
+import { defaultStressSettings } from "../src/domain/stress-test/stress-test";
 import {
   MAX_TILES,
   NOT_YET,
@@ -9,7 +9,7 @@ import {
   tileLayout,
   tileOf,
   unpackTimes,
-} from "../src/domain/stress-test-progress";
+} from "../src/domain/stress-test/stress-test-progress";
 import { parseStressSettings } from "../src/web/seller-stress-forms";
 
 describe("tile layout", () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { stressLimitsFor } from "../src/domain/stress-limits";
+import { stressLimitsFor } from "../src/domain/stress-test/stress-limits";
 import * as repo from "../src/repository";
 import type { Receipt } from "../src/stampede";
 import { type LocalServer, startLocalServer } from "../src/stampede/local-server";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { contrastRatio } from "../src/domain/brand";
+import { contrastRatio } from "../src/domain/catalog/brand";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { imageForm, makePicture } from "./support/pictures";
 import { TestBrowser } from "./web-seller-browser";

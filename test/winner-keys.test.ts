@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WINNER_KEYS_PAGE, WinnerKeys } from "../src/domain/winner-keys";
+import { WINNER_KEYS_PAGE, WinnerKeys } from "../src/domain/purchase/winner-keys";
 
 describe("winner keys of a sold-out drop", () => {
   it("knows every winner's key and turns strangers away, across pages", async () => {

@@ -1,7 +1,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
-import { brandStylesheetUrl } from "../src/domain/brand";
-import type { ShopFront } from "../src/domain/storefront";
+import { brandStylesheetUrl } from "../src/domain/catalog/brand";
+import type { ShopFront } from "../src/domain/catalog/storefront";
 import { hueClassOf, initialsOf } from "./fan/product-image";
 
 export interface LayoutProps {

@@ -104,7 +104,7 @@ export function isConnectionLost(error: unknown): boolean {
  * True when the database could not serve a statement just now — no connection came free, the connection
  * broke, or the server cancelled the statement (57014, e.g. `statement_timeout`). Outside the purchase's own
  * retry that is an outage or overload, answered `busy` (503 + Retry-After) so the client tries again: never
- * a 500. Inside the purchase a lost connection is first resolved by key (see domain/purchase.ts).
+ * a 500. Inside the purchase a lost connection is first resolved by key (see domain/purchase/purchase.ts).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   return error instanceof ConnectionUnavailable || isOutcomeUnknown(error);

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RetryPolicy, TryAgain, withRetry } from "../domain/retry";
+import { type RetryPolicy, TryAgain, withRetry } from "../domain/purchase/retry";
 import { type Database, sqlState } from "./database";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../sql/", import.meta.url));

@@ -1,21 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { type Database, isDatabaseUnavailable, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
-import { createCheckout } from "./checkout";
+import { hashApiKey, hashPassword, newApiKey } from "./accounts/secrets";
+import { ordersCsvStream } from "./books/orders-export";
+import { createDropLifecycle, type DropChanges } from "./catalog/drop-lifecycle";
+import { type DropImage, imagesOfDrop } from "./catalog/images";
+import { assignShopSlug, slugBase } from "./catalog/shop-slug";
+import { createCheckout } from "./checkout/checkout";
+import { type PaymentProvider, TestPaymentProvider } from "./checkout/payments";
 import { type Clock, systemClock } from "./clock";
-import { DropCache, isUuid } from "./drop-cache";
-import { createDropLifecycle, type DropChanges } from "./drop-lifecycle";
 import { Busy, EmailTaken, NotFound, OrdersModeChanged, RateLimited, Unauthorized } from "./errors";
-import { type DropImage, imagesOfDrop } from "./images";
-import { ordersCsvStream } from "./orders-export";
-import { type PaymentProvider, TestPaymentProvider } from "./payments";
-import { PlannerStatistics } from "./planner-statistics";
-import { type PurchaseRequest, type PurchaseResult, purchase, requestFingerprint } from "./purchase";
-import { PurchaseBatcher } from "./purchase-batcher";
-import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./retry";
-import { hashApiKey, hashPassword, newApiKey } from "./secrets";
-import { assignShopSlug, slugBase } from "./shop-slug";
-import { bucketCountFor, planBuckets } from "./stock-plan";
+import { DropCache, isUuid } from "./purchase/drop-cache";
+import { PlannerStatistics } from "./purchase/planner-statistics";
+import { type PurchaseRequest, type PurchaseResult, purchase, requestFingerprint } from "./purchase/purchase";
+import { PurchaseBatcher } from "./purchase/purchase-batcher";
+import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./purchase/retry";
+import { bucketCountFor, planBuckets } from "./purchase/stock-plan";
 import type { Audit, Drop, DropStatus, DropTerms, Order, Seller } from "./types";
 
 export interface NewDropInput extends Omit<DropTerms, "startsAt"> {

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
+import { exportFileName } from "../domain/books";
 import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
 import type { WebhookService } from "../domain/messages/webhooks";
-import { exportFileName } from "../domain/orders-export";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
 import { checkoutApiRoutes, heldOrderAnswer } from "./checkout-api";

@@ -4,10 +4,10 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
+import type { PaymentState } from "../domain/checkout";
 import { NotFound, Unauthorized } from "../domain/errors";
-import type { PaymentState } from "../domain/payments";
 import type { Shop } from "../domain/shop";
-import type { CheckoutOrder } from "../repository/holds";
+import type { CheckoutOrder } from "../repository/checkout/holds";
 import { answer, CheckoutOrderJson, describe, type ErrorStatus, jsonRequest, ORDER_AUTH } from "./openapi";
 import { safeText } from "./safe-text";
 import { jsonBody, parseWith } from "./validation";

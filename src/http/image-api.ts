@@ -1,7 +1,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
+import { createDropImages, type DropImage } from "../domain/catalog";
 import { InvalidInput, NotFound } from "../domain/errors";
-import { createDropImages, type DropImage } from "../domain/images";
 import type { Shop } from "../domain/shop";
 import type { Seller } from "../domain/types";
 import { answer, describe, ImageJson, SELLER_AUTH } from "./openapi";

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { RateLimited } from "../domain/errors";
-import { isRehearsalMarker, REHEARSAL_HEADER } from "../domain/rehearsal-marker";
+import { isRehearsalMarker, REHEARSAL_HEADER } from "../domain/stress-test";
 import { clientAddress } from "./client-address";
 import { ClientRateLimiter, type RateLimit } from "./purchase-rate-limit";
 

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { LRUCache } from "lru-cache";
 import { RateLimited } from "../domain/errors";
-import { isRehearsalMarker, REHEARSAL_HEADER } from "../domain/rehearsal-marker";
+import { isRehearsalMarker, REHEARSAL_HEADER } from "../domain/stress-test";
 import { clientAddress } from "./client-address";
 
 export interface RateLimit {
@@ -56,7 +56,7 @@ export class ClientRateLimiter {
  * Limits purchases per client (see client-address.ts for who a client is) and answers the rest with
  * RateLimited (429 + Retry-After) through `respond`, so the API answers JSON and the fan page HTML.
  * The Stress Test's own requests are not counted: they carry this process's rehearsal secret
- * (src/domain/rehearsal-marker.ts), which no outside client can know.
+ * (src/domain/stress-test/rehearsal-marker.ts), which no outside client can know.
  * @example app.use("/api/drops/:ref/purchase", purchaseRateLimit(limiter, 0, errorJson))
  */
 export function purchaseRateLimit(

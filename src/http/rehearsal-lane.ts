@@ -7,7 +7,7 @@ import {
   REHEARSAL_HEADER,
   REHEARSAL_RUN_HEADER,
   trackRehearsalRequest,
-} from "../domain/rehearsal-marker";
+} from "../domain/stress-test";
 import { RehearsalGate } from "./rehearsal-gate";
 
 /** One per process: the event loop it watches is the process's own. */

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { Clock } from "../domain/clock";
-import { identityKey, identityRefusal, shownIdentity } from "../domain/fan-identity";
+import { identityKey, identityRefusal, shownIdentity } from "../domain/purchase";
 import { safeText } from "./safe-text";
 
 /**

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { MAX_IMAGE_BYTES } from "../domain/image-encoding";
+import { MAX_IMAGE_BYTES } from "../domain/catalog";
 import { bodySizeLimit } from "./body-size";
 
 /**

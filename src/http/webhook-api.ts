@@ -8,7 +8,7 @@ import { NotFound } from "../domain/errors";
 import type { WebhookService } from "../domain/messages/webhooks";
 import type { Seller } from "../domain/types";
 import type { DeliveryLogEntry, WebhookEndpoint } from "../repository";
-import { EVENT_TYPES } from "../repository/events";
+import { EVENT_TYPES } from "../repository/messages/events";
 import { answer, describe, jsonRequest, SELLER_AUTH } from "./openapi";
 import { jsonBody, parseWith } from "./validation";
 

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { type Database, sqlState } from "../db/database";
-import { TryAgain } from "../domain/retry";
+import { TryAgain } from "../domain/purchase/retry";
 
 /** What the gauges read when Prometheus scrapes; nothing here runs on the purchase path. */
 export interface MetricsSources {

@@ -1,28 +1,36 @@
 /**
  * Every statement the app sends to the database: the one repository module, split by subject. One
  * function per query, the database as first argument, parameters as $n with explicit casts. The same SQL
- * runs on PGlite, PostgreSQL and Aurora DSQL.
+ * runs on PGlite, PostgreSQL and Aurora DSQL. Grouped by capability, as src/domain/ is; rows.ts maps rows.
  * @example import * as repo from "../repository"; await repo.attemptPurchase(db, attempt);
  */
-export * from "./bench";
-export * from "./brands";
-export * from "./checkout-audit";
-export * from "./dashboard";
-export * from "./drop-lifecycle";
-export * from "./drops";
-export * from "./events";
-export * from "./holds";
-export * from "./images";
-export * from "./operations";
-export * from "./orders";
-export * from "./outbox";
-export * from "./payment-attempts";
-export * from "./purchase";
-export * from "./seller-sessions";
-export * from "./sellers";
-export * from "./sign-in-failures";
-export * from "./statistics";
-export * from "./storefront";
-export * from "./stress-tests";
-export * from "./transfer";
-export * from "./webhooks";
+// catalog and drops
+
+// accounts
+export * from "./accounts/seller-sessions";
+export * from "./accounts/sellers";
+export * from "./accounts/sign-in-failures";
+// the books
+export * from "./books/dashboard";
+export * from "./books/operations";
+export * from "./books/orders";
+export * from "./books/transfer";
+export * from "./catalog/brands";
+export * from "./catalog/drop-lifecycle";
+export * from "./catalog/drops";
+export * from "./catalog/images";
+export * from "./catalog/storefront";
+// checkout and payments
+export * from "./checkout/holds";
+export * from "./checkout/payment-attempts";
+// messages (the outbox, webhooks, mail)
+export * from "./messages/events";
+export * from "./messages/outbox";
+export * from "./messages/webhooks";
+// the purchase engine
+export * from "./purchase/bench";
+export * from "./purchase/purchase";
+export * from "./purchase/statistics";
+// the Stress Test
+export * from "./stress-test/checkout-audit";
+export * from "./stress-test/stress-tests";

@@ -1,6 +1,6 @@
 /** Row shapes as the database returns them, and how they become domain values. */
 import type { Drop, Order, Seller } from "../domain/types";
-import type { BrandRow } from "./brands";
+import type { BrandRow } from "./catalog/brands";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
   max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds`;
@@ -47,7 +47,7 @@ export interface OrderRow {
   id: string;
   drop_id: string;
   unit_no: number;
-  /** The per-fan limit's key (see domain/fan-identity.ts); shown only for orders older than fan_shown. */
+  /** The per-fan limit's key (see domain/purchase/fan-identity.ts); shown only for orders older than fan_shown. */
   fan: string;
   fan_shown: string | null;
   price_cents: number;

@@ -11,7 +11,7 @@ export type Fate = "abandons" | "releases" | "pays" | "pays_late";
 
 export const FATES: readonly Fate[] = ["abandons", "releases", "pays", "pays_late"];
 
-/** The test provider's cards (src/domain/payments.ts TEST_CARDS); the runner imports no app code. */
+/** The test provider's cards (src/domain/checkout/payments.ts TEST_CARDS); the runner imports no app code. */
 const CARD_SUCCEEDS = "4242424242424242";
 /** Needs a second step: the late payer starts with it while the hold lasts and confirms after expiry. */
 const CARD_SECOND_STEP = "4000002500003155";

@@ -1,4 +1,4 @@
-import type { CheckoutReceipt } from "../domain/checkout-audit";
+import type { CheckoutReceipt } from "../domain/stress-test/checkout-audit";
 import { type AuditFigures, type OrderListing, readAllOrders, readAudit } from "./drop-api";
 import type { LatencyHistogram } from "./latency-histogram";
 import { type OutcomeCounts, type StampedeRun, UNEXPECTED_OUTCOMES } from "./run-stampede";

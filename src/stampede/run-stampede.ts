@@ -69,7 +69,7 @@ export interface StampedeOptions {
   onProgress?: (progress: StampedeProgress) => void;
   /** Longest wait for one answer before it counts as an error. Default 30 s. */
   requestTimeoutMs?: number;
-  /** Sent with every request, e.g. the Stress Test's rehearsal marker (src/domain/rehearsal-marker.ts). */
+  /** Sent with every request, e.g. the Stress Test's rehearsal marker (src/domain/stress-test/rehearsal-marker.ts). */
   headers?: Record<string, string>;
   /**
    * On abort, also cut the purchases in flight instead of waiting for their answers (so a cancel takes

@@ -6,6 +6,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { Hold, HoldPage, type HoldProps } from "../../views/fan/hold";
+import type { Storefront } from "../domain/catalog";
 import {
   CardDeclined,
   DomainError,
@@ -15,11 +16,10 @@ import {
   OrderNotPayable,
 } from "../domain/errors";
 import type { Shop } from "../domain/shop";
-import type { Storefront } from "../domain/storefront";
 import type { Drop } from "../domain/types";
 import { PayBody } from "../http/checkout-api";
 import { formBody, parseWith } from "../http/validation";
-import type { CheckoutOrder } from "../repository/holds";
+import type { CheckoutOrder } from "../repository/checkout/holds";
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 

@@ -6,10 +6,9 @@ import { type BoughtState, Purchase, type PurchaseState } from "../../views/fan/
 import { ReceiptNotFoundPage, ReceiptPage } from "../../views/fan/receipt-page";
 import { StockState } from "../../views/fan/stock";
 import { isDatabaseUnavailable } from "../db/database";
+import { createDropImages, createStorefront, type ShopFront, type Storefront } from "../domain/catalog";
 import { Busy, DomainError, InvalidInput, NotFound } from "../domain/errors";
-import { createDropImages } from "../domain/images";
 import type { DropWithStock, Shop } from "../domain/shop";
-import { createStorefront, type ShopFront, type Storefront } from "../domain/storefront";
 import type { Drop, Order } from "../domain/types";
 import { retryAfterOf, statusFor } from "../http/error-response";
 import { DropRef } from "../http/schemas";

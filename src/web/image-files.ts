@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { DropImages } from "../domain/images";
+import type { DropImages } from "../domain/catalog";
 
 /** "1280-<32 hex>.webp": the file's width and content hash, as imageFileUrl writes them. */
 const FILE_NAME = /^(\d{1,5})-([0-9a-f]{32})\.webp$/;

@@ -1,9 +1,9 @@
 import * as v from "valibot";
+import type { DropChanges } from "../domain/catalog";
+import { instantFromLocal, isoWithOffset, isTimeZone } from "../domain/catalog";
 import type { Clock } from "../domain/clock";
-import type { DropChanges } from "../domain/drop-lifecycle";
 import type { FieldIssue } from "../domain/errors";
 import type { NewDropInput } from "../domain/shop";
-import { instantFromLocal, isoWithOffset, isTimeZone } from "../domain/zoned-time";
 import { safeText } from "../http/safe-text";
 import { DROP_FIELDS, dropBodies, Email, SellerSignup } from "../http/schemas";
 

@@ -1,9 +1,8 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { DropImagesCard, DropImagesPage } from "../../views/seller/drop-images-card";
+import { type DropImages, MAX_IMAGE_BYTES, NOT_A_PICTURE, TOO_MANY_IMAGES } from "../domain/catalog";
 import { DomainError, ImageTooLarge, InvalidInput, NotFound } from "../domain/errors";
-import { MAX_IMAGE_BYTES, NOT_A_PICTURE } from "../domain/image-encoding";
-import { type DropImages, TOO_MANY_IMAGES } from "../domain/images";
 import type { Shop } from "../domain/shop";
 import type { Drop, Seller } from "../domain/types";
 import { statusFor } from "../http/error-response";

@@ -2,15 +2,13 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { CookieSecurity } from "../config";
 import { isDatabaseUnavailable } from "../db/database";
-import { createSellerDashboard } from "../domain/dashboard";
+import { createSellerAccounts } from "../domain/accounts";
+import { createSellerDashboard } from "../domain/books";
+import { createDropImages, createShopBrands, createStorefront } from "../domain/catalog";
 import { Busy, DomainError } from "../domain/errors";
-import { createDropImages } from "../domain/images";
 import type { WebhookService } from "../domain/messages/webhooks";
-import { createSellerAccounts } from "../domain/seller-account";
 import type { Shop } from "../domain/shop";
-import { createShopBrands } from "../domain/shop-brand";
-import { createStorefront } from "../domain/storefront";
-import type { StressLimits } from "../domain/stress-limits";
+import type { StressLimits } from "../domain/stress-test";
 import { createStressTests, SHUTDOWN_PROBLEM } from "../domain/stress-test";
 import type { Lifecycle } from "../process/lifecycle";
 import { htmlError, internalErrorPage } from "./error-page";
@@ -33,7 +31,7 @@ export interface SellerRoutesOptions {
   selfUrl?: (() => string | undefined) | undefined;
   /** Stress Test limits instead of the backend's defaults. */
   stressLimits?: Partial<StressLimits> | undefined;
-  /** The hold of a hold drop's Stress Test rehearsal, in seconds (src/domain/stress-test.ts). */
+  /** The hold of a hold drop's Stress Test rehearsal, in seconds (src/domain/stress-test/stress-test.ts). */
   rehearsalHoldSeconds?: number | undefined;
   /** The process's drain: running Stress Tests are cancelled when it starts (SIGTERM). */
   lifecycle?: Lifecycle | undefined;

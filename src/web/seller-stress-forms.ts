@@ -1,6 +1,10 @@
 import * as v from "valibot";
-import { type StressLimits, stressLimitsFor } from "../domain/stress-limits";
-import { STRESS_LIMITS, type StressSettings } from "../domain/stress-test";
+import {
+  STRESS_LIMITS,
+  type StressLimits,
+  type StressSettings,
+  stressLimitsFor,
+} from "../domain/stress-test";
 import { formErrors, type Parsed } from "./seller-forms";
 
 const WholeNumber = (label: string, min: number, max: number) =>

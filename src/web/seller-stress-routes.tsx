@@ -3,7 +3,7 @@ import { StressTestPage, stressBase } from "../../views/seller/stress-card";
 import { StressRunPage } from "../../views/seller/stress-run";
 import { NotFound, StressQuotaReached, StressTestRunning, StressTestUnavailable } from "../domain/errors";
 import type { Shop } from "../domain/shop";
-import type { StressLimits } from "../domain/stress-limits";
+import type { StressLimits } from "../domain/stress-test";
 import { defaultStressSettings, type StressTests } from "../domain/stress-test";
 import type { Drop, Seller } from "../domain/types";
 import { retryAfterOf, statusFor } from "../http/error-response";

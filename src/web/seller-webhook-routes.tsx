@@ -10,7 +10,7 @@ import { InvalidInput, NotFound } from "../domain/errors";
 import type { WebhookService } from "../domain/messages/webhooks";
 import type { Seller } from "../domain/types";
 import { NewWebhookBody } from "../http/webhook-api";
-import { EVENT_TYPES } from "../repository/events";
+import { EVENT_TYPES } from "../repository/messages/events";
 import { checkedForm } from "./csrf";
 import { requireSeller, type SellerEnv } from "./session";
 

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { CookieSecurity } from "../config";
-import { SESSION_TTL_SECONDS, type SellerAccounts } from "../domain/seller-account";
+import { SESSION_TTL_SECONDS, type SellerAccounts } from "../domain/accounts";
 import type { Seller } from "../domain/types";
 import { csrfTokenFor } from "./csrf";
 

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { type BrandLink, HEX_COLOUR } from "../domain/brand";
+import { type BrandLink, HEX_COLOUR } from "../domain/catalog";
 import { safeText } from "../http/safe-text";
 import { type FormErrors, formErrors, type Parsed } from "./seller-forms";
 

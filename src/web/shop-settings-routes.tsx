@@ -1,9 +1,8 @@
 import { type Context, Hono } from "hono";
 import { brandFormValues, ShopSettingsPage } from "../../views/seller/shop-settings";
-import { brandStylesheet, HEX_COLOUR } from "../domain/brand";
+import type { ShopBrands, Storefront } from "../domain/catalog";
+import { brandStylesheet, HEX_COLOUR } from "../domain/catalog";
 import { DomainError, ImageTooLarge, InvalidInput } from "../domain/errors";
-import type { ShopBrands } from "../domain/shop-brand";
-import type { Storefront } from "../domain/storefront";
 import type { BrandPictureSlot } from "../repository";
 import { checkedForm } from "./csrf";
 import { shellOf } from "./seller-auth-routes";

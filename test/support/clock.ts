@@ -1,5 +1,5 @@
+import { isoWithOffset } from "../../src/domain/catalog/zoned-time";
 import { type Clock, systemClock } from "../../src/domain/clock";
-import { isoWithOffset } from "../../src/domain/zoned-time";
 
 /**
  * The tests' one clock. Apps under test read the same one (createApp's default is the system clock), so a

@@ -1,6 +1,6 @@
 import { createApp } from "../../src/app";
 import type { Database } from "../../src/db/database";
-import type { RetryPolicy } from "../../src/domain/retry";
+import type { RetryPolicy } from "../../src/domain/purchase/retry";
 import type { PurchaseEngineOptions } from "../../src/domain/shop";
 import type { PurchaseForm } from "../../src/repository";
 import { ALL_BACKENDS, openTestDatabase, type TestBackend } from "./databases";

@@ -1,5 +1,5 @@
-import type { DropImage } from "../../src/domain/images";
-import type { ShopFront } from "../../src/domain/storefront";
+import type { DropImage } from "../../src/domain/catalog/images";
+import type { ShopFront } from "../../src/domain/catalog/storefront";
 import type { Drop } from "../../src/domain/types";
 import { Layout } from "../layout";
 import { Countdown, formatStartsAt } from "./countdown";

@@ -1,5 +1,5 @@
-import type { ShopFront } from "../../src/domain/storefront";
-import type { CheckoutOrder } from "../../src/repository/holds";
+import type { ShopFront } from "../../src/domain/catalog/storefront";
+import type { CheckoutOrder } from "../../src/repository/checkout/holds";
 import { formatCountdown } from "./countdown";
 import { formatPrice } from "./price";
 import { Receipt } from "./receipt";

@@ -1,4 +1,4 @@
-import type { DropImage } from "../../src/domain/images";
+import type { DropImage } from "../../src/domain/catalog/images";
 
 /** "Midnight Hoodie" -> "MH": the placeholder's letters when a drop has no picture. */
 export function initialsOf(title: string): string {

@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import type { ShopFront } from "../../src/domain/storefront";
+import type { ShopFront } from "../../src/domain/catalog/storefront";
 import { Layout } from "../layout";
 import { shopHref } from "./links";
 import { Receipt, type ReceiptProps } from "./receipt";

@@ -1,4 +1,4 @@
-import type { ShopDrop, ShopFront } from "../../src/domain/storefront";
+import type { ShopDrop, ShopFront } from "../../src/domain/catalog/storefront";
 import { Layout, ShopMark } from "../layout";
 import { formatStartsAt } from "./countdown";
 import { BADGE } from "./fan-status";

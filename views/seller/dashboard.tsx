@@ -1,4 +1,4 @@
-import type { DropLive, SalesStory } from "../../src/domain/dashboard";
+import type { DropLive, SalesStory } from "../../src/domain/books/dashboard";
 import type { Order } from "../../src/domain/types";
 import { Layout } from "../layout";
 import { DropControls } from "./drop-controls";

@@ -1,5 +1,5 @@
-import type { DropImage } from "../../src/domain/images";
-import { MAX_IMAGES_PER_DROP } from "../../src/domain/images";
+import type { DropImage } from "../../src/domain/catalog/images";
+import { MAX_IMAGES_PER_DROP } from "../../src/domain/catalog/images";
 import { Layout } from "../layout";
 import { CsrfField, FieldMessages } from "./fields";
 import type { SellerShell } from "./shell";

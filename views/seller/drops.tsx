@@ -1,4 +1,4 @@
-import type { SellerDrops } from "../../src/domain/dashboard";
+import type { SellerDrops } from "../../src/domain/books/dashboard";
 import { Layout } from "../layout";
 import { formatMoney, formatNumber, formatUtcMinute, STATUS_LABEL, sellThrough } from "./format";
 import type { SellerShell } from "./shell";

@@ -1,4 +1,4 @@
-import type { SalesChart } from "../../src/domain/sales-timeline";
+import type { SalesChart } from "../../src/domain/books/sales-timeline";
 import { formatDuration, formatNumber, formatRate } from "./format";
 
 const WIDTH = 600;

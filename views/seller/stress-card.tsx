@@ -1,5 +1,5 @@
-import type { StressLimits } from "../../src/domain/stress-limits";
-import type { StressTest } from "../../src/domain/stress-test";
+import type { StressLimits } from "../../src/domain/stress-test/stress-limits";
+import type { StressTest } from "../../src/domain/stress-test/stress-test";
 import type { Drop } from "../../src/domain/types";
 import type { StressTestStatus } from "../../src/repository";
 import { Layout } from "../layout";

@@ -1,4 +1,4 @@
-import type { CheckoutReceipt } from "../../src/domain/checkout-audit";
+import type { CheckoutReceipt } from "../../src/domain/stress-test/checkout-audit";
 
 const number = (n: number) => n.toLocaleString("en-US");
 

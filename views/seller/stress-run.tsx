@@ -1,11 +1,11 @@
 import { raw } from "hono/html";
-import type { StressTest } from "../../src/domain/stress-test";
+import type { StressTest } from "../../src/domain/stress-test/stress-test";
 import {
   countsShown,
   type ProgressSnapshot,
   type TileReplay,
   tileLayout,
-} from "../../src/domain/stress-test-progress";
+} from "../../src/domain/stress-test/stress-test-progress";
 import type { Drop } from "../../src/domain/types";
 import type { LatencySummary, Receipt } from "../../src/stampede/receipt";
 import { formatReceipt, headlineOf } from "../../src/stampede/receipt";

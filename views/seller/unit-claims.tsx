@@ -1,4 +1,4 @@
-import type { UnitClaim } from "../../src/repository/holds";
+import type { UnitClaim } from "../../src/repository/checkout/holds";
 
 const STATE_LABEL: Record<UnitClaim["status"], string> = {
   held: "Held",

@@ -1,8 +1,8 @@
 /**
  * The one delivery path for everything that leaves the server (issue 16): each tick, every process
  * 1. sequences: copies new orders into the outbox, stamps unstamped events with their per-drop position and
- *    fans them out into deliveries (repository/events.ts sequenceDrop; one transaction per drop);
- * 2. delivers: leases due deliveries (repository/outbox.ts) and sends each — a signed webhook or a fan email —
+ *    fans them out into deliveries (repository/messages/events.ts sequenceDrop; one transaction per drop);
+ * 2. delivers: leases due deliveries (repository/messages/outbox.ts) and sends each — a signed webhook or a fan email —
  *    then records the outcome and, on failure, the next attempt's time.
  * Any number of processes may run it at once: sequencing is serialised per drop by the database, a delivery
  * by its lease. A process killed mid-send leaves the lease to run out, and the delivery is sent again.
@@ -12,7 +12,7 @@ import type { Database, Queryable } from "../../db/database";
 import type { Logger } from "../../observability/logger";
 import type { LeasedDelivery, NewDelivery, SequencedPass, StoredEvent } from "../../repository";
 import * as repo from "../../repository";
-import { isRetryableConflict, TryAgain } from "../retry";
+import { isRetryableConflict, TryAgain } from "../purchase/retry";
 import { type EmailTemplate, emailAddressOf, isReceipt, renderEmail, templatesFor } from "./emails";
 import type { Mailer } from "./mailer";
 import type { Resolver } from "./safe-address";

@@ -3,8 +3,8 @@
  * (confirmation, hold won, payment, refund) are always sent; the others (reminder, expired) carry a
  * one-click unsubscribe (RFC 8058: List-Unsubscribe + List-Unsubscribe-Post).
  */
-import type { StoredEvent } from "../../repository/events";
-import type { MailContext } from "../../repository/webhooks";
+import type { StoredEvent } from "../../repository/messages/events";
+import type { MailContext } from "../../repository/messages/webhooks";
 
 export type EmailTemplate = "confirmation" | "held" | "reminder" | "expired" | "receipt" | "refund";
 

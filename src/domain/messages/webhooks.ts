@@ -13,7 +13,7 @@ import { checkedAddress, type Resolver, UnsafeAddress } from "./safe-address";
 
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_GRACE_HOURS = 24;
-/** Endpoints per seller: bounds the deliveries one event fans out into (see repository/events.ts). */
+/** Endpoints per seller: bounds the deliveries one event fans out into (see repository/messages/events.ts). */
 export const MAX_ENDPOINTS = 10;
 
 /** A Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */

@@ -1,0 +1,64 @@
+/** The purchase's fallback form, for a backend that refuses data-modifying CTEs (see purchase.ts). */
+import type { Queryable } from "../../db/database";
+import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
+import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, STOCK_CTE } from "./purchase-sql";
+import type { PurchaseBatch, PurchaseOutcome } from "./purchase-types";
+
+/**
+ * The fallback form: read the members' standing, claim units with a conditional decrement, insert the
+ * orders, in one transaction. The same guards as the one-statement form: `remaining >= take` in the
+ * UPDATE, CHECK (remaining >= 0) and the unique unit / key / fan-slot constraints.
+ */
+export async function purchaseInSteps(
+  tx: Queryable,
+  batch: PurchaseBatch,
+): Promise<PurchaseOutcome[] | undefined> {
+  const { members } = batch;
+  const read = await tx.query<MemberRow>(
+    `WITH ${READ_CTES}, ${STOCK_CTE} ${memberSelect()}`,
+    [batch.dropId, members.map((m) => m.fan), members.map((m) => m.idempotencyKey)],
+    { name: "purchase_steps_read" },
+  );
+  if (read.rows.length === 0) return undefined;
+  const eligible = read.rows.filter((row) => row.rank !== null);
+  if (eligible.length === 0) return read.rows.map(memberOutcome);
+  const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
+    claimSql("$3::int", "$2::int"),
+    [batch.dropId, batch.startBucket, eligible.length],
+    { name: "purchase_steps_claim" },
+  );
+  const unitByRank = new Map<number, number>();
+  for (const { before, take, last_unit } of claimed.rows) {
+    for (let i = 1; i <= take; i++) unitByRank.set(before + i, last_unit - take + i);
+  }
+  const served = eligible.flatMap((row) => {
+    const unit = unitByRank.get(row.rank!);
+    return unit === undefined ? [] : [{ row, unit, member: members[row.n - 1]! }];
+  });
+  if (served.length === 0) return read.rows.map(memberOutcome);
+  const placed = await tx.query<OrderRow & { idempotency_key: string }>(
+    `INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
+                         request_fingerprint)
+     SELECT $1::uuid, s.unit_no, s.fan, s.fan_shown, s.fan_slot, $2::int, s.attempts, s.idempotency_key, s.fingerprint
+     FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[])
+          AS s(unit_no, fan, fan_slot, attempts, idempotency_key, fingerprint, fan_shown)
+     RETURNING ${ORDER_COLUMNS}, idempotency_key`,
+    [
+      batch.dropId,
+      served[0]!.row.drop_price_cents,
+      served.map((s) => s.unit),
+      served.map((s) => s.member.fan),
+      served.map((s) => s.row.fan_slot),
+      served.map((s) => s.member.attemptNumber),
+      served.map((s) => s.member.idempotencyKey),
+      served.map((s) => s.member.fingerprint),
+      served.map((s) => s.member.fanShown),
+    ],
+    { name: "purchase_steps_insert" },
+  );
+  const byKey = new Map(placed.rows.map((row) => [row.idempotency_key, toOrder(row)]));
+  return read.rows.map((row) => ({
+    ...memberOutcome(row),
+    placed: byKey.get(members[row.n - 1]!.idempotencyKey),
+  }));
+}

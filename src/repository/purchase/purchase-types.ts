@@ -1,0 +1,50 @@
+/** The purchase's types, shared by purchase.ts and the two SQL forms (purchase-sql.ts, purchase-steps.ts). */
+import type { Order } from "../../domain/types";
+
+export type PurchaseForm = "cte" | "transaction";
+
+/** One buyer in a batch. Keys and fans are distinct within a batch (the batcher sees to that). */
+export interface BatchMember {
+  /** The per-fan limit's key (identityKey): what the limit counts and the batcher keeps distinct. */
+  fan: string;
+  /** The identity as the fan typed it (shownIdentity), stored to be shown. */
+  fanShown: string;
+  idempotencyKey: string;
+  /** Hash of what this request asks for (drop, fan): a key reused for another request is refused. */
+  fingerprint: string;
+  attemptNumber: number;
+}
+
+export interface PurchaseBatch {
+  dropId: string;
+  members: readonly BatchMember[];
+  /** Which of the buckets still holding stock the search starts at (0 = the lowest); then upwards. */
+  startBucket: number;
+}
+
+/** An order found by its idempotency key, with the fingerprint of the request that placed it. */
+export interface KeyedOrder {
+  order: Order;
+  /** Null for orders placed before fingerprints were stored. */
+  fingerprint: string | null;
+}
+
+/** What the database decided for one member. */
+export interface PurchaseOutcome {
+  isLive: boolean;
+  /** The seller's kill switch was on in the transaction's snapshot, so nothing was claimed. */
+  isPaused: boolean;
+  /** The drop was cancelled in the transaction's snapshot, so nothing was claimed. */
+  isCancelled: boolean;
+  /** The drop sells with checkout (holds.ts), not here: nothing was claimed. */
+  isHold: boolean;
+  startsAt: Date;
+  maxPerFan: number;
+  withinLimit: boolean;
+  /** The statement's snapshot showed stock left in the drop (0 everywhere is the only "sold out"). */
+  hadStock: boolean;
+  /** The order this key already bought (a replay, or a reuse if the fingerprint differs), if any. */
+  existing: KeyedOrder | undefined;
+  /** The order this transaction placed for the member, if any. */
+  placed: Order | undefined;
+}
