@@ -1,0 +1,22 @@
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config";
+
+/**
+ * The suites `npm run mutation` (stryker.config.mjs) runs against each mutant: those that exercise the
+ * purchase and checkout modules and finish in seconds. The stampedes (contention*.test.ts) cover the same
+ * code but take minutes per run; their guards have deterministic tests in teeth-*.test.ts instead.
+ */
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: [
+      "test/teeth-*.test.ts",
+      "test/retry.test.ts",
+      "test/idempotency-key-reuse.test.ts",
+      "test/checkout-api.test.tsx",
+      "test/purchase-form.test.ts",
+      "test/purchase-faults.test.ts",
+      "test/checkout-settle-faults.test.ts",
+    ],
+  },
+});
