@@ -156,6 +156,29 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
     expect(await orders(drop.id)).toEqual([{ fan: "a@fans.test", unit_no: 1 }]);
   });
 
+  it_(
+    "supply equals demand: a buyer whose bucket emptied while it waited wins the unit left in another",
+    async () => {
+      const drop = await app.shop.createDrop(seller, hoodieDrop({ quantity: 2, bucketCount: 2 }));
+      const a = heldTransaction(db, (tx) =>
+        purchaseInSteps(tx, {
+          dropId: drop.id,
+          startBucket: 0,
+          members: [member(drop.id, "a@fans.test", "ka")],
+        }),
+      );
+      await a.ready;
+      // A lone buyer starts at the lowest bucket with stock in its snapshot: the one A is emptying.
+      const b = watch(buy(app, drop.id, "b@fans.test"));
+      await untilBlocked(db, 1, [b]);
+      await a.commit();
+      const { value } = await b.outcome;
+      expect(value?.status).toBe(201);
+      expect(value?.body.order?.unitNo).toBe(2);
+      expect(await remaining(drop.id)).toBe(0);
+    },
+  );
+
   /**
    * A fan's two purchases (two keys) on two buckets: both counted the fan's orders before either committed,
    * so both want fan slot 1. B waits on A's entry in the unique index, which is what refuses it.
