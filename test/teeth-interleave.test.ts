@@ -105,23 +105,27 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
     },
   );
 
+  /** A: `fan` buys from bucket 0 with `key`, in a transaction held open. */
+  const firstBuyer = (dropId: string, fan = "a@fans.test", key = "ka") =>
+    heldTransaction(db, (tx) =>
+      purchaseInSteps(tx, { dropId, startBucket: 0, members: [member(dropId, fan, key)] }),
+    );
+
+  /** Sends B while A is open, waits until B is blocked behind A, commits A; then B's outcome. */
+  const behind = async <T>(a: ReturnType<typeof firstBuyer>, b: () => Promise<T>) => {
+    expect((await a.ready)?.[0]?.placed).toBeDefined();
+    const second = watch(b());
+    await untilBlocked(db, 1, [second]);
+    await a.commit();
+    return second.outcome;
+  };
+
   it_.each(FORMS)(
     "the purchase (%s form) waiting on another's last unit sells nothing, then hears sold out",
     async (form) => {
       const drop = await app.shop.createDrop(seller, hoodieDrop({ quantity: 1, bucketCount: 1 }));
-      const a = heldTransaction(db, (tx) =>
-        purchaseInSteps(tx, {
-          dropId: drop.id,
-          startBucket: 0,
-          members: [member(drop.id, "a@fans.test", "ka")],
-        }),
-      );
-      expect((await a.ready)?.[0]?.placed?.unitNo).toBe(1);
       const batch = { dropId: drop.id, startBucket: 0, members: [member(drop.id, "b@fans.test", "kb")] };
-      const b = watch(repo.purchaseBatch(db, form, batch));
-      await untilBlocked(db, 1, [b]);
-      await a.commit();
-      const { value, error } = await b.outcome;
+      const { value, error } = await behind(firstBuyer(drop.id), () => repo.purchaseBatch(db, form, batch));
       if (readCommitted) {
         // Stock in B's snapshot, none claimed: "try again", never "sold out" from this answer.
         expect(value?.[0]).toMatchObject({ placed: undefined, hadStock: true, existing: undefined });
@@ -139,18 +143,7 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
 
   it_("through the app: a buyer waiting on the last unit's row is told sold out, not an error", async () => {
     const drop = await app.shop.createDrop(seller, hoodieDrop({ quantity: 1, bucketCount: 1 }));
-    const a = heldTransaction(db, (tx) =>
-      purchaseInSteps(tx, {
-        dropId: drop.id,
-        startBucket: 0,
-        members: [member(drop.id, "a@fans.test", "ka")],
-      }),
-    );
-    await a.ready;
-    const b = watch(buy(app, drop.id, "b@fans.test"));
-    await untilBlocked(db, 1, [b]);
-    await a.commit();
-    const { value } = await b.outcome;
+    const { value } = await behind(firstBuyer(drop.id), () => buy(app, drop.id, "b@fans.test"));
     expect(value?.status).toBe(409);
     expect(value?.body.error?.code).toBe("sold_out");
     expect(await orders(drop.id)).toEqual([{ fan: "a@fans.test", unit_no: 1 }]);
@@ -160,19 +153,8 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
     "supply equals demand: a buyer whose bucket emptied while it waited wins the unit left in another",
     async () => {
       const drop = await app.shop.createDrop(seller, hoodieDrop({ quantity: 2, bucketCount: 2 }));
-      const a = heldTransaction(db, (tx) =>
-        purchaseInSteps(tx, {
-          dropId: drop.id,
-          startBucket: 0,
-          members: [member(drop.id, "a@fans.test", "ka")],
-        }),
-      );
-      await a.ready;
       // A lone buyer starts at the lowest bucket with stock in its snapshot: the one A is emptying.
-      const b = watch(buy(app, drop.id, "b@fans.test"));
-      await untilBlocked(db, 1, [b]);
-      await a.commit();
-      const { value } = await b.outcome;
+      const { value } = await behind(firstBuyer(drop.id), () => buy(app, drop.id, "b@fans.test"));
       expect(value?.status).toBe(201);
       expect(value?.body.order?.unitNo).toBe(2);
       expect(await remaining(drop.id)).toBe(0);
@@ -180,8 +162,9 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
   );
 
   /**
-   * A fan's two purchases (two keys) on two buckets: both counted the fan's orders before either committed,
-   * so both want fan slot 1. B waits on A's entry in the unique index, which is what refuses it.
+   * Two purchases on two buckets, B from bucket 1 while A (bucket 0) is open: they can meet only in a
+   * unique index, which is what must refuse B. A fan's two keys both counted the fan's orders before
+   * either committed, so both want fan slot 1; two fans with one key both found no order for it.
    */
   it_.each(FORMS)(
     "the fan slot (%s form): a fan's second order racing the first is refused by the unique slot",
@@ -190,24 +173,10 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
         seller,
         hoodieDrop({ quantity: 2, bucketCount: 2, maxPerFan: 1 }),
       );
-      const a = heldTransaction(db, (tx) =>
-        purchaseInSteps(tx, {
-          dropId: drop.id,
-          startBucket: 0,
-          members: [member(drop.id, "x@fans.test", "k1")],
-        }),
+      const members = [member(drop.id, "x@fans.test", "k2")];
+      const { error } = await behind(firstBuyer(drop.id, "x@fans.test", "k1"), () =>
+        repo.purchaseBatch(db, form, { dropId: drop.id, startBucket: 1, members }),
       );
-      expect((await a.ready)?.[0]?.placed).toBeDefined();
-      const b = watch(
-        repo.purchaseBatch(db, form, {
-          dropId: drop.id,
-          startBucket: 1,
-          members: [member(drop.id, "x@fans.test", "k2")],
-        }),
-      );
-      await untilBlocked(db, 1, [b]);
-      await a.commit();
-      const { error } = await b.outcome;
       expect(violatedConstraint(error)).toBe("orders_fan_slot_key");
       expect((await orders(drop.id)).map((o) => o.fan)).toEqual(["x@fans.test"]);
       expect(await remaining(drop.id)).toBe(1);
@@ -218,29 +187,14 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
     "the key (%s form): another fan's purchase racing with the same key is refused by the unique key",
     async (form) => {
       const drop = await app.shop.createDrop(seller, hoodieDrop({ quantity: 2, bucketCount: 2 }));
-      const a = heldTransaction(db, (tx) =>
-        purchaseInSteps(tx, {
-          dropId: drop.id,
-          startBucket: 0,
-          members: [member(drop.id, "x@fans.test", "same")],
-        }),
+      const members = [member(drop.id, "y@fans.test", "same")];
+      const { error } = await behind(firstBuyer(drop.id, "x@fans.test", "same"), () =>
+        repo.purchaseBatch(db, form, { dropId: drop.id, startBucket: 1, members }),
       );
-      await a.ready;
-      const b = watch(
-        repo.purchaseBatch(db, form, {
-          dropId: drop.id,
-          startBucket: 1,
-          members: [member(drop.id, "y@fans.test", "same")],
-        }),
-      );
-      await untilBlocked(db, 1, [b]);
-      await a.commit();
-      const { error } = await b.outcome;
       expect(violatedConstraint(error)).toBe("orders_idempotency_key");
       expect((await orders(drop.id)).map((o) => o.fan)).toEqual(["x@fans.test"]);
       // The app answers that race as a reuse: 422, nothing of the first fan's order.
-      const reuse = await buy(app, drop.id, "y@fans.test", "same");
-      expect(reuse.status).toBe(422);
+      expect((await buy(app, drop.id, "y@fans.test", "same")).status).toBe(422);
     },
   );
 
