@@ -25,6 +25,10 @@ export default {
   ],
   // Each mutant runs only the tests that reached its code in the first, unmutated run.
   coverageAnalysis: "perTest",
+  // The first, unmutated run makes a database per suite and file; on a loaded machine it took over 5 minutes.
+  dryRunTimeoutMinutes: 30,
+  // Other runs' sandboxes (a second run with its own --tempDirName) and reports are not part of the project.
+  ignorePatterns: [".stryker-tmp*", "reports"],
   concurrency: 2,
   // Integration suites make a database per file; under a loaded machine a run can be slow, never hung.
   timeoutMS: 120_000,
