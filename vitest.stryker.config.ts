@@ -14,6 +14,7 @@ export default defineConfig({
       "test/teeth-schema.test.ts",
       "test/teeth-holds.test.ts",
       "test/teeth-interleave.test.ts",
+      "test/teeth-retry.test.ts",
       "test/retry.test.ts",
       "test/idempotency-key-reuse.test.ts",
       "test/checkout-api.test.tsx",
