@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Busy } from "../src/domain/errors";
-import { defaultRetryPolicy, type RetryDeps, withRetry } from "../src/domain/retry";
+import { defaultRetryPolicy, type RetryDeps, TryAgain, withRetry } from "../src/domain/retry";
 
 /**
  * Issue 21 §3: what retry.test.ts (a fake clock throughout) left to chance, found by mutation testing.
@@ -21,16 +21,21 @@ function alwaysConflicting() {
   };
 }
 
+/** A clock that moves only when the retry sleeps. */
+const fakeDeps = (): RetryDeps => {
+  let now = 0;
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+    random: () => 0.5,
+  };
+};
+
 describe("the retry budget as production runs it", () => {
   it("the default policy is finite: endless conflicts end in Busy after its 12 attempts", async () => {
-    let now = 0;
-    const deps: RetryDeps = {
-      now: () => now,
-      sleep: async (ms) => {
-        now += ms;
-      },
-      random: () => 0.5,
-    };
+    const deps = fakeDeps();
     const { counter, attempt } = alwaysConflicting();
     // A budget that never runs out is stopped here (an error no retry takes) rather than spinning forever.
     const bounded = () =>
@@ -49,5 +54,19 @@ describe("the retry budget as production runs it", () => {
     await expect(withRetry(policy, attempt)).rejects.toBeInstanceOf(Busy);
     expect(counter.calls).toBeGreaterThan(1);
     expect(counter.calls).toBeLessThan(300);
+  });
+
+  it("no attempt starts at the deadline itself: a retry that would begin exactly then is not made", async () => {
+    // Every wait is 10 ms (half of 20): retries start at 10, 20 and 30 ms; the next would start at 40 ms,
+    // the deadline, and is answered Busy instead.
+    const policy = { maxAttempts: 100, deadlineMs: 40, baseDelayMs: 20, maxDelayMs: 20 };
+    const { counter, attempt } = alwaysConflicting();
+    await expect(withRetry(policy, attempt, fakeDeps())).rejects.toBeInstanceOf(Busy);
+    expect(counter.calls).toBe(4);
+  });
+
+  it("TryAgain says what it is in logs", () => {
+    const error = new TryAgain("bucket emptied meanwhile");
+    expect(String(error)).toBe("TryAgain: bucket emptied meanwhile");
   });
 });
