@@ -134,6 +134,7 @@ export function createShop(
     rehearsalPayments,
     isRehearsal: async (dropId) => (await findDrop(dropId)).isRehearsal,
     fingerprint: requestFingerprint,
+    clock,
   });
 
   async function findDrop(ref: string): Promise<Drop> {

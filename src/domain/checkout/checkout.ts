@@ -8,6 +8,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { type Database, violatedConstraint } from "../../db/database";
 import * as repo from "../../repository";
+import { type Clock, systemClock } from "../clock";
 import {
   Cancelled,
   CardDeclined,
@@ -67,8 +68,11 @@ export function createCheckout(deps: {
   /** Whether a drop is a rehearsal copy (the shop's cached drop lookup); needed with rehearsalPayments. */
   isRehearsal?: (dropId: string) => Promise<boolean>;
   fingerprint: (dropId: string, fan: string) => string;
+  /** The process's clock, for its own beliefs (how long "sold out" is believed); holds run on the database's. */
+  clock?: Clock;
 }) {
   const { db, retryPolicy, payments } = deps;
+  const clock = deps.clock ?? systemClock;
   const providerFor = async (order: { dropId: string }): Promise<PaymentProvider> =>
     deps.rehearsalPayments && (await deps.isRehearsal?.(order.dropId)) ? deps.rehearsalPayments : payments;
   const soldOutUntil = new Map<string, number>();
@@ -81,10 +85,10 @@ export function createCheckout(deps: {
     return ended;
   };
 
-  const isSoldOut = (dropId: string) => (soldOutUntil.get(dropId) ?? 0) > Date.now();
+  const isSoldOut = (dropId: string) => (soldOutUntil.get(dropId) ?? 0) > clock();
 
   async function sweepDrop(dropId: string): Promise<void> {
-    const now = Date.now();
+    const now = clock();
     if ((sweptAt.get(dropId) ?? 0) > now - DROP_SWEEP_EVERY_MS) return;
     if (sweptAt.size > 10_000) sweptAt.clear();
     sweptAt.set(dropId, now);
@@ -257,7 +261,7 @@ export function createCheckout(deps: {
         if (!outcome.isLive) throw new NotLive(outcome.startsAt);
         if (!outcome.hadStock) {
           if (soldOutUntil.size > 10_000) soldOutUntil.clear();
-          soldOutUntil.set(drop.id, Date.now() + HOLD_SOLD_OUT_MS);
+          soldOutUntil.set(drop.id, clock() + HOLD_SOLD_OUT_MS);
           throw new SoldOut();
         }
         throw new LimitReached(outcome.maxPerFan);

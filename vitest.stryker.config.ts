@@ -1,0 +1,26 @@
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config";
+
+/**
+ * The suites `npm run mutation` (stryker.config.mjs) runs against each mutant: those that exercise the
+ * purchase and checkout modules and finish in seconds. The stampedes (contention*.test.ts) cover the same
+ * code but take minutes per run; their guards have deterministic tests in teeth-*.test.ts instead
+ * (teeth-supply.test.ts, a stampede itself, is left out too).
+ */
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: [
+      "test/teeth-schema.test.ts",
+      "test/teeth-holds.test.ts",
+      "test/teeth-interleave.test.ts",
+      "test/teeth-retry.test.ts",
+      "test/retry.test.ts",
+      "test/idempotency-key-reuse.test.ts",
+      "test/checkout-api.test.tsx",
+      "test/purchase-form.test.ts",
+      "test/purchase-faults.test.ts",
+      "test/checkout-settle-faults.test.ts",
+    ],
+  },
+});
