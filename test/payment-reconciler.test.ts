@@ -159,12 +159,15 @@ describe.each(["postgres-read-committed", "postgres-repeatable-read"] as const)(
       "closes the attempt without a refund when the order was marked paid and the answer was lost",
       async () => {
         const { orderId, token } = await heldOrder(600);
-        // The mark-paid statement reaches the server; its answer, and everything after, does not.
+        // The mark-paid transaction's COMMIT (the UPDATE and its order.paid event) reaches the server; its
+        // answer, and everything after, does not.
+        let markPaidSent = false;
         const cut = env.proxy.cutAfterForwarding((chunk) => {
-          const markPaid = chunk.includes("hold_mark_paid");
+          if (chunk.includes("hold_mark_paid")) markPaidSent = true;
+          const commit = markPaidSent && chunk.includes("COMMIT");
           // No new connection either, so the order cannot be read back after the error.
-          if (markPaid) env.proxy.refuse = true;
-          return markPaid;
+          if (commit) env.proxy.refuse = true;
+          return commit;
         });
         void cut.then(() => env.proxy.cutAll());
         await expect(shop.checkout.pay(orderId, token, CARD)).rejects.toThrow();
