@@ -58,7 +58,9 @@ describe.each(ALL_BACKENDS)("hold drop guards on %s", (backend) => {
   const orderRows = async (dropId: string) =>
     (
       await db.query<{ fan: string; fan_slot: number; status: string; payment_ref: string | null }>(
-        "SELECT fan, fan_slot, status, payment_ref FROM orders WHERE drop_id = $1::uuid ORDER BY fan, fan_slot",
+        // The fan as typed: `fan` itself is the per-fan key (a confusables skeleton, docs/identity.md).
+        `SELECT coalesce(fan_shown, fan) AS fan, fan_slot, status, payment_ref FROM orders
+         WHERE drop_id = $1::uuid ORDER BY fan, fan_slot`,
         [dropId],
       )
     ).rows;
