@@ -27,7 +27,7 @@ const startNode = (
   JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts["start:node"] as string
 )
   .split(/\s+/)
-  .slice(1)
+  .slice(2) // "exec node …"
   .map((arg) => (arg === "src/server.ts" ? "test/support/stream-server.ts" : arg));
 
 const dataDir = mkdtempSync(join(tmpdir(), "node-capacity-"));

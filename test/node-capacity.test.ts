@@ -23,7 +23,8 @@ const START_NODE = (
   JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts["start:node"] as string
 )
   .split(/\s+/)
-  .slice(1);
+  // "exec node …": npm's shell hands its signals to the runtime (docs/operating.md); the flags follow "node".
+  .slice(2);
 const heapFlagMiB = Number(/--max-old-space-size=(\d+)/.exec(START_NODE.join(" "))?.[1]);
 
 interface AppProcess {
