@@ -98,7 +98,10 @@ describe("npm start", () => {
     expect(lines[1]!.msg).toBe(
       `Sign in at http://127.0.0.1:${port}/seller/sign-in as ${DEMO_SELLER_EMAIL}; password lost? stop the server and run: npm run seller:reset -- ${DEMO_SELLER_EMAIL}`,
     );
-    expect(output()).toContain(`npm run seller:reset -- ${DEMO_SELLER_EMAIL} prints a new one`);
+    // The demo's line follows the sign-in line: wait for it rather than read the output at one instant.
+    const seeded = `npm run seller:reset -- ${DEMO_SELLER_EMAIL} prints a new one`;
+    for (let i = 0; i < 600 && !output().includes(seeded); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(output()).toContain(seeded);
     expect(output()).not.toContain("Password:");
     expect(await listening(port)).toBe(true);
 
