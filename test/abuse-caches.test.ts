@@ -20,8 +20,8 @@ describe("abuse: the time-zone cache", () => {
     expect(spellings.size).toBe(2 ** 11); // the slash has no case
     expect(timeZoneCacheSize()).toBe(before);
     // Every spelling still means Berlin.
-    expect(instantFromLocal("2026-12-01T18:00", "eUROPE/bERLIN").toISOString()).toBe(
-      "2026-12-01T17:00:00.000Z",
+    expect(instantFromLocal("2025-12-01T18:00", "eUROPE/bERLIN").toISOString()).toBe(
+      "2025-12-01T17:00:00.000Z",
     );
   });
 

@@ -36,7 +36,7 @@ describe.each(ALL_BACKENDS.filter((b) => b !== "postgres-repeatable-read"))(
   "abuse: sign-in throttle and hashing queue on %s",
   (backend) => {
     let db: Database;
-    let now = Date.parse("2026-11-30T00:00:00Z");
+    let now = Date.parse("2025-11-30T00:00:00Z");
     const clock = () => now;
 
     beforeAll(async () => {

@@ -103,14 +103,14 @@ describe("dsqlPoolOptions", () => {
 
   it("makes a fresh token on every call instead of reusing the first one", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date("2026-11-26T12:00:00Z"));
+    vi.setSystemTime(new Date("2025-11-26T12:00:00Z"));
     const password = passwordOf(dsqlPoolOptions(options()));
     const first = await password();
-    vi.setSystemTime(new Date("2026-11-26T12:20:00Z"));
+    vi.setSystemTime(new Date("2025-11-26T12:20:00Z"));
     const second = await password();
 
-    expect(parseToken(first).params.get("X-Amz-Date")).toBe("20261126T120000Z");
-    expect(parseToken(second).params.get("X-Amz-Date")).toBe("20261126T122000Z");
+    expect(parseToken(first).params.get("X-Amz-Date")).toBe("20251126T120000Z");
+    expect(parseToken(second).params.get("X-Amz-Date")).toBe("20251126T122000Z");
     expect(parseToken(second).params.get("X-Amz-Signature")).not.toBe(
       parseToken(first).params.get("X-Amz-Signature"),
     );

@@ -13,11 +13,11 @@ const drop = {
   priceCents: 3000,
   currency: "EUR",
   quantity: 100,
-  startsAt: new Date("2026-12-01T18:00:00Z"),
+  startsAt: new Date("2025-12-01T18:00:00Z"),
   maxPerFan: 1,
   bucketCount: 4,
   isRehearsal: false,
-  createdAt: new Date("2026-11-01T00:00:00Z"),
+  createdAt: new Date("2025-11-01T00:00:00Z"),
   pausedAt: null,
   cancelledAt: null,
   holdSeconds: 0,
@@ -29,7 +29,7 @@ const render = (status: "paused" | "cancelled" | "live") =>
       drop={drop}
       remaining={40}
       status={status}
-      serverTime={new Date("2026-12-01T18:05:00Z")}
+      serverTime={new Date("2025-12-01T18:05:00Z")}
       purchase={{ kind: "ready", fan: "", idempotencyKey: "k", live: status === "live" }}
       images={[]}
       shop={{ name: "Band Merch", slug: "band-merch", brand: { bio: "", links: [] } }}

@@ -1,5 +1,5 @@
 /*
- * Aurora DSQL facts behind these rules, looked up 2026-11-26 (AWS user guide = docs.aws.amazon.com/aurora-dsql/latest/userguide/).
+ * Aurora DSQL facts behind these rules, looked up in November 2026 (AWS user guide = docs.aws.amazon.com/aurora-dsql/latest/userguide/).
  * - CREATE [UNIQUE] INDEX ASYNC [IF NOT EXISTS] name ON t (col [NULLS FIRST|LAST], ...) is the only index form;
  *   plain CREATE INDEX and ASC/DESC on keys are rejected.
  *   userguide/working-with-create-index-async.html, userguide/working-with-postgresql-compatibility-unsupported-features.html
