@@ -1,7 +1,7 @@
 import { auditStampede, createLiveDrop, type Receipt, runStampede } from "../src/stampede";
 import type { EngineFigures } from "./engine";
 import { hammerHealthz, type Rate } from "./http";
-import { cpuMs, databaseProcesses, totalCpuMs } from "./lanes";
+import { cpuMs, databaseProcesses } from "./lanes";
 import { met, rate, ratio } from "./report";
 
 /**
@@ -29,16 +29,21 @@ export async function benchHotWins(
     "Bench hot drop, every attempt a win",
   );
   const healthz = await hammerHealthz(server.url, sizes.attempts, sizes.concurrency);
+  // The pool may have closed idle connections meanwhile and opens new ones during the run: backends seen at
+  // the end count from their start, those seen at the start from then (one that ended counts nothing).
   const backends = await databaseProcesses(setup.databaseUrl);
-  const before = { server: await cpuMs(server.pid), database: await totalCpuMs(backends) };
+  const before = new Map(await Promise.all(backends.map(async (pid) => [pid, await cpuMs(pid)] as const)));
+  const serverBefore = await cpuMs(server.pid);
   const run = await runStampede({
     baseUrl: server.url,
     dropRef: drop.id,
     attempts: sizes.attempts,
     concurrency: sizes.concurrency,
   });
-  const serverMs = (await cpuMs(server.pid)) - before.server;
-  const databaseMs = (await totalCpuMs(backends)) - before.database;
+  const serverMs = (await cpuMs(server.pid)) - serverBefore;
+  const seen = new Set([...backends, ...(await databaseProcesses(setup.databaseUrl))]);
+  const spent = await Promise.all([...seen].map(async (pid) => (await cpuMs(pid)) - (before.get(pid) ?? 0)));
+  const databaseMs = spent.reduce((sum, ms) => sum + Math.max(0, ms), 0);
   const receipt = await auditStampede(run, setup.apiKey, { backend: "postgres" });
   const wins = Math.max(1, receipt.counts.won);
   return { healthz, receipt, serverCpuMsPerWin: serverMs / wins, databaseCpuMsPerWin: databaseMs / wins };

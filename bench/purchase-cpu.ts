@@ -17,7 +17,9 @@ import { databaseProcesses, totalCpuMs } from "./lanes";
 const wins = Number(process.argv[2] ?? 20_000);
 const buyers = Number(process.argv[3] ?? 128);
 const adminUrl =
-  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  "postgres://postgres@127.0.0.1:5432/test";
 
 const fresh = await createFreshDatabase(adminUrl);
 const db = openPostgres({ url: fresh.url, poolSize: 8, acquireTimeoutMs: 5000, isolation: "read committed" });
