@@ -8,6 +8,7 @@ import {
   runWorkers,
   type StampedeProgress,
 } from "../src/stampede";
+import { benchHotWins, type HotWinsFigures } from "./hot-wins";
 import { startServerProcess } from "./server-process";
 
 /**
@@ -29,6 +30,8 @@ export interface HotDropFigures {
   healthz: Rate;
   /** The same comparison at light load, where latency is service time rather than queueing. */
   light: { soldOut: Receipt; healthz: Rate };
+  /** Every attempt a win, on a drop of its own after the others (issue 20 §1's figure). */
+  wins: HotWinsFigures;
   server: ServerMemory;
 }
 
@@ -133,11 +136,17 @@ export async function benchHotDrop(
     const lightRun = await runStampede({ baseUrl: server.url, dropRef: drop.id, ...light });
     const lightHealthz = await hammerHealthz(server.url, light.attempts, light.concurrency);
     const lightSoldOut = await auditStampede(lightRun, apiKey, { backend: "postgres" });
+
+    log(
+      `every attempt a win: ${sizes.attempts} GET /healthz, then ${sizes.attempts} attempts on as many units`,
+    );
+    const wins = await benchHotWins(server, setup, sizes);
     return {
       hot,
       soldOut,
       healthz,
       light: { soldOut: lightSoldOut, healthz: lightHealthz },
+      wins,
       server: await memory(),
     };
   } finally {

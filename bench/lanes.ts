@@ -21,7 +21,7 @@ export interface LaneFigures {
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux: /proc/<pid>/stat counts CPU in hundredths of a second.
 
-async function cpuMs(pid: number): Promise<number> {
+export async function cpuMs(pid: number): Promise<number> {
   try {
     const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
@@ -31,7 +31,7 @@ async function cpuMs(pid: number): Promise<number> {
 }
 
 /** The PostgreSQL backends connected to the bench database now, and the WAL writer that commits for them. */
-async function databaseProcesses(databaseUrl: string): Promise<number[]> {
+export async function databaseProcesses(databaseUrl: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -45,7 +45,8 @@ async function databaseProcesses(databaseUrl: string): Promise<number[]> {
   }
 }
 
-const totalCpuMs = async (pids: number[]) => (await Promise.all(pids.map(cpuMs))).reduce((a, b) => a + b, 0);
+export const totalCpuMs = async (pids: number[]) =>
+  (await Promise.all(pids.map(cpuMs))).reduce((a, b) => a + b, 0);
 
 export async function benchLanes(
   setup: ServerSetup,

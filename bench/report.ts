@@ -1,5 +1,6 @@
 import type { Receipt } from "../src/stampede";
 import type { EngineFigures } from "./engine";
+import { goalLines } from "./hot-wins";
 import type { HotDropFigures, LargeRunFigures, Rate, ServerMemory } from "./http";
 import type { Machine } from "./machine";
 
@@ -59,6 +60,7 @@ export function formatResults(r: BenchResults): string {
       `Load generator (this process) peak RSS ${r.loadGeneratorPeakMiB.toFixed(0)} MiB.`,
     "",
   ];
+  out.push(...goalLines(r.hotDrop?.wins, r.engine));
   if (r.engine.length > 0) out.push(...engineSection(r.engine));
   if (r.hotDrop) out.push(...hotDropSections(r.hotDrop, r.engine));
   if (r.large) out.push(...largeSection(r.large));

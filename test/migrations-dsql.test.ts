@@ -54,7 +54,11 @@ async function dsqlProblems(name: string, sql: string): Promise<string[]> {
     else if (statement.kind === "IndexStmt") {
       if (!statement.tree.if_not_exists) problems.push("CREATE INDEX without IF NOT EXISTS");
     } else if (statement.kind === "AlterTableStmt") problems.push(...alterTableProblems(statement.tree));
-    else problems.push(`not CREATE TABLE / CREATE [UNIQUE] INDEX ASYNC / ALTER TABLE: ${statement.kind}`);
+    else if (statement.kind === "DropStmt") problems.push(...dropProblems(statement.tree));
+    else
+      problems.push(
+        `not CREATE TABLE / CREATE [UNIQUE] INDEX ASYNC / ALTER TABLE / DROP INDEX: ${statement.kind}`,
+      );
   }
   return problems;
 }
@@ -105,6 +109,26 @@ function alterTableProblems(alter: Tree): string[] {
   }
   return problems;
 }
+
+/**
+ * DROP INDEX IF EXISTS is the one drop a migration may hold (an index replaced by a better one, e.g. a partial
+ * index): DSQL supports DROP INDEX (userguide/working-with-postgresql-compatibility-supported-sql-features.html).
+ * Dropping a table or a column would lose data that a running older process still reads.
+ */
+function dropProblems(drop: Tree): string[] {
+  const problems: string[] = [];
+  if (drop.removeType !== "OBJECT_INDEX") problems.push(`DROP ${String(drop.removeType)} (only DROP INDEX)`);
+  if (!drop.missing_ok) problems.push("DROP INDEX without IF EXISTS");
+  if (drop.concurrent) problems.push("DROP INDEX CONCURRENTLY");
+  return problems;
+}
+
+/** The index a DROP INDEX migration removes, from its parse tree. */
+const droppedName = (statement: ParsedStatement | undefined): string | undefined => {
+  if (statement?.kind !== "DropStmt") return undefined;
+  const [object] = (statement.tree.objects ?? []) as { List: { items: { String: { sval: string } }[] } }[];
+  return object?.List.items.at(-1)?.String.sval;
+};
 
 /** The table or index a migration creates, from its parse tree. */
 const createdName = (statement: ParsedStatement | undefined): string | undefined =>
@@ -169,6 +193,8 @@ describe("the DSQL checker itself", () => {
     ["0001_s.sql", "CREATE TYPE mood AS ENUM ('a', 'b')", "not CREATE TABLE"],
     ["0001_a.sql", "ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a)", "ADD CONSTRAINT"],
     ["0001_a.sql", "ALTER TABLE t ADD COLUMN c text", "ADD COLUMN without IF NOT EXISTS"],
+    ["0001_d.sql", "DROP INDEX foo", "DROP INDEX without IF EXISTS"],
+    ["0001_d.sql", "DROP TABLE IF EXISTS t", "only DROP INDEX"],
     ["0001_a.sql", "ALTER TABLE t ADD COLUMN IF NOT EXISTS c text NOT NULL DEFAULT ''", "inline constraint"],
     ["1_t.sql", "CREATE TABLE IF NOT EXISTS t (id uuid PRIMARY KEY)", "NNNN_name.sql"],
   ])("%s: %s -> reports %s", async (name, sql, expected) => {
@@ -239,12 +265,17 @@ describe("migrate on a fresh PGlite", () => {
     const recorded = await db.query<{ name: string }>("SELECT name FROM schema_migrations ORDER BY name");
     expect(recorded.rows.map((row) => row.name)).toEqual(names);
 
-    // Every file created the table or index it names.
+    // Every file created the table or index it names, and every DROP INDEX removed its index.
+    const dropped = new Set<string>();
+    for (const { sql } of migrations) dropped.add(droppedName((await parseSql(sql)).statements[0]) ?? "");
     for (const { name, sql } of migrations) {
-      const created = createdName((await parseSql(sql)).statements[0]);
-      if (!created) continue;
-      const found = await db.query("SELECT 1 FROM pg_class WHERE relname = $1::text", [created]);
-      expect(found.rows, `${name} should create ${created}`).toHaveLength(1);
+      const statement = (await parseSql(sql)).statements[0];
+      const created = createdName(statement);
+      const gone = droppedName(statement);
+      if (!created && !gone) continue;
+      const found = await db.query("SELECT 1 FROM pg_class WHERE relname = $1::text", [created ?? gone]);
+      if (gone) expect(found.rows, `${name} should drop ${gone}`).toHaveLength(0);
+      else if (!dropped.has(created!)) expect(found.rows, `${name} should create ${created}`).toHaveLength(1);
     }
 
     expect(await migrate(db)).toEqual([]);

@@ -102,7 +102,8 @@ export async function purchase(
     // Paused is checked before sold out so the sold-out cache never remembers a drop that was only paused;
     // a paused drop whose stock the database shows at 0 is sold out for good, and said so below.
     if (outcome.isPaused && outcome.hadStock) throw new Paused();
-    if (!outcome.isLive) throw new NotLive(outcome.startsAt);
+    // The statement gives the start only for a drop that was not live (`starts_at` is NOT NULL).
+    if (!outcome.isLive) throw new NotLive(outcome.startsAt!);
     if (!outcome.hadStock) {
       cache.markSoldOut(drop.id);
       throw new SoldOut();

@@ -3,8 +3,17 @@
  * fans, $3 their idempotency keys (text arrays, one entry per member, member n at index n).
  */
 
-import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
-import type { PurchaseOutcome } from "./purchase-types";
+import type { Order } from "../../domain/types";
+import type { BatchMember, PurchaseOutcome } from "./purchase-types";
+
+/**
+ * What the statement returns of an order a member's key had already bought (a replay): all the order says
+ * but its drop, which is the batch's. A new order returns only what the database chose (PLACED_COLUMNS):
+ * its fan, price and attempt number are what the member asked and the drop charged, already in hand.
+ * Every column the statement returns is built by PostgreSQL and parsed by the server for every member.
+ */
+const EXISTING_COLUMNS = ["id", "unit_no", "fan", "fan_shown", "price_cents", "attempts", "created_at"];
+export const PLACED_COLUMNS = "id, unit_no, created_at";
 
 /**
  * Who in the batch may buy, as of the statement's snapshot:
@@ -26,13 +35,14 @@ export const READ_CTES = `the_drop AS (
   SELECT r.fan, r.idempotency_key, r.n::int AS n
   FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS r(fan, idempotency_key, n)
 ), existing AS (
-  SELECT request.n, ${prefixed("o", ORDER_COLUMNS)}, o.request_fingerprint
+  SELECT request.n, ${EXISTING_COLUMNS.map((c) => `o.${c}`).join(", ")}, o.request_fingerprint
   -- Each member's key is probed on its own, on the unique (drop_id, idempotency_key) index: LIMIT keeps
   -- the planner from turning the lookup back into a join. As a join on drop_id, the planner (whose
   -- statistics had not yet seen a new drop's orders) hash-joined every order of the drop, so each
   -- statement read the drop's whole order list: 8,000 rows at 8,000 sold.
   FROM request CROSS JOIN LATERAL (
-    SELECT * FROM orders k WHERE k.drop_id = $1::uuid AND k.idempotency_key = request.idempotency_key LIMIT 1
+    SELECT ${EXISTING_COLUMNS.join(", ")}, request_fingerprint
+    FROM orders k WHERE k.drop_id = $1::uuid AND k.idempotency_key = request.idempotency_key LIMIT 1
   ) AS o
 ), wanting AS (
   SELECT request.n,
@@ -86,17 +96,24 @@ export function claimSql(demand: string, start: string, extraFrom?: string): str
     RETURNING plan.before, plan.take, b.first_unit + b.size - 1 - b.remaining AS last_unit`;
 }
 
-/** One row per member, in batch order; `placedJoin` joins the orders this statement placed as `p`. */
+/**
+ * One row per member, in batch order; `placedJoin` joins the orders this statement placed as `p` (with
+ * PLACED_COLUMNS). The drop's columns repeat on every row; an order's own columns are NULL where the member
+ * has none, and fan, price and attempts only come for an existing order (see EXISTING_COLUMNS).
+ */
 export function memberSelect(placedJoin?: string): string {
-  const order = ORDER_COLUMNS.split(",").map((column) => column.trim());
-  const orderColumns = order.map((c) => (placedJoin ? `coalesce(p.${c}, e.${c}) AS ${c}` : `e.${c} AS ${c}`));
+  const placed = (c: string) => (placedJoin ? `coalesce(p.${c}, e.${c}) AS ${c}` : `e.${c} AS ${c}`);
   return `SELECT request.n, the_drop.is_live, the_drop.is_paused, the_drop.is_cancelled, the_drop.is_hold,
-         the_drop.starts_at, the_drop.max_per_fan,
+         -- Only a drop not yet live needs its start (a NotLive answer says when): parsing a time costs the
+         -- server about 3 µs a row, for every member of every batch.
+         CASE WHEN the_drop.is_live THEN NULL ELSE the_drop.starts_at END AS starts_at, the_drop.max_per_fan,
          the_drop.price_cents AS drop_price_cents,
          wanting.fan_slot, eligible.rank,
          coalesce(wanting.fan_slot <= the_drop.max_per_fan, true) AS within_limit,
          stock.total > 0 AS had_stock,
-         ${orderColumns.join(", ")}, ${placedJoin ? "p.id IS NOT NULL" : "false"} AS is_new,
+         ${placed("id")}, ${placed("unit_no")}, ${placed("created_at")},
+         e.fan, e.fan_shown, e.price_cents, e.attempts,
+         ${placedJoin ? "p.id IS NOT NULL" : "false"} AS is_new,
          e.request_fingerprint AS used_fingerprint
     FROM the_drop CROSS JOIN stock CROSS JOIN request
     LEFT JOIN wanting ON wanting.n = request.n
@@ -112,36 +129,77 @@ export type MemberRow = {
   is_paused: boolean;
   is_cancelled: boolean;
   is_hold: boolean;
-  starts_at: Date;
+  /** Null when the drop is live. */
+  starts_at: Date | null;
   max_per_fan: number;
   drop_price_cents: number;
   fan_slot: number | null;
   rank: number | null;
   within_limit: boolean;
   had_stock: boolean;
+  /** The member's order, new or existing; null when it has none. */
+  id: string | null;
+  unit_no: number | null;
+  created_at: Date | null;
+  /** Only for an existing order (null for a new one, which is the member's own). */
+  fan: string | null;
+  fan_shown: string | null;
+  price_cents: number | null;
+  attempts: number | null;
   is_new: boolean;
   used_fingerprint: string | null;
-} & { [K in keyof OrderRow]: OrderRow[K] | null };
+};
 
-export function memberOutcome(row: MemberRow): PurchaseOutcome {
-  const order = row.id === null ? undefined : toOrder(row as unknown as OrderRow);
+/** A row of the orders the statement placed: what the database chose for the member's new order. */
+export interface PlacedRow {
+  id: string;
+  unit_no: number;
+  created_at: Date;
+}
+
+/** The member's new order: the database's id, unit and time, and what the member asked at the drop's price. */
+export function placedOrder(dropId: string, member: BatchMember, priceCents: number, row: PlacedRow): Order {
+  return {
+    id: row.id,
+    dropId,
+    unitNo: row.unit_no,
+    fan: member.fanShown,
+    priceCents,
+    attempts: member.attemptNumber,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+/** What the database decided for the member of `row` (`member`, of the batch for `dropId`). */
+export function memberOutcome(row: MemberRow, member: BatchMember, dropId: string): PurchaseOutcome {
+  const isNew = row.is_new && row.id !== null;
+  const existing =
+    row.id === null || isNew
+      ? undefined
+      : {
+          order: {
+            id: row.id,
+            dropId,
+            unitNo: row.unit_no!,
+            fan: row.fan_shown ?? row.fan!,
+            priceCents: row.price_cents!,
+            attempts: row.attempts!,
+            createdAt: new Date(row.created_at!),
+          },
+          fingerprint: row.used_fingerprint,
+        };
   return {
     isLive: row.is_live,
     isPaused: row.is_paused,
     isCancelled: row.is_cancelled,
     isHold: row.is_hold,
-    startsAt: new Date(row.starts_at),
+    startsAt: row.starts_at === null ? undefined : new Date(row.starts_at),
     maxPerFan: row.max_per_fan,
     withinLimit: row.within_limit,
     hadStock: row.had_stock,
-    existing: order && !row.is_new ? { order, fingerprint: row.used_fingerprint } : undefined,
-    placed: order && row.is_new ? order : undefined,
+    existing,
+    placed: isNew
+      ? placedOrder(dropId, member, row.drop_price_cents, row as MemberRow & PlacedRow)
+      : undefined,
   };
-}
-
-function prefixed(alias: string, columns: string): string {
-  return columns
-    .split(",")
-    .map((column) => `${alias}.${column.trim()}`)
-    .join(", ");
 }

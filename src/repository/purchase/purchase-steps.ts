@@ -1,7 +1,16 @@
 /** The purchase's fallback form, for a backend that refuses data-modifying CTEs (see purchase.ts). */
 import type { Queryable } from "../../db/database";
-import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
-import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, STOCK_CTE } from "./purchase-sql";
+import {
+  claimSql,
+  type MemberRow,
+  memberOutcome,
+  memberSelect,
+  PLACED_COLUMNS,
+  type PlacedRow,
+  placedOrder,
+  READ_CTES,
+  STOCK_CTE,
+} from "./purchase-sql";
 import type { PurchaseBatch, PurchaseOutcome } from "./purchase-types";
 
 /**
@@ -20,8 +29,9 @@ export async function purchaseInSteps(
     { name: "purchase_steps_read" },
   );
   if (read.rows.length === 0) return undefined;
+  const outcomes = () => read.rows.map((row) => memberOutcome(row, members[row.n - 1]!, batch.dropId));
   const eligible = read.rows.filter((row) => row.rank !== null);
-  if (eligible.length === 0) return read.rows.map(memberOutcome);
+  if (eligible.length === 0) return outcomes();
   const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
     claimSql("$3::int", "$2::int"),
     [batch.dropId, batch.startBucket, eligible.length],
@@ -35,17 +45,18 @@ export async function purchaseInSteps(
     const unit = unitByRank.get(row.rank!);
     return unit === undefined ? [] : [{ row, unit, member: members[row.n - 1]! }];
   });
-  if (served.length === 0) return read.rows.map(memberOutcome);
-  const placed = await tx.query<OrderRow & { idempotency_key: string }>(
+  if (served.length === 0) return outcomes();
+  const priceCents = served[0]!.row.drop_price_cents;
+  const placed = await tx.query<PlacedRow & { idempotency_key: string }>(
     `INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
                          request_fingerprint)
      SELECT $1::uuid, s.unit_no, s.fan, s.fan_shown, s.fan_slot, $2::int, s.attempts, s.idempotency_key, s.fingerprint
      FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[])
           AS s(unit_no, fan, fan_slot, attempts, idempotency_key, fingerprint, fan_shown)
-     RETURNING ${ORDER_COLUMNS}, idempotency_key`,
+     RETURNING ${PLACED_COLUMNS}, idempotency_key`,
     [
       batch.dropId,
-      served[0]!.row.drop_price_cents,
+      priceCents,
       served.map((s) => s.unit),
       served.map((s) => s.member.fan),
       served.map((s) => s.row.fan_slot),
@@ -56,9 +67,10 @@ export async function purchaseInSteps(
     ],
     { name: "purchase_steps_insert" },
   );
-  const byKey = new Map(placed.rows.map((row) => [row.idempotency_key, toOrder(row)]));
-  return read.rows.map((row) => ({
-    ...memberOutcome(row),
-    placed: byKey.get(members[row.n - 1]!.idempotencyKey),
-  }));
+  const byKey = new Map(placed.rows.map((row) => [row.idempotency_key, row]));
+  return outcomes().map((outcome, i) => {
+    const member = members[i]!;
+    const row = byKey.get(member.idempotencyKey);
+    return { ...outcome, placed: row && placedOrder(batch.dropId, member, priceCents, row) };
+  });
 }

@@ -38,7 +38,8 @@ export interface PurchaseOutcome {
   isCancelled: boolean;
   /** The drop sells with checkout (holds.ts), not here: nothing was claimed. */
   isHold: boolean;
-  startsAt: Date;
+  /** When the drop goes live; only for a drop that was not live in the snapshot (`isLive` false). */
+  startsAt: Date | undefined;
   maxPerFan: number;
   withinLimit: boolean;
   /** The statement's snapshot showed stock left in the drop (0 everywhere is the only "sold out"). */

@@ -6,7 +6,15 @@
  */
 import { type Database, sqlState } from "../../db/database";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
-import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, STOCK_CTE } from "./purchase-sql";
+import {
+  claimSql,
+  type MemberRow,
+  memberOutcome,
+  memberSelect,
+  PLACED_COLUMNS,
+  READ_CTES,
+  STOCK_CTE,
+} from "./purchase-sql";
 import { purchaseInSteps } from "./purchase-steps";
 import type { KeyedOrder, PurchaseBatch, PurchaseForm, PurchaseOutcome } from "./purchase-types";
 
@@ -44,7 +52,7 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
               ($5::int[])[request.n], request.idempotency_key, ($4::text[])[request.n]
        FROM units JOIN eligible ON eligible.rank = units.rank JOIN request ON request.n = eligible.n
        CROSS JOIN the_drop
-       RETURNING ${ORDER_COLUMNS}, idempotency_key
+       RETURNING ${PLACED_COLUMNS}, idempotency_key
      )
      ${memberSelect("LEFT JOIN placed p ON p.idempotency_key = request.idempotency_key")}`,
     [
@@ -58,7 +66,7 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
     ],
     { name: "purchase_batch" },
   );
-  return rows.length === 0 ? undefined : rows.map(memberOutcome);
+  return rows.length === 0 ? undefined : rows.map((row, i) => memberOutcome(row, members[i]!, batch.dropId));
 }
 
 /**
