@@ -215,3 +215,32 @@ export class InvalidWebhook extends DomainError {
     super("The notification's signature did not verify.");
   }
 }
+
+/** A draw drop sells to its entries, by the draw's ranking: it takes no purchase (until the leftovers open). */
+export class DrawOnly extends DomainError {
+  readonly code = "draw_only";
+  constructor() {
+    super("This drop is sold by draw: enter the draw; winners are offered a unit to pay for.");
+  }
+}
+
+/** Draw entries are taken only between go-live and the close. */
+export class EntriesClosed extends DomainError {
+  readonly code = "entries_closed";
+  constructor(message = "Entries to this draw have closed.") {
+    super(message);
+  }
+}
+
+/** The waitlist is for a drop with no unit free; this one still has units to buy. */
+export class UnitsAvailable extends DomainError {
+  readonly code = "units_available";
+  constructor() {
+    super("Units of this drop are still available: buy one instead of joining the waitlist.");
+  }
+}
+
+/** A draw's step that is not possible in its present state (e.g. opening leftovers while entries wait). */
+export class DrawState extends DomainError {
+  readonly code = "draw_state";
+}

@@ -25,6 +25,8 @@ export interface NewDropInput extends Omit<DropTerms, "startsAt"> {
   bucketCount?: number;
   /** Checkout with a hold of this many seconds (the API takes 1-60 minutes); 0 or absent: instant orders. */
   holdSeconds?: number;
+  /** A draw drop (fairness/draw-ranking.ts): its seed and commitment, made before the drop exists. */
+  draw?: Omit<repo.NewDraw, "dropId">;
 }
 
 export interface DropWithStock {

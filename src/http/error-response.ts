@@ -5,8 +5,11 @@ import {
   Cancelled,
   CardDeclined,
   DomainError,
+  DrawOnly,
+  DrawState,
   DropLive,
   EmailTaken,
+  EntriesClosed,
   HoldExpired,
   IdempotencyKeyReused,
   ImageTooLarge,
@@ -23,6 +26,7 @@ import {
   StressTestUnavailable,
   TooManyAttempts,
   Unauthorized,
+  UnitsAvailable,
 } from "../domain/errors";
 
 /** Errors that only exist at the HTTP edge. */
@@ -55,6 +59,8 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
   if (error instanceof Paused || error instanceof Cancelled || error instanceof DropLive) return 409;
   if (error instanceof HoldExpired || error instanceof OrderNotPayable) return 409;
+  if (error instanceof DrawOnly || error instanceof EntriesClosed) return 409;
+  if (error instanceof UnitsAvailable || error instanceof DrawState) return 409;
   if (error instanceof CardDeclined) return 402;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof ImageTooLarge) return 413;

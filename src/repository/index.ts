@@ -34,3 +34,6 @@ export * from "./purchase/statistics";
 // the Stress Test
 export * from "./stress-test/checkout-audit";
 export * from "./stress-test/stress-tests";
+// fairness (draws, waitlists, offers)
+export * from "./fairness/draws";
+export * from "./fairness/offers";

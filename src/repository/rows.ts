@@ -113,6 +113,8 @@ export type EventType =
   | "drop.paused"
   | "drop.resumed"
   | "drop.cancelled"
+  | "draw.won"
+  | "waitlist.offered"
   | "ping";
 
 /** An event as stored, with its position once stamped. */

@@ -2,6 +2,7 @@
 import type { Database, Queryable } from "../../db/database";
 import type { Bucket } from "../../domain/purchase/stock-plan";
 import type { Drop, DropTerms, StockSnapshot } from "../../domain/types";
+import { insertDraw, type NewDraw } from "../fairness/draws";
 import { DROP_COLUMNS, type DropRow, toDrop } from "../rows";
 
 export interface NewDrop extends Omit<DropTerms, "startsAt"> {
@@ -13,6 +14,8 @@ export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   rehearsalOf?: string | null;
   /** Checkout with a hold of this many seconds; 0 or absent: instant orders. */
   holdSeconds?: number | undefined;
+  /** A draw drop: its draw (seed, commitment, close), written in the drop's own transaction. */
+  draw?: Omit<NewDraw, "dropId"> | undefined;
 }
 
 /**
@@ -46,6 +49,7 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
     );
     const created = toDrop(rows[0]!);
     await insertBuckets(tx, created.id, buckets);
+    if (drop.draw) await insertDraw(tx, { ...drop.draw, dropId: created.id });
     return created;
   });
 }
