@@ -10,6 +10,7 @@ import {
   PAYMENT_RECONCILE_MS,
   StripePaymentProvider,
   startHoldSweeper,
+  startPeriodic,
   startPaymentReconciler,
 } from "./domain/checkout";
 import type { Clock } from "./domain/clock";
@@ -184,6 +185,13 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
       log.warn({ err: error }, "hold sweep failed"),
     );
     lifecycle.onDrain(sweeper.stop);
+    // Draws whose entries closed are run, and units free where fans wait are offered (docs/draws.md).
+    const draws = startPeriodic(
+      () => shop.fairness.tick(),
+      deps.holdSweepMs,
+      (error) => log.warn({ err: error }, "draw and offer sweep failed"),
+    );
+    lifecycle.onDrain(draws.stop);
   }
   if (deps.paymentReconcile) {
     const holder = `${hostname()} pid ${process.pid}`;

@@ -9,6 +9,7 @@ import { assignShopSlug, slugBase } from "./catalog/shop-slug";
 import { createCheckout } from "./checkout/checkout";
 import { type PaymentProvider, TestPaymentProvider } from "./checkout/payments";
 import { type Clock, systemClock } from "./clock";
+import { createFairness } from "./fairness";
 import { Busy, EmailTaken, NotFound, OrdersModeChanged, RateLimited, Unauthorized } from "./errors";
 import { DropCache, isUuid } from "./purchase/drop-cache";
 import { PlannerStatistics } from "./purchase/planner-statistics";
@@ -36,6 +37,8 @@ export interface DropWithStock {
   serverTime: Date;
   /** The drop's pictures, oldest first (see images.ts). */
   images: DropImage[];
+  /** A draw drop's public terms (docs/draws.md); absent on a first-come drop. */
+  draw?: { entriesCloseAt: Date; commitment: string } | undefined;
 }
 
 /** URL-safe, readable and unguessable enough: "summer-sneaker-k3x9qa". */
@@ -167,6 +170,8 @@ export function createShop(
     statistics,
     /** Holds, payment, release and the expiry sweep of hold drops (issue 11). */
     checkout,
+    /** Draw drops and waitlists: one queue per drop, offers as holds (issue 17, docs/draws.md). */
+    fairness: createFairness({ db, retryPolicy }),
     payments,
     /** The test provider that pays rehearsal drops' orders (see createCheckout). */
     rehearsalPayments,
@@ -251,13 +256,19 @@ export function createShop(
     /** The drop read afresh (its terms and switches may have changed since it was cached) with its stock. */
     async dropWithStock(ref: string): Promise<DropWithStock> {
       const known = await findDrop(ref);
-      const [fresh, images] = await Promise.all([
+      const [fresh, images, draw] = await Promise.all([
         repo.readDropWithStock(db, known.id),
         imagesOfDrop(db, known.id),
+        repo.findDraw(db, known.id),
       ]);
       if (!fresh) throw new NotFound("drop");
       cache.remember(fresh.drop);
-      return { ...fresh, status: statusOf(fresh.drop, fresh.remaining, fresh.serverTime), images };
+      return {
+        ...fresh,
+        status: statusOf(fresh.drop, fresh.remaining, fresh.serverTime),
+        images,
+        ...(draw ? { draw: { entriesCloseAt: new Date(draw.entries_close_at), commitment: draw.commitment } } : {}),
+      };
     },
 
     async editDrop(seller: Seller, ref: string, changes: DropChanges): Promise<Drop> {

@@ -7,6 +7,7 @@ import type { WebhookService } from "../domain/messages/webhooks";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
 import { checkoutApiRoutes, heldOrderAnswer } from "./checkout-api";
+import { drawTermsOf, fairnessApiRoutes } from "./fairness-api";
 import { imageApiRoutes, imageJson } from "./image-api";
 import {
   AuditJson,
@@ -27,7 +28,7 @@ type ApiEnv = { Variables: { seller: Seller } };
 
 const sellerJson = (s: Seller) => ({ id: s.id, email: s.email, name: s.name, createdAt: s.createdAt });
 
-const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock) => ({
+const dropJson = ({ drop, remaining, status, serverTime, images, draw }: DropWithStock) => ({
   id: drop.id,
   slug: drop.slug,
   title: drop.title,
@@ -46,6 +47,8 @@ const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock
   images: images.map(imageJson),
   // Only hold drops carry the field, so instant drops answer exactly as before checkout existed.
   ...(drop.holdSeconds > 0 ? { holdMinutes: drop.holdSeconds / 60 } : {}),
+  // Only draw drops carry these, so first-come drops answer as before draws existed.
+  ...(draw ? { sale: "draw", entriesCloseAt: draw.entriesCloseAt, drawCommitment: draw.commitment } : {}),
 });
 
 const orderJson = (o: Order) => ({
@@ -133,6 +136,7 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
 
   api.route("/", imageApiRoutes(shop, requireSeller));
   api.route("/", checkoutApiRoutes(shop));
+  api.route("/", fairnessApiRoutes(shop, requireSeller));
   if (webhooks) api.route("/", webhookApiRoutes(webhooks, requireSeller));
 
   api.post(
@@ -172,8 +176,16 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
     ),
     requireSeller,
     async (c) => {
-      const { holdMinutes, ...input } = parseWith(NewDropBody, await jsonBody(c));
-      const drop = await shop.createDrop(c.var.seller, { ...input, holdSeconds: (holdMinutes ?? 0) * 60 });
+      const { holdMinutes, sale, entriesCloseAt, drawPublicValue, ...input } = parseWith(
+        NewDropBody,
+        await jsonBody(c),
+      );
+      const draw = drawTermsOf(shop, { sale, entriesCloseAt, drawPublicValue, holdMinutes, ...input });
+      const drop = await shop.createDrop(c.var.seller, {
+        ...input,
+        holdSeconds: (holdMinutes ?? 0) * 60,
+        ...(draw ? { draw } : {}),
+      });
       return c.json({ drop: dropJson(await shop.dropWithStock(drop.id)) }, 201);
     },
   );

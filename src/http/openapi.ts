@@ -59,6 +59,10 @@ export const DropJson = v.strictObject({
   serverTime: v.string(),
   images: v.array(ImageJson),
   holdMinutes: v.optional(v.number()),
+  /** Only draw drops carry these (docs/draws.md). */
+  sale: v.optional(v.picklist(["first_come", "draw"])),
+  entriesCloseAt: v.optional(v.string()),
+  drawCommitment: v.optional(v.string()),
 });
 
 export const OrderJson = v.strictObject({
@@ -100,7 +104,7 @@ const ERRORS = {
   401: "`unauthorized`: missing or wrong bearer token",
   402: "`card_declined`: the payment was declined; the hold is kept",
   404: "`not_found`: no such drop or order (another seller's drop too)",
-  409: "a conflict with the drop's state (`sold_out`, `not_live`, `paused`, `cancelled`, `limit_reached`, `drop_live`, `email_taken`, `hold_expired`, `order_not_payable`)",
+  409: "a conflict with the drop's state (`sold_out`, `not_live`, `paused`, `cancelled`, `limit_reached`, `drop_live`, `email_taken`, `hold_expired`, `order_not_payable`, `draw_only`, `entries_closed`, `units_available`, `draw_state`)",
   413: "`payload_too_large` (body over 16 KB) or `image_too_large` (over 8 MB)",
   415: "`unsupported_media_type`: the body is not JSON",
   422: "`idempotency_key_reused`: this key already bought for another request",
