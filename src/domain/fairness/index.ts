@@ -1,0 +1,13 @@
+/** Fairness (issue 17): verified fans and notify-me. The web and HTTP layers import the capability here. */
+export {
+  CODE_MAX_TRIES,
+  CODE_TTL_MS,
+  createVerifiedFans,
+  type FanSession,
+  SEND_WINDOW_MS,
+  SENDS_PER_ADDRESS,
+  SENDS_PER_CLIENT,
+  TOKEN_TTL_MS,
+  type VerifiedFan,
+  type VerifiedFans,
+} from "./verified-fans";
