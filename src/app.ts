@@ -15,6 +15,7 @@ import {
 } from "./domain/checkout";
 import type { Clock } from "./domain/clock";
 import { Busy, DomainError, NotFound } from "./domain/errors";
+import { createVerifiedFans, type VerifiedFans } from "./domain/fairness";
 import { createDispatcher } from "./domain/messages/dispatcher";
 import { createMailboxMailer, createSmtpMailer, type Mailer } from "./domain/messages/mailer";
 import type { Resolver } from "./domain/messages/safe-address";
@@ -149,7 +150,7 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
  * `app.request(...)` on it directly.
  * @example const app = createApp({ db: await openPglite("memory") })
  */
-export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Messages } {
+export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Messages; fans: VerifiedFans } {
   const { db } = deps;
   const log = deps.log ?? createLogger({ level: "error" });
   const report = deps.logError ?? ((error: unknown) => log.error({ err: error }, "unexpected error"));
@@ -210,6 +211,8 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
   const images = createDropImages(deps.db);
   const storefront = createStorefront(deps.db, images, shop.clock);
   const messages = createMessages(deps, storefront, log, lifecycle);
+  // Verified fans (issue 17 §1): codes go out through the messages' mailer (the dev mailbox without SMTP).
+  const fans = createVerifiedFans({ db, mailer: messages.mailer, clock: shop.clock, log });
   const app = new Hono();
   app.use("*", requestContext(log));
   app.use("*", closeConnectionsWhileDraining(lifecycle));
@@ -233,7 +236,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
   }
 
   app.route("/", operationsRoutes({ db, lifecycle, metrics, metricsAccess }));
-  app.route("/api", apiRoutes(shop, messages.webhooks));
+  app.route("/api", apiRoutes(shop, messages.webhooks, fans));
   // After the API's routes: the document describes the routes registered so far.
   apiReferenceRoutes(app);
   app.route("/static", staticRoutes());
@@ -241,7 +244,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
     "/",
     messageRoutes({ db, mailbox: messages.mailer.mode === "mailbox", unsubscribe: messages.unsubscribe }),
   );
-  app.route("/d", fanRoutes(shop, { watcher, storefront, publicUrl: deps.publicUrl }));
+  app.route("/d", fanRoutes(shop, { watcher, storefront, publicUrl: deps.publicUrl, fans }));
   app.route("/s", shopPageRoutes(storefront, deps.publicUrl));
   app.route("/images", imageFileRoutes(images));
   app.route("/brand", brandStyleRoutes());
@@ -269,7 +272,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
     return c.json({ error: { code: "internal", message: "Something went wrong on our side." } }, 500);
   });
 
-  return Object.assign(app, { shop, messages });
+  return Object.assign(app, { shop, messages, fans });
 }
 
 export type Messages = ReturnType<typeof createMessages>;

@@ -211,6 +211,29 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   isSuppressed: (c) => repo.isSuppressed(c.db, "fan@example.com"),
   mailContext: (c) => repo.mailContext(c.db, c.dropId, c.orderId),
   deleteEndpoint: (c) => repo.deleteEndpoint(c.db, c.sellerId, c.endpointId!),
+  // fairness: verified fans' codes, notify-me
+  countCodeSends: (c) => repo.countCodeSends(c.db, "fan@example.com", "local", new Date(0)),
+  insertFanCode: (c) =>
+    repo.insertFanCode(c.db, {
+      fan: "fan@example.com",
+      client: "local",
+      codeHash: "h",
+      createdAt: new Date(0),
+      expiresAt: new Date(600_000),
+    }),
+  latestFanCode: (c) => repo.latestFanCode(c.db, "fan@example.com"),
+  countWrongTry: async (c) =>
+    repo.countWrongTry(c.db, (await repo.latestFanCode(c.db, "fan@example.com"))!.id, 5),
+  useFanCode: async (c) =>
+    repo.useFanCode(c.db, (await repo.latestFanCode(c.db, "fan@example.com"))!.id, new Date(0), 5),
+  addNotifySignup: (c) =>
+    repo.addNotifySignup(c.db, { dropId: c.dropId, fan: "fan@example.com", email: "Fan@example.com" }),
+  findNotifySignup: (c) => repo.findNotifySignup(c.db, randomUUID()),
+  confirmNotifySignup: (c) => repo.confirmNotifySignup(c.db, randomUUID()),
+  leaseDueNotifications: (c) => repo.leaseDueNotifications(c.db, "owner", 1000, 10),
+  markNotified: (c) => repo.markNotified(c.db, randomUUID(), "owner"),
+  retryNotificationLater: (c) => repo.retryNotificationLater(c.db, randomUUID(), "owner", 1000),
+  fairnessCounts: (c) => repo.fairnessCounts(c.db, c.dropId),
   // the shop's brand (logo and banner are replaced and cleared; their old files removed)
   saveBrandText: (c) => repo.saveBrandText(c.db, c.sellerId, { accent: "#aa3300", bio: "Hi", links: "[]" }),
   setBrandPicture: async (c) => {

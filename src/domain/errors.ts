@@ -244,3 +244,28 @@ export class UnitsAvailable extends DomainError {
 export class DrawState extends DomainError {
   readonly code = "draw_state";
 }
+/** A verified-fans drop, bought without a valid fan token (issue 17 §1). */
+export class FanUnverified extends DomainError {
+  readonly code = "fan_unverified";
+  constructor() {
+    super(
+      "This drop is for verified fans: confirm your email first (POST /api/fans/codes, then /api/fans/sessions) and send the Fan-Token header.",
+    );
+  }
+}
+
+/** A fan's email code that does not match the one sent; the code stays usable for a few more tries. */
+export class CodeInvalid extends DomainError {
+  readonly code = "code_invalid";
+  constructor(readonly triesLeft: number) {
+    super(`That code is not the one we sent. ${triesLeft} ${triesLeft === 1 ? "try" : "tries"} left.`);
+  }
+}
+
+/** A fan's email code that ran out (10 minutes, five wrong tries, already used) or was never sent. */
+export class CodeExpired extends DomainError {
+  readonly code = "code_expired";
+  constructor() {
+    super("This code has expired. Ask for a new one.");
+  }
+}

@@ -9,8 +9,16 @@ import { assignShopSlug, slugBase } from "./catalog/shop-slug";
 import { createCheckout } from "./checkout/checkout";
 import { type PaymentProvider, TestPaymentProvider } from "./checkout/payments";
 import { type Clock, systemClock } from "./clock";
+import {
+  Busy,
+  EmailTaken,
+  FanUnverified,
+  NotFound,
+  OrdersModeChanged,
+  RateLimited,
+  Unauthorized,
+} from "./errors";
 import { createFairness } from "./fairness";
-import { Busy, EmailTaken, NotFound, OrdersModeChanged, RateLimited, Unauthorized } from "./errors";
 import { DropCache, isUuid } from "./purchase/drop-cache";
 import { PlannerStatistics } from "./purchase/planner-statistics";
 import { type PurchaseRequest, type PurchaseResult, purchase, requestFingerprint } from "./purchase/purchase";
@@ -28,6 +36,8 @@ export interface NewDropInput extends Omit<DropTerms, "startsAt"> {
   holdSeconds?: number;
   /** A draw drop (fairness/draw-ranking.ts): its seed and commitment, made before the drop exists. */
   draw?: Omit<repo.NewDraw, "dropId">;
+  /** Only verified fans may buy (issue 17 §1). */
+  verifiedFans?: boolean | undefined;
 }
 
 export interface DropWithStock {
@@ -283,8 +293,9 @@ export function createShop(
       return lifecycle.setPaused(seller, await findOwnDrop(seller, ref), paused);
     },
 
-    async purchase(ref: string, request: PurchaseRequest): Promise<PurchaseResult> {
+    async purchase(ref: string, asked: PurchaseRequest): Promise<PurchaseResult> {
       const buy = async (drop: Drop): Promise<PurchaseResult> => {
+        const request = forVerifiedFans(drop, asked);
         if (drop.holdSeconds > 0) {
           const held = await checkout.purchase(drop, request);
           return { order: held.order, replay: held.replay, checkout: held };
@@ -348,6 +359,17 @@ export function createShop(
 }
 
 export type Shop = ReturnType<typeof createShop>;
+
+/**
+ * A verified-fans drop buys only with a fan token, for the address it proves (a `fan` in the request is
+ * ignored); the per-fan limit is then the database's on that address's key, as for any fan. Checked in
+ * memory: the token was verified without a database read, and no statement is added to the purchase.
+ */
+function forVerifiedFans(drop: Drop, request: PurchaseRequest): PurchaseRequest {
+  if (!drop.verifiedFans) return request;
+  if (!request.verified) throw new FanUnverified();
+  return { ...request, fan: request.verified.email };
+}
 
 /**
  * Refuses a seller's new drop (RateLimited, 429 + Retry-After) once `perHour` were created in the last hour:

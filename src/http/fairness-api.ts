@@ -2,15 +2,17 @@
  * The JSON API of draw drops and waitlists (issue 17 §2, §3; docs/draws.md): entering a draw, a fan's
  * status, the public draw record, and the waitlist of a sold-out first-come drop.
  *
- * The fan: `fanOf` is the one place a request names its fan (a `fan` field in the body, or `?fan=` where
- * there is no body). Verified fans (the Fan-Token header) replace it there when they land.
+ * The fan: `fanOf` is the one place a request names its fan. On a verified-fans drop (every draw drop is
+ * one) it is the verified address of the Fan-Token header or cookie (fan-auth.ts), and a `fan` sent along is
+ * ignored; on any other drop it is the `fan` field of the body, or `?fan=` where there is no body.
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { InvalidInput, NotFound } from "../domain/errors";
-import type { DrawTerms, EntryStatus } from "../domain/fairness";
+import { FanUnverified, InvalidInput, NotFound } from "../domain/errors";
+import type { DrawTerms, EntryStatus, VerifiedFans } from "../domain/fairness";
 import type { Shop } from "../domain/shop";
-import type { Seller } from "../domain/types";
+import type { Drop, Seller } from "../domain/types";
+import { verifiedFan } from "./fan-auth";
 import { answer, describe, jsonRequest, SELLER_AUTH } from "./openapi";
 import { DropRef, Fan } from "./schemas";
 import { safeText } from "./safe-text";
@@ -66,8 +68,15 @@ const StatsJson = v.strictObject({
 const FAN_QUERY = {
   name: "fan",
   in: "query" as const,
-  required: true,
-  description: "the fan (email or handle) as they entered",
+  required: false,
+  description: "the fan (email or handle) as they entered; on a verified-fans drop the Fan-Token header instead",
+  schema: { type: "string" as const },
+};
+const FAN_TOKEN = {
+  name: "fan-token",
+  in: "header" as const,
+  required: false,
+  description: "a verified fan's token (POST /api/fans/sessions); required on verified-fans drops (every draw drop)",
   schema: { type: "string" as const },
 };
 
@@ -83,6 +92,7 @@ export function drawTermsOf(
     drawPublicValue?: string | undefined;
     holdMinutes?: number | undefined;
     startsAt?: Date | undefined;
+    verifiedFans?: boolean | undefined;
   },
 ): DrawTerms | undefined {
   if (body.sale !== "draw") {
@@ -95,6 +105,9 @@ export function drawTermsOf(
   if (!body.holdMinutes) {
     issues.push({ path: "holdMinutes", message: "a draw drop needs holdMinutes (1-60): winners pay within it" });
   }
+  if (!body.verifiedFans) {
+    issues.push({ path: "verifiedFans", message: "a draw drop needs verifiedFans: true (one entry per proven address)" });
+  }
   if (!body.entriesCloseAt) issues.push({ path: "entriesCloseAt", message: "a draw drop needs entriesCloseAt" });
   else if (body.entriesCloseAt.getTime() <= (body.startsAt?.getTime() ?? shop.clock())) {
     issues.push({ path: "entriesCloseAt", message: "entriesCloseAt must be after startsAt" });
@@ -103,8 +116,16 @@ export function drawTermsOf(
   return shop.fairness.drawTerms(body.entriesCloseAt, body.drawPublicValue ?? null);
 }
 
-/** The fan this request speaks for: the body's `fan`, or `?fan=` on a request without a body. */
-async function fanOf(c: Context, from: "body" | "query"): Promise<string> {
+/**
+ * The fan this request speaks for: the verified address on a verified-fans drop (401 `fan_unverified`
+ * without a valid token), else the body's `fan`, or `?fan=` on a request without a body.
+ */
+async function fanOf(c: Context, drop: Drop, fans: VerifiedFans | undefined, from: "body" | "query") {
+  if (drop.verifiedFans) {
+    const verified = fans ? await verifiedFan(c, fans) : undefined;
+    if (!verified) throw new FanUnverified();
+    return verified.email;
+  }
   if (from === "body") return parseWith(FanBody, await jsonBody(c)).fan;
   return parseWith(FanBody, { fan: c.req.query("fan") }).fan;
 }
@@ -123,7 +144,11 @@ const statusJson = (s: EntryStatus) => ({
   ...("expiresAt" in s ? { expiresAt: s.expiresAt.toISOString() } : {}),
 });
 
-export function fairnessApiRoutes(shop: Shop, requireSeller: MiddlewareHandler<Env>) {
+export function fairnessApiRoutes(
+  shop: Shop,
+  requireSeller: MiddlewareHandler<Env>,
+  fans: VerifiedFans | undefined,
+) {
   const api = new Hono<Env>();
   const dropOf = async (c: Context) => shop.findDrop(dropRef(c.req.param("ref") ?? ""));
 
@@ -133,17 +158,18 @@ export function fairnessApiRoutes(shop: Shop, requireSeller: MiddlewareHandler<E
       {
         summary: "Enter a draw drop (between go-live and entriesCloseAt); again answers the same entry",
         tags: ["draws"],
+        parameters: [FAN_TOKEN],
         requestBody: jsonRequest(FanBody),
         responses: {
           201: answer("the new entry", v.strictObject({ entry: EntryJson })),
           200: answer("the fan's entry, made before", v.strictObject({ entry: EntryJson })),
         },
       },
-      [400, 404, 409, 413, 415, 503],
+      [400, 401, 404, 409, 413, 415, 503],
     ),
     async (c) => {
       const drop = await dropOf(c);
-      const { entry, created } = await shop.fairness.enter(drop.id, await fanOf(c, "body"));
+      const { entry, created } = await shop.fairness.enter(drop.id, await fanOf(c, drop, fans, "body"));
       return c.json({ entry }, created ? 201 : 200);
     },
   );
@@ -154,14 +180,14 @@ export function fairnessApiRoutes(shop: Shop, requireSeller: MiddlewareHandler<E
       {
         summary: "A fan's draw entry: entered, won (holding a unit), waiting (position), paid, lapsed or lost",
         tags: ["draws"],
-        parameters: [FAN_QUERY],
+        parameters: [FAN_QUERY, FAN_TOKEN],
         responses: { 200: answer("the entry's status; a won entry carries its order and token", StatusJson) },
       },
-      [400, 404, 503],
+      [400, 401, 404, 503],
     ),
     async (c) => {
       const drop = await dropOf(c);
-      const status = await shop.fairness.entryStatus(drop.id, await fanOf(c, "query"));
+      const status = await shop.fairness.entryStatus(drop.id, await fanOf(c, drop, fans, "query"));
       if (!status) throw new NotFound("entry");
       return c.json(statusJson(status));
     },
@@ -247,17 +273,18 @@ export function fairnessApiRoutes(shop: Shop, requireSeller: MiddlewareHandler<E
       {
         summary: "Join a sold-out (or fully held) first-come drop's waitlist; again answers the same place",
         tags: ["waitlist"],
+        parameters: [FAN_TOKEN],
         requestBody: jsonRequest(FanBody),
         responses: {
           201: answer("the place", v.strictObject({ position: v.nullable(v.number()), entry: EntryJson })),
           200: answer("the fan's place, taken before", v.strictObject({ position: v.nullable(v.number()), entry: EntryJson })),
         },
       },
-      [400, 404, 409, 413, 415, 503],
+      [400, 401, 404, 409, 413, 415, 503],
     ),
     async (c) => {
       const drop = await dropOf(c);
-      const { position, entry, created } = await shop.fairness.joinWaitlist(drop.id, await fanOf(c, "body"));
+      const { position, entry, created } = await shop.fairness.joinWaitlist(drop.id, await fanOf(c, drop, fans, "body"));
       return c.json({ position, entry }, created ? 201 : 200);
     },
   );
@@ -268,14 +295,14 @@ export function fairnessApiRoutes(shop: Shop, requireSeller: MiddlewareHandler<E
       {
         summary: "A fan's waitlist place: waiting (position), offered (holding a unit), paid, lapsed or lost",
         tags: ["waitlist"],
-        parameters: [FAN_QUERY],
+        parameters: [FAN_QUERY, FAN_TOKEN],
         responses: { 200: answer("the place's status; an offer carries its order and token", StatusJson) },
       },
-      [400, 404, 503],
+      [400, 401, 404, 503],
     ),
     async (c) => {
       const drop = await dropOf(c);
-      const status = await shop.fairness.entryStatus(drop.id, await fanOf(c, "query"));
+      const status = await shop.fairness.entryStatus(drop.id, await fanOf(c, drop, fans, "query"));
       if (!status) throw new NotFound("waitlist place");
       return c.json(statusJson(status));
     },
@@ -287,14 +314,14 @@ export function fairnessApiRoutes(shop: Shop, requireSeller: MiddlewareHandler<E
       {
         summary: "Leave the waitlist (a place already offered a unit stays: pay or let the offer lapse)",
         tags: ["waitlist"],
-        parameters: [FAN_QUERY],
+        parameters: [FAN_QUERY, FAN_TOKEN],
         responses: { 204: { description: "left" } },
       },
-      [400, 404, 503],
+      [400, 401, 404, 503],
     ),
     async (c) => {
       const drop = await dropOf(c);
-      if (!(await shop.fairness.leaveWaitlist(drop.id, await fanOf(c, "query")))) {
+      if (!(await shop.fairness.leaveWaitlist(drop.id, await fanOf(c, drop, fans, "query")))) {
         throw new NotFound("waitlist place");
       }
       return c.body(null, 204);

@@ -118,6 +118,7 @@ export const goLive = (clock: Clock) =>
 
 /** Minutes a win is held for payment; 0 is instant orders. Shared by the API and the seller's forms. */
 export const HOLD_MINUTES = wholeNumber("holdMinutes", 0, 60);
+const VERIFIED_FANS = v.boolean("verifiedFans must be true or false");
 
 /** The fields a seller sets that do not depend on the clock, shared by the API and the seller's forms. */
 export const DROP_FIELDS = {
@@ -184,6 +185,8 @@ export function dropBodies(clock: Clock) {
     /** Checkout: minutes a win is held for payment (1-60); 0, the default, is instant orders. */
     holdMinutes: v.optional(HOLD_MINUTES),
     ...DRAW_FIELDS(clock),
+    /** Only verified fans may buy (issue 17 §1): a purchase needs a fan token. */
+    verifiedFans: v.optional(VERIFIED_FANS),
   });
 
   /** A change to a drop (PATCH): any of the create fields; unknown fields are refused so typos do not pass. */
@@ -198,8 +201,10 @@ export function dropBodies(clock: Clock) {
       maxPerFan: v.optional(DROP_FIELDS.maxPerFan),
       /** Before go-live: any, switching modes too. Once live: a hold drop's length only (new holds). */
       holdMinutes: v.optional(HOLD_MINUTES),
+      /** Before go-live only, like the orders mode. */
+      verifiedFans: v.optional(VERIFIED_FANS),
     },
-    "only title, description, priceCents, currency, quantity, startsAt, maxPerFan and holdMinutes can be changed",
+    "only title, description, priceCents, currency, quantity, startsAt, maxPerFan, holdMinutes and verifiedFans can be changed",
   );
   return { NewDropBody, EditDropBody };
 }
@@ -233,7 +238,8 @@ export const IdempotencyKey = v.pipe(
 );
 
 export const PurchaseBody = v.object({
-  fan: Fan,
+  /** Required, except with a Fan-Token (verified fans), whose address is then the fan. */
+  fan: v.optional(Fan),
   idempotencyKey: v.optional(IdempotencyKey),
 });
 

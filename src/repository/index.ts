@@ -23,6 +23,9 @@ export * from "./catalog/storefront";
 // checkout and payments
 export * from "./checkout/holds";
 export * from "./checkout/payment-attempts";
+// fairness (verified fans, notify-me)
+export * from "./fairness/fan-codes";
+export * from "./fairness/notify-signups";
 // messages (the outbox, webhooks, mail)
 export * from "./messages/events";
 export * from "./messages/outbox";

@@ -8,6 +8,7 @@ import { StockState } from "../../views/fan/stock";
 import { isDatabaseUnavailable } from "../db/database";
 import { createDropImages, createStorefront, type ShopFront, type Storefront } from "../domain/catalog";
 import { Busy, DomainError, InvalidInput, NotFound } from "../domain/errors";
+import type { VerifiedFans } from "../domain/fairness";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Drop, Order } from "../domain/types";
 import { retryAfterOf, statusFor } from "../http/error-response";
@@ -27,6 +28,8 @@ export interface FanRoutesOptions extends StockStreamOptions {
   storefront?: Storefront;
   /** The site's public base URL behind a proxy (PUBLIC_URL), for the absolute URLs of link previews. */
   publicUrl?: string | undefined;
+  /** Verified fans (issue 17 §1): the page's email step and the cookie a verified-fans drop buys with. */
+  fans?: VerifiedFans | undefined;
 }
 
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";

@@ -1,4 +1,7 @@
-/** Fairness (issue 17): draw drops and waitlists, one queue and one offer engine (docs/draws.md). */
+/**
+ * Fairness (issue 17): verified fans and notify-me; draw drops and waitlists, one queue and one offer engine
+ * (docs/draws.md). The web and HTTP layers import the capability here.
+ */
 export {
   createFairness,
   DRAW_FORMULA,
@@ -9,3 +12,15 @@ export {
   type Fairness,
 } from "./fairness";
 export { commitmentOf, rankEntries, scoreOf, verifyDraw, type PublishedDraw } from "./draw-ranking";
+export {
+  CODE_MAX_TRIES,
+  CODE_TTL_MS,
+  createVerifiedFans,
+  type FanSession,
+  SEND_WINDOW_MS,
+  SENDS_PER_ADDRESS,
+  SENDS_PER_CLIENT,
+  TOKEN_TTL_MS,
+  type VerifiedFan,
+  type VerifiedFans,
+} from "./verified-fans";
