@@ -10,8 +10,8 @@ import {
   PAYMENT_RECONCILE_MS,
   StripePaymentProvider,
   startHoldSweeper,
-  startPeriodic,
   startPaymentReconciler,
+  startPeriodic,
 } from "./domain/checkout";
 import type { Clock } from "./domain/clock";
 import { Busy, DomainError, NotFound } from "./domain/errors";

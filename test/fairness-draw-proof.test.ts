@@ -70,11 +70,11 @@ describe.each(ALL_BACKENDS)("a draw drop, end to end, on %s", (backend) => {
   const seller = { authorization: `Bearer ${"" /* set below */}` };
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await app.request(path, json(body, headers));
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const get = async (path: string) => {
     const res = await app.request(path);
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as unknown };
   };
   /** Runs `work` over `items`, `width` at a time. */
   async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>) {
@@ -116,12 +116,18 @@ describe.each(ALL_BACKENDS)("a draw drop, end to end, on %s", (backend) => {
       const drop = created.body.drop as { id: string; sale: string; drawCommitment: string };
       expect(drop.sale).toBe("draw");
       const before = (await get(`/api/drops/${drop.id}/draw`)).body as DrawRecord;
-      expect(before).toMatchObject({ status: "open", seed: null, commitment: drop.drawCommitment, ranking: [] });
+      expect(before).toMatchObject({
+        status: "open",
+        seed: null,
+        commitment: drop.drawCommitment,
+        ranking: [],
+      });
 
-      // A draw drop takes no purchase.
-      const bought = await post(`/api/drops/${drop.id}/purchase`, { fan: "eager@fans.test" });
-      expect(bought.status).toBe(409);
-      expect(bought.body.error.code).toBe("draw_only");
+      // A draw drop takes no purchase, even from a verified fan.
+      const verified = { email: "eager@fans.test" };
+      await expect(app.shop.purchase(drop.id, { fan: "eager@fans.test", verified })).rejects.toMatchObject({
+        code: "draw_only",
+      });
 
       // 5,000 fans enter; each fan's second entry answers the first.
       const fans = Array.from({ length: ENTRIES }, (_, i) => `fan${i}@fans.test`);
@@ -149,10 +155,16 @@ describe.each(ALL_BACKENDS)("a draw drop, end to end, on %s", (backend) => {
         "UPDATE draws SET entries_close_at = now() - interval '1 minute' WHERE drop_id = $1::uuid",
         [drop.id],
       );
-      await expect(fairness.enter(drop.id, "late@fans.test")).rejects.toMatchObject({ code: "entries_closed" });
+      await expect(fairness.enter(drop.id, "late@fans.test")).rejects.toMatchObject({
+        code: "entries_closed",
+      });
       // The draw waits for the named public value; the seller publishes it.
       expect(await app.shop.fairness.runDraw(drop.id)).toBe(false);
-      const published = await post(`/api/drops/${drop.id}/draw/public-value`, { value: "7 19 23 31 42" }, seller);
+      const published = await post(
+        `/api/drops/${drop.id}/draw/public-value`,
+        { value: "7 19 23 31 42" },
+        seller,
+      );
       expect(published.status).toBe(200);
 
       // A crash part-way: two chunks of ranks written, then the process dies.
@@ -195,7 +207,10 @@ describe.each(ALL_BACKENDS)("a draw drop, end to end, on %s", (backend) => {
       // The top 100 hold a unit each; the rest wait, in rank order.
       expect(await heldOrPaid(drop.id)).toEqual({ n: UNITS, units: UNITS, low: 1, high: UNITS });
       const top = fanOf.get(record.ranking[0]!)!;
-      expect(await fairness.entryStatus(drop.id, top)).toMatchObject({ status: "won", unitNo: expect.any(Number) });
+      expect(await fairness.entryStatus(drop.id, top)).toMatchObject({
+        status: "won",
+        unitNo: expect.any(Number),
+      });
       expect(await fairness.entryStatus(drop.id, fanOf.get(record.ranking[100]!)!)).toEqual({
         status: "waiting",
         position: 1,
@@ -270,7 +285,9 @@ describe.each(ALL_BACKENDS)("a draw drop, end to end, on %s", (backend) => {
       try {
         const good = join(dir, "record.json");
         await writeFile(good, JSON.stringify(record));
-        const ok = await run("node", ["--import", "tsx", "scripts/draw-verify.ts", good], { timeout: 60_000 });
+        const ok = await run("node", ["--import", "tsx", "scripts/draw-verify.ts", good], {
+          timeout: 60_000,
+        });
         expect(ok.stdout).toContain("OK");
         const doctored = [...record.ranking];
         const [moved] = doctored.splice(40, 1);

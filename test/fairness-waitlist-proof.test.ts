@@ -14,6 +14,15 @@ import { createDrop, createSeller, json } from "./support/shop-fixtures";
  * and at the end. Two apps (two connection pools on PostgreSQL) sweep at once. Holds lapse by moving their
  * expiry into the past and sweeping explicitly: no sleeps.
  */
+/** The fields of the answers this test reads. */
+interface Answer {
+  error?: { code: string };
+  order?: { id: string };
+  orderToken?: string;
+  position?: number | null;
+  status?: string;
+}
+
 const UNITS = 20;
 const WAITING = 500;
 
@@ -56,28 +65,34 @@ describe.each(ALL_BACKENDS)("a waitlist on a sold-out hold drop, on %s", (backen
 
   const call = async (path: string, init?: RequestInit) => {
     const res = await app.request(path, init);
-    return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as Record<string, any>) };
+    return {
+      status: res.status,
+      body: res.status === 204 ? {} : ((await res.json()) as Answer),
+    };
   };
-  const asHolder = (token: string, body: unknown = {}) =>
-    json(body, { authorization: `Bearer ${token}` });
+  const asHolder = (token: string, body: unknown = {}) => json(body, { authorization: `Bearer ${token}` });
 
   it_(
     "500 waiting: units come back to them in list order, one offer per fan at a time, exactly N",
     async () => {
-      const drop = await createDrop(app, apiKey, { title: "Waitlist proof", quantity: UNITS, holdMinutes: 1 });
+      const drop = await createDrop(app, apiKey, {
+        title: "Waitlist proof",
+        quantity: UNITS,
+        holdMinutes: 1,
+      });
       const early = await call(`/api/drops/${drop.id}/waitlist`, json({ fan: "early@fans.test" }));
       expect(early.status).toBe(409);
-      expect(early.body.error.code).toBe("units_available");
+      expect(early.body.error?.code).toBe("units_available");
 
       // Twenty buyers hold every unit: the drop is fully held.
       const tokens = new Map<string, string>();
       for (let i = 0; i < UNITS; i++) {
         const res = await call(`/api/drops/${drop.id}/purchase`, json({ fan: `buyer${i}@fans.test` }));
         expect(res.status).toBe(201);
-        tokens.set(res.body.order.id, res.body.orderToken);
+        tokens.set(res.body.order!.id, res.body.orderToken!);
       }
       const sold = await call(`/api/drops/${drop.id}/purchase`, json({ fan: "late@fans.test" }));
-      expect(sold.body.error.code).toBe("sold_out");
+      expect(sold.body.error?.code).toBe("sold_out");
 
       // 500 fans join, one place each; a second join answers the same place; five leave again.
       for (let i = 0; i < WAITING; i++) {
@@ -106,7 +121,13 @@ describe.each(ALL_BACKENDS)("a waitlist on a sold-out hold drop, on %s", (backen
       expect(listOrder).toHaveLength(WAITING - 5);
 
       const check = async () => {
-        const { rows } = await db.query<{ n: number; units: number; low: number; high: number; paid: number }>(
+        const { rows } = await db.query<{
+          n: number;
+          units: number;
+          low: number;
+          high: number;
+          paid: number;
+        }>(
           `SELECT count(*)::int AS n, count(DISTINCT unit_no)::int AS units, min(unit_no) AS low,
                   max(unit_no) AS high, count(*) FILTER (WHERE status = 'paid')::int AS paid
            FROM orders WHERE drop_id = $1::uuid AND status IN ('held', 'paid')`,
@@ -150,7 +171,10 @@ describe.each(ALL_BACKENDS)("a waitlist on a sold-out hold drop, on %s", (backen
         const tokenOf = (h: { id: string; offer_token: string | null }) => h.offer_token ?? tokens.get(h.id)!;
         for (const [i, h] of held.entries()) {
           if ((i + round) % 3 === 0) {
-            const paid = await call(`/api/orders/${h.id}/pay`, asHolder(tokenOf(h), { card: "4242424242424242" }));
+            const paid = await call(
+              `/api/orders/${h.id}/pay`,
+              asHolder(tokenOf(h), { card: "4242424242424242" }),
+            );
             expect(paid.status).toBe(200);
           } else if ((i + round) % 3 === 1) {
             const released = await call(`/api/orders/${h.id}/release`, asHolder(tokenOf(h)));
@@ -177,7 +201,9 @@ describe.each(ALL_BACKENDS)("a waitlist on a sold-out hold drop, on %s", (backen
       expect((await call(`/api/drops/${drop.id}/waitlist/me?fan=fan499@fans.test`)).body).toEqual({
         status: "lost",
       });
-      const stats = await call(`/api/drops/${drop.id}/queue`, { headers: { authorization: `Bearer ${apiKey}` } });
+      const stats = await call(`/api/drops/${drop.id}/queue`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
       expect(stats.body).toMatchObject({ entries: WAITING - 5, offered: state.offered, held: 0 });
     },
     600_000,

@@ -277,7 +277,9 @@ export function createShop(
         ...fresh,
         status: statusOf(fresh.drop, fresh.remaining, fresh.serverTime),
         images,
-        ...(draw ? { draw: { entriesCloseAt: new Date(draw.entries_close_at), commitment: draw.commitment } } : {}),
+        ...(draw
+          ? { draw: { entriesCloseAt: new Date(draw.entries_close_at), commitment: draw.commitment } }
+          : {}),
       };
     },
 

@@ -14,8 +14,8 @@ import type { Shop } from "../domain/shop";
 import type { Drop, Seller } from "../domain/types";
 import { verifiedFan } from "./fan-auth";
 import { answer, describe, jsonRequest, SELLER_AUTH } from "./openapi";
-import { DropRef, Fan } from "./schemas";
 import { safeText } from "./safe-text";
+import { DropRef, Fan } from "./schemas";
 import { jsonBody, parseWith } from "./validation";
 
 type Env = { Variables: { seller: Seller } };
@@ -69,14 +69,16 @@ const FAN_QUERY = {
   name: "fan",
   in: "query" as const,
   required: false,
-  description: "the fan (email or handle) as they entered; on a verified-fans drop the Fan-Token header instead",
+  description:
+    "the fan (email or handle) as they entered; on a verified-fans drop the Fan-Token header instead",
   schema: { type: "string" as const },
 };
 const FAN_TOKEN = {
   name: "fan-token",
   in: "header" as const,
   required: false,
-  description: "a verified fan's token (POST /api/fans/sessions); required on verified-fans drops (every draw drop)",
+  description:
+    "a verified fan's token (POST /api/fans/sessions); required on verified-fans drops (every draw drop)",
   schema: { type: "string" as const },
 };
 
@@ -97,18 +99,27 @@ export function drawTermsOf(
 ): DrawTerms | undefined {
   if (body.sale !== "draw") {
     if (body.entriesCloseAt || body.drawPublicValue) {
-      throw new InvalidInput([{ path: "sale", message: 'entriesCloseAt and drawPublicValue need sale: "draw"' }]);
+      throw new InvalidInput([
+        { path: "sale", message: 'entriesCloseAt and drawPublicValue need sale: "draw"' },
+      ]);
     }
     return undefined;
   }
   const issues: { path: string; message: string }[] = [];
   if (!body.holdMinutes) {
-    issues.push({ path: "holdMinutes", message: "a draw drop needs holdMinutes (1-60): winners pay within it" });
+    issues.push({
+      path: "holdMinutes",
+      message: "a draw drop needs holdMinutes (1-60): winners pay within it",
+    });
   }
   if (!body.verifiedFans) {
-    issues.push({ path: "verifiedFans", message: "a draw drop needs verifiedFans: true (one entry per proven address)" });
+    issues.push({
+      path: "verifiedFans",
+      message: "a draw drop needs verifiedFans: true (one entry per proven address)",
+    });
   }
-  if (!body.entriesCloseAt) issues.push({ path: "entriesCloseAt", message: "a draw drop needs entriesCloseAt" });
+  if (!body.entriesCloseAt)
+    issues.push({ path: "entriesCloseAt", message: "a draw drop needs entriesCloseAt" });
   else if (body.entriesCloseAt.getTime() <= (body.startsAt?.getTime() ?? shop.clock())) {
     issues.push({ path: "entriesCloseAt", message: "entriesCloseAt must be after startsAt" });
   }
@@ -178,7 +189,8 @@ export function fairnessApiRoutes(
     "/drops/:ref/entries/me",
     describe(
       {
-        summary: "A fan's draw entry: entered, won (holding a unit), waiting (position), paid, lapsed or lost",
+        summary:
+          "A fan's draw entry: entered, won (holding a unit), waiting (position), paid, lapsed or lost",
         tags: ["draws"],
         parameters: [FAN_QUERY, FAN_TOKEN],
         responses: { 200: answer("the entry's status; a won entry carries its order and token", StatusJson) },
@@ -277,14 +289,20 @@ export function fairnessApiRoutes(
         requestBody: jsonRequest(FanBody),
         responses: {
           201: answer("the place", v.strictObject({ position: v.nullable(v.number()), entry: EntryJson })),
-          200: answer("the fan's place, taken before", v.strictObject({ position: v.nullable(v.number()), entry: EntryJson })),
+          200: answer(
+            "the fan's place, taken before",
+            v.strictObject({ position: v.nullable(v.number()), entry: EntryJson }),
+          ),
         },
       },
       [400, 401, 404, 409, 413, 415, 503],
     ),
     async (c) => {
       const drop = await dropOf(c);
-      const { position, entry, created } = await shop.fairness.joinWaitlist(drop.id, await fanOf(c, drop, fans, "body"));
+      const { position, entry, created } = await shop.fairness.joinWaitlist(
+        drop.id,
+        await fanOf(c, drop, fans, "body"),
+      );
       return c.json({ position, entry }, created ? 201 : 200);
     },
   );

@@ -23,9 +23,12 @@ export * from "./catalog/storefront";
 // checkout and payments
 export * from "./checkout/holds";
 export * from "./checkout/payment-attempts";
+// fairness (draws, waitlists, offers)
+export * from "./fairness/draws";
 // fairness (verified fans, notify-me)
 export * from "./fairness/fan-codes";
 export * from "./fairness/notify-signups";
+export * from "./fairness/offers";
 // messages (the outbox, webhooks, mail)
 export * from "./messages/events";
 export * from "./messages/outbox";
@@ -37,6 +40,3 @@ export * from "./purchase/statistics";
 // the Stress Test
 export * from "./stress-test/checkout-audit";
 export * from "./stress-test/stress-tests";
-// fairness (draws, waitlists, offers)
-export * from "./fairness/draws";
-export * from "./fairness/offers";

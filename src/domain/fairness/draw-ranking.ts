@@ -21,7 +21,9 @@ export const scoreOf = (seed: string, publicValue: string, entryRef: string): st
 export function rankEntries(seed: string, publicValue: string, entryRefs: readonly string[]): string[] {
   return entryRefs
     .map((ref) => ({ ref, score: scoreOf(seed, publicValue, ref) }))
-    .sort((a, b) => (a.score < b.score ? -1 : a.score > b.score ? 1 : a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))
+    .sort((a, b) =>
+      a.score < b.score ? -1 : a.score > b.score ? 1 : a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0,
+    )
     .map((entry) => entry.ref);
 }
 
@@ -47,7 +49,11 @@ export function verifyDraw(record: PublishedDraw): string[] {
   const entries = new Set(record.entries);
   if (entries.size !== record.entries.length) problems.push("an entry reference is listed twice");
   const ranked = new Set(record.ranking);
-  if (ranked.size !== record.ranking.length || ranked.size !== entries.size || [...ranked].some((r) => !entries.has(r))) {
+  if (
+    ranked.size !== record.ranking.length ||
+    ranked.size !== entries.size ||
+    [...ranked].some((r) => !entries.has(r))
+  ) {
     problems.push("the ranking does not hold exactly the frozen entries");
   }
   const expected = rankEntries(record.seed, record.publicValue ?? "", record.entries);

@@ -121,7 +121,9 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
       );
       for (const entry of entries) {
         if (entry.rank !== null && ranking[entry.rank - 1] !== entry.id) {
-          throw new Error(`draw of ${dropId}: entry ${entry.id} has rank ${entry.rank}, the formula says otherwise`);
+          throw new Error(
+            `draw of ${dropId}: entry ${entry.id} has rank ${entry.rank}, the formula says otherwise`,
+          );
         }
       }
       const ranked = new Set(entries.filter((e) => e.rank !== null).map((e) => e.id));
@@ -179,9 +181,7 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
 
     /** Enters a fan in a draw: 201 the first time, 200 with the same entry after; 409 after the close. */
     async enter(dropId: string, fanShown: string) {
-      const outcome = await retry(() =>
-        repo.enterDraw(db, { dropId, fan: identityKey(fanShown), fanShown }),
-      );
+      const outcome = await retry(() => repo.enterDraw(db, { dropId, fan: identityKey(fanShown), fanShown }));
       if (outcome.kind === "refused") {
         if (outcome.reason === "no_drop" || outcome.reason === "not_draw") throw new NotFound("draw");
         if (outcome.reason === "not_live") throw new EntriesClosed("Entries open when the drop goes live.");
@@ -258,7 +258,8 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
     /** The seller publishes the public value they named, once entries closed. */
     async setPublicValue(dropId: string, value: string): Promise<void> {
       const draw = await drawOf(dropId);
-      if (!draw.public_value_source) throw new InvalidInput([{ path: "value", message: "this draw names no public value" }]);
+      if (!draw.public_value_source)
+        throw new InvalidInput([{ path: "value", message: "this draw names no public value" }]);
       if (!(await retry(() => repo.setPublicValue(db, dropId, value)))) {
         throw new DrawState(
           draw.public_value === null

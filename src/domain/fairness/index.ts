@@ -2,6 +2,8 @@
  * Fairness (issue 17): verified fans and notify-me; draw drops and waitlists, one queue and one offer engine
  * (docs/draws.md). The web and HTTP layers import the capability here.
  */
+
+export { commitmentOf, type PublishedDraw, rankEntries, scoreOf, verifyDraw } from "./draw-ranking";
 export {
   createFairness,
   DRAW_FORMULA,
@@ -11,7 +13,6 @@ export {
   type EntryStatus,
   type Fairness,
 } from "./fairness";
-export { commitmentOf, rankEntries, scoreOf, verifyDraw, type PublishedDraw } from "./draw-ranking";
 export {
   CODE_MAX_TRIES,
   CODE_TTL_MS,

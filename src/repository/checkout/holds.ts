@@ -15,9 +15,9 @@
  * outside group commit: their rate is bounded by fans who then pay, not by a stampede of instant wins.
  */
 import type { Database, Queryable } from "../../db/database";
-import { type EventType, type NewEvent, recordEvents } from "../messages/events";
 import { DRAW_SELLS_SQL } from "../fairness/draws";
 import { offerFreeUnits } from "../fairness/offers";
+import { type EventType, type NewEvent, recordEvents } from "../messages/events";
 import { claimSql } from "../purchase/purchase-sql";
 
 export type CheckoutStatus = "held" | "paid" | "expired" | "released" | "refunded";
@@ -439,7 +439,10 @@ function endHolds(
  * a waiting fan is never seen free by a buyer. Any new return path (a refund, a seller cancelling an order)
  * calls this inside its own transaction. Adds at most six changed rows per unit to the caller's transaction.
  */
-export async function returnUnits(tx: Queryable, units: { drop_id: string; unit_no: number }[]): Promise<void> {
+export async function returnUnits(
+  tx: Queryable,
+  units: { drop_id: string; unit_no: number }[],
+): Promise<void> {
   if (units.length === 0) return;
   await tx.query(
     `INSERT INTO returned_units (drop_id, unit_no)

@@ -101,7 +101,8 @@ export async function joinWaitlist(
   );
   if (rows[0]) return { kind: "entered", entry: rows[0], created: true };
   const refusal = await explainRefusal(db, entry.dropId, entry.fan, "waitlist");
-  if (refusal.kind === "refused" && refusal.reason === "closed") return { kind: "refused", reason: "units_free" };
+  if (refusal.kind === "refused" && refusal.reason === "closed")
+    return { kind: "refused", reason: "units_free" };
   return refusal;
 }
 
@@ -131,7 +132,12 @@ async function explainRefusal(
   const row = rows[0];
   if (!row) return { kind: "refused", reason: "no_drop" };
   if (row.entry_id && row.entry_kind && row.fan_shown && row.joined_at) {
-    const entry = { id: row.entry_id, kind: row.entry_kind, fan_shown: row.fan_shown, joined_at: row.joined_at };
+    const entry = {
+      id: row.entry_id,
+      kind: row.entry_kind,
+      fan_shown: row.fan_shown,
+      joined_at: row.joined_at,
+    };
     return { kind: "entered", entry: { ...entry, rank: row.rank }, created: false };
   }
   if (row.is_draw !== (kind === "draw")) return { kind: "refused", reason: "not_draw" };
@@ -217,7 +223,11 @@ export async function dueDraws(db: Queryable, graceSeconds: number, limit: numbe
  * only after the close plus `graceSeconds` (an entry's INSERT began before the close and may commit a little
  * after it; statement timeouts bound that) and once a named public value is known. Answers the frozen count.
  */
-export async function freezeDraw(db: Queryable, dropId: string, graceSeconds: number): Promise<number | null> {
+export async function freezeDraw(
+  db: Queryable,
+  dropId: string,
+  graceSeconds: number,
+): Promise<number | null> {
   await db.query(
     `UPDATE draws SET frozen_count = (SELECT count(*)::int FROM offer_queue q WHERE q.drop_id = $1::uuid)
      WHERE drop_id = $1::uuid AND frozen_count IS NULL
@@ -248,7 +258,12 @@ export async function listDrawEntries(
  * Writes one chunk of ranks (at most ~1,000 rows: one transaction, under DSQL's 3,000). Only ranks not yet
  * written change, so a second process, or a rerun after a crash, writes the same ranks or nothing.
  */
-export async function writeRanks(db: Queryable, dropId: string, ids: string[], ranks: number[]): Promise<number> {
+export async function writeRanks(
+  db: Queryable,
+  dropId: string,
+  ids: string[],
+  ranks: number[],
+): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
     `UPDATE offer_queue q SET rank = u.rank
      FROM unnest($2::uuid[], $3::int[]) AS u(id, rank)
