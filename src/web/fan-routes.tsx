@@ -18,6 +18,7 @@ import * as repo from "../repository";
 import { htmlError } from "./error-page";
 import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
 import { createFanHolds } from "./fan-hold-routes";
+import { createFanQueue } from "./fan-queue-routes";
 import { type StockStreamOptions, stockStream } from "./fan-stream";
 import { createStockWatcher, type StockWatcher } from "./stock-watcher";
 
@@ -82,6 +83,8 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   const routes = new Hono();
   const holds = createFanHolds(shop, storefront);
   routes.route("/", holds.routes(findDrop));
+  const queue = createFanQueue(shop, storefront, options.fans);
+  routes.route("/", queue.routes(findDrop));
   // A fan page read while the database is unreachable is an HTML "busy" page, not the API's JSON.
   routes.onError((error, c) => {
     if (isDatabaseUnavailable(error)) return htmlError(c, new Busy());
@@ -136,10 +139,12 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   /** The whole page around a buy box. */
   async function page(c: Context, drop: Drop, purchaseFor: (view: DropWithStock) => PurchaseState) {
     const [view, extras] = await Promise.all([stockOf(drop), storefront.pageExtras(drop)]);
+    const queueBox = await queue.boxFor(c, drop, view);
     c.header("Cache-Control", "no-store");
     return (
       <DropPage
         {...view}
+        queue={queueBox}
         images={extras.images}
         shop={extras.shop}
         origin={new URL(options.publicUrl ?? c.req.url).origin}

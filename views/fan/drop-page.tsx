@@ -8,6 +8,7 @@ import { shopHref } from "./links";
 import { formatPrice } from "./price";
 import { Gallery } from "./product-image";
 import { Purchase, type PurchaseState } from "./purchase";
+import { QueueBox, type QueueBoxProps } from "./queue-box";
 import { StockPanel } from "./stock";
 
 export interface DropPageProps {
@@ -21,6 +22,8 @@ export interface DropPageProps {
   shop: ShopFront;
   /** The site's own origin (https://drops.example.com), for the absolute URLs link previews need. */
   origin: string;
+  /** A draw drop's entry box (in place of the buy box), or a sold-out drop's waitlist (docs/draws.md). */
+  queue?: QueueBoxProps | undefined;
 }
 
 /** Open Graph and Twitter card tags: a shared link previews with the title, price and picture. */
@@ -98,7 +101,14 @@ export function DropPage(props: DropPageProps) {
             shopHref={shopHref(shop)}
             shopName={shop.name}
           />
-          {over ? null : (
+          {props.queue?.kind === "draw" ? (
+            <div class="buy-box">
+              {halted ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}
+              <QueueBox {...props.queue} />
+            </div>
+          ) : null}
+          {props.queue?.kind === "waitlist" && status === "sold_out" ? <QueueBox {...props.queue} /> : null}
+          {over || props.queue?.kind === "draw" ? null : (
             <div class="buy-box">
               {halted ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}
               <Purchase slug={drop.slug} state={purchase} />
