@@ -79,9 +79,28 @@ export function sellerDropRoutes(
             limits: stressTests.limits,
           }
         : undefined;
+    const [draw, counts] = await Promise.all([
+      shop.fairness.findDraw(live.drop.id),
+      shop.fairness.stats(live.drop.id),
+    ]);
+    const queue =
+      draw || counts.entries > 0
+        ? {
+            dropId: live.drop.id,
+            counts,
+            draw: draw && {
+              commitment: draw.commitment,
+              entriesCloseAt: new Date(draw.entries_close_at),
+              drawnAt: draw.ranked_at && new Date(draw.ranked_at),
+              publicValueSource: draw.public_value_source,
+              publicValue: draw.public_value,
+            },
+          }
+        : undefined;
     c.header("Cache-Control", "no-store");
     return c.html(
       <DashboardPage
+        queue={queue}
         {...shellOf(c)}
         live={live}
         story={await dashboard.salesStory(live)}

@@ -14,6 +14,7 @@ import {
   STATUS_LABEL,
   sellThrough,
 } from "./format";
+import { QueueCard, type QueueCardProps } from "./queue-card";
 import { SalesChartView } from "./sales-chart";
 import type { SellerShell } from "./shell";
 import { type StressCardProps, StressTestCard } from "./stress-card";
@@ -257,6 +258,8 @@ export interface DashboardProps extends SellerShell {
   publicUrl: string;
   /** The Stress Test card's form and receipts; absent on a rehearsal's own dashboard. */
   stress?: Omit<StressCardProps, "drop" | "csrfToken"> | undefined;
+  /** The drop's draw, or its waitlist once anyone joined (docs/draws.md). */
+  queue?: QueueCardProps | undefined;
 }
 
 /**
@@ -290,6 +293,7 @@ export function DashboardPage(props: DashboardProps) {
       </p>
       <LiveStats live={live} story={props.story} />
       <DropControls slug={drop.slug} status={live.status} csrfToken={props.csrfToken} />
+      {props.queue ? <QueueCard {...props.queue} /> : null}
       <div class="share card">
         <label for="public-url">Fan page</label>
         <div class="share-row">
