@@ -12,7 +12,7 @@
  * transaction that lost either race throws and is rolled back whole (its units go back where they were).
  */
 import { randomBytes } from "node:crypto";
-import type { Queryable } from "../../db/database";
+import { type Queryable, violatedConstraint } from "../../db/database";
 import { TryAgain } from "../../domain/purchase/retry";
 import { recordEvents } from "../messages/events";
 import { claimSql } from "../purchase/purchase-sql";
@@ -79,25 +79,27 @@ export async function offerFreeUnits(tx: Queryable, dropId: string, limit: numbe
   if (units.length === 0) return [];
   const chosen = takers.slice(0, units.length);
   const tokens = chosen.map(() => randomBytes(24).toString("base64url"));
-  const { rows: placed } = await tx.query<{ id: string; unit_no: number; entry_id: string }>(
-    `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key,
+  const { rows: placed } = await insertOffers(() =>
+    tx.query<{ id: string; unit_no: number; entry_id: string }>(
+      `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key,
                          status, expires_at, token_hash, fan_shown)
      SELECT $1::uuid, o.unit_no, o.fan, o.slot, $2::int, 1, 'offer:' || o.entry_id::text,
             'held', now() + $3::int * interval '1 second', o.token_hash, o.fan_shown
      FROM unnest($4::uuid[], $5::int[], $6::text[], $7::int[], $8::text[], $9::text[])
           AS o(entry_id, unit_no, fan, slot, token_hash, fan_shown)
      RETURNING id, unit_no, substr(idempotency_key, 7)::uuid AS entry_id`,
-    [
-      dropId,
-      gate.price_cents,
-      gate.hold_seconds,
-      chosen.map((c) => c.id),
-      units,
-      chosen.map((c) => c.fan),
-      chosen.map((c) => c.slot),
-      tokens.map(sha256Hex),
-      chosen.map((c) => c.fan_shown),
-    ],
+      [
+        dropId,
+        gate.price_cents,
+        gate.hold_seconds,
+        chosen.map((c) => c.id),
+        units,
+        chosen.map((c) => c.fan),
+        chosen.map((c) => c.slot),
+        tokens.map(sha256Hex),
+        chosen.map((c) => c.fan_shown),
+      ],
+    ),
   );
   const orderOf = new Map(placed.map((row) => [row.entry_id, row]));
   const { rows: updated } = await tx.query<{ id: string }>(
@@ -124,6 +126,21 @@ export async function offerFreeUnits(tx: Queryable, dropId: string, limit: numbe
     })),
   );
   return offers;
+}
+
+/**
+ * The offers' INSERT. A unique key it meets (the fan took their slot with a purchase meanwhile, or another
+ * transaction offered the same entry) means this transaction lost a race: it is rolled back whole and tried
+ * again (TryAgain), never answered as an error, so the sweep or release that called it still succeeds.
+ */
+async function insertOffers<T>(insert: () => Promise<T>): Promise<T> {
+  try {
+    return await insert();
+  } catch (error) {
+    const constraint = violatedConstraint(error);
+    if (constraint?.startsWith("orders_")) throw new TryAgain(constraint);
+    throw error;
+  }
 }
 
 /**
