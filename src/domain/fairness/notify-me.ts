@@ -15,6 +15,7 @@ import * as repo from "../../repository";
 import { NotFound, NotLive } from "../errors";
 import type { Mailer } from "../messages/mailer";
 import { identityKey, shownIdentity } from "../purchase/fan-identity";
+import { isRetryableConflict } from "../purchase/retry";
 import type { Drop } from "../types";
 import { confirmNotifyEmail, liveEmail } from "./fan-emails";
 
@@ -106,7 +107,12 @@ export function createNotifyMe(deps: NotifyMeDeps) {
      * marks it sent. Answers how many were sent. Safe to run in any number of processes at once.
      */
     async tick(): Promise<number> {
-      const due = await repo.leaseDueNotifications(db, owner, leaseMs, batch);
+      // Another process leasing the same rows at snapshot isolation makes this one fail (40001): they are
+      // theirs to send, and this pass ends without them.
+      const due = await repo.leaseDueNotifications(db, owner, leaseMs, batch).catch((error: unknown) => {
+        if (isRetryableConflict(error)) return [];
+        throw error;
+      });
       const results = await Promise.all(
         due.map(async (signup) => {
           try {
