@@ -1,5 +1,5 @@
 import { Layout } from "../layout";
-import { CheckoutFields, DEFAULT_HOLD_MINUTES } from "./checkout-fields";
+import { CheckoutFields, DEFAULT_HOLD_MINUTES, VerifiedFansField } from "./checkout-fields";
 import { PictureField } from "./drop-images-card";
 import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import type { SellerShell } from "./shell";
@@ -139,6 +139,7 @@ export function DropFields(props: {
         errors={errors}
         live={props.fixed ? (props.checkout ? "checkout" : "instant") : undefined}
       />
+      <VerifiedFansField values={values} fixed={props.fixed} />
       {props.fixed ? null : (
         <fieldset class="go-live">
           <legend>Go-live</legend>

@@ -1,6 +1,7 @@
 /** Fairness (issue 17): verified fans and notify-me. The web and HTTP layers import the capability here. */
 
 export { createNotifyMe, type NotifyMe } from "./notify-me";
+export { type FairnessSummary, fairnessSummary } from "./summary";
 export {
   CODE_MAX_TRIES,
   CODE_TTL_MS,
