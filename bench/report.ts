@@ -141,6 +141,12 @@ function hotDropSections(hotDrop: HotDropFigures, engine: EngineFigures[]): stri
       ],
     ),
     "",
+    ...(hotDrop.verified
+      ? [
+          `verified ÷ open (hot drop wins/s): ${ratio(hotDrop.verified.winsPerSecond, hot.winsPerSecond)} (verified ${rate(hotDrop.verified.winsPerSecond)}/s, open ${rate(hot.winsPerSecond)}/s; goal ≥ 0.90×) ${met(hotDrop.verified.winsPerSecond >= 0.9 * hot.winsPerSecond)} — verified receipt: ${verdict(hotDrop.verified)}`,
+          "",
+        ]
+      : []),
     "### 3. After sold out: rejections vs GET /healthz on the same server, through the same client",
     "",
     table(

@@ -50,6 +50,20 @@ export interface VerifiedFansDeps {
 }
 
 const TOKEN_PREFIX = "dff1";
+/** The site secret (site_secrets.name) fan tokens are signed with. */
+export const FAN_TOKEN_SECRET = "fan-tokens";
+
+const macOf = (key: string, text: string) => createHmac("sha256", key).update(text).digest("base64url");
+
+/**
+ * A fan token for `email` until `expiresAt`, signed with `key` (the site secret FAN_TOKEN_SECRET): the
+ * address and expiry, and an HMAC over both. Whoever holds the key can mint one (the bench does, to
+ * measure a verified drop's purchase path without a mailbox round trip per fan).
+ */
+export function signFanToken(key: string, email: string, expiresAt: Date): string {
+  const payload = `${Buffer.from(email).toString("base64url")}.${Math.floor(expiresAt.getTime() / 1000)}`;
+  return `${TOKEN_PREFIX}.${payload}.${macOf(key, `fan-token:${payload}`)}`;
+}
 
 export function createVerifiedFans(deps: VerifiedFansDeps) {
   const { db, clock } = deps;
@@ -57,7 +71,7 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
   let secretKnown: string | undefined;
   const secret = async (): Promise<string> => {
     if (secretKnown !== undefined) return secretKnown;
-    secretRead ??= repo.siteSecret(db, "fan-tokens", randomBytes(32).toString("base64url")).then(
+    secretRead ??= repo.siteSecret(db, FAN_TOKEN_SECRET, randomBytes(32).toString("base64url")).then(
       (value) => {
         secretKnown = value;
         return value;
@@ -69,15 +83,10 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
     );
     return secretRead;
   };
-  const mac = (key: string, text: string) => createHmac("sha256", key).update(text).digest("base64url");
+  const mac = macOf;
   const codeHash = async (fan: string, code: string) => mac(await secret(), `code:${fan}:${code}`);
   /** Mail in flight, so a test or a shutdown can wait for it. */
   const sending = new Set<Promise<void>>();
-
-  function sign(key: string, email: string, expiresAt: Date): string {
-    const payload = `${Buffer.from(email).toString("base64url")}.${Math.floor(expiresAt.getTime() / 1000)}`;
-    return `${TOKEN_PREFIX}.${payload}.${mac(key, `fan-token:${payload}`)}`;
-  }
 
   /** The fan a token names, when its signature holds and it has not expired; memory only once the key is read. */
   function verifyWith(key: string, token: string): VerifiedFan | undefined {
@@ -147,7 +156,7 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
       }
       if (!(await repo.useFanCode(db, found.id, new Date(now), CODE_MAX_TRIES))) throw new CodeExpired();
       const expiresAt = new Date(Math.floor((now + TOKEN_TTL_MS) / 1000) * 1000);
-      return { fanToken: sign(await secret(), shown, expiresAt), email: shown, expiresAt };
+      return { fanToken: signFanToken(await secret(), shown, expiresAt), email: shown, expiresAt };
     },
 
     /** The fan a token names, or undefined (bad signature, expired, malformed). No database read once warm. */
