@@ -29,6 +29,8 @@ export interface HotDropFigures {
   hot: Receipt;
   /** Section 2, verified variant: the same stampede on a verified-fans drop, each fan with its token. */
   verified?: Receipt | undefined;
+  /** The open hot drop once more, after the verified run: the ratio compares with both open runs' mean. */
+  openAgain?: Receipt | undefined;
   /** Section 3: the same drop after it sold out: a second stampede, all rejections. */
   soldOut: Receipt;
   healthz: Rate;
@@ -134,9 +136,18 @@ export async function benchHotDrop(
       dropRef: verifiedDrop.id,
       attempts: sizes.attempts,
       concurrency: sizes.concurrency,
-      fanToken: (n) => tokens[n % tokens.length]!,
+      fanTokens: tokens,
     });
     const verified = await auditStampede(verifiedRun, apiKey, { backend: "postgres" });
+    // An open drop again, so that warm-up and the machine's drift weigh on both sides of the ratio.
+    const againDrop = await createLiveDrop(server.url, apiKey, sizes.quantity, "Bench hot drop again");
+    const againRun = await runStampede({
+      baseUrl: server.url,
+      dropRef: againDrop.id,
+      attempts: sizes.attempts,
+      concurrency: sizes.concurrency,
+    });
+    const openAgain = await auditStampede(againRun, apiKey, { backend: "postgres" });
 
     log(`sold out: ${sizes.soldOutAttempts} more attempts, then as many GET /healthz`);
     const soldOutRun = await runStampede({
@@ -158,6 +169,7 @@ export async function benchHotDrop(
     return {
       hot,
       verified,
+      openAgain,
       soldOut,
       healthz,
       light: { soldOut: lightSoldOut, healthz: lightHealthz },
