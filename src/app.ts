@@ -277,6 +277,7 @@ export function createApp(
       rehearsalHoldSeconds: deps.rehearsalHoldSeconds,
       lifecycle,
       webhooks: messages.webhooks,
+      fans,
     }),
   );
 

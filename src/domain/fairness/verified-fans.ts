@@ -87,6 +87,11 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
   const codeHash = async (fan: string, code: string) => mac(await secret(), `code:${fan}:${code}`);
   /** Mail in flight, so a test or a shutdown can wait for it. */
   const sending = new Set<Promise<void>>();
+  /**
+   * The Stress Test's own mailboxes, by run: a rehearsal's fans get their codes here, in this process's
+   * memory, never through the mailer (so never into a real inbox), and the run reads them back.
+   */
+  const rehearsalMail = new Map<string, Map<string, string>>();
 
   /** The fan a token names, when its signature holds and it has not expired; memory only once the key is read. */
   function verifyWith(key: string, token: string): VerifiedFan | undefined {
@@ -107,7 +112,11 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
      * Mails a fresh code to `email` (kept in the dev mailbox without SMTP) and answers when it expires. The
      * answer is the same for any address. RateLimited (429) past the per-address or per-client limit.
      */
-    async requestCode(email: string, client: string): Promise<{ expiresAt: Date }> {
+    async requestCode(
+      email: string,
+      client: string,
+      options: { rehearsalRun?: string | undefined } = {},
+    ): Promise<{ expiresAt: Date }> {
       const shown = shownIdentity(email);
       const fan = identityKey(shown);
       const now = clock();
@@ -117,7 +126,9 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
       if (sends.byFan >= SENDS_PER_ADDRESS) {
         throw new RateLimited(waitFor(sends.oldestByFan), "Too many codes asked for this email address.");
       }
-      if (sends.byClient >= SENDS_PER_CLIENT) throw new RateLimited(waitFor(sends.oldestByClient));
+      // The Stress Test's own fans all come from this server's address: the per-client limit is for people.
+      if (sends.byClient >= SENDS_PER_CLIENT && !options.rehearsalRun)
+        throw new RateLimited(waitFor(sends.oldestByClient));
       const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
       const expiresAt = new Date(now + CODE_TTL_MS);
       await repo.insertFanCode(db, {
@@ -127,6 +138,12 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
         createdAt: new Date(now),
         expiresAt,
       });
+      const rehearsal = options.rehearsalRun ? rehearsalMail.get(options.rehearsalRun) : undefined;
+      if (options.rehearsalRun) {
+        // A rehearsal's code goes to the run's own mailbox only (a run this process no longer knows: nowhere).
+        rehearsal?.set(shown, code);
+        return { expiresAt };
+      }
       // Sent after the answer: how long the SMTP server takes must not tell whether an address is known,
       // nor keep the fan waiting. A lost code is asked for again.
       const mail = codeEmail(code, deps.siteName ?? "Dropfront Live");
@@ -162,6 +179,18 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
     /** The fan a token names, or undefined (bad signature, expired, malformed). No database read once warm. */
     async verify(token: string): Promise<VerifiedFan | undefined> {
       return verifyWith(secretKnown ?? (await secret()), token);
+    },
+
+    /** Opens the Stress Test run's own mailbox; codes asked for by its fans are kept there until closed. */
+    openRehearsalMailbox(runId: string): { code(email: string): string | undefined; close(): void } {
+      const box = new Map<string, string>();
+      rehearsalMail.set(runId, box);
+      return {
+        code: (email) => box.get(shownIdentity(email)),
+        close: () => {
+          rehearsalMail.delete(runId);
+        },
+      };
     },
 
     /** Resolves once every code email asked for so far was handed to the mailer (tests, shutdown). */
