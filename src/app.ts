@@ -15,7 +15,7 @@ import {
 } from "./domain/checkout";
 import type { Clock } from "./domain/clock";
 import { Busy, DomainError, NotFound } from "./domain/errors";
-import { createVerifiedFans, type VerifiedFans } from "./domain/fairness";
+import { createNotifyMe, createVerifiedFans, type NotifyMe, type VerifiedFans } from "./domain/fairness";
 import { createDispatcher } from "./domain/messages/dispatcher";
 import { createMailboxMailer, createSmtpMailer, type Mailer } from "./domain/messages/mailer";
 import type { Resolver } from "./domain/messages/safe-address";
@@ -150,7 +150,9 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
  * `app.request(...)` on it directly.
  * @example const app = createApp({ db: await openPglite("memory") })
  */
-export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Messages; fans: VerifiedFans } {
+export function createApp(
+  deps: AppDeps,
+): Hono & { shop: Shop; messages: Messages; fans: VerifiedFans; notifyMe: NotifyMe } {
   const { db } = deps;
   const log = deps.log ?? createLogger({ level: "error" });
   const report = deps.logError ?? ((error: unknown) => log.error({ err: error }, "unexpected error"));
@@ -213,6 +215,20 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
   const messages = createMessages(deps, storefront, log, lifecycle);
   // Verified fans (issue 17 §1): codes go out through the messages' mailer (the dev mailbox without SMTP).
   const fans = createVerifiedFans({ db, mailer: messages.mailer, clock: shop.clock, log });
+  // "Email me at go-live" (issue 17 §4): its own sender beside the dispatcher, ticking with it.
+  const linkBase = () => deps.publicUrl ?? deps.selfUrl?.() ?? "http://127.0.0.1:3000";
+  const notifyMe = createNotifyMe({
+    db,
+    mailer: messages.mailer,
+    log,
+    links: {
+      drop: (slug) => new URL(`/d/${slug}`, linkBase()).toString(),
+      confirm: (slug, id, token) =>
+        new URL(`/d/${slug}/notify/confirm?s=${id}&t=${token}`, linkBase()).toString(),
+      unsubscribe: (address) => messages.unsubscribe.url(linkBase(), address),
+    },
+  });
+  if (deps.messages?.tickMs) lifecycle.onDrain(notifyMe.start(deps.messages.tickMs).stop);
   const app = new Hono();
   app.use("*", requestContext(log));
   app.use("*", closeConnectionsWhileDraining(lifecycle));
@@ -244,7 +260,17 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
     "/",
     messageRoutes({ db, mailbox: messages.mailer.mode === "mailbox", unsubscribe: messages.unsubscribe }),
   );
-  app.route("/d", fanRoutes(shop, { watcher, storefront, publicUrl: deps.publicUrl, fans }));
+  app.route(
+    "/d",
+    fanRoutes(shop, {
+      watcher,
+      storefront,
+      publicUrl: deps.publicUrl,
+      fans,
+      notifyMe,
+      cookieSecure: deps.cookieSecure ?? "auto",
+    }),
+  );
   app.route("/s", shopPageRoutes(storefront, deps.publicUrl));
   app.route("/images", imageFileRoutes(images));
   app.route("/brand", brandStyleRoutes());
@@ -259,6 +285,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
       rehearsalHoldSeconds: deps.rehearsalHoldSeconds,
       lifecycle,
       webhooks: messages.webhooks,
+      fans,
     }),
   );
 
@@ -272,7 +299,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
     return c.json({ error: { code: "internal", message: "Something went wrong on our side." } }, 500);
   });
 
-  return Object.assign(app, { shop, messages, fans });
+  return Object.assign(app, { shop, messages, fans, notifyMe });
 }
 
 export type Messages = ReturnType<typeof createMessages>;

@@ -9,6 +9,7 @@ import type { SellerDashboard } from "../domain/books";
 import { exportFileName } from "../domain/books";
 import { createDropImages, TIME_ZONES } from "../domain/catalog";
 import { InvalidInput, NotFound } from "../domain/errors";
+import { fairnessSummary } from "../domain/fairness";
 import type { Shop } from "../domain/shop";
 import type { StressTests } from "../domain/stress-test";
 import type { Drop, Seller } from "../domain/types";
@@ -111,6 +112,7 @@ export function sellerDropRoutes(
         seen={page.seen}
         publicUrl={new URL(`/d/${live.drop.slug}`, publicUrl ?? c.req.url).href}
         stress={stress}
+        fairness={await fairnessSummary(shop.db, live.drop)}
       />,
     );
   }

@@ -211,12 +211,14 @@ export function parseNewDrop(
       maxPerFan: f.maxPerFan,
       startsAt: goLive.value,
       holdMinutes: holdMinutes.value,
+      verifiedFans: form.verifiedFans === "on",
       ...drawChoiceOf(form, form.timeZone),
     },
     { priceCents: "price" },
   );
   if (!body.ok) return body;
   const { holdMinutes: minutes = 0, ...input } = body.value;
+  // (verifiedFans passes through: a form without the box ticked makes, or edits to, an open drop.)
   return { ok: true, value: { ...input, holdSeconds: minutes * 60 } };
 }
 

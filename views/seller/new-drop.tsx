@@ -1,5 +1,5 @@
 import { Layout } from "../layout";
-import { CheckoutFields, DEFAULT_HOLD_MINUTES } from "./checkout-fields";
+import { CheckoutFields, DEFAULT_HOLD_MINUTES, VerifiedFansField } from "./checkout-fields";
 import { PictureField } from "./drop-images-card";
 import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import { SaleFields } from "./sale-fields";
@@ -143,6 +143,7 @@ export function DropFields(props: {
         live={props.fixed ? (props.checkout ? "checkout" : "instant") : undefined}
       />
       {props.saleChoice ? <SaleFields values={values} errors={errors} /> : null}
+      <VerifiedFansField values={values} fixed={props.fixed} />
       {props.fixed ? null : (
         <fieldset class="go-live">
           <legend>Go-live</legend>

@@ -13,14 +13,18 @@ export {
   type EntryStatus,
   type Fairness,
 } from "./fairness";
+export { createNotifyMe, type NotifyMe } from "./notify-me";
+export { type FairnessSummary, fairnessSummary } from "./summary";
 export {
   CODE_MAX_TRIES,
   CODE_TTL_MS,
   createVerifiedFans,
+  FAN_TOKEN_SECRET,
   type FanSession,
   SEND_WINDOW_MS,
   SENDS_PER_ADDRESS,
   SENDS_PER_CLIENT,
+  signFanToken,
   TOKEN_TTL_MS,
   type VerifiedFan,
   type VerifiedFans,

@@ -50,6 +50,20 @@ export interface VerifiedFansDeps {
 }
 
 const TOKEN_PREFIX = "dff1";
+/** The site secret (site_secrets.name) fan tokens are signed with. */
+export const FAN_TOKEN_SECRET = "fan-tokens";
+
+const macOf = (key: string, text: string) => createHmac("sha256", key).update(text).digest("base64url");
+
+/**
+ * A fan token for `email` until `expiresAt`, signed with `key` (the site secret FAN_TOKEN_SECRET): the
+ * address and expiry, and an HMAC over both. Whoever holds the key can mint one (the bench does, to
+ * measure a verified drop's purchase path without a mailbox round trip per fan).
+ */
+export function signFanToken(key: string, email: string, expiresAt: Date): string {
+  const payload = `${Buffer.from(email).toString("base64url")}.${Math.floor(expiresAt.getTime() / 1000)}`;
+  return `${TOKEN_PREFIX}.${payload}.${macOf(key, `fan-token:${payload}`)}`;
+}
 
 export function createVerifiedFans(deps: VerifiedFansDeps) {
   const { db, clock } = deps;
@@ -57,7 +71,7 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
   let secretKnown: string | undefined;
   const secret = async (): Promise<string> => {
     if (secretKnown !== undefined) return secretKnown;
-    secretRead ??= repo.siteSecret(db, "fan-tokens", randomBytes(32).toString("base64url")).then(
+    secretRead ??= repo.siteSecret(db, FAN_TOKEN_SECRET, randomBytes(32).toString("base64url")).then(
       (value) => {
         secretKnown = value;
         return value;
@@ -69,15 +83,15 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
     );
     return secretRead;
   };
-  const mac = (key: string, text: string) => createHmac("sha256", key).update(text).digest("base64url");
+  const mac = macOf;
   const codeHash = async (fan: string, code: string) => mac(await secret(), `code:${fan}:${code}`);
   /** Mail in flight, so a test or a shutdown can wait for it. */
   const sending = new Set<Promise<void>>();
-
-  function sign(key: string, email: string, expiresAt: Date): string {
-    const payload = `${Buffer.from(email).toString("base64url")}.${Math.floor(expiresAt.getTime() / 1000)}`;
-    return `${TOKEN_PREFIX}.${payload}.${mac(key, `fan-token:${payload}`)}`;
-  }
+  /**
+   * The Stress Test's own mailboxes, by run: a rehearsal's fans get their codes here, in this process's
+   * memory, never through the mailer (so never into a real inbox), and the run reads them back.
+   */
+  const rehearsalMail = new Map<string, Map<string, string>>();
 
   /** The fan a token names, when its signature holds and it has not expired; memory only once the key is read. */
   function verifyWith(key: string, token: string): VerifiedFan | undefined {
@@ -98,7 +112,11 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
      * Mails a fresh code to `email` (kept in the dev mailbox without SMTP) and answers when it expires. The
      * answer is the same for any address. RateLimited (429) past the per-address or per-client limit.
      */
-    async requestCode(email: string, client: string): Promise<{ expiresAt: Date }> {
+    async requestCode(
+      email: string,
+      client: string,
+      options: { rehearsalRun?: string | undefined } = {},
+    ): Promise<{ expiresAt: Date }> {
       const shown = shownIdentity(email);
       const fan = identityKey(shown);
       const now = clock();
@@ -108,7 +126,9 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
       if (sends.byFan >= SENDS_PER_ADDRESS) {
         throw new RateLimited(waitFor(sends.oldestByFan), "Too many codes asked for this email address.");
       }
-      if (sends.byClient >= SENDS_PER_CLIENT) throw new RateLimited(waitFor(sends.oldestByClient));
+      // The Stress Test's own fans all come from this server's address: the per-client limit is for people.
+      if (sends.byClient >= SENDS_PER_CLIENT && !options.rehearsalRun)
+        throw new RateLimited(waitFor(sends.oldestByClient));
       const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
       const expiresAt = new Date(now + CODE_TTL_MS);
       await repo.insertFanCode(db, {
@@ -118,6 +138,12 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
         createdAt: new Date(now),
         expiresAt,
       });
+      const rehearsal = options.rehearsalRun ? rehearsalMail.get(options.rehearsalRun) : undefined;
+      if (options.rehearsalRun) {
+        // A rehearsal's code goes to the run's own mailbox only (a run this process no longer knows: nowhere).
+        rehearsal?.set(shown, code);
+        return { expiresAt };
+      }
       // Sent after the answer: how long the SMTP server takes must not tell whether an address is known,
       // nor keep the fan waiting. A lost code is asked for again.
       const mail = codeEmail(code, deps.siteName ?? "Dropfront Live");
@@ -147,12 +173,24 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
       }
       if (!(await repo.useFanCode(db, found.id, new Date(now), CODE_MAX_TRIES))) throw new CodeExpired();
       const expiresAt = new Date(Math.floor((now + TOKEN_TTL_MS) / 1000) * 1000);
-      return { fanToken: sign(await secret(), shown, expiresAt), email: shown, expiresAt };
+      return { fanToken: signFanToken(await secret(), shown, expiresAt), email: shown, expiresAt };
     },
 
     /** The fan a token names, or undefined (bad signature, expired, malformed). No database read once warm. */
     async verify(token: string): Promise<VerifiedFan | undefined> {
       return verifyWith(secretKnown ?? (await secret()), token);
+    },
+
+    /** Opens the Stress Test run's own mailbox; codes asked for by its fans are kept there until closed. */
+    openRehearsalMailbox(runId: string): { code(email: string): string | undefined; close(): void } {
+      const box = new Map<string, string>();
+      rehearsalMail.set(runId, box);
+      return {
+        code: (email) => box.get(shownIdentity(email)),
+        close: () => {
+          rehearsalMail.delete(runId);
+        },
+      };
     },
 
     /** Resolves once every code email asked for so far was handed to the mailer (tests, shutdown). */
