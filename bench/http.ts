@@ -1,3 +1,6 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { FAN_TOKEN_SECRET, signFanToken } from "../src/domain/fairness";
 import {
   auditStampede,
   createLiveDrop,
@@ -25,6 +28,10 @@ export interface Rate {
 export interface HotDropFigures {
   /** Section 2: the stampede on a fresh hot drop. */
   hot: Receipt;
+  /** Section 2, verified variant: the same stampede on a verified-fans drop, each fan with its token. */
+  verified?: Receipt | undefined;
+  /** The open hot drop once more, after the verified run: the ratio compares with both open runs' mean. */
+  openAgain?: Receipt | undefined;
   /** Section 3: the same drop after it sold out: a second stampede, all rejections. */
   soldOut: Receipt;
   healthz: Rate;
@@ -119,6 +126,32 @@ export async function benchHotDrop(
     });
     const hot = await auditStampede(hotRun, apiKey, { backend: "postgres" });
 
+    // The verified variant (issue 17 §1, issue 20 §3: within 10 % of an open drop): the same stampede on a
+    // verified-fans drop, every attempt a fan with a token of its own (minted with the site's secret, as
+    // the code step would give it; the token is checked in memory, so the purchase path adds no statement).
+    log(`verified hot drop: ${sizes.attempts} attempts, each a verified fan with a token`);
+    const tokens = await fanTokens(setup.databaseUrl, sizes.attempts);
+    const verifiedDrop = await createLiveDrop(server.url, apiKey, sizes.quantity, "Bench verified hot drop", {
+      verifiedFans: true,
+    });
+    const verifiedRun = await runStampede({
+      baseUrl: server.url,
+      dropRef: verifiedDrop.id,
+      attempts: sizes.attempts,
+      concurrency: sizes.concurrency,
+      fanTokens: tokens,
+    });
+    const verified = await auditStampede(verifiedRun, apiKey, { backend: "postgres" });
+    // An open drop again, so that warm-up and the machine's drift weigh on both sides of the ratio.
+    const againDrop = await createLiveDrop(server.url, apiKey, sizes.quantity, "Bench hot drop again");
+    const againRun = await runStampede({
+      baseUrl: server.url,
+      dropRef: againDrop.id,
+      attempts: sizes.attempts,
+      concurrency: sizes.concurrency,
+    });
+    const openAgain = await auditStampede(againRun, apiKey, { backend: "postgres" });
+
     log(`sold out: ${sizes.soldOutAttempts} more attempts, then as many GET /healthz`);
     const soldOutRun = await runStampede({
       baseUrl: server.url,
@@ -143,6 +176,8 @@ export async function benchHotDrop(
     const wins = await benchHotWins(server, setup, sizes);
     return {
       hot,
+      verified,
+      openAgain,
       soldOut,
       healthz,
       light: { soldOut: lightSoldOut, healthz: lightHealthz },
@@ -186,5 +221,28 @@ export async function benchLargeRun(
     return { receipt, server: await memory() };
   } finally {
     await server.stop();
+  }
+}
+
+/** `count` fan tokens of distinct addresses, signed with the database's fan-token secret (made if new). */
+async function fanTokens(databaseUrl: string, count: number): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      "INSERT INTO site_secrets (name, secret) VALUES ($1::text, $2::text) ON CONFLICT (name) DO NOTHING",
+      [FAN_TOKEN_SECRET, randomBytes(32).toString("base64url")],
+    );
+    const { rows } = await client.query<{ secret: string }>(
+      "SELECT secret FROM site_secrets WHERE name = $1::text",
+      [FAN_TOKEN_SECRET],
+    );
+    const expiresAt = new Date(Date.now() + 3600_000);
+    const tag = randomBytes(4).toString("hex");
+    return Array.from({ length: count }, (_, n) =>
+      signFanToken(rows[0]!.secret, `fan${n}-${tag}@bench.test`, expiresAt),
+    );
+  } finally {
+    await client.end();
   }
 }

@@ -106,6 +106,16 @@ function engineSection(engine: EngineFigures[]): string[] {
   ];
 }
 
+/**
+ * Issue 17 §1 / issue 20 §3: a verified-fans drop within 10 % of an open one. Runs in the order open,
+ * verified, open again; the verified figure is compared with the two open runs' mean.
+ */
+function verifiedLine(open: Receipt, verified: Receipt, openAgain: Receipt | undefined): string {
+  const opens = openAgain ? [open.winsPerSecond, openAgain.winsPerSecond] : [open.winsPerSecond];
+  const mean = opens.reduce((a, b) => a + b, 0) / opens.length;
+  return `verified ÷ open (hot drop wins/s): ${ratio(verified.winsPerSecond, mean)} (verified ${rate(verified.winsPerSecond)}/s; open ${opens.map((o) => `${rate(o)}/s`).join(" before, ")}${openAgain ? " after" : ""}; goal ≥ 0.90×) ${met(verified.winsPerSecond >= 0.9 * mean)} — receipts: verified ${verdict(verified)}${openAgain ? `, open again ${verdict(openAgain)}` : ""}`;
+}
+
 function hotDropSections(hotDrop: HotDropFigures, engine: EngineFigures[]): string[] {
   const { hot, soldOut, healthz } = hotDrop;
   const hotCeiling = engine.find((e) => e.concurrency === hot.concurrency)?.ceilingPerSecond ?? 0;
@@ -143,6 +153,7 @@ function hotDropSections(hotDrop: HotDropFigures, engine: EngineFigures[]): stri
       ],
     ),
     "",
+    ...(hotDrop.verified ? [verifiedLine(hot, hotDrop.verified, hotDrop.openAgain), ""] : []),
     "### 3. After sold out: rejections vs GET /healthz on the same server, through the same client",
     "",
     table(

@@ -233,7 +233,14 @@ try {
   console.log(formatResults(results));
   if (args.json) await writeFile(args.json, `${JSON.stringify(results, null, 2)}\n`);
   const receipts = [
-    ...(hotDrop ? [hotDrop.hot, hotDrop.soldOut, hotDrop.wins.receipt] : []),
+    ...(hotDrop
+      ? [
+          hotDrop.hot,
+          hotDrop.soldOut,
+          hotDrop.wins.receipt,
+          ...[hotDrop.verified, hotDrop.openAgain].filter((r) => r !== undefined),
+        ]
+      : []),
     ...(large ? [large.receipt] : []),
     ...(several ? [several.receipt] : []),
     ...(runtimes ?? []).map((r) => r.stampede),

@@ -11,9 +11,11 @@ import {
   StripePaymentProvider,
   startHoldSweeper,
   startPaymentReconciler,
+  startPeriodic,
 } from "./domain/checkout";
 import type { Clock } from "./domain/clock";
 import { Busy, DomainError, NotFound } from "./domain/errors";
+import { createNotifyMe, createVerifiedFans, type NotifyMe, type VerifiedFans } from "./domain/fairness";
 import { createDispatcher } from "./domain/messages/dispatcher";
 import { createMailboxMailer, createSmtpMailer, type Mailer } from "./domain/messages/mailer";
 import type { Resolver } from "./domain/messages/safe-address";
@@ -148,7 +150,9 @@ export function appOptionsFrom(config: Config): Omit<AppDeps, "db" | "selfUrl"> 
  * `app.request(...)` on it directly.
  * @example const app = createApp({ db: await openPglite("memory") })
  */
-export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Messages } {
+export function createApp(
+  deps: AppDeps,
+): Hono & { shop: Shop; messages: Messages; fans: VerifiedFans; notifyMe: NotifyMe } {
   const { db } = deps;
   const log = deps.log ?? createLogger({ level: "error" });
   const report = deps.logError ?? ((error: unknown) => log.error({ err: error }, "unexpected error"));
@@ -184,6 +188,13 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
       log.warn({ err: error }, "hold sweep failed"),
     );
     lifecycle.onDrain(sweeper.stop);
+    // Draws whose entries closed are run, and units free where fans wait are offered (docs/draws.md).
+    const draws = startPeriodic(
+      () => shop.fairness.tick(),
+      deps.holdSweepMs,
+      (error) => log.warn({ err: error }, "draw and offer sweep failed"),
+    );
+    lifecycle.onDrain(draws.stop);
   }
   if (deps.paymentReconcile) {
     const holder = `${hostname()} pid ${process.pid}`;
@@ -202,6 +213,22 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
   const images = createDropImages(deps.db);
   const storefront = createStorefront(deps.db, images, shop.clock);
   const messages = createMessages(deps, storefront, log, lifecycle);
+  // Verified fans (issue 17 §1): codes go out through the messages' mailer (the dev mailbox without SMTP).
+  const fans = createVerifiedFans({ db, mailer: messages.mailer, clock: shop.clock, log });
+  // "Email me at go-live" (issue 17 §4): its own sender beside the dispatcher, ticking with it.
+  const linkBase = () => deps.publicUrl ?? deps.selfUrl?.() ?? "http://127.0.0.1:3000";
+  const notifyMe = createNotifyMe({
+    db,
+    mailer: messages.mailer,
+    log,
+    links: {
+      drop: (slug) => new URL(`/d/${slug}`, linkBase()).toString(),
+      confirm: (slug, id, token) =>
+        new URL(`/d/${slug}/notify/confirm?s=${id}&t=${token}`, linkBase()).toString(),
+      unsubscribe: (address) => messages.unsubscribe.url(linkBase(), address),
+    },
+  });
+  if (deps.messages?.tickMs) lifecycle.onDrain(notifyMe.start(deps.messages.tickMs).stop);
   const app = new Hono();
   app.use("*", requestContext(log));
   app.use("*", closeConnectionsWhileDraining(lifecycle));
@@ -225,7 +252,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
   }
 
   app.route("/", operationsRoutes({ db, lifecycle, metrics, metricsAccess }));
-  app.route("/api", apiRoutes(shop, messages.webhooks));
+  app.route("/api", apiRoutes(shop, messages.webhooks, fans));
   // After the API's routes: the document describes the routes registered so far.
   apiReferenceRoutes(app);
   app.route("/static", staticRoutes());
@@ -233,7 +260,17 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
     "/",
     messageRoutes({ db, mailbox: messages.mailer.mode === "mailbox", unsubscribe: messages.unsubscribe }),
   );
-  app.route("/d", fanRoutes(shop, { watcher, storefront, publicUrl: deps.publicUrl }));
+  app.route(
+    "/d",
+    fanRoutes(shop, {
+      watcher,
+      storefront,
+      publicUrl: deps.publicUrl,
+      fans,
+      notifyMe,
+      cookieSecure: deps.cookieSecure ?? "auto",
+    }),
+  );
   app.route("/s", shopPageRoutes(storefront, deps.publicUrl));
   app.route("/images", imageFileRoutes(images));
   app.route("/brand", brandStyleRoutes());
@@ -248,6 +285,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
       rehearsalHoldSeconds: deps.rehearsalHoldSeconds,
       lifecycle,
       webhooks: messages.webhooks,
+      fans,
     }),
   );
 
@@ -261,7 +299,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
     return c.json({ error: { code: "internal", message: "Something went wrong on our side." } }, 500);
   });
 
-  return Object.assign(app, { shop, messages });
+  return Object.assign(app, { shop, messages, fans, notifyMe });
 }
 
 export type Messages = ReturnType<typeof createMessages>;

@@ -211,6 +211,29 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   isSuppressed: (c) => repo.isSuppressed(c.db, "fan@example.com"),
   mailContext: (c) => repo.mailContext(c.db, c.dropId, c.orderId),
   deleteEndpoint: (c) => repo.deleteEndpoint(c.db, c.sellerId, c.endpointId!),
+  // fairness: verified fans' codes, notify-me
+  countCodeSends: (c) => repo.countCodeSends(c.db, "fan@example.com", "local", new Date(0)),
+  insertFanCode: (c) =>
+    repo.insertFanCode(c.db, {
+      fan: "fan@example.com",
+      client: "local",
+      codeHash: "h",
+      createdAt: new Date(0),
+      expiresAt: new Date(600_000),
+    }),
+  latestFanCode: (c) => repo.latestFanCode(c.db, "fan@example.com"),
+  countWrongTry: async (c) =>
+    repo.countWrongTry(c.db, (await repo.latestFanCode(c.db, "fan@example.com"))!.id, 5),
+  useFanCode: async (c) =>
+    repo.useFanCode(c.db, (await repo.latestFanCode(c.db, "fan@example.com"))!.id, new Date(0), 5),
+  addNotifySignup: (c) =>
+    repo.addNotifySignup(c.db, { dropId: c.dropId, fan: "fan@example.com", email: "Fan@example.com" }),
+  findNotifySignup: (c) => repo.findNotifySignup(c.db, randomUUID()),
+  confirmNotifySignup: (c) => repo.confirmNotifySignup(c.db, randomUUID()),
+  leaseDueNotifications: (c) => repo.leaseDueNotifications(c.db, "owner", 1000, 10),
+  markNotified: (c) => repo.markNotified(c.db, randomUUID(), "owner"),
+  retryNotificationLater: (c) => repo.retryNotificationLater(c.db, randomUUID(), "owner", 1000),
+  fairnessCounts: (c) => repo.fairnessCounts(c.db, c.dropId),
   // the shop's brand (logo and banner are replaced and cleared; their old files removed)
   saveBrandText: (c) => repo.saveBrandText(c.db, c.sellerId, { accent: "#aa3300", bio: "Hi", links: "[]" }),
   setBrandPicture: async (c) => {
@@ -270,7 +293,58 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   createBenchScratchTable: (c) => repo.createBenchScratchTable(c.db),
   insertBenchScratchRow: (c) => repo.insertBenchScratchRow(c.db, 1),
   baselinePurchase: () => undefined, // the bench's own session (BEGIN ... COMMIT by hand): checked below
+  // fairness: a draw drop made here (its draw in the drop's transaction), entries, ranking, offers, waitlist
+  insertDraw: async (c) => {
+    const drop = await repo.insertDropWithStock(
+      c.db,
+      {
+        sellerId: c.sellerId,
+        slug: `draw-${randomUUID()}`,
+        title: "Draw",
+        description: "",
+        priceCents: 100,
+        currency: "EUR",
+        quantity: 10,
+        maxPerFan: 1,
+        holdSeconds: 60,
+        draw: {
+          seed: "s",
+          commitment: "c",
+          entriesCloseAt: new Date(Date.UTC(2100, 0, 1)),
+          publicValueSource: "a lottery",
+        },
+      },
+      planBuckets(10),
+    );
+    drawDropId = drop.id;
+  },
+  findDraw: (c) => repo.findDraw(c.db, drawDropId),
+  enterDraw: (c) => repo.enterDraw(c.db, { dropId: drawDropId, fan: "f1", fanShown: "F1" }),
+  joinWaitlist: (c) => repo.joinWaitlist(c.db, { dropId: c.holdDropId, fan: "w1", fanShown: "W1" }),
+  leaveWaitlist: (c) => repo.leaveWaitlist(c.db, c.holdDropId, "w1"),
+  findEntryState: (c) => repo.findEntryState(c.db, drawDropId, "f1"),
+  dueDraws: (c) => repo.dueDraws(c.db, 30, 10),
+  freezeDraw: (c) => repo.freezeDraw(c.db, drawDropId, 30),
+  listDrawEntries: (c) => repo.listDrawEntries(c.db, drawDropId),
+  writeRanks: (c) => repo.writeRanks(c.db, drawDropId, [randomUUID()], [1]),
+  finishRanking: (c) => repo.finishRanking(c.db, drawDropId),
+  setPublicValue: (c) => repo.setPublicValue(c.db, drawDropId, "42"),
+  openDrawLeftovers: (c) => repo.openDrawLeftovers(c.db, drawDropId),
+  queueStats: (c) => repo.queueStats(c.db, drawDropId),
+  offerFreeUnits: async (c) => {
+    // A fan waiting on the hold drop, so the offer's every statement (unit, order, entry, event) is sent.
+    await c.db.query(
+      "INSERT INTO offer_queue (drop_id, kind, fan, fan_shown) VALUES ($1::uuid, 'waitlist', 'o1', 'O1')",
+      [c.holdDropId],
+    );
+    await c.db.transaction((tx) => repo.offerFreeUnits(tx, c.holdDropId, 10));
+  },
+  returnUnits: (c) =>
+    c.db.transaction((tx) => repo.returnUnits(tx, [{ drop_id: c.holdDropId, unit_no: 9999 }])),
+  dropsWithFreeUnitsAndQueue: (c) => repo.dropsWithFreeUnitsAndQueue(c.db, 10),
+  hasWaitingEntries: (c) => repo.hasWaitingEntries(c.db, c.holdDropId),
 };
+let drawDropId = "";
 
 describe("every statement the repository sends, through PostgreSQL's parser", () => {
   let raw: Database;

@@ -21,6 +21,7 @@ const drop = {
   pausedAt: null,
   cancelledAt: null,
   holdSeconds: 0,
+  verifiedFans: false,
 };
 
 const render = (status: "paused" | "cancelled" | "live") =>

@@ -85,6 +85,7 @@ const drop: Drop = {
   pausedAt: null,
   cancelledAt: null,
   holdSeconds: 0,
+  verifiedFans: false,
 };
 
 describe("statusOf", () => {

@@ -21,6 +21,7 @@ const drop = (overrides: Partial<Drop> = {}): Drop => ({
   pausedAt: null,
   cancelledAt: null,
   holdSeconds: 0,
+  verifiedFans: false,
   ...overrides,
 });
 

@@ -215,3 +215,57 @@ export class InvalidWebhook extends DomainError {
     super("The notification's signature did not verify.");
   }
 }
+
+/** A draw drop sells to its entries, by the draw's ranking: it takes no purchase (until the leftovers open). */
+export class DrawOnly extends DomainError {
+  readonly code = "draw_only";
+  constructor() {
+    super("This drop is sold by draw: enter the draw; winners are offered a unit to pay for.");
+  }
+}
+
+/** Draw entries are taken only between go-live and the close. */
+export class EntriesClosed extends DomainError {
+  readonly code = "entries_closed";
+  constructor(message = "Entries to this draw have closed.") {
+    super(message);
+  }
+}
+
+/** The waitlist is for a drop with no unit free; this one still has units to buy. */
+export class UnitsAvailable extends DomainError {
+  readonly code = "units_available";
+  constructor() {
+    super("Units of this drop are still available: buy one instead of joining the waitlist.");
+  }
+}
+
+/** A draw's step that is not possible in its present state (e.g. opening leftovers while entries wait). */
+export class DrawState extends DomainError {
+  readonly code = "draw_state";
+}
+/** A verified-fans drop, bought without a valid fan token (issue 17 §1). */
+export class FanUnverified extends DomainError {
+  readonly code = "fan_unverified";
+  constructor() {
+    super(
+      "This drop is for verified fans: confirm your email first (POST /api/fans/codes, then /api/fans/sessions) and send the Fan-Token header.",
+    );
+  }
+}
+
+/** A fan's email code that does not match the one sent; the code stays usable for a few more tries. */
+export class CodeInvalid extends DomainError {
+  readonly code = "code_invalid";
+  constructor(readonly triesLeft: number) {
+    super(`That code is not the one we sent. ${triesLeft} ${triesLeft === 1 ? "try" : "tries"} left.`);
+  }
+}
+
+/** A fan's email code that ran out (10 minutes, five wrong tries, already used) or was never sent. */
+export class CodeExpired extends DomainError {
+  readonly code = "code_expired";
+  constructor() {
+    super("This code has expired. Ask for a new one.");
+  }
+}

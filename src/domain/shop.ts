@@ -9,7 +9,16 @@ import { assignShopSlug, slugBase } from "./catalog/shop-slug";
 import { createCheckout } from "./checkout/checkout";
 import { type PaymentProvider, TestPaymentProvider } from "./checkout/payments";
 import { type Clock, systemClock } from "./clock";
-import { Busy, EmailTaken, NotFound, OrdersModeChanged, RateLimited, Unauthorized } from "./errors";
+import {
+  Busy,
+  EmailTaken,
+  FanUnverified,
+  NotFound,
+  OrdersModeChanged,
+  RateLimited,
+  Unauthorized,
+} from "./errors";
+import { createFairness } from "./fairness";
 import { DropCache, isUuid } from "./purchase/drop-cache";
 import { PlannerStatistics } from "./purchase/planner-statistics";
 import { type PurchaseRequest, type PurchaseResult, purchase, requestFingerprint } from "./purchase/purchase";
@@ -25,6 +34,10 @@ export interface NewDropInput extends Omit<DropTerms, "startsAt"> {
   bucketCount?: number;
   /** Checkout with a hold of this many seconds (the API takes 1-60 minutes); 0 or absent: instant orders. */
   holdSeconds?: number;
+  /** A draw drop (fairness/draw-ranking.ts): its seed and commitment, made before the drop exists. */
+  draw?: Omit<repo.NewDraw, "dropId">;
+  /** Only verified fans may buy (issue 17 §1). */
+  verifiedFans?: boolean | undefined;
 }
 
 export interface DropWithStock {
@@ -34,6 +47,8 @@ export interface DropWithStock {
   serverTime: Date;
   /** The drop's pictures, oldest first (see images.ts). */
   images: DropImage[];
+  /** A draw drop's public terms (docs/draws.md); absent on a first-come drop. */
+  draw?: { entriesCloseAt: Date; commitment: string } | undefined;
 }
 
 /** URL-safe, readable and unguessable enough: "summer-sneaker-k3x9qa". */
@@ -165,6 +180,8 @@ export function createShop(
     statistics,
     /** Holds, payment, release and the expiry sweep of hold drops (issue 11). */
     checkout,
+    /** Draw drops and waitlists: one queue per drop, offers as holds (issue 17, docs/draws.md). */
+    fairness: createFairness({ db, retryPolicy }),
     payments,
     /** The test provider that pays rehearsal drops' orders (see createCheckout). */
     rehearsalPayments,
@@ -249,13 +266,21 @@ export function createShop(
     /** The drop read afresh (its terms and switches may have changed since it was cached) with its stock. */
     async dropWithStock(ref: string): Promise<DropWithStock> {
       const known = await findDrop(ref);
-      const [fresh, images] = await Promise.all([
+      const [fresh, images, draw] = await Promise.all([
         repo.readDropWithStock(db, known.id),
         imagesOfDrop(db, known.id),
+        repo.findDraw(db, known.id),
       ]);
       if (!fresh) throw new NotFound("drop");
       cache.remember(fresh.drop);
-      return { ...fresh, status: statusOf(fresh.drop, fresh.remaining, fresh.serverTime), images };
+      return {
+        ...fresh,
+        status: statusOf(fresh.drop, fresh.remaining, fresh.serverTime),
+        images,
+        ...(draw
+          ? { draw: { entriesCloseAt: new Date(draw.entries_close_at), commitment: draw.commitment } }
+          : {}),
+      };
     },
 
     async editDrop(seller: Seller, ref: string, changes: DropChanges): Promise<Drop> {
@@ -270,8 +295,9 @@ export function createShop(
       return lifecycle.setPaused(seller, await findOwnDrop(seller, ref), paused);
     },
 
-    async purchase(ref: string, request: PurchaseRequest): Promise<PurchaseResult> {
+    async purchase(ref: string, asked: PurchaseRequest): Promise<PurchaseResult> {
       const buy = async (drop: Drop): Promise<PurchaseResult> => {
+        const request = forVerifiedFans(drop, asked);
         if (drop.holdSeconds > 0) {
           const held = await checkout.purchase(drop, request);
           return { order: held.order, replay: held.replay, checkout: held };
@@ -335,6 +361,17 @@ export function createShop(
 }
 
 export type Shop = ReturnType<typeof createShop>;
+
+/**
+ * A verified-fans drop buys only with a fan token, for the address it proves (a `fan` in the request is
+ * ignored); the per-fan limit is then the database's on that address's key, as for any fan. Checked in
+ * memory: the token was verified without a database read, and no statement is added to the purchase.
+ */
+function forVerifiedFans(drop: Drop, request: PurchaseRequest): PurchaseRequest {
+  if (!drop.verifiedFans) return request;
+  if (!request.verified) throw new FanUnverified();
+  return { ...request, fan: request.verified.email };
+}
 
 /**
  * Refuses a seller's new drop (RateLimited, 429 + Retry-After) once `perHour` were created in the last hour:

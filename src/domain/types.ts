@@ -25,6 +25,8 @@ export interface Drop {
   cancelledAt: Date | null;
   /** Seconds a win is held for payment (checkout); 0 is an instant order, final when placed. */
   holdSeconds: number;
+  /** Only verified fans may buy (issue 17 §1): a fan token is required and names the fan. Fixed once live. */
+  verifiedFans: boolean;
 }
 
 /** The terms a seller sets for a drop; everything else about it is derived or assigned. */

@@ -2,11 +2,15 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
 import { exportFileName } from "../domain/books";
-import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
+import { FanUnverified, InvalidInput, NotFound, Unauthorized } from "../domain/errors";
+import type { VerifiedFans } from "../domain/fairness";
 import type { WebhookService } from "../domain/messages/webhooks";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
 import { checkoutApiRoutes, heldOrderAnswer } from "./checkout-api";
+import { drawTermsOf, fairnessApiRoutes } from "./fairness-api";
+import { fanApiRoutes } from "./fan-api";
+import { verifiedFan } from "./fan-auth";
 import { imageApiRoutes, imageJson } from "./image-api";
 import {
   AuditJson,
@@ -14,6 +18,7 @@ import {
   CheckoutOrderJson,
   DropJson,
   describe,
+  FAN_AUTH,
   jsonRequest,
   OrderJson,
   SELLER_AUTH,
@@ -27,7 +32,7 @@ type ApiEnv = { Variables: { seller: Seller } };
 
 const sellerJson = (s: Seller) => ({ id: s.id, email: s.email, name: s.name, createdAt: s.createdAt });
 
-const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock) => ({
+const dropJson = ({ drop, remaining, status, serverTime, images, draw }: DropWithStock) => ({
   id: drop.id,
   slug: drop.slug,
   title: drop.title,
@@ -46,6 +51,10 @@ const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock
   images: images.map(imageJson),
   // Only hold drops carry the field, so instant drops answer exactly as before checkout existed.
   ...(drop.holdSeconds > 0 ? { holdMinutes: drop.holdSeconds / 60 } : {}),
+  // Only draw drops carry these, so first-come drops answer as before draws existed.
+  ...(draw ? { sale: "draw", entriesCloseAt: draw.entriesCloseAt, drawCommitment: draw.commitment } : {}),
+  // Likewise only verified drops carry their flag.
+  ...(drop.verifiedFans ? { verifiedFans: true } : {}),
 });
 
 const orderJson = (o: Order) => ({
@@ -96,6 +105,13 @@ const OrdersPage = v.strictObject({
   orders: v.array(v.strictObject({ ...OrderJson.entries, attempts: v.number() })),
   nextCursor: v.nullable(v.string()),
 });
+const FAN_TOKEN_PARAMETER = {
+  name: "fan-token",
+  in: "header" as const,
+  required: false,
+  description: "a verified fan's token (POST /api/fans/sessions); required on verified-fans drops",
+  schema: { type: "string" as const },
+};
 const IDEMPOTENCY_HEADER = {
   name: "idempotency-key",
   in: "header" as const,
@@ -120,7 +136,7 @@ const ownerAction = (summary: string) =>
  * The JSON API. Handlers validate, call the shop, and shape the answer; errors are thrown as domain
  * errors and turned into responses by the app's error handler.
  */
-export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
+export function apiRoutes(shop: Shop, webhooks?: WebhookService, fans?: VerifiedFans) {
   const { NewDropBody, EditDropBody } = dropBodies(shop.clock);
   const api = new Hono<ApiEnv>();
 
@@ -133,7 +149,9 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
 
   api.route("/", imageApiRoutes(shop, requireSeller));
   api.route("/", checkoutApiRoutes(shop));
+  api.route("/", fairnessApiRoutes(shop, requireSeller, fans));
   if (webhooks) api.route("/", webhookApiRoutes(webhooks, requireSeller));
+  if (fans) api.route("/", fanApiRoutes(fans));
 
   api.post(
     "/sellers",
@@ -172,8 +190,16 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
     ),
     requireSeller,
     async (c) => {
-      const { holdMinutes, ...input } = parseWith(NewDropBody, await jsonBody(c));
-      const drop = await shop.createDrop(c.var.seller, { ...input, holdSeconds: (holdMinutes ?? 0) * 60 });
+      const { holdMinutes, sale, entriesCloseAt, drawPublicValue, ...input } = parseWith(
+        NewDropBody,
+        await jsonBody(c),
+      );
+      const draw = drawTermsOf(shop, { sale, entriesCloseAt, drawPublicValue, holdMinutes, ...input });
+      const drop = await shop.createDrop(c.var.seller, {
+        ...input,
+        holdSeconds: (holdMinutes ?? 0) * 60,
+        ...(draw ? { draw } : {}),
+      });
       return c.json({ drop: dropJson(await shop.dropWithStock(drop.id)) }, 201);
     },
   );
@@ -199,8 +225,11 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
       {
         summary:
           "Buy one unit; the idempotency key (body or Idempotency-Key header) makes a retry the same order",
+        description:
+          "On a verified-fans drop (`verifiedFans: true`) the Fan-Token header is required and names the fan; `fan` in the body is then ignored and may be left out.",
         tags: ["purchase"],
-        parameters: [IDEMPOTENCY_HEADER],
+        security: [{}, ...FAN_AUTH],
+        parameters: [IDEMPOTENCY_HEADER, FAN_TOKEN_PARAMETER],
         requestBody: jsonRequest(PurchaseBody),
         responses: {
           201: answer("you bought a unit (on a hold drop: the hold, with its order token)", PurchaseAnswer),
@@ -210,13 +239,20 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
           ),
         },
       },
-      [400, 404, 409, 413, 415, 422, 429, 503],
+      [400, 401, 404, 409, 413, 415, 422, 429, 503],
     ),
     async (c) => {
       const ref = dropRef(c.req.param("ref"));
       const body = parseWith(PurchaseBody, await jsonBody(c));
       const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"), body.idempotencyKey);
-      const { order, replay, checkout } = await shop.purchase(ref, { fan: body.fan, idempotencyKey });
+      const verified = fans ? await verifiedFan(c, fans) : undefined;
+      const fan = body.fan ?? verified?.email;
+      if (fan === undefined) {
+        // No fan named at all: a verified-fans drop wants the token, any other drop the `fan` field.
+        if ((await shop.findDrop(ref)).verifiedFans) throw new FanUnverified();
+        throw new InvalidInput([{ path: "fan", message: "fan is required" }]);
+      }
+      const { order, replay, checkout } = await shop.purchase(ref, { fan, idempotencyKey, verified });
       if (checkout) return c.json(heldOrderAnswer(checkout), replay ? 200 : 201);
       return c.json({ order: orderJson(order) }, replay ? 200 : 201);
     },

@@ -4,9 +4,15 @@ import {
   Busy,
   Cancelled,
   CardDeclined,
+  CodeExpired,
+  CodeInvalid,
   DomainError,
+  DrawOnly,
+  DrawState,
   DropLive,
   EmailTaken,
+  EntriesClosed,
+  FanUnverified,
   HoldExpired,
   IdempotencyKeyReused,
   ImageTooLarge,
@@ -23,6 +29,7 @@ import {
   StressTestUnavailable,
   TooManyAttempts,
   Unauthorized,
+  UnitsAvailable,
 } from "../domain/errors";
 
 /** Errors that only exist at the HTTP edge. */
@@ -48,17 +55,20 @@ export class Forbidden extends DomainError {
 /** The one place a domain error becomes an HTTP status. */
 export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof InvalidInput) return 400;
-  if (error instanceof Unauthorized) return 401;
+  if (error instanceof Unauthorized || error instanceof FanUnverified) return 401;
   if (error instanceof Forbidden) return 403;
   if (error instanceof NotFound) return 404;
   if (error instanceof SoldOut || error instanceof NotLive || error instanceof LimitReached) return 409;
   if (error instanceof EmailTaken || error instanceof StressTestRunning) return 409;
   if (error instanceof Paused || error instanceof Cancelled || error instanceof DropLive) return 409;
   if (error instanceof HoldExpired || error instanceof OrderNotPayable) return 409;
+  if (error instanceof DrawOnly || error instanceof EntriesClosed) return 409;
+  if (error instanceof UnitsAvailable || error instanceof DrawState) return 409;
   if (error instanceof CardDeclined) return 402;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof ImageTooLarge) return 413;
   if (error instanceof IdempotencyKeyReused) return 422;
+  if (error instanceof CodeInvalid || error instanceof CodeExpired) return 422;
   if (error instanceof TooManyAttempts || error instanceof RateLimited || error instanceof StressQuotaReached)
     return 429;
   if (error instanceof UnsupportedMediaType) return 415;
@@ -82,6 +92,7 @@ function detailsOf(error: DomainError): Record<string, unknown> {
   if (error instanceof LimitReached) return { maxPerFan: error.maxPerFan };
   if (error instanceof HoldExpired) return { refunded: error.refunded };
   if (error instanceof OrderNotPayable) return { status: error.status };
+  if (error instanceof CodeInvalid) return { triesLeft: error.triesLeft };
   const retryAfter = retryAfterOf(error);
   return retryAfter === undefined ? {} : { retryAfter };
 }

@@ -59,6 +59,11 @@ export const DropJson = v.strictObject({
   serverTime: v.string(),
   images: v.array(ImageJson),
   holdMinutes: v.optional(v.number()),
+  /** Only draw drops carry these (docs/draws.md). */
+  sale: v.optional(v.picklist(["first_come", "draw"])),
+  entriesCloseAt: v.optional(v.string()),
+  drawCommitment: v.optional(v.string()),
+  verifiedFans: v.optional(v.boolean()),
 });
 
 export const OrderJson = v.strictObject({
@@ -97,14 +102,14 @@ export const AuditJson = v.strictObject({
 /** What each error code means, as the API answers it (the status comes from http/error-response.ts). */
 const ERRORS = {
   400: "`invalid`: bad input, with `issues: [{path, message}]`; nothing written",
-  401: "`unauthorized`: missing or wrong bearer token",
+  401: "`unauthorized`: missing or wrong bearer token; `fan_unverified`: a verified-fans drop needs a valid `Fan-Token`",
   402: "`card_declined`: the payment was declined; the hold is kept",
   404: "`not_found`: no such drop or order (another seller's drop too)",
-  409: "a conflict with the drop's state (`sold_out`, `not_live`, `paused`, `cancelled`, `limit_reached`, `drop_live`, `email_taken`, `hold_expired`, `order_not_payable`)",
+  409: "a conflict with the drop's state (`sold_out`, `not_live`, `paused`, `cancelled`, `limit_reached`, `drop_live`, `email_taken`, `hold_expired`, `order_not_payable`, `draw_only`, `entries_closed`, `units_available`, `draw_state`)",
   413: "`payload_too_large` (body over 16 KB) or `image_too_large` (over 8 MB)",
   415: "`unsupported_media_type`: the body is not JSON",
-  422: "`idempotency_key_reused`: this key already bought for another request",
-  429: "`rate_limited`: too many purchases from this client address; see `Retry-After`",
+  422: "`idempotency_key_reused`: this key already bought for another request; `code_invalid` (with `triesLeft`) or `code_expired`: a fan's email code",
+  429: "`rate_limited`: too many purchases (or email codes) from this client address or for this email; see `Retry-After`",
   503: "`busy`: contention outlasted the retry budget or no connection was free; retry with the same key after `Retry-After`",
 } as const;
 export type ErrorStatus = keyof typeof ERRORS;
@@ -128,6 +133,7 @@ export function describe(
 
 export const SELLER_AUTH = [{ sellerKey: [] }];
 export const ORDER_AUTH = [{ orderToken: [] }];
+export const FAN_AUTH = [{ fanToken: [] }];
 
 /**
  * The document for `app`: every route that has a description (the API's), in OpenAPI 3.1.
@@ -150,6 +156,12 @@ export async function openApiDocument(app: Hono) {
             type: "http",
             scheme: "bearer",
             description: "The order token a hold purchase returned",
+          },
+          fanToken: {
+            type: "apiKey",
+            in: "header",
+            name: "Fan-Token",
+            description: "A verified fan's token (POST /api/fans/sessions); required on verified-fans drops",
           },
         },
       },

@@ -118,6 +118,7 @@ export const goLive = (clock: Clock) =>
 
 /** Minutes a win is held for payment; 0 is instant orders. Shared by the API and the seller's forms. */
 export const HOLD_MINUTES = wholeNumber("holdMinutes", 0, 60);
+const VERIFIED_FANS = v.boolean("verifiedFans must be true or false");
 
 /** The fields a seller sets that do not depend on the clock, shared by the API and the seller's forms. */
 export const DROP_FIELDS = {
@@ -141,6 +142,34 @@ export const DROP_FIELDS = {
 };
 
 /**
+ * How a drop sells: "first_come" (the default) or "draw" (docs/draws.md), with when entries close and,
+ * optionally, the public value the seller will publish after the close to be mixed into the draw.
+ */
+export const DRAW_FIELDS = (clock: Clock) => ({
+  sale: v.optional(v.picklist(["first_come", "draw"], 'sale must be "first_come" or "draw"')),
+  entriesCloseAt: v.optional(
+    v.pipe(
+      v.string("entriesCloseAt must be an ISO 8601 time"),
+      v.trim(),
+      v.regex(INSTANT, "entriesCloseAt must be an ISO 8601 time with an offset, e.g. 2026-12-01T18:00:00Z"),
+      v.transform((text) => new Date(text)),
+      v.check((date) => !Number.isNaN(date.getTime()), "entriesCloseAt is not a real date"),
+      v.check((date) => date.getTime() > clock(), "entriesCloseAt must be in the future"),
+      v.check((date) => date.getTime() - clock() < TEN_YEARS_MS, "entriesCloseAt must be within ten years"),
+    ),
+  ),
+  drawPublicValue: v.optional(
+    v.pipe(
+      v.string("drawPublicValue must be text"),
+      safeText("drawPublicValue", "line"),
+      v.trim(),
+      v.minLength(1, "drawPublicValue must name the value, e.g. the EuroMillions draw of 12 December"),
+      v.maxLength(200),
+    ),
+  ),
+});
+
+/**
  * The bodies that create and edit a drop, checked against `clock` (the app's one clock, injected by tests).
  * @example const { NewDropBody } = dropBodies(() => Date.now())
  */
@@ -155,6 +184,9 @@ export function dropBodies(clock: Clock) {
     maxPerFan: v.optional(DROP_FIELDS.maxPerFan, 1),
     /** Checkout: minutes a win is held for payment (1-60); 0, the default, is instant orders. */
     holdMinutes: v.optional(HOLD_MINUTES),
+    ...DRAW_FIELDS(clock),
+    /** Only verified fans may buy (issue 17 §1): a purchase needs a fan token. */
+    verifiedFans: v.optional(VERIFIED_FANS),
   });
 
   /** A change to a drop (PATCH): any of the create fields; unknown fields are refused so typos do not pass. */
@@ -169,8 +201,10 @@ export function dropBodies(clock: Clock) {
       maxPerFan: v.optional(DROP_FIELDS.maxPerFan),
       /** Before go-live: any, switching modes too. Once live: a hold drop's length only (new holds). */
       holdMinutes: v.optional(HOLD_MINUTES),
+      /** Before go-live only, like the orders mode. */
+      verifiedFans: v.optional(VERIFIED_FANS),
     },
-    "only title, description, priceCents, currency, quantity, startsAt, maxPerFan and holdMinutes can be changed",
+    "only title, description, priceCents, currency, quantity, startsAt, maxPerFan, holdMinutes and verifiedFans can be changed",
   );
   return { NewDropBody, EditDropBody };
 }
@@ -204,7 +238,8 @@ export const IdempotencyKey = v.pipe(
 );
 
 export const PurchaseBody = v.object({
-  fan: Fan,
+  /** Required, except with a Fan-Token (verified fans), whose address is then the fan. */
+  fan: v.optional(Fan),
   idempotencyKey: v.optional(IdempotencyKey),
 });
 

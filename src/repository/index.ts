@@ -23,6 +23,12 @@ export * from "./catalog/storefront";
 // checkout and payments
 export * from "./checkout/holds";
 export * from "./checkout/payment-attempts";
+// fairness (draws, waitlists, offers)
+export * from "./fairness/draws";
+// fairness (verified fans, notify-me)
+export * from "./fairness/fan-codes";
+export * from "./fairness/notify-signups";
+export * from "./fairness/offers";
 // messages (the outbox, webhooks, mail)
 export * from "./messages/events";
 export * from "./messages/outbox";

@@ -3,7 +3,7 @@ import type { Drop, Order, Seller } from "../domain/types";
 import type { BrandRow } from "./catalog/brands";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds`;
+  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds, verified_fans`;
 
 export interface DropRow {
   id: string;
@@ -22,6 +22,7 @@ export interface DropRow {
   paused_at: Date | null;
   cancelled_at: Date | null;
   hold_seconds: number | null;
+  verified_fans: boolean | null;
 }
 
 export const toDrop = (row: DropRow): Drop => ({
@@ -41,6 +42,7 @@ export const toDrop = (row: DropRow): Drop => ({
   pausedAt: row.paused_at === null ? null : new Date(row.paused_at),
   cancelledAt: row.cancelled_at === null ? null : new Date(row.cancelled_at),
   holdSeconds: row.hold_seconds ?? 0,
+  verifiedFans: row.verified_fans ?? false,
 });
 
 export interface OrderRow {
@@ -113,6 +115,8 @@ export type EventType =
   | "drop.paused"
   | "drop.resumed"
   | "drop.cancelled"
+  | "draw.won"
+  | "waitlist.offered"
   | "ping";
 
 /** An event as stored, with its position once stamped. */

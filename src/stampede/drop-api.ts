@@ -76,6 +76,8 @@ export async function createLiveDrop(
   apiKey: string,
   quantity: number,
   title = `Stampede ${new Date().toISOString().slice(0, 16)}`,
+  /** More terms, e.g. `{ verifiedFans: true }`. */
+  terms: Record<string, unknown> = {},
 ): Promise<DropSnapshot> {
   const body = await call<{ drop: DropSnapshot }>(
     "creating the drop",
@@ -89,6 +91,7 @@ export async function createLiveDrop(
         // A little in the past so that a server clock slightly behind ours still sees it live.
         startsAt: new Date(Date.now() - 60_000).toISOString(),
         maxPerFan: 1,
+        ...terms,
       },
       bearer(apiKey),
     ),

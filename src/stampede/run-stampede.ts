@@ -72,6 +72,11 @@ export interface StampedeOptions {
   /** Sent with every request, e.g. the Stress Test's rehearsal marker (src/domain/stress-test/rehearsal-marker.ts). */
   headers?: Record<string, string>;
   /**
+   * A verified-fans drop: fan n sends `fanTokens[n % length]` as the Fan-Token header (the body's fan is
+   * then ignored). Plain strings, so the options still pass to a worker thread.
+   */
+  fanTokens?: string[] | undefined;
+  /**
    * On abort, also cut the purchases in flight instead of waiting for their answers (so a cancel takes
    * effect at once). Their outcome is unknown to the runner: they are counted as `abandoned`, and the
    * receipt allows each one to have committed or not.
@@ -202,6 +207,9 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
       // The fan is `fan-<hex>-<n>`: nothing to escape, so the body is written without JSON.stringify.
       const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"}`, {
         ...headers,
+        ...(options.fanTokens?.length
+          ? { "fan-token": options.fanTokens[n % options.fanTokens.length]! }
+          : {}),
         "idempotency-key": key,
       });
       const answer = outcomeOf(res.status, parsed(res.text));

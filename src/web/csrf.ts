@@ -20,7 +20,7 @@ export function csrfTokenFor(cookieSecret: string): string {
  * A request that says it is cross-site is refused even with a valid token; one that says nothing (an old
  * browser, curl) is left to the token.
  */
-function fromOwnOrigin(c: Context): boolean {
+export function fromOwnOrigin(c: Context): boolean {
   const site = c.req.header("sec-fetch-site");
   if (site === "cross-site" || site === "same-site") return false;
   const origin = c.req.header("origin");

@@ -1,22 +1,29 @@
 import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import * as v from "valibot";
 import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
 import { type BoughtState, Purchase, type PurchaseState } from "../../views/fan/purchase";
 import { ReceiptNotFoundPage, ReceiptPage } from "../../views/fan/receipt-page";
 import { StockState } from "../../views/fan/stock";
+import type { CookieSecurity } from "../config";
 import { isDatabaseUnavailable } from "../db/database";
 import { createDropImages, createStorefront, type ShopFront, type Storefront } from "../domain/catalog";
-import { Busy, DomainError, InvalidInput, NotFound } from "../domain/errors";
+import { Busy, DomainError, FanUnverified, InvalidInput, NotFound } from "../domain/errors";
+import type { NotifyMe, VerifiedFan, VerifiedFans } from "../domain/fairness";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Drop, Order } from "../domain/types";
-import { retryAfterOf, statusFor } from "../http/error-response";
-import { DropRef } from "../http/schemas";
+import { Forbidden, retryAfterOf, statusFor } from "../http/error-response";
+import { verifiedFan } from "../http/fan-auth";
+import { DropRef, IdempotencyKey } from "../http/schemas";
 import { formBody, parseWith } from "../http/validation";
 import * as repo from "../repository";
+import { fromOwnOrigin } from "./csrf";
 import { htmlError } from "./error-page";
+import { fanFairnessRoutes, type NotifyState } from "./fan-fairness-routes";
 import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
 import { createFanHolds } from "./fan-hold-routes";
+import { createFanQueue } from "./fan-queue-routes";
 import { type StockStreamOptions, stockStream } from "./fan-stream";
 import { createStockWatcher, type StockWatcher } from "./stock-watcher";
 
@@ -27,6 +34,12 @@ export interface FanRoutesOptions extends StockStreamOptions {
   storefront?: Storefront;
   /** The site's public base URL behind a proxy (PUBLIC_URL), for the absolute URLs of link previews. */
   publicUrl?: string | undefined;
+  /** Verified fans (issue 17 §1): the page's email step and the cookie a verified-fans drop buys with. */
+  fans?: VerifiedFans | undefined;
+  /** "Email me at go-live" on upcoming drops' pages. */
+  notifyMe?: NotifyMe | undefined;
+  /** COOKIE_SECURE, for the verified fan's cookie. */
+  cookieSecure?: CookieSecurity | undefined;
 }
 
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";
@@ -79,6 +92,8 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   const routes = new Hono();
   const holds = createFanHolds(shop, storefront);
   routes.route("/", holds.routes(findDrop));
+  const queue = createFanQueue(shop, storefront, options.fans);
+  routes.route("/", queue.routes(findDrop));
   // A fan page read while the database is unreachable is an HTML "busy" page, not the API's JSON.
   routes.onError((error, c) => {
     if (isDatabaseUnavailable(error)) return htmlError(c, new Busy());
@@ -131,22 +146,53 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   }
 
   /** The whole page around a buy box. */
-  async function page(c: Context, drop: Drop, purchaseFor: (view: DropWithStock) => PurchaseState) {
-    const [view, extras] = await Promise.all([stockOf(drop), storefront.pageExtras(drop)]);
+  async function page(
+    c: Context,
+    drop: Drop,
+    purchaseFor: (view: DropWithStock, fan: VerifiedFan | undefined) => PurchaseState,
+    notify?: NotifyState,
+  ) {
+    const [view, extras, fan] = await Promise.all([stockOf(drop), storefront.pageExtras(drop), fanOf(c)]);
+    const queueBox = await queue.boxFor(c, drop, view);
     c.header("Cache-Control", "no-store");
+    const upcoming = view.status === "upcoming" && options.notifyMe !== undefined;
     return (
       <DropPage
         {...view}
+        queue={queueBox}
         images={extras.images}
         shop={extras.shop}
         origin={new URL(options.publicUrl ?? c.req.url).origin}
-        purchase={purchaseFor(view)}
+        purchase={purchaseFor(view, fan)}
+        verifiedAs={drop.verifiedFans ? fan?.email : undefined}
+        notify={upcoming ? (notify ?? { kind: "form", email: fan?.email ?? "" }) : undefined}
       />
     );
   }
 
+  /** The verified fan of this browser (its HttpOnly cookie), checked in memory. */
+  const fanOf = (c: Context): Promise<VerifiedFan | undefined> =>
+    options.fans ? verifiedFan(c, options.fans) : Promise.resolve(undefined);
+
   /** Validates the form and buys through the shop; every answer a fan can get becomes a buy-box state. */
-  async function buy(drop: Drop, raw: Record<string, unknown>): Promise<BuyAnswer> {
+  async function buy(drop: Drop, asked: Record<string, unknown>, fan?: VerifiedFan): Promise<BuyAnswer> {
+    // A verified-fans drop buys for the address the cookie proves; the form's identity field is not asked.
+    const raw = drop.verifiedFans && fan ? { ...asked, fan: fan.email } : asked;
+    if (drop.verifiedFans && !fan) {
+      const idempotencyKey = v.is(IdempotencyKey, raw.idempotencyKey)
+        ? String(raw.idempotencyKey)
+        : randomUUID();
+      return {
+        state: {
+          kind: "verify",
+          step: "email",
+          email: "",
+          idempotencyKey,
+          error: new FanUnverified().message,
+        },
+        status: 401,
+      };
+    }
     let form: BuyForm;
     try {
       form = parseWith(BuyFormSchema, raw);
@@ -158,6 +204,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       const { order, replay, checkout } = await shop.purchase(drop.id, {
         fan: form.fan,
         idempotencyKey: form.idempotencyKey,
+        verified: fan,
       });
       if (checkout) {
         const held = await holds.holdProps(drop, checkout.order, { replay });
@@ -197,27 +244,31 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     return c.html(
       // A fresh idempotency key per page view: every submit of this form is the same purchase. (A sold-out
       // page shows no form: the drop's state says it all.)
-      await page(c, drop, ({ status }) => ({
-        kind: "ready",
-        fan: "",
-        idempotencyKey: randomUUID(),
-        live: status === "live",
-      })),
+      await page(c, drop, ({ status }, fan) =>
+        drop.verifiedFans && !fan
+          ? { kind: "verify", step: "email", email: "", idempotencyKey: randomUUID() }
+          : { kind: "ready", fan: "", idempotencyKey: randomUUID(), live: status === "live" },
+      ),
     );
   });
 
   routes.post("/:slug/buy", async (c) => {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
-    const { state, status, retryAfter, order } = await buy(drop, await formBody(c));
+    // The verified fan's cookie is a credential: a post from another site may not spend it.
+    if (drop.verifiedFans && !fromOwnOrigin(c))
+      throw new Forbidden("This form was sent from another site, so it was refused.");
+    const fan = await fanOf(c);
+    const { state, status, retryAfter, order } = await buy(drop, await formBody(c), fan);
+    const verifiedAs = drop.verifiedFans ? fan?.email : undefined;
     if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
     if (isFragment(c)) {
       const said = await stateSaidBy(drop, state);
-      if (!said) return c.html(<Purchase slug={drop.slug} state={state} />, status);
+      if (!said) return c.html(<Purchase slug={drop.slug} state={state} verifiedAs={verifiedAs} />, status);
       return c.html(
         <>
-          <Purchase slug={drop.slug} state={state} />
+          <Purchase slug={drop.slug} state={state} verifiedAs={verifiedAs} />
           <div id="drop-state" hx-swap-oob="innerHTML">
             {said}
           </div>
@@ -255,6 +306,22 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       <ReceiptPage {...state} slug={drop.slug} shop={(await storefront.pageExtras(drop)).shop} />,
     );
   });
+
+  if (options.fans) {
+    routes.route(
+      "/",
+      fanFairnessRoutes({
+        fans: options.fans,
+        notifyMe: options.notifyMe,
+        cookieSecure: options.cookieSecure ?? "auto",
+        findDrop,
+        notFound,
+        page: (c, drop, purchaseFor, notify) => page(c, drop, purchaseFor, notify),
+        storefront,
+        dropWithStock: (drop) => stockOf(drop),
+      }),
+    );
+  }
 
   routes.get("/:slug/stream", async (c) => {
     const drop = await findDrop(c.req.param("slug"));

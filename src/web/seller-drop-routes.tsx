@@ -8,16 +8,18 @@ import { NEW_DROP_DEFAULTS, NewDropPage } from "../../views/seller/new-drop";
 import type { SellerDashboard } from "../domain/books";
 import { exportFileName } from "../domain/books";
 import { createDropImages, TIME_ZONES } from "../domain/catalog";
-import { NotFound } from "../domain/errors";
+import { InvalidInput, NotFound } from "../domain/errors";
+import { fairnessSummary } from "../domain/fairness";
 import type { Shop } from "../domain/shop";
 import type { StressTests } from "../domain/stress-test";
 import type { Drop, Seller } from "../domain/types";
 import { csvResponse } from "../http/api";
+import { drawTermsOf } from "../http/fairness-api";
 import { DropRef } from "../http/schemas";
 import { parseWith } from "../http/validation";
 import { checkedForm } from "./csrf";
 import { shellOf } from "./seller-auth-routes";
-import { parseDropEdit, parseNewDrop } from "./seller-forms";
+import { formErrors, parseDropEdit, parseNewDrop } from "./seller-forms";
 import { afterNewDrop, formPicture } from "./seller-image-routes";
 import { stressFormDefaults } from "./seller-stress-routes";
 import { requireSeller, type SellerEnv } from "./session";
@@ -79,9 +81,28 @@ export function sellerDropRoutes(
             limits: stressTests.limits,
           }
         : undefined;
+    const [draw, counts] = await Promise.all([
+      shop.fairness.findDraw(live.drop.id),
+      shop.fairness.stats(live.drop.id),
+    ]);
+    const queue =
+      draw || counts.entries > 0
+        ? {
+            dropId: live.drop.id,
+            counts,
+            draw: draw && {
+              commitment: draw.commitment,
+              entriesCloseAt: new Date(draw.entries_close_at),
+              drawnAt: draw.ranked_at && new Date(draw.ranked_at),
+              publicValueSource: draw.public_value_source,
+              publicValue: draw.public_value,
+            },
+          }
+        : undefined;
     c.header("Cache-Control", "no-store");
     return c.html(
       <DashboardPage
+        queue={queue}
         {...shellOf(c)}
         live={live}
         story={await dashboard.salesStory(live)}
@@ -91,6 +112,7 @@ export function sellerDropRoutes(
         seen={page.seen}
         publicUrl={new URL(`/d/${live.drop.slug}`, publicUrl ?? c.req.url).href}
         stress={stress}
+        fairness={await fairnessSummary(shop.db, live.drop)}
       />,
     );
   }
@@ -118,7 +140,26 @@ export function sellerDropRoutes(
         400,
       );
     }
-    const drop = await shop.createDrop(sellerOf(c), parsed.value);
+    // A draw's terms (a close after go-live, a hold, verified fans) are checked as the API checks them.
+    const { sale, entriesCloseAt, drawPublicValue, ...input } = parsed.value;
+    let draw: ReturnType<typeof drawTermsOf>;
+    try {
+      draw = drawTermsOf(shop, {
+        sale,
+        entriesCloseAt,
+        drawPublicValue,
+        ...input,
+        holdMinutes: (input.holdSeconds ?? 0) / 60,
+      });
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      const errors = formErrors(error.issues);
+      return c.html(
+        <NewDropPage {...shellOf(c)} values={form} errors={errors} timeZones={TIME_ZONES} fresh={false} />,
+        400,
+      );
+    }
+    const drop = await shop.createDrop(sellerOf(c), { ...input, ...(draw ? { draw } : {}) });
     return c.redirect(await afterNewDrop(c, createDropImages(shop.db), drop), 303);
   });
 

@@ -182,7 +182,10 @@ function goLiveErrorsAlone(form: Record<string, string>, now: number): FormError
  * The create-drop form into the shop's NewDropInput. The go-live wall-clock time is read in the chosen
  * zone, then everything passes the JSON API's own schema, so both doors accept exactly the same drops.
  */
-export function parseNewDrop(form: Record<string, string>, clock: Clock): Parsed<NewDropInput> {
+export function parseNewDrop(
+  form: Record<string, string>,
+  clock: Clock,
+): Parsed<NewDropInput & { sale?: "first_come" | "draw"; entriesCloseAt?: Date; drawPublicValue?: string }> {
   const now = clock();
   const fields = parse(NewDropForm, { ...form, goLiveNow: form.goLiveNow ?? "" });
   const holdMinutes = holdMinutesOf(form);
@@ -208,12 +211,31 @@ export function parseNewDrop(form: Record<string, string>, clock: Clock): Parsed
       maxPerFan: f.maxPerFan,
       startsAt: goLive.value,
       holdMinutes: holdMinutes.value,
+      verifiedFans: form.verifiedFans === "on",
+      ...drawChoiceOf(form, form.timeZone),
     },
     { priceCents: "price" },
   );
   if (!body.ok) return body;
   const { holdMinutes: minutes = 0, ...input } = body.value;
+  // (verifiedFans passes through: a form without the box ticked makes, or edits to, an open drop.)
   return { ok: true, value: { ...input, holdSeconds: minutes * 60 } };
+}
+
+/**
+ * The form's draw choice (docs/draws.md) as the API's fields: the close read in the go-live's zone, and a
+ * draw drop is a verified-fans drop (one entry per confirmed address). Checked by the API's schema and then
+ * by drawTermsOf, as the JSON API checks it.
+ */
+function drawChoiceOf(form: Record<string, string>, timeZone: string | undefined) {
+  if (form.sale !== "draw") return {};
+  const close = form.entriesCloseAt ? instantFromLocal(form.entriesCloseAt, timeZone ?? "UTC") : undefined;
+  return {
+    sale: "draw",
+    verifiedFans: true,
+    ...(close && !Number.isNaN(close.getTime()) ? { entriesCloseAt: close.toISOString() } : {}),
+    ...(form.drawPublicValue?.trim() ? { drawPublicValue: form.drawPublicValue } : {}),
+  };
 }
 
 /**

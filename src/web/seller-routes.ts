@@ -6,6 +6,7 @@ import { createSellerAccounts } from "../domain/accounts";
 import { createSellerDashboard } from "../domain/books";
 import { createDropImages, createShopBrands, createStorefront } from "../domain/catalog";
 import { Busy, DomainError } from "../domain/errors";
+import type { VerifiedFans } from "../domain/fairness";
 import type { WebhookService } from "../domain/messages/webhooks";
 import type { Shop } from "../domain/shop";
 import type { StressLimits } from "../domain/stress-test";
@@ -37,6 +38,8 @@ export interface SellerRoutesOptions {
   lifecycle?: Lifecycle | undefined;
   /** The sellers' webhook endpoints (src/domain/messages/webhooks.ts): the Webhooks page. */
   webhooks?: WebhookService | undefined;
+  /** Verified fans: a verified drop's Stress Test verifies its fans through the code step. */
+  fans?: VerifiedFans | undefined;
 }
 
 /**
@@ -61,6 +64,7 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
     logError,
     limits: options.stressLimits,
     rehearsalHoldSeconds: options.rehearsalHoldSeconds,
+    fans: options.fans,
   });
   options.lifecycle?.onDrain(() => stressTests.cancelAll(SHUTDOWN_PROBLEM));
   routes.route(

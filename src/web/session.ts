@@ -30,8 +30,13 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
  * overrides the guess (e.g. `never` for plain http on a LAN address).
  */
 function secureFor(c: Context): boolean {
-  if (c.var.cookieSecure === "always") return true;
-  if (c.var.cookieSecure === "never") return false;
+  return secureCookieFor(c, c.var.cookieSecure);
+}
+
+/** Whether a cookie set in answer to `c` is Secure under the COOKIE_SECURE `setting` (see secureFor). */
+export function secureCookieFor(c: Context, setting: CookieSecurity): boolean {
+  if (setting === "always") return true;
+  if (setting === "never") return false;
   const url = new URL(c.req.url);
   if (url.protocol === "https:" || c.req.header("x-forwarded-proto") === "https") return true;
   return !LOOPBACK.has(url.hostname);

@@ -8,7 +8,9 @@ import { shopHref } from "./links";
 import { formatPrice } from "./price";
 import { Gallery } from "./product-image";
 import { Purchase, type PurchaseState } from "./purchase";
+import { QueueBox, type QueueBoxProps } from "./queue-box";
 import { StockPanel } from "./stock";
+import { NotifyMe, type NotifyMeState } from "./verify";
 
 export interface DropPageProps {
   drop: Drop;
@@ -21,6 +23,12 @@ export interface DropPageProps {
   shop: ShopFront;
   /** The site's own origin (https://drops.example.com), for the absolute URLs link previews need. */
   origin: string;
+  /** A draw drop's entry box (in place of the buy box), or a sold-out drop's waitlist (docs/draws.md). */
+  queue?: QueueBoxProps | undefined;
+  /** A verified-fans drop, and the address this browser proved: buying is one click. */
+  verifiedAs?: string | undefined;
+  /** "Email me at go-live" (upcoming drops only), or what became of the fan's signup. */
+  notify?: NotifyMeState | undefined;
 }
 
 /** Open Graph and Twitter card tags: a shared link previews with the title, price and picture. */
@@ -98,16 +106,24 @@ export function DropPage(props: DropPageProps) {
             shopHref={shopHref(shop)}
             shopName={shop.name}
           />
-          {over ? null : (
+          {props.queue?.kind === "draw" ? (
             <div class="buy-box">
               {halted ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}
-              <Purchase slug={drop.slug} state={purchase} />
+              <QueueBox {...props.queue} />
+            </div>
+          ) : null}
+          {props.queue?.kind === "waitlist" && status === "sold_out" ? <QueueBox {...props.queue} /> : null}
+          {over || props.queue?.kind === "draw" ? null : (
+            <div class="buy-box">
+              {halted ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}
+              <Purchase slug={drop.slug} state={purchase} verifiedAs={props.verifiedAs} />
             </div>
           )}
+          {props.notify && status === "upcoming" ? <NotifyMe slug={drop.slug} state={props.notify} /> : null}
           {purchase.kind === "sold_out" ? <Purchase slug={drop.slug} state={purchase} /> : null}
           <p class="terms">
             {drop.quantity === 1 ? "1 unit" : `${drop.quantity.toLocaleString("en-US")} units`} · at most{" "}
-            {drop.maxPerFan} per fan · starts{" "}
+            {drop.maxPerFan} per fan{drop.verifiedFans ? " · verified fans only" : ""} · starts{" "}
             <time id="starts-at" datetime={drop.startsAt.toISOString()}>
               {formatStartsAt(drop.startsAt)}
             </time>

@@ -1,6 +1,7 @@
 import { formatCountdown } from "./countdown";
 import { Hold, type HoldProps } from "./hold";
 import { Receipt, type ReceiptProps } from "./receipt";
+import { VerifyStep, type VerifyStepProps } from "./verify";
 
 export type BoughtState = { kind: "bought" } & ReceiptProps;
 
@@ -36,15 +37,29 @@ export type PurchaseState =
   | { kind: "limit_reached"; maxPerFan: number }
   /** The shop paused sales after the page loaded: the same purchase can be sent again when they resume. */
   | { kind: "paused"; fan: string; idempotencyKey: string }
-  | { kind: "cancelled" };
+  | { kind: "cancelled" }
+  /** A verified-fans drop and a fan not verified yet: the email step first (verify.tsx). */
+  | ({ kind: "verify" } & Omit<VerifyStepProps, "slug">);
 
 /**
  * The buy box: the same component renders inside the drop page and as the htmx answer to a buy, which
  * replaces the form (outerHTML). Form states keep the fan's input and the page view's idempotency key,
  * so a resubmit, a double click or an automatic retry can only ever replay the same purchase.
  */
-export function Purchase({ slug, state }: { slug: string; state: PurchaseState }) {
+export function Purchase({
+  slug,
+  state,
+  verifiedAs,
+}: {
+  slug: string;
+  state: PurchaseState;
+  /** On a verified-fans drop: the address the fan proved, shown in place of the identity field. */
+  verifiedAs?: string | undefined;
+}) {
+  const form = { slug, verifiedAs };
   switch (state.kind) {
+    case "verify":
+      return <VerifyStep slug={slug} {...state} />;
     case "bought":
       return <Receipt {...state} />;
     case "held":
@@ -80,7 +95,7 @@ export function Purchase({ slug, state }: { slug: string; state: PurchaseState }
     case "paused":
       return (
         <BuyForm
-          slug={slug}
+          {...form}
           fan={state.fan}
           idempotencyKey={state.idempotencyKey}
           live
@@ -92,11 +107,11 @@ export function Purchase({ slug, state }: { slug: string; state: PurchaseState }
         />
       );
     case "ready":
-      return <BuyForm slug={slug} fan={state.fan} idempotencyKey={state.idempotencyKey} live={state.live} />;
+      return <BuyForm {...form} fan={state.fan} idempotencyKey={state.idempotencyKey} live={state.live} />;
     case "invalid":
       return (
         <BuyForm
-          slug={slug}
+          {...form}
           fan={state.fan}
           idempotencyKey={state.idempotencyKey}
           live
@@ -107,7 +122,7 @@ export function Purchase({ slug, state }: { slug: string; state: PurchaseState }
     case "not_live":
       return (
         <BuyForm
-          slug={slug}
+          {...form}
           fan={state.fan}
           idempotencyKey={state.idempotencyKey}
           live
@@ -122,7 +137,7 @@ export function Purchase({ slug, state }: { slug: string; state: PurchaseState }
     case "busy":
       return (
         <BuyForm
-          slug={slug}
+          {...form}
           fan={state.fan}
           idempotencyKey={state.idempotencyKey}
           live
@@ -143,6 +158,7 @@ export function Purchase({ slug, state }: { slug: string; state: PurchaseState }
 
 interface BuyFormProps {
   slug: string;
+  verifiedAs?: string | undefined;
   fan: string;
   idempotencyKey: string;
   /** Before go-live the button waits disabled; drop.js switches it on at the countdown's end. */
@@ -171,20 +187,28 @@ function BuyForm(props: BuyFormProps) {
     >
       <input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
       {props.retry === undefined ? null : <input type="hidden" name="retry" value={String(props.retry)} />}
-      <label for="fan">Your email or handle</label>
-      <input
-        id="fan"
-        name="fan"
-        type="text"
-        inputmode="email"
-        autocomplete="email"
-        autocapitalize="none"
-        spellcheck={false}
-        required
-        maxlength={200}
-        value={props.fan}
-        {...(props.fanError ? { "aria-invalid": "true", "aria-describedby": "fan-error" } : {})}
-      />
+      {props.verifiedAs ? (
+        <p class="verified-as" data-verified-as={props.verifiedAs}>
+          Buying as <strong>{props.verifiedAs}</strong> <span class="verified-mark">verified</span>
+        </p>
+      ) : (
+        <>
+          <label for="fan">Your email or handle</label>
+          <input
+            id="fan"
+            name="fan"
+            type="text"
+            inputmode="email"
+            autocomplete="email"
+            autocapitalize="none"
+            spellcheck={false}
+            required
+            maxlength={200}
+            value={props.fan}
+            {...(props.fanError ? { "aria-invalid": "true", "aria-describedby": "fan-error" } : {})}
+          />
+        </>
+      )}
       {props.fanError ? (
         <p id="fan-error" class="field-error">
           {props.fanError}

@@ -53,3 +53,23 @@ export function CheckoutFields(props: {
     </fieldset>
   );
 }
+
+/**
+ * "Verified fans only" (issue 17 §1): each buyer confirms an email address with a code first, and the per-fan
+ * limit counts that address. A checkbox, fixed once the drop is live (then the form leaves it off).
+ */
+export function VerifiedFansField(props: { values: FormValues; fixed?: boolean | undefined }) {
+  if (props.fixed) return null;
+  return (
+    <fieldset class="verified-fans" id="verified-fans">
+      <legend>Who may buy</legend>
+      <label class="check">
+        <input type="checkbox" name="verifiedFans" value="on" checked={props.values.verifiedFans === "on"} />
+        Verified fans only: each buyer confirms their email with a code first, one limit per address
+      </label>
+      <p class="hint">
+        Stops one person buying a whole drop under made-up names. Fixed once the drop is live.
+      </p>
+    </fieldset>
+  );
+}

@@ -1,8 +1,10 @@
 import type { DropLive, SalesStory } from "../../src/domain/books/dashboard";
+import type { FairnessSummary } from "../../src/domain/fairness/summary";
 import type { Order } from "../../src/domain/types";
 import { Layout } from "../layout";
 import { DropControls } from "./drop-controls";
 import { DropImagesSlot } from "./drop-images-card";
+import { FairnessCard } from "./fairness-card";
 import {
   formatDuration,
   formatMoney,
@@ -14,6 +16,7 @@ import {
   STATUS_LABEL,
   sellThrough,
 } from "./format";
+import { QueueCard, type QueueCardProps } from "./queue-card";
 import { SalesChartView } from "./sales-chart";
 import type { SellerShell } from "./shell";
 import { type StressCardProps, StressTestCard } from "./stress-card";
@@ -257,6 +260,10 @@ export interface DashboardProps extends SellerShell {
   publicUrl: string;
   /** The Stress Test card's form and receipts; absent on a rehearsal's own dashboard. */
   stress?: Omit<StressCardProps, "drop" | "csrfToken"> | undefined;
+  /** The drop's draw, or its waitlist once anyone joined (docs/draws.md). */
+  queue?: QueueCardProps | undefined;
+  /** Verified buyers and notify-me signups (issue 17 §5). */
+  fairness?: FairnessSummary | undefined;
 }
 
 /**
@@ -286,10 +293,13 @@ export function DashboardPage(props: DashboardProps) {
           {formatUtcMinute(drop.startsAt)}
         </time>
         {drop.holdSeconds > 0 ? ` · checkout with a ${holdLength(drop.holdSeconds)} hold` : ""}
+        {drop.verifiedFans ? " · verified fans only" : ""}
         {drop.isRehearsal ? " · rehearsal" : ""}
       </p>
       <LiveStats live={live} story={props.story} />
+      {props.fairness ? <FairnessCard summary={props.fairness} /> : null}
       <DropControls slug={drop.slug} status={live.status} csrfToken={props.csrfToken} />
+      {props.queue ? <QueueCard {...props.queue} /> : null}
       <div class="share card">
         <label for="public-url">Fan page</label>
         <div class="share-row">

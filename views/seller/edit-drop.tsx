@@ -30,6 +30,7 @@ export function editValuesOf(drop: Drop): FormValues {
     // Holds are set in whole minutes; one made shorter (tests, the shop directly) shows as at least 1.
     holdMinutes:
       drop.holdSeconds > 0 ? String(Math.max(1, Math.round(drop.holdSeconds / 60))) : DEFAULT_HOLD_MINUTES,
+    verifiedFans: drop.verifiedFans ? "on" : "",
   };
 }
 

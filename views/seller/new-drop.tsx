@@ -1,7 +1,8 @@
 import { Layout } from "../layout";
-import { CheckoutFields, DEFAULT_HOLD_MINUTES } from "./checkout-fields";
+import { CheckoutFields, DEFAULT_HOLD_MINUTES, VerifiedFansField } from "./checkout-fields";
 import { PictureField } from "./drop-images-card";
 import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
+import { SaleFields } from "./sale-fields";
 import type { SellerShell } from "./shell";
 
 export interface NewDropProps extends SellerShell {
@@ -69,6 +70,8 @@ export function DropFields(props: {
   fresh: boolean;
   fixed?: boolean;
   checkout?: boolean;
+  /** The new-drop form: first come or draw is chosen once, at creation (docs/draws.md). */
+  saleChoice?: boolean;
 }) {
   const { values, errors } = props;
   const zone = values.timeZone ?? "UTC";
@@ -139,6 +142,8 @@ export function DropFields(props: {
         errors={errors}
         live={props.fixed ? (props.checkout ? "checkout" : "instant") : undefined}
       />
+      {props.saleChoice ? <SaleFields values={values} errors={errors} /> : null}
+      <VerifiedFansField values={values} fixed={props.fixed} />
       {props.fixed ? null : (
         <fieldset class="go-live">
           <legend>Go-live</legend>
@@ -229,6 +234,7 @@ export function NewDropPage(props: NewDropProps) {
             errors={props.errors}
             timeZones={props.timeZones}
             fresh={props.fresh}
+            saleChoice
           />
           <button type="submit" data-pending-label="Creating…">
             Create drop

@@ -12,6 +12,7 @@ import { type Clock, systemClock } from "../clock";
 import {
   Cancelled,
   CardDeclined,
+  DrawOnly,
   HoldExpired,
   IdempotencyKeyReused,
   LimitReached,
@@ -35,8 +36,12 @@ import type { PaymentProvider, PaymentState } from "./payments";
 export const HOLD_SOLD_OUT_MS = 1000;
 /** A hold purchase first sweeps its drop's expired holds (freeing units and fan slots), at most this often. */
 const DROP_SWEEP_EVERY_MS = 200;
-/** Holds ended per sweep transaction (three rows changed each; DSQL allows 3,000 per transaction). */
-const SWEEP_LIMIT = 500;
+/**
+ * Holds ended per sweep transaction. Each changes four rows (order, history, event, returned unit) and, where
+ * a draw or waitlist is waiting, four more as its unit is offered on (fairness/offers.ts): 300 x 8 plus the
+ * buckets stays under DSQL's 3,000 changed rows per transaction.
+ */
+const SWEEP_LIMIT = 300;
 
 export interface HoldResult {
   order: repo.CheckoutOrder;
@@ -257,6 +262,7 @@ export function createCheckout(deps: {
         }
         if (outcome.isInstant) throw new OrdersModeChanged();
         if (outcome.isCancelled) throw new Cancelled();
+        if (outcome.isDraw) throw new DrawOnly();
         if (outcome.isPaused && outcome.hadStock) throw new Paused();
         if (!outcome.isLive) throw new NotLive(outcome.startsAt);
         if (!outcome.hadStock) {

@@ -24,6 +24,11 @@ export interface PurchaseRequest {
   fan: string;
   /** The client's key; a repeat with the same key returns the same order. One is made when absent. */
   idempotencyKey?: string | undefined;
+  /**
+   * The fan a valid fan token names (issue 17 §1), when the request carried one. A verified-fans drop
+   * requires it and buys for its address, whatever `fan` says.
+   */
+  verified?: { email: string } | undefined;
 }
 
 export interface PurchaseResult {

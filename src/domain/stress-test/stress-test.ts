@@ -7,10 +7,12 @@ import { buildReceipt, type Receipt } from "../../stampede/receipt";
 import { runStampedeInWorker } from "../../stampede/run-in-worker";
 import type { StampedeRun } from "../../stampede/run-stampede";
 import { InvalidInput, NotFound, StressTestRunning, StressTestUnavailable } from "../errors";
+import type { VerifiedFans } from "../fairness";
 import { isUuid } from "../purchase/drop-cache";
 import type { Shop } from "../shop";
 import type { Drop, Seller } from "../types";
 import { judgeCheckout } from "./checkout-audit";
+import { verifyRehearsalFans } from "./rehearsal-fans";
 import {
   cancelRehearsalRun,
   forgetRehearsalRun,
@@ -173,6 +175,8 @@ interface Running {
   stopReason?: string | undefined;
   /** Checkout mode: the seller's drop holds wins for payment, and so does its rehearsal copy. */
   checkout: boolean;
+  /** The rehearsal sells to verified fans only: its fans verify through the code step first. */
+  verified: boolean;
   finished: Promise<StressTest>;
 }
 
@@ -195,6 +199,8 @@ export function createStressTests(deps: {
   limits?: Partial<StressLimits> | undefined;
   /** The hold of a hold drop's rehearsal copy; REHEARSAL_HOLD_SECONDS when absent (tests hold shorter). */
   rehearsalHoldSeconds?: number | undefined;
+  /** Verified fans (issue 17): a verified drop's rehearsal verifies its fans through the code step. */
+  fans?: VerifiedFans | undefined;
 }) {
   const { db, shop } = deps;
   const rehearsalHoldSeconds = deps.rehearsalHoldSeconds ?? REHEARSAL_HOLD_SECONDS;
@@ -258,7 +264,21 @@ export function createStressTests(deps: {
     heartbeat.unref?.();
     let outcome: Parameters<typeof repo.finishStressTest>[2];
     live.controller.signal.addEventListener("abort", () => cancelRehearsalRun(row.id), { once: true });
+    const headers = { ...rehearsalHeaders(), [REHEARSAL_RUN_HEADER]: row.id };
+    const mailbox = live.verified ? deps.fans?.openRehearsalMailbox(row.id) : undefined;
     try {
+      // A verified drop's rehearsal: every fan verifies first, through the code step, reading its code from
+      // the run's own mailbox; the stampede then buys with their tokens.
+      const fanTokens = mailbox
+        ? await verifyRehearsalFans({
+            baseUrl,
+            runId: row.id,
+            count: row.attempts,
+            headers,
+            mailbox,
+            signal: live.controller.signal,
+          })
+        : undefined;
       // Off this event loop (a worker thread), marked so that this process serves it in the rehearsal lane.
       const run = await runStampedeInWorker({
         baseUrl,
@@ -266,7 +286,8 @@ export function createStressTests(deps: {
         attempts: row.attempts,
         concurrency: row.concurrency,
         signal: live.controller.signal,
-        headers: { ...rehearsalHeaders(), [REHEARSAL_RUN_HEADER]: row.id },
+        headers,
+        ...(fanTokens ? { fanTokens } : {}),
         onBatch: (batch) => live.progress.recordBatch(batch),
         checkout: live.checkout,
       });
@@ -293,6 +314,7 @@ export function createStressTests(deps: {
       };
     } finally {
       clearInterval(heartbeat);
+      mailbox?.close();
       forgetRehearsalRun(row.id);
     }
     return finish(row.id, outcome);
@@ -316,6 +338,8 @@ export function createStressTests(deps: {
         startsAt: new Date(Date.now() - 60_000),
         // A hold drop is rehearsed with its checkout, on a hold short enough to run out during the run.
         holdSeconds: drop.holdSeconds > 0 ? rehearsalHoldSeconds : 0,
+        // A verified-fans drop is rehearsed with verified fans (when this process can verify them).
+        verifiedFans: drop.verifiedFans && deps.fans !== undefined,
       },
       { rehearsalOf: drop.id },
     );
@@ -339,6 +363,7 @@ export function createStressTests(deps: {
       progress: new StressProgress(drop.quantity, settings.attempts, checkout),
       controller: new AbortController(),
       checkout,
+      verified: rehearsal.verifiedFans,
     };
     const finished = drive(row, baseUrl, live)
       .catch((error: unknown) => {

@@ -11,7 +11,11 @@ import { insertBuckets } from "./drops";
  * with a hold that long. Switching between the two is a fixed term (like the price); a new length on a hold
  * drop is not: it applies to holds given after the change, since each hold keeps its own `expires_at`.
  */
-export type DropChanges = Partial<DropTerms> & { holdSeconds?: number | undefined };
+export type DropChanges = Partial<DropTerms> & {
+  holdSeconds?: number | undefined;
+  /** Only verified fans may buy; fixed once live, like the orders mode. */
+  verifiedFans?: boolean | undefined;
+};
 
 export interface DropChangeOutcome {
   /** The drop after the change; undefined when the change was refused or the drop is not this seller's. */
@@ -60,7 +64,8 @@ export function changeUpcomingDrop(
               ($3::int IS NOT NULL AND $3::int <> price_cents) OR ($4::text IS NOT NULL AND $4::text <> currency)
                 OR ($5::int IS NOT NULL AND $5::int <> quantity)
                 OR ($6::timestamptz IS NOT NULL AND $6::timestamptz <> starts_at) OR $7::boolean
-                OR ($8::int IS NOT NULL AND ($8::int > 0) <> (coalesce(hold_seconds, 0) > 0)) AS changes_fixed,
+                OR ($8::int IS NOT NULL AND ($8::int > 0) <> (coalesce(hold_seconds, 0) > 0))
+                OR ($9::boolean IS NOT NULL AND $9::boolean <> coalesce(verified_fans, false)) AS changes_fixed,
               $5::int IS NOT NULL AND $5::int <> quantity AS rebuilds
        FROM drops WHERE id = $1::uuid AND seller_id = $2::uuid`,
       [
@@ -72,6 +77,7 @@ export function changeUpcomingDrop(
         changes.startsAt?.toISOString() ?? null,
         options.cancel,
         changes.holdSeconds ?? null,
+        changes.verifiedFans ?? null,
       ],
     );
     const current = found[0];
@@ -110,7 +116,8 @@ export function changeUpcomingDrop(
          bucket_count = CASE WHEN $11::boolean THEN $12::int ELSE bucket_count END,
          cancelled_at = CASE WHEN $9::boolean THEN now() ELSE cancelled_at END,
          -- Instant drops store NULL, as insertDropWithStock does.
-         hold_seconds = CASE WHEN $13::int IS NULL THEN hold_seconds ELSE nullif($13::int, 0) END
+         hold_seconds = CASE WHEN $13::int IS NULL THEN hold_seconds ELSE nullif($13::int, 0) END,
+         verified_fans = coalesce($14::boolean, verified_fans)
        WHERE id = $1::uuid
        RETURNING ${DROP_COLUMNS}`,
       [
@@ -127,6 +134,7 @@ export function changeUpcomingDrop(
         current.rebuilds,
         plan.length,
         changes.holdSeconds ?? null,
+        changes.verifiedFans ?? null,
       ],
     );
     if (current.rebuilds) await insertBuckets(tx, ref.dropId, plan);

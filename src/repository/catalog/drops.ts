@@ -2,6 +2,7 @@
 import type { Database, Queryable } from "../../db/database";
 import type { Bucket } from "../../domain/purchase/stock-plan";
 import type { Drop, DropTerms, StockSnapshot } from "../../domain/types";
+import { insertDraw, type NewDraw } from "../fairness/draws";
 import { DROP_COLUMNS, type DropRow, toDrop } from "../rows";
 
 export interface NewDrop extends Omit<DropTerms, "startsAt"> {
@@ -13,6 +14,10 @@ export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   rehearsalOf?: string | null;
   /** Checkout with a hold of this many seconds; 0 or absent: instant orders. */
   holdSeconds?: number | undefined;
+  /** A draw drop: its draw (seed, commitment, close), written in the drop's own transaction. */
+  draw?: Omit<NewDraw, "dropId"> | undefined;
+  /** Only verified fans may buy (a fan token names the fan). */
+  verifiedFans?: boolean | undefined;
 }
 
 /**
@@ -24,9 +29,9 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<DropRow>(
       `INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds)
+                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds, verified_fans)
        VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, coalesce($8::timestamptz, now()),
-               $9::int, $10::int, $11::boolean, $12::uuid, $13::int)
+               $9::int, $10::int, $11::boolean, $12::uuid, $13::int, $14::boolean)
        RETURNING ${DROP_COLUMNS}`,
       [
         drop.sellerId,
@@ -42,10 +47,12 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
         drop.isRehearsal ?? false,
         drop.rehearsalOf ?? null,
         drop.holdSeconds ? drop.holdSeconds : null,
+        drop.verifiedFans ? true : null,
       ],
     );
     const created = toDrop(rows[0]!);
     await insertBuckets(tx, created.id, buckets);
+    if (drop.draw) await insertDraw(tx, { ...drop.draw, dropId: created.id });
     return created;
   });
 }

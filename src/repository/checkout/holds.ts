@@ -15,6 +15,8 @@
  * outside group commit: their rate is bounded by fans who then pay, not by a stampede of instant wins.
  */
 import type { Database, Queryable } from "../../db/database";
+import { DRAW_SELLS_SQL } from "../fairness/draws";
+import { offerFreeUnits } from "../fairness/offers";
 import { type EventType, type NewEvent, recordEvents } from "../messages/events";
 import { claimSql } from "../purchase/purchase-sql";
 
@@ -122,6 +124,8 @@ export type HoldOutcome =
       withinLimit: boolean;
       /** The drop sells instant orders (purchase.ts), not holds. */
       isInstant: boolean;
+      /** A draw drop: its units go to its entries (fairness/offers.ts) until the seller opens the leftovers. */
+      isDraw: boolean;
     }
   /** The snapshot showed stock but another buyer took it first: try again. */
   | { kind: "raced" };
@@ -136,6 +140,7 @@ interface GateRow {
   hold_seconds: number;
   stock: number;
   free_slot: number | null;
+  draw_sells: boolean;
 }
 
 /**
@@ -155,7 +160,8 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
                 + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = d.id) AS stock,
               (SELECT min(slot)::int FROM generate_series(1, d.max_per_fan) AS slot
                 WHERE NOT EXISTS (SELECT 1 FROM orders o
-                                  WHERE o.drop_id = d.id AND o.fan = $2::text AND o.fan_slot = slot)) AS free_slot
+                                  WHERE o.drop_id = d.id AND o.fan = $2::text AND o.fan_slot = slot)) AS free_slot,
+              ${DRAW_SELLS_SQL} AS draw_sells
        FROM drops d WHERE d.id = $1::uuid`,
       [claim.dropId, claim.fan],
       { name: "hold_gate" },
@@ -163,7 +169,7 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
     const gate = rows[0];
     if (!gate) return { kind: "no_drop" };
     const sells = gate.is_live && !gate.is_paused && !gate.is_cancelled;
-    if (!sells || gate.stock <= 0 || gate.free_slot === null || gate.hold_seconds <= 0) {
+    if (!sells || !gate.draw_sells || gate.stock <= 0 || gate.free_slot === null || gate.hold_seconds <= 0) {
       return {
         kind: "refused",
         isLive: gate.is_live,
@@ -174,6 +180,7 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
         hadStock: gate.stock > 0,
         withinLimit: gate.free_slot !== null,
         isInstant: gate.hold_seconds <= 0,
+        isDraw: !gate.draw_sells,
       };
     }
     const unit = (await claimReturnedUnit(tx, claim)) ?? (await claimBucketUnit(tx, claim));
@@ -415,19 +422,36 @@ function endHolds(
         column("fan_shown"),
       ],
     );
-    await tx.query(
-      `INSERT INTO returned_units (drop_id, unit_no)
-       SELECT * FROM unnest($1::uuid[], $2::int[])`,
-      [column("drop_id"), column("unit_no")],
-    );
     await recordEvents(
       tx,
       rows.map((row) =>
         orderEvent(`order.${status}`, { dropId: row.drop_id, id: row.id, unitNo: row.unit_no, fan: row.fan }),
       ),
     );
+    await returnUnits(tx, rows);
     return rows.map((row) => ({ orderId: row.id, dropId: row.drop_id, unitNo: row.unit_no }));
   });
+}
+
+/**
+ * THE one place a unit of a hold drop comes back: into returned_units and, in the same transaction, on to
+ * the next entry of the drop's draw or waitlist as an offer (fairness/offers.ts), so a returned unit owed to
+ * a waiting fan is never seen free by a buyer. Any new return path (a refund, a seller cancelling an order)
+ * calls this inside its own transaction. Adds at most six changed rows per unit to the caller's transaction.
+ */
+export async function returnUnits(
+  tx: Queryable,
+  units: { drop_id: string; unit_no: number }[],
+): Promise<void> {
+  if (units.length === 0) return;
+  await tx.query(
+    `INSERT INTO returned_units (drop_id, unit_no)
+     SELECT * FROM unnest($1::uuid[], $2::int[])`,
+    [units.map((unit) => unit.drop_id), units.map((unit) => unit.unit_no)],
+  );
+  const perDrop = new Map<string, number>();
+  for (const unit of units) perDrop.set(unit.drop_id, (perDrop.get(unit.drop_id) ?? 0) + 1);
+  for (const [dropId, count] of perDrop) await offerFreeUnits(tx, dropId, count);
 }
 
 /** One claim of a unit on a hold drop: who held it, and what became of the hold. */

@@ -20,6 +20,8 @@ export const EVENT_TYPES: readonly EventType[] = [
   "drop.paused",
   "drop.resumed",
   "drop.cancelled",
+  "draw.won",
+  "waitlist.offered",
 ];
 
 export interface NewEvent {
