@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { openApiDocument } from "../src/http/openapi";
+import * as repo from "../src/repository";
 import { isoFromNow } from "./support/clock";
 import { openTestDatabase } from "./support/databases";
 import { imageForm, makePicture } from "./support/pictures";
@@ -123,6 +124,34 @@ describe("contract: real answers match the document", () => {
   const send = (method: string, body: unknown, headers: Record<string, string> = {}): RequestInit => ({
     ...json(body, headers),
     method,
+  });
+
+  // Before the purchase rate limit is spent by the test below it.
+  test("verified fans: codes, sessions and a verified-fans drop's purchase, successes and errors", async () => {
+    const seller = await call(
+      "/api/sellers",
+      json({ email: `fans-${Date.now()}@example.com`, password: "a long password", name: "Fans" }),
+    );
+    const key = (seller.body as { apiKey: string }).apiKey;
+    const email = `verified-${Date.now()}@example.com`;
+    expect((await call("/api/fans/codes", json({ email }))).status).toBe(202);
+    expect((await call("/api/fans/codes", json({ email: "nope" }))).status).toBe(400);
+    await app.fans.settled();
+    const mail = (await repo.listMailbox(db, 50)).find((m) => m.recipient === email)!;
+    const code = /\b(\d{6})\b/.exec(mail.subject)![1]!;
+    const wrong = code === "000000" ? "111111" : "000000";
+    expect((await call("/api/fans/sessions", json({ email, code: wrong }))).status).toBe(422);
+    const session = await call("/api/fans/sessions", json({ email, code }));
+    expect(session.status).toBe(201);
+    const token = (session.body as { fanToken: string }).fanToken;
+    const created = await call(
+      "/api/drops",
+      json({ title: "Verified", priceCents: 100, quantity: 2, verifiedFans: true }, bearer(key)),
+    );
+    expect(created.status).toBe(201);
+    const dropId = (created.body as { drop: { id: string } }).drop.id;
+    expect((await call(`/api/drops/${dropId}/purchase`, json({ fan: "someone" }))).status).toBe(401);
+    expect((await call(`/api/drops/${dropId}/purchase`, json({}, { "fan-token": token }))).status).toBe(201);
   });
 
   test("sellers, drops, purchases, the books and checkout, successes and errors", async () => {

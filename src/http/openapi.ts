@@ -31,6 +31,8 @@ export const ErrorAnswer = v.strictObject({
     maxPerFan: v.optional(v.number()),
     refunded: v.optional(v.boolean()),
     status: v.optional(v.string()),
+    /** code_invalid: wrong tries left before the code dies. */
+    triesLeft: v.optional(v.number()),
   }),
 });
 

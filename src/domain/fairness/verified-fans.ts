@@ -104,7 +104,16 @@ export function createVerifiedFans(deps: VerifiedFansDeps) {
     const expiresAt = new Date(Number(expiry) * 1000);
     if (!(expiresAt.getTime() > clock())) return undefined;
     const email = Buffer.from(address, "base64url").toString("utf8");
-    return { fan: identityKey(email), email, expiresAt };
+    // The key (a confusables skeleton, tens of µs) only when asked: the purchase makes its own from `email`.
+    let fanKey: string | undefined;
+    return {
+      get fan() {
+        fanKey ??= identityKey(email);
+        return fanKey;
+      },
+      email,
+      expiresAt,
+    };
   }
 
   return {
