@@ -10,6 +10,7 @@ import { createCheckout } from "./checkout/checkout";
 import { type PaymentProvider, TestPaymentProvider } from "./checkout/payments";
 import { type Clock, systemClock } from "./clock";
 import { Busy, EmailTaken, NotFound, OrdersModeChanged, RateLimited, Unauthorized } from "./errors";
+import { createOrderManagement } from "./orders";
 import { DropCache, isUuid } from "./purchase/drop-cache";
 import { PlannerStatistics } from "./purchase/planner-statistics";
 import { type PurchaseRequest, type PurchaseResult, purchase, requestFingerprint } from "./purchase/purchase";
@@ -25,6 +26,8 @@ export interface NewDropInput extends Omit<DropTerms, "startsAt"> {
   bucketCount?: number;
   /** Checkout with a hold of this many seconds (the API takes 1-60 minutes); 0 or absent: instant orders. */
   holdSeconds?: number;
+  /** Ask each buyer where to ship their unit (issue 18 §2). */
+  collectShipping?: boolean | undefined;
 }
 
 export interface DropWithStock {
@@ -101,7 +104,7 @@ export function createShop(
   } = {},
 ) {
   const clock = options.clock ?? systemClock;
-  const cache = new DropCache();
+  const cache = new DropCache(undefined, clock);
   const retryPolicy = options.retryPolicy ?? defaultRetryPolicy;
   const engine = { ...defaultEngineOptions(db), ...options.engine };
   let form: Promise<repo.PurchaseForm> | undefined;
@@ -137,6 +140,16 @@ export function createShop(
     clock,
   });
 
+  const orderManagement = createOrderManagement({
+    db,
+    retryPolicy,
+    cache,
+    findOwnDrop,
+    providerFor: async (order) => ((await findDrop(order.dropId)).isRehearsal ? rehearsalPayments : payments),
+    onRefundDeferred: (orderId, error) =>
+      options.onBackgroundError?.(error, `refunding order ${orderId} (the payment reconciler will)`),
+  });
+
   async function findDrop(ref: string): Promise<Drop> {
     const cached = cache.get(ref);
     if (cached) return cached;
@@ -165,6 +178,8 @@ export function createShop(
     statistics,
     /** Holds, payment, release and the expiry sweep of hold drops (issue 11). */
     checkout,
+    /** The seller's orders: shipping addresses, refund, cancel, fulfil (issue 18 §2, §3). */
+    orderManagement,
     payments,
     /** The test provider that pays rehearsal drops' orders (see createCheckout). */
     rehearsalPayments,
@@ -307,7 +322,7 @@ export function createShop(
     async ordersCsv(seller: Seller, ref: string): Promise<{ drop: Drop; csv: ReadableStream<Uint8Array> }> {
       const drop = await findOwnDrop(seller, ref);
       const csv = ordersCsvStream(drop, (afterUnit, limit) =>
-        repo.listOrdersByUnit(db, drop.id, afterUnit, limit),
+        repo.listManagedOrders(db, drop.id, afterUnit, limit),
       );
       return { drop, csv };
     },

@@ -25,6 +25,8 @@ export interface Drop {
   cancelledAt: Date | null;
   /** Seconds a win is held for payment (checkout); 0 is an instant order, final when placed. */
   holdSeconds: number;
+  /** Whether each buyer is asked where to ship their unit (issue 18 §2); absent is false. */
+  collectShipping?: boolean;
 }
 
 /** The terms a seller sets for a drop; everything else about it is derived or assigned. */

@@ -19,6 +19,7 @@ import {
   SELLER_AUTH,
   SellerJson,
 } from "./openapi";
+import { orderApiRoutes } from "./order-api";
 import { DropRef, dropBodies, IdempotencyKey, OrdersQuery, PurchaseBody, SellerSignup } from "./schemas";
 import { jsonBody, parseWith } from "./validation";
 import { webhookApiRoutes } from "./webhook-api";
@@ -46,6 +47,8 @@ const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock
   images: images.map(imageJson),
   // Only hold drops carry the field, so instant drops answer exactly as before checkout existed.
   ...(drop.holdSeconds > 0 ? { holdMinutes: drop.holdSeconds / 60 } : {}),
+  // Likewise only drops that ask for an address say so.
+  ...(drop.collectShipping ? { collectShipping: true } : {}),
 });
 
 const orderJson = (o: Order) => ({
@@ -133,6 +136,7 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
 
   api.route("/", imageApiRoutes(shop, requireSeller));
   api.route("/", checkoutApiRoutes(shop));
+  api.route("/", orderApiRoutes(shop, requireSeller));
   if (webhooks) api.route("/", webhookApiRoutes(webhooks, requireSeller));
 
   api.post(

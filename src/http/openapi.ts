@@ -59,6 +59,7 @@ export const DropJson = v.strictObject({
   serverTime: v.string(),
   images: v.array(ImageJson),
   holdMinutes: v.optional(v.number()),
+  collectShipping: v.optional(v.boolean()),
 });
 
 export const OrderJson = v.strictObject({

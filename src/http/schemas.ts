@@ -155,6 +155,8 @@ export function dropBodies(clock: Clock) {
     maxPerFan: v.optional(DROP_FIELDS.maxPerFan, 1),
     /** Checkout: minutes a win is held for payment (1-60); 0, the default, is instant orders. */
     holdMinutes: v.optional(HOLD_MINUTES),
+    /** Ask each buyer where to ship their unit: with payment on a hold drop, on the receipt otherwise. */
+    collectShipping: v.optional(v.boolean("collectShipping must be true or false")),
   });
 
   /** A change to a drop (PATCH): any of the create fields; unknown fields are refused so typos do not pass. */

@@ -3,7 +3,7 @@ import type { Drop, Order, Seller } from "../domain/types";
 import type { BrandRow } from "./catalog/brands";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds`;
+  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds, collect_shipping`;
 
 export interface DropRow {
   id: string;
@@ -22,6 +22,7 @@ export interface DropRow {
   paused_at: Date | null;
   cancelled_at: Date | null;
   hold_seconds: number | null;
+  collect_shipping: boolean | null;
 }
 
 export const toDrop = (row: DropRow): Drop => ({
@@ -41,6 +42,7 @@ export const toDrop = (row: DropRow): Drop => ({
   pausedAt: row.paused_at === null ? null : new Date(row.paused_at),
   cancelledAt: row.cancelled_at === null ? null : new Date(row.cancelled_at),
   holdSeconds: row.hold_seconds ?? 0,
+  collectShipping: row.collect_shipping ?? false,
 });
 
 export interface OrderRow {
@@ -108,6 +110,8 @@ export type EventType =
   | "order.released"
   | "order.expired"
   | "order.refunded"
+  | "order.cancelled"
+  | "order.fulfilled"
   | "drop.live"
   | "drop.sold_out"
   | "drop.paused"

@@ -223,11 +223,12 @@ export function createStockWatcher(options: StockWatcherOptions) {
 export type StockWatcher = ReturnType<typeof createStockWatcher>;
 
 /**
- * Sold out is final, and the drop's reading can stop, except on a hold drop, whose units come back. The
- * mode is the database's, from the same read (the cached drop may predate a switch made elsewhere).
+ * Whether a drop's reading can stop for good. Sold out used to be final on instant drops; it no longer is
+ * on any drop: units come back (an expired or released hold, a seller's refund or cancel: issue 18 §3),
+ * and open pages must see them, as they always did on hold drops. Kept as the one place to decide it.
  */
-export function isFinalUpdate(drop: Drop, update: StockUpdate | undefined): boolean {
-  return update?.status === "sold_out" && !(update.hold ?? drop.holdSeconds > 0);
+export function isFinalUpdate(_drop: Drop, _update: StockUpdate | undefined): boolean {
+  return false;
 }
 
 const isFinal = (watch: { drop: Drop; latest?: StockUpdate | undefined }) =>

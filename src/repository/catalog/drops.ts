@@ -13,6 +13,8 @@ export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   rehearsalOf?: string | null;
   /** Checkout with a hold of this many seconds; 0 or absent: instant orders. */
   holdSeconds?: number | undefined;
+  /** Ask each buyer for a shipping address (issue 18 §2). */
+  collectShipping?: boolean | undefined;
 }
 
 /**
@@ -24,9 +26,9 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<DropRow>(
       `INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds)
+                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds, collect_shipping)
        VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, coalesce($8::timestamptz, now()),
-               $9::int, $10::int, $11::boolean, $12::uuid, $13::int)
+               $9::int, $10::int, $11::boolean, $12::uuid, $13::int, $14::boolean)
        RETURNING ${DROP_COLUMNS}`,
       [
         drop.sellerId,
@@ -42,6 +44,7 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
         drop.isRehearsal ?? false,
         drop.rehearsalOf ?? null,
         drop.holdSeconds ? drop.holdSeconds : null,
+        drop.collectShipping ? true : null,
       ],
     );
     const created = toDrop(rows[0]!);

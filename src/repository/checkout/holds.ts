@@ -70,6 +70,10 @@ const LIVE_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, pri
 const HISTORY_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, attempts, created_at, status, expires_at,
   NULL::timestamptz AS paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency,
   now() AS read_at`;
+/** A paid order the seller refunded (repository/orders): its hold's end is when it was refunded. */
+const CLOSED_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, 1 AS attempts, created_at, status,
+  closed_at AS expires_at, paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency,
+  now() AS read_at`;
 const ENDING_COLUMNS = `id, drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key, created_at,
   status, expires_at, paid_at, payment_ref, token_hash`;
 
@@ -247,12 +251,14 @@ export function findHoldByKey(db: Database, dropId: string, key: string) {
   return findByKey(db, dropId, key);
 }
 
-/** An order of a hold drop, held or paid (orders) or ended (order_history). */
+/** An order of a hold drop, held or paid (orders), ended (order_history) or refunded by the seller (closed_orders). */
 export async function findCheckoutOrder(db: Queryable, orderId: string): Promise<CheckoutOrder | undefined> {
   const { rows } = await db.query<CheckoutRow>(
     `SELECT ${LIVE_COLUMNS} FROM orders WHERE id = $1::uuid AND status IS NOT NULL
      UNION ALL
-     SELECT ${HISTORY_COLUMNS} FROM order_history WHERE id = $1::uuid`,
+     SELECT ${HISTORY_COLUMNS} FROM order_history WHERE id = $1::uuid
+     UNION ALL
+     SELECT ${CLOSED_COLUMNS} FROM closed_orders WHERE id = $1::uuid AND status = 'refunded'`,
     [orderId],
     { name: "checkout_order" },
   );
@@ -372,6 +378,29 @@ function sweepOne(db: Database, orderId: string): Promise<EndedHold[]> {
   );
 }
 
+/** A unit going back on sale: its drop and its number (a returned unit keeps its number). */
+export interface ReturningUnit {
+  dropId: string;
+  unitNo: number;
+}
+
+/**
+ * THE one way a unit goes back on sale, inside the transaction that took it from its order: hold expiry and
+ * release (endHolds), the seller's refund and cancel (repository/orders). It lands in returned_units, from
+ * where the next purchase claims it (claimHold on a hold drop; the purchase statement on an instant drop
+ * once the buckets are empty), so whatever else should happen when a unit returns belongs here.
+ * @example await returnUnits(tx, [{ dropId, unitNo: 7 }])
+ */
+export async function returnUnits(tx: Queryable, units: readonly ReturningUnit[]): Promise<void> {
+  if (units.length === 0) return;
+  await tx.query(
+    `INSERT INTO returned_units (drop_id, unit_no)
+     SELECT * FROM unnest($1::uuid[], $2::int[])`,
+    [units.map((unit) => unit.dropId), units.map((unit) => unit.unitNo)],
+    { name: "return_units" },
+  );
+}
+
 export interface EndedHold {
   orderId: string;
   dropId: string;
@@ -415,10 +444,9 @@ function endHolds(
         column("fan_shown"),
       ],
     );
-    await tx.query(
-      `INSERT INTO returned_units (drop_id, unit_no)
-       SELECT * FROM unnest($1::uuid[], $2::int[])`,
-      [column("drop_id"), column("unit_no")],
+    await returnUnits(
+      tx,
+      rows.map((row) => ({ dropId: row.drop_id, unitNo: row.unit_no })),
     );
     await recordEvents(
       tx,

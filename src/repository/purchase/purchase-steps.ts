@@ -1,7 +1,15 @@
 /** The purchase's fallback form, for a backend that refuses data-modifying CTEs (see purchase.ts). */
 import type { Queryable } from "../../db/database";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
-import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, STOCK_CTE } from "./purchase-sql";
+import {
+  claimSql,
+  type MemberRow,
+  memberOutcome,
+  memberSelect,
+  READ_CTES,
+  returnedClaimSql,
+  STOCK_CTE,
+} from "./purchase-sql";
 import type { PurchaseBatch, PurchaseOutcome } from "./purchase-types";
 
 /**
@@ -30,6 +38,16 @@ export async function purchaseInSteps(
   const unitByRank = new Map<number, number>();
   for (const { before, take, last_unit } of claimed.rows) {
     for (let i = 1; i <= take; i++) unitByRank.set(before + i, last_unit - take + i);
+  }
+  if (claimed.rows.length === 0) {
+    // No bucket gave a unit: units the seller took back (refund, cancel), if the buckets are empty.
+    const returned = await tx.query<{ unit_no: number }>(
+      `WITH ${STOCK_CTE} ${returnedClaimSql("$2::int")}`,
+      [batch.dropId, eligible.length],
+      { name: "purchase_steps_returned" },
+    );
+    const units = returned.rows.map((row) => row.unit_no).sort((a, b) => a - b);
+    for (const [i, unit] of units.entries()) unitByRank.set(i + 1, unit);
   }
   const served = eligible.flatMap((row) => {
     const unit = unitByRank.get(row.rank!);
