@@ -194,7 +194,8 @@ describe("orders CSV", () => {
         .split("\r\n")
         .map((line) => line.split(",")[0]),
     ).toEqual(["1", "2", "3", "4", "6", "7"]);
-    expect(text).toContain(",fan1,12.50,USD,2025-11-30T12:00:00.000Z\r\n");
+    // An instant order with no address, not fulfilled: the variant, paid_at, shipping and fulfilment cells empty.
+    expect(text).toContain(",fan1,12.50,USD,2025-11-30T12:00:00.000Z,,placed,,,,,,,,,\r\n");
   });
 });
 
