@@ -104,7 +104,10 @@ describe.each(BACKENDS)("order management API on %s", (backend) => {
     expect(await createDrop(app, key)).not.toHaveProperty("collectShipping");
     const bad = await app.request(
       "/api/drops",
-      json({ title: "x", priceCents: 1, quantity: 1, collectShipping: "yes" }, { authorization: `Bearer ${key}` }),
+      json(
+        { title: "x", priceCents: 1, quantity: 1, collectShipping: "yes" },
+        { authorization: `Bearer ${key}` },
+      ),
     );
     expect(bad.status).toBe(400);
   });
@@ -169,7 +172,12 @@ describe.each(BACKENDS)("order management API on %s", (backend) => {
     const drop = await createDrop(app, key, { holdMinutes: 10, quantity: 2, collectShipping: true });
     const { id, token } = await holdAndPay(drop.id, "shipper@fans.test");
     expect((await call(`/api/orders/${id}/shipping`, as(token, "PUT", ADDRESS))).status).toBe(200);
-    for (const trackingUrl of ["http://carrier.example/1", "javascript:alert(1)", "https://", "ftp://x.y/z"]) {
+    for (const trackingUrl of [
+      "http://carrier.example/1",
+      "javascript:alert(1)",
+      "https://",
+      "ftp://x.y/z",
+    ]) {
       const refused = await call(`/api/orders/${id}/fulfil`, as(key, "POST", { trackingUrl }));
       expect(refused.status, trackingUrl).toBe(400);
     }
@@ -263,40 +271,44 @@ describe.each(BACKENDS)("order management API on %s", (backend) => {
   it_("fulfil all: every paid and instant order with its address; the rest wait for one", async () => {
     const drop = await createDrop(app, key, { quantity: 4, collectShipping: true });
     const orders = [];
-    for (const fan of ["a@f.test", "b@f.test", "c@f.test"]) orders.push((await buy(app, drop.id, fan)).body.order!);
+    for (const fan of ["a@f.test", "b@f.test", "c@f.test"])
+      orders.push((await buy(app, drop.id, fan)).body.order!);
     await repo.setShipping(db, orders[0]!.id, { ...ADDRESS, country: "FR" });
     await repo.setShipping(db, orders[1]!.id, { ...ADDRESS, country: "FR" });
     const all = await call(`/api/drops/${drop.id}/orders/fulfil`, as(key));
     expect(all.status).toBe(200);
     expect(all.body).toEqual({ fulfilled: 2, addressMissing: 1 });
     expect((await call(`/api/drops/${drop.id}/orders/fulfil`, as(otherKey))).status).toBe(404);
-    expect((await call(`/api/seller/orders/${orders[2]!.id}`, as(key, "GET"))).body.order.addressMissing).toBe(
-      true,
-    );
+    expect(
+      (await call(`/api/seller/orders/${orders[2]!.id}`, as(key, "GET"))).body.order.addressMissing,
+    ).toBe(true);
     expect(await events(orders[0]!.id)).toEqual(["order.fulfilled"]);
   });
 
-  it_("the CSV: UTF-8 with a BOM, one row per order (cancelled too), the address as typed, no formulas", async () => {
-    const drop = await createDrop(app, key, { quantity: 3, priceCents: 1250, collectShipping: true });
-    const kept = (await buy(app, drop.id, "ÉlodieFan")).body.order!;
-    const gone = (await buy(app, drop.id, "gone@fans.test")).body.order!;
-    await repo.setShipping(db, kept.id, { ...ADDRESS, name: "-Élodie", country: "FR" });
-    await call(`/api/orders/${gone.id}/cancel`, as(key));
-    await call(`/api/orders/${kept.id}/fulfil`, as(key, "POST", { trackingUrl: "https://t.example/9" }));
-    const res = await app.request(`/api/drops/${drop.id}/orders.csv`, as(key, "GET"));
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const lines = new TextDecoder().decode(bytes).trimEnd().split("\r\n");
-    expect(lines[0]).toBe(
-      "unit,order_id,fan,price,currency,created_at,variant,status,paid_at,ship_name,ship_line1,ship_line2,ship_city,ship_postal_code,ship_country,fulfilled_at,tracking_url",
-    );
-    expect(lines).toHaveLength(3);
-    const row = lines.find((line) => line.includes(kept.id))!;
-    expect(row).toContain(`,${kept.fan},12.50,USD,`);
-    // The fan as stored to be shown (fan_shown: accent kept), never the limit's key (a confusables skeleton).
-    expect(kept.fan).toBe("élodiefan");
-    expect(row).toContain(`,,fulfilled,,'-Élodie,12 Rue de l'Église,Apt 3,Lyon,69002,FR,`);
-    expect(row.endsWith(",https://t.example/9")).toBe(true);
-    expect(lines.find((line) => line.includes(gone.id))).toContain(",cancelled,");
-  });
+  it_(
+    "the CSV: UTF-8 with a BOM, one row per order (cancelled too), the address as typed, no formulas",
+    async () => {
+      const drop = await createDrop(app, key, { quantity: 3, priceCents: 1250, collectShipping: true });
+      const kept = (await buy(app, drop.id, "ÉlodieFan")).body.order!;
+      const gone = (await buy(app, drop.id, "gone@fans.test")).body.order!;
+      await repo.setShipping(db, kept.id, { ...ADDRESS, name: "-Élodie", country: "FR" });
+      await call(`/api/orders/${gone.id}/cancel`, as(key));
+      await call(`/api/orders/${kept.id}/fulfil`, as(key, "POST", { trackingUrl: "https://t.example/9" }));
+      const res = await app.request(`/api/drops/${drop.id}/orders.csv`, as(key, "GET"));
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      const lines = new TextDecoder().decode(bytes).trimEnd().split("\r\n");
+      expect(lines[0]).toBe(
+        "unit,order_id,fan,price,currency,created_at,variant,status,paid_at,ship_name,ship_line1,ship_line2,ship_city,ship_postal_code,ship_country,fulfilled_at,tracking_url",
+      );
+      expect(lines).toHaveLength(3);
+      const row = lines.find((line) => line.includes(kept.id))!;
+      expect(row).toContain(`,${kept.fan},12.50,USD,`);
+      // The fan as stored to be shown (fan_shown: accent kept), never the limit's key (a confusables skeleton).
+      expect(kept.fan).toBe("élodiefan");
+      expect(row).toContain(`,,fulfilled,,'-Élodie,12 Rue de l'Église,Apt 3,Lyon,69002,FR,`);
+      expect(row.endsWith(",https://t.example/9")).toBe(true);
+      expect(lines.find((line) => line.includes(gone.id))).toContain(",cancelled,");
+    },
+  );
 });

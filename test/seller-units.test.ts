@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { CSV_HEADER, csvCell, ordersCsvStream } from "../src/domain/books/orders-export";
-import type { ManagedOrder } from "../src/repository/orders/manage";
 import { chartOf } from "../src/domain/books/sales-timeline";
 import { TIME_ZONES } from "../src/domain/catalog/zoned-time";
 import { statusOf } from "../src/domain/shop";
 import type { Drop, Order } from "../src/domain/types";
+import type { ManagedOrder } from "../src/repository/orders/manage";
 import { parseDropEdit, parseNewDrop } from "../src/web/seller-forms";
 import { formatNumber, formatOrderTime, formatUtcMinute } from "../views/seller/format";
 import { fixedClock } from "./support/clock";
@@ -180,9 +180,7 @@ describe("orders CSV", () => {
     );
     const reader = stream.getReader();
     const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // keep the BOM, to see it
-    expect(decoder.decode((await reader.read()).value)).toBe(
-      `\uFEFF${CSV_HEADER.join(",")}\r\n`,
-    );
+    expect(decoder.decode((await reader.read()).value)).toBe(`\uFEFF${CSV_HEADER.join(",")}\r\n`);
     expect(reads.length).toBeLessThanOrEqual(1);
     let text = "";
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
