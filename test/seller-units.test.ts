@@ -3,7 +3,7 @@ import { CSV_HEADER, csvCell, ordersCsvStream } from "../src/domain/books/orders
 import { chartOf } from "../src/domain/books/sales-timeline";
 import { TIME_ZONES } from "../src/domain/catalog/zoned-time";
 import { statusOf } from "../src/domain/shop";
-import type { Drop, Order } from "../src/domain/types";
+import type { Drop } from "../src/domain/types";
 import type { ManagedOrder } from "../src/repository/orders/manage";
 import { parseDropEdit, parseNewDrop } from "../src/web/seller-forms";
 import { formatNumber, formatOrderTime, formatUtcMinute } from "../views/seller/format";
