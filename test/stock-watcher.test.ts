@@ -101,22 +101,37 @@ describe("stock watcher", () => {
     sub.close();
   });
 
-  it("keeps reading after sold out, so a unit that comes back (refund, cancel) reopens every page", async () => {
+  it("reads once more after sold out, then never again, and late subscribers still hear it", async () => {
     const { stock, read } = fakeStock(1);
     const watcher = createStockWatcher({ read, intervalMs: 5 });
     const sub = watcher.subscribe(drop());
     await sub.next();
     stock.remaining = 0;
     expect(await sub.next()).toMatchObject({ remaining: 0, status: "sold_out" });
+    const reads = stock.reads;
+    await sleep(40);
+    expect(stock.reads).toBe(reads);
+
     const late = watcher.subscribe(drop());
     expect(await late.next()).toMatchObject({ status: "sold_out" });
-    // The seller refunds an order: its unit is back, and both pages hear it without reloading.
-    stock.remaining = 1;
-    expect(await sub.next()).toMatchObject({ remaining: 1, status: "live" });
-    expect(await late.next()).toMatchObject({ remaining: 1, status: "live" });
+    expect(stock.reads).toBe(reads);
     sub.close();
     late.close();
     expect(watcher.watching().size).toBe(0);
+  });
+
+  it("forgets a final sold out when a unit comes back (reopen): the next page view reads afresh", async () => {
+    const { stock, read } = fakeStock(1);
+    const watcher = createStockWatcher({ read, intervalMs: 5 });
+    const sub = watcher.subscribe(drop());
+    await sub.next();
+    stock.remaining = 0;
+    expect(await sub.next()).toMatchObject({ status: "sold_out" });
+    expect(watcher.peek(drop())?.status).toBe("sold_out");
+    stock.remaining = 1; // a seller's refund returned a unit
+    watcher.reopen(drop().id);
+    expect(watcher.peek(drop())).toBeUndefined();
+    sub.close();
   });
 
   it("lends its fresh read to others, with the database time moved on; nothing when not watching", async () => {

@@ -79,6 +79,8 @@ interface BuyAnswer {
 export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   const watcher =
     options.watcher ?? createStockWatcher({ read: (dropIds) => repo.readStocks(shop.db, dropIds) });
+  // A seller's refund or cancel in this process brings a unit back: a sold-out reading is read again.
+  shop.orderManagement.whenUnitReturned((dropId) => watcher.reopen(dropId));
   const storefront = options.storefront ?? createStorefront(shop.db, createDropImages(shop.db), shop.clock);
   const routes = new Hono();
   const holds = createFanHolds(shop, storefront);

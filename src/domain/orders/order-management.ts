@@ -65,8 +65,16 @@ export function createOrderManagement(deps: OrderManagementDeps) {
     return order;
   }
 
-  /** A unit came back to stock: this process believes its drop sold out no longer. */
-  const reopen = (order: ManagedOrder) => deps.cache.forgetSoldOut(order.dropId);
+  const returnListeners = new Set<(dropId: string) => void>();
+  /**
+   * A unit came back to stock: this process believes its drop sold out no longer (the purchase's cache at
+   * once, and whoever listens, e.g. the live counters' watcher). Other processes' caches believe "sold out"
+   * for at most SOLD_OUT_BELIEF_MS.
+   */
+  const reopen = (order: ManagedOrder) => {
+    deps.cache.forgetSoldOut(order.dropId);
+    for (const listener of returnListeners) listener(order.dropId);
+  };
 
   /**
    * After the refund's transaction: the money goes back through the provider, and the attempt the
@@ -87,6 +95,11 @@ export function createOrderManagement(deps: OrderManagementDeps) {
 
   return {
     order: ownOrder,
+
+    /** Calls `listener` with the drop whenever a refund or cancel here returns one of its units. */
+    whenUnitReturned(listener: (dropId: string) => void): void {
+      returnListeners.add(listener);
+    },
 
     /** Refunds a paid order in full; its unit goes back on sale. */
     async refund(seller: Seller, orderId: string): Promise<ManagedOrder> {
