@@ -208,6 +208,7 @@ export function parseNewDrop(form: Record<string, string>, clock: Clock): Parsed
       maxPerFan: f.maxPerFan,
       startsAt: goLive.value,
       holdMinutes: holdMinutes.value,
+      collectShipping: form.collectShipping === "on",
     },
     { priceCents: "price" },
   );

@@ -69,6 +69,8 @@ export function DropFields(props: {
   fresh: boolean;
   fixed?: boolean;
   checkout?: boolean;
+  /** Offer "ask buyers for a shipping address" (the new-drop form: it is chosen when the drop is made). */
+  shipping?: boolean;
 }) {
   const { values, errors } = props;
   const zone = values.timeZone ?? "UTC";
@@ -139,6 +141,24 @@ export function DropFields(props: {
         errors={errors}
         live={props.fixed ? (props.checkout ? "checkout" : "instant") : undefined}
       />
+      {props.shipping ? (
+        <div class="field">
+          <label class="check" for="collectShipping">
+            <input
+              type="checkbox"
+              name="collectShipping"
+              id="collectShipping"
+              value="on"
+              checked={values.collectShipping === "on"}
+              aria-describedby="collectShipping-hint"
+            />{" "}
+            Ask buyers for a shipping address
+          </label>
+          <p class="hint" id="collectShipping-hint">
+            With checkout it is asked with the payment; with instant orders the receipt asks for it.
+          </p>
+        </div>
+      ) : null}
       {props.fixed ? null : (
         <fieldset class="go-live">
           <legend>Go-live</legend>
@@ -229,6 +249,7 @@ export function NewDropPage(props: NewDropProps) {
             errors={props.errors}
             timeZones={props.timeZones}
             fresh={props.fresh}
+            shipping
           />
           <button type="submit" data-pending-label="Creating…">
             Create drop
