@@ -49,33 +49,26 @@ export const READ_CTES = `the_drop AS (
  * The drop's stock in the snapshot: sold out for this statement means this is 0, for every member alike.
  * A member ranked beyond the units left is not told "sold out" (a bucket skipped because it emptied
  * meanwhile may leave units the members ahead of it are still retrying for): it tries again, and hears
- * "sold out" only from a snapshot with no stock at all.
- * Units the seller took back (refund, cancel: returned_units) count only once the buckets are empty, which
- * is also the only time they are claimed (RETURNED_CTE): while buckets have stock, the hot path reads
- * nothing more than before.
+ * "sold out" only from a snapshot with no stock at all. Units a seller took back (refund, cancel) are not
+ * counted here: a batch that finds the buckets empty looks for them in the steps form (RETURNED_CLAIM_SQL),
+ * so the statement every purchase runs is the same as before they existed.
  */
 export const STOCK_CTE = `stock AS (
-  SELECT b.total + CASE WHEN b.total = 0
-           THEN (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = $1::uuid) ELSE 0 END AS total,
-         b.total AS in_buckets
-  FROM (SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid) AS b
+  SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid
 )`;
 
 /**
- * Returned units of an instant drop, claimed only when the snapshot shows every bucket empty (buckets never
- * refill, so then the bucket claim takes nothing and the two never serve the same rank): the lowest
- * `demand` of them, DELETE ... RETURNING, so one statement gets each (under READ COMMITTED a unit deleted
+ * Returned units of an instant drop (a seller's refund or cancel), claimed only by a transaction whose read
+ * showed every bucket empty (buckets never refill, so the two never serve one buyer): the lowest `demand`
+ * ($2) of them, DELETE ... RETURNING, so one transaction gets each (under READ COMMITTED a unit deleted
  * meanwhile is skipped and its buyer tries again; REPEATABLE READ and DSQL abort one of the two).
- * Parameter `demand` is a scalar subquery for the number of buyers.
+ * Kept out of the one-statement purchase on purpose: as a data-modifying CTE there, or even as a count in
+ * its stock, it cost every purchase time (opening returned_units) while the buckets still had stock.
  */
-export function returnedClaimSql(demand: string): string {
-  return `DELETE FROM returned_units AS r
+export const RETURNED_CLAIM_SQL = `DELETE FROM returned_units AS r
     WHERE r.drop_id = $1::uuid AND r.unit_no IN (
-      SELECT u.unit_no FROM returned_units AS u, stock
-      WHERE u.drop_id = $1::uuid AND stock.in_buckets = 0
-      ORDER BY u.unit_no LIMIT ${demand})
+      SELECT u.unit_no FROM returned_units AS u WHERE u.drop_id = $1::uuid ORDER BY u.unit_no LIMIT $2::int)
     RETURNING r.unit_no`;
-}
 
 /**
  * The conditional decrement for `demand` buyers: buckets that still have stock are taken in bucket order,

@@ -7,7 +7,7 @@ import {
   memberOutcome,
   memberSelect,
   READ_CTES,
-  returnedClaimSql,
+  RETURNED_CLAIM_SQL,
   STOCK_CTE,
 } from "./purchase-sql";
 import type { PurchaseBatch, PurchaseOutcome } from "./purchase-types";
@@ -30,30 +30,40 @@ export async function purchaseInSteps(
   if (read.rows.length === 0) return undefined;
   const eligible = read.rows.filter((row) => row.rank !== null);
   if (eligible.length === 0) return read.rows.map(memberOutcome);
-  const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
-    claimSql("$3::int", "$2::int"),
-    [batch.dropId, batch.startBucket, eligible.length],
-    { name: "purchase_steps_claim" },
-  );
   const unitByRank = new Map<number, number>();
-  for (const { before, take, last_unit } of claimed.rows) {
-    for (let i = 1; i <= take; i++) unitByRank.set(before + i, last_unit - take + i);
-  }
-  if (claimed.rows.length === 0) {
-    // No bucket gave a unit: units the seller took back (refund, cancel), if the buckets are empty.
+  // Buckets empty in this snapshot (they never refill): units a seller took back, if any (refund, cancel).
+  const fromReturned = !read.rows[0]!.had_stock;
+  if (fromReturned) {
     const returned = await tx.query<{ unit_no: number }>(
-      `WITH ${STOCK_CTE} ${returnedClaimSql("$2::int")}`,
+      RETURNED_CLAIM_SQL,
       [batch.dropId, eligible.length],
-      { name: "purchase_steps_returned" },
+      {
+        name: "purchase_steps_returned",
+      },
     );
     const units = returned.rows.map((row) => row.unit_no).sort((a, b) => a - b);
     for (const [i, unit] of units.entries()) unitByRank.set(i + 1, unit);
+    // None left: every member hears "sold out". Some: those not served try again (one may be left).
+    if (units.length === 0) return read.rows.map(memberOutcome);
+  } else {
+    const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
+      claimSql("$3::int", "$2::int"),
+      [batch.dropId, batch.startBucket, eligible.length],
+      { name: "purchase_steps_claim" },
+    );
+    for (const { before, take, last_unit } of claimed.rows) {
+      for (let i = 1; i <= take; i++) unitByRank.set(before + i, last_unit - take + i);
+    }
   }
   const served = eligible.flatMap((row) => {
     const unit = unitByRank.get(row.rank!);
     return unit === undefined ? [] : [{ row, unit, member: members[row.n - 1]! }];
   });
-  if (served.length === 0) return read.rows.map(memberOutcome);
+  const outcomeOf = (row: MemberRow) => ({
+    ...memberOutcome(row),
+    ...(fromReturned ? { hadStock: true } : {}),
+  });
+  if (served.length === 0) return read.rows.map(outcomeOf);
   const placed = await tx.query<OrderRow & { idempotency_key: string }>(
     `INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
                          request_fingerprint)
@@ -76,7 +86,7 @@ export async function purchaseInSteps(
   );
   const byKey = new Map(placed.rows.map((row) => [row.idempotency_key, toOrder(row)]));
   return read.rows.map((row) => ({
-    ...memberOutcome(row),
+    ...outcomeOf(row),
     placed: byKey.get(members[row.n - 1]!.idempotencyKey),
   }));
 }

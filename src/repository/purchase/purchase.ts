@@ -6,15 +6,7 @@
  */
 import { type Database, sqlState } from "../../db/database";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
-import {
-  claimSql,
-  type MemberRow,
-  memberOutcome,
-  memberSelect,
-  READ_CTES,
-  returnedClaimSql,
-  STOCK_CTE,
-} from "./purchase-sql";
+import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, STOCK_CTE } from "./purchase-sql";
 import { purchaseInSteps } from "./purchase-steps";
 import type { KeyedOrder, PurchaseBatch, PurchaseForm, PurchaseOutcome } from "./purchase-types";
 
@@ -42,12 +34,9 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
     `WITH ${READ_CTES}, ${STOCK_CTE},
      demand AS (SELECT count(*)::int AS n FROM eligible),
      claimed AS (${claimSql("demand.n", "$6::int", "demand")}),
-     returned AS (${returnedClaimSql("(SELECT n FROM demand)")}),
      units AS (
        SELECT claimed.before + i AS rank, claimed.last_unit - claimed.take + i AS unit_no
        FROM claimed, generate_series(1, claimed.take) AS i
-       UNION ALL
-       SELECT row_number() OVER (ORDER BY returned.unit_no)::int AS rank, returned.unit_no FROM returned
      ), placed AS (
        INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
                           request_fingerprint)
@@ -69,7 +58,12 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
     ],
     { name: "purchase_batch" },
   );
-  return rows.length === 0 ? undefined : rows.map(memberOutcome);
+  if (rows.length === 0) return undefined;
+  // Every bucket is empty: units a seller took back (refund, cancel), if any, are claimed by the steps
+  // form. Only sold-out batches pay this second transaction (until the sold-out cache answers them).
+  if (rows.some((row) => row.rank !== null && !row.had_stock))
+    return db.transaction((tx) => purchaseInSteps(tx, batch));
+  return rows.map(memberOutcome);
 }
 
 /**
