@@ -71,7 +71,7 @@ describe("docs/api.md walkthrough", () => {
       /"status":"paused"/,
       /"code":"paused"/,
       /"quantity":300,"sold":1,"remaining":299,"oversold":0/,
-      /unit,order_id,fan,price,currency,created_at\r?\n\d+,[0-9a-f-]{36},fan@example.com,119.00,EUR,/,
+      /unit,order_id,fan,price,currency,created_at,variant,status,[^\n]*\r?\n\d+,[0-9a-f-]{36},fan@example.com,119.00,EUR,/,
       /"title":"Flash Tee".*"status":"live"/,
       /"status":"cancelled"/,
     ]) {

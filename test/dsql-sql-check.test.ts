@@ -63,6 +63,27 @@ const table: repo.TableShape = {
   primaryKey: ["name"],
 };
 
+const ADDRESS = {
+  name: "Zoë Fan",
+  line1: "1 Main St",
+  line2: "",
+  city: "Leeds",
+  postalCode: "LS1 1AA",
+  country: "GB",
+};
+
+/** A fresh instant order of the context's drop. */
+async function instantOrder(c: Context) {
+  const outcomes = await repo.purchaseBatch(c.db, "transaction", {
+    dropId: c.dropId,
+    members: [member(100 + Math.floor(Math.random() * 1e6))],
+    startBucket: 0,
+  });
+  const order = outcomes?.[0]?.placed;
+  if (!order) throw new Error("no instant order");
+  return order;
+}
+
 /** One real call per exported function; the order matters only where a call needs what an earlier one made. */
 const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = {
   // purchase, both forms, and the probe that picks one
@@ -137,6 +158,31 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   settleAttemptsOfPayment: (c) => repo.settleAttemptsOfPayment(c.db, c.orderId, "p", "kept", "test"),
   listPaymentAttempts: (c) => repo.listPaymentAttempts(c.db, c.orderId),
   // orders, dashboard, storefront
+  // order management (issue 18 §2, §3): an instant order given an address, fulfilled, cancelled; a paid hold refunded
+  findManagedOrder: (c) => repo.findManagedOrder(c.db, c.orderId),
+  listManagedOrders: (c) => repo.listManagedOrders(c.db, c.dropId, 0, 10),
+  countAddressMissing: (c) => repo.countAddressMissing(c.db, c.dropId),
+  setShipping: async (c) => repo.setShipping(c.db, (await instantOrder(c)).id, ADDRESS),
+  fulfilOrder: async (c) => repo.fulfilOrder(c.db, (await instantOrder(c)).id, "https://track.example/1"),
+  fulfilPaidOrders: (c) => repo.fulfilPaidOrders(c.db, c.dropId, 10),
+  openAttemptsOfOrder: (c) => repo.openAttemptsOfOrder(c.db, c.orderId),
+  closeOrder: async (c) => {
+    await repo.closeOrder(c.db, (await instantOrder(c)).id, "cancelled", "");
+    const paid = await repo.claimHold(c.db, {
+      dropId: c.holdDropId,
+      fan: "payer@example.com",
+      fanShown: "Payer@example.com",
+      idempotencyKey: randomUUID(),
+      fingerprint: "f",
+      tokenHash: "t",
+      attemptNumber: 1,
+      startBucket: 0,
+      startUnit: 1,
+    });
+    if (paid.kind !== "placed") throw new Error(`no hold: ${paid.kind}`);
+    await repo.markPaid(c.db, paid.order.id, "pay_refund");
+    await repo.closeOrder(c.db, paid.order.id, "refunded", "test");
+  },
   auditDrop: (c) => repo.auditDrop(c.db, c.dropId),
   listOrders: (c) => repo.listOrders(c.db, c.dropId, 10),
   listSellerDropSales: (c) => repo.listSellerDropSales(c.db, c.sellerId, 10),
@@ -340,7 +386,7 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
     await c.db.transaction((tx) => repo.offerFreeUnits(tx, c.holdDropId, 10));
   },
   returnUnits: (c) =>
-    c.db.transaction((tx) => repo.returnUnits(tx, [{ drop_id: c.holdDropId, unit_no: 9999 }])),
+    c.db.transaction((tx) => repo.returnUnits(tx, [{ dropId: c.holdDropId, unitNo: 9999 }])),
   dropsWithFreeUnitsAndQueue: (c) => repo.dropsWithFreeUnitsAndQueue(c.db, 10),
   hasWaitingEntries: (c) => repo.hasWaitingEntries(c.db, c.holdDropId),
 };

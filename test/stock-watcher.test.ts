@@ -121,6 +121,20 @@ describe("stock watcher", () => {
     expect(watcher.watching().size).toBe(0);
   });
 
+  it("forgets a final sold out when a unit comes back (reopen): the next page view reads afresh", async () => {
+    const { stock, read } = fakeStock(1);
+    const watcher = createStockWatcher({ read, intervalMs: 5 });
+    const sub = watcher.subscribe(drop());
+    await sub.next();
+    stock.remaining = 0;
+    expect(await sub.next()).toMatchObject({ status: "sold_out" });
+    expect(watcher.peek(drop())?.status).toBe("sold_out");
+    stock.remaining = 1; // a seller's refund returned a unit
+    watcher.reopen(drop().id);
+    expect(watcher.peek(drop())).toBeUndefined();
+    sub.close();
+  });
+
   it("lends its fresh read to others, with the database time moved on; nothing when not watching", async () => {
     const { stock, read } = fakeStock(3, new Date("2025-12-31T23:59:59.900Z"));
     const watcher = createStockWatcher({ read, intervalMs: 1000 });

@@ -208,6 +208,20 @@ export class OrderNotPayable extends DomainError {
   }
 }
 
+/**
+ * The seller's (or fan's) change to an order that its state does not allow: refund a paid order, cancel an
+ * unpaid instant one, fulfil a paid or instant one, change the address before it is fulfilled.
+ */
+export class OrderStateConflict extends DomainError {
+  readonly code = "order_state";
+  constructor(
+    readonly status: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A payment provider's notification whose signature does not verify: ignored, never applied. */
 export class InvalidWebhook extends DomainError {
   readonly code = "invalid_signature";

@@ -19,6 +19,7 @@ import {
   Unauthorized,
 } from "./errors";
 import { createFairness } from "./fairness";
+import { createOrderManagement } from "./orders";
 import { DropCache, isUuid } from "./purchase/drop-cache";
 import { PlannerStatistics } from "./purchase/planner-statistics";
 import { type PurchaseRequest, type PurchaseResult, purchase, requestFingerprint } from "./purchase/purchase";
@@ -38,6 +39,8 @@ export interface NewDropInput extends Omit<DropTerms, "startsAt"> {
   draw?: Omit<repo.NewDraw, "dropId">;
   /** Only verified fans may buy (issue 17 §1). */
   verifiedFans?: boolean | undefined;
+  /** Ask each buyer where to ship their unit (issue 18 §2). */
+  collectShipping?: boolean | undefined;
 }
 
 export interface DropWithStock {
@@ -116,7 +119,7 @@ export function createShop(
   } = {},
 ) {
   const clock = options.clock ?? systemClock;
-  const cache = new DropCache();
+  const cache = new DropCache(undefined, clock);
   const retryPolicy = options.retryPolicy ?? defaultRetryPolicy;
   const engine = { ...defaultEngineOptions(db), ...options.engine };
   let form: Promise<repo.PurchaseForm> | undefined;
@@ -152,6 +155,16 @@ export function createShop(
     clock,
   });
 
+  const orderManagement = createOrderManagement({
+    db,
+    retryPolicy,
+    cache,
+    findOwnDrop,
+    providerFor: async (order) => ((await findDrop(order.dropId)).isRehearsal ? rehearsalPayments : payments),
+    onRefundDeferred: (orderId, error) =>
+      options.onBackgroundError?.(error, `refunding order ${orderId} (the payment reconciler will)`),
+  });
+
   async function findDrop(ref: string): Promise<Drop> {
     const cached = cache.get(ref);
     if (cached) return cached;
@@ -182,6 +195,8 @@ export function createShop(
     checkout,
     /** Draw drops and waitlists: one queue per drop, offers as holds (issue 17, docs/draws.md). */
     fairness: createFairness({ db, retryPolicy }),
+    /** The seller's orders: shipping addresses, refund, cancel, fulfil (issue 18 §2, §3). */
+    orderManagement,
     payments,
     /** The test provider that pays rehearsal drops' orders (see createCheckout). */
     rehearsalPayments,
@@ -333,7 +348,7 @@ export function createShop(
     async ordersCsv(seller: Seller, ref: string): Promise<{ drop: Drop; csv: ReadableStream<Uint8Array> }> {
       const drop = await findOwnDrop(seller, ref);
       const csv = ordersCsvStream(drop, (afterUnit, limit) =>
-        repo.listOrdersByUnit(db, drop.id, afterUnit, limit),
+        repo.listManagedOrders(db, drop.id, afterUnit, limit),
       );
       return { drop, csv };
     },

@@ -27,6 +27,8 @@ export interface Drop {
   holdSeconds: number;
   /** Only verified fans may buy (issue 17 §1): a fan token is required and names the fan. Fixed once live. */
   verifiedFans: boolean;
+  /** Whether each buyer is asked where to ship their unit (issue 18 §2); absent is false. */
+  collectShipping?: boolean;
 }
 
 /** The terms a seller sets for a drop; everything else about it is derived or assigned. */

@@ -24,6 +24,7 @@ import {
   SELLER_AUTH,
   SellerJson,
 } from "./openapi";
+import { orderApiRoutes } from "./order-api";
 import { DropRef, dropBodies, IdempotencyKey, OrdersQuery, PurchaseBody, SellerSignup } from "./schemas";
 import { jsonBody, parseWith } from "./validation";
 import { webhookApiRoutes } from "./webhook-api";
@@ -55,6 +56,8 @@ const dropJson = ({ drop, remaining, status, serverTime, images, draw }: DropWit
   ...(draw ? { sale: "draw", entriesCloseAt: draw.entriesCloseAt, drawCommitment: draw.commitment } : {}),
   // Likewise only verified drops carry their flag.
   ...(drop.verifiedFans ? { verifiedFans: true } : {}),
+  // Likewise only drops that ask for an address say so.
+  ...(drop.collectShipping ? { collectShipping: true } : {}),
 });
 
 const orderJson = (o: Order) => ({
@@ -150,6 +153,7 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService, fans?: Verified
   api.route("/", imageApiRoutes(shop, requireSeller));
   api.route("/", checkoutApiRoutes(shop));
   api.route("/", fairnessApiRoutes(shop, requireSeller, fans));
+  api.route("/", orderApiRoutes(shop, requireSeller));
   if (webhooks) api.route("/", webhookApiRoutes(webhooks, requireSeller));
   if (fans) api.route("/", fanApiRoutes(fans));
 

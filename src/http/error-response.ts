@@ -21,6 +21,7 @@ import {
   NotFound,
   NotLive,
   OrderNotPayable,
+  OrderStateConflict,
   Paused,
   RateLimited,
   SoldOut,
@@ -64,6 +65,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof HoldExpired || error instanceof OrderNotPayable) return 409;
   if (error instanceof DrawOnly || error instanceof EntriesClosed) return 409;
   if (error instanceof UnitsAvailable || error instanceof DrawState) return 409;
+  if (error instanceof OrderStateConflict) return 409;
   if (error instanceof CardDeclined) return 402;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof ImageTooLarge) return 413;
@@ -91,7 +93,8 @@ function detailsOf(error: DomainError): Record<string, unknown> {
   if (error instanceof NotLive) return { startsAt: error.startsAt.toISOString() };
   if (error instanceof LimitReached) return { maxPerFan: error.maxPerFan };
   if (error instanceof HoldExpired) return { refunded: error.refunded };
-  if (error instanceof OrderNotPayable) return { status: error.status };
+  if (error instanceof OrderNotPayable || error instanceof OrderStateConflict)
+    return { status: error.status };
   if (error instanceof CodeInvalid) return { triesLeft: error.triesLeft };
   const retryAfter = retryAfterOf(error);
   return retryAfter === undefined ? {} : { retryAfter };

@@ -66,6 +66,7 @@ export const DropJson = v.strictObject({
   entriesCloseAt: v.optional(v.string()),
   drawCommitment: v.optional(v.string()),
   verifiedFans: v.optional(v.boolean()),
+  collectShipping: v.optional(v.boolean()),
 });
 
 export const OrderJson = v.strictObject({

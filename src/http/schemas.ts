@@ -187,6 +187,8 @@ export function dropBodies(clock: Clock) {
     ...DRAW_FIELDS(clock),
     /** Only verified fans may buy (issue 17 §1): a purchase needs a fan token. */
     verifiedFans: v.optional(VERIFIED_FANS),
+    /** Ask each buyer where to ship their unit: with payment on a hold drop, on the receipt otherwise. */
+    collectShipping: v.optional(v.boolean("collectShipping must be true or false")),
   });
 
   /** A change to a drop (PATCH): any of the create fields; unknown fields are refused so typos do not pass. */

@@ -33,6 +33,8 @@ export * from "./fairness/offers";
 export * from "./messages/events";
 export * from "./messages/outbox";
 export * from "./messages/webhooks";
+// order management (shipping, refund, cancel, fulfil)
+export * from "./orders/manage";
 // the purchase engine
 export * from "./purchase/bench";
 export * from "./purchase/purchase";

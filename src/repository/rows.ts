@@ -3,7 +3,8 @@ import type { Drop, Order, Seller } from "../domain/types";
 import type { BrandRow } from "./catalog/brands";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds, verified_fans`;
+  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds, verified_fans,
+  collect_shipping`;
 
 export interface DropRow {
   id: string;
@@ -23,6 +24,7 @@ export interface DropRow {
   cancelled_at: Date | null;
   hold_seconds: number | null;
   verified_fans: boolean | null;
+  collect_shipping: boolean | null;
 }
 
 export const toDrop = (row: DropRow): Drop => ({
@@ -43,6 +45,7 @@ export const toDrop = (row: DropRow): Drop => ({
   cancelledAt: row.cancelled_at === null ? null : new Date(row.cancelled_at),
   holdSeconds: row.hold_seconds ?? 0,
   verifiedFans: row.verified_fans ?? false,
+  collectShipping: row.collect_shipping ?? false,
 });
 
 export interface OrderRow {
@@ -110,6 +113,8 @@ export type EventType =
   | "order.released"
   | "order.expired"
   | "order.refunded"
+  | "order.cancelled"
+  | "order.fulfilled"
   | "drop.live"
   | "drop.sold_out"
   | "drop.paused"

@@ -5,7 +5,9 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
+import * as v from "valibot";
 import { Hold, HoldPage, type HoldProps } from "../../views/fan/hold";
+import type { ShippingProps } from "../../views/fan/shipping";
 import type { Storefront } from "../domain/catalog";
 import {
   CardDeclined,
@@ -14,12 +16,18 @@ import {
   InvalidInput,
   NotFound,
   OrderNotPayable,
+  OrderStateConflict,
 } from "../domain/errors";
 import type { Shop } from "../domain/shop";
 import type { Drop } from "../domain/types";
 import { PayBody } from "../http/checkout-api";
+import { ShippingBody } from "../http/order-schemas";
 import { formBody, parseWith } from "../http/validation";
 import type { CheckoutOrder } from "../repository/checkout/holds";
+
+/** A form's text fields (a file field, which no address has, is left out). */
+const textFields = (fields: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => typeof e[1] === "string"));
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -41,19 +49,50 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
     return order?.dropId === drop.id ? order : undefined;
   }
 
+  /**
+   * On a drop that ships (issue 18 §2): the order's address and whether the fan may still change it, for
+   * the hold's pay form and the receipt; undefined on other drops (no query).
+   */
+  async function shippingOf(
+    drop: Drop,
+    orderId: string,
+    url: string,
+    extra: Pick<ShippingProps, "values" | "errors" | "notice"> = {},
+  ): Promise<ShippingProps | undefined> {
+    if (!drop.collectShipping) return undefined;
+    const order = await shop.orderManagement.fanOrder(orderId).catch((error: unknown) => {
+      if (error instanceof NotFound) return undefined; // an ended hold: nothing to ship
+      throw error;
+    });
+    if (!order) return undefined;
+    const live = order.status === "placed" || order.status === "paid" || order.status === "held";
+    return {
+      address: order.shipping,
+      editable: live && !order.fulfilledAt,
+      shippedAt: order.fulfilledAt,
+      trackingUrl: order.trackingUrl,
+      action: url.replace(/\?/, "/shipping?"),
+      ...extra,
+    };
+  }
+
   async function holdProps(
     drop: Drop,
     order: CheckoutOrder,
-    extra: Partial<Pick<HoldProps, "replay" | "message" | "pendingPaymentId">> = {},
+    extra: Partial<Pick<HoldProps, "replay" | "message" | "pendingPaymentId">> & {
+      shipping?: Pick<ShippingProps, "values" | "errors" | "notice">;
+    } = {},
   ): Promise<HoldProps> {
     const shopFront = (await storefront.pageExtras(drop)).shop;
+    const url = await holdUrl(drop, order.id);
     return {
+      shipping: await shippingOf(drop, order.id, url, extra.shipping),
       order,
       title: drop.title,
       currency: drop.currency,
       quantity: drop.quantity,
       shopName: shopFront.name,
-      url: await holdUrl(drop, order.id),
+      url,
       replay: extra.replay ?? false,
       message: extra.message,
       pendingPaymentId: extra.pendingPaymentId,
@@ -92,7 +131,28 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
       try {
         if (kind === "release") props = await holdProps(drop, await shop.checkout.releaseOrder(order));
         else {
-          const { order: after, pending } = await shop.checkout.payOrder(order, parseWith(PayBody, fields));
+          const pay = parseWith(PayBody, fields);
+          // On a drop that ships, the address comes with the card (not with a payment's second step).
+          if (drop.collectShipping && "card" in pay) {
+            const address = v.safeParse(ShippingBody, fields);
+            if (!address.success) {
+              const errors = Object.fromEntries(
+                address.issues.map((issue) => [v.getDotPath(issue) ?? "", issue.message]),
+              );
+              c.header("Cache-Control", "no-store");
+              props = await holdProps(drop, order, {
+                message: { tone: "bad", text: "Check your address below." },
+                shipping: { values: textFields(fields), errors },
+              });
+              if (c.req.header("hx-request") === "true") return c.html(<Hold {...props} />, 400);
+              return c.html(
+                <HoldPage {...props} slug={drop.slug} shop={(await storefront.pageExtras(drop)).shop} />,
+                400,
+              );
+            }
+            await shop.orderManagement.setShipping(order.id, address.output);
+          }
+          const { order: after, pending } = await shop.checkout.payOrder(order, pay);
           props = await holdProps(drop, after, { pendingPaymentId: pending?.id });
         }
       } catch (error) {
@@ -101,7 +161,8 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
           error instanceof CardDeclined ||
           error instanceof InvalidInput ||
           error instanceof HoldExpired ||
-          error instanceof OrderNotPayable;
+          error instanceof OrderNotPayable ||
+          error instanceof OrderStateConflict;
         if (!expected) throw error;
         const now = (await shop.checkout.findOrder(order.id).catch(() => undefined)) ?? order;
         props = await holdProps(drop, now, { message: refusal(error) });
@@ -117,5 +178,5 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
     return holds;
   }
 
-  return { holdProps, page, routes, holdUrl };
+  return { holdProps, page, routes, holdUrl, shippingOf };
 }

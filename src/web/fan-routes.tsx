@@ -1,20 +1,30 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
+import { HoldPage } from "../../views/fan/hold";
 import { type BoughtState, Purchase, type PurchaseState } from "../../views/fan/purchase";
 import { ReceiptNotFoundPage, ReceiptPage } from "../../views/fan/receipt-page";
+import type { ShippingProps } from "../../views/fan/shipping";
 import { StockState } from "../../views/fan/stock";
 import type { CookieSecurity } from "../config";
 import { isDatabaseUnavailable } from "../db/database";
 import { createDropImages, createStorefront, type ShopFront, type Storefront } from "../domain/catalog";
-import { Busy, DomainError, FanUnverified, InvalidInput, NotFound } from "../domain/errors";
+import {
+  Busy,
+  DomainError,
+  FanUnverified,
+  InvalidInput,
+  NotFound,
+  OrderStateConflict,
+} from "../domain/errors";
 import type { NotifyMe, VerifiedFan, VerifiedFans } from "../domain/fairness";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Drop, Order } from "../domain/types";
 import { Forbidden, retryAfterOf, statusFor } from "../http/error-response";
 import { verifiedFan } from "../http/fan-auth";
+import { ShippingBody } from "../http/order-schemas";
 import { DropRef, IdempotencyKey } from "../http/schemas";
 import { formBody, parseWith } from "../http/validation";
 import * as repo from "../repository";
@@ -88,6 +98,8 @@ interface BuyAnswer {
 export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   const watcher =
     options.watcher ?? createStockWatcher({ read: (dropIds) => repo.readStocks(shop.db, dropIds) });
+  // A seller's refund or cancel in this process brings a unit back: a sold-out reading is read again.
+  shop.orderManagement.whenUnitReturned((dropId) => watcher.reopen(dropId));
   const storefront = options.storefront ?? createStorefront(shop.db, createDropImages(shop.db), shop.clock);
   const routes = new Hono();
   const holds = createFanHolds(shop, storefront);
@@ -131,9 +143,16 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   const receiptUrl = async (drop: Drop, order: Order) =>
     `/d/${drop.slug}/orders/${order.id}?k=${await storefront.receiptCode(order.id)}`;
 
-  async function boughtState(drop: Drop, order: Order, replay: boolean): Promise<BoughtState> {
+  async function boughtState(
+    drop: Drop,
+    order: Order,
+    replay: boolean,
+    shipping?: Pick<ShippingProps, "values" | "errors" | "notice">,
+  ): Promise<BoughtState> {
     const shopFront = (await storefront.pageExtras(drop)).shop;
+    const url = await receiptUrl(drop, order);
     return {
+      shipping: await holds.shippingOf(drop, order.id, url, shipping),
       kind: "bought",
       order,
       replay,
@@ -141,7 +160,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       currency: drop.currency,
       quantity: drop.quantity,
       shopName: shopFront.name,
-      url: await receiptUrl(drop, order),
+      url,
     };
   }
 
@@ -298,7 +317,8 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       if (error instanceof NotFound) return c.html(<ReceiptNotFoundPage />, 404);
       throw error;
     }
-    const state = await boughtState(drop, order, false);
+    const saved = c.req.query("saved") === "1" ? { notice: "Address saved." } : undefined;
+    const state = await boughtState(drop, order, false, saved);
     c.header("Cache-Control", "private, no-store");
     c.header("Referrer-Policy", "no-referrer"); // the address is the secret: never send it to a linked site
     c.header("X-Robots-Tag", "noindex");
@@ -322,6 +342,60 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       }),
     );
   }
+  /**
+   * The fan gives or corrects where to ship their order (issue 18 §2), from the receipt or hold page; the
+   * receipt link's code is the key, as for the receipt itself. Back to the receipt when saved; the same page
+   * with each field's problem when not; "already shipped" once the seller has shipped it.
+   */
+  routes.post("/:slug/orders/:orderId/shipping", async (c) => {
+    const known = await findDrop(c.req.param("slug"));
+    const orderId = c.req.param("orderId").toLowerCase();
+    const code = c.req.query("k") ?? "";
+    if (!known || !UUID.test(orderId) || !/^[\w-]{1,64}$/.test(code))
+      return c.html(<ReceiptNotFoundPage />, 404);
+    const drop = await shop.currentDrop(known.id);
+    const expected = Buffer.from(await storefront.receiptCode(orderId));
+    const given = Buffer.from(code);
+    const order =
+      given.length === expected.length && timingSafeEqual(given, expected)
+        ? await shop.orderManagement.fanOrder(orderId).catch(() => undefined)
+        : undefined;
+    if (!order || order.dropId !== drop.id || !drop.collectShipping)
+      return c.html(<ReceiptNotFoundPage />, 404);
+    const form = await formBody(c);
+    const fields = Object.fromEntries(
+      Object.entries(form).filter((e): e is [string, string] => typeof e[1] === "string"),
+    );
+    const parsed = v.safeParse(ShippingBody, fields);
+    let shipping: Pick<ShippingProps, "values" | "errors" | "notice"> | undefined;
+    if (parsed.success) {
+      try {
+        await shop.orderManagement.setShipping(orderId, parsed.output);
+        const url = `/d/${drop.slug}/orders/${orderId}?k=${code}`;
+        return c.redirect(`${url}&saved=1#shipping`, 303);
+      } catch (error) {
+        if (!(error instanceof OrderStateConflict)) throw error;
+        shipping = { notice: "Your order has already been shipped, so its address can no longer change." };
+      }
+    } else {
+      shipping = {
+        values: fields,
+        errors: Object.fromEntries(parsed.issues.map((issue) => [v.getDotPath(issue) ?? "", issue.message])),
+      };
+    }
+    c.header("Cache-Control", "private, no-store");
+    c.header("Referrer-Policy", "no-referrer");
+    const status = parsed.success ? 409 : 400;
+    const shopFront = (await storefront.pageExtras(drop)).shop;
+    if (drop.holdSeconds > 0) {
+      const held = await shop.checkout.findOrder(orderId);
+      const props = await holds.holdProps(drop, held, { shipping });
+      return c.html(<HoldPage {...props} slug={drop.slug} shop={shopFront} />, status);
+    }
+    const bought = await storefront.receipt(drop, orderId, code);
+    const state = await boughtState(drop, bought, false, shipping);
+    return c.html(<ReceiptPage {...state} slug={drop.slug} shop={shopFront} />, status);
+  });
 
   routes.get("/:slug/stream", async (c) => {
     const drop = await findDrop(c.req.param("slug"));

@@ -213,6 +213,7 @@ export function parseNewDrop(
       holdMinutes: holdMinutes.value,
       verifiedFans: form.verifiedFans === "on",
       ...drawChoiceOf(form, form.timeZone),
+      collectShipping: form.collectShipping === "on",
     },
     { priceCents: "price" },
   );

@@ -17,6 +17,7 @@ import { sellerAuthRoutes } from "./seller-auth-routes";
 import { sellerDropRoutes } from "./seller-drop-routes";
 import { sellerHoldRoutes } from "./seller-hold-routes";
 import { sellerImageRoutes } from "./seller-image-routes";
+import { sellerOrderRoutes } from "./seller-order-routes";
 import { sellerStressRoutes } from "./seller-stress-routes";
 import { sellerWebhookRoutes } from "./seller-webhook-routes";
 import { type SellerEnv, sessionMiddleware } from "./session";
@@ -79,6 +80,7 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
     shopSettingsRoutes(createShopBrands(shop.db), createStorefront(shop.db, images, shop.clock)),
   );
   routes.route("/", sellerHoldRoutes(shop));
+  routes.route("/", sellerOrderRoutes(shop));
   if (options.webhooks) routes.route("/", sellerWebhookRoutes(options.webhooks));
 
   routes.onError((error, c) => {

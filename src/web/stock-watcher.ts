@@ -200,9 +200,21 @@ export function createStockWatcher(options: StockWatcherOptions) {
     return { remaining, serverTime, hold, ...(startsAt ? { startsAt } : {}), status };
   }
 
+  /**
+   * A unit of the drop came back (a refund or cancel in this process): a "sold out" this watcher believed
+   * for good is forgotten, so the next page view and the next tick read the stock again.
+   */
+  function reopen(dropId: string): void {
+    const watch = watches.get(dropId);
+    if (!watch || !isFinal(watch)) return;
+    watch.latest = undefined;
+    watch.unread = true;
+  }
+
   return {
     subscribe,
     peek,
+    reopen,
     /** Subscriptions open right now (one per live-counter stream). */
     openCount: () => open.size,
     /**
@@ -225,6 +237,9 @@ export type StockWatcher = ReturnType<typeof createStockWatcher>;
 /**
  * Sold out is final, and the drop's reading can stop, except on a hold drop, whose units come back. The
  * mode is the database's, from the same read (the cached drop may predate a switch made elsewhere).
+ * On an instant drop a seller's refund or cancel can still bring a unit back (issue 18 §3): the process
+ * that returned it calls `reopen`, and open streams of it ended at "sold out", so a page loaded afterwards
+ * reads the stock afresh (a watch with no subscribers is gone).
  */
 export function isFinalUpdate(drop: Drop, update: StockUpdate | undefined): boolean {
   return update?.status === "sold_out" && !(update.hold ?? drop.holdSeconds > 0);

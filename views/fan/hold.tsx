@@ -4,6 +4,7 @@ import { formatCountdown } from "./countdown";
 import { formatPrice } from "./price";
 import { Receipt } from "./receipt";
 import { OrderPage } from "./receipt-page";
+import { AddressFields, type ShippingProps } from "./shipping";
 
 export interface HoldProps {
   order: CheckoutOrder;
@@ -19,6 +20,8 @@ export interface HoldProps {
   message?: { tone: "bad" | "warn"; text: string } | undefined;
   /** A payment waiting for its second step (test card 4000002500003155). */
   pendingPaymentId?: string | undefined;
+  /** On a drop that ships: the address, asked in the pay form, then shown (and correctable) on the receipt. */
+  shipping?: ShippingProps | undefined;
 }
 
 const withAction = (url: string, action: "pay" | "release") => url.replace(/\?/, `/${action}?`);
@@ -80,6 +83,13 @@ export function Hold(props: HoldProps) {
           </>
         ) : (
           <>
+            {props.shipping ? (
+              <AddressFields
+                address={props.shipping.address}
+                values={props.shipping.values}
+                errors={props.shipping.errors}
+              />
+            ) : null}
             <label for="card">Card number</label>
             <input
               id="card"

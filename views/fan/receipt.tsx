@@ -1,5 +1,6 @@
 import type { Order } from "../../src/domain/types";
 import { formatPrice, shortOrderRef } from "./price";
+import { type ShippingProps, ShippingSection } from "./shipping";
 
 export interface ReceiptProps {
   /** A paid order of a hold drop carries when it was paid: the receipt says what was paid and when. */
@@ -12,6 +13,8 @@ export interface ReceiptProps {
   url: string;
   /** This form had already bought: the same order again, not a second unit. */
   replay: boolean;
+  /** On a drop that ships: where it goes, and the form to give or correct it (receipt pages only). */
+  shipping?: ShippingProps | undefined;
 }
 
 /** "Sun, 29 Nov 2026, 23:41:07 UTC": one style, seconds included (drops sell out in seconds). */
@@ -83,6 +86,7 @@ export function Receipt(props: ReceiptProps) {
         touch to deliver it. Keep the order reference; <a href={props.url}>this receipt's link</a> works
         whenever you come back to it.
       </p>
+      {props.shipping ? <ShippingSection {...props.shipping} /> : null}
     </section>
   );
 }

@@ -142,7 +142,9 @@ export function OrderRow({ order }: { order: Order }) {
         #{formatNumber(order.unitNo)}
       </td>
       <td data-label="Order">
-        <code>{order.id}</code>
+        <a href={`/seller/orders/${order.id}`}>
+          <code>{order.id}</code>
+        </a>
       </td>
       <td data-label="Fan" class="fan">
         {order.fan}

@@ -77,6 +77,9 @@ export function DropControls({ slug, status, csrfToken, outOfBand }: DropControl
             pending="Resuming…"
           />
         ) : null}
+        <a class="button secondary" href={`${base}/fulfilment`} id="orders-link">
+          Orders and shipping
+        </a>
         <a class="button secondary" href={`${base}/orders.csv`} id="export-link" download>
           Download orders (CSV)
         </a>

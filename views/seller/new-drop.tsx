@@ -72,6 +72,8 @@ export function DropFields(props: {
   checkout?: boolean;
   /** The new-drop form: first come or draw is chosen once, at creation (docs/draws.md). */
   saleChoice?: boolean;
+  /** Offer "ask buyers for a shipping address" (the new-drop form: it is chosen when the drop is made). */
+  shipping?: boolean;
 }) {
   const { values, errors } = props;
   const zone = values.timeZone ?? "UTC";
@@ -144,6 +146,24 @@ export function DropFields(props: {
       />
       {props.saleChoice ? <SaleFields values={values} errors={errors} /> : null}
       <VerifiedFansField values={values} fixed={props.fixed} />
+      {props.shipping ? (
+        <div class="field">
+          <label class="check" for="collectShipping">
+            <input
+              type="checkbox"
+              name="collectShipping"
+              id="collectShipping"
+              value="on"
+              checked={values.collectShipping === "on"}
+              aria-describedby="collectShipping-hint"
+            />{" "}
+            Ask buyers for a shipping address
+          </label>
+          <p class="hint" id="collectShipping-hint">
+            With checkout it is asked with the payment; with instant orders the receipt asks for it.
+          </p>
+        </div>
+      ) : null}
       {props.fixed ? null : (
         <fieldset class="go-live">
           <legend>Go-live</legend>
@@ -235,6 +255,7 @@ export function NewDropPage(props: NewDropProps) {
             timeZones={props.timeZones}
             fresh={props.fresh}
             saleChoice
+            shipping
           />
           <button type="submit" data-pending-label="Creating…">
             Create drop

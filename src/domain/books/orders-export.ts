@@ -1,9 +1,35 @@
-import type { Drop, Order } from "../types";
+import type { ManagedOrder } from "../../repository/orders/manage";
+import type { Drop } from "../types";
 
 /** Orders read per query while exporting: memory stays bounded by one page, whatever the drop's size. */
 export const EXPORT_PAGE_SIZE = 1000;
 
-export const CSV_HEADER = ["unit", "order_id", "fan", "price", "currency", "created_at"] as const;
+/**
+ * The columns, the first six as they always were (spreadsheets built on them keep working). `variant` is
+ * empty until drops have variants (issue 18 §1). Shipping columns are empty when none was given.
+ */
+export const CSV_HEADER = [
+  "unit",
+  "order_id",
+  "fan",
+  "price",
+  "currency",
+  "created_at",
+  "variant",
+  "status",
+  "paid_at",
+  "ship_name",
+  "ship_line1",
+  "ship_line2",
+  "ship_city",
+  "ship_postal_code",
+  "ship_country",
+  "fulfilled_at",
+  "tracking_url",
+] as const;
+
+/** Excel reads a CSV without a byte-order mark in the machine's legacy code page, and mangles accents. */
+export const UTF8_BOM = "\uFEFF";
 
 /**
  * One CSV cell (RFC 4180 quoting). A cell a spreadsheet would run as a formula (starting with = + - @, tab
@@ -21,7 +47,11 @@ export const csvLine = (cells: readonly string[]): string => `${cells.map(csvCel
 /** "12.50": the price in the currency's major unit, as a number a spreadsheet can sum. */
 const priceText = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
 
-export function orderCsvLine(drop: Drop, order: Order): string {
+const timeText = (at: Date | null) => at?.toISOString() ?? "";
+
+/** One order's row: the fan and address as they typed them; "placed" is an instant order. */
+export function orderCsvLine(drop: Drop, order: ManagedOrder): string {
+  const ship = order.shipping;
   return csvLine([
     String(order.unitNo),
     order.id,
@@ -29,18 +59,29 @@ export function orderCsvLine(drop: Drop, order: Order): string {
     priceText(order.priceCents),
     drop.currency,
     order.createdAt.toISOString(),
+    "", // variant: filled once drops have variants
+    order.fulfilledAt ? "fulfilled" : order.status,
+    timeText(order.paidAt),
+    ship?.name ?? "",
+    ship?.line1 ?? "",
+    ship?.line2 ?? "",
+    ship?.city ?? "",
+    ship?.postalCode ?? "",
+    ship?.country ?? "",
+    timeText(order.fulfilledAt),
+    order.trackingUrl ?? "",
   ]);
 }
 
 /**
- * The CSV of a drop's orders, unit by unit, as a stream pulled page by page: the next page (the orders of
+ * The CSV of a drop's orders (live, refunded and cancelled), unit by unit, UTF-8 with a byte-order mark, as a stream pulled page by page: the next page (the orders of
  * the next `pageSize` unit numbers) is read only when the client has taken the previous one, so a
  * million-unit export holds one page in memory.
  * @example new Response(ordersCsvStream(drop, (after, n) => repo.listOrdersByUnit(db, drop.id, after, n)))
  */
 export function ordersCsvStream(
   drop: Drop,
-  readPage: (afterUnit: number, span: number) => Promise<Order[]>,
+  readPage: (afterUnit: number, span: number) => Promise<ManagedOrder[]>,
   pageSize = EXPORT_PAGE_SIZE,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -50,7 +91,7 @@ export function ordersCsvStream(
       async pull(controller) {
         if (afterUnit < 0) {
           afterUnit = 0;
-          controller.enqueue(encoder.encode(csvLine(CSV_HEADER)));
+          controller.enqueue(encoder.encode(UTF8_BOM + csvLine(CSV_HEADER)));
           return;
         }
         // Windows with no orders (units not sold) are skipped without handing the client an empty chunk.

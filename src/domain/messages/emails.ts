@@ -6,7 +6,15 @@
 import type { StoredEvent } from "../../repository/messages/events";
 import type { MailContext } from "../../repository/messages/webhooks";
 
-export type EmailTemplate = "confirmation" | "held" | "reminder" | "expired" | "receipt" | "refund";
+export type EmailTemplate =
+  | "confirmation"
+  | "held"
+  | "reminder"
+  | "expired"
+  | "receipt"
+  | "refund"
+  | "cancelled"
+  | "fulfilled";
 
 /** Which emails an event sends its fan (the reminder waits until shortly before the hold lapses). */
 export function templatesFor(event: StoredEvent): EmailTemplate[] {
@@ -21,6 +29,10 @@ export function templatesFor(event: StoredEvent): EmailTemplate[] {
       return ["receipt"];
     case "order.refunded":
       return ["refund"];
+    case "order.cancelled":
+      return ["cancelled"];
+    case "order.fulfilled":
+      return ["fulfilled"];
     default:
       return [];
   }
@@ -96,9 +108,24 @@ export function renderEmail(
     refund: {
       subject: `Refunded: ${drop}, ${unit}`,
       body: [
-        `Your payment for ${unit} of ${drop} came after the hold had ended, so it was refunded in full.`,
+        event.data.by === "seller"
+          ? `${context.shopName} refunded your payment for ${unit} of ${drop}${price} in full.`
+          : `Your payment for ${unit} of ${drop} came after the hold had ended, so it was refunded in full.`,
       ],
       link: "See your order",
+    },
+    cancelled: {
+      subject: `Cancelled: ${drop}, ${unit}`,
+      body: [`${context.shopName} cancelled your order for ${unit} of ${drop}.`],
+      link: "See your order",
+    },
+    fulfilled: {
+      subject: `On its way: ${drop}, ${unit}`,
+      body: [
+        `${context.shopName} has sent ${unit} of ${drop}.`,
+        ...(typeof event.data.trackingUrl === "string" ? [`Track it: ${event.data.trackingUrl}`] : []),
+      ],
+      link: "Your receipt",
     },
   };
   const { subject, body, link } = lines[template];

@@ -1,5 +1,13 @@
+import { type Clock, systemClock } from "../clock";
 import type { Drop } from "../types";
 import type { WinnerKeys } from "./winner-keys";
+
+/**
+ * How long this process believes "sold out" without asking the database: a unit returned by another
+ * process (refund, cancel) is on sale here within this long, at the cost of one statement per sold-out
+ * drop per this interval under a stampede.
+ */
+export const SOLD_OUT_BELIEF_MS = 2000;
 
 /** Sold-out drops whose winners' keys are kept in memory at once (each at most 8 MB). */
 const WINNER_INDEXES = 16;
@@ -16,14 +24,21 @@ export const isUuid = (value: string): boolean => UUID.test(value);
  * shown every bucket at 0, so that later buyers are turned away without a transaction each.
  * For a few sold-out drops it also keeps the winners' keys (`WinnerKeys`), so that a rejected buyer who
  * sends an idempotency key costs no query either.
- * All are bounded; `forgetSoldOut` is the hook for a future where stock can come back (cancellations).
+ * All are bounded. Stock can come back (a seller's refund or cancel returns a unit, issue 18 §3), so "sold
+ * out" is believed for `soldOutForMs` only (then one buyer asks the database again, and its answer is
+ * believed anew), and at once no longer in the process that returned the unit (`forgetSoldOut`).
  */
 export class DropCache {
   readonly #byRef = new Map<string, Drop>();
-  readonly #soldOut = new Set<string>();
+  /** Sold-out drops and when the database last showed them so, on `clock`. */
+  readonly #soldOut = new Map<string, number>();
   readonly #winners = new Map<string, { keys: WinnerKeys | undefined }>();
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(
+    private readonly capacity = 10_000,
+    private readonly clock: Clock = systemClock,
+    private readonly soldOutForMs = SOLD_OUT_BELIEF_MS,
+  ) {}
 
   get(ref: string): Drop | undefined {
     return this.#byRef.get(isUuid(ref) ? ref.toLowerCase() : ref);
@@ -36,12 +51,18 @@ export class DropCache {
   }
 
   isSoldOut(dropId: string): boolean {
-    return this.#soldOut.has(dropId);
+    const seen = this.#soldOut.get(dropId);
+    return seen !== undefined && this.clock() - seen < this.soldOutForMs;
   }
 
   markSoldOut(dropId: string): void {
     if (this.#soldOut.size >= this.capacity) this.#soldOut.clear();
-    this.#soldOut.add(dropId);
+    this.#soldOut.set(dropId, this.clock());
+  }
+
+  /** A unit of the drop was sold: a winners' index loaded before it no longer knows every winner. */
+  noteSale(dropId: string): void {
+    if (this.#winners.size > 0) this.#winners.delete(dropId);
   }
 
   forgetSoldOut(dropId: string): void {

@@ -101,7 +101,10 @@ export async function purchase(
     }
     if (!outcome) throw new NotFound("drop");
     if (outcome.isHold) throw new OrdersModeChanged();
-    if (outcome.placed) return { order: outcome.placed, replay: false };
+    if (outcome.placed) {
+      cache.noteSale(drop.id);
+      return { order: outcome.placed, replay: false };
+    }
     if (outcome.existing) return { order: ownOrder(outcome.existing, mine), replay: !ownCommitUnknown };
     if (outcome.isCancelled) throw new Cancelled();
     // Paused is checked before sold out so the sold-out cache never remembers a drop that was only paused;

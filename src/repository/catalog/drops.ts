@@ -18,6 +18,8 @@ export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   draw?: Omit<NewDraw, "dropId"> | undefined;
   /** Only verified fans may buy (a fan token names the fan). */
   verifiedFans?: boolean | undefined;
+  /** Ask each buyer for a shipping address (issue 18 §2). */
+  collectShipping?: boolean | undefined;
 }
 
 /**
@@ -29,9 +31,10 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<DropRow>(
       `INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds, verified_fans)
+                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds, verified_fans,
+                          collect_shipping)
        VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, coalesce($8::timestamptz, now()),
-               $9::int, $10::int, $11::boolean, $12::uuid, $13::int, $14::boolean)
+               $9::int, $10::int, $11::boolean, $12::uuid, $13::int, $14::boolean, $15::boolean)
        RETURNING ${DROP_COLUMNS}`,
       [
         drop.sellerId,
@@ -48,6 +51,7 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
         drop.rehearsalOf ?? null,
         drop.holdSeconds ? drop.holdSeconds : null,
         drop.verifiedFans ? true : null,
+        drop.collectShipping ? true : null,
       ],
     );
     const created = toDrop(rows[0]!);

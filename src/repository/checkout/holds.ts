@@ -72,6 +72,10 @@ const LIVE_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, pri
 const HISTORY_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, attempts, created_at, status, expires_at,
   NULL::timestamptz AS paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency,
   now() AS read_at`;
+/** A paid order the seller refunded (repository/orders): its hold's end is when it was refunded. */
+const CLOSED_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, 1 AS attempts, created_at, status,
+  closed_at AS expires_at, paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency,
+  now() AS read_at`;
 const ENDING_COLUMNS = `id, drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key, created_at,
   status, expires_at, paid_at, payment_ref, token_hash`;
 
@@ -254,12 +258,14 @@ export function findHoldByKey(db: Database, dropId: string, key: string) {
   return findByKey(db, dropId, key);
 }
 
-/** An order of a hold drop, held or paid (orders) or ended (order_history). */
+/** An order of a hold drop, held or paid (orders), ended (order_history) or refunded by the seller (closed_orders). */
 export async function findCheckoutOrder(db: Queryable, orderId: string): Promise<CheckoutOrder | undefined> {
   const { rows } = await db.query<CheckoutRow>(
     `SELECT ${LIVE_COLUMNS} FROM orders WHERE id = $1::uuid AND status IS NOT NULL
      UNION ALL
-     SELECT ${HISTORY_COLUMNS} FROM order_history WHERE id = $1::uuid`,
+     SELECT ${HISTORY_COLUMNS} FROM order_history WHERE id = $1::uuid
+     UNION ALL
+     SELECT ${CLOSED_COLUMNS} FROM closed_orders WHERE id = $1::uuid AND status = 'refunded'`,
     [orderId],
     { name: "checkout_order" },
   );
@@ -379,6 +385,35 @@ function sweepOne(db: Database, orderId: string): Promise<EndedHold[]> {
   );
 }
 
+/** A unit going back on sale: its drop and its number (a returned unit keeps its number). */
+export interface ReturningUnit {
+  dropId: string;
+  unitNo: number;
+}
+
+/**
+ * THE one way a unit goes back on sale, inside the transaction that took it from its order: hold expiry and
+ * release (endHolds), the seller's refund and cancel (repository/orders). It lands in returned_units, from
+ * where the next purchase claims it (claimHold on a hold drop; the purchase statement on an instant drop
+ * once the buckets are empty), so whatever else should happen when a unit returns belongs here.
+ * @example await returnUnits(tx, [{ dropId, unitNo: 7 }])
+ */
+export async function returnUnits(tx: Queryable, units: readonly ReturningUnit[]): Promise<void> {
+  if (units.length === 0) return;
+  await tx.query(
+    `INSERT INTO returned_units (drop_id, unit_no)
+     SELECT * FROM unnest($1::uuid[], $2::int[])`,
+    [units.map((unit) => unit.dropId), units.map((unit) => unit.unitNo)],
+    { name: "return_units" },
+  );
+  // On to the next entry of the drop's draw or waitlist as an offer (fairness/offers.ts), in this same
+  // transaction, so a returned unit owed to a waiting fan is never seen free by a buyer. At most six
+  // changed rows per unit are added to the caller's transaction.
+  const perDrop = new Map<string, number>();
+  for (const unit of units) perDrop.set(unit.dropId, (perDrop.get(unit.dropId) ?? 0) + 1);
+  for (const [dropId, count] of perDrop) await offerFreeUnits(tx, dropId, count);
+}
+
 export interface EndedHold {
   orderId: string;
   dropId: string;
@@ -428,30 +463,12 @@ function endHolds(
         orderEvent(`order.${status}`, { dropId: row.drop_id, id: row.id, unitNo: row.unit_no, fan: row.fan }),
       ),
     );
-    await returnUnits(tx, rows);
+    await returnUnits(
+      tx,
+      rows.map((row) => ({ dropId: row.drop_id, unitNo: row.unit_no })),
+    );
     return rows.map((row) => ({ orderId: row.id, dropId: row.drop_id, unitNo: row.unit_no }));
   });
-}
-
-/**
- * THE one place a unit of a hold drop comes back: into returned_units and, in the same transaction, on to
- * the next entry of the drop's draw or waitlist as an offer (fairness/offers.ts), so a returned unit owed to
- * a waiting fan is never seen free by a buyer. Any new return path (a refund, a seller cancelling an order)
- * calls this inside its own transaction. Adds at most six changed rows per unit to the caller's transaction.
- */
-export async function returnUnits(
-  tx: Queryable,
-  units: { drop_id: string; unit_no: number }[],
-): Promise<void> {
-  if (units.length === 0) return;
-  await tx.query(
-    `INSERT INTO returned_units (drop_id, unit_no)
-     SELECT * FROM unnest($1::uuid[], $2::int[])`,
-    [units.map((unit) => unit.drop_id), units.map((unit) => unit.unit_no)],
-  );
-  const perDrop = new Map<string, number>();
-  for (const unit of units) perDrop.set(unit.drop_id, (perDrop.get(unit.drop_id) ?? 0) + 1);
-  for (const [dropId, count] of perDrop) await offerFreeUnits(tx, dropId, count);
 }
 
 /** One claim of a unit on a hold drop: who held it, and what became of the hold. */

@@ -15,6 +15,8 @@ export const EVENT_TYPES: readonly EventType[] = [
   "order.released",
   "order.expired",
   "order.refunded",
+  "order.cancelled",
+  "order.fulfilled",
   "drop.live",
   "drop.sold_out",
   "drop.paused",
@@ -214,6 +216,13 @@ async function copyNewOrders(
          UNION ALL
          SELECT id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, expires_at, created_at
          FROM order_history
+         WHERE drop_id = $1::uuid
+         UNION ALL
+         -- Orders the seller closed before a pass copied them (repository/orders/manage.ts). A refunded one
+         -- was a hold drop's: its hold's end is not kept, its payment time stands in for it.
+         SELECT id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents,
+                CASE WHEN status = 'refunded' THEN coalesce(paid_at, closed_at) END AS expires_at, created_at
+         FROM closed_orders
          WHERE drop_id = $1::uuid
        ) AS every_order
        WHERE created_at > coalesce((SELECT orders_through FROM event_sequences WHERE drop_id = $1::uuid),

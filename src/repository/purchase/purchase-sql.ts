@@ -59,11 +59,26 @@ export const READ_CTES = `the_drop AS (
  * The drop's stock in the snapshot: sold out for this statement means this is 0, for every member alike.
  * A member ranked beyond the units left is not told "sold out" (a bucket skipped because it emptied
  * meanwhile may leave units the members ahead of it are still retrying for): it tries again, and hears
- * "sold out" only from a snapshot with no stock at all.
+ * "sold out" only from a snapshot with no stock at all. Units a seller took back (refund, cancel) are not
+ * counted here: a batch that finds the buckets empty looks for them in the steps form (RETURNED_CLAIM_SQL),
+ * so the statement every purchase runs is the same as before they existed.
  */
 export const STOCK_CTE = `stock AS (
   SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid
 )`;
+
+/**
+ * Returned units of an instant drop (a seller's refund or cancel), claimed only by a transaction whose read
+ * showed every bucket empty (buckets never refill, so the two never serve one buyer): the lowest `demand`
+ * ($2) of them, DELETE ... RETURNING, so one transaction gets each (under READ COMMITTED a unit deleted
+ * meanwhile is skipped and its buyer tries again; REPEATABLE READ and DSQL abort one of the two).
+ * Kept out of the one-statement purchase on purpose: as a data-modifying CTE there, or even as a count in
+ * its stock, it cost every purchase time (opening returned_units) while the buckets still had stock.
+ */
+export const RETURNED_CLAIM_SQL = `DELETE FROM returned_units AS r
+    WHERE r.drop_id = $1::uuid AND r.unit_no IN (
+      SELECT u.unit_no FROM returned_units AS u WHERE u.drop_id = $1::uuid ORDER BY u.unit_no LIMIT $2::int)
+    RETURNING r.unit_no`;
 
 /**
  * The conditional decrement for `demand` buyers: buckets that still have stock are taken in bucket order,

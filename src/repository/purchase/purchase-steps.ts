@@ -9,6 +9,7 @@ import {
   type PlacedRow,
   placedOrder,
   READ_CTES,
+  RETURNED_CLAIM_SQL,
   STOCK_CTE,
 } from "./purchase-sql";
 import type { PurchaseBatch, PurchaseOutcome } from "./purchase-types";
@@ -32,20 +33,37 @@ export async function purchaseInSteps(
   const outcomes = () => read.rows.map((row) => memberOutcome(row, members[row.n - 1]!, batch.dropId));
   const eligible = read.rows.filter((row) => row.rank !== null);
   if (eligible.length === 0) return outcomes();
-  const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
-    claimSql("$3::int", "$2::int"),
-    [batch.dropId, batch.startBucket, eligible.length],
-    { name: "purchase_steps_claim" },
-  );
   const unitByRank = new Map<number, number>();
-  for (const { before, take, last_unit } of claimed.rows) {
-    for (let i = 1; i <= take; i++) unitByRank.set(before + i, last_unit - take + i);
+  // Buckets empty in this snapshot (they never refill): units a seller took back, if any (refund, cancel).
+  const fromReturned = !read.rows[0]!.had_stock;
+  if (fromReturned) {
+    const returned = await tx.query<{ unit_no: number }>(
+      RETURNED_CLAIM_SQL,
+      [batch.dropId, eligible.length],
+      {
+        name: "purchase_steps_returned",
+      },
+    );
+    const units = returned.rows.map((row) => row.unit_no).sort((a, b) => a - b);
+    for (const [i, unit] of units.entries()) unitByRank.set(i + 1, unit);
+    // None left: every member hears "sold out". Some: those not served try again (one may be left).
+    if (units.length === 0) return outcomes();
+  } else {
+    const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
+      claimSql("$3::int", "$2::int"),
+      [batch.dropId, batch.startBucket, eligible.length],
+      { name: "purchase_steps_claim" },
+    );
+    for (const { before, take, last_unit } of claimed.rows) {
+      for (let i = 1; i <= take; i++) unitByRank.set(before + i, last_unit - take + i);
+    }
   }
   const served = eligible.flatMap((row) => {
     const unit = unitByRank.get(row.rank!);
     return unit === undefined ? [] : [{ row, unit, member: members[row.n - 1]! }];
   });
-  if (served.length === 0) return outcomes();
+  const outcomeOf = (outcome: PurchaseOutcome) => (fromReturned ? { ...outcome, hadStock: true } : outcome);
+  if (served.length === 0) return outcomes().map(outcomeOf);
   const priceCents = served[0]!.row.drop_price_cents;
   const placed = await tx.query<PlacedRow & { idempotency_key: string }>(
     `INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
@@ -71,6 +89,6 @@ export async function purchaseInSteps(
   return outcomes().map((outcome, i) => {
     const member = members[i]!;
     const row = byKey.get(member.idempotencyKey);
-    return { ...outcome, placed: row && placedOrder(batch.dropId, member, priceCents, row) };
+    return { ...outcomeOf(outcome), placed: row && placedOrder(batch.dropId, member, priceCents, row) };
   });
 }

@@ -66,7 +66,12 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
     ],
     { name: "purchase_batch" },
   );
-  return rows.length === 0 ? undefined : rows.map((row, i) => memberOutcome(row, members[i]!, batch.dropId));
+  if (rows.length === 0) return undefined;
+  // Every bucket is empty: units a seller took back (refund, cancel), if any, are claimed by the steps
+  // form. Only sold-out batches pay this second transaction (until the sold-out cache answers them).
+  if (rows.some((row) => row.rank !== null && !row.had_stock))
+    return db.transaction((tx) => purchaseInSteps(tx, batch));
+  return rows.map((row, i) => memberOutcome(row, members[i]!, batch.dropId));
 }
 
 /**
