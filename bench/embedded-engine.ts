@@ -42,7 +42,9 @@ try {
     maxPerFan: 1,
   });
   // Warm-up: the first statements plan and fill caches.
-  await runWorkers(200, 20, (i) => shop.purchase(drop.id, { fan: `warm-${i}`, idempotencyKey: `warm-${i}` }));
+  await runWorkers(200, 20, async (i) => {
+    await shop.purchase(drop.id, { fan: `warm-${i}`, idempotencyKey: `warm-${i}` });
+  });
   const latency = new LatencyHistogram();
   const before = { ...shop.batcher.sent };
   const cpuBefore = process.cpuUsage();

@@ -46,7 +46,9 @@ const log = (line: string) => console.error(`bench: ${line}`);
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** A server on a fresh PGlite data folder (the default backend, durable as `npm start` runs it). */
@@ -137,7 +139,9 @@ export async function benchEmbeddedLarge(
     const startMiB = (await server.memory()).currentMiB;
     const apiKey = await createSellerAccount(server.url);
     const drop = await createLiveDrop(server.url, apiKey, sizes.quantity, "Bench large run on PGlite");
-    log(`PGlite large run: ${sizes.attempts} attempts by ${sizes.concurrency} workers on ${sizes.quantity} units`);
+    log(
+      `PGlite large run: ${sizes.attempts} attempts by ${sizes.concurrency} workers on ${sizes.quantity} units`,
+    );
     const run = await runStampede({
       baseUrl: server.url,
       dropRef: drop.id,

@@ -103,7 +103,12 @@ const sizes = {
 };
 const embeddedSizes = {
   race: quick
-    ? { attempts: 5000, quantity: 250, concurrency: 200, trials: whole("embedded-trials", args["embedded-trials"], 1) }
+    ? {
+        attempts: 5000,
+        quantity: 250,
+        concurrency: 200,
+        trials: whole("embedded-trials", args["embedded-trials"], 1),
+      }
     : {
         attempts: 20_000,
         quantity: 1000,
@@ -236,7 +241,9 @@ try {
   const hotDrop = chosen.has("hot") ? await benchHotDrop(setup, sizes.hot) : undefined;
   const embedded = chosen.has("embedded") ? await benchEmbeddedRace(setup, embeddedSizes.race) : undefined;
   const large = chosen.has("large") ? await benchLargeRun(setup, sizes.large) : undefined;
-  const embeddedLarge = chosen.has("embedded-large") ? await benchEmbeddedLarge(embeddedSizes.large) : undefined;
+  const embeddedLarge = chosen.has("embedded-large")
+    ? await benchEmbeddedLarge(embeddedSizes.large)
+    : undefined;
   const several = chosen.has("processes") ? await benchProcesses(setup, scaleSizes.processes) : undefined;
   const distance = chosen.has("distance")
     ? await benchDistance(database.url, { ...scaleSizes.distance, log })

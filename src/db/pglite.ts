@@ -1,7 +1,7 @@
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PGlite, parse, protocol } from "@electric-sql/pglite";
-import type { Database, QueryOptions, Queryable } from "./database";
+import type { Database, Queryable, QueryOptions } from "./database";
 import { SerialQueue } from "./serial-queue";
 
 const openDataDirs = new Set<string>();
@@ -59,9 +59,7 @@ export async function openPglite(
     query: ((text: string, params?: readonly unknown[], options?: QueryOptions) =>
       queue.run(async () => {
         await ioTurn();
-        return options?.name && prepare
-          ? prepared(options.name, text, params ?? [])
-          : direct(text, params);
+        return options?.name && prepare ? prepared(options.name, text, params ?? []) : direct(text, params);
       })) as Queryable["query"],
     // The whole transaction holds the queue's one slot, so no other statement interleaves with it.
     transaction: (work) =>
