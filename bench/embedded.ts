@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   auditStampede,
   createLiveDrop,
@@ -58,6 +60,9 @@ async function withPgliteServer<T>(
 ): Promise<T> {
   const folder = await mkdtemp(path.join(tmpdir(), "dropfront-bench-pglite-"));
   try {
+    // initdb (a minute at load 40 on 2 cores) is done before the server starts, as the server's own
+    // start-up would do it (src/db/pglite-initdb.ts), so the start-up wait measures the server alone.
+    await initdb(folder);
     const server = await startServerProcess({ DATA_DIR: folder, DATABASE_URL: undefined, ...extraEnv });
     try {
       return await work(server);
@@ -67,6 +72,19 @@ async function withPgliteServer<T>(
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
+}
+
+const BUN = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
+
+function initdb(folder: string): Promise<void> {
+  const script = fileURLToPath(new URL("../src/db/pglite-initdb.ts", import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(BUN, [script, folder], { stdio: ["ignore", "ignore", "inherit"] });
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`initdb of ${folder} exited ${code}`)),
+    );
+  });
 }
 
 async function race(
