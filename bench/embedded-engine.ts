@@ -2,7 +2,7 @@
  * The embedded engine without HTTP: `shop.purchase` by `concurrency` buyers at once on a fresh PGlite data
  * folder, `attempts` wins on a drop that never sells out; prints wins/s, the p50/p99 and buyers a statement.
  *
- *   bun bench/embedded-engine.ts [--attempts 3000] [--concurrency 200] [--unprepared]
+ *   bun bench/embedded-engine.ts [--attempts 3000] [--concurrency 200] [--unprepared] [--batch-max 64] [--in-flight 2]
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     attempts: { type: "string", default: "3000" },
     concurrency: { type: "string", default: "200" },
     unprepared: { type: "boolean", default: false },
+    "batch-max": { type: "string" },
+    "in-flight": { type: "string" },
   },
 });
 const attempts = Number(args.attempts);
@@ -26,7 +28,12 @@ const folder = await mkdtemp(path.join(tmpdir(), "dropfront-engine-"));
 const db = await openPglite(folder, 60_000, { prepare: !args.unprepared });
 try {
   await migrate(db);
-  const shop = createShop(db);
+  const shop = createShop(db, {
+    engine: {
+      ...(args["batch-max"] ? { batchMax: Number(args["batch-max"]) } : {}),
+      ...(args["in-flight"] ? { batchesInFlight: Number(args["in-flight"]) } : {}),
+    },
+  });
   const { seller } = await shop.createSeller({
     email: `e-${randomBytes(4).toString("hex")}@bench.test`,
     name: "Bench",
