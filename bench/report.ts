@@ -1,4 +1,5 @@
 import type { Receipt } from "../src/stampede";
+import type { EmbeddedLargeFigures, EmbeddedRaceFigures } from "./embedded";
 import type { EngineFigures } from "./engine";
 import { goalLines } from "./hot-wins";
 import type { HotDropFigures, LargeRunFigures, Rate, ServerMemory } from "./http";
@@ -15,6 +16,10 @@ export interface BenchResults {
   engine: EngineFigures[];
   hotDrop: HotDropFigures | undefined;
   large: LargeRunFigures | undefined;
+  /** The embedded default (PGlite) raced against PostgreSQL, when run. */
+  embedded?: EmbeddedRaceFigures | undefined;
+  /** The large run on PGlite, for its peak memory (`--embedded-large`). */
+  embeddedLarge?: EmbeddedLargeFigures | undefined;
   /** The scale-out sections (bench/report-scale.ts), when asked for. */
   scale: string[];
 }
@@ -63,7 +68,9 @@ export function formatResults(r: BenchResults): string {
   out.push(...goalLines(r.hotDrop?.wins, r.engine));
   if (r.engine.length > 0) out.push(...engineSection(r.engine));
   if (r.hotDrop) out.push(...hotDropSections(r.hotDrop, r.engine));
+  if (r.embedded) out.push(...embeddedSection(r.embedded));
   if (r.large) out.push(...largeSection(r.large));
+  if (r.embeddedLarge) out.push(...embeddedLargeSection(r.embeddedLarge));
   out.push(...r.scale);
   return out.join("\n");
 }
@@ -204,6 +211,66 @@ function largeSection(large: LargeRunFigures): string[] {
         ],
       ],
     ),
+    "",
+  ];
+}
+
+function embeddedSection(e: EmbeddedRaceFigures): string[] {
+  const { attempts, quantity, concurrency, trials } = e.sizes;
+  const name = `${rate(attempts)}/${rate(quantity)}/${concurrency} race`;
+  const row = (backend: string, t: EmbeddedRaceFigures["pglite"][number], n: number) => [
+    backend,
+    String(n),
+    rate(t.attemptsPerSecond),
+    `${ms(t.winP50)} / ${ms(t.winP99)}`,
+    String(t.receipt.counts.busy),
+    `${t.peakMiB.toFixed(0)} MiB`,
+    verdict(t.receipt),
+  ];
+  const medianOf = (trialsOf: EmbeddedRaceFigures["pglite"]) =>
+    trialsOf.map((t) => t.attemptsPerSecond).sort((a, b) => a - b)[trialsOf.length >> 1] ?? 0;
+  const pgliteMedian = medianOf(e.pglite);
+  return [
+    `### The embedded default: PGlite against PostgreSQL, ${attempts} attempts on ${quantity} units, ${concurrency} at once`,
+    "",
+    `Cold server processes (\`npm start\`'s command), PGlite on a fresh data folder; alternating, ${trials} trial(s) each.`,
+    "",
+    table(
+      ["backend", "trial", "attempts/s", "win p50/p99 ms", "busy", "server peak RSS", "receipt"],
+      [
+        ...e.pglite.map((t, i) => row("PGlite", t, i + 1)),
+        ...e.postgres.map((t, i) => row("PostgreSQL", t, i + 1)),
+      ],
+    ),
+    "",
+    `PGlite ÷ PostgreSQL (${name}, attempts/s): ${e.ratio.toFixed(2)}× (medians ${rate(pgliteMedian)} vs ${rate(medianOf(e.postgres))}) ${met(e.ratio >= 0.6)}`,
+    `PGlite winner p99 (${name}): ${ms(e.pgliteWinP99)} ms ${met((e.pgliteWinP99 ?? Number.POSITIVE_INFINITY) < 300)}`,
+    "",
+  ];
+}
+
+function embeddedLargeSection(large: EmbeddedLargeFigures): string[] {
+  const l = large.receipt;
+  return [
+    "### The large run on the embedded default (PGlite data folder, own server process)",
+    "",
+    table(
+      ["attempts", "units", "workers", "duration", "attempts/s", "sold", "server peak RSS", "receipt"],
+      [
+        [
+          `${rate(l.attempts)}${l.cancelled ? ` of ${rate(l.attemptsPlanned)} (time limit)` : ""}`,
+          rate(l.quantity),
+          String(l.concurrency),
+          `${l.durationSeconds.toFixed(0)} s`,
+          rate(l.attemptsPerSecond),
+          rate(l.sold),
+          `${large.peakMiB.toFixed(0)} MiB (${large.startMiB.toFixed(0)} at start)`,
+          verdict(l),
+        ],
+      ],
+    ),
+    "",
+    `PGlite ${rate(l.attempts)}-attempt run peak RSS: ${large.peakMiB.toFixed(0)} MiB ${met(large.peakMiB < 256)}`,
     "",
   ];
 }

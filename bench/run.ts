@@ -25,8 +25,13 @@
  *   npm run bench -- --runtimes              Node and Bun serving the same stampede and /healthz
  *   npm run bench -- --lanes                 the hot drop at 2, 4 and 8 statements in flight, with the
  *                                            server's and PostgreSQL's CPU per win (Linux /proc)
- *   npm run bench -- --only distance         only the named sections (engine, hot, large, processes,
- *                                            distance, runtimes, lanes; comma-separated)
+ *   npm run bench -- --embedded-large        the large run (1,000,000 attempts) on the embedded default
+ *                                            (PGlite), for its peak resident memory (about 5-10 minutes)
+ *   npm run bench -- --only distance         only the named sections (engine, hot, embedded, large,
+ *                                            embedded-large, processes, distance, runtimes, lanes;
+ *                                            comma-separated)
+ * The "embedded" section (always run) races PGlite against PostgreSQL: 20,000 attempts on 1,000 units, 200
+ * at once, from cold servers, alternating, --embedded-trials times each (default 3; --quick: one smaller race).
  * --engine-in-flight N: the engine section's batched run with N statements of a drop in flight (default: the
  * server's, see src/config.ts defaultBatchesInFlight).
  * --distance-seconds (per cell, default 10; 3 with --quick), --distance-pools (default 8,32), --batch-max (group commit's
@@ -36,6 +41,7 @@ import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { benchCheckoutStress, formatCheckoutStress } from "./checkout-stress";
 import { benchDistance } from "./distance";
+import { benchEmbeddedLarge, benchEmbeddedRace } from "./embedded";
 import { benchEngine } from "./engine";
 import { createFreshDatabase } from "./fresh-database";
 import { benchHotDrop, benchLargeRun } from "./http";
@@ -65,6 +71,8 @@ const { values: args } = parseArgs({
     distance: { type: "boolean", default: false },
     runtimes: { type: "boolean", default: false },
     lanes: { type: "boolean", default: false },
+    "embedded-large": { type: "boolean", default: false },
+    "embedded-trials": { type: "string" },
     only: { type: "string" },
     "distance-seconds": { type: "string" },
     "distance-pools": { type: "string" },
@@ -93,13 +101,41 @@ const sizes = {
     timeLimitMs: whole("time-limit-min", args["time-limit-min"], 20) * 60_000,
   },
 };
+const embeddedSizes = {
+  race: quick
+    ? {
+        attempts: 5000,
+        quantity: 250,
+        concurrency: 200,
+        trials: whole("embedded-trials", args["embedded-trials"], 1),
+      }
+    : {
+        attempts: 20_000,
+        quantity: 1000,
+        concurrency: 200,
+        trials: whole("embedded-trials", args["embedded-trials"], 3),
+      },
+  large: { ...sizes.large },
+};
 const processes = whole("processes", args.processes, 1);
-const SECTIONS = ["engine", "hot", "large", "processes", "distance", "runtimes", "lanes"] as const;
+const SECTIONS = [
+  "engine",
+  "hot",
+  "embedded",
+  "large",
+  "embedded-large",
+  "processes",
+  "distance",
+  "runtimes",
+  "lanes",
+] as const;
 const chosen = new Set(
   args.only?.split(",").map((name) => name.trim()) ?? [
     "engine",
     "hot",
+    "embedded",
     ...(args["skip-large"] ? [] : ["large"]),
+    ...(args["embedded-large"] ? ["embedded-large"] : []),
     ...(args.processes ? ["processes"] : []),
     ...(args.distance ? ["distance"] : []),
     ...(args.runtimes ? ["runtimes"] : []),
@@ -203,7 +239,11 @@ try {
     nodeOptions: args["server-node-options"],
   };
   const hotDrop = chosen.has("hot") ? await benchHotDrop(setup, sizes.hot) : undefined;
+  const embedded = chosen.has("embedded") ? await benchEmbeddedRace(setup, embeddedSizes.race) : undefined;
   const large = chosen.has("large") ? await benchLargeRun(setup, sizes.large) : undefined;
+  const embeddedLarge = chosen.has("embedded-large")
+    ? await benchEmbeddedLarge(embeddedSizes.large)
+    : undefined;
   const several = chosen.has("processes") ? await benchProcesses(setup, scaleSizes.processes) : undefined;
   const distance = chosen.has("distance")
     ? await benchDistance(database.url, { ...scaleSizes.distance, log })
@@ -226,7 +266,9 @@ try {
     sizes,
     engine,
     hotDrop,
+    embedded,
     large,
+    embeddedLarge,
     scale,
     figures: { several, distance, runtimes, lanes },
   };
@@ -241,7 +283,9 @@ try {
           ...[hotDrop.verified, hotDrop.openAgain].filter((r) => r !== undefined),
         ]
       : []),
+    ...(embedded ? [...embedded.pglite, ...embedded.postgres].map((t) => t.receipt) : []),
     ...(large ? [large.receipt] : []),
+    ...(embeddedLarge ? [embeddedLarge.receipt] : []),
     ...(several ? [several.receipt] : []),
     ...(runtimes ?? []).map((r) => r.stampede),
     ...(lanes ?? []).map((r) => r.receipt),

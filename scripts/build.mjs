@@ -12,7 +12,7 @@ import { build } from "esbuild";
 
 await rm("dist", { recursive: true, force: true });
 await build({
-  entryPoints: ["src/server.ts", "src/stampede/load-worker.ts"],
+  entryPoints: ["src/server.ts", "src/stampede/load-worker.ts", "src/db/pglite-initdb.ts"],
   outdir: "dist/app",
   // Every file flat in dist/app/, so the worker sits beside the chunk that starts it.
   entryNames: "[name]",

@@ -10,7 +10,8 @@ export type Backend = "pglite" | "postgres" | "dsql";
 export interface Queryable {
   /**
    * Runs one statement. `options.name` marks a hot statement: pooled backends prepare it once per
-   * connection (saving the planning time on every purchase); PGlite ignores it.
+   * connection (saving the planning time on every purchase); PGlite prepares it once per instance (outside
+   * a transaction; see pglite.ts).
    */
   query<Row = Record<string, unknown>>(
     text: string,

@@ -32,7 +32,10 @@ export class DropCache {
   readonly #byRef = new Map<string, Drop>();
   /** Sold-out drops and when the database last showed them so, on `clock`. */
   readonly #soldOut = new Map<string, number>();
-  readonly #winners = new Map<string, { keys: WinnerKeys | undefined }>();
+  readonly #winners = new Map<
+    string,
+    { keys: WinnerKeys | undefined; loading: Promise<WinnerKeys | undefined> }
+  >();
 
   constructor(
     private readonly capacity = 10_000,
@@ -76,19 +79,38 @@ export class DropCache {
    * forgotten so that a later ask tries again.
    */
   winners(dropId: string, load: () => Promise<WinnerKeys>): WinnerKeys | undefined {
+    return this.#entry(dropId, load).keys;
+  }
+
+  /**
+   * The same index, waited for while it loads: one paged read of the keys instead of a key lookup per
+   * rejected buyer meanwhile (on the embedded database's one connection those lookups queued behind each
+   * other at the moment a drop sold out, and some buyers were answered busy). Undefined if the load failed.
+   */
+  loadedWinners(dropId: string, load: () => Promise<WinnerKeys>): Promise<WinnerKeys | undefined> {
+    const entry = this.#entry(dropId, load);
+    return entry.keys ? Promise.resolve(entry.keys) : entry.loading;
+  }
+
+  #entry(dropId: string, load: () => Promise<WinnerKeys>) {
     const known = this.#winners.get(dropId);
-    if (known) return known.keys;
+    if (known) return known;
     if (this.#winners.size >= WINNER_INDEXES) this.#winners.delete(this.#winners.keys().next().value!);
-    const entry: { keys: WinnerKeys | undefined } = { keys: undefined };
+    const entry: { keys: WinnerKeys | undefined; loading: Promise<WinnerKeys | undefined> } = {
+      keys: undefined,
+      loading: Promise.resolve(undefined),
+    };
     this.#winners.set(dropId, entry);
-    load().then(
+    entry.loading = load().then(
       (keys) => {
         entry.keys = keys;
+        return keys;
       },
       () => {
         if (this.#winners.get(dropId) === entry) this.#winners.delete(dropId);
+        return undefined;
       },
     );
-    return undefined;
+    return entry;
   }
 }

@@ -66,9 +66,9 @@ export async function purchase(
 
   if (cache.isSoldOut(drop.id)) {
     // Only a key that may have won is worth a query; everyone else is answered from memory.
-    const winners =
-      clientKey === undefined ? undefined : cache.winners(drop.id, () => loadWinners(db, drop.id));
-    if (clientKey === undefined || (winners && !winners.mayContain(clientKey))) throw SOLD_OUT;
+    if (clientKey === undefined) throw SOLD_OUT;
+    const winners = await cache.loadedWinners(drop.id, () => loadWinners(db, drop.id));
+    if (winners && !winners.mayContain(clientKey)) throw SOLD_OUT;
     return replayOr(db, drop.id, clientKey, requester(), SOLD_OUT);
   }
   const mine = requester();
