@@ -25,6 +25,8 @@ export interface Drop {
   cancelledAt: Date | null;
   /** Seconds a win is held for payment (checkout); 0 is an instant order, final when placed. */
   holdSeconds: number;
+  /** How many named variants (sizes, colours) it sells; 0: made without variants, one unnamed variant. */
+  variantCount?: number;
 }
 
 /** The terms a seller sets for a drop; everything else about it is derived or assigned. */
@@ -36,7 +38,10 @@ export type DropTerms = Pick<
 export interface Order {
   id: string;
   dropId: string;
+  /** 1..quantity within its variant (see domain/purchase/variants.ts). */
   unitNo: number;
+  /** The variant's position in the drop (0 for a drop made without variants). */
+  variant?: number;
   fan: string;
   priceCents: number;
   attempts: number;

@@ -18,6 +18,8 @@ import {
   Paused,
   RateLimited,
   SoldOut,
+  UnknownVariant,
+  VariantRequired,
   StressQuotaReached,
   StressTestRunning,
   StressTestUnavailable,
@@ -59,6 +61,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof ImageTooLarge) return 413;
   if (error instanceof IdempotencyKeyReused) return 422;
+  if (error instanceof VariantRequired || error instanceof UnknownVariant) return 422;
   if (error instanceof TooManyAttempts || error instanceof RateLimited || error instanceof StressQuotaReached)
     return 429;
   if (error instanceof UnsupportedMediaType) return 415;
@@ -80,6 +83,8 @@ function detailsOf(error: DomainError): Record<string, unknown> {
   if (error instanceof InvalidInput) return { issues: error.issues };
   if (error instanceof NotLive) return { startsAt: error.startsAt.toISOString() };
   if (error instanceof LimitReached) return { maxPerFan: error.maxPerFan };
+  if (error instanceof SoldOut && error.variant !== undefined) return { variant: error.variant };
+  if (error instanceof VariantRequired || error instanceof UnknownVariant) return { variants: error.variants };
   if (error instanceof HoldExpired) return { refunded: error.refunded };
   if (error instanceof OrderNotPayable) return { status: error.status };
   const retryAfter = retryAfterOf(error);

@@ -1,9 +1,10 @@
 /** Row shapes as the database returns them, and how they become domain values. */
+import { unitInVariant, variantOfUnit } from "../domain/purchase/variants";
 import type { Drop, Order, Seller } from "../domain/types";
 import type { BrandRow } from "./catalog/brands";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds`;
+  max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds, variant_count`;
 
 export interface DropRow {
   id: string;
@@ -22,6 +23,7 @@ export interface DropRow {
   paused_at: Date | null;
   cancelled_at: Date | null;
   hold_seconds: number | null;
+  variant_count: number | null;
 }
 
 export const toDrop = (row: DropRow): Drop => ({
@@ -41,6 +43,7 @@ export const toDrop = (row: DropRow): Drop => ({
   pausedAt: row.paused_at === null ? null : new Date(row.paused_at),
   cancelledAt: row.cancelled_at === null ? null : new Date(row.cancelled_at),
   holdSeconds: row.hold_seconds ?? 0,
+  variantCount: row.variant_count ?? 0,
 });
 
 export interface OrderRow {
@@ -60,7 +63,8 @@ export const ORDER_COLUMNS = "id, drop_id, unit_no, fan, fan_shown, price_cents,
 export const toOrder = (row: OrderRow): Order => ({
   id: row.id,
   dropId: row.drop_id,
-  unitNo: row.unit_no,
+  unitNo: unitInVariant(row.unit_no),
+  variant: variantOfUnit(row.unit_no),
   fan: row.fan_shown ?? row.fan,
   priceCents: row.price_cents,
   attempts: row.attempts,

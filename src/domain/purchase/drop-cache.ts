@@ -1,8 +1,12 @@
 import type { Drop } from "../types";
+import { MAX_VARIANTS } from "./variants";
 import type { WinnerKeys } from "./winner-keys";
 
 /** Sold-out drops whose winners' keys are kept in memory at once (each at most 8 MB). */
 const WINNER_INDEXES = 16;
+
+/** Sold-out memory is per variant: variant 0 (every drop made without variants) is the drop's id alone. */
+const soldOutKey = (dropId: string, variant: number) => (variant === 0 ? dropId : `${dropId}#${variant}`);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -13,7 +17,7 @@ export const isUuid = (value: string): boolean => UUID.test(value);
  * slug for finding them; their terms can change before go-live and their pause / cancel switches at any
  * time, so nothing that decides a purchase or a status is taken from here (the purchase statement and
  * `readStock` read those afresh), and an edit in this process refreshes the entry. "Sold out" is remembered once the database has
- * shown every bucket at 0, so that later buyers are turned away without a transaction each.
+ * shown every bucket (of a variant) at 0, so that later buyers are turned away without a transaction each.
  * For a few sold-out drops it also keeps the winners' keys (`WinnerKeys`), so that a rejected buyer who
  * sends an idempotency key costs no query either.
  * All are bounded; `forgetSoldOut` is the hook for a future where stock can come back (cancellations).
@@ -35,18 +39,22 @@ export class DropCache {
     this.#byRef.set(drop.slug, drop);
   }
 
-  isSoldOut(dropId: string): boolean {
-    return this.#soldOut.has(dropId);
+  /** Whether the variant (its position; 0 for a drop made without variants) is known sold out. */
+  isSoldOut(dropId: string, variant = 0): boolean {
+    return this.#soldOut.has(soldOutKey(dropId, variant));
   }
 
-  markSoldOut(dropId: string): void {
+  markSoldOut(dropId: string, variant = 0): void {
     if (this.#soldOut.size >= this.capacity) this.#soldOut.clear();
-    this.#soldOut.add(dropId);
+    this.#soldOut.add(soldOutKey(dropId, variant));
   }
 
+  /** Forgets every variant of the drop. */
   forgetSoldOut(dropId: string): void {
-    this.#soldOut.delete(dropId);
-    this.#winners.delete(dropId);
+    for (let variant = 0; variant < MAX_VARIANTS; variant++) {
+      this.#soldOut.delete(soldOutKey(dropId, variant));
+      this.#winners.delete(soldOutKey(dropId, variant));
+    }
   }
 
   /**
@@ -54,7 +62,8 @@ export class DropCache {
    * like every ask until it finishes, gets undefined (the caller then asks the database); a failed load is
    * forgotten so that a later ask tries again.
    */
-  winners(dropId: string, load: () => Promise<WinnerKeys>): WinnerKeys | undefined {
+  winners(dropId: string, load: () => Promise<WinnerKeys>, variant = 0): WinnerKeys | undefined {
+    dropId = soldOutKey(dropId, variant);
     const known = this.#winners.get(dropId);
     if (known) return known.keys;
     if (this.#winners.size >= WINNER_INDEXES) this.#winners.delete(this.#winners.keys().next().value!);

@@ -10,3 +10,4 @@ export * from "./purchase-batcher";
 export * from "./retry";
 export * from "./stock-plan";
 export * from "./winner-keys";
+export * from "./variants";

@@ -18,12 +18,15 @@ import type { DropCache } from "./drop-cache";
 import { identityKey } from "./fan-identity";
 import type { PurchaseBatcher } from "./purchase-batcher";
 import { type RetryPolicy, TryAgain, withRetry } from "./retry";
+import { soleVariant, type Variant } from "./variants";
 import { WINNER_KEYS_PAGE, WinnerKeys } from "./winner-keys";
 
 export interface PurchaseRequest {
   fan: string;
   /** The client's key; a repeat with the same key returns the same order. One is made when absent. */
   idempotencyKey?: string | undefined;
+  /** The variant asked for (its id or name); needed only on a drop of several (see variants.ts). */
+  variant?: string | undefined;
 }
 
 export interface PurchaseResult {
@@ -49,8 +52,12 @@ export async function purchase(
   deps: { db: Database; cache: DropCache; retryPolicy: RetryPolicy; batcher: PurchaseBatcher },
   drop: Drop,
   request: PurchaseRequest,
+  variant: Variant = soleVariant(drop),
 ): Promise<PurchaseResult> {
   const { db, cache } = deps;
+  const position = variant.position;
+  // A drop of several variants names the one that sold out; one made without variants answers as before.
+  const soldOut = drop.variantCount ? soldOutOf(variant.name) : SOLD_OUT;
   const clientKey = request.idempotencyKey;
   const key = clientKey ?? randomUUID();
   // The fingerprint (a SHA-256) is made only past the sold-out answer, which most of a stampede gets.
@@ -59,12 +66,14 @@ export async function purchase(
     fingerprint: requestFingerprint(drop.id, request.fan),
   });
 
-  if (cache.isSoldOut(drop.id)) {
+  if (cache.isSoldOut(drop.id, position)) {
     // Only a key that may have won is worth a query; everyone else is answered from memory.
     const winners =
-      clientKey === undefined ? undefined : cache.winners(drop.id, () => loadWinners(db, drop.id));
-    if (clientKey === undefined || (winners && !winners.mayContain(clientKey))) throw SOLD_OUT;
-    return replayOr(db, drop.id, clientKey, requester(), SOLD_OUT);
+      clientKey === undefined
+        ? undefined
+        : cache.winners(drop.id, () => loadWinners(db, drop.id, drop.variantCount ? position : undefined), position);
+    if (clientKey === undefined || (winners && !winners.mayContain(clientKey))) throw soldOut;
+    return replayOr(db, drop.id, clientKey, requester(), soldOut);
   }
   const mine = requester();
 
@@ -74,13 +83,17 @@ export async function purchase(
   return withRetry(deps.retryPolicy, async (attemptNumber) => {
     let outcome: repo.PurchaseOutcome | undefined;
     try {
-      outcome = await deps.batcher.submit(drop.id, {
-        fan: identityKey(request.fan),
-        fanShown: request.fan,
-        idempotencyKey: key,
-        fingerprint: mine.fingerprint,
-        attemptNumber,
-      });
+      outcome = await deps.batcher.submit(
+        drop.id,
+        {
+          fan: identityKey(request.fan),
+          fanShown: request.fan,
+          idempotencyKey: key,
+          fingerprint: mine.fingerprint,
+          attemptNumber,
+        },
+        { position, priceCents: variant.priceCents },
+      );
     } catch (error) {
       const constraint = violatedConstraint(error);
       // Two copies of one request raced: the other copy's order is the answer.
@@ -104,8 +117,8 @@ export async function purchase(
     if (outcome.isPaused && outcome.hadStock) throw new Paused();
     if (!outcome.isLive) throw new NotLive(outcome.startsAt);
     if (!outcome.hadStock) {
-      cache.markSoldOut(drop.id);
-      throw new SoldOut();
+      cache.markSoldOut(drop.id, position);
+      throw soldOut;
     }
     if (!outcome.withinLimit) throw new LimitReached(outcome.maxPerFan);
     // The bucket we picked was emptied between our snapshot and our update; others still have stock.
@@ -119,8 +132,21 @@ export async function purchase(
  */
 const SOLD_OUT = new SoldOut();
 
-const loadWinners = (db: Database, dropId: string) =>
-  WinnerKeys.load((afterKey) => repo.listOrderKeys(db, dropId, WINNER_KEYS_PAGE, afterKey));
+/** The same for a named variant: one shared error per variant name (a few hundred at most are kept). */
+const soldOutByName = new Map<string, SoldOut>();
+function soldOutOf(name: string): SoldOut {
+  let known = soldOutByName.get(name);
+  if (!known) {
+    if (soldOutByName.size >= 512) soldOutByName.clear();
+    known = new SoldOut(name);
+    soldOutByName.set(name, known);
+  }
+  return known;
+}
+
+/** The keys that bought the drop (or one of its variants: once sold out, its set is final too). */
+const loadWinners = (db: Database, dropId: string, variant?: number) =>
+  WinnerKeys.load((afterKey) => repo.listOrderKeys(db, dropId, WINNER_KEYS_PAGE, afterKey, variant));
 
 /** Who is asking: the fan, and the fingerprint of their request. */
 interface Requester {

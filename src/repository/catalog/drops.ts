@@ -1,8 +1,10 @@
 /** Drops and their stock buckets. */
 import type { Database, Queryable } from "../../db/database";
 import type { Bucket } from "../../domain/purchase/stock-plan";
+import type { VariantInput } from "../../domain/purchase/variants";
 import type { Drop, DropTerms, StockSnapshot } from "../../domain/types";
 import { DROP_COLUMNS, type DropRow, toDrop } from "../rows";
+import { insertVariants } from "./variants";
 
 export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   /** Absent: live at once, on the database clock. */
@@ -13,6 +15,8 @@ export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   rehearsalOf?: string | null;
   /** Checkout with a hold of this many seconds; 0 or absent: instant orders. */
   holdSeconds?: number | undefined;
+  /** Named variants (sizes, colours), written with the drop; absent: one unnamed variant. */
+  variants?: readonly VariantInput[] | undefined;
 }
 
 /**
@@ -24,9 +28,9 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<DropRow>(
       `INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
-                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds)
+                          max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds, variant_count)
        VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, coalesce($8::timestamptz, now()),
-               $9::int, $10::int, $11::boolean, $12::uuid, $13::int)
+               $9::int, $10::int, $11::boolean, $12::uuid, $13::int, $14::int)
        RETURNING ${DROP_COLUMNS}`,
       [
         drop.sellerId,
@@ -42,9 +46,11 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
         drop.isRehearsal ?? false,
         drop.rehearsalOf ?? null,
         drop.holdSeconds ? drop.holdSeconds : null,
+        drop.variants?.length ?? null,
       ],
     );
     const created = toDrop(rows[0]!);
+    if (drop.variants) await insertVariants(tx, created.id, drop.variants);
     await insertBuckets(tx, created.id, buckets);
     return created;
   });

@@ -1,9 +1,11 @@
 /**
  * The SQL the purchase's two forms share (see purchase.ts). Parameters: $1 the drop, $2 the members'
- * fans, $3 their idempotency keys (text arrays, one entry per member, member n at index n).
+ * fans, $3 their idempotency keys (text arrays, one entry per member, member n at index n). The variant
+ * (its position) is a parameter of each form's own (see stockCte and claimSql).
  */
 
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
+import { UNITS_PER_VARIANT } from "../../domain/purchase/variants";
 import type { PurchaseOutcome } from "./purchase-types";
 
 /**
@@ -46,14 +48,24 @@ export const READ_CTES = `the_drop AS (
 )`;
 
 /**
- * The drop's stock in the snapshot: sold out for this statement means this is 0, for every member alike.
+ * The stock buckets of one variant: those whose units lie in its unit space (domain/purchase/variants.ts).
+ * `position` is a SQL int expression (a parameter); variant 0 is the whole of a drop made without variants.
+ */
+export function variantRange(position: string, alias = ""): string {
+  return `${alias}first_unit > ${position} * ${UNITS_PER_VARIANT} AND ${alias}first_unit <= ${position} * ${UNITS_PER_VARIANT} + ${UNITS_PER_VARIANT}`;
+}
+
+/**
+ * The variant's stock in the snapshot: sold out for this statement means this is 0, for every member alike.
  * A member ranked beyond the units left is not told "sold out" (a bucket skipped because it emptied
  * meanwhile may leave units the members ahead of it are still retrying for): it tries again, and hears
  * "sold out" only from a snapshot with no stock at all.
  */
-export const STOCK_CTE = `stock AS (
-  SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid
+export function stockCte(position: string): string {
+  return `stock AS (
+  SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid AND ${variantRange(position)}
 )`;
+}
 
 /**
  * The conditional decrement for `demand` buyers: buckets that still have stock are taken in bucket order,
@@ -66,7 +78,7 @@ export const STOCK_CTE = `stock AS (
  * says which ranks it served (before + 1 .. before + take) and its highest unit: the units a bucket
  * hands out are contiguous and ascending (sql/0003: unit = first_unit + size - 1 - remaining).
  */
-export function claimSql(demand: string, start: string, extraFrom?: string): string {
+export function claimSql(demand: string, start: string, position: string, extraFrom?: string): string {
   return `UPDATE stock_buckets AS b SET remaining = b.remaining - plan.take
     FROM (
       SELECT s.bucket, s.before, least(s.remaining, ${demand} - s.before)::int AS take
@@ -77,7 +89,7 @@ export function claimSql(demand: string, start: string, extraFrom?: string): str
           SELECT bucket, remaining,
                  mod(row_number() OVER (ORDER BY bucket) - 1 - ${start} % count(*) OVER () + count(*) OVER (),
                      count(*) OVER ()) AS turn
-          FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0
+          FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0 AND ${variantRange(position)}
         ) AS live
       ) AS s${extraFrom ? `, ${extraFrom}` : ""}
       WHERE s.before < ${demand}

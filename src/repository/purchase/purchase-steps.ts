@@ -1,7 +1,7 @@
 /** The purchase's fallback form, for a backend that refuses data-modifying CTEs (see purchase.ts). */
 import type { Queryable } from "../../db/database";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
-import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, STOCK_CTE } from "./purchase-sql";
+import { claimSql, type MemberRow, memberOutcome, memberSelect, READ_CTES, stockCte } from "./purchase-sql";
 import type { PurchaseBatch, PurchaseOutcome } from "./purchase-types";
 
 /**
@@ -15,16 +15,16 @@ export async function purchaseInSteps(
 ): Promise<PurchaseOutcome[] | undefined> {
   const { members } = batch;
   const read = await tx.query<MemberRow>(
-    `WITH ${READ_CTES}, ${STOCK_CTE} ${memberSelect()}`,
-    [batch.dropId, members.map((m) => m.fan), members.map((m) => m.idempotencyKey)],
+    `WITH ${READ_CTES}, ${stockCte("$4::int")} ${memberSelect()}`,
+    [batch.dropId, members.map((m) => m.fan), members.map((m) => m.idempotencyKey), batch.variant ?? 0],
     { name: "purchase_steps_read" },
   );
   if (read.rows.length === 0) return undefined;
   const eligible = read.rows.filter((row) => row.rank !== null);
   if (eligible.length === 0) return read.rows.map(memberOutcome);
   const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
-    claimSql("$3::int", "$2::int"),
-    [batch.dropId, batch.startBucket, eligible.length],
+    claimSql("$3::int", "$2::int", "$4::int"),
+    [batch.dropId, batch.startBucket, eligible.length, batch.variant ?? 0],
     { name: "purchase_steps_claim" },
   );
   const unitByRank = new Map<number, number>();
@@ -45,7 +45,7 @@ export async function purchaseInSteps(
      RETURNING ${ORDER_COLUMNS}, idempotency_key`,
     [
       batch.dropId,
-      served[0]!.row.drop_price_cents,
+      batch.variantPriceCents ?? served[0]!.row.drop_price_cents,
       served.map((s) => s.unit),
       served.map((s) => s.member.fan),
       served.map((s) => s.row.fan_slot),

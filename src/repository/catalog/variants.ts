@@ -1,0 +1,66 @@
+/** A drop's named variants (sizes, colours; sql/0150) and each one's stock. */
+import type { Database, Queryable } from "../../db/database";
+import { UNITS_PER_VARIANT, type Variant, type VariantInput } from "../../domain/purchase/variants";
+
+interface VariantRow {
+  id: string;
+  position: number;
+  name: string;
+  quantity: number;
+  price_cents: number | null;
+}
+
+const toVariant = (row: VariantRow): Variant => ({
+  id: row.id,
+  position: row.position,
+  name: row.name,
+  quantity: row.quantity,
+  priceCents: row.price_cents,
+});
+
+/** Writes a new drop's variants, position = their order in the list (inside the drop's own transaction). */
+export async function insertVariants(tx: Queryable, dropId: string, variants: readonly VariantInput[]) {
+  await tx.query(
+    `INSERT INTO drop_variants (drop_id, position, name, quantity, price_cents)
+     SELECT $1::uuid, v.position, v.name, v.quantity, v.price_cents
+     FROM unnest($2::int[], $3::text[], $4::int[], $5::int[]) AS v(position, name, quantity, price_cents)`,
+    [
+      dropId,
+      variants.map((_, position) => position),
+      variants.map((v) => v.name),
+      variants.map((v) => v.quantity),
+      variants.map((v) => v.priceCents ?? null),
+    ],
+  );
+}
+
+/** The drop's named variants in their order; empty for a drop made without variants. */
+export async function listVariants(db: Queryable, dropId: string): Promise<Variant[]> {
+  const { rows } = await db.query<VariantRow>(
+    `SELECT id, position, name, quantity, price_cents FROM drop_variants
+     WHERE drop_id = $1::uuid ORDER BY position`,
+    [dropId],
+    { name: "list_variants" },
+  );
+  return rows.map(toVariant);
+}
+
+/**
+ * Units left per variant position (unsold bucket ranges plus returned units, grouped by unit space);
+ * a variant with nothing left is absent. One read, so the counts are of one snapshot.
+ */
+export async function readVariantStock(db: Database, dropId: string): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ position: number; remaining: number }>(
+    `SELECT position, sum(remaining)::int AS remaining FROM (
+       SELECT (first_unit - 1) / ${UNITS_PER_VARIANT} AS position, remaining
+       FROM stock_buckets WHERE drop_id = $1::uuid
+       UNION ALL
+       SELECT (unit_no - 1) / ${UNITS_PER_VARIANT} AS position, 1 AS remaining
+       FROM returned_units WHERE drop_id = $1::uuid
+     ) AS units
+     GROUP BY position`,
+    [dropId],
+    { name: "read_variant_stock" },
+  );
+  return new Map(rows.filter((r) => r.remaining > 0).map((r) => [Number(r.position), r.remaining]));
+}
