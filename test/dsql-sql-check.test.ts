@@ -92,9 +92,13 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   readDropWithStock: (c) => repo.readDropWithStock(c.db, c.dropId),
   insertVariants: (c) =>
     c.db.transaction((tx) =>
-      repo.insertVariants(tx, c.dropId, [{ name: "S", quantity: 1 }, { name: "M", quantity: 2, priceCents: 10 }]),
+      repo.insertVariants(tx, c.dropId, [
+        { name: "S", quantity: 1 },
+        { name: "M", quantity: 2, priceCents: 10 },
+      ]),
     ),
   listVariants: (c) => repo.listVariants(c.db, c.dropId),
+  countVariantSales: (c) => repo.countVariantSales(c.db, c.dropId),
   readVariantStock: (c) => repo.readVariantStock(c.db, c.dropId),
   changeUpcomingDrop: async (c) => {
     const upcoming = await repo.insertDropWithStock(

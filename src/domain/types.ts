@@ -72,4 +72,14 @@ export interface Audit {
   oversold: number;
   duplicateUnits: number;
   unitsOutOfRange: number;
+  /** On a drop of several variants: the same count for each, in the seller's order. */
+  variants?: VariantAudit[];
+}
+
+export interface VariantAudit {
+  name: string;
+  quantity: number;
+  sold: number;
+  remaining: number;
+  oversold: number;
 }

@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { exportFileName } from "../domain/books";
 import { InvalidInput, NotFound, Unauthorized } from "../domain/errors";
 import type { WebhookService } from "../domain/messages/webhooks";
-import type { DropWithStock, Shop } from "../domain/shop";
+import type { DropWithStock, Shop, VariantWithStock } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
 import { checkoutApiRoutes, heldOrderAnswer } from "./checkout-api";
 import { imageApiRoutes, imageJson } from "./image-api";
@@ -27,7 +27,16 @@ type ApiEnv = { Variables: { seller: Seller } };
 
 const sellerJson = (s: Seller) => ({ id: s.id, email: s.email, name: s.name, createdAt: s.createdAt });
 
-const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock) => ({
+const variantJson = (variant: VariantWithStock) => ({
+  id: variant.id,
+  name: variant.name,
+  quantity: variant.quantity,
+  priceCents: variant.priceCents,
+  remaining: variant.remaining,
+  status: variant.status,
+});
+
+const dropJson = ({ drop, remaining, status, serverTime, images, variants }: DropWithStock) => ({
   id: drop.id,
   slug: drop.slug,
   title: drop.title,
@@ -46,11 +55,14 @@ const dropJson = ({ drop, remaining, status, serverTime, images }: DropWithStock
   images: images.map(imageJson),
   // Only hold drops carry the field, so instant drops answer exactly as before checkout existed.
   ...(drop.holdSeconds > 0 ? { holdMinutes: drop.holdSeconds / 60 } : {}),
+  variants: variants.map(variantJson),
 });
 
-const orderJson = (o: Order) => ({
+/** An order; on a drop of several variants, with the variant it bought. */
+const orderJson = (o: Order, variant?: { id: string; name: string }) => ({
   id: o.id,
   unitNo: o.unitNo,
+  ...(variant ? { variant: { id: variant.id, name: variant.name } } : {}),
   dropId: o.dropId,
   fan: o.fan,
   priceCents: o.priceCents,
@@ -216,9 +228,13 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
       const ref = dropRef(c.req.param("ref"));
       const body = parseWith(PurchaseBody, await jsonBody(c));
       const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"), body.idempotencyKey);
-      const { order, replay, checkout } = await shop.purchase(ref, { fan: body.fan, idempotencyKey });
-      if (checkout) return c.json(heldOrderAnswer(checkout), replay ? 200 : 201);
-      return c.json({ order: orderJson(order) }, replay ? 200 : 201);
+      const { order, replay, checkout, variant } = await shop.purchase(ref, {
+        fan: body.fan,
+        idempotencyKey,
+        variant: body.variant,
+      });
+      if (checkout) return c.json(heldOrderAnswer(checkout, variant), replay ? 200 : 201);
+      return c.json({ order: orderJson(order, variant) }, replay ? 200 : 201);
     },
   );
 
@@ -315,7 +331,7 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService) {
       const query = parseWith(OrdersQuery, c.req.query());
       const page = await shop.orders(c.var.seller, dropRef(c.req.param("ref")), query);
       return c.json({
-        orders: page.orders.map((o) => ({ ...orderJson(o), attempts: o.attempts })),
+        orders: page.orders.map((o) => ({ ...orderJson(o, page.variantOf(o)), attempts: o.attempts })),
         nextCursor: page.nextCursor ?? null,
       });
     },

@@ -18,13 +18,13 @@ import {
   Paused,
   RateLimited,
   SoldOut,
-  UnknownVariant,
-  VariantRequired,
   StressQuotaReached,
   StressTestRunning,
   StressTestUnavailable,
   TooManyAttempts,
   Unauthorized,
+  UnknownVariant,
+  VariantRequired,
 } from "../domain/errors";
 
 /** Errors that only exist at the HTTP edge. */
@@ -84,7 +84,8 @@ function detailsOf(error: DomainError): Record<string, unknown> {
   if (error instanceof NotLive) return { startsAt: error.startsAt.toISOString() };
   if (error instanceof LimitReached) return { maxPerFan: error.maxPerFan };
   if (error instanceof SoldOut && error.variant !== undefined) return { variant: error.variant };
-  if (error instanceof VariantRequired || error instanceof UnknownVariant) return { variants: error.variants };
+  if (error instanceof VariantRequired || error instanceof UnknownVariant)
+    return { variants: error.variants };
   if (error instanceof HoldExpired) return { refunded: error.refunded };
   if (error instanceof OrderNotPayable) return { status: error.status };
   const retryAfter = retryAfterOf(error);

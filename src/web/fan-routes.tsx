@@ -8,6 +8,7 @@ import { StockState } from "../../views/fan/stock";
 import { isDatabaseUnavailable } from "../db/database";
 import { createDropImages, createStorefront, type ShopFront, type Storefront } from "../domain/catalog";
 import { Busy, DomainError, InvalidInput, NotFound } from "../domain/errors";
+import { soleVariant } from "../domain/purchase";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Drop, Order } from "../domain/types";
 import { retryAfterOf, statusFor } from "../http/error-response";
@@ -109,7 +110,11 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       seen &&
       (seen.hold ?? drop.holdSeconds > 0) === drop.holdSeconds > 0 &&
       (seen.startsAt ?? drop.startsAt).getTime() === drop.startsAt.getTime();
-    if (seen && same) return { drop, ...seen, images: (await storefront.pageExtras(drop)).images };
+    // A drop of several variants reads each one's stock (the watcher counts the drop as a whole).
+    if (seen && same && !drop.variantCount) {
+      const sole = { ...soleVariant(drop), remaining: seen.remaining, status: seen.status };
+      return { drop, ...seen, variants: [sole], images: (await storefront.pageExtras(drop)).images };
+    }
     return shop.dropWithStock(drop.id);
   }
 

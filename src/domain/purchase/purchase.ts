@@ -35,6 +35,8 @@ export interface PurchaseResult {
   replay: boolean;
   /** On a hold drop (checkout): the held order and, with a new one only, the fan's order token. */
   checkout?: { order: CheckoutOrder; orderToken?: string | undefined };
+  /** On a drop of several variants: the variant bought. */
+  variant?: Variant | undefined;
 }
 
 /** The request an idempotency key is bound to: the drop and the fan (hashed, so its length is fixed). */
@@ -71,7 +73,11 @@ export async function purchase(
     const winners =
       clientKey === undefined
         ? undefined
-        : cache.winners(drop.id, () => loadWinners(db, drop.id, drop.variantCount ? position : undefined), position);
+        : cache.winners(
+            drop.id,
+            () => loadWinners(db, drop.id, drop.variantCount ? position : undefined),
+            position,
+          );
     if (clientKey === undefined || (winners && !winners.mayContain(clientKey))) throw soldOut;
     return replayOr(db, drop.id, clientKey, requester(), soldOut);
   }

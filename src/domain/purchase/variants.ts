@@ -6,7 +6,7 @@
  * (drop, variant, unit). A drop made without variants is variant 0, whose unit numbers are 1..N as always.
  * The fan and the seller see the unit number within the variant (`unitInVariant`).
  */
-import { MAX_BUCKETS, bucketCountFor, type Bucket, planBuckets } from "./stock-plan";
+import { type Bucket, bucketCountFor, MAX_BUCKETS, planBuckets } from "./stock-plan";
 
 /** The width of one variant's unit space (a drop sells at most 1,000,000 units in total). */
 export const UNITS_PER_VARIANT = 1_000_000;
@@ -69,7 +69,10 @@ export const soleVariant = (drop: { id: string; quantity: number }): Variant => 
  * The variant a purchase names (its id or its name, names compared without case), or undefined when
  * none matches. With no name asked for, a drop of one variant answers that variant, a drop of several null.
  */
-export function pickVariant(variants: readonly Variant[], asked: string | undefined): Variant | null | undefined {
+export function pickVariant(
+  variants: readonly Variant[],
+  asked: string | undefined,
+): Variant | null | undefined {
   if (asked === undefined || asked === "") return variants.length === 1 ? variants[0]! : null;
   const wanted = asked.trim().toLowerCase();
   return variants.find((v) => v.id === wanted || v.name.toLowerCase() === wanted);
@@ -78,7 +81,8 @@ export function pickVariant(variants: readonly Variant[], asked: string | undefi
 /** Problems with a seller's list of variants (empty when fine). */
 export function variantProblems(variants: readonly VariantInput[]): string[] {
   const problems: string[] = [];
-  if (variants.length < 1 || variants.length > MAX_VARIANTS) problems.push(`a drop has 1 to ${MAX_VARIANTS} variants`);
+  if (variants.length < 1 || variants.length > MAX_VARIANTS)
+    problems.push(`a drop has 1 to ${MAX_VARIANTS} variants`);
   const seen = new Set<string>();
   for (const v of variants) {
     const key = v.name.trim().toLowerCase();

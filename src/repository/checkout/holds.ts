@@ -15,8 +15,8 @@
  * outside group commit: their rate is bounded by fans who then pay, not by a stampede of instant wins.
  */
 import type { Database, Queryable } from "../../db/database";
-import { type EventType, type NewEvent, recordEvents } from "../messages/events";
 import { UNITS_PER_VARIANT, unitInVariant, variantOfUnit } from "../../domain/purchase/variants";
+import { type EventType, type NewEvent, recordEvents } from "../messages/events";
 import { claimSql, variantRange } from "../purchase/purchase-sql";
 
 export type CheckoutStatus = "held" | "paid" | "expired" | "released" | "refunded";

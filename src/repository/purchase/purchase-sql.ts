@@ -4,8 +4,8 @@
  * (its position) is a parameter of each form's own (see stockCte and claimSql).
  */
 
-import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
 import { UNITS_PER_VARIANT } from "../../domain/purchase/variants";
+import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
 import type { PurchaseOutcome } from "./purchase-types";
 
 /**
