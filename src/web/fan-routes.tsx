@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
-import { type BoughtState, Purchase, type PurchaseState } from "../../views/fan/purchase";
+import { type BoughtState, Purchase, type PurchaseState, sizeChoice } from "../../views/fan/purchase";
 import { ReceiptNotFoundPage, ReceiptPage } from "../../views/fan/receipt-page";
 import { StockState } from "../../views/fan/stock";
 import { isDatabaseUnavailable } from "../db/database";
@@ -136,12 +136,18 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   }
 
   /** The whole page around a buy box. */
-  async function page(c: Context, drop: Drop, purchaseFor: (view: DropWithStock) => PurchaseState) {
+  async function page(
+    c: Context,
+    drop: Drop,
+    purchaseFor: (view: DropWithStock) => PurchaseState,
+    chosenSize?: string,
+  ) {
     const [view, extras] = await Promise.all([stockOf(drop), storefront.pageExtras(drop)]);
     c.header("Cache-Control", "no-store");
     return (
       <DropPage
         {...view}
+        chosenSize={chosenSize}
         images={extras.images}
         shop={extras.shop}
         origin={new URL(options.publicUrl ?? c.req.url).origin}
@@ -163,6 +169,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       const { order, replay, checkout } = await shop.purchase(drop.id, {
         fan: form.fan,
         idempotencyKey: form.idempotencyKey,
+        variant: form.variant,
       });
       if (checkout) {
         const held = await holds.holdProps(drop, checkout.order, { replay });
@@ -214,15 +221,21 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   routes.post("/:slug/buy", async (c) => {
     const drop = await findDrop(c.req.param("slug"));
     if (!drop) return notFound(c);
-    const { state, status, retryAfter, order } = await buy(drop, await formBody(c));
+    const raw = await formBody(c);
+    const { state, status, retryAfter, order } = await buy(drop, raw);
     if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
+    const chosenSize = typeof raw.variant === "string" ? raw.variant : undefined;
     if (isFragment(c)) {
+      // A drop of several sizes answers its form with every size's stock as of now (sold-out ones struck).
+      const sizes = drop.variantCount
+        ? sizeChoice(drop, (await stockOf(drop)).variants, chosenSize)
+        : undefined;
       const said = await stateSaidBy(drop, state);
-      if (!said) return c.html(<Purchase slug={drop.slug} state={state} />, status);
+      if (!said) return c.html(<Purchase slug={drop.slug} state={state} sizes={sizes} />, status);
       return c.html(
         <>
-          <Purchase slug={drop.slug} state={state} />
+          <Purchase slug={drop.slug} state={state} sizes={sizes} />
           <div id="drop-state" hx-swap-oob="innerHTML">
             {said}
           </div>
@@ -232,7 +245,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     }
     // Without JS: post/redirect/get to the receipt, so a reload or a bookmark shows it again.
     if (order) return c.redirect(await receiptUrl(drop, order), 303);
-    return c.html(await page(c, drop, () => state), status);
+    return c.html(await page(c, drop, () => state, chosenSize), status);
   });
 
   routes.get("/:slug/orders/:orderId", async (c) => {

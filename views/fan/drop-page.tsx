@@ -7,7 +7,7 @@ import type { FanStatus } from "./fan-status";
 import { shopHref } from "./links";
 import { formatPrice } from "./price";
 import { Gallery } from "./product-image";
-import { Purchase, type PurchaseState } from "./purchase";
+import { Purchase, type PurchaseState, sizeChoice } from "./purchase";
 import { StockPanel } from "./stock";
 
 export interface DropPageProps {
@@ -21,6 +21,10 @@ export interface DropPageProps {
   shop: ShopFront;
   /** The site's own origin (https://drops.example.com), for the absolute URLs link previews need. */
   origin: string;
+  /** Each variant's stock: a drop of several shows a size picker. */
+  variants?: readonly { id: string; name: string; remaining: number; priceCents: number | null }[];
+  /** The size the fan had picked (kept when the form comes back). */
+  chosenSize?: string | undefined;
 }
 
 /** Open Graph and Twitter card tags: a shared link previews with the title, price and picture. */
@@ -101,7 +105,11 @@ export function DropPage(props: DropPageProps) {
           {over ? null : (
             <div class="buy-box">
               {halted ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}
-              <Purchase slug={drop.slug} state={purchase} />
+              <Purchase
+                slug={drop.slug}
+                state={purchase}
+                sizes={sizeChoice(drop, props.variants ?? [], props.chosenSize)}
+              />
             </div>
           )}
           {purchase.kind === "sold_out" ? <Purchase slug={drop.slug} state={purchase} /> : null}

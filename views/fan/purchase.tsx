@@ -1,5 +1,6 @@
 import { formatCountdown } from "./countdown";
 import { Hold, type HoldProps } from "./hold";
+import { formatPrice } from "./price";
 import { Receipt, type ReceiptProps } from "./receipt";
 
 export type BoughtState = { kind: "bought" } & ReceiptProps;
@@ -38,12 +39,52 @@ export type PurchaseState =
   | { kind: "paused"; fan: string; idempotencyKey: string }
   | { kind: "cancelled" };
 
+/** One size (variant) on offer in the buy form; a sold-out one stays listed, struck through. */
+export interface SizeOption {
+  id: string;
+  name: string;
+  soldOut: boolean;
+  /** Its own price when it differs from the drop's, already formatted ("$31.00"). */
+  price?: string | undefined;
+}
+
+/** The drop's sizes and the one the fan picked; absent or one size: no picker. */
+export interface SizeChoice {
+  options: SizeOption[];
+  chosen?: string | undefined;
+}
+
+/**
+ * The picker's sizes from a drop's variants and their stock (none for a drop of one variant).
+ * @example sizeChoice(drop, view.variants, form.variant)
+ */
+export function sizeChoice(
+  drop: { priceCents: number; currency: string; variantCount?: number | undefined },
+  variants: readonly { id: string; name: string; remaining: number; priceCents: number | null }[],
+  chosen?: string | undefined,
+): SizeChoice | undefined {
+  if (!drop.variantCount || variants.length < 2) return undefined;
+  return {
+    chosen,
+    options: variants.map((v) => ({
+      id: v.id,
+      name: v.name,
+      soldOut: v.remaining <= 0,
+      price:
+        v.priceCents === null || v.priceCents === drop.priceCents
+          ? undefined
+          : formatPrice(v.priceCents, drop.currency),
+    })),
+  };
+}
+
 /**
  * The buy box: the same component renders inside the drop page and as the htmx answer to a buy, which
  * replaces the form (outerHTML). Form states keep the fan's input and the page view's idempotency key,
  * so a resubmit, a double click or an automatic retry can only ever replay the same purchase.
  */
-export function Purchase({ slug, state }: { slug: string; state: PurchaseState }) {
+export function Purchase({ slug, state, sizes }: { slug: string; state: PurchaseState; sizes?: SizeChoice }) {
+  const BuyForm = (props: Omit<BuyFormProps, "sizes">) => <BuyFormBox {...props} sizes={sizes} />;
   switch (state.kind) {
     case "bought":
       return <Receipt {...state} />;
@@ -151,9 +192,47 @@ interface BuyFormProps {
   message?: { tone: "bad" | "warn"; text: string; outcome: string } | undefined;
   retry?: number | undefined;
   autoRetryMs?: number | undefined;
+  sizes?: SizeChoice | undefined;
 }
 
-function BuyForm(props: BuyFormProps) {
+/**
+ * The size picker: a radio group (a fieldset and its legend) with every size, sold-out ones shown struck
+ * through and disabled rather than hidden, so the fan sees what there was. Works without JS.
+ */
+function SizePicker({ options, chosen }: SizeChoice) {
+  const chosenId = options.find((o) => !o.soldOut && (o.id === chosen || o.name === chosen))?.id;
+  return (
+    <fieldset class="size-picker">
+      <legend>Size</legend>
+      <div class="size-options">
+        {options.map((option, i) => (
+          <label class={option.soldOut ? "size-option sold-out" : "size-option"} for={`size-${i}`}>
+            <input
+              id={`size-${i}`}
+              type="radio"
+              name="variant"
+              value={option.id}
+              required
+              disabled={option.soldOut}
+              checked={option.id === chosenId}
+            />
+            {option.soldOut ? (
+              <span>
+                <s>{option.name}</s>
+                <span class="visually-hidden"> (sold out)</span>
+              </span>
+            ) : (
+              <span>{option.name}</span>
+            )}
+            {option.price ? <span class="size-price">{option.price}</span> : null}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+function BuyFormBox(props: BuyFormProps) {
   const action = `/d/${props.slug}/buy`;
   const trigger =
     props.autoRetryMs === undefined ? {} : { "hx-trigger": `submit, load delay:${props.autoRetryMs}ms` };
@@ -171,6 +250,7 @@ function BuyForm(props: BuyFormProps) {
     >
       <input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
       {props.retry === undefined ? null : <input type="hidden" name="retry" value={String(props.retry)} />}
+      {props.sizes && props.sizes.options.length > 1 ? <SizePicker {...props.sizes} /> : null}
       <label for="fan">Your email or handle</label>
       <input
         id="fan"
