@@ -99,6 +99,11 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
     ),
   listVariants: (c) => repo.listVariants(c.db, c.dropId),
   countVariantSales: (c) => repo.countVariantSales(c.db, c.dropId),
+  variantNameSql: (c) =>
+    c.db.query(
+      `SELECT o.id, ${repo.variantNameSql("o")} AS variant FROM orders o WHERE o.drop_id = $1::uuid`,
+      [c.dropId],
+    ),
   readVariantStock: (c) => repo.readVariantStock(c.db, c.dropId),
   changeUpcomingDrop: async (c) => {
     const upcoming = await repo.insertDropWithStock(

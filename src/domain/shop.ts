@@ -30,6 +30,7 @@ import {
   pickVariant,
   planVariantBuckets,
   soleVariant,
+  storedUnit,
   type Variant,
   type VariantInput,
   variantProblems,
@@ -214,6 +215,25 @@ export function createShop(
       const left = stock.get(variant.position) ?? 0;
       return { ...variant, remaining: left, status: statusOf(drop, left, serverTime) };
     });
+  }
+
+  /**
+   * The export's window (afterUnit, afterUnit + span] over the drop's units counted variant after variant
+   * (its first variant's 1..q0, then the next's ...), read from each variant's own unit space.
+   */
+  async function readExportWindow(dropId: string, variants: Variant[], afterUnit: number, span: number) {
+    const pages: Order[][] = [];
+    let offset = 0;
+    for (const variant of variants) {
+      const low = Math.max(afterUnit, offset);
+      const high = Math.min(afterUnit + span, offset + variant.quantity);
+      if (low < high)
+        pages.push(
+          await repo.listOrdersByUnit(db, dropId, storedUnit(variant.position, low - offset), high - low),
+        );
+      offset += variant.quantity;
+    }
+    return pages.flat();
   }
 
   async function findOwnDrop(seller: Seller, ref: string): Promise<Drop> {
@@ -405,8 +425,9 @@ export function createShop(
     /** The drop's orders as CSV, streamed page by page (see ordersCsvStream); owner only. */
     async ordersCsv(seller: Seller, ref: string): Promise<{ drop: Drop; csv: ReadableStream<Uint8Array> }> {
       const drop = await findOwnDrop(seller, ref);
+      const variants = await variantsOf(drop);
       const csv = ordersCsvStream(drop, (afterUnit, limit) =>
-        repo.listOrdersByUnit(db, drop.id, afterUnit, limit),
+        readExportWindow(drop.id, variants, afterUnit, limit),
       );
       return { drop, csv };
     },

@@ -3,6 +3,7 @@ import { CheckoutFields, DEFAULT_HOLD_MINUTES } from "./checkout-fields";
 import { PictureField } from "./drop-images-card";
 import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import type { SellerShell } from "./shell";
+import { VariantFields, variantRowCount } from "./variant-rows";
 
 export interface NewDropProps extends SellerShell {
   values: FormValues;
@@ -11,6 +12,8 @@ export interface NewDropProps extends SellerShell {
   timeZones: readonly string[];
   /** A blank form (not one sent back with errors): the browser may fill in its own time zone. */
   fresh: boolean;
+  /** Size rows to show (see variant-rows.tsx); absent: as many as are filled in, at least three. */
+  variantRows?: number | undefined;
 }
 
 /**
@@ -69,6 +72,8 @@ export function DropFields(props: {
   fresh: boolean;
   fixed?: boolean;
   checkout?: boolean;
+  /** The form has size rows (a new drop): the units are then their sum. */
+  sizes?: boolean;
 }) {
   const { values, errors } = props;
   const zone = values.timeZone ?? "UTC";
@@ -121,7 +126,7 @@ export function DropFields(props: {
             min="1"
             values={values}
             errors={errors}
-            required
+            hint={props.sizes ? "With sizes below, their sum: leave this empty" : undefined}
           />
         )}
         <Field
@@ -229,6 +234,12 @@ export function NewDropPage(props: NewDropProps) {
             errors={props.errors}
             timeZones={props.timeZones}
             fresh={props.fresh}
+            sizes
+          />
+          <VariantFields
+            values={props.values}
+            errors={props.errors}
+            rows={props.variantRows ?? variantRowCount(props.values, 0)}
           />
           <button type="submit" data-pending-label="Creating…">
             Create drop

@@ -64,3 +64,11 @@ export async function readVariantStock(db: Database, dropId: string): Promise<Ma
   );
   return new Map(rows.filter((r) => r.remaining > 0).map((r) => [Number(r.position), r.remaining]));
 }
+
+/**
+ * The name of an order's variant as a SQL expression, for any query over orders (aliased `alias`): NULL for
+ * a drop made without variants. For the orders export and the books.
+ * @example `SELECT o.id, ${variantNameSql("o")} AS variant FROM orders o WHERE o.drop_id = $1::uuid`
+ */
+export const variantNameSql = (alias: string): string =>
+  `(SELECT v.name FROM drop_variants v WHERE v.drop_id = ${alias}.drop_id AND v.position = (${alias}.unit_no - 1) / ${UNITS_PER_VARIANT})`;
