@@ -30,6 +30,11 @@ export interface HotDropFigures {
   /** The same comparison at light load, where latency is service time rather than queueing. */
   light: { soldOut: Receipt; healthz: Rate };
   server: ServerMemory;
+  /**
+   * Issue 20 §3: the same stampede on a hot drop of 5 variants (sizes; fans spread round them), bracketed
+   * by two more one-variant runs on fresh drops of the same server, so warm-up and drift fall on both sides.
+   */
+  variants: { count: number; fiveVariants: Receipt; oneVariantAgain: Receipt };
 }
 
 /** The server's resident memory just after it started listening, and its peak (VmHWM) at the end. */
@@ -96,6 +101,9 @@ export async function hammerHealthz(url: string, requests: number, concurrency: 
   };
 }
 
+/** Issue 20 §3: the hot drop with this many variants is compared with the one-variant hot drop. */
+const VARIANT_COUNT = 5;
+
 export async function benchHotDrop(
   setup: ServerSetup,
   sizes: { quantity: number; attempts: number; soldOutAttempts: number; concurrency: number },
@@ -133,7 +141,22 @@ export async function benchHotDrop(
     const lightRun = await runStampede({ baseUrl: server.url, dropRef: drop.id, ...light });
     const lightHealthz = await hammerHealthz(server.url, light.attempts, light.concurrency);
     const lightSoldOut = await auditStampede(lightRun, apiKey, { backend: "postgres" });
+
+    const hotRunOn = async (title: string, variants: number) => {
+      const fresh = await createLiveDrop(server.url, apiKey, sizes.quantity, title, variants);
+      log(`${title}: ${sizes.attempts} attempts by ${sizes.concurrency} workers on ${sizes.quantity} units`);
+      const run = await runStampede({
+        baseUrl: server.url,
+        dropRef: fresh.id,
+        attempts: sizes.attempts,
+        concurrency: sizes.concurrency,
+      });
+      return auditStampede(run, apiKey, { backend: "postgres" });
+    };
+    const fiveVariants = await hotRunOn(`Bench hot drop, ${VARIANT_COUNT} variants`, VARIANT_COUNT);
+    const oneVariantAgain = await hotRunOn("Bench hot drop, one variant again", 1);
     return {
+      variants: { count: VARIANT_COUNT, fiveVariants, oneVariantAgain },
       hot,
       soldOut,
       healthz,

@@ -60,7 +60,7 @@ export function formatResults(r: BenchResults): string {
     "",
   ];
   if (r.engine.length > 0) out.push(...engineSection(r.engine));
-  if (r.hotDrop) out.push(...hotDropSections(r.hotDrop, r.engine));
+  if (r.hotDrop) out.push(...hotDropSections(r.hotDrop, r.engine), ...variantsLines(r.hotDrop));
   if (r.large) out.push(...largeSection(r.large));
   out.push(...r.scale);
   return out.join("\n");
@@ -100,6 +100,22 @@ function engineSection(engine: EngineFigures[]): string[] {
         e.batched.buyersPerStatement.toFixed(1),
       ]),
     ),
+    "",
+  ];
+}
+
+/**
+ * Issue 20 §3's ratio line for variants: wins per second selling on a hot drop of 5 variants over the mean
+ * of the one-variant runs before and after it (same server, same sizes). Goal: within 15 %.
+ */
+export function variantsLines(hotDrop: HotDropFigures): string[] {
+  const { count, fiveVariants, oneVariantAgain } = hotDrop.variants;
+  const one = (hotDrop.hot.winsPerSecond + oneVariantAgain.winsPerSecond) / 2;
+  const five = fiveVariants.winsPerSecond;
+  return [
+    `${count} variants ÷ 1 variant (hot drop wins/s): ${ratio(five, one)} ${met(five >= 0.85 * one)} ` +
+      `(${rate(five)} wins/s over ${count} variants; 1 variant ${rate(hotDrop.hot.winsPerSecond)} before, ` +
+      `${rate(oneVariantAgain.winsPerSecond)} after; receipts ${verdict(fiveVariants)} / ${verdict(oneVariantAgain)}; goal ≥ 0.85)`,
     "",
   ];
 }

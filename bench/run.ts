@@ -233,7 +233,9 @@ try {
   console.log(formatResults(results));
   if (args.json) await writeFile(args.json, `${JSON.stringify(results, null, 2)}\n`);
   const receipts = [
-    ...(hotDrop ? [hotDrop.hot, hotDrop.soldOut] : []),
+    ...(hotDrop
+      ? [hotDrop.hot, hotDrop.soldOut, hotDrop.variants.fiveVariants, hotDrop.variants.oneVariantAgain]
+      : []),
     ...(large ? [large.receipt] : []),
     ...(several ? [several.receipt] : []),
     ...(runtimes ?? []).map((r) => r.stampede),
