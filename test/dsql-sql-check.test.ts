@@ -99,6 +99,10 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
     ),
   listVariants: (c) => repo.listVariants(c.db, c.dropId),
   countVariantSales: (c) => repo.countVariantSales(c.db, c.dropId),
+  dropWideUnitSql: (c) =>
+    c.db.query(`SELECT ${repo.dropWideUnitSql("o")} AS unit FROM orders o WHERE o.drop_id = $1::uuid`, [
+      c.dropId,
+    ]),
   variantNameSql: (c) =>
     c.db.query(
       `SELECT o.id, ${repo.variantNameSql("o")} AS variant FROM orders o WHERE o.drop_id = $1::uuid`,

@@ -174,7 +174,8 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
   const drop = await readDrop(baseUrl, options.dropRef, headers);
   const runId = randomBytes(5).toString("hex");
   const path = `/api/drops/${encodeURIComponent(drop.id)}/purchase`;
-  // A drop of several sizes: fan n asks for size n mod k (their ids are uuids: nothing to escape).
+  // A drop of several sizes: fan n asks for size n mod k, then the next on each retry (ids are uuids:
+  // nothing to escape).
   const sizes = (drop.variants ?? []).length > 1 ? drop.variants!.map((v) => `,"variant":"${v.id}"`) : [""];
   const client = keepAliveClient(baseUrl, options.concurrency, options.requestTimeoutMs ?? 30_000);
   const counts = emptyCounts();
@@ -206,7 +207,9 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     const key = tries === 0 ? `${runId}-${n}` : `${runId}-${n}-${tries}`;
     try {
       // The fan is `fan-<hex>-<n>`: nothing to escape, so the body is written without JSON.stringify.
-      const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"${sizes[n % sizes.length]}}`, {
+      // Each retry of a fan told "sold out" (checkout mode) asks for the next size: units come back in any size.
+      const size = sizes[(n + tries) % sizes.length];
+      const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"${size}}`, {
         ...headers,
         "idempotency-key": key,
       });

@@ -72,3 +72,18 @@ export async function readVariantStock(db: Database, dropId: string): Promise<Ma
  */
 export const variantNameSql = (alias: string): string =>
   `(SELECT v.name FROM drop_variants v WHERE v.drop_id = ${alias}.drop_id AND v.position = (${alias}.unit_no - 1) / ${UNITS_PER_VARIANT})`;
+
+/**
+ * An order's unit counted across the whole drop, variant after variant (the first's 1..q0, then the next's
+ * q0 + 1 ..), as a SQL expression over an orders-like row aliased `alias`; 0 for a unit outside its
+ * variant's 1..quantity. The same number as unit_no for a drop made without variants. For books that check
+ * "1..quantity, each once" over the whole drop (the Stress Test's checkout audit).
+ */
+export const dropWideUnitSql = (alias: string): string => {
+  const position = `(${alias}.unit_no - 1) / ${UNITS_PER_VARIANT}`;
+  const within = `((${alias}.unit_no - 1) % ${UNITS_PER_VARIANT} + 1)`;
+  return `(CASE WHEN ${within} > (SELECT v.quantity FROM drop_variants v WHERE v.drop_id = ${alias}.drop_id AND v.position = ${position})
+    THEN 0
+    ELSE (SELECT coalesce(sum(v.quantity), 0)::int FROM drop_variants v WHERE v.drop_id = ${alias}.drop_id AND v.position < ${position}) + ${within}
+  END)`;
+};
