@@ -226,8 +226,9 @@ function variantsOf(
 export function parseNewDrop(form: Record<string, string>, clock: Clock): Parsed<NewDropInput> {
   const now = clock();
   const sizes = variantsOf(form);
-  // With sizes, the drop's units are their sum, whatever the units field holds.
-  const total = sizes.ok ? sizes.value?.reduce((sum, size) => sum + size.quantity, 0) : undefined;
+  // With sizes, the drop's units are their sum, whatever the units field holds (while a size row is wrong,
+  // the units field is not the problem: a stand-in keeps it from being reported, and nothing is created).
+  const total = sizes.ok ? sizes.value?.reduce((sum, size) => sum + size.quantity, 0) : 1;
   const fields = parse(NewDropForm, {
     ...form,
     goLiveNow: form.goLiveNow ?? "",
