@@ -149,7 +149,8 @@ export const toEvent = (row: EventRow): StoredEvent => ({
   dropId: row.drop_id,
   type: row.type,
   orderId: row.order_id,
-  unitNo: row.unit_no,
+  // The unit within its variant, as the fan and the seller see it (an order event may store the stored number).
+  unitNo: row.unit_no === null ? null : unitInVariant(row.unit_no),
   data: JSON.parse(row.data) as Record<string, unknown>,
   occurredAt: new Date(row.occurred_at),
   position: row.position === null ? null : Number(row.position),
