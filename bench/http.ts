@@ -40,6 +40,11 @@ export interface HotDropFigures {
   /** Every attempt a win, on a drop of its own after the others (issue 20 §1's figure). */
   wins: HotWinsFigures;
   server: ServerMemory;
+  /**
+   * Issue 20 §3: the same stampede on a hot drop of 5 variants (sizes; fans spread round them), bracketed
+   * by two more one-variant runs on fresh drops of the same server, so warm-up and drift fall on both sides.
+   */
+  variants: { count: number; fiveVariants: Receipt; oneVariantAgain: Receipt };
 }
 
 /** The server's resident memory just after it started listening, and its peak (VmHWM) at the end. */
@@ -105,6 +110,9 @@ export async function hammerHealthz(url: string, requests: number, concurrency: 
     p99: latency.percentile(0.99),
   };
 }
+
+/** Issue 20 §3: the hot drop with this many variants is compared with the one-variant hot drop. */
+const VARIANT_COUNT = 5;
 
 export async function benchHotDrop(
   setup: ServerSetup,
@@ -174,7 +182,21 @@ export async function benchHotDrop(
       `every attempt a win: ${sizes.attempts} GET /healthz, then ${sizes.attempts} attempts on as many units`,
     );
     const wins = await benchHotWins(server, setup, sizes);
+    const hotRunOn = async (title: string, variants: number) => {
+      const fresh = await createLiveDrop(server.url, apiKey, sizes.quantity, title, {}, variants);
+      log(`${title}: ${sizes.attempts} attempts by ${sizes.concurrency} workers on ${sizes.quantity} units`);
+      const run = await runStampede({
+        baseUrl: server.url,
+        dropRef: fresh.id,
+        attempts: sizes.attempts,
+        concurrency: sizes.concurrency,
+      });
+      return auditStampede(run, apiKey, { backend: "postgres" });
+    };
+    const fiveVariants = await hotRunOn(`Bench hot drop, ${VARIANT_COUNT} variants`, VARIANT_COUNT);
+    const oneVariantAgain = await hotRunOn("Bench hot drop, one variant again", 1);
     return {
+      variants: { count: VARIANT_COUNT, fiveVariants, oneVariantAgain },
       hot,
       verified,
       openAgain,

@@ -67,7 +67,7 @@ export function formatResults(r: BenchResults): string {
   ];
   out.push(...goalLines(r.hotDrop?.wins, r.engine));
   if (r.engine.length > 0) out.push(...engineSection(r.engine));
-  if (r.hotDrop) out.push(...hotDropSections(r.hotDrop, r.engine));
+  if (r.hotDrop) out.push(...hotDropSections(r.hotDrop, r.engine), ...variantsLines(r.hotDrop));
   if (r.embedded) out.push(...embeddedSection(r.embedded));
   if (r.large) out.push(...largeSection(r.large));
   if (r.embeddedLarge) out.push(...embeddedLargeSection(r.embeddedLarge));
@@ -121,6 +121,22 @@ function verifiedLine(open: Receipt, verified: Receipt, openAgain: Receipt | und
   const opens = openAgain ? [open.winsPerSecond, openAgain.winsPerSecond] : [open.winsPerSecond];
   const mean = opens.reduce((a, b) => a + b, 0) / opens.length;
   return `verified ÷ open (hot drop wins/s): ${ratio(verified.winsPerSecond, mean)} (verified ${rate(verified.winsPerSecond)}/s; open ${opens.map((o) => `${rate(o)}/s`).join(" before, ")}${openAgain ? " after" : ""}; goal ≥ 0.90×) ${met(verified.winsPerSecond >= 0.9 * mean)} — receipts: verified ${verdict(verified)}${openAgain ? `, open again ${verdict(openAgain)}` : ""}`;
+}
+
+/**
+ * Issue 20 §3's ratio line for variants: wins per second selling on a hot drop of 5 variants over the mean
+ * of the one-variant runs before and after it (same server, same sizes). Goal: within 15 %.
+ */
+export function variantsLines(hotDrop: HotDropFigures): string[] {
+  const { count, fiveVariants, oneVariantAgain } = hotDrop.variants;
+  const one = (hotDrop.hot.winsPerSecond + oneVariantAgain.winsPerSecond) / 2;
+  const five = fiveVariants.winsPerSecond;
+  return [
+    `${count} variants ÷ 1 variant (hot drop wins/s): ${ratio(five, one)} ${met(five >= 0.85 * one)} ` +
+      `(${rate(five)} wins/s over ${count} variants; 1 variant ${rate(hotDrop.hot.winsPerSecond)} before, ` +
+      `${rate(oneVariantAgain.winsPerSecond)} after; receipts ${verdict(fiveVariants)} / ${verdict(oneVariantAgain)}; goal ≥ 0.85)`,
+    "",
+  ];
 }
 
 function hotDropSections(hotDrop: HotDropFigures, engine: EngineFigures[]): string[] {

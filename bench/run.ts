@@ -280,6 +280,8 @@ try {
           hotDrop.hot,
           hotDrop.soldOut,
           hotDrop.wins.receipt,
+          hotDrop.variants.fiveVariants,
+          hotDrop.variants.oneVariantAgain,
           ...[hotDrop.verified, hotDrop.openAgain].filter((r) => r !== undefined),
         ]
       : []),

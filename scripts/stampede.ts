@@ -9,7 +9,8 @@
  *   npm run stampede -- --url http://127.0.0.1:3000 --seller-key sk_... --drop summer-sneaker-k3x9qa
  *
  * Sizes: --quantity (units of the drop it creates, default 1000), --attempts (default 10 × quantity),
- * --concurrency (workers, default 100). --json <file> also writes the receipt as JSON.
+ * --concurrency (workers, default 100), --variants (split the drop it creates into that many sizes, 1-20;
+ * fans ask for them in turn). --json <file> also writes the receipt as JSON.
  * Exit status: 0 PASS, 1 an invariant broke, 2 the run could not be set up.
  */
 import { writeFile } from "node:fs/promises";
@@ -53,6 +54,7 @@ const Options = v.pipe(
     isolation: v.optional(v.picklist(["read-committed", "repeatable-read"]), "read-committed"),
     "pool-size": count("pool-size", 1000),
     quantity: count("quantity", 1_000_000),
+    variants: count("variants", 20),
     attempts: count("attempts", 100_000_000),
     concurrency: count("concurrency", 10_000),
     json: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -142,12 +144,12 @@ async function main(): Promise<number> {
       target.url,
       options.drop
         ? await readDrop(target.url, options.drop)
-        : await createLiveDrop(target.url, sellerKey, quantity),
+        : await createLiveDrop(target.url, sellerKey, quantity, undefined, {}, options.variants ?? 1),
     );
     const attempts = options.attempts ?? 10 * drop.quantity;
     const concurrency = options.concurrency ?? 100;
     console.error(
-      `stampede: ${attempts} attempts by ${concurrency} workers on drop ${drop.slug} (${drop.remaining}/${drop.quantity} left) at ${target.url}`,
+      `stampede: ${attempts} attempts by ${concurrency} workers on drop ${drop.slug} (${drop.remaining}/${drop.quantity} left${(drop.variants?.length ?? 1) > 1 ? ` over ${drop.variants!.length} variants, fans spread round them` : ""}) at ${target.url}`,
     );
 
     const stop = new AbortController();

@@ -101,7 +101,7 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
     });
   },
   findOrderByKey: (c) => repo.findOrderByKey(c.db, c.dropId, "k"),
-  listOrderKeys: (c) => repo.listOrderKeys(c.db, c.dropId, 10, "a"),
+  listOrderKeys: (c) => repo.listOrderKeys(c.db, c.dropId, 10, "a", 1),
   // drops, edits and the kill switch
   insertDropWithStock: () => undefined, // sent in setUp
   insertBuckets: (c) => c.db.transaction((tx) => repo.insertBuckets(tx, c.dropId, [])),
@@ -111,6 +111,25 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   readStocks: (c) => repo.readStocks(c.db, [c.dropId, c.holdDropId]),
   recentDropsOf: (c) => repo.recentDropsOf(c.db, c.sellerId, 3600),
   readDropWithStock: (c) => repo.readDropWithStock(c.db, c.dropId),
+  insertVariants: (c) =>
+    c.db.transaction((tx) =>
+      repo.insertVariants(tx, c.dropId, [
+        { name: "S", quantity: 1 },
+        { name: "M", quantity: 2, priceCents: 10 },
+      ]),
+    ),
+  listVariants: (c) => repo.listVariants(c.db, c.dropId),
+  countVariantSales: (c) => repo.countVariantSales(c.db, c.dropId),
+  dropWideUnitSql: (c) =>
+    c.db.query(`SELECT ${repo.dropWideUnitSql("o")} AS unit FROM orders o WHERE o.drop_id = $1::uuid`, [
+      c.dropId,
+    ]),
+  variantNameSql: (c) =>
+    c.db.query(
+      `SELECT o.id, ${repo.variantNameSql("o")} AS variant FROM orders o WHERE o.drop_id = $1::uuid`,
+      [c.dropId],
+    ),
+  readVariantStock: (c) => repo.readVariantStock(c.db, c.dropId),
   changeUpcomingDrop: async (c) => {
     const upcoming = await repo.insertDropWithStock(
       c.db,

@@ -121,7 +121,8 @@ describe.each(BACKENDS)("one purchase statement's work after many sales, %s", (b
 /** EXECUTE takes no bind parameters: the values as SQL literals (our own test values, quotes doubled). */
 function literal(value: unknown): string {
   const quoted = (text: string) => `'${text.replaceAll("'", "''")}'`;
-  const one = (item: unknown) => (typeof item === "number" ? String(item) : quoted(String(item)));
+  const one = (item: unknown) =>
+    item === null ? "NULL" : typeof item === "number" ? String(item) : quoted(String(item));
   return Array.isArray(value) ? `ARRAY[${value.map(one).join(", ")}]` : one(value);
 }
 

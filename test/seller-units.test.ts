@@ -153,6 +153,7 @@ describe("orders CSV", () => {
       dropId: drop.id,
       sellerId: drop.sellerId,
       unitNo,
+      variant: 0,
       fan: `fan${unitNo}`,
       priceCents: 1250,
       currency: drop.currency,

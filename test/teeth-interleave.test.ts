@@ -86,7 +86,7 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
   it_(
     "the conditional decrement: a second claim of the last unit, waiting on the first, takes nothing",
     async () => {
-      const { drop, b } = await lastUnitTwice(claimSql("1", "$2::int"));
+      const { drop, b } = await lastUnitTwice(claimSql("1", "$2::int", "0"));
       if (readCommitted) expect(b).toEqual({ done: true, value: { rows: [] } });
       else expect(sqlState(b.error)).toBe("40001");
       expect(await remaining(drop.id)).toBe(0);
@@ -96,7 +96,7 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
   it_(
     "control: without `remaining >= take` the same interleaving decrements the emptied bucket",
     async () => {
-      const guarded = claimSql("1", "$2::int");
+      const guarded = claimSql("1", "$2::int", "0");
       const unguarded = guarded.replace("AND b.remaining >= plan.take", "");
       expect(unguarded).not.toBe(guarded);
       const { drop, b } = await lastUnitTwice(unguarded);

@@ -8,8 +8,29 @@ export abstract class DomainError extends Error {
 
 export class SoldOut extends DomainError {
   readonly code = "sold_out";
-  constructor() {
-    super("Sold out: every unit of this drop is taken.");
+  /** `variant`: the name of the variant (size, colour) that sold out, on a drop of several. */
+  constructor(readonly variant?: string) {
+    super(
+      variant === undefined
+        ? "Sold out: every unit of this drop is taken."
+        : `Sold out: every unit of "${variant}" is taken.`,
+    );
+  }
+}
+
+/** The drop sells several variants (sizes, colours) and the purchase named none: `variants` lists them. */
+export class VariantRequired extends DomainError {
+  readonly code = "variant_required";
+  constructor(readonly variants: readonly string[]) {
+    super(`Choose a variant: ${variants.join(", ")}.`);
+  }
+}
+
+/** The purchase named a variant the drop does not sell. */
+export class UnknownVariant extends DomainError {
+  readonly code = "unknown_variant";
+  constructor(readonly variants: readonly string[]) {
+    super(`No such variant. This drop sells: ${variants.join(", ")}.`);
   }
 }
 

@@ -13,10 +13,13 @@ import {
   Busy,
   EmailTaken,
   FanUnverified,
+  InvalidInput,
   NotFound,
   OrdersModeChanged,
   RateLimited,
   Unauthorized,
+  UnknownVariant,
+  VariantRequired,
 } from "./errors";
 import { createFairness } from "./fairness";
 import { createOrderManagement } from "./orders";
@@ -26,9 +29,22 @@ import { type PurchaseRequest, type PurchaseResult, purchase, requestFingerprint
 import { PurchaseBatcher } from "./purchase/purchase-batcher";
 import { defaultRetryPolicy, type RetryPolicy, TryAgain, withRetry } from "./purchase/retry";
 import { bucketCountFor, planBuckets } from "./purchase/stock-plan";
+import {
+  pickVariant,
+  planVariantBuckets,
+  soleVariant,
+  storedUnit,
+  type Variant,
+  type VariantInput,
+  variantProblems,
+} from "./purchase/variants";
 import type { Audit, Drop, DropStatus, DropTerms, Order, Seller } from "./types";
 
-export interface NewDropInput extends Omit<DropTerms, "startsAt"> {
+export interface NewDropInput extends Omit<DropTerms, "startsAt" | "quantity"> {
+  /** The drop's units; with `variants`, their sum (checked when given, else taken from them). */
+  quantity?: number | undefined;
+  /** Sizes, colours: 1..20, each sold exactly on its own (see purchase/variants.ts). */
+  variants?: readonly VariantInput[] | undefined;
   /** Go-live; absent means at once, on the database clock. */
   startsAt?: Date | undefined;
   /** Stock rows to spread the units over; chosen from the quantity when absent. */
@@ -43,10 +59,18 @@ export interface NewDropInput extends Omit<DropTerms, "startsAt"> {
   collectShipping?: boolean | undefined;
 }
 
+/** A variant with its stock and status, read with the drop. */
+export interface VariantWithStock extends Variant {
+  remaining: number;
+  status: DropStatus;
+}
+
 export interface DropWithStock {
   drop: Drop;
   remaining: number;
   status: DropStatus;
+  /** Every variant (one, "Standard", for a drop made without variants), in the seller's order. */
+  variants: VariantWithStock[];
   serverTime: Date;
   /** The drop's pictures, oldest first (see images.ts). */
   images: DropImage[];
@@ -176,6 +200,69 @@ export function createShop(
     return drop;
   }
 
+  /** Named variants never change once written, so each drop's are read once (a few thousand drops kept). */
+  const knownVariants = new Map<string, Variant[]>();
+  async function variantsOf(drop: Drop): Promise<Variant[]> {
+    if (!drop.variantCount) return [soleVariant(drop)];
+    let variants = knownVariants.get(drop.id);
+    if (!variants) {
+      variants = await repo.listVariants(db, drop.id);
+      if (variants.length === 0) return [soleVariant(drop)];
+      if (knownVariants.size >= 5000) knownVariants.clear();
+      knownVariants.set(drop.id, variants);
+    }
+    return variants;
+  }
+
+  /** The variant a purchase is for, or VariantRequired / UnknownVariant. */
+  async function variantFor(drop: Drop, asked: string | undefined): Promise<Variant> {
+    const variants = await variantsOf(drop);
+    const picked = pickVariant(variants, asked);
+    const names = variants.map((variant) => variant.name);
+    if (picked === null) throw new VariantRequired(names);
+    if (picked === undefined) throw new UnknownVariant(names);
+    return picked;
+  }
+
+  /** Each variant's stock and status; a drop made without variants is one, with the drop's. */
+  async function variantsWithStock(
+    drop: Drop,
+    remaining: number,
+    serverTime: Date,
+  ): Promise<VariantWithStock[]> {
+    const variants = await variantsOf(drop);
+    const stock = drop.variantCount ? await repo.readVariantStock(db, drop.id) : new Map([[0, remaining]]);
+    return variants.map((variant) => {
+      const left = stock.get(variant.position) ?? 0;
+      return { ...variant, remaining: left, status: statusOf(drop, left, serverTime) };
+    });
+  }
+
+  /**
+   * The export's window (afterUnit, afterUnit + span] over the drop's units counted variant after variant
+   * (its first variant's 1..q0, then the next's ...), read from each variant's own unit space.
+   */
+  /**
+   * The orders (live, refunded, cancelled) of units afterUnit + 1 .. afterUnit + span counted across the
+   * drop, variant after variant, each named by its variant on a drop of several.
+   */
+  async function readExportWindow(drop: Drop, variants: Variant[], afterUnit: number, span: number) {
+    const pages: repo.ManagedOrder[][] = [];
+    let offset = 0;
+    for (const variant of variants) {
+      const low = Math.max(afterUnit, offset);
+      const high = Math.min(afterUnit + span, offset + variant.quantity);
+      if (low < high)
+        pages.push(
+          (
+            await repo.listManagedOrders(db, drop.id, storedUnit(variant.position, low - offset), high - low)
+          ).map((order) => (drop.variantCount ? { ...order, variantName: variant.name } : order)),
+        );
+      offset += variant.quantity;
+    }
+    return pages.flat();
+  }
+
   async function findOwnDrop(seller: Seller, ref: string): Promise<Drop> {
     const drop = await findDrop(ref);
     // Another seller's drop is reported as missing, so ids cannot be probed.
@@ -242,7 +329,27 @@ export function createShop(
       if (options.dropsPerHour !== undefined && flags.rehearsalOf === undefined) {
         await checkDropsPerHour(db, seller.id, options.dropsPerHour);
       }
-      const buckets = planBuckets(input.quantity, input.bucketCount ?? bucketCountFor(input.quantity));
+      const { variants } = input;
+      if (variants) {
+        const problems = variantProblems(variants);
+        const total = variants.reduce((sum, variant) => sum + variant.quantity, 0);
+        if (input.quantity !== undefined && input.quantity !== total)
+          problems.push(
+            `quantity (${input.quantity}) must be the sum of the variants' quantities (${total})`,
+          );
+        // A draw's queue offers the next free unit whatever it is, so a draw sells one size (docs/draws.md).
+        if (input.draw && variants.length > 1) problems.push("a draw drop sells one variant");
+        if (problems.length > 0)
+          throw new InvalidInput(problems.map((message) => ({ path: "variants", message })));
+      } else if (input.quantity === undefined) {
+        throw new InvalidInput([{ path: "quantity", message: "quantity is required (or variants)" }]);
+      }
+      const quantity = variants
+        ? variants.reduce((sum, variant) => sum + variant.quantity, 0)
+        : input.quantity!;
+      const buckets = variants
+        ? planVariantBuckets(variants.map((variant) => variant.quantity))
+        : planBuckets(quantity, input.bucketCount ?? bucketCountFor(quantity));
       // Each try is one statement: a write conflict (40001, e.g. DSQL's OC001 after a schema change) or a
       // slug that happens to be taken leaves nothing behind, so the whole statement is simply tried again.
       return withRetry(retryPolicy, async () => {
@@ -251,6 +358,7 @@ export function createShop(
             db,
             {
               ...input,
+              quantity,
               sellerId: seller.id,
               slug: slugFor(input.title),
               isRehearsal: flags.rehearsalOf !== undefined,
@@ -269,6 +377,8 @@ export function createShop(
 
     findDrop,
     findOwnDrop,
+    /** The drop's variants in the seller's order (one, "Standard", for a drop made without variants). */
+    variantsOf,
 
     /** The drop as the database has it now (its mode, terms and switches may have changed elsewhere). */
     async currentDrop(ref: string): Promise<Drop> {
@@ -288,10 +398,12 @@ export function createShop(
       ]);
       if (!fresh) throw new NotFound("drop");
       cache.remember(fresh.drop);
+      const variants = await variantsWithStock(fresh.drop, fresh.remaining, fresh.serverTime);
       return {
         ...fresh,
         status: statusOf(fresh.drop, fresh.remaining, fresh.serverTime),
         images,
+        variants,
         ...(draw
           ? { draw: { entriesCloseAt: new Date(draw.entries_close_at), commitment: draw.commitment } }
           : {}),
@@ -299,7 +411,14 @@ export function createShop(
     },
 
     async editDrop(seller: Seller, ref: string, changes: DropChanges): Promise<Drop> {
-      return lifecycle.edit(seller, await findOwnDrop(seller, ref), changes);
+      const drop = await findOwnDrop(seller, ref);
+      // A drop of named variants is their sum; its quantity is not one number to change.
+      if (drop.variantCount && changes.quantity !== undefined && changes.quantity !== drop.quantity) {
+        throw new InvalidInput([
+          { path: "quantity", message: "this drop sells variants: its quantity is the sum of theirs" },
+        ]);
+      }
+      return lifecycle.edit(seller, drop, changes);
     },
 
     async cancelDrop(seller: Seller, ref: string): Promise<Drop> {
@@ -313,11 +432,13 @@ export function createShop(
     async purchase(ref: string, asked: PurchaseRequest): Promise<PurchaseResult> {
       const buy = async (drop: Drop): Promise<PurchaseResult> => {
         const request = forVerifiedFans(drop, asked);
+        const variant = await variantFor(drop, request.variant);
+        const named = drop.variantCount ? { variant } : {};
         if (drop.holdSeconds > 0) {
-          const held = await checkout.purchase(drop, request);
-          return { order: held.order, replay: held.replay, checkout: held };
+          const held = await checkout.purchase(drop, request, variant);
+          return { order: held.order, replay: held.replay, checkout: held, ...named };
         }
-        return purchase({ db, cache, retryPolicy, batcher }, drop, request);
+        return { ...(await purchase({ db, cache, retryPolicy, batcher }, drop, request, variant)), ...named };
       };
       const counted = (drop: Drop, result: PurchaseResult): PurchaseResult => {
         if (!result.replay) statistics.placed(drop.id);
@@ -347,8 +468,9 @@ export function createShop(
     /** The drop's orders as CSV, streamed page by page (see ordersCsvStream); owner only. */
     async ordersCsv(seller: Seller, ref: string): Promise<{ drop: Drop; csv: ReadableStream<Uint8Array> }> {
       const drop = await findOwnDrop(seller, ref);
+      const variants = await variantsOf(drop);
       const csv = ordersCsvStream(drop, (afterUnit, limit) =>
-        repo.listManagedOrders(db, drop.id, afterUnit, limit),
+        readExportWindow(drop, variants, afterUnit, limit),
       );
       return { drop, csv };
     },
@@ -357,20 +479,48 @@ export function createShop(
       const drop = await findOwnDrop(seller, ref);
       const audit = await repo.auditDrop(db, drop.id);
       if (!audit) throw new NotFound("drop");
-      return audit;
+      if (!drop.variantCount) return audit;
+      const [variants, sold, left] = await Promise.all([
+        variantsOf(drop),
+        repo.countVariantSales(db, drop.id),
+        repo.readVariantStock(db, drop.id),
+      ]);
+      return {
+        ...audit,
+        variants: variants.map((variant) => {
+          const sales = sold.get(variant.position) ?? 0;
+          return {
+            name: variant.name,
+            quantity: variant.quantity,
+            sold: sales,
+            remaining: left.get(variant.position) ?? 0,
+            oversold: Math.max(0, sales - variant.quantity),
+          };
+        }),
+      };
     },
 
     async orders(
       seller: Seller,
       ref: string,
       page: { limit: number; cursor?: string | undefined },
-    ): Promise<{ orders: Order[]; nextCursor: string | undefined }> {
+    ): Promise<{
+      orders: Order[];
+      nextCursor: string | undefined;
+      /** The variant of an order, on a drop of several variants (undefined otherwise). */
+      variantOf: (order: Order) => Variant | undefined;
+    }> {
       const drop = await findOwnDrop(seller, ref);
-      const orders = await repo.listOrders(db, drop.id, page.limit + 1, page.cursor);
+      const [orders, variants] = await Promise.all([
+        repo.listOrders(db, drop.id, page.limit + 1, page.cursor),
+        variantsOf(drop),
+      ]);
       const more = orders.length > page.limit;
       const shown = more ? orders.slice(0, page.limit) : orders;
       const last = shown.at(-1);
-      return { orders: shown, nextCursor: more && last ? last.id : undefined };
+      const variantOf = (order: Order) =>
+        drop.variantCount ? variants.find((v) => v.position === (order.variant ?? 0)) : undefined;
+      return { orders: shown, nextCursor: more && last ? last.id : undefined, variantOf };
     },
   };
 }

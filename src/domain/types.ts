@@ -29,6 +29,8 @@ export interface Drop {
   verifiedFans: boolean;
   /** Whether each buyer is asked where to ship their unit (issue 18 §2); absent is false. */
   collectShipping?: boolean;
+  /** How many named variants (sizes, colours) it sells; 0: made without variants, one unnamed variant. */
+  variantCount?: number;
 }
 
 /** The terms a seller sets for a drop; everything else about it is derived or assigned. */
@@ -40,7 +42,10 @@ export type DropTerms = Pick<
 export interface Order {
   id: string;
   dropId: string;
+  /** 1..quantity within its variant (see domain/purchase/variants.ts). */
   unitNo: number;
+  /** The variant's position in the drop (0 for a drop made without variants). */
+  variant?: number;
   fan: string;
   priceCents: number;
   attempts: number;
@@ -71,4 +76,14 @@ export interface Audit {
   oversold: number;
   duplicateUnits: number;
   unitsOutOfRange: number;
+  /** On a drop of several variants: the same count for each, in the seller's order. */
+  variants?: VariantAudit[];
+}
+
+export interface VariantAudit {
+  name: string;
+  quantity: number;
+  sold: number;
+  remaining: number;
+  oversold: number;
 }

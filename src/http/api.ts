@@ -5,7 +5,7 @@ import { exportFileName } from "../domain/books";
 import { FanUnverified, InvalidInput, NotFound, Unauthorized } from "../domain/errors";
 import type { VerifiedFans } from "../domain/fairness";
 import type { WebhookService } from "../domain/messages/webhooks";
-import type { DropWithStock, Shop } from "../domain/shop";
+import type { DropWithStock, Shop, VariantWithStock } from "../domain/shop";
 import type { Order, Seller } from "../domain/types";
 import { checkoutApiRoutes, heldOrderAnswer } from "./checkout-api";
 import { drawTermsOf, fairnessApiRoutes } from "./fairness-api";
@@ -33,7 +33,16 @@ type ApiEnv = { Variables: { seller: Seller } };
 
 const sellerJson = (s: Seller) => ({ id: s.id, email: s.email, name: s.name, createdAt: s.createdAt });
 
-const dropJson = ({ drop, remaining, status, serverTime, images, draw }: DropWithStock) => ({
+const variantJson = (variant: VariantWithStock) => ({
+  id: variant.id,
+  name: variant.name,
+  quantity: variant.quantity,
+  priceCents: variant.priceCents,
+  remaining: variant.remaining,
+  status: variant.status,
+});
+
+const dropJson = ({ drop, remaining, status, serverTime, images, draw, variants }: DropWithStock) => ({
   id: drop.id,
   slug: drop.slug,
   title: drop.title,
@@ -58,11 +67,14 @@ const dropJson = ({ drop, remaining, status, serverTime, images, draw }: DropWit
   ...(drop.verifiedFans ? { verifiedFans: true } : {}),
   // Likewise only drops that ask for an address say so.
   ...(drop.collectShipping ? { collectShipping: true } : {}),
+  variants: variants.map(variantJson),
 });
 
-const orderJson = (o: Order) => ({
+/** An order; on a drop of several variants, with the variant it bought. */
+const orderJson = (o: Order, variant?: { id: string; name: string }) => ({
   id: o.id,
   unitNo: o.unitNo,
+  ...(variant ? { variant: { id: variant.id, name: variant.name } } : {}),
   dropId: o.dropId,
   fan: o.fan,
   priceCents: o.priceCents,
@@ -256,9 +268,14 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService, fans?: Verified
         if ((await shop.findDrop(ref)).verifiedFans) throw new FanUnverified();
         throw new InvalidInput([{ path: "fan", message: "fan is required" }]);
       }
-      const { order, replay, checkout } = await shop.purchase(ref, { fan, idempotencyKey, verified });
-      if (checkout) return c.json(heldOrderAnswer(checkout), replay ? 200 : 201);
-      return c.json({ order: orderJson(order) }, replay ? 200 : 201);
+      const { order, replay, checkout, variant } = await shop.purchase(ref, {
+        fan,
+        idempotencyKey,
+        verified,
+        variant: body.variant,
+      });
+      if (checkout) return c.json(heldOrderAnswer(checkout, variant), replay ? 200 : 201);
+      return c.json({ order: orderJson(order, variant) }, replay ? 200 : 201);
     },
   );
 
@@ -355,7 +372,7 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService, fans?: Verified
       const query = parseWith(OrdersQuery, c.req.query());
       const page = await shop.orders(c.var.seller, dropRef(c.req.param("ref")), query);
       return c.json({
-        orders: page.orders.map((o) => ({ ...orderJson(o), attempts: o.attempts })),
+        orders: page.orders.map((o) => ({ ...orderJson(o, page.variantOf(o)), attempts: o.attempts })),
         nextCursor: page.nextCursor ?? null,
       });
     },

@@ -12,9 +12,10 @@ import { answer, CheckoutOrderJson, describe, type ErrorStatus, jsonRequest, ORD
 import { safeText } from "./safe-text";
 import { jsonBody, parseWith } from "./validation";
 
-export const checkoutOrderJson = (o: CheckoutOrder) => ({
+export const checkoutOrderJson = (o: CheckoutOrder, variant?: { id: string; name: string }) => ({
   id: o.id,
   unitNo: o.unitNo,
+  ...(variant ? { variant: { id: variant.id, name: variant.name } } : {}),
   dropId: o.dropId,
   fan: o.fan,
   priceCents: o.priceCents,
@@ -26,8 +27,11 @@ export const checkoutOrderJson = (o: CheckoutOrder) => ({
 });
 
 /** The purchase's answer on a hold drop: the held order, and its token when it was just made. */
-export const heldOrderAnswer = (held: { order: CheckoutOrder; orderToken?: string | undefined }) => ({
-  order: checkoutOrderJson(held.order),
+export const heldOrderAnswer = (
+  held: { order: CheckoutOrder; orderToken?: string | undefined },
+  variant?: { id: string; name: string },
+) => ({
+  order: checkoutOrderJson(held.order, variant),
   ...(held.orderToken ? { orderToken: held.orderToken } : {}),
 });
 

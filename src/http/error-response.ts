@@ -31,6 +31,8 @@ import {
   TooManyAttempts,
   Unauthorized,
   UnitsAvailable,
+  UnknownVariant,
+  VariantRequired,
 } from "../domain/errors";
 
 /** Errors that only exist at the HTTP edge. */
@@ -71,6 +73,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof ImageTooLarge) return 413;
   if (error instanceof IdempotencyKeyReused) return 422;
   if (error instanceof CodeInvalid || error instanceof CodeExpired) return 422;
+  if (error instanceof VariantRequired || error instanceof UnknownVariant) return 422;
   if (error instanceof TooManyAttempts || error instanceof RateLimited || error instanceof StressQuotaReached)
     return 429;
   if (error instanceof UnsupportedMediaType) return 415;
@@ -92,6 +95,9 @@ function detailsOf(error: DomainError): Record<string, unknown> {
   if (error instanceof InvalidInput) return { issues: error.issues };
   if (error instanceof NotLive) return { startsAt: error.startsAt.toISOString() };
   if (error instanceof LimitReached) return { maxPerFan: error.maxPerFan };
+  if (error instanceof SoldOut && error.variant !== undefined) return { variant: error.variant };
+  if (error instanceof VariantRequired || error instanceof UnknownVariant)
+    return { variants: error.variants };
   if (error instanceof HoldExpired) return { refunded: error.refunded };
   if (error instanceof OrderNotPayable || error instanceof OrderStateConflict)
     return { status: error.status };

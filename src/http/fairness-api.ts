@@ -8,7 +8,7 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { FanUnverified, InvalidInput, NotFound } from "../domain/errors";
+import { DrawState, FanUnverified, InvalidInput, NotFound } from "../domain/errors";
 import type { DrawTerms, EntryStatus, VerifiedFans } from "../domain/fairness";
 import type { Shop } from "../domain/shop";
 import type { Drop, Seller } from "../domain/types";
@@ -299,6 +299,9 @@ export function fairnessApiRoutes(
     ),
     async (c) => {
       const drop = await dropOf(c);
+      // The queue offers the next unit that comes back, whatever its size: one size only (docs/draws.md).
+      if ((drop.variantCount ?? 0) > 1)
+        throw new DrawState("The waitlist is for drops of one size; this drop sells several.");
       const { position, entry, created } = await shop.fairness.joinWaitlist(
         drop.id,
         await fanOf(c, drop, fans, "body"),

@@ -33,6 +33,10 @@ export const ErrorAnswer = v.strictObject({
     status: v.optional(v.string()),
     /** code_invalid: wrong tries left before the code dies. */
     triesLeft: v.optional(v.number()),
+    /** `sold_out` on a drop of several variants: the variant that sold out. */
+    variant: v.optional(v.string()),
+    /** `variant_required` / `unknown_variant`: the names of the drop's variants. */
+    variants: v.optional(v.array(v.string())),
   }),
 });
 
@@ -41,6 +45,17 @@ export const ImageJson = v.strictObject({
   url: v.string(),
   width: v.number(),
   height: v.number(),
+});
+
+/** A variant (size, colour) of a drop, with its own stock: each sells exactly its quantity. */
+export const VariantJson = v.strictObject({
+  id: v.string(),
+  name: v.string(),
+  quantity: v.number(),
+  /** Its own price; null: the drop's. */
+  priceCents: v.nullable(v.number()),
+  remaining: v.number(),
+  status: v.picklist(["upcoming", "live", "paused", "sold_out", "cancelled"]),
 });
 
 export const DropJson = v.strictObject({
@@ -67,11 +82,16 @@ export const DropJson = v.strictObject({
   drawCommitment: v.optional(v.string()),
   verifiedFans: v.optional(v.boolean()),
   collectShipping: v.optional(v.boolean()),
+  /** Every variant; a drop made without variants has one, "Standard", whose id is the drop's. */
+  variants: v.array(VariantJson),
 });
 
 export const OrderJson = v.strictObject({
   id: v.string(),
+  /** 1..quantity within the order's variant. */
   unitNo: v.number(),
+  /** On a drop of several variants: the variant bought. */
+  variant: v.optional(v.strictObject({ id: v.string(), name: v.string() })),
   dropId: v.string(),
   fan: v.string(),
   priceCents: v.number(),
@@ -100,6 +120,18 @@ export const AuditJson = v.strictObject({
   oversold: v.number(),
   duplicateUnits: v.number(),
   unitsOutOfRange: v.number(),
+  /** On a drop of several variants: each one's books. */
+  variants: v.optional(
+    v.array(
+      v.strictObject({
+        name: v.string(),
+        quantity: v.number(),
+        sold: v.number(),
+        remaining: v.number(),
+        oversold: v.number(),
+      }),
+    ),
+  ),
 });
 
 /** What each error code means, as the API answers it (the status comes from http/error-response.ts). */
@@ -108,10 +140,10 @@ const ERRORS = {
   401: "`unauthorized`: missing or wrong bearer token; `fan_unverified`: a verified-fans drop needs a valid `Fan-Token`",
   402: "`card_declined`: the payment was declined; the hold is kept",
   404: "`not_found`: no such drop or order (another seller's drop too)",
-  409: "a conflict with the drop's state (`sold_out`, `not_live`, `paused`, `cancelled`, `limit_reached`, `drop_live`, `email_taken`, `hold_expired`, `order_not_payable`, `draw_only`, `entries_closed`, `units_available`, `draw_state`)",
+  409: "a conflict with the drop's state (`sold_out`, naming the `variant` on a drop of several, `not_live`, `paused`, `cancelled`, `limit_reached`, `drop_live`, `email_taken`, `hold_expired`, `order_not_payable`, `draw_only`, `entries_closed`, `units_available`, `draw_state`)",
   413: "`payload_too_large` (body over 16 KB) or `image_too_large` (over 8 MB)",
   415: "`unsupported_media_type`: the body is not JSON",
-  422: "`idempotency_key_reused`: this key already bought for another request; `code_invalid` (with `triesLeft`) or `code_expired`: a fan's email code",
+  422: "`idempotency_key_reused`: this key already bought for another request; `variant_required` / `unknown_variant`: the drop sells several variants and the purchase named none, or one it does not sell (`variants` lists them); `code_invalid` (with `triesLeft`) or `code_expired`: a fan's email code",
   429: "`rate_limited`: too many purchases (or email codes) from this client address or for this email; see `Retry-After`",
   503: "`busy`: contention outlasted the retry budget or no connection was free; retry with the same key after `Retry-After`",
 } as const;

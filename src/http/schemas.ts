@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { Clock } from "../domain/clock";
-import { identityKey, identityRefusal, shownIdentity } from "../domain/purchase";
+import { identityKey, identityRefusal, MAX_VARIANTS, shownIdentity } from "../domain/purchase";
 import { safeText } from "./safe-text";
 
 /**
@@ -141,6 +141,30 @@ export const DROP_FIELDS = {
   maxPerFan: wholeNumber("maxPerFan", 1, 1000),
 };
 
+/** One variant (size, colour) of a new drop: its name, its own quantity and, if it differs, its own price. */
+export const VariantBody = v.object({
+  name: v.pipe(
+    v.string("variant name is required"),
+    safeText("variant name", "line"),
+    v.trim(),
+    v.minLength(1, "variant name is required"),
+    v.maxLength(40, "variant name must be at most 40 characters"),
+  ),
+  quantity: wholeNumber("variant quantity", 1, 1_000_000),
+  priceCents: v.optional(wholeNumber("variant priceCents", 0, 100_000_000)),
+});
+
+/** 1..20 variants with distinct names (compared without case). */
+export const VariantsBody = v.pipe(
+  v.array(VariantBody, "variants must be a list"),
+  v.minLength(1, "variants needs at least one variant"),
+  v.maxLength(MAX_VARIANTS, `a drop has at most ${MAX_VARIANTS} variants`),
+  v.check(
+    (list) => new Set(list.map((variant) => variant.name.toLowerCase())).size === list.length,
+    "variant names must differ",
+  ),
+);
+
 /**
  * How a drop sells: "first_come" (the default) or "draw" (docs/draws.md), with when entries close and,
  * optionally, the public value the seller will publish after the close to be mixed into the draw.
@@ -178,6 +202,10 @@ export function dropBodies(clock: Clock) {
   /** A new drop. `startsAt` may be left out to go live at once. */
   const NewDropBody = v.object({
     ...DROP_FIELDS,
+    /** With `variants`, the sum of their quantities (may be left out). */
+    quantity: v.optional(DROP_FIELDS.quantity),
+    /** Sizes, colours: each sold exactly on its own; absent, the drop is one variant of `quantity`. */
+    variants: v.optional(VariantsBody),
     description: v.optional(DROP_FIELDS.description, ""),
     currency: v.optional(DROP_FIELDS.currency, "USD"),
     startsAt: v.optional(startsAt),
@@ -239,10 +267,21 @@ export const IdempotencyKey = v.pipe(
   v.regex(/^[\x21-\x7e]+$/, "idempotencyKey must be printable ASCII without spaces"),
 );
 
+/** A variant named by its id or its name (see domain/purchase/variants.ts). */
+export const VariantRef = v.pipe(
+  v.string("variant must be a variant's id or name"),
+  safeText("variant", "line"),
+  v.trim(),
+  v.minLength(1, "variant must not be empty"),
+  v.maxLength(100, "variant must be at most 100 characters"),
+);
+
 export const PurchaseBody = v.object({
   /** Required, except with a Fan-Token (verified fans), whose address is then the fan. */
   fan: v.optional(Fan),
   idempotencyKey: v.optional(IdempotencyKey),
+  /** Required on a drop of several variants: the variant's id or name. */
+  variant: v.optional(VariantRef),
 });
 
 export const DropRef = v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{1,100}$/, "not a drop id or slug"));

@@ -20,6 +20,7 @@ export * from "./catalog/drop-lifecycle";
 export * from "./catalog/drops";
 export * from "./catalog/images";
 export * from "./catalog/storefront";
+export * from "./catalog/variants";
 // checkout and payments
 export * from "./checkout/holds";
 export * from "./checkout/payment-attempts";

@@ -1,10 +1,11 @@
 /** Row shapes as the database returns them, and how they become domain values. */
+import { unitInVariant, variantOfUnit } from "../domain/purchase/variants";
 import type { Drop, Order, Seller } from "../domain/types";
 import type { BrandRow } from "./catalog/brands";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
   max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds, verified_fans,
-  collect_shipping`;
+  collect_shipping, variant_count`;
 
 export interface DropRow {
   id: string;
@@ -25,6 +26,7 @@ export interface DropRow {
   hold_seconds: number | null;
   verified_fans: boolean | null;
   collect_shipping: boolean | null;
+  variant_count: number | null;
 }
 
 export const toDrop = (row: DropRow): Drop => ({
@@ -46,6 +48,7 @@ export const toDrop = (row: DropRow): Drop => ({
   holdSeconds: row.hold_seconds ?? 0,
   verifiedFans: row.verified_fans ?? false,
   collectShipping: row.collect_shipping ?? false,
+  variantCount: row.variant_count ?? 0,
 });
 
 export interface OrderRow {
@@ -65,7 +68,8 @@ export const ORDER_COLUMNS = "id, drop_id, unit_no, fan, fan_shown, price_cents,
 export const toOrder = (row: OrderRow): Order => ({
   id: row.id,
   dropId: row.drop_id,
-  unitNo: row.unit_no,
+  unitNo: unitInVariant(row.unit_no),
+  variant: variantOfUnit(row.unit_no),
   fan: row.fan_shown ?? row.fan,
   priceCents: row.price_cents,
   attempts: row.attempts,
@@ -154,7 +158,8 @@ export const toEvent = (row: EventRow): StoredEvent => ({
   dropId: row.drop_id,
   type: row.type,
   orderId: row.order_id,
-  unitNo: row.unit_no,
+  // The unit within its variant, as the fan and the seller see it (an order event may store the stored number).
+  unitNo: row.unit_no === null ? null : unitInVariant(row.unit_no),
   data: JSON.parse(row.data) as Record<string, unknown>,
   occurredAt: new Date(row.occurred_at),
   position: row.position === null ? null : Number(row.position),

@@ -15,6 +15,25 @@ export interface DropSnapshot {
   status: "upcoming" | "live" | "sold_out";
   startsAt: string;
   serverTime: string;
+  /** The drop's variants (sizes); a drop of one answers one (or, from an older server, none). */
+  variants?: { id: string; name: string; quantity: number; remaining: number }[];
+}
+
+/**
+ * A unit's place in the whole drop, counting variant after variant (the first's 1..q0, then the next's
+ * q0 + 1 ..), so that the receipt's checks of "1..quantity, each once" judge every variant at once: a unit
+ * outside its variant's 1..quantity, or of a variant the drop does not have, is 0 (out of range).
+ * @example dropWideUnit(drop, 3, variantId) // 13 for unit 3 of the second size after a first of 10
+ */
+export function dropWideUnit(drop: DropSnapshot, unitNo: number, variantId: string | undefined): number {
+  const variants = drop.variants ?? [];
+  if (variants.length < 2) return unitNo;
+  let offset = 0;
+  for (const variant of variants) {
+    if (variant.id === variantId) return unitNo >= 1 && unitNo <= variant.quantity ? offset + unitNo : 0;
+    offset += variant.quantity;
+  }
+  return 0;
 }
 
 /** The owner's audit, counted by the database from the order and stock rows. */
@@ -70,7 +89,10 @@ export async function createSellerAccount(baseUrl: string): Promise<string> {
   return body.apiKey;
 }
 
-/** A drop of `quantity` units, live now, one unit per fan. */
+/**
+ * A drop of `quantity` units, live now, one unit per fan; with `variants` > 1, split over that many sizes
+ * ("V1", "V2" ...) as evenly as the units allow.
+ */
 export async function createLiveDrop(
   baseUrl: string,
   apiKey: string,
@@ -78,6 +100,7 @@ export async function createLiveDrop(
   title = `Stampede ${new Date().toISOString().slice(0, 16)}`,
   /** More terms, e.g. `{ verifiedFans: true }`. */
   terms: Record<string, unknown> = {},
+  variants = 1,
 ): Promise<DropSnapshot> {
   const body = await call<{ drop: DropSnapshot }>(
     "creating the drop",
@@ -88,6 +111,7 @@ export async function createLiveDrop(
         description: "Created by the stampede runner.",
         priceCents: 1000,
         quantity,
+        ...(variants > 1 ? { variants: evenVariants(quantity, variants) } : {}),
         // A little in the past so that a server clock slightly behind ours still sees it live.
         startsAt: new Date(Date.now() - 60_000).toISOString(),
         maxPerFan: 1,
@@ -98,6 +122,14 @@ export async function createLiveDrop(
     201,
   );
   return body.drop;
+}
+
+/** `count` sizes sharing `quantity` units, sizes differing by at most one unit. */
+export function evenVariants(quantity: number, count: number): { name: string; quantity: number }[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `V${i + 1}`,
+    quantity: Math.floor(quantity / count) + (i < quantity % count ? 1 : 0),
+  }));
 }
 
 export async function readDrop(
@@ -123,13 +155,24 @@ export function readAudit(baseUrl: string, ref: string, apiKey: string): Promise
   );
 }
 
-/** Pages through every order of the drop, 500 at a time. */
-export async function readAllOrders(baseUrl: string, ref: string, apiKey: string): Promise<OrderListing> {
+/**
+ * Pages through every order of the drop, 500 at a time. With the drop's snapshot, units are counted across
+ * its variants (dropWideUnit), as the runner counts its wins.
+ */
+export async function readAllOrders(
+  baseUrl: string,
+  ref: string,
+  apiKey: string,
+  drop?: DropSnapshot,
+): Promise<OrderListing> {
   const listing: OrderListing = { orderIds: [], units: [] };
   let cursor: string | null = null;
   do {
     const query: string = cursor ? `limit=500&cursor=${cursor}` : "limit=500";
-    const page: { orders: { id: string; unitNo: number }[]; nextCursor: string | null } = await call(
+    const page: {
+      orders: { id: string; unitNo: number; variant?: { id: string } }[];
+      nextCursor: string | null;
+    } = await call(
       `listing the orders of drop ${ref}`,
       `${trimmed(baseUrl)}/api/drops/${encodeURIComponent(ref)}/orders?${query}`,
       { headers: bearer(apiKey) },
@@ -137,7 +180,7 @@ export async function readAllOrders(baseUrl: string, ref: string, apiKey: string
     );
     for (const order of page.orders) {
       listing.orderIds.push(order.id);
-      listing.units.push(order.unitNo);
+      listing.units.push(drop ? dropWideUnit(drop, order.unitNo, order.variant?.id) : order.unitNo);
     }
     cursor = page.nextCursor;
   } while (cursor);

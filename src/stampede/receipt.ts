@@ -336,6 +336,6 @@ export async function auditStampede(
   context: { backend?: string } = {},
 ): Promise<Receipt> {
   const audit = await readAudit(run.baseUrl, run.drop.id, apiKey);
-  const orders = await readAllOrders(run.baseUrl, run.drop.id, apiKey);
+  const orders = await readAllOrders(run.baseUrl, run.drop.id, apiKey, run.drop);
   return buildReceipt(run, audit, orders, context);
 }

@@ -8,7 +8,7 @@ import {
   StockReturns,
   wonHoldOf,
 } from "./checkout-buyers";
-import { type DropSnapshot, readDrop } from "./drop-api";
+import { type DropSnapshot, dropWideUnit, readDrop } from "./drop-api";
 import { keepAliveClient, RequestTimedOut } from "./keep-alive-client";
 import { LatencyHistogram } from "./latency-histogram";
 import { runWorkers } from "./workers";
@@ -128,17 +128,21 @@ export const emptyCounts = (): OutcomeCounts =>
 
 interface Answer {
   outcome: Outcome;
-  order?: { id: string; unitNo: number };
+  order?: { id: string; unitNo: number; variantId?: string };
   body?: unknown;
 }
 
 /** Classifies an HTTP answer exactly like `outcomeOf` in loadtest/stampede.js. */
 export function outcomeOf(status: number, body: unknown): Answer {
-  const fields = (body ?? {}) as { order?: { id?: unknown; unitNo?: unknown }; error?: { code?: unknown } };
+  const fields = (body ?? {}) as {
+    order?: { id?: unknown; unitNo?: unknown; variant?: { id?: unknown } };
+    error?: { code?: unknown };
+  };
   if (status === 201) {
-    const { id, unitNo } = fields.order ?? {};
+    const { id, unitNo, variant } = fields.order ?? {};
+    const variantId = typeof variant?.id === "string" ? { variantId: variant.id } : {};
     return typeof id === "string" && typeof unitNo === "number"
-      ? { outcome: "won", order: { id, unitNo }, body }
+      ? { outcome: "won", order: { id, unitNo, ...variantId }, body }
       : { outcome: "error" };
   }
   if (status === 200) return { outcome: "replay" };
@@ -175,6 +179,9 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
   const drop = await readDrop(baseUrl, options.dropRef, headers);
   const runId = randomBytes(5).toString("hex");
   const path = `/api/drops/${encodeURIComponent(drop.id)}/purchase`;
+  // A drop of several sizes: fan n asks for size n mod k, then the next on each retry (ids are uuids:
+  // nothing to escape).
+  const sizes = (drop.variants ?? []).length > 1 ? drop.variants!.map((v) => `,"variant":"${v.id}"`) : [""];
   const client = keepAliveClient(baseUrl, options.concurrency, options.requestTimeoutMs ?? 30_000);
   const counts = emptyCounts();
   const latency = {
@@ -205,7 +212,9 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
     const key = tries === 0 ? `${runId}-${n}` : `${runId}-${n}-${tries}`;
     try {
       // The fan is `fan-<hex>-<n>`: nothing to escape, so the body is written without JSON.stringify.
-      const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"}`, {
+      // Each retry of a fan told "sold out" (checkout mode) asks for the next size: units come back in any size.
+      const size = sizes[(n + tries) % sizes.length];
+      const res = await client.postJson(path, `{"fan":"fan-${runId}-${n}"${size}}`, {
         ...headers,
         ...(options.fanTokens?.length
           ? { "fan-token": options.fanTokens[n % options.fanTokens.length]! }
@@ -273,14 +282,14 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
         } else noteProblem("a win on a hold drop came without its order token");
       }
       wins.orderIds.push(answer.order.id);
-      wins.units.push(answer.order.unitNo);
+      wins.units.push(dropWideUnit(drop, answer.order.unitNo, answer.order.variantId));
       lastWinAtMs = answeredAt - startedAt;
       latency.win.record(ms);
     } else if (answer.outcome === "busy") latency.busy.record(ms);
     else if (answer.outcome !== "error") latency.rejection.record(ms);
     options.onProgress?.({
       outcome: answer.outcome,
-      unitNo: answer.order?.unitNo,
+      unitNo: answer.order && dropWideUnit(drop, answer.order.unitNo, answer.order.variantId),
       counts,
       answered,
       attempts: options.attempts,

@@ -10,9 +10,11 @@ import {
   NotLive,
   Paused,
   SoldOut,
+  UnknownVariant,
+  VariantRequired,
 } from "../domain/errors";
 import type { Drop } from "../domain/types";
-import { fanIdentity, IdempotencyKey } from "../http/schemas";
+import { fanIdentity, IdempotencyKey, VariantRef } from "../http/schemas";
 
 const fanMessage = "Enter your email or handle";
 
@@ -20,6 +22,8 @@ const fanMessage = "Enter your email or handle";
 export const BuyFormSchema = v.object({
   fan: fanIdentity(fanMessage, "Keep it to 200 characters or fewer"),
   idempotencyKey: IdempotencyKey,
+  /** The size picked (a variant's id or name); required by the shop on a drop of several. */
+  variant: v.optional(VariantRef),
   retry: v.pipe(
     v.optional(v.string(), "0"),
     v.regex(/^\d{1,2}$/, "retry must be a small whole number"),
@@ -68,6 +72,18 @@ export async function rejectedState(
   serverTime: () => Promise<Date>,
   random: () => number = Math.random,
 ): Promise<PurchaseState | undefined> {
+  // One size sold out, or none picked: the form again, the fan's input and key kept, to pick (another) size.
+  const pickAgain = (formError: string): PurchaseState => ({
+    kind: "invalid",
+    fan: form.fan,
+    idempotencyKey: form.idempotencyKey,
+    fanError: undefined,
+    formError,
+  });
+  if (error instanceof SoldOut && error.variant !== undefined)
+    return pickAgain(`${error.variant} just sold out. Pick another size.`);
+  if (error instanceof VariantRequired) return pickAgain("Pick a size.");
+  if (error instanceof UnknownVariant) return pickAgain("That size is not on sale here. Pick another size.");
   if (error instanceof SoldOut) return { kind: "sold_out", quantity: drop.quantity };
   if (error instanceof LimitReached) return { kind: "limit_reached", maxPerFan: error.maxPerFan };
   // Paused or cancelled after the fan's page loaded: a pause may lift, so the form (and its key) stays.

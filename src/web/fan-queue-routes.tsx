@@ -71,6 +71,8 @@ export function createFanQueue(shop: Shop, storefront: Storefront, fans: Verifie
       };
     }
     if (view.status !== "sold_out" && !extra.message && !extra.fan) return undefined;
+    // A waitlist offers whatever unit comes back, so only a drop of one size has one (docs/draws.md).
+    if ((drop.variantCount ?? 0) > 1) return undefined;
     return {
       kind: "waitlist",
       slug: drop.slug,

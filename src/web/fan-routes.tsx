@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
 import { HoldPage } from "../../views/fan/hold";
-import { type BoughtState, Purchase, type PurchaseState } from "../../views/fan/purchase";
+import { type BoughtState, Purchase, type PurchaseState, sizeChoice } from "../../views/fan/purchase";
 import { ReceiptNotFoundPage, ReceiptPage } from "../../views/fan/receipt-page";
 import type { ShippingProps } from "../../views/fan/shipping";
 import { StockState } from "../../views/fan/stock";
@@ -20,6 +20,7 @@ import {
   OrderStateConflict,
 } from "../domain/errors";
 import type { NotifyMe, VerifiedFan, VerifiedFans } from "../domain/fairness";
+import { soleVariant } from "../domain/purchase";
 import type { DropWithStock, Shop } from "../domain/shop";
 import type { Drop, Order } from "../domain/types";
 import { Forbidden, retryAfterOf, statusFor } from "../http/error-response";
@@ -136,7 +137,11 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       seen &&
       (seen.hold ?? drop.holdSeconds > 0) === drop.holdSeconds > 0 &&
       (seen.startsAt ?? drop.startsAt).getTime() === drop.startsAt.getTime();
-    if (seen && same) return { drop, ...seen, images: (await storefront.pageExtras(drop)).images };
+    // A drop of several variants reads each one's stock (the watcher counts the drop as a whole).
+    if (seen && same && !drop.variantCount) {
+      const sole = { ...soleVariant(drop), remaining: seen.remaining, status: seen.status };
+      return { drop, ...seen, variants: [sole], images: (await storefront.pageExtras(drop)).images };
+    }
     return shop.dropWithStock(drop.id);
   }
 
@@ -170,6 +175,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     drop: Drop,
     purchaseFor: (view: DropWithStock, fan: VerifiedFan | undefined) => PurchaseState,
     notify?: NotifyState,
+    chosenSize?: string,
   ) {
     const [view, extras, fan] = await Promise.all([stockOf(drop), storefront.pageExtras(drop), fanOf(c)]);
     const queueBox = await queue.boxFor(c, drop, view);
@@ -179,6 +185,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       <DropPage
         {...view}
         queue={queueBox}
+        chosenSize={chosenSize}
         images={extras.images}
         shop={extras.shop}
         origin={new URL(options.publicUrl ?? c.req.url).origin}
@@ -224,6 +231,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
         fan: form.fan,
         idempotencyKey: form.idempotencyKey,
         verified: fan,
+        variant: form.variant,
       });
       if (checkout) {
         const held = await holds.holdProps(drop, checkout.order, { replay });
@@ -278,16 +286,26 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     if (drop.verifiedFans && !fromOwnOrigin(c))
       throw new Forbidden("This form was sent from another site, so it was refused.");
     const fan = await fanOf(c);
-    const { state, status, retryAfter, order } = await buy(drop, await formBody(c), fan);
+    const raw = await formBody(c);
+    const { state, status, retryAfter, order } = await buy(drop, raw, fan);
     const verifiedAs = drop.verifiedFans ? fan?.email : undefined;
     if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
     c.header("Cache-Control", "no-store");
+    const chosenSize = typeof raw.variant === "string" ? raw.variant : undefined;
     if (isFragment(c)) {
+      // A drop of several sizes answers its form with every size's stock as of now (sold-out ones struck).
+      const sizes = drop.variantCount
+        ? sizeChoice(drop, (await stockOf(drop)).variants, chosenSize)
+        : undefined;
       const said = await stateSaidBy(drop, state);
-      if (!said) return c.html(<Purchase slug={drop.slug} state={state} verifiedAs={verifiedAs} />, status);
+      if (!said)
+        return c.html(
+          <Purchase slug={drop.slug} state={state} verifiedAs={verifiedAs} sizes={sizes} />,
+          status,
+        );
       return c.html(
         <>
-          <Purchase slug={drop.slug} state={state} verifiedAs={verifiedAs} />
+          <Purchase slug={drop.slug} state={state} verifiedAs={verifiedAs} sizes={sizes} />
           <div id="drop-state" hx-swap-oob="innerHTML">
             {said}
           </div>
@@ -297,7 +315,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     }
     // Without JS: post/redirect/get to the receipt, so a reload or a bookmark shows it again.
     if (order) return c.redirect(await receiptUrl(drop, order), 303);
-    return c.html(await page(c, drop, () => state), status);
+    return c.html(await page(c, drop, () => state, undefined, chosenSize), status);
   });
 
   routes.get("/:slug/orders/:orderId", async (c) => {

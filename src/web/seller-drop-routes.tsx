@@ -5,6 +5,12 @@ import { DropControls } from "../../views/seller/drop-controls";
 import { DropsPage } from "../../views/seller/drops";
 import { EditDropPage, editValuesOf } from "../../views/seller/edit-drop";
 import { NEW_DROP_DEFAULTS, NewDropPage } from "../../views/seller/new-drop";
+import {
+  AddVariantButton,
+  MAX_VARIANT_ROWS,
+  VariantRow,
+  variantRowCount,
+} from "../../views/seller/variant-rows";
 import type { SellerDashboard } from "../domain/books";
 import { exportFileName } from "../domain/books";
 import { createDropImages, TIME_ZONES } from "../domain/catalog";
@@ -127,8 +133,33 @@ export function sellerDropRoutes(
     ),
   );
 
+  // "Add a size" with htmx: the next row, and the button again for the row after it (out of band).
+  routes.get("/seller/drops/variant-row", (c) => {
+    const index = Number(c.req.query("index"));
+    if (!Number.isInteger(index) || index < 0 || index >= MAX_VARIANT_ROWS) return c.body(null, 204);
+    return c.html(
+      <>
+        <VariantRow index={index} values={{}} errors={{}} />
+        <AddVariantButton next={index + 1} oob />
+      </>,
+    );
+  });
+
   routes.post("/seller/drops", async (c) => {
     const form = await checkedForm(c, c.var.csrfToken);
+    // "Add a size" without JS: the same form back, with one more size row and nothing checked yet.
+    if (form.intent === "add-variant") {
+      return c.html(
+        <NewDropPage
+          {...shellOf(c)}
+          values={form}
+          errors={{}}
+          timeZones={TIME_ZONES}
+          fresh={false}
+          variantRows={variantRowCount(form, 1)}
+        />,
+      );
+    }
     const parsed = parseNewDrop(form, shop.clock);
     if (!parsed.ok) {
       // A browser never sends a chosen file back with the form: say so rather than drop it silently.

@@ -178,6 +178,47 @@ function goLiveErrorsAlone(form: Record<string, string>, now: number): FormError
   return goLive.ok ? {} : goLive.errors;
 }
 
+/** Size rows on the new-drop form: variantName0, variantQuantity0, variantPrice0 ... up to 20. */
+const MAX_SIZE_ROWS = 20;
+const SizeRow = v.object({
+  name: v.pipe(
+    v.string(),
+    safeText("size", "line"),
+    v.trim(),
+    v.minLength(1, "give this size a name"),
+    v.maxLength(40, "a size's name must be at most 40 characters"),
+  ),
+  quantity: WholeNumber("units of this size", 1, 1_000_000),
+  price: v.optional(Price),
+});
+
+/**
+ * The sizes the seller filled in (a row with any field typed counts; blank rows are ignored), undefined
+ * when none: then the drop is one kind of unit. Problems are reported per row (`variant3`).
+ */
+function variantsOf(
+  form: Record<string, string>,
+): Parsed<{ name: string; quantity: number; priceCents?: number }[] | undefined> {
+  const sizes: { name: string; quantity: number; priceCents?: number }[] = [];
+  const errors: FormErrors = {};
+  for (let i = 0; i < MAX_SIZE_ROWS; i++) {
+    const name = form[`variantName${i}`] ?? "";
+    const quantity = form[`variantQuantity${i}`] ?? "";
+    const price = (form[`variantPrice${i}`] ?? "").trim();
+    if (!name.trim() && !quantity.trim() && !price) continue;
+    const row = v.safeParse(SizeRow, { name, quantity, ...(price ? { price } : {}) });
+    if (!row.success) {
+      const message = row.issues[0]!.message;
+      errors[`variant${i}`] = message.charAt(0).toUpperCase() + message.slice(1);
+      continue;
+    }
+    const { price: priceCents, ...size } = row.output;
+    sizes.push(priceCents === undefined ? size : { ...size, priceCents });
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, value: sizes.length > 0 ? sizes : undefined };
+}
+
 /**
  * The create-drop form into the shop's NewDropInput. The go-live wall-clock time is read in the chosen
  * zone, then everything passes the JSON API's own schema, so both doors accept exactly the same drops.
@@ -187,14 +228,27 @@ export function parseNewDrop(
   clock: Clock,
 ): Parsed<NewDropInput & { sale?: "first_come" | "draw"; entriesCloseAt?: Date; drawPublicValue?: string }> {
   const now = clock();
-  const fields = parse(NewDropForm, { ...form, goLiveNow: form.goLiveNow ?? "" });
+  const sizes = variantsOf(form);
+  // With sizes, the drop's units are their sum, whatever the units field holds (while a size row is wrong,
+  // the units field is not the problem: a stand-in keeps it from being reported, and nothing is created).
+  const total = sizes.ok ? sizes.value?.reduce((sum, size) => sum + size.quantity, 0) : 1;
+  const fields = parse(NewDropForm, {
+    ...form,
+    goLiveNow: form.goLiveNow ?? "",
+    ...(total === undefined ? {} : { quantity: String(total) }),
+  });
   const holdMinutes = holdMinutesOf(form);
   // Every field's problem at once: the checkout choice is checked beside the others, not after them, and
   // so is a go-live already past (it used to come back only in a second round, once the rest was fixed).
-  if (!fields.ok || !holdMinutes.ok)
+  if (!fields.ok || !holdMinutes.ok || !sizes.ok)
     return {
       ok: false,
-      errors: { ...goLiveErrorsAlone(form, now), ...errorsOf(fields), ...errorsOf(holdMinutes) },
+      errors: {
+        ...goLiveErrorsAlone(form, now),
+        ...errorsOf(fields),
+        ...errorsOf(holdMinutes),
+        ...errorsOf(sizes),
+      },
     };
   const f = fields.value;
   const goLive = goLiveOf(f, now);
@@ -214,10 +268,17 @@ export function parseNewDrop(
       verifiedFans: form.verifiedFans === "on",
       ...drawChoiceOf(form, form.timeZone),
       collectShipping: form.collectShipping === "on",
+      ...(sizes.value ? { variants: sizes.value } : {}),
     },
     { priceCents: "price" },
   );
-  if (!body.ok) return body;
+  if (!body.ok) {
+    // The API's word on the sizes as a whole (names twice, too many) is said once, above the rows.
+    const errors: FormErrors = {};
+    for (const [field, message] of Object.entries(body.errors))
+      errors[field.startsWith("variants") ? "variants" : field] ??= message;
+    return { ok: false, errors };
+  }
   const { holdMinutes: minutes = 0, ...input } = body.value;
   // (verifiedFans passes through: a form without the box ticked makes, or edits to, an open drop.)
   return { ok: true, value: { ...input, holdSeconds: minutes * 60 } };

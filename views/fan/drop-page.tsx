@@ -7,7 +7,7 @@ import type { FanStatus } from "./fan-status";
 import { shopHref } from "./links";
 import { formatPrice } from "./price";
 import { Gallery } from "./product-image";
-import { Purchase, type PurchaseState } from "./purchase";
+import { Purchase, type PurchaseState, sizeChoice } from "./purchase";
 import { QueueBox, type QueueBoxProps } from "./queue-box";
 import { StockPanel } from "./stock";
 import { NotifyMe, type NotifyMeState } from "./verify";
@@ -29,6 +29,10 @@ export interface DropPageProps {
   verifiedAs?: string | undefined;
   /** "Email me at go-live" (upcoming drops only), or what became of the fan's signup. */
   notify?: NotifyMeState | undefined;
+  /** Each variant's stock: a drop of several shows a size picker. */
+  variants?: readonly { id: string; name: string; remaining: number; priceCents: number | null }[];
+  /** The size the fan had picked (kept when the form comes back). */
+  chosenSize?: string | undefined;
 }
 
 /** Open Graph and Twitter card tags: a shared link previews with the title, price and picture. */
@@ -116,7 +120,12 @@ export function DropPage(props: DropPageProps) {
           {over || props.queue?.kind === "draw" ? null : (
             <div class="buy-box">
               {halted ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}
-              <Purchase slug={drop.slug} state={purchase} verifiedAs={props.verifiedAs} />
+              <Purchase
+                slug={drop.slug}
+                state={purchase}
+                verifiedAs={props.verifiedAs}
+                sizes={sizeChoice(drop, props.variants ?? [], props.chosenSize)}
+              />
             </div>
           )}
           {props.notify && status === "upcoming" ? <NotifyMe slug={drop.slug} state={props.notify} /> : null}

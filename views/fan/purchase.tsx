@@ -1,5 +1,6 @@
 import { formatCountdown } from "./countdown";
 import { Hold, type HoldProps } from "./hold";
+import { formatPrice } from "./price";
 import { Receipt, type ReceiptProps } from "./receipt";
 import { VerifyStep, type VerifyStepProps } from "./verify";
 
@@ -41,6 +42,45 @@ export type PurchaseState =
   /** A verified-fans drop and a fan not verified yet: the email step first (verify.tsx). */
   | ({ kind: "verify" } & Omit<VerifyStepProps, "slug">);
 
+/** One size (variant) on offer in the buy form; a sold-out one stays listed, struck through. */
+export interface SizeOption {
+  id: string;
+  name: string;
+  soldOut: boolean;
+  /** Its own price when it differs from the drop's, already formatted ("$31.00"). */
+  price?: string | undefined;
+}
+
+/** The drop's sizes and the one the fan picked; absent or one size: no picker. */
+export interface SizeChoice {
+  options: SizeOption[];
+  chosen?: string | undefined;
+}
+
+/**
+ * The picker's sizes from a drop's variants and their stock (none for a drop of one variant).
+ * @example sizeChoice(drop, view.variants, form.variant)
+ */
+export function sizeChoice(
+  drop: { priceCents: number; currency: string; variantCount?: number | undefined },
+  variants: readonly { id: string; name: string; remaining: number; priceCents: number | null }[],
+  chosen?: string | undefined,
+): SizeChoice | undefined {
+  if (!drop.variantCount || variants.length < 2) return undefined;
+  return {
+    chosen,
+    options: variants.map((v) => ({
+      id: v.id,
+      name: v.name,
+      soldOut: v.remaining <= 0,
+      price:
+        v.priceCents === null || v.priceCents === drop.priceCents
+          ? undefined
+          : formatPrice(v.priceCents, drop.currency),
+    })),
+  };
+}
+
 /**
  * The buy box: the same component renders inside the drop page and as the htmx answer to a buy, which
  * replaces the form (outerHTML). Form states keep the fan's input and the page view's idempotency key,
@@ -50,13 +90,17 @@ export function Purchase({
   slug,
   state,
   verifiedAs,
+  sizes,
 }: {
   slug: string;
   state: PurchaseState;
   /** On a verified-fans drop: the address the fan proved, shown in place of the identity field. */
   verifiedAs?: string | undefined;
+  /** On a drop of several sizes: the picker's options (sold-out ones struck through). */
+  sizes?: SizeChoice | undefined;
 }) {
   const form = { slug, verifiedAs };
+  const BuyForm = (props: Omit<BuyFormProps, "sizes">) => <BuyFormBox {...props} sizes={sizes} />;
   switch (state.kind) {
     case "verify":
       return <VerifyStep slug={slug} {...state} />;
@@ -167,9 +211,47 @@ interface BuyFormProps {
   message?: { tone: "bad" | "warn"; text: string; outcome: string } | undefined;
   retry?: number | undefined;
   autoRetryMs?: number | undefined;
+  sizes?: SizeChoice | undefined;
 }
 
-function BuyForm(props: BuyFormProps) {
+/**
+ * The size picker: a radio group (a fieldset and its legend) with every size, sold-out ones shown struck
+ * through and disabled rather than hidden, so the fan sees what there was. Works without JS.
+ */
+function SizePicker({ options, chosen }: SizeChoice) {
+  const chosenId = options.find((o) => !o.soldOut && (o.id === chosen || o.name === chosen))?.id;
+  return (
+    <fieldset class="size-picker">
+      <legend>Size</legend>
+      <div class="size-options">
+        {options.map((option, i) => (
+          <label class={option.soldOut ? "size-option sold-out" : "size-option"} for={`size-${i}`}>
+            <input
+              id={`size-${i}`}
+              type="radio"
+              name="variant"
+              value={option.id}
+              required
+              disabled={option.soldOut}
+              checked={option.id === chosenId}
+            />
+            {option.soldOut ? (
+              <span>
+                <s>{option.name}</s>
+                <span class="visually-hidden"> (sold out)</span>
+              </span>
+            ) : (
+              <span>{option.name}</span>
+            )}
+            {option.price ? <span class="size-price">{option.price}</span> : null}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+function BuyFormBox(props: BuyFormProps) {
   const action = `/d/${props.slug}/buy`;
   const trigger =
     props.autoRetryMs === undefined ? {} : { "hx-trigger": `submit, load delay:${props.autoRetryMs}ms` };
@@ -187,6 +269,7 @@ function BuyForm(props: BuyFormProps) {
     >
       <input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
       {props.retry === undefined ? null : <input type="hidden" name="retry" value={String(props.retry)} />}
+      {props.sizes && props.sizes.options.length > 1 ? <SizePicker {...props.sizes} /> : null}
       {props.verifiedAs ? (
         <p class="verified-as" data-verified-as={props.verifiedAs}>
           Buying as <strong>{props.verifiedAs}</strong> <span class="verified-mark">verified</span>

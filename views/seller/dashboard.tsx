@@ -135,11 +135,17 @@ export function LiveStats({ live, story }: { live: DropLive; story: SalesStory }
   );
 }
 
-export function OrderRow({ order }: { order: Order }) {
+/** "M #3" on a drop of several sizes (units are numbered within each), "#3" otherwise. */
+const unitLabel = (order: Order, live?: DropLive) => {
+  const size = live?.variants?.find((v) => v.position === (order.variant ?? 0))?.name;
+  return size === undefined ? `#${formatNumber(order.unitNo)}` : `${size} #${formatNumber(order.unitNo)}`;
+};
+
+export function OrderRow({ order, live }: { order: Order; live?: DropLive }) {
   return (
     <tr id={`order-${order.id}`} class="order-row">
       <td class="unit" data-label="Unit">
-        #{formatNumber(order.unitNo)}
+        {unitLabel(order, live)}
       </td>
       <td data-label="Order">
         <a href={`/seller/orders/${order.id}`}>
@@ -229,7 +235,7 @@ export function NewOrders(props: {
         .slice()
         .reverse()
         .map((order) => (
-          <OrderRow order={order} />
+          <OrderRow order={order} live={props.live} />
         ))}
       {props.late > 0 ? <LateOrdersNotice live={props.live} late={props.late} /> : null}
     </>
@@ -241,10 +247,41 @@ export function OlderOrders(props: { live: DropLive; orders: Order[]; nextCursor
   return (
     <>
       {props.orders.map((order) => (
-        <OrderRow order={order} />
+        <OrderRow order={order} live={props.live} />
       ))}
       {props.nextCursor ? <OlderOrdersRow live={props.live} cursor={props.nextCursor} /> : null}
     </>
+  );
+}
+
+/** Each size's units, how many are taken (sold, or held for payment) and how many are left. */
+export function SizeBreakdown({ variants }: { variants: NonNullable<DropLive["variants"]> }) {
+  return (
+    <section class="card sizes" aria-labelledby="sizes-heading">
+      <h2 id="sizes-heading">By size</h2>
+      <table id="size-breakdown" class="stack-on-phone">
+        <thead>
+          <tr>
+            <th scope="col">Size</th>
+            <th scope="col">Units</th>
+            <th scope="col">Taken</th>
+            <th scope="col">Left</th>
+          </tr>
+        </thead>
+        <tbody>
+          {variants.map((v) => (
+            <tr class={v.remaining <= 0 ? "size-row sold-out" : "size-row"}>
+              <th scope="row" data-label="Size">
+                {v.name}
+              </th>
+              <td data-label="Units">{formatNumber(v.quantity)}</td>
+              <td data-label="Taken">{formatNumber(v.quantity - v.remaining)}</td>
+              <td data-label="Left">{v.remaining <= 0 ? "Sold out" : formatNumber(v.remaining)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
@@ -300,6 +337,7 @@ export function DashboardPage(props: DashboardProps) {
       </p>
       <LiveStats live={live} story={props.story} />
       {props.fairness ? <FairnessCard summary={props.fairness} /> : null}
+      {live.variants ? <SizeBreakdown variants={live.variants} /> : null}
       <DropControls slug={drop.slug} status={live.status} csrfToken={props.csrfToken} />
       {props.queue ? <QueueCard {...props.queue} /> : null}
       <div class="share card">

@@ -4,6 +4,7 @@ import { PictureField } from "./drop-images-card";
 import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import { SaleFields } from "./sale-fields";
 import type { SellerShell } from "./shell";
+import { VariantFields, variantRowCount } from "./variant-rows";
 
 export interface NewDropProps extends SellerShell {
   values: FormValues;
@@ -12,6 +13,8 @@ export interface NewDropProps extends SellerShell {
   timeZones: readonly string[];
   /** A blank form (not one sent back with errors): the browser may fill in its own time zone. */
   fresh: boolean;
+  /** Size rows to show (see variant-rows.tsx); absent: as many as are filled in, at least three. */
+  variantRows?: number | undefined;
 }
 
 /**
@@ -74,6 +77,8 @@ export function DropFields(props: {
   saleChoice?: boolean;
   /** Offer "ask buyers for a shipping address" (the new-drop form: it is chosen when the drop is made). */
   shipping?: boolean;
+  /** The form has size rows (a new drop): the units are then their sum. */
+  sizes?: boolean;
 }) {
   const { values, errors } = props;
   const zone = values.timeZone ?? "UTC";
@@ -126,7 +131,7 @@ export function DropFields(props: {
             min="1"
             values={values}
             errors={errors}
-            required
+            hint={props.sizes ? "With sizes below, their sum: leave this empty" : undefined}
           />
         )}
         <Field
@@ -256,6 +261,12 @@ export function NewDropPage(props: NewDropProps) {
             fresh={props.fresh}
             saleChoice
             shipping
+            sizes
+          />
+          <VariantFields
+            values={props.values}
+            errors={props.errors}
+            rows={props.variantRows ?? variantRowCount(props.values, 0)}
           />
           <button type="submit" data-pending-label="Creating…">
             Create drop

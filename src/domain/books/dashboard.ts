@@ -1,7 +1,7 @@
 import type { Database } from "../../db/database";
 import type { DropPace, DropSales } from "../../repository";
 import * as repo from "../../repository";
-import type { Shop } from "../shop";
+import type { Shop, VariantWithStock } from "../shop";
 import { statusOf } from "../shop";
 import type { Drop, DropStatus, Order, Seller } from "../types";
 import { chartOf, type SalesChart } from "./sales-timeline";
@@ -20,6 +20,8 @@ export interface DropLive extends DropPace {
   drop: Drop;
   status: DropStatus;
   ordersPerSecond: number;
+  /** On a drop of several variants: each one's stock and status, in the seller's order. */
+  variants?: VariantWithStock[] | undefined;
 }
 
 export interface SalesStory {
@@ -72,15 +74,23 @@ export function createSellerDashboard(db: Database, shop: Shop) {
     async live(seller: Seller, ref: string): Promise<DropLive> {
       const known = await shop.findOwnDrop(seller, ref);
       // Read afresh: another process may have edited, paused or cancelled the drop since it was cached.
-      const [drop, pace] = await Promise.all([
+      const [drop, pace, variantStock] = await Promise.all([
         repo.findDropById(db, known.id).then((fresh) => fresh ?? known),
         repo.readDropPace(db, known.id, PACE_WINDOW_SECONDS),
+        known.variantCount ? repo.readVariantStock(db, known.id) : undefined,
       ]);
+      const variants = variantStock
+        ? (await shop.variantsOf(drop)).map((variant) => {
+            const remaining = variantStock.get(variant.position) ?? 0;
+            return { ...variant, remaining, status: statusOf(drop, remaining, pace.serverTime, pace) };
+          })
+        : undefined;
       return {
         ...pace,
         drop,
         status: statusOf(drop, pace.remaining, pace.serverTime, pace),
         ordersPerSecond: pace.recentOrders / PACE_WINDOW_SECONDS,
+        variants,
       };
     },
 

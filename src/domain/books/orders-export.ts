@@ -59,7 +59,7 @@ export function orderCsvLine(drop: Drop, order: ManagedOrder): string {
     priceText(order.priceCents),
     drop.currency,
     order.createdAt.toISOString(),
-    "", // variant: filled once drops have variants
+    order.variantName ?? "",
     order.fulfilledAt ? "fulfilled" : order.status,
     timeText(order.paidAt),
     ship?.name ?? "",

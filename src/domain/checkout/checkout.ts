@@ -25,6 +25,7 @@ import {
 } from "../errors";
 import { identityKey } from "../purchase/fan-identity";
 import { type RetryPolicy, TryAgain, withRetry } from "../purchase/retry";
+import { MAX_VARIANTS, soleVariant, storedUnit, type Variant } from "../purchase/variants";
 import type { Drop } from "../types";
 import { type ReconcileOptions, reconcilePayments } from "./payment-reconciler";
 import type { PaymentProvider, PaymentState } from "./payments";
@@ -61,6 +62,9 @@ export type PayInput = { card: string } | { paymentId: string };
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
+/** Sold-out memory of hold drops is per variant: variant 0 (every drop made without variants) is the id alone. */
+const soldOutKey = (dropId: string, position: number) => (position === 0 ? dropId : `${dropId}#${position}`);
+
 export function createCheckout(deps: {
   db: Database;
   retryPolicy: RetryPolicy;
@@ -86,11 +90,15 @@ export function createCheckout(deps: {
 
   /** Units came back to stock: this process's sold-out belief about their drops ends at once. */
   const reopen = (ended: repo.EndedHold[]) => {
-    for (const hold of ended) soldOutUntil.delete(hold.dropId);
+    // Sold-out memory is per variant (key dropId#position); a unit back in any variant reopens them all.
+    for (const hold of ended)
+      for (let position = 0; position < MAX_VARIANTS; position++)
+        soldOutUntil.delete(soldOutKey(hold.dropId, position));
     return ended;
   };
 
-  const isSoldOut = (dropId: string) => (soldOutUntil.get(dropId) ?? 0) > clock();
+  const isSoldOut = (dropId: string, position = 0) =>
+    (soldOutUntil.get(soldOutKey(dropId, position)) ?? 0) > clock();
 
   async function sweepDrop(dropId: string): Promise<void> {
     const now = clock();
@@ -222,10 +230,12 @@ export function createCheckout(deps: {
     async purchase(
       drop: Drop,
       request: { fan: string; idempotencyKey?: string | undefined },
+      variant: Variant = soleVariant(drop),
     ): Promise<HoldResult> {
       const key = request.idempotencyKey ?? randomBytes(16).toString("hex");
       const fingerprint = deps.fingerprint(drop.id, request.fan);
-      if (isSoldOut(drop.id) && request.idempotencyKey === undefined) throw new SoldOut();
+      const soldOut = () => (drop.variantCount ? new SoldOut(variant.name) : new SoldOut());
+      if (isSoldOut(drop.id, variant.position) && request.idempotencyKey === undefined) throw soldOut();
       await sweepDrop(drop.id);
       const orderToken = randomBytes(24).toString("base64url");
       return withRetry(retryPolicy, async (attemptNumber) => {
@@ -240,7 +250,9 @@ export function createCheckout(deps: {
             tokenHash: hashToken(orderToken),
             attemptNumber,
             startBucket: randomInt(drop.bucketCount),
-            startUnit: randomInt(1, drop.quantity + 1),
+            startUnit: storedUnit(variant.position, randomInt(1, variant.quantity + 1)),
+            variant: variant.position,
+            variantPriceCents: variant.priceCents,
           });
         } catch (error) {
           const constraint = violatedConstraint(error);
@@ -267,8 +279,8 @@ export function createCheckout(deps: {
         if (!outcome.isLive) throw new NotLive(outcome.startsAt);
         if (!outcome.hadStock) {
           if (soldOutUntil.size > 10_000) soldOutUntil.clear();
-          soldOutUntil.set(drop.id, clock() + HOLD_SOLD_OUT_MS);
-          throw new SoldOut();
+          soldOutUntil.set(soldOutKey(drop.id, variant.position), clock() + HOLD_SOLD_OUT_MS);
+          throw soldOut();
         }
         throw new LimitReached(outcome.maxPerFan);
       });

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "../clock";
 import type { Drop } from "../types";
+import { MAX_VARIANTS } from "./variants";
 import type { WinnerKeys } from "./winner-keys";
 
 /**
@@ -12,6 +13,9 @@ export const SOLD_OUT_BELIEF_MS = 2000;
 /** Sold-out drops whose winners' keys are kept in memory at once (each at most 8 MB). */
 const WINNER_INDEXES = 16;
 
+/** Sold-out memory is per variant: variant 0 (every drop made without variants) is the drop's id alone. */
+const soldOutKey = (dropId: string, variant: number) => (variant === 0 ? dropId : `${dropId}#${variant}`);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isUuid = (value: string): boolean => UUID.test(value);
@@ -21,7 +25,7 @@ export const isUuid = (value: string): boolean => UUID.test(value);
  * slug for finding them; their terms can change before go-live and their pause / cancel switches at any
  * time, so nothing that decides a purchase or a status is taken from here (the purchase statement and
  * `readStock` read those afresh), and an edit in this process refreshes the entry. "Sold out" is remembered once the database has
- * shown every bucket at 0, so that later buyers are turned away without a transaction each.
+ * shown every bucket (of a variant) at 0, so that later buyers are turned away without a transaction each.
  * For a few sold-out drops it also keeps the winners' keys (`WinnerKeys`), so that a rejected buyer who
  * sends an idempotency key costs no query either.
  * All are bounded. Stock can come back (a seller's refund or cancel returns a unit, issue 18 §3), so "sold
@@ -53,24 +57,28 @@ export class DropCache {
     this.#byRef.set(drop.slug, drop);
   }
 
-  isSoldOut(dropId: string): boolean {
-    const seen = this.#soldOut.get(dropId);
+  /** Whether the variant (its position; 0 for a drop made without variants) is known sold out, lately. */
+  isSoldOut(dropId: string, variant = 0): boolean {
+    const seen = this.#soldOut.get(soldOutKey(dropId, variant));
     return seen !== undefined && this.clock() - seen < this.soldOutForMs;
   }
 
-  markSoldOut(dropId: string): void {
+  markSoldOut(dropId: string, variant = 0): void {
     if (this.#soldOut.size >= this.capacity) this.#soldOut.clear();
-    this.#soldOut.set(dropId, this.clock());
+    this.#soldOut.set(soldOutKey(dropId, variant), this.clock());
   }
 
-  /** A unit of the drop was sold: a winners' index loaded before it no longer knows every winner. */
-  noteSale(dropId: string): void {
-    if (this.#winners.size > 0) this.#winners.delete(dropId);
+  /** A unit of the variant was sold: a winners' index loaded before it no longer knows every winner. */
+  noteSale(dropId: string, variant = 0): void {
+    if (this.#winners.size > 0) this.#winners.delete(soldOutKey(dropId, variant));
   }
 
+  /** Forgets every variant of the drop. */
   forgetSoldOut(dropId: string): void {
-    this.#soldOut.delete(dropId);
-    this.#winners.delete(dropId);
+    for (let variant = 0; variant < MAX_VARIANTS; variant++) {
+      this.#soldOut.delete(soldOutKey(dropId, variant));
+      this.#winners.delete(soldOutKey(dropId, variant));
+    }
   }
 
   /**
@@ -78,8 +86,8 @@ export class DropCache {
    * like every ask until it finishes, gets undefined (the caller then asks the database); a failed load is
    * forgotten so that a later ask tries again.
    */
-  winners(dropId: string, load: () => Promise<WinnerKeys>): WinnerKeys | undefined {
-    return this.#entry(dropId, load).keys;
+  winners(dropId: string, load: () => Promise<WinnerKeys>, variant = 0): WinnerKeys | undefined {
+    return this.#entry(soldOutKey(dropId, variant), load).keys;
   }
 
   /**
@@ -87,8 +95,12 @@ export class DropCache {
    * rejected buyer meanwhile (on the embedded database's one connection those lookups queued behind each
    * other at the moment a drop sold out, and some buyers were answered busy). Undefined if the load failed.
    */
-  loadedWinners(dropId: string, load: () => Promise<WinnerKeys>): Promise<WinnerKeys | undefined> {
-    const entry = this.#entry(dropId, load);
+  loadedWinners(
+    dropId: string,
+    load: () => Promise<WinnerKeys>,
+    variant = 0,
+  ): Promise<WinnerKeys | undefined> {
+    const entry = this.#entry(soldOutKey(dropId, variant), load);
     return entry.keys ? Promise.resolve(entry.keys) : entry.loading;
   }
 

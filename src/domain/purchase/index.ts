@@ -9,4 +9,5 @@ export * from "./purchase";
 export * from "./purchase-batcher";
 export * from "./retry";
 export * from "./stock-plan";
+export * from "./variants";
 export * from "./winner-keys";

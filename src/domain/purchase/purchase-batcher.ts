@@ -11,6 +11,14 @@ export interface BatcherOptions {
   maxWaitMs: number;
 }
 
+/** The variant a purchase is for: its position (its unit space) and its own price, if any. */
+export interface BatchVariant {
+  position: number;
+  priceCents: number | null;
+}
+
+const SOLE_VARIANT: BatchVariant = { position: 0, priceCents: null };
+
 type RunBatch = (batch: PurchaseBatch) => Promise<PurchaseOutcome[] | undefined>;
 
 interface Waiting {
@@ -21,13 +29,16 @@ interface Waiting {
 }
 
 interface DropQueue {
+  dropId: string;
+  variant: BatchVariant;
   waiting: Waiting[];
   /** Lanes with a statement in flight; lane l starts its search at the l-th bucket with stock. */
   busyLanes: Set<number>;
 }
 
 /**
- * Group commit for hot drops. Purchases of one drop that arrive while statements for it are in flight
+ * Group commit for hot drops. Purchases of one drop (one variant of it: batches are keyed by drop and
+ * variant, and each statement searches only its variant's buckets) that arrive while statements for it are in flight
  * wait, and the next statement to leave takes all of them (up to `maxBatch`) into one transaction. No
  * timer: a lone buyer goes at once, and under load each statement takes whoever is waiting when it leaves.
  *
@@ -51,37 +62,51 @@ export class PurchaseBatcher {
     private readonly options: BatcherOptions,
   ) {}
 
-  /** Buys for `member` in the next statement for this drop; the outcome is the database's for it alone. */
-  submit(dropId: string, member: BatchMember): Promise<PurchaseOutcome | undefined> {
-    let queue = this.#drops.get(dropId);
+  /**
+   * Buys for `member` in the next statement for this drop's variant (batches are per drop and variant;
+   * absent: variant 0, a drop made without variants); the outcome is the database's for it alone.
+   */
+  submit(
+    dropId: string,
+    member: BatchMember,
+    variant: BatchVariant = SOLE_VARIANT,
+  ): Promise<PurchaseOutcome | undefined> {
+    const queueKey = variant.position === 0 ? dropId : `${dropId}#${variant.position}`;
+    let queue = this.#drops.get(queueKey);
     if (!queue) {
-      queue = { waiting: [], busyLanes: new Set() };
-      this.#drops.set(dropId, queue);
+      queue = { dropId, variant, waiting: [], busyLanes: new Set() };
+      this.#drops.set(queueKey, queue);
     }
     const entered = queue;
     return new Promise((resolve, reject) => {
       entered.waiting.push({ member, enqueuedAt: performance.now(), resolve, reject });
-      this.#launch(dropId, entered);
+      this.#launch(queueKey, entered);
     });
   }
 
-  /** Statements of this drop in flight now (for tests and metrics). */
-  inFlight(dropId: string): number {
-    return this.#drops.get(dropId)?.busyLanes.size ?? 0;
+  /** Statements of this drop (variant 0, or the variant at `position`) in flight now (for tests and metrics). */
+  inFlight(dropId: string, position = 0): number {
+    return this.#drops.get(position === 0 ? dropId : `${dropId}#${position}`)?.busyLanes.size ?? 0;
   }
 
-  #launch(dropId: string, queue: DropQueue): void {
+  #launch(queueKey: string, queue: DropQueue): void {
     while (queue.waiting.length > 0 && queue.busyLanes.size < this.options.maxInFlight) {
       const members = this.#take(queue);
       if (members.length === 0) break;
       let lane = 0;
       while (queue.busyLanes.has(lane)) lane++;
       queue.busyLanes.add(lane);
-      const batch = { dropId, startBucket: lane, members: members.map((w) => w.member) };
+      const batch: PurchaseBatch = {
+        dropId: queue.dropId,
+        startBucket: lane,
+        members: members.map((w) => w.member),
+        variant: queue.variant.position,
+        variantPriceCents: queue.variant.priceCents,
+      };
       void this.#send(batch, members).finally(() => {
         queue.busyLanes.delete(lane);
-        if (queue.busyLanes.size === 0 && queue.waiting.length === 0) this.#drops.delete(dropId);
-        else this.#launch(dropId, queue);
+        if (queue.busyLanes.size === 0 && queue.waiting.length === 0) this.#drops.delete(queueKey);
+        else this.#launch(queueKey, queue);
       });
     }
   }

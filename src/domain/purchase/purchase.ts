@@ -18,6 +18,7 @@ import type { DropCache } from "./drop-cache";
 import { identityKey } from "./fan-identity";
 import type { PurchaseBatcher } from "./purchase-batcher";
 import { type RetryPolicy, TryAgain, withRetry } from "./retry";
+import { soleVariant, type Variant } from "./variants";
 import { WINNER_KEYS_PAGE, WinnerKeys } from "./winner-keys";
 
 export interface PurchaseRequest {
@@ -29,6 +30,8 @@ export interface PurchaseRequest {
    * requires it and buys for its address, whatever `fan` says.
    */
   verified?: { email: string } | undefined;
+  /** The variant asked for (its id or name); needed only on a drop of several (see variants.ts). */
+  variant?: string | undefined;
 }
 
 export interface PurchaseResult {
@@ -37,6 +40,8 @@ export interface PurchaseResult {
   replay: boolean;
   /** On a hold drop (checkout): the held order and, with a new one only, the fan's order token. */
   checkout?: { order: CheckoutOrder; orderToken?: string | undefined };
+  /** On a drop of several variants: the variant bought. */
+  variant?: Variant | undefined;
 }
 
 /** The request an idempotency key is bound to: the drop and the fan (hashed, so its length is fixed). */
@@ -54,8 +59,12 @@ export async function purchase(
   deps: { db: Database; cache: DropCache; retryPolicy: RetryPolicy; batcher: PurchaseBatcher },
   drop: Drop,
   request: PurchaseRequest,
+  variant: Variant = soleVariant(drop),
 ): Promise<PurchaseResult> {
   const { db, cache } = deps;
+  const position = variant.position;
+  // A drop of several variants names the one that sold out; one made without variants answers as before.
+  const soldOut = drop.variantCount ? soldOutOf(variant.name) : SOLD_OUT;
   const clientKey = request.idempotencyKey;
   const key = clientKey ?? randomUUID();
   // The fingerprint (a SHA-256) is made only past the sold-out answer, which most of a stampede gets.
@@ -64,12 +73,16 @@ export async function purchase(
     fingerprint: requestFingerprint(drop.id, request.fan),
   });
 
-  if (cache.isSoldOut(drop.id)) {
+  if (cache.isSoldOut(drop.id, position)) {
     // Only a key that may have won is worth a query; everyone else is answered from memory.
-    if (clientKey === undefined) throw SOLD_OUT;
-    const winners = await cache.loadedWinners(drop.id, () => loadWinners(db, drop.id));
-    if (winners && !winners.mayContain(clientKey)) throw SOLD_OUT;
-    return replayOr(db, drop.id, clientKey, requester(), SOLD_OUT);
+    if (clientKey === undefined) throw soldOut;
+    const winners = await cache.loadedWinners(
+      drop.id,
+      () => loadWinners(db, drop.id, drop.variantCount ? position : undefined),
+      position,
+    );
+    if (winners && !winners.mayContain(clientKey)) throw soldOut;
+    return replayOr(db, drop.id, clientKey, requester(), soldOut);
   }
   const mine = requester();
 
@@ -79,13 +92,17 @@ export async function purchase(
   return withRetry(deps.retryPolicy, async (attemptNumber) => {
     let outcome: repo.PurchaseOutcome | undefined;
     try {
-      outcome = await deps.batcher.submit(drop.id, {
-        fan: identityKey(request.fan),
-        fanShown: request.fan,
-        idempotencyKey: key,
-        fingerprint: mine.fingerprint,
-        attemptNumber,
-      });
+      outcome = await deps.batcher.submit(
+        drop.id,
+        {
+          fan: identityKey(request.fan),
+          fanShown: request.fan,
+          idempotencyKey: key,
+          fingerprint: mine.fingerprint,
+          attemptNumber,
+        },
+        { position, priceCents: variant.priceCents },
+      );
     } catch (error) {
       const constraint = violatedConstraint(error);
       // Two copies of one request raced: the other copy's order is the answer.
@@ -102,7 +119,7 @@ export async function purchase(
     if (!outcome) throw new NotFound("drop");
     if (outcome.isHold) throw new OrdersModeChanged();
     if (outcome.placed) {
-      cache.noteSale(drop.id);
+      cache.noteSale(drop.id, position);
       return { order: outcome.placed, replay: false };
     }
     if (outcome.existing) return { order: ownOrder(outcome.existing, mine), replay: !ownCommitUnknown };
@@ -113,8 +130,8 @@ export async function purchase(
     // The statement gives the start only for a drop that was not live (`starts_at` is NOT NULL).
     if (!outcome.isLive) throw new NotLive(outcome.startsAt!);
     if (!outcome.hadStock) {
-      cache.markSoldOut(drop.id);
-      throw new SoldOut();
+      cache.markSoldOut(drop.id, position);
+      throw soldOut;
     }
     if (!outcome.withinLimit) throw new LimitReached(outcome.maxPerFan);
     // The bucket we picked was emptied between our snapshot and our update; others still have stock.
@@ -128,8 +145,21 @@ export async function purchase(
  */
 const SOLD_OUT = new SoldOut();
 
-const loadWinners = (db: Database, dropId: string) =>
-  WinnerKeys.load((afterKey) => repo.listOrderKeys(db, dropId, WINNER_KEYS_PAGE, afterKey));
+/** The same for a named variant: one shared error per variant name (a few hundred at most are kept). */
+const soldOutByName = new Map<string, SoldOut>();
+function soldOutOf(name: string): SoldOut {
+  let known = soldOutByName.get(name);
+  if (!known) {
+    if (soldOutByName.size >= 512) soldOutByName.clear();
+    known = new SoldOut(name);
+    soldOutByName.set(name, known);
+  }
+  return known;
+}
+
+/** The keys that bought the drop (or one of its variants: once sold out, its set is final too). */
+const loadWinners = (db: Database, dropId: string, variant?: number) =>
+  WinnerKeys.load((afterKey) => repo.listOrderKeys(db, dropId, WINNER_KEYS_PAGE, afterKey, variant));
 
 /** Who is asking: the fan, and the fingerprint of their request. */
 interface Requester {

@@ -2,7 +2,7 @@ import type { Database } from "../../db/database";
 import { violatedConstraint } from "../../db/database";
 import type { StressTestRow, StressTestStatus } from "../../repository";
 import * as repo from "../../repository";
-import type { OrderListing } from "../../stampede/drop-api";
+import { type DropSnapshot, dropWideUnit, type OrderListing } from "../../stampede/drop-api";
 import { buildReceipt, type Receipt } from "../../stampede/receipt";
 import { runStampedeInWorker } from "../../stampede/run-in-worker";
 import type { StampedeRun } from "../../stampede/run-stampede";
@@ -134,15 +134,21 @@ function toStressTest(row: StressTestRow): StressTest {
   };
 }
 
-/** Every order of the rehearsal drop as the receipt wants it, paging through the repository. */
-async function orderListing(db: Database, dropId: string): Promise<OrderListing> {
+/**
+ * Every order of the rehearsal drop as the receipt wants it, paging through the repository; on a drop of
+ * several sizes, units counted across the drop (dropWideUnit), as the runner counts its wins.
+ */
+async function orderListing(db: Database, dropId: string, drop?: DropSnapshot): Promise<OrderListing> {
   const listing: OrderListing = { orderIds: [], units: [] };
+  const idOf = new Map((drop?.variants ?? []).map((v, position) => [position, v.id]));
   let cursor: string | undefined;
   for (;;) {
     const page = await repo.listOrders(db, dropId, ORDERS_PAGE, cursor);
     for (const order of page) {
       listing.orderIds.push(order.id);
-      listing.units.push(order.unitNo);
+      listing.units.push(
+        drop ? dropWideUnit(drop, order.unitNo, idOf.get(order.variant ?? 0)) : order.unitNo,
+      );
     }
     if (page.length < ORDERS_PAGE) return listing;
     cursor = page.at(-1)!.id;
@@ -295,7 +301,7 @@ export function createStressTests(deps: {
       const checkout = live.checkout ? await checkoutAudit(row.rehearsalDropId, run) : undefined;
       const audit = await repo.auditDrop(db, row.rehearsalDropId);
       if (!audit) throw new Error("the rehearsal drop is gone");
-      const orders = await orderListing(db, row.rehearsalDropId);
+      const orders = await orderListing(db, row.rehearsalDropId, run.drop);
       const receipt = buildReceipt(run, audit, orders, {
         backend: `${db.backend} (${db.isolation})`,
         checkout,
@@ -320,6 +326,13 @@ export function createStressTests(deps: {
     return finish(row.id, outcome);
   }
 
+  const variantInputsOf = async (drop: Drop) =>
+    (await shop.variantsOf(drop)).map((variant) => ({
+      name: variant.name,
+      quantity: variant.quantity,
+      ...(variant.priceCents === null ? {} : { priceCents: variant.priceCents }),
+    }));
+
   async function launch(seller: Seller, drop: Drop, settings: StressSettings, baseUrl: string) {
     const elsewhere = await repo.findRunningStressTest(db, seller.id);
     if (elsewhere) throw new StressTestRunning(elsewhere.id);
@@ -340,6 +353,8 @@ export function createStressTests(deps: {
         holdSeconds: drop.holdSeconds > 0 ? rehearsalHoldSeconds : 0,
         // A verified-fans drop is rehearsed with verified fans (when this process can verify them).
         verifiedFans: drop.verifiedFans && deps.fans !== undefined,
+        // A drop of several sizes is rehearsed with the same sizes (the runner spreads fans round them).
+        ...(drop.variantCount ? { variants: await variantInputsOf(drop) } : {}),
       },
       { rehearsalOf: drop.id },
     );

@@ -1,5 +1,6 @@
 /** A drop's books: the audit and the per-unit audit trail. */
 import type { Database } from "../../db/database";
+import { UNITS_PER_VARIANT } from "../../domain/purchase/variants";
 import type { Audit, Order } from "../../domain/types";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
 
@@ -19,8 +20,14 @@ export async function auditDrop(db: Database, dropId: string): Promise<Audit | u
             (SELECT count(*)::int FROM (
                SELECT o.unit_no FROM orders o WHERE o.drop_id = d.id GROUP BY o.unit_no HAVING count(*) > 1
              ) AS dup) AS duplicate_units,
+            -- A unit outside its variant's 1..quantity (a drop made without variants: outside 1..N).
             (SELECT count(*)::int FROM orders o
-              WHERE o.drop_id = d.id AND (o.unit_no < 1 OR o.unit_no > d.quantity)) AS units_out_of_range
+              WHERE o.drop_id = d.id AND (o.unit_no < 1
+                OR (d.variant_count IS NULL AND o.unit_no > d.quantity)
+                OR (d.variant_count IS NOT NULL AND NOT EXISTS (
+                      SELECT 1 FROM drop_variants v
+                      WHERE v.drop_id = d.id AND v.position = (o.unit_no - 1) / ${UNITS_PER_VARIANT}
+                        AND (o.unit_no - 1) % ${UNITS_PER_VARIANT} + 1 <= v.quantity)))) AS units_out_of_range
      FROM drops d WHERE d.id = $1::uuid`,
     [dropId],
   );
@@ -34,6 +41,16 @@ export async function auditDrop(db: Database, dropId: string): Promise<Audit | u
     duplicateUnits: row.duplicate_units,
     unitsOutOfRange: row.units_out_of_range,
   };
+}
+
+/** Units sold per variant position (orders, held and paid included), in one read. */
+export async function countVariantSales(db: Database, dropId: string): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ position: number; sold: number }>(
+    `SELECT (unit_no - 1) / ${UNITS_PER_VARIANT} AS position, count(*)::int AS sold
+     FROM orders WHERE drop_id = $1::uuid GROUP BY (unit_no - 1) / ${UNITS_PER_VARIANT}`,
+    [dropId],
+  );
+  return new Map(rows.map((row) => [Number(row.position), row.sold]));
 }
 
 /** A drop's checkout books: its hold, where its won units are, and how its ended holds ended. */

@@ -1,9 +1,11 @@
 /** Drops and their stock buckets. */
 import type { Database, Queryable } from "../../db/database";
 import type { Bucket } from "../../domain/purchase/stock-plan";
+import type { VariantInput } from "../../domain/purchase/variants";
 import type { Drop, DropTerms, StockSnapshot } from "../../domain/types";
 import { insertDraw, type NewDraw } from "../fairness/draws";
 import { DROP_COLUMNS, type DropRow, toDrop } from "../rows";
+import { insertVariants } from "./variants";
 
 export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   /** Absent: live at once, on the database clock. */
@@ -20,6 +22,8 @@ export interface NewDrop extends Omit<DropTerms, "startsAt"> {
   verifiedFans?: boolean | undefined;
   /** Ask each buyer for a shipping address (issue 18 §2). */
   collectShipping?: boolean | undefined;
+  /** Named variants (sizes, colours), written with the drop; absent: one unnamed variant. */
+  variants?: readonly VariantInput[] | undefined;
 }
 
 /**
@@ -32,9 +36,9 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
     const { rows } = await tx.query<DropRow>(
       `INSERT INTO drops (seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
                           max_per_fan, bucket_count, is_rehearsal, rehearsal_of, hold_seconds, verified_fans,
-                          collect_shipping)
+                          collect_shipping, variant_count)
        VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::int, $6::text, $7::int, coalesce($8::timestamptz, now()),
-               $9::int, $10::int, $11::boolean, $12::uuid, $13::int, $14::boolean, $15::boolean)
+               $9::int, $10::int, $11::boolean, $12::uuid, $13::int, $14::boolean, $15::boolean, $16::int)
        RETURNING ${DROP_COLUMNS}`,
       [
         drop.sellerId,
@@ -52,9 +56,11 @@ export function insertDropWithStock(db: Database, drop: NewDrop, buckets: Bucket
         drop.holdSeconds ? drop.holdSeconds : null,
         drop.verifiedFans ? true : null,
         drop.collectShipping ? true : null,
+        drop.variants?.length ?? null,
       ],
     );
     const created = toDrop(rows[0]!);
+    if (drop.variants) await insertVariants(tx, created.id, drop.variants);
     await insertBuckets(tx, created.id, buckets);
     if (drop.draw) await insertDraw(tx, { ...drop.draw, dropId: created.id });
     return created;

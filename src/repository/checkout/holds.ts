@@ -15,10 +15,11 @@
  * outside group commit: their rate is bounded by fans who then pay, not by a stampede of instant wins.
  */
 import type { Database, Queryable } from "../../db/database";
+import { UNITS_PER_VARIANT, unitInVariant, variantOfUnit } from "../../domain/purchase/variants";
 import { DRAW_SELLS_SQL } from "../fairness/draws";
 import { offerFreeUnits } from "../fairness/offers";
 import { type EventType, type NewEvent, recordEvents } from "../messages/events";
-import { claimSql } from "../purchase/purchase-sql";
+import { claimSql, variantRange } from "../purchase/purchase-sql";
 
 export type CheckoutStatus = "held" | "paid" | "expired" | "released" | "refunded";
 
@@ -26,7 +27,9 @@ export type CheckoutStatus = "held" | "paid" | "expired" | "released" | "refunde
 export interface CheckoutOrder {
   id: string;
   dropId: string;
+  /** 1..quantity within its variant; `variant` is the variant's position (see domain/purchase/variants.ts). */
   unitNo: number;
+  variant: number;
   fan: string;
   priceCents: number;
   currency: string;
@@ -82,7 +85,8 @@ const ENDING_COLUMNS = `id, drop_id, unit_no, fan, fan_shown, fan_slot, price_ce
 const toCheckoutOrder = (row: CheckoutRow): CheckoutOrder => ({
   id: row.id,
   dropId: row.drop_id,
-  unitNo: row.unit_no,
+  unitNo: unitInVariant(row.unit_no),
+  variant: variantOfUnit(row.unit_no),
   fan: row.fan,
   priceCents: row.price_cents,
   currency: row.currency,
@@ -108,6 +112,10 @@ export interface HoldClaim {
   /** Where the search for stock starts: a bucket, and a unit among the returned ones (spreads contention). */
   startBucket: number;
   startUnit: number;
+  /** The variant's position (domain/purchase/variants.ts): only its stock is searched. Absent: 0. */
+  variant?: number;
+  /** The variant's own price, if it has one; absent or null: the drop's. */
+  variantPriceCents?: number | null;
 }
 
 /** What the database decided for one hold purchase. */
@@ -160,14 +168,16 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
       `SELECT d.starts_at <= now() AS is_live, d.paused_at IS NOT NULL AS is_paused,
               d.cancelled_at IS NOT NULL AS is_cancelled, d.starts_at, d.max_per_fan, d.price_cents,
               coalesce(d.hold_seconds, 0) AS hold_seconds,
-              (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s WHERE s.drop_id = d.id)
-                + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = d.id) AS stock,
+              (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s
+                WHERE s.drop_id = d.id AND ${variantRange("$3::int", "s.")})
+                + (SELECT count(*)::int FROM returned_units r
+                   WHERE r.drop_id = d.id AND ${variantUnits("$3::int", "r.")}) AS stock,
               (SELECT min(slot)::int FROM generate_series(1, d.max_per_fan) AS slot
                 WHERE NOT EXISTS (SELECT 1 FROM orders o
                                   WHERE o.drop_id = d.id AND o.fan = $2::text AND o.fan_slot = slot)) AS free_slot,
               ${DRAW_SELLS_SQL} AS draw_sells
        FROM drops d WHERE d.id = $1::uuid`,
-      [claim.dropId, claim.fan],
+      [claim.dropId, claim.fan, claim.variant ?? 0],
       { name: "hold_gate" },
     );
     const gate = rows[0];
@@ -200,7 +210,7 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
         unit,
         claim.fan,
         gate.free_slot,
-        gate.price_cents,
+        claim.variantPriceCents ?? gate.price_cents,
         claim.attemptNumber,
         claim.idempotencyKey,
         claim.fingerprint,
@@ -214,8 +224,12 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
   });
 }
 
+/** The returned units of one variant (its unit space; see domain/purchase/variants.ts). */
+const variantUnits = (position: string, alias = "") =>
+  `${alias}unit_no > ${position} * ${UNITS_PER_VARIANT} AND ${alias}unit_no <= ${position} * ${UNITS_PER_VARIANT} + ${UNITS_PER_VARIANT}`;
+
 /**
- * Takes a returned unit: the first at or above `startUnit` (wrapping), so concurrent buyers aim at
+ * Takes a returned unit of the variant: the first at or above `startUnit` (wrapping), so concurrent buyers aim at
  * different rows. DELETE ... RETURNING hands a unit to one transaction only; a unit taken meanwhile
  * gives no row (READ COMMITTED) or a serialization failure (REPEATABLE READ, DSQL), never a second owner.
  */
@@ -223,10 +237,10 @@ async function claimReturnedUnit(tx: Queryable, claim: HoldClaim): Promise<numbe
   const { rows } = await tx.query<{ unit_no: number }>(
     `DELETE FROM returned_units
      WHERE drop_id = $1::uuid AND unit_no = (
-       SELECT unit_no FROM returned_units WHERE drop_id = $1::uuid
+       SELECT unit_no FROM returned_units WHERE drop_id = $1::uuid AND ${variantUnits("$3::int")}
        ORDER BY unit_no >= $2::int DESC, unit_no LIMIT 1)
      RETURNING unit_no`,
-    [claim.dropId, claim.startUnit],
+    [claim.dropId, claim.startUnit, claim.variant ?? 0],
     { name: "hold_claim_returned" },
   );
   return rows[0]?.unit_no;
@@ -234,9 +248,10 @@ async function claimReturnedUnit(tx: Queryable, claim: HoldClaim): Promise<numbe
 
 /** A never-sold unit: the instant purchase's conditional bucket decrement, for a demand of one. */
 async function claimBucketUnit(tx: Queryable, claim: HoldClaim): Promise<number | undefined> {
-  const { rows } = await tx.query<{ last_unit: number }>(claimSql("1", "$2::int"), [
+  const { rows } = await tx.query<{ last_unit: number }>(claimSql("1", "$2::int", "$3::int"), [
     claim.dropId,
     claim.startBucket,
+    claim.variant ?? 0,
   ]);
   return rows[0]?.last_unit;
 }

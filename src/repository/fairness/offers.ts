@@ -159,7 +159,7 @@ async function claimFreeUnits(tx: Queryable, dropId: string, count: number): Pro
   const wanted = count - units.length;
   if (wanted <= 0) return units;
   const { rows: taken } = await tx.query<{ before: number; take: number; last_unit: number }>(
-    claimSql("$2::int", "0"),
+    claimSql("$2::int", "0", "0"),
     [dropId, wanted],
   );
   for (const { take, last_unit } of taken) {

@@ -8,6 +8,7 @@
  * unit, the idempotency key and the fan slot are free again under orders' unique constraints.
  */
 import type { Database, Queryable } from "../../db/database";
+import { unitInVariant, variantOfUnit } from "../../domain/purchase/variants";
 import { returnUnits } from "../checkout/holds";
 import { type EventType, recordEvents } from "../messages/events";
 
@@ -33,7 +34,12 @@ export interface ManagedOrder {
   id: string;
   dropId: string;
   sellerId: string;
+  /** 1..quantity within its variant (domain/purchase/variants.ts). */
   unitNo: number;
+  /** The variant's position (0 on a drop made without variants). */
+  variant: number;
+  /** The variant's name, where the reader knows it (the CSV of a drop of several variants). */
+  variantName?: string | undefined;
   /** The fan as they typed it (coalesce(fan_shown, fan)). */
   fan: string;
   priceCents: number;
@@ -89,7 +95,8 @@ const toManagedOrder = (row: ManagedRow): ManagedOrder => ({
   id: row.id,
   dropId: row.drop_id,
   sellerId: row.seller_id,
-  unitNo: row.unit_no,
+  unitNo: unitInVariant(row.unit_no),
+  variant: variantOfUnit(row.unit_no),
   fan: row.fan,
   priceCents: row.price_cents,
   currency: row.currency,

@@ -1,8 +1,10 @@
 /**
  * The SQL the purchase's two forms share (see purchase.ts). Parameters: $1 the drop, $2 the members'
- * fans, $3 their idempotency keys (text arrays, one entry per member, member n at index n).
+ * fans, $3 their idempotency keys (text arrays, one entry per member, member n at index n). The variant
+ * (its position) is a parameter of each form's own (see stockCte and claimSql).
  */
 
+import { UNITS_PER_VARIANT, unitInVariant, variantOfUnit } from "../../domain/purchase/variants";
 import type { Order } from "../../domain/types";
 import type { BatchMember, PurchaseOutcome } from "./purchase-types";
 
@@ -56,16 +58,26 @@ export const READ_CTES = `the_drop AS (
 )`;
 
 /**
- * The drop's stock in the snapshot: sold out for this statement means this is 0, for every member alike.
+ * The stock buckets of one variant: those whose units lie in its unit space (domain/purchase/variants.ts).
+ * `position` is a SQL int expression (a parameter); variant 0 is the whole of a drop made without variants.
+ */
+export function variantRange(position: string, alias = ""): string {
+  return `${alias}first_unit > ${position} * ${UNITS_PER_VARIANT} AND ${alias}first_unit <= ${position} * ${UNITS_PER_VARIANT} + ${UNITS_PER_VARIANT}`;
+}
+
+/**
+ * The variant's stock in the snapshot: sold out for this statement means this is 0, for every member alike.
  * A member ranked beyond the units left is not told "sold out" (a bucket skipped because it emptied
  * meanwhile may leave units the members ahead of it are still retrying for): it tries again, and hears
  * "sold out" only from a snapshot with no stock at all. Units a seller took back (refund, cancel) are not
  * counted here: a batch that finds the buckets empty looks for them in the steps form (RETURNED_CLAIM_SQL),
  * so the statement every purchase runs is the same as before they existed.
  */
-export const STOCK_CTE = `stock AS (
-  SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid
+export function stockCte(position: string): string {
+  return `stock AS (
+  SELECT coalesce(sum(remaining), 0)::int AS total FROM stock_buckets WHERE drop_id = $1::uuid AND ${variantRange(position)}
 )`;
+}
 
 /**
  * Returned units of an instant drop (a seller's refund or cancel), claimed only by a transaction whose read
@@ -77,7 +89,9 @@ export const STOCK_CTE = `stock AS (
  */
 export const RETURNED_CLAIM_SQL = `DELETE FROM returned_units AS r
     WHERE r.drop_id = $1::uuid AND r.unit_no IN (
-      SELECT u.unit_no FROM returned_units AS u WHERE u.drop_id = $1::uuid ORDER BY u.unit_no LIMIT $2::int)
+      SELECT u.unit_no FROM returned_units AS u
+      WHERE u.drop_id = $1::uuid AND u.unit_no > $3::int * ${UNITS_PER_VARIANT} AND u.unit_no <= ($3::int + 1) * ${UNITS_PER_VARIANT}
+      ORDER BY u.unit_no LIMIT $2::int)
     RETURNING r.unit_no`;
 
 /**
@@ -91,7 +105,7 @@ export const RETURNED_CLAIM_SQL = `DELETE FROM returned_units AS r
  * says which ranks it served (before + 1 .. before + take) and its highest unit: the units a bucket
  * hands out are contiguous and ascending (sql/0003: unit = first_unit + size - 1 - remaining).
  */
-export function claimSql(demand: string, start: string, extraFrom?: string): string {
+export function claimSql(demand: string, start: string, position: string, extraFrom?: string): string {
   return `UPDATE stock_buckets AS b SET remaining = b.remaining - plan.take
     FROM (
       SELECT s.bucket, s.before, least(s.remaining, ${demand} - s.before)::int AS take
@@ -102,7 +116,7 @@ export function claimSql(demand: string, start: string, extraFrom?: string): str
           SELECT bucket, remaining,
                  mod(row_number() OVER (ORDER BY bucket) - 1 - ${start} % count(*) OVER () + count(*) OVER (),
                      count(*) OVER ()) AS turn
-          FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0
+          FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0 AND ${variantRange(position)}
         ) AS live
       ) AS s${extraFrom ? `, ${extraFrom}` : ""}
       WHERE s.before < ${demand}
@@ -177,7 +191,9 @@ export function placedOrder(dropId: string, member: BatchMember, priceCents: num
   return {
     id: row.id,
     dropId,
-    unitNo: row.unit_no,
+    // The unit within its variant, as the fan and the seller see it (domain/purchase/variants.ts).
+    unitNo: unitInVariant(row.unit_no),
+    variant: variantOfUnit(row.unit_no),
     fan: member.fanShown,
     priceCents,
     attempts: member.attemptNumber,
@@ -185,8 +201,16 @@ export function placedOrder(dropId: string, member: BatchMember, priceCents: num
   };
 }
 
-/** What the database decided for the member of `row` (`member`, of the batch for `dropId`). */
-export function memberOutcome(row: MemberRow, member: BatchMember, dropId: string): PurchaseOutcome {
+/**
+ * What the database decided for the member of `row` (`member`, of the batch for `dropId`); `priceCents` is
+ * the variant's own price when it has one (the statement charged it), else the drop's.
+ */
+export function memberOutcome(
+  row: MemberRow,
+  member: BatchMember,
+  dropId: string,
+  priceCents: number | null | undefined,
+): PurchaseOutcome {
   const isNew = row.is_new && row.id !== null;
   const existing =
     row.id === null || isNew
@@ -195,7 +219,8 @@ export function memberOutcome(row: MemberRow, member: BatchMember, dropId: strin
           order: {
             id: row.id,
             dropId,
-            unitNo: row.unit_no!,
+            unitNo: unitInVariant(row.unit_no!),
+            variant: variantOfUnit(row.unit_no!),
             fan: row.fan_shown ?? row.fan!,
             priceCents: row.price_cents!,
             attempts: row.attempts!,
@@ -214,7 +239,7 @@ export function memberOutcome(row: MemberRow, member: BatchMember, dropId: strin
     hadStock: row.had_stock,
     existing,
     placed: isNew
-      ? placedOrder(dropId, member, row.drop_price_cents, row as MemberRow & PlacedRow)
+      ? placedOrder(dropId, member, priceCents ?? row.drop_price_cents, row as MemberRow & PlacedRow)
       : undefined,
   };
 }

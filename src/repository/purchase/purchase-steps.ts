@@ -10,7 +10,7 @@ import {
   placedOrder,
   READ_CTES,
   RETURNED_CLAIM_SQL,
-  STOCK_CTE,
+  stockCte,
 } from "./purchase-sql";
 import type { PurchaseBatch, PurchaseOutcome } from "./purchase-types";
 
@@ -25,12 +25,13 @@ export async function purchaseInSteps(
 ): Promise<PurchaseOutcome[] | undefined> {
   const { members } = batch;
   const read = await tx.query<MemberRow>(
-    `WITH ${READ_CTES}, ${STOCK_CTE} ${memberSelect()}`,
-    [batch.dropId, members.map((m) => m.fan), members.map((m) => m.idempotencyKey)],
+    `WITH ${READ_CTES}, ${stockCte("$4::int")} ${memberSelect()}`,
+    [batch.dropId, members.map((m) => m.fan), members.map((m) => m.idempotencyKey), batch.variant ?? 0],
     { name: "purchase_steps_read" },
   );
   if (read.rows.length === 0) return undefined;
-  const outcomes = () => read.rows.map((row) => memberOutcome(row, members[row.n - 1]!, batch.dropId));
+  const outcomes = () =>
+    read.rows.map((row) => memberOutcome(row, members[row.n - 1]!, batch.dropId, batch.variantPriceCents));
   const eligible = read.rows.filter((row) => row.rank !== null);
   if (eligible.length === 0) return outcomes();
   const unitByRank = new Map<number, number>();
@@ -39,10 +40,8 @@ export async function purchaseInSteps(
   if (fromReturned) {
     const returned = await tx.query<{ unit_no: number }>(
       RETURNED_CLAIM_SQL,
-      [batch.dropId, eligible.length],
-      {
-        name: "purchase_steps_returned",
-      },
+      [batch.dropId, eligible.length, batch.variant ?? 0],
+      { name: "purchase_steps_returned" },
     );
     const units = returned.rows.map((row) => row.unit_no).sort((a, b) => a - b);
     for (const [i, unit] of units.entries()) unitByRank.set(i + 1, unit);
@@ -50,8 +49,8 @@ export async function purchaseInSteps(
     if (units.length === 0) return outcomes();
   } else {
     const claimed = await tx.query<{ before: number; take: number; last_unit: number }>(
-      claimSql("$3::int", "$2::int"),
-      [batch.dropId, batch.startBucket, eligible.length],
+      claimSql("$3::int", "$2::int", "$4::int"),
+      [batch.dropId, batch.startBucket, eligible.length, batch.variant ?? 0],
       { name: "purchase_steps_claim" },
     );
     for (const { before, take, last_unit } of claimed.rows) {
@@ -64,7 +63,7 @@ export async function purchaseInSteps(
   });
   const outcomeOf = (outcome: PurchaseOutcome) => (fromReturned ? { ...outcome, hadStock: true } : outcome);
   if (served.length === 0) return outcomes().map(outcomeOf);
-  const priceCents = served[0]!.row.drop_price_cents;
+  const priceCents = batch.variantPriceCents ?? served[0]!.row.drop_price_cents;
   const placed = await tx.query<PlacedRow & { idempotency_key: string }>(
     `INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
                          request_fingerprint)

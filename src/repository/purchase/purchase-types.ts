@@ -20,6 +20,10 @@ export interface PurchaseBatch {
   members: readonly BatchMember[];
   /** Which of the buckets still holding stock the search starts at (0 = the lowest); then upwards. */
   startBucket: number;
+  /** The variant's position (domain/purchase/variants.ts): only its buckets are searched. Absent: 0. */
+  variant?: number;
+  /** The variant's own price, if it has one; absent or null: the drop's, as the statement reads it. */
+  variantPriceCents?: number | null;
 }
 
 /** An order found by its idempotency key, with the fingerprint of the request that placed it. */

@@ -5,6 +5,7 @@
  * that refuses data-modifying CTEs (purchase-steps.ts). The SQL both share is in purchase-sql.ts.
  */
 import { type Database, sqlState } from "../../db/database";
+import { UNITS_PER_VARIANT } from "../../domain/purchase/variants";
 import { ORDER_COLUMNS, type OrderRow, toOrder } from "../rows";
 import {
   claimSql,
@@ -13,7 +14,7 @@ import {
   memberSelect,
   PLACED_COLUMNS,
   READ_CTES,
-  STOCK_CTE,
+  stockCte,
 } from "./purchase-sql";
 import { purchaseInSteps } from "./purchase-steps";
 import type { KeyedOrder, PurchaseBatch, PurchaseForm, PurchaseOutcome } from "./purchase-types";
@@ -39,16 +40,17 @@ export function purchaseBatch(
 async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
   const { members } = batch;
   const { rows } = await db.query<MemberRow>(
-    `WITH ${READ_CTES}, ${STOCK_CTE},
+    `WITH ${READ_CTES}, ${stockCte("$8::int")},
      demand AS (SELECT count(*)::int AS n FROM eligible),
-     claimed AS (${claimSql("demand.n", "$6::int", "demand")}),
+     claimed AS (${claimSql("demand.n", "$6::int", "$8::int", "demand")}),
      units AS (
        SELECT claimed.before + i AS rank, claimed.last_unit - claimed.take + i AS unit_no
        FROM claimed, generate_series(1, claimed.take) AS i
      ), placed AS (
        INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
                           request_fingerprint)
-       SELECT $1::uuid, units.unit_no, request.fan, ($7::text[])[request.n], eligible.fan_slot, the_drop.price_cents,
+       SELECT $1::uuid, units.unit_no, request.fan, ($7::text[])[request.n], eligible.fan_slot,
+              coalesce($9::int, the_drop.price_cents),
               ($5::int[])[request.n], request.idempotency_key, ($4::text[])[request.n]
        FROM units JOIN eligible ON eligible.rank = units.rank JOIN request ON request.n = eligible.n
        CROSS JOIN the_drop
@@ -63,6 +65,8 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
       members.map((m) => m.attemptNumber),
       batch.startBucket,
       members.map((m) => m.fanShown),
+      batch.variant ?? 0,
+      batch.variantPriceCents ?? null,
     ],
     { name: "purchase_batch" },
   );
@@ -71,7 +75,7 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
   // form. Only sold-out batches pay this second transaction (until the sold-out cache answers them).
   if (rows.some((row) => row.rank !== null && !row.had_stock))
     return db.transaction((tx) => purchaseInSteps(tx, batch));
-  return rows.map((row, i) => memberOutcome(row, members[i]!, batch.dropId));
+  return rows.map((row, i) => memberOutcome(row, members[i]!, batch.dropId, batch.variantPriceCents));
 }
 
 /**
@@ -109,19 +113,24 @@ export async function findOrderByKey(
   return row && { order: toOrder(row), fingerprint: row.request_fingerprint };
 }
 
-/** A page of a drop's idempotency keys in ascending order, after `afterKey` (keyset on the unique index). */
+/**
+ * A page of a drop's idempotency keys in ascending order, after `afterKey` (keyset on the unique index);
+ * with `variant` (a position), only the keys that bought that variant.
+ */
 export async function listOrderKeys(
   db: Database,
   dropId: string,
   limit: number,
   afterKey?: string,
+  variant?: number,
 ): Promise<string[]> {
   const { rows } = await db.query<{ idempotency_key: string }>(
     `SELECT idempotency_key FROM orders
      WHERE drop_id = $1::uuid AND ($2::text IS NULL OR idempotency_key > $2::text)
+       AND ($4::int IS NULL OR (unit_no - 1) / ${UNITS_PER_VARIANT} = $4::int)
      ORDER BY idempotency_key
      LIMIT $3::int`,
-    [dropId, afterKey ?? null, limit],
+    [dropId, afterKey ?? null, limit, variant ?? null],
   );
   return rows.map((row) => row.idempotency_key);
 }

@@ -2,7 +2,9 @@
  * A hold drop's books for the Stress Test's checkout audit: every claim of a unit (the held and paid
  * orders, and the ended holds in order_history) and the stock, read from the tables themselves.
  */
+
 import type { Database } from "../../db/database";
+import { dropWideUnitSql } from "../catalog/variants";
 import type { CheckoutStatus } from "../checkout/holds";
 
 /** One claim of a unit: an order row (held or paid) or an ended hold. */
@@ -50,11 +52,13 @@ export function readCheckoutBooks(db: Database, dropId: string): Promise<Checkou
       lapsed: boolean;
       payment_ref: string | null;
     }>(
-      `SELECT id, unit_no, fan, status, status = 'held' AND expires_at <= now() AS lapsed, payment_ref
-       FROM orders WHERE drop_id = $1::uuid
+      // Units counted across a drop's variants (dropWideUnitSql), as the stampede runner counts its wins.
+      `SELECT id, ${dropWideUnitSql("o")} AS unit_no, fan, status, status = 'held' AND expires_at <= now() AS lapsed,
+              payment_ref
+       FROM orders o WHERE drop_id = $1::uuid
        UNION ALL
-       SELECT id, unit_no, fan, status, false AS lapsed, payment_ref
-       FROM order_history WHERE drop_id = $1::uuid`,
+       SELECT id, ${dropWideUnitSql("h")} AS unit_no, fan, status, false AS lapsed, payment_ref
+       FROM order_history h WHERE drop_id = $1::uuid`,
       [dropId],
     );
     return {
