@@ -15,6 +15,8 @@ export default defineConfig({
       "test/teeth-holds.test.ts",
       "test/teeth-interleave.test.ts",
       "test/teeth-retry.test.ts",
+      "test/teeth-checkout.test.ts",
+      "test/purchase-batcher.test.ts",
       "test/retry.test.ts",
       "test/idempotency-key-reuse.test.ts",
       "test/checkout-api.test.tsx",
