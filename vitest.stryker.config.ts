@@ -17,6 +17,7 @@ export default defineConfig({
       "test/teeth-retry.test.ts",
       "test/teeth-checkout.test.ts",
       "test/purchase-batcher.test.ts",
+      "test/teeth-batcher.test.ts",
       "test/retry.test.ts",
       "test/idempotency-key-reuse.test.ts",
       "test/checkout-api.test.tsx",
