@@ -33,7 +33,12 @@ function heldDatabase(answer: (batch: PurchaseBatch) => PurchaseOutcome[] | unde
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { run, batches, releaseAll };
+  /** Answers the oldest statement in flight only. */
+  const releaseFirst = async () => {
+    releases.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { run, batches, releaseAll, releaseFirst };
 }
 
 const outcome = (fan: string) => ({ placed: { fan } }) as unknown as PurchaseOutcome;
@@ -69,5 +74,26 @@ describe("the batcher's limits and accounts", () => {
     await db.releaseAll();
     expect(await Promise.all(all)).toEqual([undefined, undefined, undefined]);
     expect(db.batches.map((b) => b.members.map((m) => m.fan))).toEqual([["a"], ["b", "c"], ["b"], ["c"]]);
+  });
+
+  it("a statement finishing while another is in flight keeps the drop's lanes: never more than maxInFlight", async () => {
+    const db = heldDatabase((batch) => batch.members.map((m) => outcome(m.fan)));
+    const batcher = new PurchaseBatcher(db.run, { maxBatch: 1, maxInFlight: 2, maxWaitMs: 60_000 });
+    const a = batcher.submit("drop", member("a"));
+    const b = batcher.submit("drop", member("b"));
+    expect(db.batches.map((x) => x.startBucket)).toEqual([0, 1]);
+    // a's statement ends; b's is still in flight and nobody waits.
+    const releases = db.releaseFirst();
+    await releases;
+    await a;
+    expect(batcher.inFlight("drop")).toBe(1);
+    const c = batcher.submit("drop", member("c"));
+    const d = batcher.submit("drop", member("d"));
+    // c takes the free lane 0; d waits for a lane, since b (lane 1) and c are in flight.
+    expect(db.batches.map((x) => x.startBucket)).toEqual([0, 1, 0]);
+    expect(batcher.inFlight("drop")).toBe(2);
+    await db.releaseAll();
+    await Promise.all([b, c, d]);
+    expect(db.batches.map((x) => x.members[0]!.fan)).toEqual(["a", "b", "c", "d"]);
   });
 });
