@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { type Database, sqlState, violatedConstraint } from "../src/db/database";
+import { LimitReached, SoldOut } from "../src/domain/errors";
 import { requestFingerprint } from "../src/domain/purchase";
 import type { Seller } from "../src/domain/types";
 import * as repo from "../src/repository";
@@ -236,6 +237,110 @@ describe.each(SERVER_BACKENDS)("interleavings on %s", (backend) => {
     await a.commit();
     expect(violatedConstraint((await b.outcome).error)).toBe("orders_fan_slot_key");
     expect((await orders(drop.id)).map((o) => o.fan)).toEqual(["x@fans.test"]);
+  });
+
+  /**
+   * Through the checkout (not the repository): a fan's second hold meets the first in the unique fan slot.
+   * B takes a returned unit (so it waits on nothing but the index entry A holds), is refused by
+   * orders_fan_slot_key, and the checkout reads that as "look again", which finds the fan's limit reached.
+   */
+  it_(
+    "the hold's fan slot through the checkout: the racing second hold is told the limit is reached",
+    async () => {
+      const drop = await app.shop.createDrop(
+        seller,
+        hoodieDrop({ quantity: 2, bucketCount: 1, maxPerFan: 1, holdSeconds: 600 }),
+      );
+      const returned = await app.shop.checkout.purchase(drop, { fan: "y@fans.test" });
+      await app.shop.checkout.releaseOrder(returned.order);
+      // A: the fan's first hold, of the bucket's unit, as claimHold writes it; held open.
+      const a = heldTransaction(db, async (tx) => {
+        const { rows } = await tx.query<{ unit: number }>(
+          `UPDATE stock_buckets SET remaining = remaining - 1 WHERE drop_id = $1::uuid AND bucket = 0
+         RETURNING first_unit + size - 1 - remaining AS unit`,
+          [drop.id],
+        );
+        await tx.query(
+          `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key,
+                             request_fingerprint, status, expires_at, token_hash)
+         VALUES ($1::uuid, $2::int, 'x@fans.test', 1, 100, 1, 'h1', 'f', 'held', now() + interval '10 minutes', 't')`,
+          [drop.id, rows[0]!.unit],
+        );
+      });
+      await a.ready;
+      const b = watch(app.shop.checkout.purchase(drop, { fan: "x@fans.test", idempotencyKey: "h2" }));
+      await untilBlocked(db, 1, [b]);
+      await a.commit();
+      const { error } = await b.outcome;
+      expect(error).toBeInstanceOf(LimitReached);
+      expect((await orders(drop.id)).map((o) => o.fan)).toEqual(["x@fans.test"]);
+      // The returned unit B took and gave back is still there for someone else.
+      expect((await app.shop.checkout.purchase(drop, { fan: "z@fans.test" })).order.status).toBe("held");
+    },
+  );
+
+  /**
+   * Two copies of one hold request (a double click): A's order is written and held open, B (same fan, same
+   * key) found no order for the key and meets A's in the unique key. The checkout looks again and answers
+   * B with A's hold, a replay, not an error. A took the fan's slot 2, so the key is the only index they share.
+   */
+  it_("two copies of one hold request racing: the second is answered with the first's hold", async () => {
+    const drop = await app.shop.createDrop(
+      seller,
+      hoodieDrop({ quantity: 2, bucketCount: 1, maxPerFan: 2, holdSeconds: 600 }),
+    );
+    const returned = await app.shop.checkout.purchase(drop, { fan: "y@fans.test" });
+    await app.shop.checkout.releaseOrder(returned.order);
+    const a = heldTransaction(db, async (tx) => {
+      const { rows } = await tx.query<{ unit: number }>(
+        `UPDATE stock_buckets SET remaining = remaining - 1 WHERE drop_id = $1::uuid AND bucket = 0
+         RETURNING first_unit + size - 1 - remaining AS unit`,
+        [drop.id],
+      );
+      const placed = await tx.query<{ id: string }>(
+        `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key,
+                             request_fingerprint, status, expires_at, token_hash)
+         VALUES ($1::uuid, $2::int, 'x@fans.test', 2, 100, 1, 'double', $3::text, 'held',
+                 now() + interval '10 minutes', 't')
+         RETURNING id`,
+        [drop.id, rows[0]!.unit, requestFingerprint(drop.id, "x@fans.test")],
+      );
+      return placed.rows[0]!.id;
+    });
+    const first = await a.ready;
+    const b = watch(app.shop.checkout.purchase(drop, { fan: "x@fans.test", idempotencyKey: "double" }));
+    await untilBlocked(db, 1, [b]);
+    await a.commit();
+    const { value, error } = await b.outcome;
+    expect(error).toBeUndefined();
+    expect(value?.replay).toBe(true);
+    expect(value?.order.id).toBe(first);
+    expect((await orders(drop.id)).map((o) => o.fan)).toEqual(["x@fans.test"]);
+  });
+
+  /**
+   * The last unit of a hold drop, taken by A (held open) while B's hold waits for the bucket row. At READ
+   * COMMITTED B's decrement re-checks `remaining >= take` and takes nothing ("raced"): the checkout looks
+   * again and finds it sold out. At REPEATABLE READ B's decrement fails with 40001, retried to the same end.
+   */
+  it_("a hold racing for the last unit: the one that waited is told sold out, not an error", async () => {
+    const drop = await app.shop.createDrop(
+      seller,
+      hoodieDrop({ quantity: 1, bucketCount: 1, holdSeconds: 600 }),
+    );
+    const a = heldTransaction(db, (tx) =>
+      tx.query("UPDATE stock_buckets SET remaining = remaining - 1 WHERE drop_id = $1::uuid AND bucket = 0", [
+        drop.id,
+      ]),
+    );
+    await a.ready;
+    const b = watch(app.shop.checkout.purchase(drop, { fan: "late@fans.test" }));
+    await untilBlocked(db, 1, [b]);
+    await a.commit();
+    const { error } = await b.outcome;
+    expect(error).toBeInstanceOf(SoldOut);
+    expect(await orders(drop.id)).toEqual([]);
+    expect(await remaining(drop.id)).toBe(0);
   });
 
   /**
