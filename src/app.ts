@@ -201,7 +201,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
   }
   const images = createDropImages(deps.db);
   const storefront = createStorefront(deps.db, images, shop.clock);
-  const messages = createMessages(deps, storefront, log, lifecycle);
+  const messages = createMessages(deps, storefront, log, lifecycle, sellingSince(shop.batcher));
   const app = new Hono();
   app.use("*", requestContext(log));
   app.use("*", closeConnectionsWhileDraining(lifecycle));
@@ -266,8 +266,25 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
 
 export type Messages = ReturnType<typeof createMessages>;
 
+/** True when purchase statements ran since the previous call: the dispatcher's cue to yield (dispatcher.ts). */
+function sellingSince(batcher: { sent: { statements: number } }): () => boolean {
+  let seen = batcher.sent.statements;
+  return () => {
+    const now = batcher.sent.statements;
+    const selling = now !== seen;
+    seen = now;
+    return selling;
+  };
+}
+
 /** The outbox's dispatcher, the mail it sends through, and the sellers' webhook endpoints (issue 16). */
-function createMessages(deps: AppDeps, storefront: Storefront, log: Logger, lifecycle: Lifecycle) {
+function createMessages(
+  deps: AppDeps,
+  storefront: Storefront,
+  log: Logger,
+  lifecycle: Lifecycle,
+  purchasing: () => boolean,
+) {
   const { db } = deps;
   const options = deps.messages ?? {};
   const mailer =
@@ -282,6 +299,7 @@ function createMessages(deps: AppDeps, storefront: Storefront, log: Logger, life
     mailer,
     log,
     allowPrivate,
+    purchasing,
     ...(options.schedule ? { schedule: options.schedule } : {}),
     ...(options.resolve ? { resolve: options.resolve } : {}),
     links: {
