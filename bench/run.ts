@@ -25,8 +25,10 @@
  *   npm run bench -- --runtimes              Node and Bun serving the same stampede and /healthz
  *   npm run bench -- --lanes                 the hot drop at 2, 4 and 8 statements in flight, with the
  *                                            server's and PostgreSQL's CPU per win (Linux /proc)
- *   npm run bench -- --only distance         only the named sections (engine, hot, large, processes,
+ *   npm run bench -- --only distance         only the named sections (engine, hot, outbox, large, processes,
  *                                            distance, runtimes, lanes; comma-separated)
+ *   npm run bench -- --only outbox           the hot drop with the messages dispatcher on and off, alternated
+ *                                            (--outbox-pairs, default 3): the line "outbox on ÷ off"
  * --engine-in-flight N: the engine section's batched run with N statements of a drop in flight (default: the
  * server's, see src/config.ts defaultBatchesInFlight).
  * --distance-seconds (per cell, default 10; 3 with --quick), --distance-pools (default 8,32), --batch-max (group commit's
@@ -41,6 +43,7 @@ import { createFreshDatabase } from "./fresh-database";
 import { benchHotDrop, benchLargeRun } from "./http";
 import { benchLanes, lanesSection } from "./lanes";
 import { describeMachine } from "./machine";
+import { benchOutbox, outboxSection } from "./outbox";
 import { benchRehearsalIsolation, formatIsolation } from "./rehearsal-isolation";
 import { formatResults } from "./report";
 import { distanceSection, processesSection, runtimesSection } from "./report-scale";
@@ -70,6 +73,7 @@ const { values: args } = parseArgs({
     "distance-pools": { type: "string" },
     "batch-max": { type: "string" },
     "engine-in-flight": { type: "string" },
+    "outbox-pairs": { type: "string" },
   },
   strict: true,
 });
@@ -93,12 +97,19 @@ const sizes = {
     timeLimitMs: whole("time-limit-min", args["time-limit-min"], 20) * 60_000,
   },
 };
+const outboxSizes = {
+  pairs: whole("outbox-pairs", args["outbox-pairs"], 3),
+  quantity: sizes.hot.quantity,
+  attempts: sizes.hot.attempts,
+  concurrency: sizes.hot.concurrency,
+};
 const processes = whole("processes", args.processes, 1);
-const SECTIONS = ["engine", "hot", "large", "processes", "distance", "runtimes", "lanes"] as const;
+const SECTIONS = ["engine", "hot", "outbox", "large", "processes", "distance", "runtimes", "lanes"] as const;
 const chosen = new Set(
   args.only?.split(",").map((name) => name.trim()) ?? [
     "engine",
     "hot",
+    "outbox",
     ...(args["skip-large"] ? [] : ["large"]),
     ...(args.processes ? ["processes"] : []),
     ...(args.distance ? ["distance"] : []),
@@ -203,6 +214,7 @@ try {
     nodeOptions: args["server-node-options"],
   };
   const hotDrop = chosen.has("hot") ? await benchHotDrop(setup, sizes.hot) : undefined;
+  const outbox = chosen.has("outbox") ? await benchOutbox(adminUrl, outboxSizes, log) : undefined;
   const large = chosen.has("large") ? await benchLargeRun(setup, sizes.large) : undefined;
   const several = chosen.has("processes") ? await benchProcesses(setup, scaleSizes.processes) : undefined;
   const distance = chosen.has("distance")
@@ -211,6 +223,7 @@ try {
   const runtimes = chosen.has("runtimes") ? await benchRuntimes(setup, scaleSizes.runtimes) : undefined;
   const lanes = chosen.has("lanes") ? await benchLanes(setup, scaleSizes.lanes, log) : undefined;
   const scale = [
+    ...(outbox ? outboxSection(outbox) : []),
     ...(lanes ? lanesSection(lanes) : []),
     ...(several ? processesSection(several, large) : []),
     ...(distance ? distanceSection(distance, scaleSizes.distance) : []),
@@ -228,7 +241,7 @@ try {
     hotDrop,
     large,
     scale,
-    figures: { several, distance, runtimes, lanes },
+    figures: { outbox, several, distance, runtimes, lanes },
   };
   console.log(formatResults(results));
   if (args.json) await writeFile(args.json, `${JSON.stringify(results, null, 2)}\n`);
@@ -240,7 +253,9 @@ try {
     ...(lanes ?? []).map((r) => r.receipt),
   ];
   const distanceBreaches = (distance ?? []).flatMap((cell) => cell.figures?.breaches ?? []);
-  process.exitCode = receipts.every((r) => r.breaches.length === 0) && distanceBreaches.length === 0 ? 0 : 1;
+  const outboxFailed = (outbox?.runs ?? []).some((r) => r.verdict !== "PASS");
+  process.exitCode =
+    !outboxFailed && receipts.every((r) => r.breaches.length === 0) && distanceBreaches.length === 0 ? 0 : 1;
 } catch (error) {
   console.error(error);
   process.exitCode = 2;

@@ -81,6 +81,8 @@ export interface AppDeps {
   payments?: PaymentProvider;
   /** The hold of a hold drop's Stress Test rehearsal copy, in seconds; REHEARSAL_HOLD_SECONDS (5) when absent (tests hold shorter). */
   rehearsalHoldSeconds?: number;
+  /** How long a watchable Stress Test (the form's default pace) spreads its attempts over, in ms; 15 s when absent. */
+  stressWatchMs?: number;
   /** Sweep expired holds every this many ms (src/domain/checkout/hold-sweeper.ts); off when absent (tests sweep themselves). */
   holdSweepMs?: number;
   /**
@@ -246,6 +248,7 @@ export function createApp(deps: AppDeps): Hono & { shop: Shop; messages: Message
       selfUrl: deps.selfUrl,
       stressLimits: deps.stressLimits,
       rehearsalHoldSeconds: deps.rehearsalHoldSeconds,
+      stressWatchMs: deps.stressWatchMs,
       lifecycle,
       webhooks: messages.webhooks,
     }),

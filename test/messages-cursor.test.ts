@@ -95,10 +95,9 @@ describe.each(ALL_BACKENDS)("the sequencer's cursor on %s", (backend) => {
     expect(await repo.dropsToSequence(db, 1000, SWEEP_ALWAYS)).toContain(drop.id);
     expect(await repo.dropsToSequence(db, 1000, SWEEP_NEVER)).not.toContain(drop.id);
     // ... and once its orders are older than any transaction can live, one sweep settles it for good.
-    await db.query(
-      "UPDATE orders SET created_at = created_at - interval '1 hour' WHERE drop_id = $1::uuid",
-      [drop.id],
-    );
+    await db.query("UPDATE orders SET created_at = created_at - interval '1 hour' WHERE drop_id = $1::uuid", [
+      drop.id,
+    ]);
     await db.query(
       `UPDATE event_sequences SET orders_through = orders_through - interval '1 hour',
          settled_through = NULL, settled_at = NULL
@@ -118,21 +117,21 @@ describe.each(ALL_BACKENDS)("the sequencer's cursor on %s", (backend) => {
  * The same late commit for real, on PostgreSQL: a transaction inserts an order, stays open while a later
  * purchase is copied into the log (so the cursor passes the open transaction's start), then commits.
  */
-describe.each(ALL_BACKENDS.filter((b) => b.startsWith("postgres")))(
-  "a real late commit on %s",
-  (backend) => {
-    let db: Database;
-    let app: ReturnType<typeof createApp>;
-    const it_ = isAvailable(backend) ? it : it.skip;
+describe.each(ALL_BACKENDS.filter((b) => b.startsWith("postgres")))("a real late commit on %s", (backend) => {
+  let db: Database;
+  let app: ReturnType<typeof createApp>;
+  const it_ = isAvailable(backend) ? it : it.skip;
 
-    beforeAll(async () => {
-      if (!isAvailable(backend)) return;
-      db = await openTestDatabase(backend, { poolSize: 6 });
-      app = createApp({ db, logError: () => undefined });
-    }, 60_000);
-    afterAll(async () => db?.close());
+  beforeAll(async () => {
+    if (!isAvailable(backend)) return;
+    db = await openTestDatabase(backend, { poolSize: 6 });
+    app = createApp({ db, logError: () => undefined });
+  }, 60_000);
+  afterAll(async () => db?.close());
 
-    it_("is announced once the transaction commits, though the cursor had passed it", async () => {
+  it_(
+    "is announced once the transaction commits, though the cursor had passed it",
+    async () => {
       const { apiKey } = await createSeller(app);
       const drop = await createDrop(app, apiKey, { quantity: 50, maxPerFan: 1 });
       expect((await buy(app, drop.id, "first")).status).toBe(201);
@@ -189,6 +188,7 @@ describe.each(ALL_BACKENDS.filter((b) => b.startsWith("postgres")))(
       const events = await repo.listDropEvents(db, drop.id);
       expect(events.filter((e) => e.type === "order.created")).toHaveLength(3);
       expect(events.map((e) => e.position)).toEqual(events.map((_, i) => i + 1));
-    }, 60_000);
-  },
-);
+    },
+    60_000,
+  );
+});

@@ -58,7 +58,18 @@ const RECENT_TESTS = 20;
 export interface StressSettings {
   attempts: number;
   concurrency: number;
+  /**
+   * "watch" (the form's default): the attempts are spread over about `watchSpreadMs` (15 s) so the seller
+   * sees the race unfold; "fast": as fast as the server answers. Absent: "fast".
+   */
+  pace?: StressPace | undefined;
 }
+
+export type StressPace = "watch" | "fast";
+export const STRESS_PACES: readonly StressPace[] = ["watch", "fast"];
+
+/** How long a watchable run spreads its attempts over: long enough to watch, short enough to wait for. */
+export const WATCH_SPREAD_MS = 15_000;
 
 /** The fewest attempts a default run makes: a small drop's run still lasts long enough to watch. */
 const DEFAULT_MIN_ATTEMPTS = 1000;
@@ -173,6 +184,8 @@ interface Running {
   stopReason?: string | undefined;
   /** Checkout mode: the seller's drop holds wins for payment, and so does its rehearsal copy. */
   checkout: boolean;
+  /** The attempts leave spread over this long (a watchable run); 0: as fast as they are answered. */
+  spreadOverMs: number;
   finished: Promise<StressTest>;
 }
 
@@ -195,9 +208,12 @@ export function createStressTests(deps: {
   limits?: Partial<StressLimits> | undefined;
   /** The hold of a hold drop's rehearsal copy; REHEARSAL_HOLD_SECONDS when absent (tests hold shorter). */
   rehearsalHoldSeconds?: number | undefined;
+  /** How long a watchable run ("watch" pace) spreads its attempts over; WATCH_SPREAD_MS when absent. */
+  watchSpreadMs?: number | undefined;
 }) {
   const { db, shop } = deps;
   const rehearsalHoldSeconds = deps.rehearsalHoldSeconds ?? REHEARSAL_HOLD_SECONDS;
+  const watchSpreadMs = deps.watchSpreadMs ?? WATCH_SPREAD_MS;
   const limits = stressLimitsFor(db.backend, deps.limits);
   const logError = deps.logError ?? ((error: unknown) => console.error(error));
   const running = new Map<string, Running>();
@@ -266,6 +282,7 @@ export function createStressTests(deps: {
         attempts: row.attempts,
         concurrency: row.concurrency,
         signal: live.controller.signal,
+        ...(live.spreadOverMs > 0 ? { spreadOverMs: live.spreadOverMs } : {}),
         headers: { ...rehearsalHeaders(), [REHEARSAL_RUN_HEADER]: row.id },
         onBatch: (batch) => live.progress.recordBatch(batch),
         checkout: live.checkout,
@@ -339,6 +356,7 @@ export function createStressTests(deps: {
       progress: new StressProgress(drop.quantity, settings.attempts, checkout),
       controller: new AbortController(),
       checkout,
+      spreadOverMs: settings.pace === "watch" ? watchSpreadMs : 0,
     };
     const finished = drive(row, baseUrl, live)
       .catch((error: unknown) => {

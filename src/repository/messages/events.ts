@@ -138,7 +138,10 @@ export async function sequenceDrop(
     [dropId],
   );
   return db.transaction(async (tx) => {
-    const { rows: sequenceRows } = await tx.query<{ next_position: string | number; sweep_due: boolean | null }>(
+    const { rows: sequenceRows } = await tx.query<{
+      next_position: string | number;
+      sweep_due: boolean | null;
+    }>(
       `SELECT next_position,
               (settled_at IS NULL OR settled_at <= now() - $2::int * interval '1 millisecond')
                 AND coalesce(settled_through, orders_through - interval '${ORDER_LOOKBACK_MINUTES} minutes') < orders_through
