@@ -1,3 +1,4 @@
+import type { DropImage } from "../../src/domain/catalog/images";
 import { Layout } from "../layout";
 import { CheckoutFields, DEFAULT_HOLD_MINUTES } from "./checkout-fields";
 import { PictureField } from "./drop-images-card";
@@ -11,6 +12,8 @@ export interface NewDropProps extends SellerShell {
   timeZones: readonly string[];
   /** A blank form (not one sent back with errors): the browser may fill in its own time zone. */
   fresh: boolean;
+  /** The picture chosen on an earlier try, kept by the server; its id is `values.pendingPicture`. */
+  picture?: DropImage | undefined;
 }
 
 /**
@@ -223,6 +226,11 @@ export function NewDropPage(props: NewDropProps) {
             label="Picture (optional)"
             error={props.errors.image}
             hint="JPEG, PNG or WebP, up to 8 MB. More can be added on the drop's page."
+            kept={
+              props.picture && props.values.pendingPicture
+                ? { id: props.values.pendingPicture, image: props.picture }
+                : undefined
+            }
           />
           <DropFields
             values={props.values}
