@@ -135,6 +135,7 @@ export function DropImagesPage(props: DropImagesCardProps & SellerShell) {
           <a href="/seller/drops">Drops</a> / <a href={`/seller/drops/${props.slug}`}>{props.title}</a> /
           Pictures
         </p>
+        <h1>Pictures: {props.title}</h1>
         <DropImagesCard {...props} />
       </div>
     </Layout>
