@@ -199,6 +199,13 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   leaseDelivery: (c) => repo.leaseDelivery(c.db, c.deliveryId!, "process-b", 1000),
   finishAttempt: (c) =>
     repo.finishAttempt(c.db, c.deliveryId!, "process-b", { status: "delivered", httpStatus: 200 }),
+  finishAttempts: (c) =>
+    repo.finishAttempts(c.db, "process-b", [
+      {
+        id: c.deliveryId!,
+        result: { status: "pending", httpStatus: 500, error: "HTTP 500", retryInMs: 5000 },
+      },
+    ]),
   listEndpointDeliveries: (c) => repo.listEndpointDeliveries(c.db, c.endpointId!, 10),
   findEndpointDelivery: (c) => repo.findEndpointDelivery(c.db, c.endpointId!, c.deliveryId!),
   requeueDelivery: (c) => repo.requeueDelivery(c.db, c.endpointId!, c.deliveryId!),

@@ -196,7 +196,9 @@ describe("pictures from the seller's pages", () => {
     again.set("pendingPicture", pendingId!);
     const second = await postForm(browser, "/seller/drops/new", "/seller/drops", again);
     const secondSlug = second.headers.get("location")!.split("/").pop()!;
-    expect(await (await browser.get(`/seller/drops/${secondSlug}/images`)).text()).toContain("No pictures yet");
+    expect(await (await browser.get(`/seller/drops/${secondSlug}/images`)).text()).toContain(
+      "No pictures yet",
+    );
   });
 
   it("drops the kept picture when the seller says so, and forgets it with no file ever chosen", async () => {

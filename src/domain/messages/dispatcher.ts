@@ -142,8 +142,29 @@ export function createDispatcher(deps: DispatcherDeps) {
       if (isRetryableConflict(error)) return 0; // another process leased the same rows first
       throw error;
     }
-    await Promise.all(leased.map((delivery) => attempt(delivery)));
+    // Sent at once; their outcomes recorded together, in one statement for the whole batch.
+    const outcomes = await Promise.all(leased.map((delivery) => send(delivery)));
+    const sent = outcomes.filter((o): o is { id: string; result: repo.AttemptResult } => o !== undefined);
+    try {
+      await repo.finishAttempts(db, owner, sent);
+    } catch (error) {
+      // Not recorded: the leases run out and these deliveries are sent again (at least once, never lost).
+      log.warn({ err: error, deliveries: sent.length }, "delivery attempts not recorded");
+    }
     return leased.length;
+  }
+
+  /** One attempt's outcome, or undefined when the database failed us mid-attempt (the lease runs out). */
+  async function send(
+    delivery: LeasedDelivery,
+  ): Promise<{ id: string; result: repo.AttemptResult } | undefined> {
+    try {
+      const result = delivery.kind === "webhook" ? await sendWebhook(delivery) : await sendEmail(delivery);
+      return { id: delivery.id, result };
+    } catch (error) {
+      log.warn({ err: error, delivery: delivery.id }, "delivery attempt not recorded");
+      return undefined;
+    }
   }
 
   async function attempt(delivery: LeasedDelivery): Promise<void> {
