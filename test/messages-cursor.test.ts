@@ -192,3 +192,56 @@ describe.each(ALL_BACKENDS.filter((b) => b.startsWith("postgres")))("a real late
     60_000,
   );
 });
+
+/**
+ * While the process is selling, the dispatcher yields: it does not tick (up to `busyEveryMs`), and once the
+ * selling stops it announces what was sold. Driven by the `purchasing` signal itself, so no clock is read.
+ */
+describe("the dispatcher while the process sells", () => {
+  let db: Database;
+  let app: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    db = await openTestDatabase("pglite");
+    app = createApp({ db, logError: () => undefined });
+  }, 60_000);
+  afterAll(async () => db?.close());
+
+  it("leaves the log alone while purchases run, then catches up", async () => {
+    const { apiKey } = await createSeller(app);
+    const drop = await createDrop(app, apiKey, { quantity: 5, maxPerFan: 1 });
+    for (let i = 0; i < 3; i++) expect((await buy(app, drop.id, `busy${i}`)).status).toBe(201);
+    let selling = true;
+    let asked = 0;
+    const { createDispatcher } = await import("../src/domain/messages/dispatcher");
+    const dispatcher = createDispatcher({
+      db,
+      mailer: { mode: "mailbox", send: async () => undefined, close: () => undefined },
+      log: { warn: () => undefined } as never,
+      links: { receipt: async () => "http://x/", unsubscribe: async () => "http://x/" },
+      allowPrivate: false,
+      purchasing: () => {
+        asked++;
+        return selling;
+      },
+      busyEveryMs: 3_600_000,
+    });
+    const loop = dispatcher.start(20);
+    try {
+      const until = async (done: () => Promise<boolean> | boolean) => {
+        for (let i = 0; i < 3000 && !(await done()); i++) await new Promise((r) => setTimeout(r, 20));
+      };
+      await until(() => asked >= 10);
+      expect(asked).toBeGreaterThanOrEqual(10);
+      // Ten looks while selling, and not one pass: the drop has no events yet.
+      expect(await repo.listDropEvents(db, drop.id)).toEqual([]);
+      selling = false;
+      const created = async () =>
+        (await repo.listDropEvents(db, drop.id)).filter((e) => e.type === "order.created").length;
+      await until(async () => (await created()) === 3);
+      expect(await created()).toBe(3);
+    } finally {
+      loop.stop();
+    }
+  }, 120_000);
+});
