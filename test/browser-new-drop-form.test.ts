@@ -103,7 +103,6 @@ describe("new-drop form in Chromium", () => {
         await check(page, `${viewport.name}-3-drop-images`);
         await context.close();
       },
-      180_000,
     );
   }
 });

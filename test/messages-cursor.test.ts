@@ -26,7 +26,7 @@ describe.each(ALL_BACKENDS)("the sequencer's cursor on %s", (backend) => {
     if (!isAvailable(backend)) return;
     db = await openTestDatabase(backend, { poolSize: 4 });
     app = createApp({ db, logError: () => undefined });
-  }, 60_000);
+  });
   afterAll(async () => db?.close());
 
   async function createdIds(dropId: string): Promise<string[]> {
@@ -126,71 +126,67 @@ describe.each(ALL_BACKENDS.filter((b) => b.startsWith("postgres")))("a real late
     if (!isAvailable(backend)) return;
     db = await openTestDatabase(backend, { poolSize: 6 });
     app = createApp({ db, logError: () => undefined });
-  }, 60_000);
+  });
   afterAll(async () => db?.close());
 
-  it_(
-    "is announced once the transaction commits, though the cursor had passed it",
-    async () => {
-      const { apiKey } = await createSeller(app);
-      const drop = await createDrop(app, apiKey, { quantity: 50, maxPerFan: 1 });
-      expect((await buy(app, drop.id, "first")).status).toBe(201);
-      const dispatcher = app.messages.dispatcher;
-      await dispatcher.runUntilIdle();
+  it_("is announced once the transaction commits, though the cursor had passed it", async () => {
+    const { apiKey } = await createSeller(app);
+    const drop = await createDrop(app, apiKey, { quantity: 50, maxPerFan: 1 });
+    expect((await buy(app, drop.id, "first")).status).toBe(201);
+    const dispatcher = app.messages.dispatcher;
+    await dispatcher.runUntilIdle();
 
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let inserted!: () => void;
-      const insertedNow = new Promise<void>((resolve) => {
-        inserted = resolve;
-      });
-      const slow = db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ id: string }>(
-          `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key)
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let inserted!: () => void;
+    const insertedNow = new Promise<void>((resolve) => {
+      inserted = resolve;
+    });
+    const slow = db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `INSERT INTO orders (drop_id, unit_no, fan, fan_slot, price_cents, attempts, idempotency_key)
            VALUES ($1::uuid, 45, 'slow-fan', 1, 2500, 1, 'slow') RETURNING id`,
-          [drop.id],
-        );
-        inserted();
-        await gate;
-        return rows[0]!.id;
-      });
-      await insertedNow;
-      expect((await buy(app, drop.id, "overtakes")).status).toBe(201);
-      await dispatcher.runUntilIdle();
-      const { rows: cursor } = await db.query<{ passed: boolean }>(
-        `SELECT s.orders_through >= (SELECT created_at FROM orders
-                                     WHERE drop_id = $1::uuid AND coalesce(fan_shown, fan) = 'overtakes') AS passed
-         FROM event_sequences s WHERE s.drop_id = $1::uuid`,
         [drop.id],
       );
-      expect(cursor[0]!.passed).toBe(true);
-      release();
-      const slowId = await slow;
+      inserted();
+      await gate;
+      return rows[0]!.id;
+    });
+    await insertedNow;
+    expect((await buy(app, drop.id, "overtakes")).status).toBe(201);
+    await dispatcher.runUntilIdle();
+    const { rows: cursor } = await db.query<{ passed: boolean }>(
+      `SELECT s.orders_through >= (SELECT created_at FROM orders
+                                     WHERE drop_id = $1::uuid AND coalesce(fan_shown, fan) = 'overtakes') AS passed
+         FROM event_sequences s WHERE s.drop_id = $1::uuid`,
+      [drop.id],
+    );
+    expect(cursor[0]!.passed).toBe(true);
+    release();
+    const slowId = await slow;
 
-      // Ticks until the sweep (due every few seconds) has found it; no sleeping on a guess.
-      const { createDispatcher } = await import("../src/domain/messages/dispatcher");
-      const sweeping = createDispatcher({
-        db,
-        mailer: { mode: "mailbox", send: async () => undefined, close: () => undefined },
-        log: { warn: () => undefined } as never,
-        links: { receipt: async () => "http://x/", unsubscribe: async () => "http://x/" },
-        allowPrivate: false,
-        settleEveryMs: 0,
-      });
-      await sweeping.runUntilIdle();
-      const { rows } = await db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM events WHERE drop_id = $1::uuid AND type = 'order.created' AND order_id = $2::uuid",
-        [drop.id, slowId],
-      );
-      expect(rows[0]!.n).toBe(1);
-      const events = await repo.listDropEvents(db, drop.id);
-      expect(events.filter((e) => e.type === "order.created")).toHaveLength(3);
-      expect(events.map((e) => e.position)).toEqual(events.map((_, i) => i + 1));
-    },
-    60_000,
-  );
+    // Ticks until the sweep (due every few seconds) has found it; no sleeping on a guess.
+    const { createDispatcher } = await import("../src/domain/messages/dispatcher");
+    const sweeping = createDispatcher({
+      db,
+      mailer: { mode: "mailbox", send: async () => undefined, close: () => undefined },
+      log: { warn: () => undefined } as never,
+      links: { receipt: async () => "http://x/", unsubscribe: async () => "http://x/" },
+      allowPrivate: false,
+      settleEveryMs: 0,
+    });
+    await sweeping.runUntilIdle();
+    const { rows } = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE drop_id = $1::uuid AND type = 'order.created' AND order_id = $2::uuid",
+      [drop.id, slowId],
+    );
+    expect(rows[0]!.n).toBe(1);
+    const events = await repo.listDropEvents(db, drop.id);
+    expect(events.filter((e) => e.type === "order.created")).toHaveLength(3);
+    expect(events.map((e) => e.position)).toEqual(events.map((_, i) => i + 1));
+  });
 });
 
 /**
@@ -204,7 +200,7 @@ describe("the dispatcher while the process sells", () => {
   beforeAll(async () => {
     db = await openTestDatabase("pglite");
     app = createApp({ db, logError: () => undefined });
-  }, 60_000);
+  });
   afterAll(async () => db?.close());
 
   it("leaves the log alone while purchases run, then catches up", async () => {
@@ -243,5 +239,5 @@ describe("the dispatcher while the process sells", () => {
     } finally {
       loop.stop();
     }
-  }, 120_000);
+  });
 });

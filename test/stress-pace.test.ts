@@ -86,7 +86,7 @@ describe("a watchable Stress Test", () => {
     server = await startLocalServer({ db, logError: () => undefined, stressWatchMs: 3_600_000 });
     ada = new TestBrowser(server.app, server.url);
     await ada.signUp({ name: "Ada", email: "ada@example.com", password: "correct horse battery" });
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await db?.close();
@@ -139,5 +139,5 @@ describe("a watchable Stress Test", () => {
       sold: 1,
       oversold: 0,
     });
-  }, 120_000);
+  });
 });
