@@ -27,9 +27,11 @@
  *                                            server's and PostgreSQL's CPU per win (Linux /proc)
  *   npm run bench -- --embedded-large        the large run (1,000,000 attempts) on the embedded default
  *                                            (PGlite), for its peak resident memory (about 5-10 minutes)
- *   npm run bench -- --only distance         only the named sections (engine, hot, embedded, large,
+ *   npm run bench -- --only distance         only the named sections (engine, hot, outbox, embedded, large,
  *                                            embedded-large, processes, distance, runtimes, lanes;
  *                                            comma-separated)
+ *   npm run bench -- --only outbox           the hot drop with the messages dispatcher on and off, alternated
+ *                                            (--outbox-pairs, default 3): the line "outbox on ÷ off"
  * The "embedded" section (always run) races PGlite against PostgreSQL: 20,000 attempts on 1,000 units, 200
  * at once, from cold servers, alternating, --embedded-trials times each (default 3; --quick: one smaller race).
  * --engine-in-flight N: the engine section's batched run with N statements of a drop in flight (default: the
@@ -47,6 +49,7 @@ import { createFreshDatabase } from "./fresh-database";
 import { benchHotDrop, benchLargeRun } from "./http";
 import { benchLanes, lanesSection } from "./lanes";
 import { describeMachine } from "./machine";
+import { benchOutbox, outboxSection } from "./outbox";
 import { benchRehearsalIsolation, formatIsolation } from "./rehearsal-isolation";
 import { formatResults } from "./report";
 import { distanceSection, processesSection, runtimesSection } from "./report-scale";
@@ -78,6 +81,7 @@ const { values: args } = parseArgs({
     "distance-pools": { type: "string" },
     "batch-max": { type: "string" },
     "engine-in-flight": { type: "string" },
+    "outbox-pairs": { type: "string" },
   },
   strict: true,
 });
@@ -117,10 +121,10 @@ const embeddedSizes = {
       },
   large: { ...sizes.large },
 };
-const processes = whole("processes", args.processes, 1);
 const SECTIONS = [
   "engine",
   "hot",
+  "outbox",
   "embedded",
   "large",
   "embedded-large",
@@ -129,11 +133,19 @@ const SECTIONS = [
   "runtimes",
   "lanes",
 ] as const;
+const outboxSizes = {
+  pairs: whole("outbox-pairs", args["outbox-pairs"], 3),
+  quantity: sizes.hot.quantity,
+  attempts: sizes.hot.attempts,
+  concurrency: sizes.hot.concurrency,
+};
+const processes = whole("processes", args.processes, 1);
 const chosen = new Set(
   args.only?.split(",").map((name) => name.trim()) ?? [
     "engine",
     "hot",
     "embedded",
+    "outbox",
     ...(args["skip-large"] ? [] : ["large"]),
     ...(args["embedded-large"] ? ["embedded-large"] : []),
     ...(args.processes ? ["processes"] : []),
@@ -240,6 +252,7 @@ try {
   };
   const hotDrop = chosen.has("hot") ? await benchHotDrop(setup, sizes.hot) : undefined;
   const embedded = chosen.has("embedded") ? await benchEmbeddedRace(setup, embeddedSizes.race) : undefined;
+  const outbox = chosen.has("outbox") ? await benchOutbox(adminUrl, outboxSizes, log) : undefined;
   const large = chosen.has("large") ? await benchLargeRun(setup, sizes.large) : undefined;
   const embeddedLarge = chosen.has("embedded-large")
     ? await benchEmbeddedLarge(embeddedSizes.large)
@@ -251,6 +264,7 @@ try {
   const runtimes = chosen.has("runtimes") ? await benchRuntimes(setup, scaleSizes.runtimes) : undefined;
   const lanes = chosen.has("lanes") ? await benchLanes(setup, scaleSizes.lanes, log) : undefined;
   const scale = [
+    ...(outbox ? outboxSection(outbox) : []),
     ...(lanes ? lanesSection(lanes) : []),
     ...(several ? processesSection(several, large) : []),
     ...(distance ? distanceSection(distance, scaleSizes.distance) : []),
@@ -270,7 +284,7 @@ try {
     large,
     embeddedLarge,
     scale,
-    figures: { several, distance, runtimes, lanes },
+    figures: { outbox, several, distance, runtimes, lanes },
   };
   console.log(formatResults(results));
   if (args.json) await writeFile(args.json, `${JSON.stringify(results, null, 2)}\n`);
@@ -293,7 +307,9 @@ try {
     ...(lanes ?? []).map((r) => r.receipt),
   ];
   const distanceBreaches = (distance ?? []).flatMap((cell) => cell.figures?.breaches ?? []);
-  process.exitCode = receipts.every((r) => r.breaches.length === 0) && distanceBreaches.length === 0 ? 0 : 1;
+  const outboxFailed = (outbox?.runs ?? []).some((r) => r.verdict !== "PASS");
+  process.exitCode =
+    !outboxFailed && receipts.every((r) => r.breaches.length === 0) && distanceBreaches.length === 0 ? 0 : 1;
 } catch (error) {
   console.error(error);
   process.exitCode = 2;

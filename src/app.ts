@@ -83,6 +83,8 @@ export interface AppDeps {
   payments?: PaymentProvider;
   /** The hold of a hold drop's Stress Test rehearsal copy, in seconds; REHEARSAL_HOLD_SECONDS (5) when absent (tests hold shorter). */
   rehearsalHoldSeconds?: number;
+  /** How long a watchable Stress Test (the form's default pace) spreads its attempts over, in ms; 15 s when absent. */
+  stressWatchMs?: number;
   /** Sweep expired holds every this many ms (src/domain/checkout/hold-sweeper.ts); off when absent (tests sweep themselves). */
   holdSweepMs?: number;
   /**
@@ -212,7 +214,7 @@ export function createApp(
   }
   const images = createDropImages(deps.db);
   const storefront = createStorefront(deps.db, images, shop.clock);
-  const messages = createMessages(deps, storefront, log, lifecycle);
+  const messages = createMessages(deps, storefront, log, lifecycle, sellingSince(shop.batcher));
   // Verified fans (issue 17 §1): codes go out through the messages' mailer (the dev mailbox without SMTP).
   const fans = createVerifiedFans({ db, mailer: messages.mailer, clock: shop.clock, log });
   // "Email me at go-live" (issue 17 §4): its own sender beside the dispatcher, ticking with it.
@@ -283,6 +285,7 @@ export function createApp(
       selfUrl: deps.selfUrl,
       stressLimits: deps.stressLimits,
       rehearsalHoldSeconds: deps.rehearsalHoldSeconds,
+      stressWatchMs: deps.stressWatchMs,
       lifecycle,
       webhooks: messages.webhooks,
       fans,
@@ -304,8 +307,25 @@ export function createApp(
 
 export type Messages = ReturnType<typeof createMessages>;
 
+/** True when purchase statements ran since the previous call: the dispatcher's cue to yield (dispatcher.ts). */
+function sellingSince(batcher: { sent: { statements: number } }): () => boolean {
+  let seen = batcher.sent.statements;
+  return () => {
+    const now = batcher.sent.statements;
+    const selling = now !== seen;
+    seen = now;
+    return selling;
+  };
+}
+
 /** The outbox's dispatcher, the mail it sends through, and the sellers' webhook endpoints (issue 16). */
-function createMessages(deps: AppDeps, storefront: Storefront, log: Logger, lifecycle: Lifecycle) {
+function createMessages(
+  deps: AppDeps,
+  storefront: Storefront,
+  log: Logger,
+  lifecycle: Lifecycle,
+  purchasing: () => boolean,
+) {
   const { db } = deps;
   const options = deps.messages ?? {};
   const mailer =
@@ -320,6 +340,7 @@ function createMessages(deps: AppDeps, storefront: Storefront, log: Logger, life
     mailer,
     log,
     allowPrivate,
+    purchasing,
     ...(options.schedule ? { schedule: options.schedule } : {}),
     ...(options.resolve ? { resolve: options.resolve } : {}),
     links: {

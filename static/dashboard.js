@@ -31,6 +31,20 @@
     if (zone.hasAttribute("data-detect-zone")) zone.value = detected;
   }
 
+  // The hold length only matters with checkout: while "Instant orders" is chosen it is disabled (and not
+  // sent; the server ignores it then anyway). Without this script it simply stays editable.
+  const holdMinutes = document.querySelector("#orders-mode input[name=holdMinutes]");
+  if (holdMinutes) {
+    const follow = () => {
+      const chosen = document.querySelector("#orders-mode input[name=holdMode]:checked");
+      holdMinutes.disabled = !chosen || chosen.value !== "hold";
+    };
+    for (const radio of document.querySelectorAll("#orders-mode input[name=holdMode]")) {
+      radio.addEventListener("change", follow);
+    }
+    follow();
+  }
+
   // Buttons that wait on the server say so, and cannot be pressed twice (sign-up hashing takes seconds).
   // Listened for on the document, so forms swapped in later (the drop's controls follow its status) do too.
   document.addEventListener("submit", (event) => {

@@ -223,10 +223,14 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   countDropImages: (c) => repo.countDropImages(c.db, c.dropId),
   readImageFile: (c) => repo.readImageFile(c.db, c.imageId, 320, "h320"),
   deleteDropImage: (c) => repo.deleteDropImage(c.db, c.dropId, c.imageId),
+  insertPendingPicture: (c) => repo.insertPendingPicture(c.db, c.sellerId),
+  isPendingPictureOf: (c) => repo.isPendingPictureOf(c.db, c.imageId, c.sellerId),
+  movePendingPicture: (c) => repo.movePendingPicture(c.db, c.imageId, c.sellerId, c.dropId),
+  deleteStalePendingPictures: (c) => repo.deleteStalePendingPictures(c.db, 24, 100),
   // messages: events, the sequencer, webhook endpoints, deliveries, the dev mailbox (src/domain/messages)
   recordEvents: (c) => repo.recordEvents(c.db, [{ dropId: c.dropId, type: "drop.paused" }]),
-  dropsToSequence: (c) => repo.dropsToSequence(c.db, 10),
-  sequenceDrop: (c) => repo.sequenceDrop(c.db, c.dropId, 150, async () => undefined),
+  dropsToSequence: (c) => repo.dropsToSequence(c.db, 10, 5000),
+  sequenceDrop: (c) => repo.sequenceDrop(c.db, c.dropId, 150, async () => undefined, 5000),
   listDropEvents: (c) => repo.listDropEvents(c.db, c.dropId),
   insertEndpoint: async (c) => {
     const endpoint = {
@@ -260,6 +264,13 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   leaseDelivery: (c) => repo.leaseDelivery(c.db, c.deliveryId!, "process-b", 1000),
   finishAttempt: (c) =>
     repo.finishAttempt(c.db, c.deliveryId!, "process-b", { status: "delivered", httpStatus: 200 }),
+  finishAttempts: (c) =>
+    repo.finishAttempts(c.db, "process-b", [
+      {
+        id: c.deliveryId!,
+        result: { status: "pending", httpStatus: 500, error: "HTTP 500", retryInMs: 5000 },
+      },
+    ]),
   listEndpointDeliveries: (c) => repo.listEndpointDeliveries(c.db, c.endpointId!, 10),
   findEndpointDelivery: (c) => repo.findEndpointDelivery(c.db, c.endpointId!, c.deliveryId!),
   requeueDelivery: (c) => repo.requeueDelivery(c.db, c.endpointId!, c.deliveryId!),

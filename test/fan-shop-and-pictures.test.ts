@@ -153,29 +153,72 @@ describe("pictures from the seller's pages", () => {
     expect(after).toContain("No pictures yet");
   });
 
-  it("says so when a picture chosen on a form with other errors must be chosen again, never drops it silently", async () => {
+  it("keeps a picture chosen on a form with other errors, shows it, and gives it to the drop once fixed (issue 18 §5.8)", async () => {
     const browser = await signedIn();
     const form = newDropForm(await makePicture(300, 300));
     form.set("title", "");
+    form.set("price", "lots");
     const res = await postForm(browser, "/seller/drops/new", "/seller/drops", form);
     expect(res.status).toBe(400);
     const html = await res.text();
-    expect(html).toContain(
-      '<p class="field-error" id="image-error">Choose your picture again: it was not kept while the fields are fixed</p>',
-    );
+    // Every problem at once, and no word about choosing the picture again: it is kept, and shown.
+    expect(html).toContain('id="title-error"');
+    expect(html).toContain('id="price-error"');
+    expect(html).not.toContain('id="image-error"');
+    expect(html).toContain('id="kept-picture"');
+    const pendingId = /name="pendingPicture" value="([0-9a-f-]{36})"/.exec(html)?.[1];
+    expect(pendingId).toBeDefined();
+    const preview = /<div class="kept-picture" id="kept-picture"><img src="([^"]+)"/.exec(html)?.[1];
+    expect((await app.request(preview!)).status).toBe(200);
     // The picture field leads the form: the product first.
     expect(html.indexOf('id="image"')).toBeLessThan(html.indexOf('id="title"'));
-    const without = await postForm(
-      browser,
-      "/seller/drops/new",
-      "/seller/drops",
-      (() => {
-        const f = newDropForm();
-        f.set("title", "");
-        return f;
-      })(),
+
+    // Another seller cannot take it with the id.
+    const other = await signedIn();
+    const stolen = newDropForm();
+    stolen.set("pendingPicture", pendingId!);
+    const theirs = await postForm(other, "/seller/drops/new", "/seller/drops", stolen);
+    expect(theirs.status).toBe(303);
+    const theirSlug = theirs.headers.get("location")!.split("/").pop()!;
+    expect(await (await other.get(`/seller/drops/${theirSlug}/images`)).text()).toContain("No pictures yet");
+
+    // Sent again without a file (a browser never resends one), fixed: the drop has the kept picture.
+    const fixed = newDropForm();
+    fixed.set("pendingPicture", pendingId!);
+    const created = await postForm(browser, "/seller/drops/new", "/seller/drops", fixed);
+    expect(created.status).toBe(303);
+    const slug = created.headers.get("location")!.split("/").pop()!;
+    const card = await (await browser.get(`/seller/drops/${slug}/images`)).text();
+    expect(card).toContain(`src="/images/`);
+    expect(card).not.toContain("No pictures yet");
+    // Moved, not copied: the id is spent.
+    const again = newDropForm();
+    again.set("pendingPicture", pendingId!);
+    const second = await postForm(browser, "/seller/drops/new", "/seller/drops", again);
+    const secondSlug = second.headers.get("location")!.split("/").pop()!;
+    expect(await (await browser.get(`/seller/drops/${secondSlug}/images`)).text()).toContain(
+      "No pictures yet",
     );
-    expect(await without.text()).not.toContain('id="image-error"');
+  });
+
+  it("drops the kept picture when the seller says so, and forgets it with no file ever chosen", async () => {
+    const browser = await signedIn();
+    const form = newDropForm(await makePicture(200, 200));
+    form.set("title", "");
+    const html = await (await postForm(browser, "/seller/drops/new", "/seller/drops", form)).text();
+    const pendingId = /name="pendingPicture" value="([0-9a-f-]{36})"/.exec(html)![1]!;
+    const declined = newDropForm();
+    declined.set("pendingPicture", pendingId);
+    declined.set("removePicture", "on");
+    const created = await postForm(browser, "/seller/drops/new", "/seller/drops", declined);
+    const slug = created.headers.get("location")!.split("/").pop()!;
+    expect(await (await browser.get(`/seller/drops/${slug}/images`)).text()).toContain("No pictures yet");
+
+    const without = newDropForm();
+    without.set("title", "");
+    const plain = await (await postForm(browser, "/seller/drops/new", "/seller/drops", without)).text();
+    expect(plain).not.toContain('id="image-error"');
+    expect(plain).not.toContain('id="kept-picture"');
   });
 
   it("shows a refused picture as a field error on the card (400), never a 500", async () => {
@@ -196,19 +239,28 @@ describe("pictures from the seller's pages", () => {
     expect(good.headers.get("location")).toBe(`/seller/drops/${slug}#drop-images`);
   });
 
-  it("a refused picture on the new-drop form lands on the card with a server-chosen problem code (issue 15 §3)", async () => {
+  it("a refused picture on the new-drop form comes back as a field error beside the others; no drop is made", async () => {
     const browser = await signedIn();
-    const created = await postForm(
+    const form = newDropForm(Buffer.from("not a picture at all"));
+    form.set("quantity", "0");
+    const refused = await postForm(browser, "/seller/drops/new", "/seller/drops", form);
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(html).toContain('<p class="field-error" id="image-error">Choose a JPEG, PNG or WebP picture</p>');
+    expect(html).toContain('id="quantity-error"');
+    // Alone, too: the fields are fine, the picture is not, and the drop waits for a picture or none.
+    const alone = await postForm(
       browser,
       "/seller/drops/new",
       "/seller/drops",
       newDropForm(Buffer.from("not a picture at all")),
     );
-    expect(created.status).toBe(303);
-    const location = created.headers.get("location")!;
-    expect(location).toMatch(/^\/seller\/drops\/pictured-[a-z0-9]+\/images\?problem=not_a_picture$/);
-    const html = await (await browser.get(location)).text();
-    expect(html).toContain('<p class="field-error" id="image-error">Choose a JPEG, PNG or WebP picture</p>');
+    expect(alone.status).toBe(400);
+    expect(await (await browser.get("/seller/drops")).text()).not.toContain("Pictured");
+    const created = await postForm(browser, "/seller/drops/new", "/seller/drops", newDropForm());
+    const location = `${created.headers.get("location")!}/images?problem=not_a_picture`;
+    const page = await (await browser.get(location)).text();
+    expect(page).toContain('<p class="field-error" id="image-error">Choose a JPEG, PNG or WebP picture</p>');
 
     // Text in the address is never shown: a link with a made-up problem shows the card without one.
     const card = location.replace(/\?.*$/, "");

@@ -117,7 +117,7 @@ describe("the Stress Test form", () => {
   test("reads whole numbers within bounds and names each bad field", () => {
     expect(parseStressSettings({ attempts: " 150 ", concurrency: "20" })).toEqual({
       ok: true,
-      value: { attempts: 150, concurrency: 20 },
+      value: { attempts: 150, concurrency: 20, pace: "fast" },
     });
     expect(parseStressSettings({ attempts: "200000", concurrency: "1000" }).ok).toBe(true);
     expect(parseStressSettings({ attempts: "200001", concurrency: "0" })).toEqual({

@@ -91,6 +91,12 @@ export interface StampedeOptions {
   checkout?: boolean;
   /** Checkout mode: the activity object to fill (the caller may read it while the run goes on). */
   checkoutActivity?: CheckoutActivity;
+  /**
+   * Spread the attempts evenly over at least this long (ms): attempt n leaves no earlier than
+   * n × spreadOverMs / attempts after the start, so a run can be watched (the Stress Test's default pace).
+   * At most `concurrency` are still in flight at once. Absent or 0: as fast as the workers go.
+   */
+  spreadOverMs?: number;
 }
 
 export interface StampedeRun {
@@ -300,7 +306,14 @@ export async function runStampede(options: StampedeOptions): Promise<StampedeRun
   if (options.abandonOnAbort) options.signal?.addEventListener("abort", cutInFlight, { once: true });
   let sent: number;
   try {
-    sent = await runWorkers(options.attempts, options.concurrency, attempt, options.signal);
+    const spacing = options.spreadOverMs ? options.spreadOverMs / options.attempts : 0;
+    sent = await runWorkers(
+      options.attempts,
+      options.concurrency,
+      attempt,
+      options.signal,
+      spacing > 0 ? (n) => startedAt + n * spacing : undefined,
+    );
     await Promise.all(fates);
   } finally {
     options.signal?.removeEventListener("abort", cutInFlight);

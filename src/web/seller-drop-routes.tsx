@@ -13,7 +13,7 @@ import {
 } from "../../views/seller/variant-rows";
 import type { SellerDashboard } from "../domain/books";
 import { exportFileName } from "../domain/books";
-import { createDropImages, TIME_ZONES } from "../domain/catalog";
+import { createDropImages, type DropImage, TIME_ZONES } from "../domain/catalog";
 import { InvalidInput, NotFound } from "../domain/errors";
 import { fairnessSummary } from "../domain/fairness";
 import type { Shop } from "../domain/shop";
@@ -26,7 +26,7 @@ import { parseWith } from "../http/validation";
 import { checkedForm } from "./csrf";
 import { shellOf } from "./seller-auth-routes";
 import { formErrors, parseDropEdit, parseNewDrop } from "./seller-forms";
-import { afterNewDrop, formPicture } from "./seller-image-routes";
+import { formPicture, pictureProblem } from "./seller-image-routes";
 import { stressFormDefaults } from "./seller-stress-routes";
 import { requireSeller, type SellerEnv } from "./session";
 
@@ -59,6 +59,16 @@ function dropRef(c: Context): string {
  * The drops list, the create-drop form and each drop's live dashboard. Fragment endpoints answer htmx
  * with the component alone and everyone else with the whole dashboard around the same component.
  */
+/** The id of a picture kept for the new-drop form (a hidden field), refused quietly when malformed. */
+const PendingId = v.pipe(v.string(), v.uuid());
+
+/** The new-drop form's picture: kept (with its id and how it looks), and/or why the file chosen was refused. */
+interface KeptPicture {
+  pendingId?: string;
+  image?: DropImage;
+  error?: string;
+}
+
 export function sellerDropRoutes(
   shop: Shop,
   dashboard: SellerDashboard,
@@ -69,6 +79,7 @@ export function sellerDropRoutes(
   routes.use("/seller/drops", requireSeller);
   routes.use("/seller/drops/*", requireSeller);
   const sellerOf = (c: Context<SellerEnv>): Seller => c.var.seller!;
+  const images = createDropImages(shop.db);
 
   async function dashboardPage(c: Context<SellerEnv>, cursor: string | undefined) {
     const seller = sellerOf(c);
@@ -144,6 +155,26 @@ export function sellerDropRoutes(
       </>,
     );
   });
+  /**
+   * The new-drop form's picture: the file chosen now (kept as a pending picture, so a form sent back with
+   * errors still has it), else the one kept on an earlier try (`pendingPicture`), unless the seller asked to
+   * drop it. A refused file is a field error beside the others, with the earlier picture still kept.
+   */
+  async function formPictureKept(c: Context<SellerEnv>, form: Record<string, string>): Promise<KeptPicture> {
+    const seller = sellerOf(c);
+    const earlierId = form.removePicture === "on" ? undefined : v.safeParse(PendingId, form.pendingPicture);
+    const earlier = earlierId?.success ? await images.pending(seller.id, earlierId.output) : undefined;
+    const kept = earlier && earlierId?.success ? { pendingId: earlierId.output, image: earlier } : {};
+    const upload = await formPicture(c);
+    if (!upload) return kept;
+    try {
+      return await images.keepPending(seller.id, upload);
+    } catch (error) {
+      const problem = pictureProblem(error);
+      if (problem === undefined) throw error;
+      return { ...kept, error: problem };
+    }
+  }
 
   routes.post("/seller/drops", async (c) => {
     const form = await checkedForm(c, c.var.csrfToken);
@@ -161,13 +192,23 @@ export function sellerDropRoutes(
       );
     }
     const parsed = parseNewDrop(form, shop.clock);
-    if (!parsed.ok) {
-      // A browser never sends a chosen file back with the form: say so rather than drop it silently.
-      const errors = (await formPicture(c))
-        ? { ...parsed.errors, image: "Choose your picture again: it was not kept while the fields are fixed" }
-        : parsed.errors;
+    const picture = await formPictureKept(c, form);
+    if (!parsed.ok || picture.error) {
+      // Every problem at once, the picture's among them; a picture already chosen stays chosen.
+      const errors = {
+        ...(parsed.ok ? {} : parsed.errors),
+        ...(picture.error ? { image: picture.error } : {}),
+      };
+      const { pendingPicture: _old, removePicture: _remove, ...values } = form;
       return c.html(
-        <NewDropPage {...shellOf(c)} values={form} errors={errors} timeZones={TIME_ZONES} fresh={false} />,
+        <NewDropPage
+          {...shellOf(c)}
+          values={picture.pendingId ? { ...values, pendingPicture: picture.pendingId } : values}
+          errors={errors}
+          picture={picture.image}
+          timeZones={TIME_ZONES}
+          fresh={false}
+        />,
         400,
       );
     }
@@ -184,14 +225,22 @@ export function sellerDropRoutes(
       });
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      const errors = formErrors(error.issues);
+      const { pendingPicture: _old, removePicture: _remove, ...values } = form;
       return c.html(
-        <NewDropPage {...shellOf(c)} values={form} errors={errors} timeZones={TIME_ZONES} fresh={false} />,
+        <NewDropPage
+          {...shellOf(c)}
+          values={picture.pendingId ? { ...values, pendingPicture: picture.pendingId } : values}
+          errors={formErrors(error.issues)}
+          picture={picture.image}
+          timeZones={TIME_ZONES}
+          fresh={false}
+        />,
         400,
       );
     }
     const drop = await shop.createDrop(sellerOf(c), { ...input, ...(draw ? { draw } : {}) });
-    return c.redirect(await afterNewDrop(c, createDropImages(shop.db), drop), 303);
+    if (picture.pendingId) await images.attachPending(sellerOf(c).id, picture.pendingId, drop);
+    return c.redirect(`/seller/drops/${drop.slug}`, 303);
   });
 
   /** The edit form: every term before go-live, only title, description and limit once live. */

@@ -27,40 +27,15 @@ export function pictureProblem(error: unknown): string | undefined {
 }
 
 /**
- * The problems a redirect to the Images card may name, by code: the page shows only text the server wrote,
- * never text from the address (anyone can send a seller a link with `?problem=<anything>`).
+ * The problems a link to the Images card may name, by code: the page shows only text the server wrote,
+ * never text from the address (anyone can send a seller a link with `?problem=<anything>`). The new-drop
+ * form no longer redirects here with a refused picture (it shows the problem on the form itself).
  */
 const PICTURE_PROBLEMS = new Map([
   ["too_large", new ImageTooLarge(MAX_IMAGE_BYTES).message],
   ["too_many", TOO_MANY_IMAGES],
   ["not_a_picture", NOT_A_PICTURE],
 ]);
-
-/** The code of a refused picture's problem (see PICTURE_PROBLEMS). */
-function problemCode(error: unknown): string | undefined {
-  const problem = pictureProblem(error);
-  if (problem === undefined) return undefined;
-  return [...PICTURE_PROBLEMS].find(([, message]) => message === problem)?.[0] ?? "not_a_picture";
-}
-
-/**
- * After the new-drop form created `drop`: attaches the picture it carried, if any, and says where to go.
- * A refused picture does not undo the drop: the seller lands on its Images card, with the reason.
- * @example return c.redirect(await afterNewDrop(c, images, drop), 303)
- */
-export async function afterNewDrop(c: Context, images: DropImages, drop: Drop): Promise<string> {
-  const picture = await formPicture(c);
-  if (picture) {
-    try {
-      await images.add(drop, picture);
-    } catch (error) {
-      const code = problemCode(error);
-      if (code === undefined) throw error;
-      return `/seller/drops/${drop.slug}/images?problem=${code}`;
-    }
-  }
-  return `/seller/drops/${drop.slug}`;
-}
 
 const ImageId = v.pipe(v.string(), v.uuid());
 

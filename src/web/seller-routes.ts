@@ -35,6 +35,8 @@ export interface SellerRoutesOptions {
   stressLimits?: Partial<StressLimits> | undefined;
   /** The hold of a hold drop's Stress Test rehearsal, in seconds (src/domain/stress-test/stress-test.ts). */
   rehearsalHoldSeconds?: number | undefined;
+  /** How long a watchable Stress Test spreads its attempts over, in ms (tests shorten it). */
+  stressWatchMs?: number | undefined;
   /** The process's drain: running Stress Tests are cancelled when it starts (SIGTERM). */
   lifecycle?: Lifecycle | undefined;
   /** The sellers' webhook endpoints (src/domain/messages/webhooks.ts): the Webhooks page. */
@@ -66,6 +68,7 @@ export function sellerRoutes(shop: Shop, options: SellerRoutesOptions = {}) {
     limits: options.stressLimits,
     rehearsalHoldSeconds: options.rehearsalHoldSeconds,
     fans: options.fans,
+    watchSpreadMs: options.stressWatchMs,
   });
   options.lifecycle?.onDrain(() => stressTests.cancelAll(SHUTDOWN_PROBLEM));
   routes.route(

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import {
   STRESS_LIMITS,
+  STRESS_PACES,
   type StressLimits,
   type StressSettings,
   stressLimitsFor,
@@ -28,14 +29,16 @@ const stressForm = (limits: FormLimits) =>
       STRESS_LIMITS.minConcurrency,
       limits.maxConcurrency,
     ),
+    // The form always sends one (watchable by default); a request without it (a script) runs flat out.
+    pace: v.optional(v.picklist(STRESS_PACES, "choose how fast the run goes"), "fast"),
   });
 
 /**
  * The Stress Test form's two numbers, or a message per field.
- * @example parseStressSettings({ attempts: "150", concurrency: "20" }) // { ok: true, value: { attempts: 150, concurrency: 20 } }
+ * @example parseStressSettings({ attempts: "150", concurrency: "20", pace: "watch" }) // { ok: true, value: { attempts: 150, concurrency: 20, pace: "watch" } }
  */
 export function parseStressSettings(
-  form: Record<string, string>,
+  form: Record<string, string | undefined>,
   limits: FormLimits = stressLimitsFor("postgres"),
 ): Parsed<StressSettings> {
   const result = v.safeParse(stressForm(limits), form);

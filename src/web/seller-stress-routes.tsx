@@ -23,10 +23,13 @@ function dropRef(c: Context): string {
   }
 }
 
-/** The form's starting values: five attempts per unit, 200 at a time, within the server's limits. */
+/**
+ * The form's starting values: five attempts per unit, 200 at a time, within the server's limits, spread over
+ * about 15 seconds so the seller can watch the race.
+ */
 export function stressFormDefaults(drop: Drop, limits?: StressLimits): Record<string, string> {
   const settings = defaultStressSettings(drop.quantity, limits);
-  return { attempts: String(settings.attempts), concurrency: String(settings.concurrency) };
+  return { attempts: String(settings.attempts), concurrency: String(settings.concurrency), pace: "watch" };
 }
 
 /**
@@ -72,7 +75,11 @@ export function sellerStressRoutes(shop: Shop, tests: StressTests, streamOptions
   routes.post("/seller/drops/:ref/stress", async (c) => {
     const form = await checkedForm(c, c.var.csrfToken);
     const drop = await shop.findOwnDrop(sellerOf(c), dropRef(c));
-    const values = { attempts: form.attempts ?? "", concurrency: form.concurrency ?? "" };
+    const values = {
+      attempts: form.attempts ?? "",
+      concurrency: form.concurrency ?? "",
+      ...(form.pace === undefined ? {} : { pace: form.pace }),
+    };
     const parsed = parseStressSettings(values, tests.limits);
     if (!parsed.ok) return formPage(c, drop, { values, errors: parsed.errors });
     try {

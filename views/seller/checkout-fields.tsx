@@ -46,7 +46,8 @@ export function CheckoutFields(props: {
       </label>
       <FieldMessages name="holdMode" error={errors.holdMode} />
       <HoldMinutesField
-        values={values}
+        // With instant orders the field is disabled in the browser and not sent: offer the default again.
+        values={checkout ? values : { ...values, holdMinutes: values.holdMinutes || DEFAULT_HOLD_MINUTES }}
         errors={errors}
         hint="With checkout: 1 to 60. A unit not paid in time goes back on sale."
       />

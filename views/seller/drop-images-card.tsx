@@ -16,10 +16,37 @@ export interface DropImagesCardProps {
 const imagesUrl = (slug: string) => `/seller/drops/${slug}/images`;
 
 /** The file field for a drop picture, shared by the new-drop form and the Images card. */
-export function PictureField(props: { label: string; error?: string | undefined; hint: string }) {
+export function PictureField(props: {
+  label: string;
+  error?: string | undefined;
+  hint: string;
+  /** A picture chosen on an earlier try of the same form, kept by the server (the new-drop form). */
+  kept?: { id: string; image: DropImage } | undefined;
+}) {
+  const { kept } = props;
   return (
-    <div class="field">
+    <div class="field picture-field">
       <label for="image">{props.label}</label>
+      {kept ? (
+        <div class="kept-picture" id="kept-picture">
+          <img
+            src={kept.image.sources[0]?.url ?? kept.image.url}
+            alt="Your chosen file, kept"
+            width={96}
+            height={Math.round((96 * kept.image.height) / kept.image.width)}
+          />
+          <div>
+            <p id="kept-picture-note">
+              Your picture is kept: it becomes the drop's picture when you create it.
+            </p>
+            <label class="check">
+              <input type="checkbox" name="removePicture" value="on" id="removePicture" /> Don't use this
+              picture
+            </label>
+          </div>
+          <input type="hidden" name="pendingPicture" value={kept.id} />
+        </div>
+      ) : null}
       <input
         id="image"
         name="image"
@@ -28,7 +55,11 @@ export function PictureField(props: { label: string; error?: string | undefined;
         aria-invalid={props.error ? "true" : undefined}
         aria-describedby={props.error ? "image-hint image-error" : "image-hint"}
       />
-      <FieldMessages name="image" hint={props.hint} error={props.error} />
+      <FieldMessages
+        name="image"
+        hint={kept ? "Choose another file to replace it. JPEG, PNG or WebP, up to 8 MB." : props.hint}
+        error={props.error}
+      />
     </div>
   );
 }
@@ -104,6 +135,7 @@ export function DropImagesPage(props: DropImagesCardProps & SellerShell) {
           <a href="/seller/drops">Drops</a> / <a href={`/seller/drops/${props.slug}`}>{props.title}</a> /
           Pictures
         </p>
+        <h1>Pictures: {props.title}</h1>
         <DropImagesCard {...props} />
       </div>
     </Layout>

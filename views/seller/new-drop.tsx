@@ -1,3 +1,4 @@
+import type { DropImage } from "../../src/domain/catalog/images";
 import { Layout } from "../layout";
 import { CheckoutFields, DEFAULT_HOLD_MINUTES, VerifiedFansField } from "./checkout-fields";
 import { PictureField } from "./drop-images-card";
@@ -15,6 +16,8 @@ export interface NewDropProps extends SellerShell {
   fresh: boolean;
   /** Size rows to show (see variant-rows.tsx); absent: as many as are filled in, at least three. */
   variantRows?: number | undefined;
+  /** The picture chosen on an earlier try, kept by the server; its id is `values.pendingPicture`. */
+  picture?: DropImage | undefined;
 }
 
 /**
@@ -253,6 +256,11 @@ export function NewDropPage(props: NewDropProps) {
             label="Picture (optional)"
             error={props.errors.image}
             hint="JPEG, PNG or WebP, up to 8 MB. More can be added on the drop's page."
+            kept={
+              props.picture && props.values.pendingPicture
+                ? { id: props.values.pendingPicture, image: props.picture }
+                : undefined
+            }
           />
           <DropFields
             values={props.values}

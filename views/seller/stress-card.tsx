@@ -3,7 +3,7 @@ import type { StressTest } from "../../src/domain/stress-test/stress-test";
 import type { Drop } from "../../src/domain/types";
 import type { StressTestStatus } from "../../src/repository";
 import { Layout } from "../layout";
-import { CsrfField, Field, type FieldErrors, FormProblem, type FormValues } from "./fields";
+import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import { formatUtcMinute } from "./format";
 import type { SellerShell } from "./shell";
 
@@ -75,6 +75,18 @@ export function StressTestForm(props: Omit<StressCardProps, "tests">) {
           hint={`Purchases in flight at once${limits ? `, 1 to ${number(limits.maxConcurrency)}` : ""}.`}
         />
       </div>
+      <fieldset class="orders-mode" id="stress-pace">
+        <legend>Pace</legend>
+        <label class="check">
+          <input type="radio" name="pace" value="watch" checked={values.pace !== "fast"} />
+          Watchable: the fans arrive over about 15 seconds, so you can follow the race
+        </label>
+        <label class="check">
+          <input type="radio" name="pace" value="fast" checked={values.pace === "fast"} />
+          Flat out: every fan at once, as fast as the server answers
+        </label>
+        <FieldMessages name="pace" error={errors.pace} />
+      </fieldset>
       <button type="submit" id="stress-start">
         Start Stress Test
       </button>

@@ -114,6 +114,13 @@ export function sellerHeadline(r: Receipt): string {
     : "Exact, though the server was slow at this load (see the engineering details)";
 }
 
+/** The headline of a run that ended without a receipt (stopped before its audit, or left behind). */
+function noReceiptHeadline(test: StressTest): string {
+  return test.status === "interrupted"
+    ? "Interrupted: the server stopped before the audit"
+    : "No receipt: the run stopped before its audit";
+}
+
 /**
  * The audit's receipt: the verdict is the headline (sold exactly, or not), then what happened in a
  * seller's words; the engineering figures (wins against order rows, latency percentiles, the database and
@@ -125,17 +132,16 @@ export function StressReceipt({ test }: { test: StressTest }) {
   return (
     <section id="stress-receipt" aria-labelledby="receipt-heading" data-status={test.status}>
       <div class={`verdict-hero ${tone}`}>
-        <h2 id="receipt-heading" class="verdict-kicker">
+        <p class="verdict-kicker">
           Receipt ·{" "}
           <span id="stress-verdict" class={`badge ${verdictClass(test)}`}>
             {verdictOf(test)}
           </span>
+        </p>
+        {/* The verdict is the page's headline: exact or not, in a seller's words, in the verdict's colour. */}
+        <h2 id="receipt-heading" class="verdict-headline">
+          <span id="receipt-headline">{r ? sellerHeadline(r) : noReceiptHeadline(test)}</span>
         </h2>
-        {r ? (
-          <p id="receipt-headline" class="verdict-headline">
-            {sellerHeadline(r)}
-          </p>
-        ) : null}
         {r ? (
           <p class="verdict-story" id="receipt-story">
             Sold {number(r.sold)} of {number(r.quantity)} in {took(r.durationSeconds)} to {number(r.attempts)}{" "}

@@ -34,6 +34,9 @@ export function toDropImage(row: Pick<DropImageRow, "id" | "files">): DropImage 
   };
 }
 
+/** A picture kept for a new-drop form that was never sent again is cleared out after this long. */
+const PENDING_HOURS = 24;
+
 /** Why an upload was refused when the drop already has all its pictures. */
 export const TOO_MANY_IMAGES = `A drop has at most ${MAX_IMAGES_PER_DROP} pictures; remove one first`;
 
@@ -50,26 +53,60 @@ export async function imagesOfDrop(db: Database, dropId: string): Promise<DropIm
  * @example const image = await images.add(await shop.findOwnDrop(seller, ref), bytes)
  */
 export function createDropImages(db: Database, retryPolicy: RetryPolicy = defaultRetryPolicy) {
+  /** Re-encodes and stores a picture under `ownerId`: a drop's id, or a pending picture's. */
+  async function addTo(ownerId: string, upload: Uint8Array): Promise<DropImage> {
+    if ((await repo.countDropImages(db, ownerId)) >= MAX_IMAGES_PER_DROP) throw tooMany();
+    const files = await encodeDropImage(upload);
+    const id = await withRetry(retryPolicy, async () => {
+      try {
+        return await repo.insertDropImage(db, ownerId, files, MAX_IMAGES_PER_DROP);
+      } catch (error) {
+        // Another upload took the same place first: look for a free one again.
+        if (violatedConstraint(error) === repo.IMAGE_SLOT_CONSTRAINT) throw new TryAgain("place taken");
+        throw error;
+      }
+    });
+    if (id === undefined) throw tooMany();
+    return toDropImage({
+      id,
+      files: files.map((f) => ({ width: f.width, height: f.height, contentHash: f.contentHash })),
+    });
+  }
+
   return {
-    async add(drop: Drop, upload: Uint8Array): Promise<DropImage> {
-      // A cheap early answer before encoding; the insert itself is the guard (see insertDropImage).
-      if ((await repo.countDropImages(db, drop.id)) >= MAX_IMAGES_PER_DROP) throw tooMany();
+    add: (drop: Drop, upload: Uint8Array): Promise<DropImage> => addTo(drop.id, upload),
+
+    /**
+     * Keeps a picture chosen on a new-drop form that has to come back (a browser never sends a file twice):
+     * re-encoded and stored as a pending picture of the seller, refused as `add` refuses (too large, not a
+     * picture) before anything is written. Pending pictures older than a day are cleared out on the way.
+     */
+    async keepPending(
+      sellerId: string,
+      upload: Uint8Array,
+    ): Promise<{ pendingId: string; image: DropImage }> {
+      await repo.deleteStalePendingPictures(db, PENDING_HOURS, 100);
       const files = await encodeDropImage(upload);
-      const id = await withRetry(retryPolicy, async () => {
-        try {
-          return await repo.insertDropImage(db, drop.id, files, MAX_IMAGES_PER_DROP);
-        } catch (error) {
-          // Another upload took the same place first: look for a free one again.
-          if (violatedConstraint(error) === repo.IMAGE_SLOT_CONSTRAINT) throw new TryAgain("place taken");
-          throw error;
-        }
-      });
-      if (id === undefined) throw tooMany();
-      return toDropImage({
+      const pendingId = await repo.insertPendingPicture(db, sellerId);
+      const id = await repo.insertDropImage(db, pendingId, files, 1);
+      if (id === undefined) throw new Error("a fresh pending picture had no free place");
+      const image = toDropImage({
         id,
         files: files.map((f) => ({ width: f.width, height: f.height, contentHash: f.contentHash })),
       });
+      return { pendingId, image };
     },
+
+    /** The seller's pending picture, to show on the form again; undefined when it is not theirs or gone. */
+    async pending(sellerId: string, pendingId: string): Promise<DropImage | undefined> {
+      if (!(await repo.isPendingPictureOf(db, pendingId, sellerId))) return undefined;
+      const [row] = await repo.listDropImages(db, [pendingId]);
+      return row ? toDropImage(row) : undefined;
+    },
+
+    /** Moves the seller's pending picture to their new drop; false when there was none to move. */
+    attachPending: (sellerId: string, pendingId: string, drop: Drop): Promise<boolean> =>
+      repo.movePendingPicture(db, pendingId, sellerId, drop.id),
 
     async remove(drop: Drop, imageId: string): Promise<void> {
       if (!(await repo.deleteDropImage(db, drop.id, imageId))) throw new NotFound("image");

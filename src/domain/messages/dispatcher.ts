@@ -37,6 +37,16 @@ export interface DispatcherDeps {
   sequenceBatch?: number;
   /** Deliveries leased, and sent at once, per tick. */
   deliverBatch?: number;
+  /** How often at most a drop is swept for orders that committed late (repository sequenceDrop). */
+  settleEveryMs?: number;
+  /**
+   * True while this process is selling (purchase statements ran since the last call): the dispatcher then
+   * yields the CPU to purchases — it ticks at most every `busyEveryMs` and runs no backlog at once — and
+   * catches up at full pace when the selling stops. Never busy when absent.
+   */
+  purchasing?: () => boolean;
+  /** While `purchasing`, the longest a tick waits (default: four ticks, at least 2 s): delivery never starves. */
+  busyEveryMs?: number;
 }
 
 /** How soon before a hold lapses its reminder goes: five minutes, or half the hold when that is shorter. */
@@ -65,6 +75,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   const owner = randomUUID();
   const sequenceBatch = deps.sequenceBatch ?? 150;
   const deliverBatch = deps.deliverBatch ?? 16;
+  const settleEveryMs = deps.settleEveryMs ?? repo.SETTLE_EVERY_MS;
+  const purchasing = deps.purchasing ?? (() => false);
 
   /** The deliveries for the events a pass stamped: the seller's endpoints that want them, the fan's email. */
   async function fanOut(tx: Queryable, pass: SequencedPass): Promise<void> {
@@ -107,9 +119,9 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function sequence(): Promise<{ stamped: number; more: boolean }> {
     let stamped = 0;
     let more = false;
-    for (const dropId of await repo.dropsToSequence(db, 100)) {
+    for (const dropId of await repo.dropsToSequence(db, 100, settleEveryMs)) {
       try {
-        const pass = await repo.sequenceDrop(db, dropId, sequenceBatch, fanOut);
+        const pass = await repo.sequenceDrop(db, dropId, sequenceBatch, fanOut, settleEveryMs);
         stamped += pass.stamped.length;
         more ||= pass.more;
       } catch (error) {
@@ -130,8 +142,29 @@ export function createDispatcher(deps: DispatcherDeps) {
       if (isRetryableConflict(error)) return 0; // another process leased the same rows first
       throw error;
     }
-    await Promise.all(leased.map((delivery) => attempt(delivery)));
+    // Sent at once; their outcomes recorded together, in one statement for the whole batch.
+    const outcomes = await Promise.all(leased.map((delivery) => send(delivery)));
+    const sent = outcomes.filter((o): o is { id: string; result: repo.AttemptResult } => o !== undefined);
+    try {
+      await repo.finishAttempts(db, owner, sent);
+    } catch (error) {
+      // Not recorded: the leases run out and these deliveries are sent again (at least once, never lost).
+      log.warn({ err: error, deliveries: sent.length }, "delivery attempts not recorded");
+    }
     return leased.length;
+  }
+
+  /** One attempt's outcome, or undefined when the database failed us mid-attempt (the lease runs out). */
+  async function send(
+    delivery: LeasedDelivery,
+  ): Promise<{ id: string; result: repo.AttemptResult } | undefined> {
+    try {
+      const result = delivery.kind === "webhook" ? await sendWebhook(delivery) : await sendEmail(delivery);
+      return { id: delivery.id, result };
+    } catch (error) {
+      log.warn({ err: error, delivery: delivery.id }, "delivery attempt not recorded");
+      return undefined;
+    }
   }
 
   async function attempt(delivery: LeasedDelivery): Promise<void> {
@@ -243,25 +276,35 @@ export function createDispatcher(deps: DispatcherDeps) {
 
     /**
      * Ticks every `intervalMs` until stopped; a tick never overlaps the previous one, a tick with more work
-     * waiting is followed at once, and a failed tick is logged and tried again.
+     * waiting is followed at once, and a failed tick is logged and tried again. While the process is selling
+     * (`purchasing`), ticks wait up to `busyEveryMs` and a backlog waits for the next tick: the purchase path
+     * keeps the CPU, and what was sold is announced at full pace once the selling stops.
      */
     start(intervalMs: number): { stop: () => void } {
+      const busyEveryMs = deps.busyEveryMs ?? Math.max(4 * intervalMs, 2000);
       let stopped = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let lastTick = performance.now();
+      const schedule = (ms: number) => {
+        if (stopped) return;
+        timer = setTimeout(loop, ms);
+        timer.unref();
+      };
       const loop = async () => {
+        if (purchasing() && performance.now() - lastTick < busyEveryMs) {
+          schedule(intervalMs);
+          return;
+        }
+        lastTick = performance.now();
         let again = false;
         try {
           again = (await tick()).more;
         } catch (error) {
           log.warn({ err: error }, "message dispatch failed");
         }
-        if (!stopped) {
-          timer = setTimeout(loop, again ? 0 : intervalMs);
-          timer.unref();
-        }
+        schedule(again && !purchasing() ? 0 : intervalMs);
       };
-      timer = setTimeout(loop, intervalMs);
-      timer.unref();
+      schedule(intervalMs);
       return {
         stop: () => {
           stopped = true;

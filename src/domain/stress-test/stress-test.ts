@@ -60,7 +60,18 @@ const RECENT_TESTS = 20;
 export interface StressSettings {
   attempts: number;
   concurrency: number;
+  /**
+   * "watch" (the form's default): the attempts are spread over about `watchSpreadMs` (15 s) so the seller
+   * sees the race unfold; "fast": as fast as the server answers. Absent: "fast".
+   */
+  pace?: StressPace | undefined;
 }
+
+export type StressPace = "watch" | "fast";
+export const STRESS_PACES: readonly StressPace[] = ["watch", "fast"];
+
+/** How long a watchable run spreads its attempts over: long enough to watch, short enough to wait for. */
+export const WATCH_SPREAD_MS = 15_000;
 
 /** The fewest attempts a default run makes: a small drop's run still lasts long enough to watch. */
 const DEFAULT_MIN_ATTEMPTS = 1000;
@@ -183,6 +194,8 @@ interface Running {
   checkout: boolean;
   /** The rehearsal sells to verified fans only: its fans verify through the code step first. */
   verified: boolean;
+  /** The attempts leave spread over this long (a watchable run); 0: as fast as they are answered. */
+  spreadOverMs: number;
   finished: Promise<StressTest>;
 }
 
@@ -207,9 +220,12 @@ export function createStressTests(deps: {
   rehearsalHoldSeconds?: number | undefined;
   /** Verified fans (issue 17): a verified drop's rehearsal verifies its fans through the code step. */
   fans?: VerifiedFans | undefined;
+  /** How long a watchable run ("watch" pace) spreads its attempts over; WATCH_SPREAD_MS when absent. */
+  watchSpreadMs?: number | undefined;
 }) {
   const { db, shop } = deps;
   const rehearsalHoldSeconds = deps.rehearsalHoldSeconds ?? REHEARSAL_HOLD_SECONDS;
+  const watchSpreadMs = deps.watchSpreadMs ?? WATCH_SPREAD_MS;
   const limits = stressLimitsFor(db.backend, deps.limits);
   const logError = deps.logError ?? ((error: unknown) => console.error(error));
   const running = new Map<string, Running>();
@@ -294,6 +310,7 @@ export function createStressTests(deps: {
         signal: live.controller.signal,
         headers,
         ...(fanTokens ? { fanTokens } : {}),
+        ...(live.spreadOverMs > 0 ? { spreadOverMs: live.spreadOverMs } : {}),
         onBatch: (batch) => live.progress.recordBatch(batch),
         checkout: live.checkout,
       });
@@ -379,6 +396,7 @@ export function createStressTests(deps: {
       controller: new AbortController(),
       checkout,
       verified: rehearsal.verifiedFans,
+      spreadOverMs: settings.pace === "watch" ? watchSpreadMs : 0,
     };
     const finished = drive(row, baseUrl, live)
       .catch((error: unknown) => {

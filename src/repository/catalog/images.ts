@@ -120,3 +120,83 @@ export async function readImageFile(
   );
   return rows[0]?.bytes;
 }
+
+/**
+ * A place for a picture chosen on a new-drop form that came back with errors (sql/0188): the picture is
+ * stored as an image of this id (not a drop's), owned by the seller, until the drop is created.
+ */
+export async function insertPendingPicture(db: Database, sellerId: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    "INSERT INTO pending_pictures (seller_id) VALUES ($1::uuid) RETURNING id",
+    [sellerId],
+  );
+  return rows[0]!.id;
+}
+
+/** True when `pendingId` is a pending picture of this seller (and not yet moved to a drop). */
+export async function isPendingPictureOf(
+  db: Database,
+  pendingId: string,
+  sellerId: string,
+): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
+    "SELECT id FROM pending_pictures WHERE id = $1::uuid AND seller_id = $2::uuid",
+    [pendingId, sellerId],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Moves the seller's pending picture to the new drop, in its first place, in one transaction; false when
+ * there is none under this id for this seller (already moved, cleared out, or another seller's).
+ */
+export async function movePendingPicture(
+  db: Database,
+  pendingId: string,
+  sellerId: string,
+  dropId: string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      "DELETE FROM pending_pictures WHERE id = $1::uuid AND seller_id = $2::uuid RETURNING id",
+      [pendingId, sellerId],
+    );
+    if (rows.length === 0) return false;
+    const moved = await tx.query<{ id: string }>(
+      `UPDATE drop_images SET drop_id = $2::uuid, slot = 1
+       WHERE drop_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM drop_images i WHERE i.drop_id = $2::uuid)
+       RETURNING id`,
+      [pendingId, dropId],
+    );
+    return moved.rows.length > 0;
+  });
+}
+
+/**
+ * Clears out pending pictures older than `olderThanHours` (their image rows and files with them), at most
+ * `limit` per call (each clears three small sets of rows: far inside DSQL's 3,000 per transaction).
+ */
+export async function deleteStalePendingPictures(
+  db: Database,
+  olderThanHours: number,
+  limit: number,
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      `DELETE FROM pending_pictures WHERE id IN (
+         SELECT id FROM pending_pictures WHERE created_at < now() - $1::int * interval '1 hour' LIMIT $2::int)
+       RETURNING id`,
+      [olderThanHours, limit],
+    );
+    const ids = rows.map((row) => row.id);
+    if (ids.length === 0) return 0;
+    const images = await tx.query<{ id: string }>(
+      "DELETE FROM drop_images WHERE drop_id = ANY($1::uuid[]) RETURNING id",
+      [ids],
+    );
+    await tx.query("DELETE FROM image_files WHERE image_id = ANY($1::uuid[])", [
+      images.rows.map((row) => row.id),
+    ]);
+    return ids.length;
+  });
+}

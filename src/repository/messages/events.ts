@@ -56,33 +56,42 @@ export async function recordEvents(tx: Queryable, events: NewEvent[]): Promise<v
 export type { EventRow, EventType, StoredEvent } from "../rows";
 
 /**
- * How far before the newest order already copied a pass looks again for orders not copied yet. An order's
- * `created_at` is its transaction's start; it becomes visible at commit. A pass that has copied orders up to
- * time W misses no order of time < W - LOOKBACK as long as no purchase transaction lasts longer than
- * LOOKBACK: purchases are bounded by their deadline and statement timeout (seconds), and DSQL ends any
- * transaction at 5 minutes.
+ * The longest an order can stay uncommitted: an order's `created_at` is its transaction's start and it becomes
+ * visible at commit, so a sweep at time N sees every order created before N - LOOKBACK. Purchases are bounded
+ * by their deadline and statement timeout (seconds); DSQL ends any transaction at 5 minutes.
  */
 export const ORDER_LOOKBACK_MINUTES = 10;
 
+/** How often, at most, a drop is swept for late-committed orders while its sweep cursor trails (ms). */
+export const SETTLE_EVERY_MS = 5000;
+
 /**
- * Drops whose log may have work: live drops with orders in the look-back window of their last pass (or
- * never sequenced), and drops with events not yet stamped; never a Stress Test's rehearsal copy.
+ * Drops whose log may have work; never a Stress Test's rehearsal copy. Each live drop costs an index probe or
+ * two: never sequenced; an order (or ended hold) newer than its cursor `orders_through`; a sweep for late
+ * commits due (`settled_through` trails the cursor and the last sweep is `settleEveryMs` old); or events not
+ * yet stamped. An idle drop whose sweep cursor has passed its newest order costs the probes and nothing more.
  */
-export async function dropsToSequence(db: Queryable, limit: number): Promise<string[]> {
+export async function dropsToSequence(
+  db: Queryable,
+  limit: number,
+  settleEveryMs: number = SETTLE_EVERY_MS,
+): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `SELECT d.id FROM drops d LEFT JOIN event_sequences s ON s.drop_id = d.id
      -- A Stress Test's rehearsal copy is not a drop anyone hears of: its sales are practice.
      WHERE d.starts_at <= now() AND NOT d.is_rehearsal AND (
        s.drop_id IS NULL
        OR EXISTS (SELECT 1 FROM orders o WHERE o.drop_id = d.id
-                  AND o.created_at > coalesce(s.orders_through, '-infinity'::timestamptz) - interval '${ORDER_LOOKBACK_MINUTES} minutes')
+                  AND o.created_at > coalesce(s.orders_through, '-infinity'::timestamptz))
        OR EXISTS (SELECT 1 FROM order_history h WHERE h.drop_id = d.id
-                  AND h.created_at > coalesce(s.orders_through, '-infinity'::timestamptz) - interval '${ORDER_LOOKBACK_MINUTES} minutes'))
+                  AND h.created_at > coalesce(s.orders_through, '-infinity'::timestamptz))
+       OR (coalesce(s.settled_through, s.orders_through - interval '${ORDER_LOOKBACK_MINUTES} minutes') < s.orders_through
+           AND (s.settled_at IS NULL OR s.settled_at <= now() - $2::int * interval '1 millisecond')))
      UNION
      SELECT DISTINCT e.drop_id FROM events e JOIN drops d ON d.id = e.drop_id
      WHERE e.position IS NULL AND NOT d.is_rehearsal
      LIMIT $1::int`,
-    [limit],
+    [limit, settleEveryMs],
   );
   return rows.map((row) => row.id);
 }
@@ -94,6 +103,8 @@ export interface SequencedPass {
   sellerId: string | undefined;
   /** More rows were waiting than one pass takes: run again soon. */
   more: boolean;
+  /** This pass swept the drop for late-committed orders (not only those newer than the cursor). */
+  swept: boolean;
 }
 
 /**
@@ -102,7 +113,13 @@ export interface SequencedPass {
  *    DSQL fails one of them at commit), and moved on at the end by a conditional UPDATE;
  * 2. `drop.live` is recorded once the drop is live, `drop.sold_out` once its stock reads 0 (stock is read
  *    before orders are copied: at 0 every order has committed, so sold-out comes after the last one);
- * 3. orders (and ended holds) not yet in the log become `order.created` (+ `order.held` for holds);
+ * 3. orders (and ended holds) not yet in the log become `order.created` (+ `order.held` for holds). Two
+ *    cursors say where to look (no sequence needed, so DSQL is served): a pass reads the orders created at or
+ *    after `orders_through`, the newest it copied (an index range, not a rescan); a sweep — at most every
+ *    `settleEveryMs`, while `settled_through` trails `orders_through`, and whenever the drop reads sold out —
+ *    reads everything after `settled_through` and so catches an order whose transaction began before the
+ *    newest copied one but committed after it. A complete sweep moves `settled_through` to its start minus
+ *    ORDER_LOOKBACK_MINUTES: no order older than that can still commit;
  * 4. up to `batch` unstamped events get the next positions, oldest first.
  * `fanOut` then runs in the same transaction with the stamped events, so an event is in the deliveries
  * exactly when it has its position. Rows changed stay under DSQL's 3,000 for a batch of 150 (see outbox.ts).
@@ -112,9 +129,10 @@ export async function sequenceDrop(
   dropId: string,
   batch: number,
   fanOut: (tx: Queryable, pass: SequencedPass) => Promise<void>,
+  settleEveryMs: number = SETTLE_EVERY_MS,
 ): Promise<SequencedPass> {
   // A drop made before the outbox existed starts its log now: its past orders are not announced (no
-  // confirmation mail for last month's orders); the usual look-back still catches the last minutes.
+  // confirmation mail for last month's orders); the first sweep still catches the last minutes.
   await db.query(
     `INSERT INTO event_sequences (drop_id, orders_through)
      SELECT d.id, CASE WHEN d.created_at < (SELECT applied_at FROM schema_migrations
@@ -124,9 +142,16 @@ export async function sequenceDrop(
     [dropId],
   );
   return db.transaction(async (tx) => {
-    const { rows: sequenceRows } = await tx.query<{ next_position: string | number }>(
-      "SELECT next_position FROM event_sequences WHERE drop_id = $1::uuid FOR UPDATE",
-      [dropId],
+    const { rows: sequenceRows } = await tx.query<{
+      next_position: string | number;
+      sweep_due: boolean | null;
+    }>(
+      `SELECT next_position,
+              (settled_at IS NULL OR settled_at <= now() - $2::int * interval '1 millisecond')
+                AND coalesce(settled_through, orders_through - interval '${ORDER_LOOKBACK_MINUTES} minutes') < orders_through
+                AS sweep_due
+       FROM event_sequences WHERE drop_id = $1::uuid FOR UPDATE`,
+      [dropId, settleEveryMs],
     );
     const next = Number(sequenceRows[0]?.next_position ?? 1);
     const { rows: dropRows } = await tx.query<{
@@ -151,8 +176,11 @@ export async function sequenceDrop(
         [dropId],
       );
     }
-    const copied = await copyNewOrders(tx, dropId, batch);
-    if (drop?.is_live && drop.stock === 0 && drop.has_orders && copied.orders < batch) {
+    const soldOut = Boolean(drop?.is_live && drop.stock === 0 && drop.has_orders);
+    // Sold out: every order has committed, and drop.sold_out must follow all of them, so this pass sweeps.
+    const sweep = sequenceRows[0]?.sweep_due === true || soldOut;
+    const copied = await copyNewOrders(tx, dropId, batch, sweep);
+    if (soldOut && copied.orders < batch) {
       await tx.query(
         `INSERT INTO events (drop_id, type, dedupe, data) VALUES ($1::uuid, 'drop.sold_out', 'drop.sold_out', '{}')
          ON CONFLICT (drop_id, dedupe) DO NOTHING`,
@@ -175,18 +203,24 @@ export async function sequenceDrop(
       [dropId, next, batch],
     );
     const stamped = rows.map(toEvent).sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+    // A sweep that took everything it found has seen every order up to its start minus the look-back.
+    const settled = sweep && copied.orders < batch;
     const moved = await tx.query<{ drop_id: string }>(
       `UPDATE event_sequences SET next_position = $2::bigint, updated_at = now(),
-         orders_through = greatest(orders_through, $4::timestamptz)
+         orders_through = greatest(orders_through, (SELECT max(t) FROM unnest($4::timestamptz[]) AS t)),
+         settled_through = CASE WHEN $5::boolean
+           THEN greatest(settled_through, now() - interval '${ORDER_LOOKBACK_MINUTES} minutes') ELSE settled_through END,
+         settled_at = CASE WHEN $5::boolean THEN now() ELSE settled_at END
        WHERE drop_id = $1::uuid AND next_position = $3::bigint
        RETURNING drop_id`,
-      [dropId, next + stamped.length, next, copied.newest?.toISOString() ?? null],
+      [dropId, next + stamped.length, next, copied.times, settled],
     );
     if (moved.rows.length === 0) throw new TryAgain("another sequencer moved this drop's log");
     const pass = {
       stamped,
       sellerId: drop?.seller_id,
       more: copied.orders >= batch || stamped.length >= batch,
+      swept: sweep,
     };
     await fanOut(tx, pass);
     return pass;
@@ -194,15 +228,18 @@ export async function sequenceDrop(
 }
 
 /**
- * Copies orders (and ended holds) of the look-back window that have no `order.created` yet into the log, at
- * most `limit` orders, oldest first. Returns how many orders it copied, and the newest one's creation time.
+ * Copies orders (and ended holds) that have no `order.created` yet into the log, at most `limit` orders,
+ * oldest first: those created at or after the cursor `orders_through`, or — a sweep — after `settled_through`
+ * (or the cursor minus the look-back before any sweep). Returns how many orders it copied and their creation
+ * times as the database wrote them (text, so no microsecond is lost on the way back to the cursor).
  */
 async function copyNewOrders(
   tx: Queryable,
   dropId: string,
   limit: number,
-): Promise<{ orders: number; newest: Date | undefined }> {
-  const { rows } = await tx.query<{ order_id: string; occurred_at: Date }>(
+  sweep: boolean,
+): Promise<{ orders: number; times: string[] }> {
+  const { rows } = await tx.query<{ order_id: string; occurred_text: string }>(
     `INSERT INTO events (drop_id, type, order_id, unit_no, data, occurred_at, dedupe)
      SELECT o.drop_id, t.type, o.id, o.unit_no,
             -- The fan as they typed it: the per-fan key (fan) is a confusables skeleton, not an address.
@@ -225,8 +262,12 @@ async function copyNewOrders(
          FROM closed_orders
          WHERE drop_id = $1::uuid
        ) AS every_order
-       WHERE created_at > coalesce((SELECT orders_through FROM event_sequences WHERE drop_id = $1::uuid),
-                                   '-infinity'::timestamptz) - interval '${ORDER_LOOKBACK_MINUTES} minutes'
+       WHERE created_at >= coalesce(
+               (SELECT CASE WHEN $3::boolean
+                         THEN coalesce(s.settled_through, s.orders_through - interval '${ORDER_LOOKBACK_MINUTES} minutes')
+                         ELSE s.orders_through END
+                FROM event_sequences s WHERE s.drop_id = $1::uuid),
+               '-infinity'::timestamptz)
          AND NOT EXISTS (SELECT 1 FROM events e
                          WHERE e.drop_id = $1::uuid AND e.dedupe = 'order.created:' || every_order.id::text)
        ORDER BY created_at, id
@@ -235,13 +276,12 @@ async function copyNewOrders(
      CROSS JOIN (VALUES ('order.created'), ('order.held')) AS t(type)
      WHERE t.type = 'order.created' OR o.expires_at IS NOT NULL
      ON CONFLICT (drop_id, dedupe) DO NOTHING
-     RETURNING order_id, occurred_at`,
-    [dropId, limit],
+     RETURNING order_id, occurred_at::text AS occurred_text`,
+    [dropId, limit, sweep],
   );
-  const times = rows.map((row) => new Date(row.occurred_at).getTime());
   return {
     orders: new Set(rows.map((row) => row.order_id)).size,
-    newest: times.length > 0 ? new Date(Math.max(...times)) : undefined,
+    times: rows.map((row) => row.occurred_text),
   };
 }
 

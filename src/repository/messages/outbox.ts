@@ -164,6 +164,39 @@ export async function finishAttempt(
   return rows.length > 0;
 }
 
+/**
+ * Records a tick's attempts in one statement (finishAttempt for many): each row only if `owner` still holds
+ * its lease. Returns the ids recorded.
+ */
+export async function finishAttempts(
+  db: Queryable,
+  owner: string,
+  attempts: { id: string; result: AttemptResult }[],
+): Promise<string[]> {
+  if (attempts.length === 0) return [];
+  const retry = (r: AttemptResult) => (r.retryInMs === undefined ? null : Math.round(r.retryInMs));
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE deliveries d SET status = a.status, attempts = d.attempts + 1, last_status = a.http_status,
+       last_error = a.error, leased_until = NULL, lease_owner = NULL,
+       next_attempt_at = CASE WHEN a.retry_ms IS NULL THEN d.next_attempt_at
+                              ELSE now() + a.retry_ms * interval '1 millisecond' END,
+       finished_at = CASE WHEN a.status = 'pending' THEN NULL ELSE now() END
+     FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::int[])
+          AS a(id, status, http_status, error, retry_ms)
+     WHERE d.id = a.id AND d.lease_owner = $1::text
+     RETURNING d.id`,
+    [
+      owner,
+      attempts.map((a) => a.id),
+      attempts.map((a) => (a.result.retryInMs === undefined ? a.result.status : "pending")),
+      attempts.map((a) => a.result.httpStatus ?? null),
+      attempts.map((a) => a.result.error?.slice(0, 500) ?? null),
+      attempts.map((a) => retry(a.result)),
+    ],
+  );
+  return rows.map((row) => row.id);
+}
+
 /** A delivery as the seller's log shows it. */
 export interface DeliveryLogEntry {
   id: string;
