@@ -94,6 +94,15 @@
     box.remove();
   }
 
+  // Sold out while the page was open: the waitlist the page would show on a fresh load, from its template.
+  function showWaitlist() {
+    const slot = $("queue-slot");
+    const template = $("waitlist-template");
+    if (!slot || !template || slot.childElementCount > 0) return;
+    slot.append(template.content.cloneNode(true));
+    if (window.htmx) window.htmx.process(slot);
+  }
+
   // The stream is the authority on go-live and sell-out, whatever the phone's clock says.
   // A paused page has no buy box; when sales resume, the page is loaded again to get one.
   let shownStatus = document.querySelector("#drop-state [data-status]")?.dataset.status;
@@ -106,7 +115,10 @@
     if (shownStatus === "sold_out" && status === "live" && !keeps) return location.reload();
     shownStatus = status;
     if (status === "live") goLive();
-    if (status === "sold_out") closeBuyBox();
+    if (status === "sold_out") {
+      closeBuyBox();
+      showWaitlist();
+    }
   });
 
   // The order id, copied whole with one tap (selecting 36 characters on a phone is fiddly).
@@ -136,7 +148,10 @@
     const result = $("purchase-result");
     if (invalid) invalid.focus();
     else if (result && result.dataset.outcome !== "busy") result.focus();
-    if (result?.dataset.outcome === "sold_out") closeBuyBox();
+    if (result?.dataset.outcome === "sold_out") {
+      closeBuyBox();
+      showWaitlist();
+    }
     addCopyButton();
     retries = 0;
   });

@@ -83,7 +83,7 @@ describe("fan pages in Chromium", () => {
       await seller
         .getByLabel("Description")
         .fill("180 g vinyl in a hand-numbered sleeve.\nShips in December.");
-      await seller.getByLabel("Price").fill("39.00");
+      await seller.getByLabel("Price", { exact: true }).fill("39.00");
       await seller.getByLabel("Units for sale").fill("40");
       await seller.locator("#startsAt").fill(new Date().toISOString().slice(0, 19));
       await seller.locator("#image").setInputFiles({
@@ -92,7 +92,7 @@ describe("fan pages in Chromium", () => {
         buffer: await makePicture(1600, 1600, "jpeg"),
       });
       await shot(seller, "seller-new-drop");
-      await seller.locator("#new-drop-form button[type=submit]").click();
+      await seller.locator("#create-drop").click();
       await seller.waitForURL(/\/seller\/drops\/[a-z0-9-]+$/);
       await seller.locator("#drop-images img").waitFor();
       await shot(seller, "seller-images-card");

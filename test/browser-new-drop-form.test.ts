@@ -75,10 +75,11 @@ describe("new-drop form in Chromium", () => {
           mimeType: "image/png",
           buffer: await makePicture(320, 400),
         });
-        await page.getByLabel("Price").fill("lots");
+        await page.getByLabel("Price", { exact: true }).fill("lots");
         await page.getByLabel("Units for sale").fill("0");
         await page.locator("#startsAt").fill("2035-06-01T18:00");
-        await page.locator("#new-drop-form button[type=submit]").click();
+        // Enter in a field sends the form to be created (not "Add a size", the first visible submit button).
+        await page.getByLabel("Units for sale").press("Enter");
         await page.locator("#kept-picture").waitFor();
         for (const field of ["title", "price", "quantity"]) {
           expect(await page.locator(`#${field}-error`).count(), field).toBe(1);
@@ -93,9 +94,9 @@ describe("new-drop form in Chromium", () => {
 
         // Fixed, sent again without choosing the file again: the drop has the picture.
         await page.getByLabel("Title").fill("Kept Hoodie");
-        await page.getByLabel("Price").fill("45.00");
+        await page.getByLabel("Price", { exact: true }).fill("45.00");
         await page.getByLabel("Units for sale").fill("12");
-        await page.locator("#new-drop-form button[type=submit]").click();
+        await page.locator("#create-drop").click();
         await page.waitForURL(/\/seller\/drops\/[a-z0-9-]+$/);
         const slug = page.url().split("/").pop()!;
         await page.goto(`${base}/seller/drops/${slug}/images`);

@@ -74,15 +74,15 @@ describe("seller console in Chromium", () => {
       await page.waitForURL(/\/seller\/drops\/new$/);
       expect(await page.locator("#timeZone option").first().getAttribute("value")).toBe("Europe/Berlin");
       await page.getByLabel("Title").fill("Console Hoodie");
-      await page.getByLabel("Price").fill("49,90");
+      await page.getByLabel("Price", { exact: true }).fill("49,90");
       await page.getByLabel("Units for sale").fill("4");
       await page.locator("#startsAt").fill("2024-01-01T10:00");
-      await page.locator("#new-drop-form button[type=submit]").click();
+      await page.locator("#create-drop").click();
       await page.locator("#startsAt-error").waitFor();
       expect(await page.locator("#startsAt-error").textContent()).toContain("tick Go live now");
       await check(page, "3-new-drop-past-refused");
       await page.locator("#startsAt").fill("2035-06-01T18:00");
-      await page.locator("#new-drop-form button[type=submit]").click();
+      await page.locator("#create-drop").click();
       await page.waitForURL(/\/seller\/drops\/[a-z0-9-]+$/);
       const dashboard = page.url();
       const slug = dashboard.split("/").pop()!;
@@ -93,7 +93,7 @@ describe("seller console in Chromium", () => {
       await page.locator("#edit-link").click();
       await page.waitForURL(/\/edit$/);
       await check(page, "5-edit-upcoming");
-      await page.getByLabel("Price").fill("59.00");
+      await page.getByLabel("Price", { exact: true }).fill("59.00");
       await page.getByLabel("Units for sale").fill("3");
       await page.locator("#edit-drop-form button[type=submit]").click();
       await page.waitForURL(dashboard);
@@ -102,10 +102,10 @@ describe("seller console in Chromium", () => {
       // A second drop is cancelled behind its confirmation.
       await page.goto(`${base}/seller/drops/new`);
       await page.getByLabel("Title").fill("Never Mind");
-      await page.getByLabel("Price").fill("10");
+      await page.getByLabel("Price", { exact: true }).fill("10");
       await page.getByLabel("Units for sale").fill("10");
       await page.locator("#startsAt").fill("2035-06-01T18:00");
-      await page.locator("#new-drop-form button[type=submit]").click();
+      await page.locator("#create-drop").click();
       await page.waitForURL(/\/seller\/drops\/never-mind-/);
       await page.locator("#cancel-drop summary").click();
       await check(page, "6-cancel-confirm");
@@ -208,7 +208,7 @@ describe("seller console in Chromium", () => {
       await page.goto(`${site.baseUrl}/seller/drops/new`);
       await page.getByLabel("Title").fill("Phone drop");
       await page.locator("#startsAt").fill("2024-01-01T10:00");
-      await page.locator("#new-drop-form button[type=submit]").click();
+      await page.locator("#create-drop").click();
       await page.locator("#form-problem").waitFor();
       await check(page, "3-new-drop-errors");
       await page.goto(seen.dashboard!);
@@ -242,12 +242,12 @@ describe("seller console in Chromium", () => {
       await page.goto(`${site.baseUrl}/seller/drops/new`);
       expect(await page.getByLabel("Instant orders: a win is a sale at once").isChecked()).toBe(true);
       await page.getByLabel("Title").fill("Held Print");
-      await page.getByLabel("Price").fill("35");
+      await page.getByLabel("Price", { exact: true }).fill("35");
       await page.getByLabel("Units for sale").fill("5");
       await page.locator("#goLiveNow").check();
       await page.getByLabel("Checkout with a hold: the winner pays within the minutes below").check();
       await page.getByLabel("Hold (minutes)").fill("90");
-      await page.locator("#new-drop-form button[type=submit]").click();
+      await page.locator("#create-drop").click();
       await page.locator("#holdMinutes-error").waitFor();
       expect(await page.locator("#holdMinutes-error").textContent()).toBe(
         "A hold must be at most 60 minutes",
@@ -259,7 +259,7 @@ describe("seller console in Chromium", () => {
       await check(page, "13-new-drop-hold-refused");
 
       await page.getByLabel("Hold (minutes)").fill("15");
-      await page.locator("#new-drop-form button[type=submit]").click();
+      await page.locator("#create-drop").click();
       await page.waitForURL(/\/seller\/drops\/held-print-/);
       const slug = page.url().split("/").pop()!;
       const held = await purchase(slug, "holder@x.io");

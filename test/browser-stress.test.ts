@@ -85,10 +85,10 @@ describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
     await page.waitForURL(/\/seller\//);
     await page.goto(`${site.baseUrl}/seller/drops/new`);
     await page.getByLabel("Title").fill("Stress Sneakers");
-    await page.getByLabel("Price").fill("20.00");
+    await page.getByLabel("Price", { exact: true }).fill("20.00");
     await page.getByLabel("Units for sale").fill(String(quantity));
     await page.locator("#startsAt").fill("2030-06-01T18:00");
-    await page.locator("#new-drop-form button[type=submit]").click();
+    await page.locator("#create-drop").click();
     await page.waitForURL(/\/seller\/drops\/[a-z0-9-]+$/);
     return new URL(page.url()).pathname.split("/").pop()!;
   }

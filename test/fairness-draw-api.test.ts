@@ -197,10 +197,17 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
 
   it_("a sold-out first-come drop's page offers the waitlist, and joining answers the place", async () => {
     const drop = await createDrop(app, apiKey, { quantity: 1, holdMinutes: 5 });
-    expect((await call(`/d/${drop.slug}`)).text).not.toContain("Join the waitlist");
+    // Live: no waitlist on the page, only its template for the moment the drop sells out.
+    const live = (await call(`/d/${drop.slug}`)).text;
+    expect(live).toContain('<div id="queue-slot"></div>');
+    expect(live.replace(/<template id="waitlist-template">[\s\S]*?<\/template>/, "")).not.toContain(
+      "Join the waitlist",
+    );
     expect((await call(`/api/drops/${drop.id}/purchase`, json({ fan: "first@fans.test" }))).status).toBe(201);
     const page = await call(`/d/${drop.slug}`);
-    expect(page.text).toContain("Join the waitlist");
+    expect(page.text).toMatch(
+      /<div id="queue-slot"><section id="queue-box"[^>]*><h2 id="queue-title">Join the waitlist/,
+    );
     const joined = await app.request(`/d/${drop.slug}/waitlist`, {
       method: "POST",
       headers: {

@@ -231,7 +231,7 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
         );
         const units = [
           ...html.matchAll(
-            /<td class="unit" data-label="Unit">#(\d+)<\/td><td data-label="Order"><code>[0-9a-f-]{36}<\/code><\/td><td data-label="Fan" class="fan">(fan\d)@example.com/g,
+            /<td class="unit" data-label="Unit">#(\d+)<\/td><td data-label="Order"><a href="\/seller\/orders\/[0-9a-f-]{36}"><code>[0-9a-f-]{36}<\/code><\/a><\/td><td data-label="Fan" class="fan">(fan\d)@example.com/g,
           ),
         ];
         expect(units.map((m) => `${m[1]}:${m[2]}`)).toEqual(["2:fan1", "1:fan0"]);
@@ -374,14 +374,20 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
           [...html.matchAll(/<td data-label="Fan" class="fan">fan(\d+)@example.com<\/td>/g)].map((m) =>
             Number(m[1]),
           );
-        expect(fans(first)).toEqual(Array.from({ length: 50 }, (_, i) => 54 - i));
+        // Newest first by (created_at, id): two sales within one tick of the database's clock (PGlite's
+        // now() has millisecond steps) may stand either way round, so the pages are checked as a partition.
+        expect(fans(first)).toHaveLength(50);
+        expect(Math.min(...fans(first))).toBeGreaterThanOrEqual(3);
         const cursor =
           /<tr id="audit-more"><td colspan="5"><a href="\/seller\/drops\/[^?]+\?cursor=([0-9a-f-]{36})#audit-trail"/.exec(
             first,
           )![1]!;
 
         const older = await (await ada.get(`/seller/drops/${big}?cursor=${cursor}`)).text();
-        expect(fans(older)).toEqual([4, 3, 2, 1, 0]);
+        expect(fans(older)).toHaveLength(5);
+        expect([...fans(first), ...fans(older)].sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 55 }, (_, i) => i),
+        );
         expect(older).not.toContain("audit-poller");
         expect(older).not.toContain('id="audit-more"');
         expect(older).toContain(`<a href="/seller/drops/${big}#audit-trail">Back to the newest orders</a>`);
@@ -390,7 +396,7 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
         expect(rows).toMatch(
           /^<tr id="order-[0-9a-f-]{36}" class="order-row"><td class="unit" data-label="Unit">#\d+<\/td>/,
         );
-        expect(fans(rows)).toEqual([4, 3, 2, 1, 0]);
+        expect(fans(rows)).toEqual(fans(older));
       });
 
       test("a malformed cursor is a 400 page and an unknown drop a 404 page", async () => {

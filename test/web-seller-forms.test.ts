@@ -67,6 +67,8 @@ describe("parseNewDrop", () => {
         maxPerFan: 1,
         startsAt: new Date("2030-12-01T17:00:00.000Z"),
         holdSeconds: 0,
+        verifiedFans: false,
+        collectShipping: false,
       },
     });
   });

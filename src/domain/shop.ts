@@ -270,6 +270,9 @@ export function createShop(
     return drop;
   }
 
+  /** Draw drops and waitlists: one queue per drop, offers as holds (issue 17, docs/draws.md). */
+  const fairness = createFairness({ db, retryPolicy });
+
   return {
     db,
     /** "Now" for checks against the present (a go-live not in the past); tests inject it through createApp. */
@@ -281,7 +284,7 @@ export function createShop(
     /** Holds, payment, release and the expiry sweep of hold drops (issue 11). */
     checkout,
     /** Draw drops and waitlists: one queue per drop, offers as holds (issue 17, docs/draws.md). */
-    fairness: createFairness({ db, retryPolicy }),
+    fairness,
     /** The seller's orders: shipping addresses, refund, cancel, fulfil (issue 18 §2, §3). */
     orderManagement,
     payments,
@@ -394,7 +397,7 @@ export function createShop(
       const [fresh, images, draw] = await Promise.all([
         repo.readDropWithStock(db, known.id),
         imagesOfDrop(db, known.id),
-        repo.findDraw(db, known.id),
+        fairness.findDraw(known.id),
       ]);
       if (!fresh) throw new NotFound("drop");
       cache.remember(fresh.drop);

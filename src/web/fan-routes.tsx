@@ -185,6 +185,11 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       <DropPage
         {...view}
         queue={queueBox}
+        waitlist={
+          queueBox?.kind !== "draw" && (drop.variantCount ?? 0) <= 1 && view.status !== "cancelled"
+            ? { kind: "waitlist", slug: drop.slug, askFan: !drop.verifiedFans, fanValue: "" }
+            : undefined
+        }
         chosenSize={chosenSize}
         images={extras.images}
         shop={extras.shop}

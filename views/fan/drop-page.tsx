@@ -25,6 +25,8 @@ export interface DropPageProps {
   origin: string;
   /** A draw drop's entry box (in place of the buy box), or a sold-out drop's waitlist (docs/draws.md). */
   queue?: QueueBoxProps | undefined;
+  /** The waitlist this drop offers once it sells out, for a page open at that moment (no fan state). */
+  waitlist?: Extract<QueueBoxProps, { kind: "waitlist" }> | undefined;
   /** A verified-fans drop, and the address this browser proved: buying is one click. */
   verifiedAs?: string | undefined;
   /** "Email me at go-live" (upcoming drops only), or what became of the fan's signup. */
@@ -116,7 +118,15 @@ export function DropPage(props: DropPageProps) {
               <QueueBox {...props.queue} />
             </div>
           ) : null}
-          {props.queue?.kind === "waitlist" && status === "sold_out" ? <QueueBox {...props.queue} /> : null}
+          {/* The waitlist: on a page open at the sell-out, drop.js puts the template's form here (no request). */}
+          <div id="queue-slot">
+            {props.queue?.kind === "waitlist" && status === "sold_out" ? <QueueBox {...props.queue} /> : null}
+          </div>
+          {props.waitlist && status !== "sold_out" ? (
+            <template id="waitlist-template">
+              <QueueBox {...props.waitlist} />
+            </template>
+          ) : null}
           {over || props.queue?.kind === "draw" ? null : (
             <div class="buy-box">
               {halted ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}

@@ -134,8 +134,8 @@ export function QueueBox(props: QueueBoxProps) {
     <section id="queue-box" class="buy card" aria-labelledby="queue-title">
       <h2 id="queue-title">Join the waitlist</h2>
       <p>
-        Units come back when a hold runs out. Join the line: the next unit back is offered to the first fan in
-        it.
+        Units come back when a hold runs out or an order is refunded. Join the line: the next unit back is
+        offered to the first fan in it.
       </p>
       {props.fan ? <FanState state={props.fan} kind="waitlist" /> : null}
       {props.message ? (

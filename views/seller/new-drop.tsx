@@ -250,6 +250,14 @@ export function NewDropPage(props: NewDropProps) {
           enctype="multipart/form-data"
           novalidate
         >
+          {/*
+            Enter in a field presses the form's first submit button: this one, so it creates the drop rather
+            than "Add a size" (a submit button too, for browsers without JavaScript). Hidden from sight and from
+            the tab order; the visible "Create drop" below is the one people and screen readers use.
+          */}
+          <button type="submit" hidden>
+            Create drop
+          </button>
           <CsrfField token={props.csrfToken} />
           {/* The product first, as fans will see it: the picture leads the form. */}
           <PictureField
@@ -276,7 +284,7 @@ export function NewDropPage(props: NewDropProps) {
             errors={props.errors}
             rows={props.variantRows ?? variantRowCount(props.values, 0)}
           />
-          <button type="submit" data-pending-label="Creating…">
+          <button type="submit" id="create-drop" data-pending-label="Creating…">
             Create drop
           </button>
         </form>

@@ -1,6 +1,6 @@
-import { countryName } from "../../src/domain/orders/countries";
 import type { Drop } from "../../src/domain/types";
-import type { ManagedOrder, ShippingAddress } from "../../src/repository/orders/manage";
+import type { ManagedOrder } from "../../src/repository/orders/manage";
+import { AddressText } from "../fan/shipping";
 import { Layout } from "../layout";
 import { CsrfField, Field, type FieldErrors, type FormValues } from "./fields";
 import { formatMoney, formatNumber, formatUtcMinute } from "./format";
@@ -29,27 +29,6 @@ export function OrderBadges({ order }: { order: ManagedOrder }) {
       {order.fulfilledAt ? <span class="badge order-shipped">Shipped</span> : null}
       {addressMissing(order) ? <span class="badge warn address-missing">Address missing</span> : null}
     </span>
-  );
-}
-
-/** An address as lines, each escaped as text (never HTML), country by name. */
-export function AddressLines({ address }: { address: ShippingAddress }) {
-  const lines = [
-    address.name,
-    address.line1,
-    address.line2,
-    [address.postalCode, address.city].filter(Boolean).join(" "),
-    countryName(address.country),
-  ].filter(Boolean);
-  return (
-    <address class="shipping-address">
-      {lines.map((line, i) => (
-        <>
-          {i > 0 ? <br /> : null}
-          {line}
-        </>
-      ))}
-    </address>
   );
 }
 
@@ -228,7 +207,7 @@ export function OrderPage(
       <section class="card" aria-labelledby="ship-to">
         <h2 id="ship-to">Ship to</h2>
         {order.shipping ? (
-          <AddressLines address={order.shipping} />
+          <AddressText address={order.shipping} />
         ) : (
           <p class="muted">
             {order.collectShipping

@@ -89,6 +89,31 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
     return draw;
   }
 
+  /**
+   * A drop's draw, if it has one. A draw is written in its drop's own transaction, so a drop found without
+   * one never gets one: those are remembered (a bounded set), and a fan page of a first-come drop asks the
+   * database nothing for its draw box.
+   */
+  const withoutDraw = new Set<string>();
+  /** Reads under way, shared by a crowd of page views arriving at once. */
+  const reading = new Map<string, Promise<repo.DrawRow | undefined>>();
+  function findDraw(dropId: string): Promise<repo.DrawRow | undefined> {
+    if (withoutDraw.has(dropId)) return Promise.resolve(undefined);
+    const known = reading.get(dropId);
+    if (known) return known;
+    const read = repo.findDraw(db, dropId).then((draw) => {
+      if (!draw) {
+        if (withoutDraw.size >= 10_000) withoutDraw.clear();
+        withoutDraw.add(dropId);
+      }
+      return draw;
+    });
+    reading.set(dropId, read);
+    const forget = () => reading.delete(dropId);
+    read.then(forget, forget);
+    return read;
+  }
+
   /** Offers every free unit of a drop to its waiting entries, a chunk per transaction; answers how many. */
   async function offerAll(dropId: string): Promise<number> {
     let total = 0;
@@ -276,7 +301,7 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
       }
     },
 
-    findDraw: (dropId: string) => repo.findDraw(db, dropId),
+    findDraw,
     stats: (dropId: string) => repo.queueStats(db, dropId),
   };
 }
