@@ -4,16 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { migrate } from "../src/db/migrate";
-import { openPostgres } from "../src/db/postgres";
-import { TestPaymentProvider } from "../src/domain/checkout/payments";
 import { type DrawRecord, rankEntries, verifyDraw } from "../src/domain/fairness";
 import { HOUR_MS, isoFromNow } from "./support/clock";
-import { TEST_RETRY_POLICY } from "./support/contention";
-import { ALL_BACKENDS, createScratchPostgres, isAvailable, openTestDatabase } from "./support/databases";
-import { createSeller, json } from "./support/shop-fixtures";
+import { ALL_BACKENDS, isAvailable } from "./support/databases";
+import { json } from "./support/shop-fixtures";
+import { openTwoApps, type TwoApps } from "./support/two-apps";
 
 const run = promisify(execFile);
 
@@ -33,38 +29,20 @@ const neverPays = (rank: number) => rank % 3 === 0;
 
 describe.each(ALL_BACKENDS)("a draw drop, end to end, on %s", (backend) => {
   let db: Database;
-  let second: Database;
   let url: string | undefined;
-  let dropScratch: (() => Promise<void>) | undefined;
-  let app: ReturnType<typeof createApp>;
-  let otherApp: ReturnType<typeof createApp>;
+  let app: TwoApps["app"];
+  let otherApp: TwoApps["otherApp"];
   let apiKey: string;
+  let apps: TwoApps | undefined;
   const it_ = isAvailable(backend) && backend !== "dsql" ? it : it.skip;
 
   beforeAll(async () => {
     if (!isAvailable(backend) || backend === "dsql") return;
-    if (backend === "pglite") {
-      db = await openTestDatabase(backend);
-      second = db;
-    } else {
-      const scratch = await createScratchPostgres();
-      url = scratch.url;
-      dropScratch = scratch.drop;
-      const isolation = backend === "postgres-repeatable-read" ? "repeatable read" : "read committed";
-      db = openPostgres({ url, isolation, poolSize: 8, acquireTimeoutMs: 30_000 });
-      await migrate(db);
-      second = openPostgres({ url, isolation, poolSize: 4, acquireTimeoutMs: 30_000 });
-    }
-    const payments = new TestPaymentProvider();
-    const deps = { payments, retryPolicy: TEST_RETRY_POLICY, logError: (e: unknown) => console.error(e) };
-    app = createApp({ db, ...deps });
-    otherApp = createApp({ db: second, ...deps });
-    ({ apiKey } = await createSeller(app));
+    apps = await openTwoApps(backend);
+    ({ db, url, app, otherApp, apiKey } = apps);
   }, 120_000);
   afterAll(async () => {
-    if (second && second !== db) await second.close();
-    await db?.close();
-    await dropScratch?.();
+    await apps?.close();
   });
 
   const seller = { authorization: `Bearer ${"" /* set below */}` };

@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { migrate } from "../src/db/migrate";
-import { openPostgres } from "../src/db/postgres";
-import { TestPaymentProvider } from "../src/domain/checkout/payments";
-import { TEST_RETRY_POLICY } from "./support/contention";
-import { ALL_BACKENDS, createScratchPostgres, isAvailable, openTestDatabase } from "./support/databases";
-import { createDrop, createSeller, json } from "./support/shop-fixtures";
+import { ALL_BACKENDS, isAvailable } from "./support/databases";
+import { createDrop, json } from "./support/shop-fixtures";
+import { openTwoApps, type TwoApps } from "./support/two-apps";
 
 /**
  * Issue 17 §6, the waitlist: a hold drop whose holds lapse, are released or paid, with 500 fans waiting:
@@ -28,39 +24,19 @@ const WAITING = 500;
 
 describe.each(ALL_BACKENDS)("a waitlist on a sold-out hold drop, on %s", (backend) => {
   let db: Database;
-  let second: Database;
-  let dropScratch: (() => Promise<void>) | undefined;
-  let app: ReturnType<typeof createApp>;
-  let otherApp: ReturnType<typeof createApp>;
+  let app: TwoApps["app"];
+  let otherApp: TwoApps["otherApp"];
   let apiKey: string;
+  let apps: TwoApps | undefined;
   const it_ = isAvailable(backend) && backend !== "dsql" ? it : it.skip;
 
   beforeAll(async () => {
     if (!isAvailable(backend) || backend === "dsql") return;
-    if (backend === "pglite") {
-      db = await openTestDatabase(backend);
-      second = db;
-    } else {
-      const scratch = await createScratchPostgres();
-      dropScratch = scratch.drop;
-      const isolation = backend === "postgres-repeatable-read" ? "repeatable read" : "read committed";
-      db = openPostgres({ url: scratch.url, isolation, poolSize: 8, acquireTimeoutMs: 30_000 });
-      await migrate(db);
-      second = openPostgres({ url: scratch.url, isolation, poolSize: 4, acquireTimeoutMs: 30_000 });
-    }
-    const deps = {
-      payments: new TestPaymentProvider(),
-      retryPolicy: TEST_RETRY_POLICY,
-      logError: (e: unknown) => console.error(e),
-    };
-    app = createApp({ db, ...deps });
-    otherApp = createApp({ db: second, ...deps });
-    ({ apiKey } = await createSeller(app));
+    apps = await openTwoApps(backend);
+    ({ db, app, otherApp, apiKey } = apps);
   }, 120_000);
   afterAll(async () => {
-    if (second && second !== db) await second.close();
-    await db?.close();
-    await dropScratch?.();
+    await apps?.close();
   });
 
   const call = async (path: string, init?: RequestInit) => {
