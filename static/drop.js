@@ -103,6 +103,37 @@
     if (window.htmx) window.htmx.process(slot);
   }
 
+  // A drop of several sizes: the stream carries each size's units left (data-sizes-left, by position). A
+  // size that sold out while the page was open is struck through and disabled as on a fresh load; one that
+  // came back (a lapsed hold) is offered again. Same markup as views/fan/purchase.tsx SizePicker.
+  function followSizes() {
+    const left = document.querySelector("#drop-state [data-sizes-left]")?.dataset.sizesLeft?.split(",");
+    if (!left) return;
+    for (const label of document.querySelectorAll(".size-option[data-position]")) {
+      const remaining = Number(left[Number(label.dataset.position)] ?? 0);
+      const soldOut = !(remaining > 0);
+      const input = label.querySelector("input");
+      const name = label.querySelector(".size-name");
+      if (!input || !name || label.classList.contains("sold-out") === soldOut) continue;
+      label.classList.toggle("sold-out", soldOut);
+      input.disabled = soldOut;
+      if (soldOut) input.checked = false;
+      const shown = document.createElement("span");
+      shown.className = "size-name";
+      if (soldOut) {
+        const struck = document.createElement("s");
+        struck.textContent = label.dataset.name;
+        const said = document.createElement("span");
+        said.className = "visually-hidden";
+        said.textContent = " (sold out)";
+        shown.append(struck, said);
+      } else {
+        shown.textContent = label.dataset.name;
+      }
+      name.replaceWith(shown);
+    }
+  }
+
   // The stream is the authority on go-live and sell-out, whatever the phone's clock says.
   // A paused page has no buy box; when sales resume, the page is loaded again to get one.
   let shownStatus = document.querySelector("#drop-state [data-status]")?.dataset.status;
@@ -114,6 +145,7 @@
     const keeps = document.querySelector("[data-outcome=held], [data-outcome=bought]");
     if (shownStatus === "sold_out" && status === "live" && !keeps) return location.reload();
     shownStatus = status;
+    followSizes();
     if (status === "live") goLive();
     if (status === "sold_out") {
       closeBuyBox();

@@ -5,6 +5,7 @@ import type { Database } from "../src/db/database";
 import type { Drop, Seller } from "../src/domain/types";
 import { fromNow, MINUTE_MS } from "./support/clock";
 import { appWithSeller, hoodieDrop } from "./support/shop-fixtures";
+import { sseReader } from "./support/sse";
 
 /**
  * The fan's size picker (issue 18 §1): a drop of several variants shows a radio group of every size, a
@@ -56,7 +57,7 @@ describe("the fan's size picker", () => {
         `<input id="size-${i}" type="radio" name="variant" value="${variant.id}" required=""/>`,
       );
     }
-    expect(html).toContain('<label class="size-option" for="size-0">');
+    expect(html).toContain('<label class="size-option" for="size-0" data-position="0" data-name="S">');
     expect(html).toContain('<span class="size-price">$54.00</span>');
     expect(html).not.toContain("<s>");
   });
@@ -84,8 +85,8 @@ describe("the fan's size picker", () => {
     expect(late.status).toBe(409);
     expect(late.html).toContain("S just sold out. Pick another size.");
     expect(late.html).toContain(
-      '<label class="size-option sold-out" for="size-0"><input id="size-0" type="radio" name="variant" value="' +
-        `${small!.id}" required="" disabled=""/><span><s>S</s><span class="visually-hidden"> (sold out)</span></span></label>`,
+      '<label class="size-option sold-out" for="size-0" data-position="0" data-name="S"><input id="size-0" type="radio" name="variant" value="' +
+        `${small!.id}" required="" disabled=""/><span class="size-name"><s>S</s><span class="visually-hidden"> (sold out)</span></span></label>`,
     );
     // The page, loaded afresh, shows the same.
     const page = await (await app.request(`/d/${drop.slug}`)).text();
@@ -112,5 +113,43 @@ describe("the fan's size picker", () => {
     const drop = await app.shop.createDrop(seller, hoodieDrop({ startsAt: fromNow(-MINUTE_MS) }));
     const html = await (await app.request(`/d/${drop.slug}`)).text();
     expect(html).not.toContain("size-picker");
+    expect(html).not.toContain("data-sizes-left");
+  });
+});
+
+describe("the live counter of a sized drop (issue 18 §5)", () => {
+  /** The next "stock" event's state: the total and each size's units left (by position). */
+  async function nextState(stream: ReturnType<typeof sseReader>) {
+    for (;;) {
+      const event = await stream.next();
+      if (!event) throw new Error("the stream ended");
+      if (event.event !== "stock") continue;
+      return {
+        remaining: event.data?.match(/data-remaining="(\d+)"/)?.[1],
+        sizes: event.data?.match(/data-sizes-left="([\d,]*)"/)?.[1],
+      };
+    }
+  }
+
+  it("streams each size's units left with the total: a size sold out, and back when its unit returns", async () => {
+    const drop = await sizedDrop();
+    const res = await app.request(`/d/${drop.slug}/stream`);
+    const stream = sseReader(res.body!);
+    expect(await nextState(stream)).toEqual({ remaining: "7", sizes: "1,4,2" });
+
+    const key = randomUUID();
+    expect((await post(drop, { fan: "ann@example.com", idempotencyKey: key, variant: "S" })).status).toBe(
+      201,
+    );
+    expect(await nextState(stream)).toEqual({ remaining: "6", sizes: "0,4,2" });
+
+    // The seller cancels it: S is on sale again, and the open page is told.
+    const { rows } = await db.query<{ id: string }>(
+      "SELECT id FROM orders WHERE idempotency_key = $1::text",
+      [key],
+    );
+    await app.shop.orderManagement.cancel(seller, rows[0]!.id);
+    expect(await nextState(stream)).toEqual({ remaining: "7", sizes: "1,4,2" });
+    await stream.cancel();
   });
 });

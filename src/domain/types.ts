@@ -67,6 +67,8 @@ export interface StockSnapshot {
   hold?: boolean;
   /** The drop's go-live as the same read saw it (absent: taken from the drop); it may move before go-live. */
   startsAt?: Date;
+  /** A drop of several sizes: units left of each, by position (absent on a one-size drop). */
+  sizes?: readonly number[];
 }
 
 export interface Audit {

@@ -77,6 +77,7 @@ function stepper(subscription: StockSubscription, drop: Drop, options: StockStre
         remaining={update.remaining}
         quantity={drop.quantity}
         status={update.status}
+        sizesLeft={update.sizes}
         shopHref={shopHref}
         shopName={shopName}
       />,

@@ -77,7 +77,14 @@ export function createStockWatcher(options: StockWatcherOptions) {
     watch.latest = update;
     watch.readAt = performance.now();
     // Only what a page shows counts as a change: the clock alone moving on is not news.
-    if (previous && previous.remaining === update.remaining && previous.status === update.status) return;
+    // A size selling out while another's unit came back leaves the total as it was: the sizes count too.
+    if (
+      previous &&
+      previous.remaining === update.remaining &&
+      previous.status === update.status &&
+      String(previous.sizes) === String(update.sizes)
+    )
+      return;
     watch.version++;
     for (const subscriber of watch.subscribers) deliver(watch, subscriber);
   }
@@ -195,9 +202,16 @@ export function createStockWatcher(options: StockWatcherOptions) {
     const age = performance.now() - watch.readAt;
     if (age > 2 * intervalMs && !isFinal(watch)) return undefined;
     const serverTime = new Date(watch.latest.serverTime.getTime() + age);
-    const { remaining, hold, startsAt } = watch.latest;
+    const { remaining, hold, startsAt, sizes } = watch.latest;
     const status = statusOf(drop, remaining, serverTime, watch.latest);
-    return { remaining, serverTime, hold, ...(startsAt ? { startsAt } : {}), status };
+    return {
+      remaining,
+      serverTime,
+      hold,
+      ...(startsAt ? { startsAt } : {}),
+      ...(sizes ? { sizes } : {}),
+      status,
+    };
   }
 
   /**

@@ -32,7 +32,13 @@ export interface DropPageProps {
   /** "Email me at go-live" (upcoming drops only), or what became of the fan's signup. */
   notify?: NotifyMeState | undefined;
   /** Each variant's stock: a drop of several shows a size picker. */
-  variants?: readonly { id: string; name: string; remaining: number; priceCents: number | null }[];
+  variants?: readonly {
+    id: string;
+    position?: number;
+    name: string;
+    remaining: number;
+    priceCents: number | null;
+  }[];
   /** The size the fan had picked (kept when the form comes back). */
   chosenSize?: string | undefined;
 }

@@ -45,6 +45,8 @@ export type PurchaseState =
 /** One size (variant) on offer in the buy form; a sold-out one stays listed, struck through. */
 export interface SizeOption {
   id: string;
+  /** The variant's position: what the live counter's per-size stock is keyed by (stock.tsx sizesLeft). */
+  position?: number | undefined;
   name: string;
   soldOut: boolean;
   /** Its own price when it differs from the drop's, already formatted ("$31.00"). */
@@ -63,7 +65,13 @@ export interface SizeChoice {
  */
 export function sizeChoice(
   drop: { priceCents: number; currency: string; variantCount?: number | undefined },
-  variants: readonly { id: string; name: string; remaining: number; priceCents: number | null }[],
+  variants: readonly {
+    id: string;
+    position?: number;
+    name: string;
+    remaining: number;
+    priceCents: number | null;
+  }[],
   chosen?: string | undefined,
 ): SizeChoice | undefined {
   if (!drop.variantCount || variants.length < 2) return undefined;
@@ -71,6 +79,7 @@ export function sizeChoice(
     chosen,
     options: variants.map((v) => ({
       id: v.id,
+      position: v.position,
       name: v.name,
       soldOut: v.remaining <= 0,
       price:
@@ -225,7 +234,12 @@ function SizePicker({ options, chosen }: SizeChoice) {
       <legend>Size</legend>
       <div class="size-options">
         {options.map((option, i) => (
-          <label class={option.soldOut ? "size-option sold-out" : "size-option"} for={`size-${i}`}>
+          <label
+            class={option.soldOut ? "size-option sold-out" : "size-option"}
+            for={`size-${i}`}
+            data-position={option.position}
+            data-name={option.name}
+          >
             <input
               id={`size-${i}`}
               type="radio"
@@ -236,12 +250,12 @@ function SizePicker({ options, chosen }: SizeChoice) {
               checked={option.id === chosenId}
             />
             {option.soldOut ? (
-              <span>
+              <span class="size-name">
                 <s>{option.name}</s>
                 <span class="visually-hidden"> (sold out)</span>
               </span>
             ) : (
-              <span>{option.name}</span>
+              <span class="size-name">{option.name}</span>
             )}
             {option.price ? <span class="size-price">{option.price}</span> : null}
           </label>

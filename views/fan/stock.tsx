@@ -8,6 +8,11 @@ export interface StockStateProps {
   /** The shop's page: where a fan goes next when this drop is over. */
   shopHref?: string | undefined;
   shopName?: string | undefined;
+  /**
+   * A drop of several sizes: units left of each, by position. Carried as data for drop.js, which strikes
+   * through a size that sold out while the page was open (and un-strikes one that came back).
+   */
+  sizesLeft?: readonly number[] | undefined;
 }
 
 /**
@@ -61,7 +66,12 @@ export function StockState(props: StockStateProps) {
   const urgency = status === "live" ? urgencyOf(remaining, quantity) : undefined;
   const over = status === "sold_out" || status === "cancelled";
   return (
-    <div class={`state state-${status}`} data-remaining={Math.max(0, remaining)} data-status={status}>
+    <div
+      class={`state state-${status}`}
+      data-remaining={Math.max(0, remaining)}
+      data-status={status}
+      data-sizes-left={props.sizesLeft?.join(",")}
+    >
       <p class="state-head">
         <span class={`badge badge-${status}`}>{BADGE[status]}</span>
         {urgency ? (

@@ -1,7 +1,7 @@
 /** Drops and their stock buckets. */
 import type { Database, Queryable } from "../../db/database";
 import type { Bucket } from "../../domain/purchase/stock-plan";
-import type { VariantInput } from "../../domain/purchase/variants";
+import { UNITS_PER_VARIANT, type VariantInput } from "../../domain/purchase/variants";
 import type { Drop, DropTerms, StockSnapshot } from "../../domain/types";
 import { insertDraw, type NewDraw } from "../fairness/draws";
 import { DROP_COLUMNS, type DropRow, toDrop } from "../rows";
@@ -166,6 +166,8 @@ export async function readStocks(
     cancelled: boolean;
     hold: boolean;
     starts_at: Date;
+    variant_count: number | null;
+    sizes: string | null;
   }>(
     `SELECT d.id::text AS drop_id,
             coalesce((SELECT sum(s.remaining) FROM stock_buckets s WHERE s.drop_id = d.id), 0)::int
@@ -174,7 +176,18 @@ export async function readStocks(
             d.paused_at IS NOT NULL AS paused,
             d.cancelled_at IS NOT NULL AS cancelled,
             coalesce(d.hold_seconds, 0) > 0 AS hold,
-            d.starts_at
+            d.starts_at,
+            d.variant_count,
+            -- A drop of several sizes: each one's units left, "position:left" joined by commas (issue 18 §5:
+            -- the live size picker), in the same statement, so the tick's cost stays one statement.
+            CASE WHEN coalesce(d.variant_count, 1) > 1 THEN (
+              SELECT string_agg(u.position::text || ':' || u.remaining::text, ',')
+              FROM (SELECT (x.unit - 1) / ${UNITS_PER_VARIANT} AS position, sum(x.remaining)::int AS remaining
+                    FROM (SELECT s.first_unit AS unit, s.remaining FROM stock_buckets s WHERE s.drop_id = d.id
+                          UNION ALL
+                          SELECT r.unit_no AS unit, 1 AS remaining FROM returned_units r WHERE r.drop_id = d.id) AS x
+                    GROUP BY 1) AS u
+            ) END AS sizes
      FROM drops d WHERE d.id = ANY($1::uuid[])`,
     [dropIds],
     { name: "read_stocks_and_switches" },
@@ -190,9 +203,22 @@ export async function readStocks(
         // The mode and go-live as the database has them now (another process may have changed either).
         hold: row.hold === true,
         startsAt: new Date(row.starts_at),
+        ...((row.variant_count ?? 1) > 1
+          ? { sizes: sizesLeft(row.sizes ?? "", row.variant_count ?? 1) }
+          : {}),
       },
     ]),
   );
+}
+
+/** "0:3,2:1" → [3, 0, 1] for a drop of `count` sizes: a size with no stock row left counts 0. */
+function sizesLeft(text: string, count: number): number[] {
+  const left = new Array<number>(count).fill(0);
+  for (const pair of text ? text.split(",") : []) {
+    const [position, remaining] = pair.split(":").map(Number);
+    if (position !== undefined && position >= 0 && position < count) left[position] = remaining ?? 0;
+  }
+  return left;
 }
 
 /** The drop as it is now (terms may change before go-live) with its stock, in one read. */
