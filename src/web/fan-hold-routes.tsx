@@ -24,6 +24,7 @@ import { PayBody } from "../http/checkout-api";
 import { ShippingBody } from "../http/order-schemas";
 import { formBody, parseWith } from "../http/validation";
 import type { CheckoutOrder } from "../repository/checkout/holds";
+import { orderSize } from "./order-size";
 
 /** A form's text fields (a file field, which no address has, is left out). */
 const textFields = (fields: Record<string, unknown>): Record<string, string> =>
@@ -85,12 +86,14 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
   ): Promise<HoldProps> {
     const shopFront = (await storefront.pageExtras(drop)).shop;
     const url = await holdUrl(drop, order.id);
+    const size = await orderSize(shop, drop, order.variant);
     return {
+      size: size?.name,
       shipping: await shippingOf(drop, order.id, url, extra.shipping),
       order,
       title: drop.title,
       currency: drop.currency,
-      quantity: drop.quantity,
+      quantity: size?.quantity ?? drop.quantity,
       shopName: shopFront.name,
       url,
       replay: extra.replay ?? false,

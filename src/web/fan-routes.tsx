@@ -5,7 +5,7 @@ import * as v from "valibot";
 import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
 import { HoldPage } from "../../views/fan/hold";
 import { type BoughtState, Purchase, type PurchaseState, sizeChoice } from "../../views/fan/purchase";
-import { ReceiptNotFoundPage, ReceiptPage } from "../../views/fan/receipt-page";
+import { ClosedReceiptPage, ReceiptNotFoundPage, ReceiptPage } from "../../views/fan/receipt-page";
 import type { ShippingProps } from "../../views/fan/shipping";
 import { StockState } from "../../views/fan/stock";
 import type { CookieSecurity } from "../config";
@@ -36,6 +36,7 @@ import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-
 import { createFanHolds } from "./fan-hold-routes";
 import { createFanQueue } from "./fan-queue-routes";
 import { type StockStreamOptions, stockStream } from "./fan-stream";
+import { orderSize } from "./order-size";
 import { createStockWatcher, type StockWatcher } from "./stock-watcher";
 
 export interface FanRoutesOptions extends StockStreamOptions {
@@ -145,7 +146,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     return shop.dropWithStock(drop.id);
   }
 
-  const receiptUrl = async (drop: Drop, order: Order) =>
+  const receiptUrl = async (drop: Drop, order: Pick<Order, "id">) =>
     `/d/${drop.slug}/orders/${order.id}?k=${await storefront.receiptCode(order.id)}`;
 
   async function boughtState(
@@ -156,6 +157,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
   ): Promise<BoughtState> {
     const shopFront = (await storefront.pageExtras(drop)).shop;
     const url = await receiptUrl(drop, order);
+    const size = await orderSize(shop, drop, order.variant);
     return {
       shipping: await holds.shippingOf(drop, order.id, url, shipping),
       kind: "bought",
@@ -163,9 +165,39 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
       replay,
       title: drop.title,
       currency: drop.currency,
-      quantity: drop.quantity,
+      quantity: size?.quantity ?? drop.quantity,
       shopName: shopFront.name,
       url,
+      size: size?.name,
+    };
+  }
+
+  /**
+   * The receipt of an order the shop cancelled or refunded (moved to closed_orders, sql/0164): the link
+   * still works and says what happened. Undefined for a wrong code, another drop's order, or a live one.
+   */
+  async function closedReceipt(drop: Drop, orderId: string, code: string) {
+    const expected = Buffer.from(await storefront.receiptCode(orderId));
+    const given = Buffer.from(code);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const order = await shop.orderManagement.fanOrder(orderId).catch((error: unknown) => {
+      if (error instanceof NotFound) return undefined;
+      throw error;
+    });
+    if (!order || order.dropId !== drop.id) return undefined;
+    if (order.status !== "cancelled" && order.status !== "refunded") return undefined;
+    const size = await orderSize(shop, drop, order.variant);
+    const shopFront = (await storefront.pageExtras(drop)).shop;
+    return {
+      order: { ...order, status: order.status },
+      title: drop.title,
+      currency: drop.currency,
+      quantity: size?.quantity ?? drop.quantity,
+      shopName: shopFront.name,
+      url: await receiptUrl(drop, order),
+      size: size?.name,
+      slug: drop.slug,
+      shop: shopFront,
     };
   }
 
@@ -337,8 +369,13 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     try {
       order = await storefront.receipt(drop, orderId.toLowerCase(), code);
     } catch (error) {
-      if (error instanceof NotFound) return c.html(<ReceiptNotFoundPage />, 404);
-      throw error;
+      if (!(error instanceof NotFound)) throw error;
+      const closed = await closedReceipt(drop, orderId.toLowerCase(), code);
+      if (!closed) return c.html(<ReceiptNotFoundPage />, 404);
+      c.header("Cache-Control", "private, no-store");
+      c.header("Referrer-Policy", "no-referrer");
+      c.header("X-Robots-Tag", "noindex");
+      return c.html(<ClosedReceiptPage {...closed} />);
     }
     const saved = c.req.query("saved") === "1" ? { notice: "Address saved." } : undefined;
     const state = await boughtState(drop, order, false, saved);

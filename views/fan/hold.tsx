@@ -1,5 +1,6 @@
 import type { ShopFront } from "../../src/domain/catalog/storefront";
 import type { CheckoutOrder } from "../../src/repository/checkout/holds";
+import { ClosedReceipt } from "./closed-receipt";
 import { formatCountdown } from "./countdown";
 import { formatPrice } from "./price";
 import { Receipt } from "./receipt";
@@ -22,6 +23,8 @@ export interface HoldProps {
   pendingPaymentId?: string | undefined;
   /** On a drop that ships: the address, asked in the pay form, then shown (and correctable) on the receipt. */
   shipping?: ShippingProps | undefined;
+  /** The size (variant) held, on a drop of several; `quantity` is then that size's. */
+  size?: string | undefined;
 }
 
 const withAction = (url: string, action: "pay" | "release") => url.replace(/\?/, `/${action}?`);
@@ -35,6 +38,14 @@ const withAction = (url: string, action: "pay" | "release") => url.replace(/\?/,
 export function Hold(props: HoldProps) {
   const { order } = props;
   if (order.status === "paid") return <Receipt {...props} />;
+  // Refunded by the shop after it was paid (a late payment's refund has no payment time).
+  if (order.status === "refunded" && order.paidAt)
+    return (
+      <ClosedReceipt
+        {...props}
+        order={{ ...order, status: "refunded", paidAt: order.paidAt, closedAt: order.expiresAt }}
+      />
+    );
   if (order.status !== "held") return <HoldEnded {...props} />;
   const msLeft = order.expiresAt.getTime() - order.readAt.getTime();
   const pay = withAction(props.url, "pay");
@@ -54,7 +65,14 @@ export function Hold(props: HoldProps) {
         <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
       </p>
       <p class="receipt-what">
-        {props.title} · {formatPrice(order.priceCents, props.currency)} · {props.shopName}
+        {props.title}
+        {props.size ? (
+          <>
+            {" "}
+            · Size <b class="receipt-size">{props.size}</b>
+          </>
+        ) : null}{" "}
+        · {formatPrice(order.priceCents, props.currency)} · {props.shopName}
       </p>
       <p
         id="hold-countdown"
@@ -145,7 +163,8 @@ function HoldEnded(props: HoldProps) {
     >
       <p class="result-title">{ended.title}</p>
       <p>
-        {ended.text} (Unit #{props.order.unitNo} of {props.title}.)
+        {ended.text} (Unit #{props.order.unitNo} of {props.title}
+        {props.size ? `, size ${props.size}` : ""}.)
       </p>
     </div>
   );

@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { ShopFront } from "../../src/domain/catalog/storefront";
 import { Layout } from "../layout";
+import { ClosedReceipt, type ClosedReceiptProps } from "./closed-receipt";
 import { shopHref } from "./links";
 import { Receipt, type ReceiptProps } from "./receipt";
 
@@ -52,6 +53,21 @@ export function ReceiptPage(props: ReceiptProps & { slug: string; shop: ShopFron
       scripts={["drop.js"]}
     >
       <Receipt {...props} />
+    </OrderPage>
+  );
+}
+
+/** /d/<slug>/orders/<id>?k=… of an order the shop cancelled or refunded: what happened, and nothing to do. */
+export function ClosedReceiptPage(props: ClosedReceiptProps & { slug: string; shop: ShopFront }) {
+  return (
+    <OrderPage
+      title={`${props.order.status === "refunded" ? "Refunded" : "Cancelled"} · ${props.title}`}
+      heading="Your order"
+      slug={props.slug}
+      shop={props.shop}
+      scripts={["drop.js"]}
+    >
+      <ClosedReceipt {...props} />
     </OrderPage>
   );
 }

@@ -15,6 +15,8 @@ export interface ReceiptProps {
   replay: boolean;
   /** On a drop that ships: where it goes, and the form to give or correct it (receipt pages only). */
   shipping?: ShippingProps | undefined;
+  /** The size (variant) bought, on a drop of several; `quantity` is then that size's. */
+  size?: string | undefined;
 }
 
 /** "Sun, 29 Nov 2026, 23:41:07 UTC": one style, seconds included (drops sell out in seconds). */
@@ -58,6 +60,14 @@ export function Receipt(props: ReceiptProps) {
         {props.title} · {props.shopName}
       </p>
       <dl class="receipt-facts">
+        {props.size ? (
+          <>
+            <dt>Size</dt>
+            <dd class="receipt-size">
+              <b>{props.size}</b>
+            </dd>
+          </>
+        ) : null}
         <dt>{order.paidAt ? "Paid" : "Price"}</dt>
         <dd class="receipt-paid">
           <b>{formatPrice(order.priceCents, props.currency)}</b>

@@ -1,0 +1,100 @@
+import { formatPrice, shortOrderRef } from "./price";
+import { formatBoughtAt } from "./receipt";
+
+export interface ClosedReceiptProps {
+  /** The order as the shop ended it: cancelled (an unpaid instant order) or refunded (a paid one). */
+  order: {
+    id: string;
+    unitNo: number;
+    fan: string;
+    priceCents: number;
+    status: "cancelled" | "refunded";
+    createdAt: Date;
+    paidAt: Date | null;
+    closedAt: Date | null;
+  };
+  title: string;
+  currency: string;
+  quantity: number;
+  shopName: string;
+  /** The receipt's own address: still the fan's record of what happened. */
+  url: string;
+  /** The size (variant), on a drop of several; `quantity` is then that size's. */
+  size?: string | undefined;
+}
+
+/**
+ * The receipt of an order the shop ended (issue 18 §3): said once, with weight — what was bought, its
+ * reference and size, and what happened (cancelled; or refunded, and how much). Nothing that no longer
+ * applies is offered: no shipping address to give or correct, no copy-and-keep advice.
+ */
+export function ClosedReceipt(props: ClosedReceiptProps) {
+  const { order } = props;
+  const refunded = order.status === "refunded";
+  const amount = formatPrice(order.priceCents, props.currency);
+  return (
+    <section
+      id="purchase-result"
+      class="receipt receipt-closed"
+      role="status"
+      tabindex={-1}
+      data-outcome={order.status}
+      aria-labelledby="receipt-title"
+    >
+      <p id="receipt-title" class="receipt-kicker">
+        <span class="badge badge-cancelled">{refunded ? "Refunded" : "Cancelled"}</span>
+      </p>
+      <p class="receipt-unit">
+        <span class="receipt-unit-label">Unit</span> <b>#{order.unitNo}</b>{" "}
+        <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
+      </p>
+      <p class="receipt-what">
+        {props.title} · {props.shopName}
+      </p>
+      <dl class="receipt-facts">
+        {props.size ? (
+          <>
+            <dt>Size</dt>
+            <dd class="receipt-size">
+              <b>{props.size}</b>
+            </dd>
+          </>
+        ) : null}
+        <dt>{refunded ? "Refunded" : "Price"}</dt>
+        <dd class="receipt-paid">
+          <b>{amount}</b>
+          {refunded ? " in full, to your card" : null}
+        </dd>
+        <dt>Order</dt>
+        <dd>
+          <code id="order-id" class="order-id" title={order.id}>
+            {shortOrderRef(order.id)}
+          </code>
+        </dd>
+        <dt>For</dt>
+        <dd>{order.fan}</dd>
+        <dt>Bought</dt>
+        <dd>
+          <time datetime={(order.paidAt ?? order.createdAt).toISOString()}>
+            {formatBoughtAt(order.paidAt ?? order.createdAt)}
+          </time>
+        </dd>
+        {order.closedAt ? (
+          <>
+            <dt>{refunded ? "Refunded on" : "Cancelled on"}</dt>
+            <dd>
+              <time datetime={order.closedAt.toISOString()}>{formatBoughtAt(order.closedAt)}</time>
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <p class="receipt-next">
+        <b>What happened:</b>{" "}
+        {refunded
+          ? `${props.shopName} refunded your payment of ${amount} in full, so this order is closed and nothing will be sent. A refund can take a few days to show on your statement.`
+          : `${props.shopName} cancelled this order, so nothing will be sent and nothing is owed.`}{" "}
+        The unit went back on sale.
+      </p>
+    </section>
+  );
+}
