@@ -52,4 +52,20 @@ describe("order emails", () => {
     const cancelled = renderEmail("cancelled", event("order.cancelled", {}), context, links);
     expect(cancelled.subject).toBe("Cancelled: Tote, unit #7");
   });
+
+  it("names the size with the unit on a drop of several sizes, in every order email", () => {
+    const sized = (type: StoredEvent["type"]) => ({
+      ...event(type, { by: "seller" }),
+      variant: { id: "v1", name: "XL" },
+    });
+    expect(renderEmail("held", sized("order.held"), context, links).subject).toBe(
+      "Tote: unit #7 (size XL) is held for you",
+    );
+    expect(renderEmail("refund", sized("order.refunded"), context, links).text).toContain(
+      "refunded your payment for unit #7 (size XL) of Tote",
+    );
+    expect(renderEmail("fulfilled", sized("order.fulfilled"), context, links).subject).toBe(
+      "On its way: Tote, unit #7 (size XL)",
+    );
+  });
 });

@@ -1,5 +1,5 @@
 /** Row shapes as the database returns them, and how they become domain values. */
-import { unitInVariant, variantOfUnit } from "../domain/purchase/variants";
+import { UNITS_PER_VARIANT, unitInVariant, variantOfUnit } from "../domain/purchase/variants";
 import type { Drop, Order, Seller } from "../domain/types";
 import type { BrandRow } from "./catalog/brands";
 
@@ -138,6 +138,8 @@ export interface StoredEvent {
   data: Record<string, unknown>;
   occurredAt: Date;
   position: number | null;
+  /** An order event on a drop of several sizes: the size (variant) the order is for. */
+  variant?: { id: string; name: string } | undefined;
 }
 
 export interface EventRow {
@@ -149,7 +151,24 @@ export interface EventRow {
   data: string;
   occurred_at: Date;
   position: string | number | null;
+  /** JSON {id, name} from eventVariantSql, where the reader asked for it. */
+  variant?: string | null;
 }
+
+/**
+ * The size (variant) of an event's order as JSON {id, name}, a SQL expression over an events row aliased
+ * `alias`: NULL unless the drop sells several sizes. Read from the order itself (live, ended hold, or
+ * closed by the seller: each a primary-key probe), not from the event's unit number, which older writers
+ * stored within its variant.
+ */
+export const eventVariantSql = (alias: string): string =>
+  `(SELECT json_build_object('id', v.id, 'name', v.name)::text FROM drop_variants v
+    WHERE v.drop_id = ${alias}.drop_id AND ${alias}.order_id IS NOT NULL
+      AND (SELECT d.variant_count FROM drops d WHERE d.id = ${alias}.drop_id) > 1
+      AND v.position = (coalesce((SELECT o.unit_no FROM orders o WHERE o.id = ${alias}.order_id),
+                                 (SELECT h.unit_no FROM order_history h WHERE h.id = ${alias}.order_id),
+                                 (SELECT c.unit_no FROM closed_orders c WHERE c.id = ${alias}.order_id)) - 1)
+                        / ${UNITS_PER_VARIANT})`;
 
 export const EVENT_COLUMNS = "id, drop_id, type, order_id, unit_no, data, occurred_at, position";
 
@@ -163,4 +182,5 @@ export const toEvent = (row: EventRow): StoredEvent => ({
   data: JSON.parse(row.data) as Record<string, unknown>,
   occurredAt: new Date(row.occurred_at),
   position: row.position === null ? null : Number(row.position),
+  ...(row.variant ? { variant: JSON.parse(row.variant) as { id: string; name: string } } : {}),
 });

@@ -52,7 +52,10 @@ export interface DispatcherDeps {
 /** How soon before a hold lapses its reminder goes: five minutes, or half the hold when that is shorter. */
 const REMINDER_LEAD_MS = 5 * 60_000;
 
-/** The request body a receiver gets: `{type, timestamp, data}`, with the event's drop, position, order and unit in `data`. */
+/**
+ * The request body a receiver gets: `{type, timestamp, data}`, with the event's drop, position, order and unit
+ * in `data`, and on a drop of several sizes the order's `variant: {id, name}` (unitNo is within it).
+ */
 export function webhookPayload(event: StoredEvent): string {
   return JSON.stringify({
     type: event.type,
@@ -60,6 +63,7 @@ export function webhookPayload(event: StoredEvent): string {
     data: {
       ...(event.dropId ? { dropId: event.dropId, position: event.position } : {}),
       ...(event.orderId ? { orderId: event.orderId, unitNo: event.unitNo } : {}),
+      ...(event.variant ? { variant: event.variant } : {}),
       ...event.data,
     },
   });

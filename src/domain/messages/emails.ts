@@ -70,7 +70,8 @@ export function renderEmail(
   context: MailContext,
   links: EmailLinks,
 ): Email {
-  const unit = `unit #${event.unitNo}`;
+  // On a drop of several sizes the unit is numbered within its size, so the size is named with it.
+  const unit = event.variant ? `unit #${event.unitNo} (size ${event.variant.name})` : `unit #${event.unitNo}`;
   const drop = context.dropTitle;
   const price =
     typeof event.data.priceCents === "number"

@@ -6,7 +6,14 @@
  */
 import type { Database, Queryable } from "../../db/database";
 import { TryAgain } from "../../domain/purchase/retry";
-import { EVENT_COLUMNS, type EventRow, type EventType, type StoredEvent, toEvent } from "../rows";
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  type EventType,
+  eventVariantSql,
+  type StoredEvent,
+  toEvent,
+} from "../rows";
 
 export const EVENT_TYPES: readonly EventType[] = [
   "order.created",
@@ -288,7 +295,8 @@ async function copyNewOrders(
 /** A drop's log in position order (for the seller's tools and tests). */
 export async function listDropEvents(db: Queryable, dropId: string): Promise<StoredEvent[]> {
   const { rows } = await db.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE drop_id = $1::uuid AND position IS NOT NULL ORDER BY position`,
+    `SELECT ${EVENT_COLUMNS}, ${eventVariantSql("events")} AS variant
+     FROM events WHERE drop_id = $1::uuid AND position IS NOT NULL ORDER BY position`,
     [dropId],
   );
   return rows.map(toEvent);

@@ -5,7 +5,7 @@
  * processes never send the same delivery at the same moment; a lease that runs out frees it again.
  */
 import type { Queryable } from "../../db/database";
-import { EVENT_COLUMNS, type EventRow, type StoredEvent, toEvent } from "../rows";
+import { EVENT_COLUMNS, type EventRow, eventVariantSql, type StoredEvent, toEvent } from "../rows";
 
 export type DeliveryStatus = "pending" | "delivered" | "failed" | "skipped";
 
@@ -110,7 +110,7 @@ async function leasedById(db: Queryable, ids: string[]): Promise<LeasedDelivery[
     `SELECT d.id AS delivery_id, d.kind, d.target, d.endpoint_id, d.recipient, d.attempts,
             ${EVENT_COLUMNS.split(", ")
               .map((c) => `e.${c}`)
-              .join(", ")}
+              .join(", ")}, ${eventVariantSql("e")} AS variant
      FROM deliveries d JOIN events e ON e.id = d.event_id
      WHERE d.id = ANY($1::uuid[])`,
     [ids],
