@@ -56,6 +56,29 @@ describe("the live counter on a hold drop", () => {
     expect(watcher.watching().size).toBe(0);
   });
 
+  it("on a drop of sizes, a size whose hold lapses is counted again, in the same one read", async () => {
+    const drop = await app.shop.createDrop(await app.shop.sellerByApiKey(apiKey), {
+      title: "Sized counter tee",
+      description: "",
+      priceCents: 500,
+      currency: "USD",
+      maxPerFan: 1,
+      holdSeconds: 1,
+      variants: [
+        { name: "S", quantity: 1 },
+        { name: "M", quantity: 2 },
+      ],
+    });
+    const watcher = createStockWatcher({ read: (ids) => repo.readStocks(db, ids), intervalMs: 50 });
+    const subscription = watcher.subscribe(drop);
+    expect(await subscription.next()).toMatchObject({ remaining: 3, sizes: [1, 2] });
+    await app.shop.purchase(drop.id, { fan: "small@fans.test", variant: "S" });
+    expect(await subscription.next()).toMatchObject({ remaining: 2, sizes: [0, 2], status: "live" });
+    // The hold lapses unpaid: S is back, and the open pages' pickers un-strike it (static/drop.js).
+    expect(await subscription.next()).toMatchObject({ remaining: 3, sizes: [1, 2] });
+    subscription.close();
+  });
+
   it("the fan page of a sold-out hold drop keeps its stream; an instant one closes it", async () => {
     const seller = await app.shop.sellerByApiKey(apiKey);
     const terms = { description: "", priceCents: 500, currency: "USD", quantity: 1, maxPerFan: 1 };

@@ -20,12 +20,15 @@ describe.each<TestBackend>(["pglite", "postgres-read-committed"])(
   (backend) => {
     let db: Database;
     let drops: Drop[];
+    /** Drops of three sizes, watched with the others: their per-size stock comes in the same statement. */
+    let sized: Drop[];
+    let app: ReturnType<typeof createApp>;
     const it_ = isAvailable(backend) ? it : it.skip;
 
     beforeAll(async () => {
       if (!isAvailable(backend)) return;
       db = await openTestDatabase(backend);
-      const app = createApp({ db, logError: () => undefined });
+      app = createApp({ db, logError: () => undefined });
       const { seller } = await app.shop.createSeller({
         email: "many@example.com",
         name: "Many",
@@ -35,6 +38,20 @@ describe.each<TestBackend>(["pglite", "postgres-read-committed"])(
       for (let i = 0; i < 150; i++) {
         drops.push(
           await app.shop.createDrop(seller, hoodieDrop({ title: `Drop ${i}`, quantity: 1 + (i % 7) })),
+        );
+      }
+      sized = [];
+      for (let i = 0; i < 10; i++) {
+        const variants = [
+          { name: "S", quantity: 1 },
+          { name: "M", quantity: 2 + i },
+          { name: "L", quantity: 3 },
+        ];
+        sized.push(
+          await app.shop.createDrop(
+            seller,
+            hoodieDrop({ title: `Sized ${i}`, quantity: undefined, variants }),
+          ),
         );
       }
     });
@@ -81,12 +98,24 @@ describe.each<TestBackend>(["pglite", "postgres-read-committed"])(
       return tally.statements / tally.ticks;
     }
 
-    it_("one statement per tick, whether one drop or 150 are watched", async () => {
+    it_("one statement per tick, whether one drop or 150 are watched, sized drops among them", async () => {
       const one = await statementsPerTick(drops.slice(0, 1), repo.readStocks);
-      const all = await statementsPerTick(drops, repo.readStocks);
+      const all = await statementsPerTick([...drops, ...sized], repo.readStocks);
       expect(one).toBe(1);
       expect(all).toBe(1);
     });
+
+    it_(
+      "readStocks gives a sized drop's units left per size (a size sold out reads 0), none on one size",
+      async () => {
+        const [drop] = sized;
+        await app.shop.purchase(drop!.id, { fan: "small@example.com", variant: "S" });
+        await app.shop.purchase(drop!.id, { fan: "medium@example.com", variant: "M" });
+        const stocks = await repo.readStocks(db, [drop!.id, drops[0]!.id]);
+        expect(stocks.get(drop!.id)).toMatchObject({ remaining: 4, sizes: [0, 1, 3] });
+        expect(stocks.get(drops[0]!.id)).not.toHaveProperty("sizes");
+      },
+    );
 
     it_("control: reading each drop on its own costs a statement per drop per tick", async () => {
       const eachOnItsOwn = async (db: Database, ids: readonly string[]) =>
