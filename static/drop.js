@@ -109,6 +109,7 @@
   function followSizes() {
     const left = document.querySelector("#drop-state [data-sizes-left]")?.dataset.sizesLeft?.split(",");
     if (!left) return;
+    const goneNow = [];
     for (const label of document.querySelectorAll(".size-option[data-position]")) {
       const remaining = Number(left[Number(label.dataset.position)] ?? 0);
       const soldOut = !(remaining > 0);
@@ -116,6 +117,7 @@
       const name = label.querySelector(".size-name");
       if (!input || !name || label.classList.contains("sold-out") === soldOut) continue;
       label.classList.toggle("sold-out", soldOut);
+      if (soldOut) goneNow.push(label.dataset.name);
       input.disabled = soldOut;
       if (soldOut) input.checked = false;
       const shown = document.createElement("span");
@@ -132,6 +134,9 @@
       }
       name.replaceWith(shown);
     }
+    // Said once, politely, for a screen-reader user whose eyes are not on the picker.
+    const announcer = $("announcer");
+    if (goneNow.length > 0 && announcer) announcer.textContent = `Sold out: size ${goneNow.join(", ")}.`;
   }
 
   // The stream is the authority on go-live and sell-out, whatever the phone's clock says.

@@ -115,6 +115,7 @@ describe("the size picker and sized receipts in Chromium", () => {
         .poll(() => sizeShown(page, "S"), { timeout: 30_000 })
         .toEqual({ struck: true, soldOut: true, disabled: true });
       expect(await page.locator('.size-option[data-name="S"]').textContent()).toBe("S (sold out)");
+      expect(await page.locator("#announcer").textContent()).toBe("Sold out: size S.");
       // The counter shows the total, the other sizes stay on offer, and the page was never reloaded.
       await expect.poll(() => page.locator("#drop-state .stock-count b").textContent()).toBe("5");
       expect(await sizeShown(page, "M")).toEqual({ struck: false, soldOut: false, disabled: false });
