@@ -41,18 +41,23 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
   const { members } = batch;
   const { rows } = await db.query<MemberRow>(
     `WITH ${READ_CTES}, ${stockCte("$8::int")},
-     demand AS (SELECT count(*)::int AS n FROM eligible),
+     -- MATERIALIZED: referenced once, the CTE would be inlined into the claim's join and its count run
+     -- again for every bucket row the claim looks at (40 counts of the batch at 40 live buckets).
+     demand AS MATERIALIZED (SELECT count(*)::int AS n FROM eligible),
      claimed AS (${claimSql("demand.n", "$6::int", "$8::int", "demand")}),
-     units AS (
-       SELECT claimed.before + i AS rank, claimed.last_unit - claimed.take + i AS unit_no
-       FROM claimed, generate_series(1, claimed.take) AS i
-     ), placed AS (
+     placed AS (
+       -- Each eligible member's rank falls in one claimed bucket's range (before, before + take], whose
+       -- units are contiguous: a range join of members x claimed buckets (a few rows each), where
+       -- expanding every unit with generate_series and matching ranks had compared members x units.
+       -- Fan and key are read from their arrays by the member's index, as the other columns are.
        INSERT INTO orders (drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key,
                           request_fingerprint)
-       SELECT $1::uuid, units.unit_no, request.fan, ($7::text[])[request.n], eligible.fan_slot,
+       SELECT $1::uuid, claimed.last_unit - claimed.take + (eligible.rank - claimed.before),
+              ($2::text[])[eligible.n], ($7::text[])[eligible.n], eligible.fan_slot,
               coalesce($9::int, the_drop.price_cents),
-              ($5::int[])[request.n], request.idempotency_key, ($4::text[])[request.n]
-       FROM units JOIN eligible ON eligible.rank = units.rank JOIN request ON request.n = eligible.n
+              ($5::int[])[eligible.n], ($3::text[])[eligible.n], ($4::text[])[eligible.n]
+       FROM eligible JOIN claimed
+         ON eligible.rank > claimed.before AND eligible.rank <= claimed.before + claimed.take
        CROSS JOIN the_drop
        RETURNING ${PLACED_COLUMNS}, idempotency_key
      )
