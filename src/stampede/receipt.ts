@@ -1,4 +1,5 @@
 import type { CheckoutReceipt } from "../domain/stress-test/checkout-audit";
+import type { DrawRehearsalReceipt } from "../domain/stress-test/draw-audit";
 import { type AuditFigures, type OrderListing, readAllOrders, readAudit } from "./drop-api";
 import type { LatencyHistogram } from "./latency-histogram";
 import { type OutcomeCounts, type StampedeRun, UNEXPECTED_OUTCOMES } from "./run-stampede";
@@ -55,6 +56,8 @@ export interface Receipt {
   problems: string[];
   /** A checkout rehearsal's figures (a hold drop's run); absent on instant drops and older receipts. */
   checkout?: CheckoutReceipt;
+  /** A draw rehearsal's figures (a draw drop's run: entries, offers, the record verified); absent otherwise. */
+  draw?: DrawRehearsalReceipt;
 }
 
 const summary = (h: LatencyHistogram): LatencySummary => ({
