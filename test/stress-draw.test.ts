@@ -81,6 +81,8 @@ describe.each(ALL_BACKENDS)("on %s", (backend) => {
     }
 
     const start = async (slug: string) => {
+      // The dashboard's card says what a draw drop's Stress Test rehearses.
+      expect(await (await seller.get(`/seller/drops/${slug}`)).text()).toContain('id="stress-draw-mode"');
       const started = await seller.submit(`/seller/drops/${slug}`, `/seller/drops/${slug}/stress`, {
         attempts: String(FANS),
         concurrency: "4",

@@ -237,7 +237,8 @@ export async function rehearseDrawFans(o: DrawFansOptions): Promise<DrawFansRun>
     };
     // The run stops when nothing is held and nothing more can be offered; a queue that stops moving for
     // longer than a hold (plus slack) says something is stuck, and the receipt says so.
-    const stallMs = o.holdSeconds * 1000 + 15_000;
+    // A minute of slack: the fans' own calls wait behind live work in the rehearsal lane.
+    const stallMs = o.holdSeconds * 1000 + 60_000;
     let lastChange = performance.now();
     let last = "";
     for (;;) {
