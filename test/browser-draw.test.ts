@@ -31,7 +31,8 @@ interface Answer {
 }
 
 describe("draw drops in Chromium", () => {
-  const site = browserSite("pglite", "test-results/browser-draw");
+  // A draw rehearsal's holds of 2 s, so its offers walk down the ranking within the test.
+  const site = browserSite("pglite", "test-results/browser-draw", { rehearsalHoldSeconds: 2 });
   const it_ = site.run ? it : it.skip;
 
   const call = async (path: string, init?: RequestInit) => {
@@ -228,6 +229,59 @@ describe("draw drops in Chromium", () => {
         expect(card).toContain("Draw");
       }
       await sellerContext.close();
+    },
+    300_000,
+  );
+  it_(
+    "a draw drop's Stress Test in Chromium: the draw's step while it runs, the Draw receipt, 0 axe violations",
+    async () => {
+      const email = `draw-stress-${randomUUID()}@example.com`;
+      const made = await call("/api/sellers", json({ email, password: PASSWORD, name: "Rhea" }));
+      const created = await call(
+        "/api/drops",
+        json(
+          {
+            title: "Rehearsed draw",
+            priceCents: 4500,
+            quantity: 3,
+            maxPerFan: 1,
+            holdMinutes: 10,
+            verifiedFans: true,
+            sale: "draw",
+            startsAt: isoFromNow(DAY_MS),
+            entriesCloseAt: isoFromNow(2 * DAY_MS),
+          },
+          { authorization: `Bearer ${made.body.apiKey}` },
+        ),
+      );
+      const slug = created.body.drop!.slug;
+      for (const [size, viewport] of [
+        ["360", PHONE],
+        ["1280", DESKTOP],
+      ] as const) {
+        const context = await site.browser.newContext({ viewport, timezoneId: "UTC" });
+        const page = await context.newPage();
+        await page.goto(`${site.baseUrl}/seller/sign-in`);
+        await page.locator("#sign-in-form input[name=email]").fill(email);
+        await page.locator("#sign-in-form input[name=password]").fill(PASSWORD);
+        await page.locator("#sign-in-form button[type=submit]").click();
+        await page.waitForURL(/\/seller\/?/);
+        await page.goto(`${site.baseUrl}/seller/drops/${slug}`);
+        const card = page.locator("#stress-test");
+        await card.getByLabel("Purchase attempts").fill("9");
+        await card.getByLabel("At the same time").fill("3");
+        await card.getByRole("button", { name: "Start Stress Test" }).click();
+        await page.waitForURL(new RegExp(`/seller/drops/${slug}/stress/[0-9a-f-]{36}$`));
+        // While it runs the page shows the draw's step; axe on the running page.
+        await page.locator("#draw-progress").waitFor({ timeout: 30_000 });
+        expect(await axeViolations(page), `running draw rehearsal at ${size} px`).toEqual([]);
+        await page.locator("#receipt-draw").waitFor({ timeout: 120_000 });
+        await site.shot(page, `stress-receipt-${size}`);
+        expect(await page.locator("#stress-verdict").textContent()).toBe("PASS");
+        expect(await page.locator("#receipt-draw-entries").textContent()).toBe("9");
+        expect(await axeViolations(page), `draw rehearsal receipt at ${size} px`).toEqual([]);
+        await context.close();
+      }
     },
     300_000,
   );

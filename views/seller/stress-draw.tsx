@@ -30,7 +30,7 @@ export function DrawReceiptSection({ d }: { d: DrawRehearsalReceipt }) {
         </dd>
         <dt>Lapsed</dt>
         <dd id="receipt-draw-lapsed">
-          {number(d.lapsed)} ({number(d.neverPaid)} winners never paid)
+          {number(d.lapsed)} ({number(d.neverPaid)} {d.neverPaid === 1 ? "winner" : "winners"} never paid)
         </dd>
         <dt>Unsold leftovers</dt>
         <dd id="receipt-draw-leftovers">{number(d.leftovers)}</dd>
