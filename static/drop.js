@@ -83,10 +83,15 @@
 
   // Sold out is said once, by the drop's state; the buy box goes, as on a page loaded after the sell-out.
   // A receipt stays (the fan bought before the end), and so does a form whose answer is still on its way,
-  // and a hold the fan is paying for (on a hold drop the last unit held is what made it sold out).
+  // and a hold the fan is paying for (on a hold drop the last unit held is what made it sold out), and a
+  // draw's box: every unit held by winners is "sold out", and the box is where a winner reads "You won".
   function closeBuyBox() {
     const box = document.querySelector(".buy-box");
-    if (!box || box.querySelector("[data-outcome=bought], [data-outcome=held]") || box.querySelector(".htmx-request"))
+    if (
+      !box ||
+      box.querySelector("[data-outcome=bought], [data-outcome=held], #queue-box") ||
+      box.querySelector(".htmx-request")
+    )
       return;
     const said = $("purchase-result");
     const announcer = $("announcer");

@@ -179,6 +179,14 @@
     if (sentence && sentence !== announced) $("stress-announce").textContent = announced = sentence;
   }, 5000);
 
+  const DRAW_PHASES = {
+    verifying: "Fans are verifying their email",
+    entering: "Entries are open",
+    drawing: "Entries closed: drawing",
+    offers: "Drawn: winners are paying",
+    done: "Every offer settled",
+  };
+
   function show(progress) {
     for (let i = 0; i < progress.tiles.length; i += 2) {
       claimed[progress.tiles[i]] = progress.tiles[i + 1];
@@ -199,12 +207,25 @@
       set("count-released", progress.released);
       set("count-refunded", progress.refunded);
     }
+    // Draw mode only: the rehearsal's draw step and its queue (views/seller/stress-draw.tsx).
+    const d = progress.draw;
+    if (d) {
+      const phase = $("draw-phase");
+      if (phase) phase.textContent = DRAW_PHASES[d.phase] || d.phase;
+      set("draw-entries", d.entries);
+      set("draw-offered", d.offered);
+      set("draw-paid", d.paid);
+      set("draw-lapsed", d.lapsed);
+    }
     const bar = $("stress-progress");
     if (bar) {
       bar.max = progress.attempts;
       bar.value = progress.answered;
     }
     sentence = `${number(progress.answered)} of ${number(progress.attempts)} attempts answered: ${number(progress.won)} won, ${number(progress.soldOut)} sold out, ${number(progress.busy)} busy, ${number(progress.errors)} errors.${checkout ? ` Checkout: ${number(progress.paid)} paid, ${number(progress.released)} released, ${number(progress.refunded)} refunded.` : ""}`;
+    if (d) {
+      sentence = `${DRAW_PHASES[d.phase] || d.phase}: ${number(d.entries)} of ${number(d.fans)} fans entered, ${number(d.offered)} offers made, ${number(d.paid)} paid, ${number(d.lapsed)} lapsed.`;
+    }
     const text = $("stress-answered");
     if (text) text.textContent = sentence;
   }

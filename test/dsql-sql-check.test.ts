@@ -401,6 +401,7 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   findEntryState: (c) => repo.findEntryState(c.db, drawDropId, "f1"),
   dueDraws: (c) => repo.dueDraws(c.db, 30, 10),
   freezeDraw: (c) => repo.freezeDraw(c.db, drawDropId, 30),
+  closeRehearsalEntries: (c) => repo.closeRehearsalEntries(c.db, drawDropId),
   listDrawEntries: (c) => repo.listDrawEntries(c.db, drawDropId),
   writeRanks: (c) => repo.writeRanks(c.db, drawDropId, [randomUUID()], [1]),
   finishRanking: (c) => repo.finishRanking(c.db, drawDropId),

@@ -1,4 +1,5 @@
 import type { CheckoutReceipt } from "../domain/stress-test/checkout-audit";
+import type { DrawRehearsalReceipt } from "../domain/stress-test/draw-audit";
 import { type AuditFigures, type OrderListing, readAllOrders, readAudit } from "./drop-api";
 import type { LatencyHistogram } from "./latency-histogram";
 import { type OutcomeCounts, type StampedeRun, UNEXPECTED_OUTCOMES } from "./run-stampede";
@@ -55,6 +56,8 @@ export interface Receipt {
   problems: string[];
   /** A checkout rehearsal's figures (a hold drop's run); absent on instant drops and older receipts. */
   checkout?: CheckoutReceipt;
+  /** A draw rehearsal's figures (a draw drop's run: entries, offers, the record verified); absent otherwise. */
+  draw?: DrawRehearsalReceipt;
 }
 
 const summary = (h: LatencyHistogram): LatencySummary => ({
@@ -300,6 +303,14 @@ function checkoutLines(k: CheckoutReceipt): string[] {
   ];
 }
 
+/** A draw rehearsal's lines of the text receipt. */
+function drawLines(d: DrawRehearsalReceipt): string[] {
+  return [
+    `  draw            ${d.entries} entries (${d.entriesAcknowledged} acknowledged) in ${d.entriesWindowSeconds} s; ${d.winners} winners, ${d.offersMade} offers made, ${d.paid} paid, ${d.lapsed} lapsed (${d.neverPaid} never paid), ${d.leftovers} unsold`,
+    `  draw checks     most held or paid at once ${d.peakHeldOrPaid} of ${d.quantity} (${d.looks} looks); record ${d.drawProblems.length === 0 ? "verifies" : `does not verify: ${d.drawProblems.join("; ")}`}`,
+  ];
+}
+
 /** The receipt as the text both `npm run stampede` and the k6 script print. */
 export function formatReceipt(r: Receipt): string {
   const c = r.counts;
@@ -316,6 +327,7 @@ export function formatReceipt(r: Receipt): string {
     `  win latency     p50 ${ms(r.latencyMs.win.p50)}, p99 ${ms(r.latencyMs.win.p99)}`,
     `  reject latency  p50 ${ms(r.latencyMs.rejection.p50)}, p99 ${ms(r.latencyMs.rejection.p99)}`,
     `  busy latency    p50 ${ms(r.latencyMs.busy.p50)}, p99 ${ms(r.latencyMs.busy.p99)}`,
+    ...(r.draw ? drawLines(r.draw) : []),
     ...(r.checkout ? checkoutLines(r.checkout) : []),
     `  headline        ${headlineOf(r)}`,
     `  breaches        ${r.breaches.length === 0 ? "none" : ""}`,

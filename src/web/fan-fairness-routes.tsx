@@ -42,6 +42,8 @@ export interface FanFairnessDeps {
   ): Promise<unknown>;
   storefront: Storefront;
   dropWithStock(drop: Drop): Promise<DropWithStock>;
+  /** Whether the drop sells by draw: its page's entry box, not a buy box, follows a fan's verification. */
+  isDraw?(drop: Drop): Promise<boolean>;
 }
 
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";
@@ -113,6 +115,11 @@ export function fanFairnessRoutes(deps: FanFairnessDeps) {
       if (error instanceof RateLimited) c.header("Retry-After", String(error.retryAfterSeconds));
     }
     c.header("Cache-Control", "no-store");
+    // A draw drop's page swaps no buy box in: once verified, the page reloads to show "Enter the draw".
+    if (verified && isFragment(c) && (await deps.isDraw?.(drop))) {
+      c.header("HX-Refresh", "true");
+      return c.body(null, 204);
+    }
     if (isFragment(c)) {
       return c.html(<Purchase slug={drop.slug} state={state} verifiedAs={verified?.email} />, status);
     }

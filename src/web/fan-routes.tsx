@@ -399,6 +399,7 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
         page: (c, drop, purchaseFor, notify) => page(c, drop, purchaseFor, notify),
         storefront,
         dropWithStock: (drop) => stockOf(drop),
+        isDraw: async (drop) => (await shop.fairness.findDraw(drop.id)) !== undefined,
       }),
     );
   }

@@ -26,6 +26,7 @@ function progressEvent(snapshot: ProgressSnapshot, shown: Uint32Array): string {
     attempts: snapshot.attempts,
     ...countsShown(snapshot.counts),
     ...snapshot.checkout,
+    ...(snapshot.draw ? { draw: snapshot.draw } : {}),
     tiles,
   });
 }

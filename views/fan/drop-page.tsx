@@ -10,7 +10,7 @@ import { Gallery } from "./product-image";
 import { Purchase, type PurchaseState, sizeChoice } from "./purchase";
 import { QueueBox, type QueueBoxProps } from "./queue-box";
 import { StockPanel } from "./stock";
-import { NotifyMe, type NotifyMeState } from "./verify";
+import { NotifyMe, type NotifyMeState, VerifyStep } from "./verify";
 
 export interface DropPageProps {
   drop: Drop;
@@ -122,6 +122,8 @@ export function DropPage(props: DropPageProps) {
             <div class="buy-box">
               {halted ? null : <Countdown startsAt={drop.startsAt} serverTime={serverTime} />}
               <QueueBox {...props.queue} />
+              {/* Not verified yet: the email step, so "confirm your email on this page" has its form here. */}
+              {purchase.kind === "verify" ? <VerifyStep slug={drop.slug} {...purchase} /> : null}
             </div>
           ) : null}
           {/* The waitlist: on a page open at the sell-out, drop.js puts the template's form here (no request). */}

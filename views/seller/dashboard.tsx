@@ -383,7 +383,14 @@ export function DashboardPage(props: DashboardProps) {
       </section>
       {drop.holdSeconds > 0 ? <UnitClaimsSlot slug={drop.slug} /> : null}
       <DropImagesSlot slug={drop.slug} />
-      {props.stress ? <StressTestCard {...props.stress} drop={drop} csrfToken={props.csrfToken} /> : null}
+      {props.stress ? (
+        <StressTestCard
+          {...props.stress}
+          drop={drop}
+          csrfToken={props.csrfToken}
+          draw={props.queue?.draw !== undefined}
+        />
+      ) : null}
     </Layout>
   );
 }

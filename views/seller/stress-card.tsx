@@ -26,6 +26,8 @@ export interface StressCardProps {
   csrfToken: string;
   /** This server's limits, shown beside the fields (the server enforces them either way). */
   limits?: StressLimits | undefined;
+  /** The drop sells by draw: the Stress Test rehearses the draw (docs/stress-test.md). */
+  draw?: boolean | undefined;
 }
 
 const number = (n: number) => n.toLocaleString("en-US");
@@ -144,7 +146,14 @@ export function StressTestCard(props: StressCardProps) {
         listed, not counted as revenue) is bought through the public purchase endpoint by many new fans at
         once, and the database audit writes the receipt.
       </p>
-      {props.drop.holdSeconds > 0 ? (
+      {props.draw ? (
+        <p class="hint" id="stress-draw-mode">
+          This drop sells by draw, so the Stress Test rehearses the draw: the copy's fans confirm their email,
+          enter, the entries close and the draw ranks them; a third of the winners never pay, so their units
+          go to the next in rank, and the rest pay with the test card. The receipt says whether more units
+          than there are were ever held or paid at once, and whether the copy's draw record checks out.
+        </p>
+      ) : props.drop.holdSeconds > 0 ? (
         <p class="hint" id="stress-checkout-mode">
           This drop holds each win for payment, so the Stress Test rehearses its checkout too: the copy holds
           wins for a few seconds; a third of the winners never pay (their holds expire and the units are sold

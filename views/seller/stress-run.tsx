@@ -15,6 +15,7 @@ import { formatUtcPrecise } from "./format";
 import type { SellerShell } from "./shell";
 import { STRESS_STATUS_LABEL, stressBase, verdictClass, verdictOf } from "./stress-card";
 import { CHECKOUT_CLEAN, CheckoutReceiptSection } from "./stress-checkout";
+import { DrawProgressFigures, DrawReceiptSection } from "./stress-draw";
 
 const number = (n: number) => n.toLocaleString("en-US");
 const ms = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(1)} ms`);
@@ -68,6 +69,7 @@ export function StressCounts({ progress }: { progress: ProgressSnapshot }) {
           </>
         ) : null}
       </div>
+      {progress.draw ? <DrawProgressFigures p={progress.draw} /> : null}
       <progress
         id="stress-progress"
         max={progress.attempts}
@@ -216,6 +218,7 @@ export function StressReceipt({ test }: { test: StressTest }) {
               ) : null}
             </dl>
           </details>
+          {r.draw ? <DrawReceiptSection d={r.draw} /> : null}
           {r.checkout ? <CheckoutReceiptSection c={r.checkout} /> : null}
           {test.replay ? (
             <TileReplaySection replay={test.replay} seconds={r.durationSeconds} checkout={!!r.checkout} />

@@ -127,12 +127,18 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
   /**
    * Runs (or finishes) a draw whose entries closed: freeze, rank in chunks, then offer the units. Safe to call
    * from any number of processes at once, and again after a crash. `stopAfterChunks` stops the ranking
-   * part-way (a crash, in the tests). Answers whether the draw is ranked.
+   * part-way (a crash, in the tests). `graceSeconds` (DRAW_GRACE_SECONDS when absent) is shortened only by
+   * a caller that knows every entry was answered before the close (the Stress Test's rehearsal of a draw).
+   * Answers whether the draw is ranked.
    */
-  async function runDraw(dropId: string, options: { stopAfterChunks?: number } = {}): Promise<boolean> {
+  async function runDraw(
+    dropId: string,
+    options: { stopAfterChunks?: number; graceSeconds?: number } = {},
+  ): Promise<boolean> {
     let draw = await drawOf(dropId);
     if (!draw.ranked_at) {
-      const frozen = await retry(() => repo.freezeDraw(db, dropId, DRAW_GRACE_SECONDS));
+      const grace = options.graceSeconds ?? DRAW_GRACE_SECONDS;
+      const frozen = await retry(() => repo.freezeDraw(db, dropId, grace));
       if (frozen === null) return false;
       draw = await drawOf(dropId);
       const entries = await repo.listDrawEntries(db, dropId);

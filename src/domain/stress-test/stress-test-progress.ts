@@ -1,5 +1,6 @@
 import type { CheckoutCounts, ProgressBatch } from "../../stampede/run-in-worker";
 import { emptyCounts, type OutcomeCounts, type StampedeProgress } from "../../stampede/run-stampede";
+import type { DrawProgress } from "./draw-rehearsal";
 
 /** The tile race never draws more tiles than this; a larger drop gives each tile several units. */
 export const MAX_TILES = 2000;
@@ -77,6 +78,8 @@ export interface ProgressSnapshot {
   version: number;
   /** Checkout mode: holds paid, released and refunded so far; absent on an instant drop's run. */
   checkout?: CheckoutCounts;
+  /** Draw mode: where the rehearsal's draw stands (entries, offers, paid, lapsed); absent otherwise. */
+  draw?: DrawProgress;
 }
 
 /**
@@ -94,6 +97,7 @@ export class StressProgress {
   answered = 0;
   version = 0;
   checkout: CheckoutCounts | undefined;
+  draw: DrawProgress | undefined;
 
   constructor(quantity: number, attempts: number, checkout = false) {
     this.checkout = checkout ? { paid: 0, released: 0, refunded: 0 } : undefined;
@@ -121,6 +125,18 @@ export class StressProgress {
     this.claimed[tile]! += 1;
     if (this.firstAt[tile] === NOT_YET) this.firstAt[tile] = at;
     if (this.claimed[tile] === unitsOnTile(this.layout, tile)) this.fullAt[tile] = at;
+  }
+
+  /** A draw rehearsal's step: its figures replace the last; paid units light their tiles as a sale does. */
+  recordDraw(progress: DrawProgress, atMs: number): void {
+    this.draw = { ...progress };
+    this.counts.won = progress.paid;
+    if (this.checkout) this.checkout.paid = progress.paid;
+    this.answered = progress.entries;
+    const paidTiles = Math.min(progress.paid, this.layout.quantity);
+    let lit = this.claimed.reduce((sum, n) => sum + n, 0);
+    for (let unit = lit + 1; unit <= paidTiles; unit++, lit++) this.#claim(unit, atMs);
+    this.version += 1;
   }
 
   /** The race as it can be replayed from the receipt: when each tile started and finished being claimed. */
@@ -155,6 +171,7 @@ export class StressProgress {
       claimed: this.claimed.slice(),
       version: this.version,
       ...(this.checkout ? { checkout: { ...this.checkout } } : {}),
+      ...(this.draw ? { draw: { ...this.draw } } : {}),
     };
   }
 }

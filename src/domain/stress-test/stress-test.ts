@@ -7,11 +7,13 @@ import { buildReceipt, type Receipt } from "../../stampede/receipt";
 import { runStampedeInWorker } from "../../stampede/run-in-worker";
 import type { StampedeRun } from "../../stampede/run-stampede";
 import { InvalidInput, NotFound, StressTestRunning, StressTestUnavailable } from "../errors";
-import type { VerifiedFans } from "../fairness";
+import { type VerifiedFans, verifyDraw } from "../fairness";
 import { isUuid } from "../purchase/drop-cache";
 import type { Shop } from "../shop";
 import type { Drop, Seller } from "../types";
-import { judgeCheckout } from "./checkout-audit";
+import { type CheckoutRunFacts, judgeCheckout } from "./checkout-audit";
+import { drawReceipt, judgeDraw } from "./draw-audit";
+import { type DrawFansRun, rehearseDrawFans } from "./draw-rehearsal";
 import { verifyRehearsalFans } from "./rehearsal-fans";
 import {
   cancelRehearsalRun,
@@ -44,6 +46,11 @@ const DRAIN_LIMIT_MS = 30_000;
  * a minute to see several holds of each unit. Never offered to the public API, which takes 1-60 minutes.
  */
 export const REHEARSAL_HOLD_SECONDS = 5;
+/**
+ * A draw rehearsal's entries stay open at most this long (its fans verify first, then enter); the run closes
+ * them as soon as every fan's entry was answered, so the window lasts as long as the entering does.
+ */
+const REHEARSAL_ENTRIES_LIMIT_MS = 10 * 60_000;
 /** After the fans, holds still running are given this long beyond the hold to end before the audit. */
 const HOLDS_END_SLACK_MS = 10_000;
 /** Expired holds ended per sweep transaction (three rows changed each; DSQL allows 3,000 per transaction). */
@@ -194,6 +201,8 @@ interface Running {
   checkout: boolean;
   /** The rehearsal sells to verified fans only: its fans verify through the code step first. */
   verified: boolean;
+  /** The drop sells by draw: the rehearsal enters, closes, draws and walks the offers down the ranking. */
+  draw: boolean;
   /** The attempts leave spread over this long (a watchable run); 0: as fast as they are answered. */
   spreadOverMs: number;
   finished: Promise<StressTest>;
@@ -260,6 +269,16 @@ export function createStressTests(deps: {
    * sweeper's tick); then the books and the rehearsal payment ledger are judged.
    */
   async function checkoutAudit(dropId: string, run: StampedeRun) {
+    return judgedBooks(dropId, {
+      wins: run.wins,
+      activity: run.checkout,
+      cancelled: run.cancelled,
+      unanswered: run.counts.error + run.abandoned,
+      attempts: run.attempts,
+    });
+  }
+
+  async function judgedBooks(dropId: string, facts: CheckoutRunFacts) {
     const giveUpAt = performance.now() + rehearsalHoldSeconds * 1000 + HOLDS_END_SLACK_MS;
     while ((await repo.countHeldOrders(db, dropId)) > 0 && performance.now() < giveUpAt) {
       await repo.sweepExpiredHolds(db, HOLDS_SWEPT_AT_ONCE, dropId).catch(logError);
@@ -270,13 +289,103 @@ export function createStressTests(deps: {
     const orderIds = new Set(books.claims.map((claim) => claim.orderId));
     const ledger = shop.rehearsalPayments.ledgerOf(orderIds);
     shop.rehearsalPayments.forget(orderIds);
-    return judgeCheckout(books, ledger, {
-      wins: run.wins,
-      activity: run.checkout,
-      cancelled: run.cancelled,
-      unanswered: run.counts.error + run.abandoned,
-      attempts: run.attempts,
+    return judgeCheckout(books, ledger, facts);
+  }
+
+  /**
+   * A draw drop's rehearsal, after its fans verified: they enter, the entries close, the draw runs through
+   * the same code as the tick's (with no grace: every entry was answered before the close), winners act,
+   * and the receipt judges the books, the queue and the draw record (verifyDraw, draw:verify's own check).
+   */
+  async function rehearseDraw(
+    row: StressTestRow,
+    baseUrl: string,
+    live: Omit<Running, "finished">,
+    tokens: string[],
+    headers: Record<string, string>,
+  ) {
+    const startedAt = performance.now();
+    const dropId = row.rehearsalDropId;
+    const drop = await shop.currentDrop(dropId);
+    const fans: DrawFansRun = await rehearseDrawFans({
+      baseUrl,
+      dropId,
+      quantity: drop.quantity,
+      holdSeconds: drop.holdSeconds,
+      tokens,
+      headers,
+      signal: live.controller.signal,
+      closeEntries: async () => {
+        await repo.closeRehearsalEntries(db, dropId);
+      },
+      runDraw: async () => {
+        await shop.fairness.runDraw(dropId, { graceSeconds: 0 });
+      },
+      sweep: async () => {
+        await repo.sweepExpiredHolds(db, HOLDS_SWEPT_AT_ONCE, dropId).catch(logError);
+        await shop.fairness.offerAll(dropId);
+      },
+      stats: () => shop.fairness.stats(dropId),
+      onProgress: (progress) => live.progress.recordDraw(progress, performance.now() - startedAt),
     });
+    await drained(row.id);
+    const checkout = await judgedBooks(dropId, {
+      wins: fans.wins,
+      activity: fans.activity,
+      cancelled: fans.cancelled,
+      // Offers are the server's, not answers to a fan: one its fan never looked at (it lapsed first) has
+      // no acknowledgement to match, and is reported on the receipt as such.
+      unanswered: Math.max(0, (await shop.fairness.stats(dropId)).offered - fans.wins.orderIds.length),
+      attempts: fans.fans,
+    });
+    const stats = await shop.fairness.stats(dropId);
+    const drawn = (await repo.findDraw(db, dropId))?.ranked_at != null;
+    const problems = drawn ? verifyDraw(await shop.fairness.drawRecord(dropId, drop.quantity)) : [];
+    const draw = judgeDraw(fans, stats, problems, checkout);
+    if (!drawn && !fans.cancelled) draw.breaches.push("the draw did not run");
+    return drawReceipt({
+      draw,
+      checkout,
+      fans,
+      backend: `${db.backend} (${db.isolation})`,
+      baseUrl,
+      drop: { id: drop.id, slug: drop.slug },
+      concurrency: row.concurrency,
+      durationSeconds: (performance.now() - startedAt) / 1000,
+    });
+  }
+
+  /** A race for the units: the stampede off this event loop, then the audit of the rehearsal's books. */
+  async function stampedeReceipt(
+    row: StressTestRow,
+    baseUrl: string,
+    live: Omit<Running, "finished">,
+    headers: Record<string, string>,
+    fanTokens: string[] | undefined,
+  ) {
+    // Off this event loop (a worker thread), marked so that this process serves it in the rehearsal lane.
+    const run = await runStampedeInWorker({
+      baseUrl,
+      dropRef: row.rehearsalDropId,
+      attempts: row.attempts,
+      concurrency: row.concurrency,
+      signal: live.controller.signal,
+      headers,
+      ...(fanTokens ? { fanTokens } : {}),
+      ...(live.spreadOverMs > 0 ? { spreadOverMs: live.spreadOverMs } : {}),
+      onBatch: (batch) => live.progress.recordBatch(batch),
+      checkout: live.checkout,
+    });
+    await drained(row.id);
+    const checkout = live.checkout ? await checkoutAudit(row.rehearsalDropId, run) : undefined;
+    const audit = await repo.auditDrop(db, row.rehearsalDropId);
+    if (!audit) throw new Error("the rehearsal drop is gone");
+    const orders = await orderListing(db, row.rehearsalDropId, run.drop);
+    const receipt = buildReceipt(run, audit, orders, {
+      backend: `${db.backend} (${db.isolation})`,
+      checkout,
+    });
+    return receipt;
   }
 
   async function drive(row: StressTestRow, baseUrl: string, live: Omit<Running, "finished">) {
@@ -299,31 +408,17 @@ export function createStressTests(deps: {
             headers,
             mailbox,
             signal: live.controller.signal,
+          }).catch((error: unknown) => {
+            // A draw rehearsal cancelled while its fans verify still ends on a receipt (nobody entered).
+            if (live.draw && live.controller.signal.aborted) return [];
+            throw error;
           })
         : undefined;
-      // Off this event loop (a worker thread), marked so that this process serves it in the rehearsal lane.
-      const run = await runStampedeInWorker({
-        baseUrl,
-        dropRef: row.rehearsalDropId,
-        attempts: row.attempts,
-        concurrency: row.concurrency,
-        signal: live.controller.signal,
-        headers,
-        ...(fanTokens ? { fanTokens } : {}),
-        ...(live.spreadOverMs > 0 ? { spreadOverMs: live.spreadOverMs } : {}),
-        onBatch: (batch) => live.progress.recordBatch(batch),
-        checkout: live.checkout,
-      });
-      await drained(row.id);
-      const checkout = live.checkout ? await checkoutAudit(row.rehearsalDropId, run) : undefined;
-      const audit = await repo.auditDrop(db, row.rehearsalDropId);
-      if (!audit) throw new Error("the rehearsal drop is gone");
-      const orders = await orderListing(db, row.rehearsalDropId, run.drop);
-      const receipt = buildReceipt(run, audit, orders, {
-        backend: `${db.backend} (${db.isolation})`,
-        checkout,
-      });
-      const status = run.cancelled ? "cancelled" : receipt.verdict === "PASS" ? "passed" : "failed";
+      // A draw drop's rehearsal runs its draw; any other drop's is a race for the units.
+      const receipt = live.draw
+        ? await rehearseDraw(row, baseUrl, live, fanTokens ?? [], headers)
+        : await stampedeReceipt(row, baseUrl, live, headers, fanTokens);
+      const status = receipt.cancelled ? "cancelled" : receipt.verdict === "PASS" ? "passed" : "failed";
       const stored: StoredReceipt = { ...receipt, replay: live.progress.replay() };
       outcome = { status, receiptJson: JSON.stringify(stored), problem: live.stopReason ?? null };
     } catch (error) {
@@ -354,6 +449,12 @@ export function createStressTests(deps: {
     const elsewhere = await repo.findRunningStressTest(db, seller.id);
     if (elsewhere) throw new StressTestRunning(elsewhere.id);
     await checkStressQuota(db, seller.id, settings.attempts, limits);
+    const draw = await shop.fairness.findDraw(drop.id);
+    if (draw && !deps.fans) {
+      throw new StressTestUnavailable(
+        "A draw drop's rehearsal verifies its fans by email code, which this server is not set up to do.",
+      );
+    }
     const rehearsal = await shop.createDrop(
       seller,
       {
@@ -370,6 +471,11 @@ export function createStressTests(deps: {
         holdSeconds: drop.holdSeconds > 0 ? rehearsalHoldSeconds : 0,
         // A verified-fans drop is rehearsed with verified fans (when this process can verify them).
         verifiedFans: drop.verifiedFans && deps.fans !== undefined,
+        // A draw drop is rehearsed with a draw of its own (a fresh seed; no public value to wait for), its
+        // entries open at once and closed by the run once its fans have entered.
+        ...(draw
+          ? { draw: shop.fairness.drawTerms(new Date(Date.now() + REHEARSAL_ENTRIES_LIMIT_MS), null) }
+          : {}),
         // A drop of several sizes is rehearsed with the same sizes (the runner spreads fans round them).
         ...(drop.variantCount ? { variants: await variantInputsOf(drop) } : {}),
       },
@@ -396,8 +502,16 @@ export function createStressTests(deps: {
       controller: new AbortController(),
       checkout,
       verified: rehearsal.verifiedFans,
+      draw: draw !== undefined,
       spreadOverMs: settings.pace === "watch" ? watchSpreadMs : 0,
     };
+    if (live.draw) {
+      const fans = settings.attempts;
+      live.progress.recordDraw(
+        { phase: "verifying", fans, entries: 0, winners: 0, offered: 0, held: 0, paid: 0, lapsed: 0 },
+        0,
+      );
+    }
     const finished = drive(row, baseUrl, live)
       .catch((error: unknown) => {
         logError(error);

@@ -242,6 +242,22 @@ export async function freezeDraw(
   return rows[0]?.frozen_count ?? null;
 }
 
+/**
+ * Closes a Stress Test rehearsal's entries now (database clock), once its fans have all entered: the
+ * rehearsal does not wait out a window nobody else can enter in. Only a rehearsal copy's draw, only while
+ * still open; answers whether it closed them. A real drop's close time is part of its public terms.
+ */
+export async function closeRehearsalEntries(db: Queryable, dropId: string): Promise<boolean> {
+  const { rows } = await db.query<{ drop_id: string }>(
+    `UPDATE draws SET entries_close_at = now()
+     WHERE drop_id = $1::uuid AND frozen_count IS NULL AND entries_close_at > now()
+       AND EXISTS (SELECT 1 FROM drops d WHERE d.id = $1::uuid AND d.is_rehearsal)
+     RETURNING drop_id`,
+    [dropId],
+  );
+  return rows.length > 0;
+}
+
 /** Every entry of a draw (its pseudonymous reference) with its rank if written: what the ranking reads. */
 export async function listDrawEntries(
   db: Queryable,
