@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     units: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "200" },
     "runtime-flags": { type: "string", default: "" },
+    /** bun (as `npm start`) or node (with tsx, as `npm run start:node` without its heap cap). */
+    runtime: { type: "string", default: "bun" },
     /** Another entry than src/server.ts, with its arguments (e.g. "bench/pglite-worker/server.ts --worker"). */
     entry: { type: "string", default: "src/server.ts" },
   },
@@ -37,19 +39,24 @@ async function status(pid: number): Promise<{ rss: number; hwm: number }> {
 
 const folder = await mkdtemp(path.join(tmpdir(), "dropfront-memory-"));
 const flags = args["runtime-flags"]!.split(/\s+/).filter(Boolean);
-const child = spawn(BUN, [...flags, ...args.entry!.split(/\s+/)], {
-  cwd: REPO,
-  env: {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "DATABASE_URL")),
-    DATA_DIR: folder,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    SEED_DEMO: "never",
-    PURCHASE_RATE_LIMIT: "0",
-    DROPS_PER_HOUR: "0",
+const onNode = args.runtime === "node";
+const child = spawn(
+  onNode ? process.execPath : BUN,
+  [...(onNode ? ["--import", "tsx"] : []), ...flags, ...args.entry!.split(/\s+/)],
+  {
+    cwd: REPO,
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "DATABASE_URL")),
+      DATA_DIR: folder,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      SEED_DEMO: "never",
+      PURCHASE_RATE_LIMIT: "0",
+      DROPS_PER_HOUR: "0",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
   },
-  stdio: ["ignore", "pipe", "inherit"],
-});
+);
 try {
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -89,7 +96,7 @@ try {
   const receipt = await auditStampede(run, apiKey, { backend: "pglite" });
   const top = samples.reduce((a, b) => (b.rss > a.rss ? b : a), { at: 0, rss: 0, won: 0 });
   console.log(
-    `bun ${flags.join(" ")} ${args.entry}: ${args.attempts}/${args.units}/${args.concurrency} ${receipt.verdict} ${receipt.attemptsPerSecond.toFixed(0)} attempts/s; ` +
+    `${args.runtime} ${flags.join(" ")} ${args.entry}: ${args.attempts}/${args.units}/${args.concurrency} ${receipt.verdict} ${receipt.attemptsPerSecond.toFixed(0)} attempts/s; ` +
       `start ${start.rss.toFixed(0)} MiB, peak (VmHWM) ${end.hwm.toFixed(0)} MiB at ~${top.at} ms (${top.won} won), end ${end.rss.toFixed(0)} MiB, engine (WASM) ${(await engineMiB()).toFixed(0)} MiB`,
   );
 } finally {

@@ -8,9 +8,10 @@ import type { Database, Queryable, QueryOptions } from "../../src/db/database";
 
 export async function openPgliteInWorker(dataDir: string): Promise<Database> {
   const onBun = process.versions.bun !== undefined;
-  const worker = new Worker(new URL("./thread.ts", import.meta.url), {
-    workerData: { dataDir },
-    ...(onBun ? {} : { execArgv: ["--import", "tsx"] }),
+  const thread = new URL("./thread.ts", import.meta.url);
+  // Bun runs TypeScript in a worker as it is; Node loads tsx first (boot.mjs).
+  const worker = new Worker(onBun ? thread : new URL("./boot.mjs", import.meta.url), {
+    workerData: { dataDir, entry: thread.href },
   });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
