@@ -2,6 +2,7 @@
 import type { Database } from "../../db/database";
 import type { Bucket } from "../../domain/purchase/stock-plan";
 import type { Drop, DropTerms } from "../../domain/types";
+import { offerFreeUnits } from "../fairness/offers";
 import { recordEvents } from "../messages/events";
 import { DROP_COLUMNS, type DropRow, toDrop } from "../rows";
 import { insertBuckets } from "./drops";
@@ -144,6 +145,9 @@ export function changeUpcomingDrop(
   });
 }
 
+/** Offers made in the resume's own transaction: about six changed rows each, well under DSQL's 3,000. */
+const RESUME_OFFER_CHUNK = 250;
+
 /**
  * Turns the kill switch on or off. The purchase statement reads `paused_at` in its own snapshot, so every
  * purchase that starts after this commits is refused; one already running may still finish. A cancelled
@@ -174,6 +178,10 @@ export function setDropPaused(
     const was = before.rows[0];
     if (rows[0] && was && !was.cancelled && was.paused !== paused) {
       await recordEvents(tx, [{ dropId: ref.dropId, type: paused ? "drop.paused" : "drop.resumed" }]);
+      // Units that came back while paused waited (offerFreeUnits offers nothing on a paused drop): they go to
+      // the draw's or waitlist's next entries now, in rank or list order, before any buyer sees them free.
+      // More than one chunk's worth is left to the offer sweep (fairness tick).
+      if (!paused) await offerFreeUnits(tx, ref.dropId, RESUME_OFFER_CHUNK);
     }
     return rows[0] && toDrop(rows[0]);
   });

@@ -47,13 +47,16 @@ interface CandidateRow {
  * Offers up to `limit` free units of a drop to its next waiting entries, inside the caller's transaction.
  * Changes at most 6 rows per offer (unit, order, entry, event; a bucket per bucket touched), so a limit of
  * 250 stays well inside DSQL's 3,000. A draw offers nothing before its ranking is complete, nor once its
- * seller opened the leftovers first-come; a cancelled drop offers nothing.
+ * seller opened the leftovers first-come; a cancelled drop offers nothing, and neither does a paused one: its
+ * returned units wait in returned_units (no buyer takes them either: the hold gate refuses a paused drop)
+ * until the resume, which offers them in its own transaction (catalog/drop-lifecycle.ts setDropPaused), in
+ * rank or list order as ever. The gate is read in this transaction, as the purchase's is in its own.
  */
 export async function offerFreeUnits(tx: Queryable, dropId: string, limit: number): Promise<Offer[]> {
   const { rows: gateRows } = await tx.query<GateRow>(
     `SELECT CASE WHEN coalesce(d.hold_seconds, 0) > 0 THEN d.hold_seconds ELSE $2::int END AS hold_seconds,
             d.price_cents,
-            d.cancelled_at IS NULL AND d.starts_at <= now()
+            d.cancelled_at IS NULL AND d.paused_at IS NULL AND d.starts_at <= now()
               AND coalesce((SELECT w.ranked_at IS NOT NULL AND w.opened_at IS NULL FROM draws w WHERE w.drop_id = d.id),
                            true) AS offers
      FROM drops d WHERE d.id = $1::uuid`,
@@ -168,11 +171,15 @@ async function claimFreeUnits(tx: Queryable, dropId: string, count: number): Pro
   return units;
 }
 
-/** Drops with entries waiting and units free (returned, or never sold on a ranked draw): the offer sweep's work. */
+/**
+ * Drops with entries waiting and units free (returned, or never sold on a ranked draw): the offer sweep's work.
+ * A paused drop is left out: it offers nothing until resumed.
+ */
 export async function dropsWithFreeUnitsAndQueue(db: Queryable, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ drop_id: string }>(
     `SELECT DISTINCT q.drop_id FROM offer_queue q
      WHERE q.order_id IS NULL
+       AND EXISTS (SELECT 1 FROM drops d WHERE d.id = q.drop_id AND d.paused_at IS NULL)
        AND (EXISTS (SELECT 1 FROM returned_units r WHERE r.drop_id = q.drop_id)
             OR EXISTS (SELECT 1 FROM stock_buckets s WHERE s.drop_id = q.drop_id AND s.remaining > 0))
      LIMIT $1::int`,

@@ -1,0 +1,146 @@
+/**
+ * Fairness's guards (issue 17; docs/draws.md "Pausing", "Editing a draw drop", "Claiming an offer"):
+ * a paused drop makes no offer (draw walk-down or waitlist) and the resume offers what waited in rank or list
+ * order; a PATCH cannot break a draw's terms. Holds lapse by moving their expiry into the past and sweeping
+ * explicitly: no sleeps.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import type { Database } from "../src/db/database";
+import { HOUR_MS, isoFromNow } from "./support/clock";
+import { TEST_RETRY_POLICY } from "./support/contention";
+import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
+import { createDrop, createSeller, json } from "./support/shop-fixtures";
+
+interface Answer {
+  drop?: { id: string; holdMinutes?: number | null; startsAt?: string };
+  error?: { code: string; issues?: { path: string }[] };
+  order?: { id: string; status: string };
+  orderToken?: string;
+  status?: string;
+  position?: number | null;
+  orderId?: string;
+  unitNo?: number;
+}
+
+describe.each(ALL_BACKENDS)("fairness guards on %s", (backend) => {
+  let db: Database;
+  let app: ReturnType<typeof createApp>;
+  let apiKey: string;
+  const it_ = isAvailable(backend) && backend !== "dsql" ? it : it.skip;
+
+  beforeAll(async () => {
+    if (!isAvailable(backend) || backend === "dsql") return;
+    db = await openTestDatabase(backend);
+    app = createApp({ db, retryPolicy: TEST_RETRY_POLICY, logError: (e) => console.error(e) });
+    ({ apiKey } = await createSeller(app));
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const call = async (path: string, init?: RequestInit) => {
+    const res = await app.request(path, init);
+    const text = await res.text();
+    return { status: res.status, body: (text.startsWith("{") ? JSON.parse(text) : {}) as Answer };
+  };
+  const asSeller = (body: unknown = {}) => json(body, { authorization: `Bearer ${apiKey}` });
+  const patch = (dropId: string, body: unknown) =>
+    call(`/api/drops/${dropId}`, { ...asSeller(body), method: "PATCH" });
+  const pause = (dropId: string, paused: boolean) =>
+    call(`/api/drops/${dropId}/${paused ? "pause" : "resume"}`, asSeller());
+  /** Every held order of the drop runs out now, and one sweep ends them (their units return). */
+  const lapseHolds = async (dropId: string) => {
+    await db.query(
+      "UPDATE orders SET expires_at = now() - interval '1 second' WHERE drop_id = $1::uuid AND status = 'held'",
+      [dropId],
+    );
+    await app.shop.checkout.sweep();
+  };
+  const offersMade = async (dropId: string) =>
+    (
+      await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM offer_queue WHERE drop_id = $1::uuid AND order_id IS NOT NULL",
+        [dropId],
+      )
+    ).rows[0]!.n;
+  const waitlistStatus = async (dropId: string, fan: string) =>
+    (await call(`/api/drops/${dropId}/waitlist/me?fan=${fan}`)).body;
+
+  it_(
+    "a paused waitlist drop offers nothing; the resume offers the waiting units in list order",
+    async () => {
+      const drop = await createDrop(app, apiKey, { title: "Paused waitlist", quantity: 2, holdMinutes: 1 });
+      for (const fan of ["a@fans.test", "b@fans.test"]) {
+        expect((await call(`/api/drops/${drop.id}/purchase`, json({ fan }))).status).toBe(201);
+      }
+      for (const fan of ["w1@fans.test", "w2@fans.test", "w3@fans.test"]) {
+        expect((await call(`/api/drops/${drop.id}/waitlist`, json({ fan }))).status).toBe(201);
+      }
+      expect((await pause(drop.id, true)).status).toBe(200);
+      await lapseHolds(drop.id);
+      await app.shop.fairness.tick();
+      expect(await offersMade(drop.id)).toBe(0);
+      expect(await waitlistStatus(drop.id, "w1@fans.test")).toEqual({ status: "waiting", position: 1 });
+      // The units wait, unsold: a buyer cannot take them either while the drop is paused.
+      const free = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM returned_units WHERE drop_id = $1::uuid",
+        [drop.id],
+      );
+      expect(free.rows[0]!.n).toBe(2);
+      expect(
+        (await call(`/api/drops/${drop.id}/purchase`, json({ fan: "c@fans.test" }))).body.error?.code,
+      ).toBe("paused");
+
+      expect((await pause(drop.id, false)).status).toBe(200);
+      expect(await offersMade(drop.id)).toBe(2);
+      expect((await waitlistStatus(drop.id, "w1@fans.test")).status).toBe("offered");
+      expect((await waitlistStatus(drop.id, "w2@fans.test")).status).toBe("offered");
+      expect(await waitlistStatus(drop.id, "w3@fans.test")).toEqual({ status: "waiting", position: 1 });
+    },
+  );
+
+  it_("a paused draw walks down nothing; the resume offers in rank order", async () => {
+    const drop = await createDrop(app, apiKey, {
+      title: "Paused draw",
+      quantity: 1,
+      holdMinutes: 1,
+      verifiedFans: true,
+      sale: "draw",
+      entriesCloseAt: isoFromNow(HOUR_MS),
+    });
+    const fans = ["d1@fans.test", "d2@fans.test", "d3@fans.test"];
+    for (const fan of fans) await app.shop.fairness.enter(drop.id, fan);
+    await db.query("UPDATE draws SET entries_close_at = now() - interval '1 hour' WHERE drop_id = $1::uuid", [
+      drop.id,
+    ]);
+    const ranking = async () =>
+      (
+        await db.query<{ fan_shown: string }>(
+          "SELECT fan_shown FROM offer_queue WHERE drop_id = $1::uuid ORDER BY rank",
+          [drop.id],
+        )
+      ).rows.map((row) => row.fan_shown);
+    const status = (fan: string) => app.shop.fairness.entryStatus(drop.id, fan);
+
+    // Drawn while paused: ranked, nobody offered.
+    await pause(drop.id, true);
+    expect(await app.shop.fairness.runDraw(drop.id)).toBe(true);
+    expect(await offersMade(drop.id)).toBe(0);
+    const [first, second, third] = await ranking();
+    expect((await status(first!))?.status).toBe("waiting");
+    await pause(drop.id, false);
+    expect((await status(first!))?.status).toBe("won");
+
+    // The winner's hold lapses while paused: the unit waits; the resume offers it to rank 2, not rank 3.
+    await pause(drop.id, true);
+    await lapseHolds(drop.id);
+    await app.shop.fairness.tick();
+    expect(await offersMade(drop.id)).toBe(1);
+    expect((await status(first!))?.status).toBe("lapsed");
+    expect((await status(second!))?.status).toBe("waiting");
+    await pause(drop.id, false);
+    expect((await status(second!))?.status).toBe("won");
+    expect((await status(third!))?.status).toBe("waiting");
+  });
+});
