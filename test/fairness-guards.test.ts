@@ -143,4 +143,66 @@ describe.each(ALL_BACKENDS)("fairness guards on %s", (backend) => {
     expect((await status(second!))?.status).toBe("won");
     expect((await status(third!))?.status).toBe("waiting");
   });
+
+  it_("a PATCH cannot break a draw's terms: 422 draw_terms naming the field, nothing written", async () => {
+    const drop = await createDrop(app, apiKey, {
+      title: "Guarded draw",
+      quantity: 3,
+      holdMinutes: 5,
+      verifiedFans: true,
+      sale: "draw",
+      startsAt: isoFromNow(HOUR_MS),
+      entriesCloseAt: isoFromNow(3 * HOUR_MS),
+    });
+    const refused = async (body: unknown, paths: string[]) => {
+      const res = await patch(drop.id, body);
+      expect(res.status).toBe(422);
+      expect(res.body.error?.code).toBe("draw_terms");
+      expect(res.body.error?.issues?.map((i) => i.path).sort()).toEqual(paths);
+    };
+    await refused({ holdMinutes: 0 }, ["holdMinutes"]);
+    await refused({ verifiedFans: false }, ["verifiedFans"]);
+    await refused({ holdMinutes: 0, verifiedFans: false, title: "x" }, ["holdMinutes", "verifiedFans"]);
+    await refused({ startsAt: isoFromNow(4 * HOUR_MS) }, ["startsAt"]);
+    await refused({ entriesCloseAt: isoFromNow(HOUR_MS / 2) }, ["entriesCloseAt"]);
+    await refused({ sale: "first_come" }, ["sale"]);
+    const unchanged = await call(`/api/drops/${drop.id}`);
+    expect(unchanged.body.drop).toMatchObject({ title: "Guarded draw", holdMinutes: 5, verifiedFans: true });
+
+    // What keeps the draw whole passes: a later close, a new hold length, the go-live moved before the close.
+    const close = isoFromNow(5 * HOUR_MS);
+    const moved = await patch(drop.id, {
+      entriesCloseAt: close,
+      holdMinutes: 10,
+      startsAt: isoFromNow(4 * HOUR_MS),
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.drop).toMatchObject({ entriesCloseAt: close, holdMinutes: 10 });
+
+    // Once live (entries open) the close and the orders mode are fixed: 409; the hold's length still moves.
+    await db.query("UPDATE drops SET starts_at = now() - interval '1 minute' WHERE id = $1::uuid", [drop.id]);
+    for (const body of [
+      { entriesCloseAt: isoFromNow(6 * HOUR_MS) },
+      { holdMinutes: 0 },
+      { verifiedFans: false },
+    ]) {
+      const res = await patch(drop.id, body);
+      expect(res.status).toBe(409);
+      expect(res.body.error?.code).toBe("drop_live");
+    }
+    expect((await patch(drop.id, { holdMinutes: 3 })).status).toBe(200);
+  });
+
+  it_("a first-come drop cannot be made a draw by a PATCH", async () => {
+    const drop = await createDrop(app, apiKey, { title: "Plain", startsAt: isoFromNow(HOUR_MS) });
+    for (const [body, path] of [
+      [{ sale: "draw" }, "sale"],
+      [{ entriesCloseAt: isoFromNow(2 * HOUR_MS) }, "entriesCloseAt"],
+    ] as const) {
+      const res = await patch(drop.id, body);
+      expect(res.status).toBe(422);
+      expect(res.body.error?.issues?.map((i) => i.path)).toEqual([path]);
+    }
+    expect((await patch(drop.id, { sale: "first_come", holdMinutes: 0 })).status).toBe(200);
+  });
 });
