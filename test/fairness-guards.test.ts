@@ -205,4 +205,93 @@ describe.each(ALL_BACKENDS)("fairness guards on %s", (backend) => {
     }
     expect((await patch(drop.id, { sale: "first_come", holdMinutes: 0 })).status).toBe(200);
   });
+
+  it_("an instant drop's waitlist offer is claimed or passed from its page and the API", async () => {
+    const drop = await createDrop(app, apiKey, { title: "Instant waitlist", quantity: 1 });
+    const bought = await call(`/api/drops/${drop.id}/purchase`, json({ fan: "a@fans.test" }));
+    expect(bought.status).toBe(201);
+    for (const fan of ["w1@fans.test", "w2@fans.test", "w3@fans.test"]) {
+      expect((await call(`/api/drops/${drop.id}/waitlist`, json({ fan }))).status).toBe(201);
+    }
+    const cancel = (orderId: string) => call(`/api/orders/${orderId}/cancel`, asSeller());
+    const offerOf = async (fan: string) => {
+      const status = await waitlistStatus(drop.id, fan);
+      expect(status.status).toBe("offered");
+      return { orderId: status.orderId!, token: status.orderToken! };
+    };
+    /** The fan's open page: the waitlist box, as the join answers it to htmx, with the offer's link. */
+    const offerLink = async (fan: string) => {
+      const res = await app.request(`/d/${drop.slug}/waitlist`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body: new URLSearchParams({ fan }).toString(),
+      });
+      const box = await res.text();
+      expect(box).toContain("Claim it");
+      return /href="(\/d\/[^"]+\/orders\/[^"]+)"/.exec(box)![1]!.replaceAll("&amp;", "&");
+    };
+    const claimApi = (offer: { orderId: string; token: string }) =>
+      call(`/api/orders/${offer.orderId}/claim`, json({}, { authorization: `Bearer ${offer.token}` }));
+
+    // The seller cancels the order: its unit is offered to w1, who claims it through the API.
+    expect((await cancel(bought.body.order!.id)).status).toBe(200);
+    const first = await offerOf("w1@fans.test");
+    const page = await (await app.request(await offerLink("w1@fans.test"))).text();
+    expect(page).toContain('id="claim-button"');
+    expect(page).toContain("Claim within");
+    const claimed = await claimApi(first);
+    expect(claimed).toMatchObject({
+      status: 200,
+      body: { order: { id: first.orderId, status: "placed" } },
+    });
+    expect((await claimApi(first)).body.order?.status).toBe("placed");
+    expect((await waitlistStatus(drop.id, "w1@fans.test")).status).toBe("paid");
+
+    // Back again: w2 passes from the page, w3 claims from the page, and gets the receipt at the same link.
+    expect((await cancel(first.orderId)).status).toBe(200);
+    const passLink = await offerLink("w2@fans.test");
+    const passed = await app.request(passLink.replace("?", "/release?"), { method: "POST" });
+    expect(passed.status).toBe(303);
+    expect((await waitlistStatus(drop.id, "w2@fans.test")).status).toBe("lapsed");
+    const third = await offerOf("w3@fans.test");
+    const claimLink = await offerLink("w3@fans.test");
+    const viaPage = await app.request(claimLink.replace("?", "/claim?"), { method: "POST" });
+    expect(viaPage.status).toBe(303);
+    const receipt = await (await app.request(claimLink)).text();
+    expect(receipt).not.toContain('id="claim-button"');
+    expect(receipt).toContain("#1");
+    expect((await claimApi(third)).body.order?.status).toBe("placed");
+
+    // Exactly one unit, in one order, all along.
+    const orders = await db.query<{ status: string | null }>(
+      "SELECT status FROM orders WHERE drop_id = $1::uuid",
+      [drop.id],
+    );
+    expect(orders.rows).toEqual([{ status: null }]);
+  });
+
+  it_("a claim after the offer lapsed is 409 hold_expired, never a second unit", async () => {
+    const drop = await createDrop(app, apiKey, { title: "Late claim", quantity: 1 });
+    const bought = await call(`/api/drops/${drop.id}/purchase`, json({ fan: "a@fans.test" }));
+    await call(`/api/drops/${drop.id}/waitlist`, json({ fan: "late@fans.test" }));
+    await call(`/api/orders/${bought.body.order!.id}/cancel`, asSeller());
+    const offer = await waitlistStatus(drop.id, "late@fans.test");
+    expect(offer.status).toBe("offered");
+    await db.query("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1::uuid", [
+      offer.orderId,
+    ]);
+    const late = await call(
+      `/api/orders/${offer.orderId}/claim`,
+      json({}, { authorization: `Bearer ${offer.orderToken}` }),
+    );
+    expect(late.status).toBe(409);
+    expect(late.body.error?.code).toBe("hold_expired");
+    await app.shop.checkout.sweep();
+    const { rows } = await db.query<{ orders: number; free: number }>(
+      `SELECT (SELECT count(*)::int FROM orders WHERE drop_id = $1::uuid) AS orders,
+              (SELECT count(*)::int FROM returned_units WHERE drop_id = $1::uuid) AS free`,
+      [drop.id],
+    );
+    expect(rows[0]).toEqual({ orders: 0, free: 1 });
+  });
 });

@@ -30,6 +30,7 @@ export function createFanQueue(shop: Shop, storefront: Storefront, fans: Verifie
           unitNo: status.unitNo,
           expiresAt: status.expiresAt,
           payUrl: await orderUrl(drop, status.orderId),
+          claim: drop.holdSeconds <= 0,
         };
       case "paid":
         return { status: "paid", unitNo: status.unitNo, receiptUrl: await orderUrl(drop, status.orderId) };

@@ -4,7 +4,14 @@ import { formatStartsAt } from "./countdown";
 export type QueueFanState =
   | { status: "entered" }
   | { status: "waiting"; position: number }
-  | { status: "won" | "offered"; unitNo: number; expiresAt: Date; payUrl: string }
+  | {
+      status: "won" | "offered";
+      unitNo: number;
+      expiresAt: Date;
+      payUrl: string;
+      /** An instant drop's offer: claimed with one button on its page, not paid. */
+      claim?: boolean | undefined;
+    }
   | { status: "paid"; unitNo: number; receiptUrl: string }
   | { status: "lapsed" }
   | { status: "lost" };
@@ -56,11 +63,12 @@ function FanState({ state, kind }: { state: QueueFanState; kind: "draw" | "waitl
             for you.
           </p>
           <p>
-            Pay before <time datetime={state.expiresAt.toISOString()}>{formatStartsAt(state.expiresAt)}</time>{" "}
-            or it goes to the next fan.
+            It's yours: {state.claim ? "claim" : "pay"} within the hold, before{" "}
+            <time datetime={state.expiresAt.toISOString()}>{formatStartsAt(state.expiresAt)}</time>, or it
+            goes to the next fan.
           </p>
           <a class="button big" href={state.payUrl}>
-            Pay now
+            {state.claim ? "Claim it" : "Pay now"}
           </a>
         </>
       );

@@ -12,7 +12,7 @@
  * transaction that lost either race throws and is rolled back whole (its units go back where they were).
  */
 import { randomBytes } from "node:crypto";
-import { type Queryable, violatedConstraint } from "../../db/database";
+import { type Database, type Queryable, violatedConstraint } from "../../db/database";
 import { TryAgain } from "../../domain/purchase/retry";
 import { recordEvents } from "../messages/events";
 import { claimSql } from "../purchase/purchase-sql";
@@ -195,4 +195,35 @@ export async function hasWaitingEntries(db: Queryable, dropId: string): Promise<
     [dropId],
   );
   return rows[0]?.waiting ?? false;
+}
+
+/**
+ * A fan claims a waitlist offer on an instant drop (no payment there): the held offer becomes a placed order
+ * (status NULL, as an instant purchase's), with its `order.claimed` event, in one transaction. One conditional
+ * UPDATE, true only while the offer is held and unexpired on the database clock: a claim racing the sweep or
+ * a pass cannot both win, and the unit stays the one order's (no second unit is ever taken). A hold drop's
+ * offers are paid instead (checkout), so the drop must sell instant orders.
+ */
+export async function claimOffer(db: Database, orderId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ drop_id: string; unit_no: number; fan: string }>(
+      `UPDATE orders SET status = NULL
+       WHERE id = $1::uuid AND status = 'held' AND expires_at > now() AND idempotency_key LIKE 'offer:%'
+         AND EXISTS (SELECT 1 FROM drops d WHERE d.id = orders.drop_id AND coalesce(d.hold_seconds, 0) = 0)
+       RETURNING drop_id, unit_no, coalesce(fan_shown, fan) AS fan`,
+      [orderId],
+    );
+    const claimed = rows[0];
+    if (!claimed) return false;
+    await recordEvents(tx, [
+      {
+        dropId: claimed.drop_id,
+        type: "order.claimed",
+        orderId,
+        unitNo: claimed.unit_no,
+        data: { fan: claimed.fan },
+      },
+    ]);
+    return true;
+  });
 }

@@ -17,6 +17,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "order.refunded",
   "order.cancelled",
   "order.fulfilled",
+  "order.claimed",
   "drop.live",
   "drop.sold_out",
   "drop.paused",
