@@ -67,6 +67,11 @@ export interface StockSnapshot {
   hold?: boolean;
   /** The drop's go-live as the same read saw it (absent: taken from the drop); it may move before go-live. */
   startsAt?: Date;
+  /**
+   * How far the drop's draw or waitlist has moved (offers made × 2, plus 1 once a draw is ranked); absent while
+   * nobody entered. Open pages of waiting fans re-fetch their queue box only when it changes (docs/draws.md).
+   */
+  queue?: number | undefined;
 }
 
 export interface Audit {

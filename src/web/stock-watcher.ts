@@ -77,7 +77,13 @@ export function createStockWatcher(options: StockWatcherOptions) {
     watch.latest = update;
     watch.readAt = performance.now();
     // Only what a page shows counts as a change: the clock alone moving on is not news.
-    if (previous && previous.remaining === update.remaining && previous.status === update.status) return;
+    if (
+      previous &&
+      previous.remaining === update.remaining &&
+      previous.status === update.status &&
+      previous.queue === update.queue
+    )
+      return;
     watch.version++;
     for (const subscriber of watch.subscribers) deliver(watch, subscriber);
   }
@@ -242,7 +248,10 @@ export type StockWatcher = ReturnType<typeof createStockWatcher>;
  * reads the stock afresh (a watch with no subscribers is gone).
  */
 export function isFinalUpdate(drop: Drop, update: StockUpdate | undefined): boolean {
-  return update?.status === "sold_out" && !(update.hold ?? drop.holdSeconds > 0);
+  // A waitlist's offers lapse and move on even on an instant drop: its queue keeps the stream going.
+  return (
+    update?.status === "sold_out" && !(update.hold ?? drop.holdSeconds > 0) && update.queue === undefined
+  );
 }
 
 const isFinal = (watch: { drop: Drop; latest?: StockUpdate | undefined }) =>

@@ -105,7 +105,7 @@ export function DropPage(props: DropPageProps) {
           <p class="price">{formatPrice(drop.priceCents, drop.currency)}</p>
           <StockPanel
             slug={drop.slug}
-            reopens={drop.holdSeconds > 0}
+            reopens={drop.holdSeconds > 0 || props.queue !== undefined}
             remaining={purchase.kind === "sold_out" ? 0 : remaining}
             quantity={drop.quantity}
             status={status}

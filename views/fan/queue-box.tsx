@@ -32,6 +32,8 @@ export type QueueBoxProps =
       /** The page knows no verified fan: entering needs the email step first. */
       needsVerification: boolean;
       message?: { tone: "warn" | "info"; text: string } | undefined;
+      /** Where the box re-fetches itself when the queue moves (drop.js), while the fan's outcome is open. */
+      refreshUrl?: string | undefined;
     }
   | {
       kind: "waitlist";
@@ -41,7 +43,15 @@ export type QueueBoxProps =
       fanValue: string;
       fan?: QueueFanState | undefined;
       message?: { tone: "warn" | "info"; text: string } | undefined;
+      refreshUrl?: string | undefined;
     };
+
+/** A fan whose outcome can still change as the queue moves: their box listens for the stream's queue tick. */
+const OPEN_STATES = new Set(["entered", "waiting", "won", "offered"]);
+const refreshOf = (props: { fan?: QueueFanState | undefined; refreshUrl?: string | undefined }) =>
+  props.fan && props.refreshUrl && OPEN_STATES.has(props.fan.status)
+    ? { "data-refresh": props.refreshUrl }
+    : {};
 
 function FanState({ state, kind }: { state: QueueFanState; kind: "draw" | "waitlist" }) {
   switch (state.status) {
@@ -98,7 +108,7 @@ export function QueueBox(props: QueueBoxProps) {
   if (props.kind === "draw") {
     const action = `/d/${props.slug}/entries`;
     return (
-      <section id="queue-box" class="buy card" aria-labelledby="queue-title">
+      <section id="queue-box" class="buy card" aria-labelledby="queue-title" {...refreshOf(props)}>
         <h2 id="queue-title">Enter the draw</h2>
         <p>
           Enter before{" "}
@@ -139,7 +149,7 @@ export function QueueBox(props: QueueBoxProps) {
   }
   const action = `/d/${props.slug}/waitlist`;
   return (
-    <section id="queue-box" class="buy card" aria-labelledby="queue-title">
+    <section id="queue-box" class="buy card" aria-labelledby="queue-title" {...refreshOf(props)}>
       <h2 id="queue-title">Join the waitlist</h2>
       <p>
         Units come back when a hold runs out or an order is refunded. Join the line: the next unit back is

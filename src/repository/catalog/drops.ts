@@ -166,6 +166,7 @@ export async function readStocks(
     cancelled: boolean;
     hold: boolean;
     starts_at: Date;
+    queue: number | null;
   }>(
     `SELECT d.id::text AS drop_id,
             coalesce((SELECT sum(s.remaining) FROM stock_buckets s WHERE s.drop_id = d.id), 0)::int
@@ -174,7 +175,12 @@ export async function readStocks(
             d.paused_at IS NOT NULL AS paused,
             d.cancelled_at IS NOT NULL AS cancelled,
             coalesce(d.hold_seconds, 0) > 0 AS hold,
-            d.starts_at
+            d.starts_at,
+            -- The queue's tick (fairness): NULL without entries, so a drop without one costs one index probe.
+            CASE WHEN EXISTS (SELECT 1 FROM offer_queue q WHERE q.drop_id = d.id) THEN
+              (SELECT count(q.order_id)::int * 2 FROM offer_queue q WHERE q.drop_id = d.id)
+              + (SELECT count(*)::int FROM draws w WHERE w.drop_id = d.id AND w.ranked_at IS NOT NULL)
+            END AS queue
      FROM drops d WHERE d.id = ANY($1::uuid[])`,
     [dropIds],
     { name: "read_stocks_and_switches" },
@@ -190,6 +196,7 @@ export async function readStocks(
         // The mode and go-live as the database has them now (another process may have changed either).
         hold: row.hold === true,
         startsAt: new Date(row.starts_at),
+        ...(row.queue === null ? {} : { queue: row.queue }),
       },
     ]),
   );
