@@ -48,10 +48,10 @@ export type QueueBoxProps =
 
 /** A fan whose outcome can still change as the queue moves: their box listens for the stream's queue tick. */
 const OPEN_STATES = new Set(["entered", "waiting", "won", "offered"]);
+export const isOpenOutcome = (fan: QueueFanState | undefined): boolean =>
+  fan !== undefined && OPEN_STATES.has(fan.status);
 const refreshOf = (props: { fan?: QueueFanState | undefined; refreshUrl?: string | undefined }) =>
-  props.fan && props.refreshUrl && OPEN_STATES.has(props.fan.status)
-    ? { "data-refresh": props.refreshUrl }
-    : {};
+  props.refreshUrl && isOpenOutcome(props.fan) ? { "data-refresh": props.refreshUrl } : {};
 
 function FanState({ state, kind }: { state: QueueFanState; kind: "draw" | "waitlist" }) {
   switch (state.status) {
