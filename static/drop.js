@@ -147,7 +147,21 @@
   // The stream is the authority on go-live and sell-out, whatever the phone's clock says.
   // A paused page has no buy box; when sales resume, the page is loaded again to get one.
   let shownStatus = document.querySelector("#drop-state [data-status]")?.dataset.status;
+  // The draw's or waitlist's tick moved (an offer made, a draw ranked): a fan whose outcome is open re-fetches
+  // their own box, after a random pause so a crowd of open pages does not ask all at once (docs/draws.md).
+  let queueTick;
+  function queueMoved() {
+    const tick = $("queue-tick")?.textContent;
+    if (!tick || tick === queueTick) return;
+    const first = queueTick === undefined;
+    queueTick = tick;
+    const url = $("queue-box")?.dataset.refresh;
+    if (first || !url || !window.htmx) return;
+    setTimeout(() => window.htmx.ajax("GET", url, { target: "#queue-box", swap: "outerHTML" }), Math.random() * 2000);
+  }
+
   document.addEventListener("htmx:sseMessage", () => {
+    queueMoved();
     const status = document.querySelector("#drop-state [data-status]")?.dataset.status;
     if (shownStatus === "paused" && status !== "paused") return location.reload();
     // A hold drop's unit came back (a hold expired or was released): load the page again for a buy box,

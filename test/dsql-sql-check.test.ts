@@ -420,6 +420,7 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
     c.db.transaction((tx) => repo.returnUnits(tx, [{ dropId: c.holdDropId, unitNo: 9999 }])),
   dropsWithFreeUnitsAndQueue: (c) => repo.dropsWithFreeUnitsAndQueue(c.db, 10),
   hasWaitingEntries: (c) => repo.hasWaitingEntries(c.db, c.holdDropId),
+  claimOffer: (c) => repo.claimOffer(c.db, c.orderId),
 };
 let drawDropId = "";
 

@@ -275,6 +275,17 @@ export class UnitsAvailable extends DomainError {
   }
 }
 
+/**
+ * An edit that would break a draw drop's terms (docs/draws.md): a draw needs a hold, verified fans and a close
+ * after its go-live, and how a drop sells is chosen when it is created. `issues` names each field and why.
+ */
+export class DrawTermsBroken extends DomainError {
+  readonly code = "draw_terms";
+  constructor(readonly issues: FieldIssue[]) {
+    super(`This change would break the draw: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}.`);
+  }
+}
+
 /** A draw's step that is not possible in its present state (e.g. opening leftovers while entries wait). */
 export class DrawState extends DomainError {
   readonly code = "draw_state";

@@ -69,6 +69,11 @@ export interface StockSnapshot {
   startsAt?: Date;
   /** A drop of several sizes: units left of each, by position (absent on a one-size drop). */
   sizes?: readonly number[];
+  /**
+   * How far the drop's draw or waitlist has moved (offers made × 2, plus 1 once a draw is ranked); absent while
+   * nobody entered. Open pages of waiting fans re-fetch their queue box only when it changes (docs/draws.md).
+   */
+  queue?: number | undefined;
 }
 
 export interface Audit {

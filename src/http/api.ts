@@ -288,12 +288,14 @@ export function apiRoutes(shop: Shop, webhooks?: WebhookService, fans?: Verified
       {
         summary:
           "Change a drop: every term before go-live; once live, title, description, per-fan limit, hold length",
+        description:
+          "A draw drop keeps its terms (docs/draws.md): an edit that would make it instant (holdMinutes 0), open it to unverified fans, put its go-live at or after entriesCloseAt, or switch how it sells is refused with 422 `draw_terms` and the fields in `issues`; its entriesCloseAt may move before go-live only (409 `drop_live` after).",
         tags: ["drops"],
         security: SELLER_AUTH,
         requestBody: jsonRequest(EditDropBody),
         responses: { 200: answer("the drop as it is now", DropAnswer) },
       },
-      [400, 401, 404, 409, 413, 415, 503],
+      [400, 401, 404, 409, 413, 415, 422, 503],
     ),
     requireSeller,
     async (c) => {

@@ -94,6 +94,20 @@ export function checkoutApiRoutes(shop: Shop) {
   );
 
   api.post(
+    "/orders/:id/claim",
+    orderAction(
+      "Claim a waitlist offer on an instant drop (no payment there): the held offer becomes your placed order. The token is the offer's orderToken (GET /api/drops/{ref}/waitlist/me); after the offer lapsed or was passed on: 409 hold_expired",
+      "the order, placed",
+      [409],
+    ),
+    async (c) => {
+      const { id, token } = orderOf(c.req.param("id"), c.req.header("authorization"));
+      const order = await shop.checkout.order(id, token);
+      return c.json({ order: checkoutOrderJson(await shop.fairness.claimOffer(order)) });
+    },
+  );
+
+  api.post(
     "/orders/:id/pay",
     describe(
       {

@@ -9,6 +9,7 @@ import {
   DomainError,
   DrawOnly,
   DrawState,
+  DrawTermsBroken,
   DropLive,
   EmailTaken,
   EntriesClosed,
@@ -71,7 +72,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof CardDeclined) return 402;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof ImageTooLarge) return 413;
-  if (error instanceof IdempotencyKeyReused) return 422;
+  if (error instanceof IdempotencyKeyReused || error instanceof DrawTermsBroken) return 422;
   if (error instanceof CodeInvalid || error instanceof CodeExpired) return 422;
   if (error instanceof VariantRequired || error instanceof UnknownVariant) return 422;
   if (error instanceof TooManyAttempts || error instanceof RateLimited || error instanceof StressQuotaReached)
@@ -92,7 +93,7 @@ export function retryAfterOf(error: DomainError): number | undefined {
 
 /** Extra fields a client needs to act on the error. */
 function detailsOf(error: DomainError): Record<string, unknown> {
-  if (error instanceof InvalidInput) return { issues: error.issues };
+  if (error instanceof InvalidInput || error instanceof DrawTermsBroken) return { issues: error.issues };
   if (error instanceof NotLive) return { startsAt: error.startsAt.toISOString() };
   if (error instanceof LimitReached) return { maxPerFan: error.maxPerFan };
   if (error instanceof SoldOut && error.variant !== undefined) return { variant: error.variant };

@@ -101,7 +101,7 @@ export const OrderJson = v.strictObject({
 export const CheckoutOrderJson = v.strictObject({
   ...OrderJson.entries,
   currency: v.string(),
-  status: v.picklist(["held", "paid", "expired", "released", "refunded"]),
+  status: v.picklist(["held", "paid", "expired", "released", "refunded", "placed"]),
   expiresAt: v.string(),
   paidAt: nullableString,
 });

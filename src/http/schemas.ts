@@ -233,8 +233,12 @@ export function dropBodies(clock: Clock) {
       holdMinutes: v.optional(HOLD_MINUTES),
       /** Before go-live only, like the orders mode. */
       verifiedFans: v.optional(VERIFIED_FANS),
+      /** A draw drop's close, before go-live only (entries open at go-live); always after the go-live. */
+      entriesCloseAt: DRAW_FIELDS(clock).entriesCloseAt,
+      /** How the drop sells, as created: naming the other way is refused (422 draw_terms). */
+      sale: DRAW_FIELDS(clock).sale,
     },
-    "only title, description, priceCents, currency, quantity, startsAt, maxPerFan, holdMinutes and verifiedFans can be changed",
+    "only title, description, priceCents, currency, quantity, startsAt, maxPerFan, holdMinutes, verifiedFans, entriesCloseAt and sale can be changed",
   );
   return { NewDropBody, EditDropBody };
 }

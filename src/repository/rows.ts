@@ -119,6 +119,7 @@ export type EventType =
   | "order.refunded"
   | "order.cancelled"
   | "order.fulfilled"
+  | "order.claimed"
   | "drop.live"
   | "drop.sold_out"
   | "drop.paused"

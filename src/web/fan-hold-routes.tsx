@@ -90,6 +90,8 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
     return {
       size: size?.name,
       shipping: await shippingOf(drop, order.id, url, extra.shipping),
+      // An instant drop takes no payment: its waitlist offer is claimed (docs/draws.md).
+      claim: drop.holdSeconds <= 0,
       order,
       title: drop.title,
       currency: drop.currency,
@@ -115,6 +117,16 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
     return c.html(<HoldPage {...props} slug={drop.slug} shop={(await storefront.pageExtras(drop)).shop} />);
   }
 
+  /**
+   * GET /d/<slug>/orders/<id> on an instant drop: a waitlist offer not yet claimed (held, or lapsed or passed
+   * on) is shown as the hold page with "Claim it" and "Pass"; undefined for anything else (the receipt).
+   */
+  async function offerPage(c: Context, drop: Drop, orderId: string, code: string) {
+    const order = await verified(drop, orderId, code);
+    if (!order || order.status === "placed") return undefined;
+    return page(c, drop, orderId, code);
+  }
+
   /** What a pay attempt that did not pay says above the form. */
   const refusal = (error: DomainError): HoldProps["message"] =>
     error instanceof CardDeclined || error instanceof InvalidInput
@@ -123,7 +135,7 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
 
   function routes(findDrop: (slug: string) => Promise<Drop | undefined>) {
     const holds = new Hono();
-    const act = (kind: "pay" | "release") => async (c: Context) => {
+    const act = (kind: "pay" | "release" | "claim") => async (c: Context) => {
       const drop = await findDrop(c.req.param("slug") ?? "");
       const order = drop && (await verified(drop, c.req.param("orderId") ?? "", c.req.query("k") ?? ""));
       if (!drop || !order) return c.text("Order not found", 404);
@@ -133,6 +145,7 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
       let props: HoldProps;
       try {
         if (kind === "release") props = await holdProps(drop, await shop.checkout.releaseOrder(order));
+        else if (kind === "claim") props = await holdProps(drop, await shop.fairness.claimOffer(order));
         else {
           const pay = parseWith(PayBody, fields);
           // On a drop that ships, the address comes with the card (not with a payment's second step).
@@ -171,6 +184,9 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
         props = await holdProps(drop, now, { message: refusal(error) });
       }
       c.header("Cache-Control", "no-store");
+      // A claimed offer is an instant order: its page is now the receipt, at the same address.
+      if (props.order.status === "placed" && c.req.header("hx-request") !== "true")
+        return c.redirect(props.url, 303);
       if (c.req.header("hx-request") === "true") return c.html(<Hold {...props} />);
       // Without JS: post/redirect/get, unless there is something to say above the form.
       if (!props.message && !props.pendingPaymentId) return c.redirect(props.url, 303);
@@ -178,8 +194,9 @@ export function createFanHolds(shop: Shop, storefront: Storefront) {
     };
     holds.post("/:slug/orders/:orderId/pay", act("pay"));
     holds.post("/:slug/orders/:orderId/release", act("release"));
+    holds.post("/:slug/orders/:orderId/claim", act("claim"));
     return holds;
   }
 
-  return { holdProps, page, routes, holdUrl, shippingOf };
+  return { holdProps, page, offerPage, routes, holdUrl, shippingOf };
 }

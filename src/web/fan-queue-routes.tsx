@@ -30,6 +30,7 @@ export function createFanQueue(shop: Shop, storefront: Storefront, fans: Verifie
           unitNo: status.unitNo,
           expiresAt: status.expiresAt,
           payUrl: await orderUrl(drop, status.orderId),
+          claim: drop.holdSeconds <= 0,
         };
       case "paid":
         return { status: "paid", unitNo: status.unitNo, receiptUrl: await orderUrl(drop, status.orderId) };
@@ -68,6 +69,7 @@ export function createFanQueue(shop: Shop, storefront: Storefront, fans: Verifie
         fan,
         needsVerification: !verified,
         message: extra.message,
+        refreshUrl: `/d/${drop.slug}/queue-box`,
       };
     }
     if (view.status !== "sold_out" && !extra.message && !extra.fan) return undefined;
@@ -80,6 +82,11 @@ export function createFanQueue(shop: Shop, storefront: Storefront, fans: Verifie
       fanValue: extra.fanValue ?? "",
       fan,
       message: extra.message,
+      // Without verified fans the page names its fan as the API's /waitlist/me does.
+      refreshUrl:
+        drop.verifiedFans || !extra.fanValue
+          ? `/d/${drop.slug}/queue-box`
+          : `/d/${drop.slug}/queue-box?fan=${encodeURIComponent(extra.fanValue)}`,
     };
   }
 
@@ -146,13 +153,31 @@ export function createFanQueue(shop: Shop, storefront: Storefront, fans: Verifie
         return answer(
           c,
           drop,
-          status ? { fan: await fanState(drop, status) } : {},
+          status ? { fan: await fanState(drop, status), fanValue: fan } : {},
           joined.created ? 201 : 200,
         );
       } catch (error) {
         const { status, ...message } = refusal(error);
         return answer(c, drop, { message, fanValue: fan }, status);
       }
+    });
+
+    /**
+     * The fan's queue box alone, for an open page to re-fetch when the stream's queue tick moved (drop.js,
+     * jittered): the verified fan by cookie, or on a drop without verified fans the `fan` named.
+     */
+    app.get("/:slug/queue-box", async (c) => {
+      const drop = await findDrop(c.req.param("slug"));
+      if (!drop) return c.notFound();
+      c.header("Cache-Control", "private, no-store");
+      const named = drop.verifiedFans ? undefined : v.safeParse(Fan, c.req.query("fan") ?? "");
+      const extra: Parameters<typeof boxFor>[3] = {};
+      if (named?.success) {
+        const status = await shop.fairness.entryStatus(drop.id, named.output);
+        if (status) Object.assign(extra, { fan: await fanState(drop, status), fanValue: named.output });
+      }
+      const box = await boxFor(c, drop, await shop.dropWithStock(drop.id), extra);
+      return c.html(box ? <QueueBox {...box} /> : "");
     });
 
     return app;

@@ -365,6 +365,9 @@ export function fanRoutes(shop: Shop, options: FanRoutesOptions = {}) {
     const drop = await shop.currentDrop(known.id);
     if (drop.holdSeconds > 0)
       return (await holds.page(c, drop, orderId, code)) ?? c.html(<ReceiptNotFoundPage />, 404);
+    // A waitlist offer on an instant drop, not claimed yet: the page to claim it or pass (docs/draws.md).
+    const offer = await holds.offerPage(c, drop, orderId, code);
+    if (offer) return offer;
     let order: Order;
     try {
       order = await storefront.receipt(drop, orderId.toLowerCase(), code);

@@ -36,7 +36,8 @@ interface Step {
 }
 
 /**
- * The drop's live counter as Server-Sent Events: "stock" with the counter fragment on every change,
+ * The drop's live counter as Server-Sent Events: "stock" with the counter fragment on every change, "queue"
+ * with the draw's or waitlist's tick when it moved,
  * "announce" with a sentence for screen readers when a threshold is crossed, and a final "soldout" after
  * which the stream ends. Every stream of a drop shares the watcher's one reading loop.
  *
@@ -90,6 +91,9 @@ function stepper(subscription: StockSubscription, drop: Drop, options: StockStre
       return { chunks, last: true };
     }
     chunks.push(sseEvent("stock", counter));
+    // The draw's or waitlist's tick: a waiting fan's page re-fetches its queue box when it moves (drop.js).
+    if (update.queue !== undefined && update.queue !== shown?.queue)
+      chunks.push(sseEvent("queue", String(update.queue)));
     shown = update;
     return { chunks, last: false };
   };

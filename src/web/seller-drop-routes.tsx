@@ -14,7 +14,7 @@ import {
 import type { SellerDashboard } from "../domain/books";
 import { exportFileName } from "../domain/books";
 import { createDropImages, type DropImage, TIME_ZONES } from "../domain/catalog";
-import { InvalidInput, NotFound } from "../domain/errors";
+import { DrawTermsBroken, InvalidInput, NotFound } from "../domain/errors";
 import { fairnessSummary } from "../domain/fairness";
 import type { Shop } from "../domain/shop";
 import type { StressTests } from "../domain/stress-test";
@@ -244,7 +244,12 @@ export function sellerDropRoutes(
   });
 
   /** The edit form: every term before go-live, only title, description and limit once live. */
-  async function editPage(c: Context<SellerEnv>, values?: Record<string, string>, errors = {}) {
+  async function editPage(
+    c: Context<SellerEnv>,
+    values?: Record<string, string>,
+    errors: Record<string, string> = {},
+    status: 400 | 422 = 400,
+  ) {
     const view = await shop.dropWithStock((await shop.findOwnDrop(sellerOf(c), dropRef(c))).id);
     const { drop } = view;
     if (view.status === "cancelled") return c.redirect(`/seller/drops/${drop.slug}`, 303);
@@ -257,9 +262,23 @@ export function sellerDropRoutes(
         errors={errors}
         timeZones={TIME_ZONES}
       />,
-      Object.keys(errors).length ? 400 : 200,
+      Object.keys(errors).length ? status : 200,
     );
   }
+
+  /** A draw's broken terms (DrawTermsBroken) on the edit form's own fields: the hold and close have no field of their own there. */
+  const drawErrors = (error: DrawTermsBroken): Record<string, string> => {
+    const field = { holdMinutes: "holdMode", entriesCloseAt: "startsAt", sale: "startsAt" } as Record<
+      string,
+      string
+    >;
+    const errors: Record<string, string> = {};
+    for (const issue of error.issues) {
+      const message = issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
+      errors[field[issue.path] ?? issue.path] ??= `${message}.`;
+    }
+    return errors;
+  };
 
   routes.get("/seller/drops/:ref/edit", (c) => editPage(c));
 
@@ -277,7 +296,12 @@ export function sellerDropRoutes(
       shop.clock,
     );
     if (!parsed.ok) return editPage(c, form, parsed.errors);
-    await shop.editDrop(sellerOf(c), drop.id, parsed.value);
+    try {
+      await shop.editDrop(sellerOf(c), drop.id, parsed.value);
+    } catch (error) {
+      if (error instanceof DrawTermsBroken) return editPage(c, form, drawErrors(error), 422);
+      throw error;
+    }
     return c.redirect(`/seller/drops/${drop.slug}`, 303);
   });
 

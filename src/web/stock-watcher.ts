@@ -82,7 +82,8 @@ export function createStockWatcher(options: StockWatcherOptions) {
       previous &&
       previous.remaining === update.remaining &&
       previous.status === update.status &&
-      String(previous.sizes) === String(update.sizes)
+      String(previous.sizes) === String(update.sizes) &&
+      previous.queue === update.queue
     )
       return;
     watch.version++;
@@ -256,7 +257,10 @@ export type StockWatcher = ReturnType<typeof createStockWatcher>;
  * reads the stock afresh (a watch with no subscribers is gone).
  */
 export function isFinalUpdate(drop: Drop, update: StockUpdate | undefined): boolean {
-  return update?.status === "sold_out" && !(update.hold ?? drop.holdSeconds > 0);
+  // A waitlist's offers lapse and move on even on an instant drop: its queue keeps the stream going.
+  return (
+    update?.status === "sold_out" && !(update.hold ?? drop.holdSeconds > 0) && update.queue === undefined
+  );
 }
 
 const isFinal = (watch: { drop: Drop; latest?: StockUpdate | undefined }) =>

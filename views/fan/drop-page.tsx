@@ -8,7 +8,7 @@ import { shopHref } from "./links";
 import { formatPrice } from "./price";
 import { Gallery } from "./product-image";
 import { Purchase, type PurchaseState, sizeChoice } from "./purchase";
-import { QueueBox, type QueueBoxProps } from "./queue-box";
+import { isOpenOutcome, QueueBox, type QueueBoxProps } from "./queue-box";
 import { StockPanel } from "./stock";
 import { NotifyMe, type NotifyMeState, VerifyStep } from "./verify";
 
@@ -111,7 +111,8 @@ export function DropPage(props: DropPageProps) {
           <p class="price">{formatPrice(drop.priceCents, drop.currency)}</p>
           <StockPanel
             slug={drop.slug}
-            reopens={drop.holdSeconds > 0}
+            // A sold-out instant drop keeps its stream for a fan the page knows to be waiting (their live box).
+            reopens={drop.holdSeconds > 0 || isOpenOutcome(props.queue?.fan)}
             remaining={purchase.kind === "sold_out" ? 0 : remaining}
             quantity={drop.quantity}
             status={status}

@@ -25,9 +25,11 @@ export interface HoldProps {
   shipping?: ShippingProps | undefined;
   /** The size (variant) held, on a drop of several; `quantity` is then that size's. */
   size?: string | undefined;
+  /** An instant drop's waitlist offer: claimed with one button (no payment), or passed to the next fan. */
+  claim?: boolean | undefined;
 }
 
-const withAction = (url: string, action: "pay" | "release") => url.replace(/\?/, `/${action}?`);
+const withAction = (url: string, action: "pay" | "release" | "claim") => url.replace(/\?/, `/${action}?`);
 
 /**
  * A win on a hold drop: the unit is the fan's until `expiresAt` (the database's clock: the time left is
@@ -37,7 +39,7 @@ const withAction = (url: string, action: "pay" | "release") => url.replace(/\?/,
  */
 export function Hold(props: HoldProps) {
   const { order } = props;
-  if (order.status === "paid") return <Receipt {...props} />;
+  if (order.status === "paid" || order.status === "placed") return <Receipt {...props} />;
   // Refunded by the shop after it was paid (a late payment's refund has no payment time).
   if (order.status === "refunded" && order.paidAt)
     return (
@@ -47,6 +49,7 @@ export function Hold(props: HoldProps) {
       />
     );
   if (order.status !== "held") return <HoldEnded {...props} />;
+  if (props.claim) return <Offer {...props} />;
   const msLeft = order.expiresAt.getTime() - order.readAt.getTime();
   const pay = withAction(props.url, "pay");
   return (
@@ -136,6 +139,65 @@ export function Hold(props: HoldProps) {
       >
         <button id="release-button" type="submit" class="link">
           Give it back
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** The countdown to a hold's end, on the database's clock; static/hold.js ticks it and reloads at zero. */
+function HoldCountdown(props: HoldProps & { label: string }) {
+  const { order } = props;
+  return (
+    <p
+      id="hold-countdown"
+      class="countdown"
+      role="timer"
+      data-expires-at={order.expiresAt.toISOString()}
+      data-server-time={order.readAt.toISOString()}
+      data-reload={props.url}
+    >
+      <span class="countdown-label">{props.label}</span>{" "}
+      <b class="countdown-clock">{formatCountdown(order.expiresAt.getTime() - order.readAt.getTime())}</b>
+    </p>
+  );
+}
+
+/**
+ * A waitlist offer on an instant drop (docs/draws.md): the unit is the fan's to claim until `expiresAt` with
+ * one button (an instant drop takes no payment), or to pass on to the next fan in line.
+ */
+function Offer(props: HoldProps) {
+  const { order } = props;
+  const claim = withAction(props.url, "claim");
+  const pass = withAction(props.url, "release");
+  return (
+    <section
+      id="purchase-result"
+      class="receipt hold"
+      role="status"
+      tabindex={-1}
+      data-outcome="offered"
+      hx-target="this"
+      hx-swap="outerHTML"
+    >
+      <p class="receipt-kicker">A unit came back for you</p>
+      <p class="receipt-unit">
+        <span class="receipt-unit-label">Unit</span> <b>#{order.unitNo}</b>{" "}
+        <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
+      </p>
+      <p class="receipt-what">
+        {props.title} · {formatPrice(order.priceCents, props.currency)} · {props.shopName}
+      </p>
+      <HoldCountdown {...props} label="Claim within" />
+      <form class="buy" method="post" action={claim} hx-post={claim} hx-disabled-elt="find button">
+        <button id="claim-button" type="submit" class="big">
+          Claim it
+        </button>
+      </form>
+      <form method="post" action={pass} hx-post={pass}>
+        <button id="release-button" type="submit" class="link">
+          Pass: give it to the next fan
         </button>
       </form>
     </section>

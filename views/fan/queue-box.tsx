@@ -4,7 +4,14 @@ import { formatStartsAt } from "./countdown";
 export type QueueFanState =
   | { status: "entered" }
   | { status: "waiting"; position: number }
-  | { status: "won" | "offered"; unitNo: number; expiresAt: Date; payUrl: string }
+  | {
+      status: "won" | "offered";
+      unitNo: number;
+      expiresAt: Date;
+      payUrl: string;
+      /** An instant drop's offer: claimed with one button on its page, not paid. */
+      claim?: boolean | undefined;
+    }
   | { status: "paid"; unitNo: number; receiptUrl: string }
   | { status: "lapsed" }
   | { status: "lost" };
@@ -25,6 +32,8 @@ export type QueueBoxProps =
       /** The page knows no verified fan: entering needs the email step first. */
       needsVerification: boolean;
       message?: { tone: "warn" | "info"; text: string } | undefined;
+      /** Where the box re-fetches itself when the queue moves (drop.js), while the fan's outcome is open. */
+      refreshUrl?: string | undefined;
     }
   | {
       kind: "waitlist";
@@ -34,7 +43,15 @@ export type QueueBoxProps =
       fanValue: string;
       fan?: QueueFanState | undefined;
       message?: { tone: "warn" | "info"; text: string } | undefined;
+      refreshUrl?: string | undefined;
     };
+
+/** A fan whose outcome can still change as the queue moves: their box listens for the stream's queue tick. */
+const OPEN_STATES = new Set(["entered", "waiting", "won", "offered"]);
+export const isOpenOutcome = (fan: QueueFanState | undefined): boolean =>
+  fan !== undefined && OPEN_STATES.has(fan.status);
+const refreshOf = (props: { fan?: QueueFanState | undefined; refreshUrl?: string | undefined }) =>
+  props.refreshUrl && isOpenOutcome(props.fan) ? { "data-refresh": props.refreshUrl } : {};
 
 function FanState({ state, kind }: { state: QueueFanState; kind: "draw" | "waitlist" }) {
   switch (state.status) {
@@ -56,11 +73,12 @@ function FanState({ state, kind }: { state: QueueFanState; kind: "draw" | "waitl
             for you.
           </p>
           <p>
-            Pay before <time datetime={state.expiresAt.toISOString()}>{formatStartsAt(state.expiresAt)}</time>{" "}
-            or it goes to the next fan.
+            It's yours: {state.claim ? "claim" : "pay"} within the hold, before{" "}
+            <time datetime={state.expiresAt.toISOString()}>{formatStartsAt(state.expiresAt)}</time>, or it
+            goes to the next fan.
           </p>
           <a class="button big" href={state.payUrl}>
-            Pay now
+            {state.claim ? "Claim it" : "Pay now"}
           </a>
         </>
       );
@@ -90,7 +108,7 @@ export function QueueBox(props: QueueBoxProps) {
   if (props.kind === "draw") {
     const action = `/d/${props.slug}/entries`;
     return (
-      <section id="queue-box" class="buy card" aria-labelledby="queue-title">
+      <section id="queue-box" class="buy card" aria-labelledby="queue-title" {...refreshOf(props)}>
         <h2 id="queue-title">Enter the draw</h2>
         <p>
           Enter before{" "}
@@ -131,7 +149,7 @@ export function QueueBox(props: QueueBoxProps) {
   }
   const action = `/d/${props.slug}/waitlist`;
   return (
-    <section id="queue-box" class="buy card" aria-labelledby="queue-title">
+    <section id="queue-box" class="buy card" aria-labelledby="queue-title" {...refreshOf(props)}>
       <h2 id="queue-title">Join the waitlist</h2>
       <p>
         Units come back when a hold runs out or an order is refunded. Join the line: the next unit back is

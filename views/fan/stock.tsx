@@ -120,6 +120,7 @@ export function StockPanel(props: StockPanelProps) {
         aria-live="polite"
         {...(final ? {} : { "sse-swap": "announce" })}
       />
+      {final ? null : <span id="queue-tick" hidden sse-swap="queue" />}
     </div>
   );
 }

@@ -59,7 +59,11 @@ export function CheckoutFields(props: {
  * "Verified fans only" (issue 17 §1): each buyer confirms an email address with a code first, and the per-fan
  * limit counts that address. A checkbox, fixed once the drop is live (then the form leaves it off).
  */
-export function VerifiedFansField(props: { values: FormValues; fixed?: boolean | undefined }) {
+export function VerifiedFansField(props: {
+  values: FormValues;
+  fixed?: boolean | undefined;
+  error?: string | undefined;
+}) {
   if (props.fixed) return null;
   return (
     <fieldset class="verified-fans" id="verified-fans">
@@ -68,6 +72,7 @@ export function VerifiedFansField(props: { values: FormValues; fixed?: boolean |
         <input type="checkbox" name="verifiedFans" value="on" checked={props.values.verifiedFans === "on"} />
         Verified fans only: each buyer confirms their email with a code first, one limit per address
       </label>
+      <FieldMessages name="verifiedFans" error={props.error} />
       <p class="hint">
         Stops one person buying a whole drop under made-up names. Fixed once the drop is live.
       </p>

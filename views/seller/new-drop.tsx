@@ -153,7 +153,7 @@ export function DropFields(props: {
         live={props.fixed ? (props.checkout ? "checkout" : "instant") : undefined}
       />
       {props.saleChoice ? <SaleFields values={values} errors={errors} /> : null}
-      <VerifiedFansField values={values} fixed={props.fixed} />
+      <VerifiedFansField values={values} fixed={props.fixed} error={errors.verifiedFans} />
       {props.shipping ? (
         <div class="field">
           <label class="check" for="collectShipping">

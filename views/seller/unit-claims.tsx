@@ -6,6 +6,7 @@ const STATE_LABEL: Record<UnitClaim["status"], string> = {
   expired: "Expired, back in stock",
   released: "Released, back in stock",
   refunded: "Paid late, refunded, back in stock",
+  placed: "Claimed (a waitlist offer)",
 };
 
 const utc = (at: Date) => at.toISOString().replace("T", " ").slice(0, 19);

@@ -1,6 +1,6 @@
 import { type Database, sqlState, violatedConstraint } from "../../db/database";
 import * as repo from "../../repository";
-import { Cancelled, DropLive, NotFound } from "../errors";
+import { Cancelled, DrawTermsBroken, DropLive, NotFound } from "../errors";
 import type { DropCache } from "../purchase/drop-cache";
 import { type RetryPolicy, TryAgain, withRetry } from "../purchase/retry";
 import { planBuckets } from "../purchase/stock-plan";
@@ -50,11 +50,15 @@ export function createDropLifecycle({ db, cache, retryPolicy }: LifecycleDeps) {
   return {
     /**
      * Changes any of the terms. Once live, price, currency, quantity, go-live and the orders mode (instant or
-     * checkout) are fixed: DropLive; a checkout drop's hold length is not (new holds take it).
+     * checkout) are fixed: DropLive; a checkout drop's hold length is not (new holds take it). A draw drop's
+     * close is fixed once live too (entries are open), and no edit may break a draw's terms: DrawTermsBroken.
      */
     async edit(seller: Seller, drop: Drop, changes: DropChanges): Promise<Drop> {
       const outcome = await changeUpcoming(seller, drop, changes, false);
       if (outcome.cancelled) throw new Cancelled();
+      if (!outcome.upcoming && outcome.changesFixedTerms) throw new DropLive();
+      // A draw's hold, verified fans, close after go-live and sale mode (docs/draws.md): 422, nothing written.
+      if (outcome.drawProblems.length > 0) throw new DrawTermsBroken(outcome.drawProblems);
       if (!outcome.drop) throw new DropLive();
       return remembered(outcome.drop);
     },

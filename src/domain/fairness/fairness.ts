@@ -12,7 +12,15 @@
  */
 import { type Database, violatedConstraint } from "../../db/database";
 import * as repo from "../../repository";
-import { DrawState, EntriesClosed, InvalidInput, NotFound, UnitsAvailable } from "../errors";
+import {
+  DrawState,
+  EntriesClosed,
+  HoldExpired,
+  InvalidInput,
+  NotFound,
+  OrderStateConflict,
+  UnitsAvailable,
+} from "../errors";
 import { identityKey } from "../purchase/fan-identity";
 import { type RetryPolicy, TryAgain, withRetry } from "../purchase/retry";
 import { commitmentOf, newSeed, rankEntries } from "./draw-ranking";
@@ -305,6 +313,24 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
       if (!(await retry(() => repo.openDrawLeftovers(db, dropId)))) {
         throw new DrawState("Leftovers open only once the draw ran and no entry is still waiting.");
       }
+    },
+
+    /**
+     * Claims a waitlist offer on an instant drop (docs/draws.md "Claiming an offer"): the held offer becomes
+     * the fan's placed order. Claiming again answers the same order; after the offer lapsed or was passed on,
+     * 409 hold_expired (never a second unit); a hold drop's offer is paid, not claimed (409 order_state).
+     */
+    async claimOffer(order: repo.CheckoutOrder): Promise<repo.CheckoutOrder> {
+      if (order.status === "placed") return order;
+      if (order.status === "held" && (await retry(() => repo.claimOffer(db, order.id)))) {
+        return (await repo.findCheckoutOrder(db, order.id)) ?? order;
+      }
+      const now = (await repo.findCheckoutOrder(db, order.id)) ?? order;
+      if (now.status === "placed") return now;
+      if (now.status === "held" || now.status === "paid") {
+        throw new OrderStateConflict(now.status, "This drop takes payment: pay for the held unit instead.");
+      }
+      throw new HoldExpired();
     },
 
     findDraw,

@@ -168,6 +168,7 @@ export async function readStocks(
     starts_at: Date;
     variant_count: number | null;
     sizes: string | null;
+    queue: number | null;
   }>(
     `SELECT d.id::text AS drop_id,
             coalesce((SELECT sum(s.remaining) FROM stock_buckets s WHERE s.drop_id = d.id), 0)::int
@@ -187,7 +188,12 @@ export async function readStocks(
                           UNION ALL
                           SELECT r.unit_no AS unit, 1 AS remaining FROM returned_units r WHERE r.drop_id = d.id) AS x
                     GROUP BY 1) AS u
-            ) END AS sizes
+            ) END AS sizes,
+            -- The queue's tick (fairness): NULL without entries, so a drop without one costs one index probe.
+            CASE WHEN EXISTS (SELECT 1 FROM offer_queue q WHERE q.drop_id = d.id) THEN
+              (SELECT count(q.order_id)::int * 2 FROM offer_queue q WHERE q.drop_id = d.id)
+              + (SELECT count(*)::int FROM draws w WHERE w.drop_id = d.id AND w.ranked_at IS NOT NULL)
+            END AS queue
      FROM drops d WHERE d.id = ANY($1::uuid[])`,
     [dropIds],
     { name: "read_stocks_and_switches" },
@@ -206,6 +212,7 @@ export async function readStocks(
         ...((row.variant_count ?? 1) > 1
           ? { sizes: sizesLeft(row.sizes ?? "", row.variant_count ?? 1) }
           : {}),
+        ...(row.queue === null ? {} : { queue: row.queue }),
       },
     ]),
   );

@@ -21,7 +21,8 @@ import { offerFreeUnits } from "../fairness/offers";
 import { type EventType, type NewEvent, recordEvents } from "../messages/events";
 import { claimSql, variantRange } from "../purchase/purchase-sql";
 
-export type CheckoutStatus = "held" | "paid" | "expired" | "released" | "refunded";
+/** `placed`: a waitlist offer on an instant drop that its fan claimed (fairness/offers.ts claimOffer). */
+export type CheckoutStatus = "held" | "paid" | "expired" | "released" | "refunded" | "placed";
 
 /** An order of a hold drop as the fan and the seller see it. */
 export interface CheckoutOrder {
@@ -79,6 +80,10 @@ const HISTORY_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, 
 const CLOSED_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, 1 AS attempts, created_at, status,
   closed_at AS expires_at, paid_at, payment_ref, token_hash, (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency,
   now() AS read_at`;
+/** A claimed offer of an instant drop: an instant order now, read on as the offer's outcome. */
+const CLAIMED_COLUMNS = `id, drop_id, unit_no, coalesce(fan_shown, fan) AS fan, price_cents, attempts, created_at,
+  'placed' AS status, expires_at, NULL::timestamptz AS paid_at, payment_ref, token_hash,
+  (SELECT d.currency FROM drops d WHERE d.id = drop_id) AS currency, now() AS read_at`;
 const ENDING_COLUMNS = `id, drop_id, unit_no, fan, fan_shown, fan_slot, price_cents, attempts, idempotency_key, created_at,
   status, expires_at, paid_at, payment_ref, token_hash`;
 
@@ -273,10 +278,16 @@ export function findHoldByKey(db: Database, dropId: string, key: string) {
   return findByKey(db, dropId, key);
 }
 
-/** An order of a hold drop, held or paid (orders), ended (order_history) or refunded by the seller (closed_orders). */
+/**
+ * An order of a hold drop, held or paid (orders), ended (order_history) or refunded by the seller
+ * (closed_orders); and an offer of an instant drop, held, ended, or claimed (then `placed`).
+ */
 export async function findCheckoutOrder(db: Queryable, orderId: string): Promise<CheckoutOrder | undefined> {
   const { rows } = await db.query<CheckoutRow>(
     `SELECT ${LIVE_COLUMNS} FROM orders WHERE id = $1::uuid AND status IS NOT NULL
+     UNION ALL
+     SELECT ${CLAIMED_COLUMNS} FROM orders
+     WHERE id = $1::uuid AND status IS NULL AND idempotency_key LIKE 'offer:%'
      UNION ALL
      SELECT ${HISTORY_COLUMNS} FROM order_history WHERE id = $1::uuid
      UNION ALL

@@ -185,7 +185,9 @@ export async function findEntryState(
 ): Promise<EntryStateRow | undefined> {
   const { rows } = await db.query<EntryStateRow>(
     `SELECT q.id, q.kind, q.rank, q.joined_at, q.order_id, q.offer_token,
-            o.status AS order_status, o.expires_at > now() AS hold_live,
+            -- A claimed offer of an instant drop is a placed order (status NULL): the fan has their unit.
+            CASE WHEN o.id IS NOT NULL AND o.status IS NULL THEN 'paid' ELSE o.status END AS order_status,
+            o.expires_at > now() AS hold_live,
             coalesce(o.expires_at, h.expires_at) AS expires_at, coalesce(o.unit_no, h.unit_no) AS unit_no,
             h.id IS NOT NULL AS ended,
             CASE WHEN q.order_id IS NULL THEN
@@ -194,7 +196,8 @@ export async function findEntryState(
                  AND (coalesce(p.rank, 0), p.joined_at, p.id) < (coalesce(q.rank, 0), q.joined_at, q.id)) + 1
             END AS position,
             w.ranked_at IS NOT NULL AS ranked,
-            (SELECT count(*)::int FROM orders x WHERE x.drop_id = q.drop_id AND x.status = 'paid') AS paid_units,
+            (SELECT count(*)::int FROM orders x
+             WHERE x.drop_id = q.drop_id AND (x.status = 'paid' OR x.status IS NULL)) AS paid_units,
             d.quantity, d.cancelled_at IS NOT NULL AS cancelled, w.opened_at IS NOT NULL AS opened
      FROM offer_queue q JOIN drops d ON d.id = q.drop_id
      LEFT JOIN draws w ON w.drop_id = q.drop_id
@@ -345,7 +348,7 @@ export async function queueStats(db: Database, dropId: string): Promise<QueueSta
             count(*) FILTER (WHERE q.order_id IS NULL)::int AS waiting,
             count(q.order_id)::int AS offered,
             count(*) FILTER (WHERE o.status = 'held')::int AS held,
-            count(*) FILTER (WHERE o.status = 'paid')::int AS paid,
+            count(*) FILTER (WHERE o.status = 'paid' OR (o.id IS NOT NULL AND o.status IS NULL))::int AS paid,
             count(h.id)::int AS lapsed
      FROM offer_queue q
      LEFT JOIN orders o ON o.id = q.order_id

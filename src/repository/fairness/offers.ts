@@ -12,7 +12,7 @@
  * transaction that lost either race throws and is rolled back whole (its units go back where they were).
  */
 import { randomBytes } from "node:crypto";
-import { type Queryable, violatedConstraint } from "../../db/database";
+import { type Database, type Queryable, violatedConstraint } from "../../db/database";
 import { TryAgain } from "../../domain/purchase/retry";
 import { recordEvents } from "../messages/events";
 import { claimSql } from "../purchase/purchase-sql";
@@ -47,13 +47,16 @@ interface CandidateRow {
  * Offers up to `limit` free units of a drop to its next waiting entries, inside the caller's transaction.
  * Changes at most 6 rows per offer (unit, order, entry, event; a bucket per bucket touched), so a limit of
  * 250 stays well inside DSQL's 3,000. A draw offers nothing before its ranking is complete, nor once its
- * seller opened the leftovers first-come; a cancelled drop offers nothing.
+ * seller opened the leftovers first-come; a cancelled drop offers nothing, and neither does a paused one: its
+ * returned units wait in returned_units (no buyer takes them either: the hold gate refuses a paused drop)
+ * until the resume, which offers them in its own transaction (catalog/drop-lifecycle.ts setDropPaused), in
+ * rank or list order as ever. The gate is read in this transaction, as the purchase's is in its own.
  */
 export async function offerFreeUnits(tx: Queryable, dropId: string, limit: number): Promise<Offer[]> {
   const { rows: gateRows } = await tx.query<GateRow>(
     `SELECT CASE WHEN coalesce(d.hold_seconds, 0) > 0 THEN d.hold_seconds ELSE $2::int END AS hold_seconds,
             d.price_cents,
-            d.cancelled_at IS NULL AND d.starts_at <= now()
+            d.cancelled_at IS NULL AND d.paused_at IS NULL AND d.starts_at <= now()
               AND coalesce((SELECT w.ranked_at IS NOT NULL AND w.opened_at IS NULL FROM draws w WHERE w.drop_id = d.id),
                            true) AS offers
      FROM drops d WHERE d.id = $1::uuid`,
@@ -168,11 +171,15 @@ async function claimFreeUnits(tx: Queryable, dropId: string, count: number): Pro
   return units;
 }
 
-/** Drops with entries waiting and units free (returned, or never sold on a ranked draw): the offer sweep's work. */
+/**
+ * Drops with entries waiting and units free (returned, or never sold on a ranked draw): the offer sweep's work.
+ * A paused drop is left out: it offers nothing until resumed.
+ */
 export async function dropsWithFreeUnitsAndQueue(db: Queryable, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ drop_id: string }>(
     `SELECT DISTINCT q.drop_id FROM offer_queue q
      WHERE q.order_id IS NULL
+       AND EXISTS (SELECT 1 FROM drops d WHERE d.id = q.drop_id AND d.paused_at IS NULL)
        AND (EXISTS (SELECT 1 FROM returned_units r WHERE r.drop_id = q.drop_id)
             OR EXISTS (SELECT 1 FROM stock_buckets s WHERE s.drop_id = q.drop_id AND s.remaining > 0))
      LIMIT $1::int`,
@@ -188,4 +195,35 @@ export async function hasWaitingEntries(db: Queryable, dropId: string): Promise<
     [dropId],
   );
   return rows[0]?.waiting ?? false;
+}
+
+/**
+ * A fan claims a waitlist offer on an instant drop (no payment there): the held offer becomes a placed order
+ * (status NULL, as an instant purchase's), with its `order.claimed` event, in one transaction. One conditional
+ * UPDATE, true only while the offer is held and unexpired on the database clock: a claim racing the sweep or
+ * a pass cannot both win, and the unit stays the one order's (no second unit is ever taken). A hold drop's
+ * offers are paid instead (checkout), so the drop must sell instant orders.
+ */
+export async function claimOffer(db: Database, orderId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ drop_id: string; unit_no: number; fan: string }>(
+      `UPDATE orders SET status = NULL
+       WHERE id = $1::uuid AND status = 'held' AND expires_at > now() AND idempotency_key LIKE 'offer:%'
+         AND EXISTS (SELECT 1 FROM drops d WHERE d.id = orders.drop_id AND coalesce(d.hold_seconds, 0) = 0)
+       RETURNING drop_id, unit_no, coalesce(fan_shown, fan) AS fan`,
+      [orderId],
+    );
+    const claimed = rows[0];
+    if (!claimed) return false;
+    await recordEvents(tx, [
+      {
+        dropId: claimed.drop_id,
+        type: "order.claimed",
+        orderId,
+        unitNo: claimed.unit_no,
+        data: { fan: claimed.fan },
+      },
+    ]);
+    return true;
+  });
 }

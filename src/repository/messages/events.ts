@@ -24,6 +24,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "order.refunded",
   "order.cancelled",
   "order.fulfilled",
+  "order.claimed",
   "drop.live",
   "drop.sold_out",
   "drop.paused",
