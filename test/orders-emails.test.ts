@@ -20,6 +20,7 @@ const context = {
   slug: "tote",
   currency: "EUR",
   stillHeld: false,
+  claimOnly: false,
 };
 const links = { receipt: "https://shop.example/d/tote/orders/o1?k=abc" };
 
@@ -66,6 +67,25 @@ describe("order emails", () => {
     );
     expect(renderEmail("fulfilled", sized("order.fulfilled"), context, links).subject).toBe(
       "On its way: Tote, unit #7 (size XL)",
+    );
+  });
+
+  it("on an instant drop a held order is a waitlist offer: claimed, never paid for", () => {
+    const instant = { ...context, claimOnly: true };
+    const held = renderEmail("held", event("order.held", {}), instant, links);
+    expect(held.subject).toBe("Tote: unit #7 is yours to claim");
+    expect(held.text).toContain("Claim it before the offer runs out");
+    expect(held.text).toContain("Claim your unit: https://shop.example/d/tote/orders/o1?k=abc");
+    expect(held.text).not.toMatch(/\bpay\b/i);
+    const reminder = renderEmail("reminder", event("order.held", {}), instant, links);
+    expect(reminder.text).toContain("Claim it now to keep it.");
+    expect(reminder.text).not.toMatch(/\bpay\b/i);
+    expect(renderEmail("expired", event("order.expired", {}), instant, links).text).toContain(
+      "ran out before it was claimed",
+    );
+    // A drop with checkout keeps the pay wording.
+    expect(renderEmail("held", event("order.held", {}), context, links).text).toContain(
+      "pay before the hold",
     );
   });
 });

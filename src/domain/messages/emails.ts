@@ -83,24 +83,49 @@ export function renderEmail(
       body: [`You got ${unit} of ${drop}${price}.`, "Keep this email: the link below is your receipt."],
       link: "Your receipt",
     },
-    held: {
-      subject: `${drop}: ${unit} is held for you`,
-      body: [
-        `You won ${unit} of ${drop}${price}.`,
-        "It is held for you until you pay; pay before the hold runs out.",
-      ],
-      link: "Pay for your order",
-    },
-    reminder: {
-      subject: `${drop}: your hold on ${unit} is about to run out`,
-      body: [`Your hold on ${unit} of ${drop} runs out soon.`, "Pay now to keep it."],
-      link: "Pay for your order",
-    },
-    expired: {
-      subject: `${drop}: your hold on ${unit} ran out`,
-      body: [`Your hold on ${unit} of ${drop} ran out before it was paid, and the unit went back on sale.`],
-      link: "See your order",
-    },
+    held: context.claimOnly
+      ? {
+          subject: `${drop}: ${unit} is yours to claim`,
+          body: [
+            `A unit of ${drop} came back and it is your turn: ${unit}${price} is held for you.`,
+            "Claim it before the offer runs out; if you pass or let it run out, it goes to the next fan in line.",
+          ],
+          link: "Claim your unit",
+        }
+      : {
+          subject: `${drop}: ${unit} is held for you`,
+          body: [
+            `You won ${unit} of ${drop}${price}.`,
+            "It is held for you until you pay; pay before the hold runs out.",
+          ],
+          link: "Pay for your order",
+        },
+    reminder: context.claimOnly
+      ? {
+          subject: `${drop}: your offer of ${unit} is about to run out`,
+          body: [`Your offer of ${unit} of ${drop} runs out soon.`, "Claim it now to keep it."],
+          link: "Claim your unit",
+        }
+      : {
+          subject: `${drop}: your hold on ${unit} is about to run out`,
+          body: [`Your hold on ${unit} of ${drop} runs out soon.`, "Pay now to keep it."],
+          link: "Pay for your order",
+        },
+    expired: context.claimOnly
+      ? {
+          subject: `${drop}: your offer of ${unit} ran out`,
+          body: [
+            `Your offer of ${unit} of ${drop} ran out before it was claimed, and went to the next fan in line.`,
+          ],
+          link: "See your order",
+        }
+      : {
+          subject: `${drop}: your hold on ${unit} ran out`,
+          body: [
+            `Your hold on ${unit} of ${drop} ran out before it was paid, and the unit went back on sale.`,
+          ],
+          link: "See your order",
+        },
     receipt: {
       subject: `Payment received: ${drop}, ${unit}`,
       body: [`Thank you: your payment for ${unit} of ${drop}${price} went through.`, "The unit is yours."],

@@ -239,6 +239,11 @@ export interface MailContext {
   currency: string;
   /** The order is still held (a reminder is sent only then). */
   stillHeld: boolean;
+  /**
+   * The drop sells without payment (instant), so a held order there is a waitlist offer the fan claims with
+   * one button, not one they pay for (docs/draws.md, "Claiming an offer").
+   */
+  claimOnly: boolean;
 }
 
 export async function mailContext(
@@ -252,8 +257,9 @@ export async function mailContext(
     slug: string;
     currency: string;
     still_held: boolean;
+    claim_only: boolean;
   }>(
-    `SELECT s.name, d.title, d.slug, d.currency,
+    `SELECT s.name, d.title, d.slug, d.currency, coalesce(d.hold_seconds, 0) = 0 AS claim_only,
             EXISTS (SELECT 1 FROM orders o WHERE o.id = $2::uuid AND o.status = 'held' AND o.expires_at > now())
               AS still_held
      FROM drops d JOIN sellers s ON s.id = d.seller_id WHERE d.id = $1::uuid`,
@@ -267,6 +273,7 @@ export async function mailContext(
       slug: row.slug,
       currency: row.currency,
       stillHeld: row.still_held,
+      claimOnly: row.claim_only === true,
     }
   );
 }
