@@ -91,6 +91,16 @@ describe("fan views", () => {
     expect(html).toContain('<progress class="meter" max="12" value="3" aria-hidden="true"></progress>');
   });
 
+  it("a sold-out drop that holds units for paying fans never says every unit found its buyer", () => {
+    // fair-stress found a draw winner holding the last unit read "Every unit found its buyer" above "You won".
+    const held = String(<StockState remaining={0} quantity={6} status="sold_out" holds />);
+    expect(held).not.toContain("found its buyer");
+    expect(held).toContain("a held unit that is not paid in time comes back");
+    expect(String(<StockState remaining={0} quantity={6} status="sold_out" />)).toContain(
+      "Every unit found its buyer.",
+    );
+  });
+
   it("reserves the counter's width by class, one per formatted length of the quantity", () => {
     const count = (quantity: number) =>
       String(<StockState remaining={quantity} quantity={quantity} status="live" />).match(

@@ -79,6 +79,7 @@ function stepper(subscription: StockSubscription, drop: Drop, options: StockStre
         quantity={drop.quantity}
         status={update.status}
         sizesLeft={update.sizes}
+        holds={update.hold ?? drop.holdSeconds > 0}
         shopHref={shopHref}
         shopName={shopName}
       />,

@@ -113,6 +113,7 @@ export function DropPage(props: DropPageProps) {
             slug={drop.slug}
             // A sold-out instant drop keeps its stream for a fan the page knows to be waiting (their live box).
             reopens={drop.holdSeconds > 0 || isOpenOutcome(props.queue?.fan)}
+            holds={drop.holdSeconds > 0}
             remaining={purchase.kind === "sold_out" ? 0 : remaining}
             quantity={drop.quantity}
             status={status}

@@ -13,6 +13,11 @@ export interface StockStateProps {
    * through a size that sold out while the page was open (and un-strikes one that came back).
    */
   sizesLeft?: readonly number[] | undefined;
+  /**
+   * The drop holds a unit while its fan pays (checkout, or a draw's winners): at "sold out" some units may be
+   * held, not paid, and an unpaid hold comes back, so the page must not say every unit found its buyer.
+   */
+  holds?: boolean | undefined;
 }
 
 /**
@@ -48,9 +53,16 @@ function Count({ remaining, quantity, status }: StockStateProps) {
 }
 
 /** What the fan is told about a sell-out or a cancellation: said once, with somewhere to go. */
-function Over({ status, shopHref, shopName }: StockStateProps) {
+function Over({ status, shopHref, shopName, holds }: StockStateProps) {
   const more = shopHref ? <a href={shopHref}>More drops from {shopName ?? "this shop"}</a> : null;
   if (status === "cancelled") return <p class="state-next">The shop called this drop off. {more}</p>;
+  if (holds)
+    return (
+      <p class="state-next">
+        Every unit is taken or held for a fan who is paying; a held unit that is not paid in time comes back
+        here. {more}
+      </p>
+    );
   return <p class="state-next">Every unit found its buyer. {more}</p>;
 }
 
