@@ -415,13 +415,17 @@ export function createShop(
 
     async editDrop(seller: Seller, ref: string, changes: DropChanges): Promise<Drop> {
       const drop = await findOwnDrop(seller, ref);
-      // A drop of named variants is their sum; its quantity is not one number to change.
-      if (drop.variantCount && changes.quantity !== undefined && changes.quantity !== drop.quantity) {
-        throw new InvalidInput([
-          { path: "quantity", message: "this drop sells variants: its quantity is the sum of theirs" },
-        ]);
+      // A draw's queue offers the next free unit whatever it is, so a draw sells one size (docs/draws.md).
+      if (changes.variants && changes.variants.length > 1 && (await fairness.findDraw(drop.id)))
+        throw new InvalidInput([{ path: "variants", message: "a draw drop sells one variant" }]);
+      const edited = await lifecycle.edit(seller, drop, changes);
+      // This process's sizes of the drop are read again; other processes' cached lists cannot oversell (the
+      // stock is the database's) and, once live, a size's place never changes (docs/variants.md).
+      if (changes.variants !== undefined) {
+        knownVariants.delete(drop.id);
+        cache.forgetSoldOut(drop.id);
       }
-      return lifecycle.edit(seller, drop, changes);
+      return edited;
     },
 
     async cancelDrop(seller: Seller, ref: string): Promise<Drop> {

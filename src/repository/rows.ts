@@ -124,6 +124,7 @@ export type EventType =
   | "drop.paused"
   | "drop.resumed"
   | "drop.cancelled"
+  | "drop.updated"
   | "draw.won"
   | "waitlist.offered"
   | "ping";
