@@ -14,7 +14,7 @@ import {
 import type { SellerDashboard } from "../domain/books";
 import { exportFileName } from "../domain/books";
 import { createDropImages, type DropImage, TIME_ZONES } from "../domain/catalog";
-import { InvalidInput, NotFound } from "../domain/errors";
+import { DropLive, InvalidInput, NotFound, VariantBelowSold, VariantHasOrders } from "../domain/errors";
 import { fairnessSummary } from "../domain/fairness";
 import type { Shop } from "../domain/shop";
 import type { StressTests } from "../domain/stress-test";
@@ -243,28 +243,41 @@ export function sellerDropRoutes(
     return c.redirect(`/seller/drops/${drop.slug}`, 303);
   });
 
-  /** The edit form: every term before go-live, only title, description and limit once live. */
-  async function editPage(c: Context<SellerEnv>, values?: Record<string, string>, errors = {}) {
+  /** The edit form: every term before go-live; once live title, description, limit, sizes and shipping. */
+  async function editPage(
+    c: Context<SellerEnv>,
+    values?: Record<string, string>,
+    errors = {},
+    variantRows?: number,
+  ) {
     const view = await shop.dropWithStock((await shop.findOwnDrop(sellerOf(c), dropRef(c))).id);
     const { drop } = view;
     if (view.status === "cancelled") return c.redirect(`/seller/drops/${drop.slug}`, 303);
+    const variants = await namedSizes(drop);
     return c.html(
       <EditDropPage
         {...shellOf(c)}
         drop={drop}
         live={isPastGoLive(drop, view.serverTime)}
-        values={values ?? editValuesOf(drop)}
+        values={values ?? editValuesOf(drop, variants)}
         errors={errors}
         timeZones={TIME_ZONES}
+        variants={variants}
+        variantRows={variantRows}
       />,
       Object.keys(errors).length ? 400 : 200,
     );
   }
 
+  /** The drop's named sizes; none for a drop of one kind of unit. */
+  const namedSizes = async (drop: Drop) => (drop.variantCount ? await shop.variantsOf(drop) : []);
+
   routes.get("/seller/drops/:ref/edit", (c) => editPage(c));
 
   routes.post("/seller/drops/:ref/edit", async (c) => {
     const form = await checkedForm(c, c.var.csrfToken);
+    // "Add a size" without JS: the same form back, with one more size row and nothing saved yet.
+    if (form.intent === "add-variant") return editPage(c, form, {}, variantRowCount(form, 1));
     const { drop, serverTime } = await shop.dropWithStock(
       (await shop.findOwnDrop(sellerOf(c), dropRef(c))).id,
     );
@@ -273,11 +286,20 @@ export function sellerDropRoutes(
       {
         live: isPastGoLive(drop, serverTime),
         checkout: drop.holdSeconds > 0,
+        variants: await namedSizes(drop),
       },
       shop.clock,
     );
     if (!parsed.ok) return editPage(c, form, parsed.errors);
-    await shop.editDrop(sellerOf(c), drop.id, parsed.value);
+    try {
+      await shop.editDrop(sellerOf(c), drop.id, parsed.value);
+    } catch (error) {
+      // A size the database refuses (below what it sold, removed with orders, grown once live): said above
+      // the sizes, with the seller's rows kept.
+      const refusal = sizeRefusal(error);
+      if (refusal === undefined) throw error;
+      return editPage(c, form, { variants: refusal });
+    }
     return c.redirect(`/seller/drops/${drop.slug}`, 303);
   });
 
@@ -336,4 +358,13 @@ export function sellerDropRoutes(
   });
 
   return routes;
+}
+
+/** The message of an edit's refusal that concerns the sizes, or undefined for any other error. */
+function sizeRefusal(error: unknown): string | undefined {
+  if (error instanceof VariantBelowSold || error instanceof VariantHasOrders || error instanceof DropLive)
+    return error.message;
+  if (error instanceof InvalidInput && error.issues.some((issue) => issue.path === "variants"))
+    return error.issues.map((issue) => issue.message).join("; ");
+  return undefined;
 }
