@@ -126,4 +126,43 @@ describe.each(ALL_BACKENDS.filter((b) => b !== "dsql"))("editing sizes under a s
       expect(after.get(2)).toBeUndefined();
     });
   }
+
+  for (const holdMinutes of [undefined, 5]) {
+    const mode = holdMinutes ? "hold" : "instant";
+    it_(
+      `${mode}: sizes re-ordered and re-priced before go-live sell at their new place and price on a stale app`,
+      async () => {
+        const drop = await createDrop(apps.app, apps.apiKey, {
+          startsAt: isoFromNow(60 * MINUTE_MS),
+          quantity: undefined,
+          holdMinutes,
+          variants: [
+            { name: "S", quantity: 3 },
+            { name: "M", quantity: 3, priceCents: 3100 },
+          ],
+        });
+        // The buyers' app reads the drop and caches its sizes as created: M second, at 31.00.
+        expect((await sizesOf(apps.otherApp, drop.id)).map((size) => size.name)).toEqual(["S", "M"]);
+        const edited = await patchSizes(drop.id, [
+          { name: "M", quantity: 3, priceCents: 4000 },
+          { name: "S", quantity: 3 },
+        ]);
+        expect(edited.status).toBe(200);
+        // Go-live comes (on the database clock, which decides it).
+        await apps.db.query("UPDATE drops SET starts_at = now() - interval '1 second' WHERE id = $1::uuid", [
+          drop.id,
+        ]);
+
+        const res = await apps.otherApp.request(
+          `/api/drops/${drop.id}/purchase`,
+          json({ fan: "late-reader@stampede.test", idempotencyKey: randomUUID(), variant: "M" }),
+        );
+        expect(res.status).toBe(201);
+        const { order } = (await res.json()) as { order: { priceCents: number; variant: { name: string } } };
+        expect(order).toMatchObject({ priceCents: 4000, variant: { name: "M" } });
+        // M is now the first size: its unit lies in place 0's range, and S (place 1) sold nothing.
+        expect(await ordersByPosition(drop.id)).toEqual(new Map([[0, 1]]));
+      },
+    );
+  }
 });

@@ -270,7 +270,7 @@ export function sellerDropRoutes(
   }
 
   /** The drop's named sizes; none for a drop of one kind of unit. */
-  const namedSizes = async (drop: Drop) => (drop.variantCount ? await shop.variantsOf(drop) : []);
+  const namedSizes = async (drop: Drop) => (drop.variantCount ? await shop.currentVariants(drop) : []);
 
   routes.get("/seller/drops/:ref/edit", (c) => editPage(c));
 

@@ -253,6 +253,7 @@ export function createCheckout(deps: {
             startUnit: storedUnit(variant.position, randomInt(1, variant.quantity + 1)),
             variant: variant.position,
             variantPriceCents: variant.priceCents,
+            variantsRevision: drop.variantsRevision ?? 0,
           });
         } catch (error) {
           const constraint = violatedConstraint(error);
@@ -272,7 +273,8 @@ export function createCheckout(deps: {
           case "raced":
             throw new TryAgain("unit taken meanwhile");
         }
-        if (outcome.isInstant) throw new OrdersModeChanged();
+        // The drop sells instantly, or its sizes changed, since this process cached it: read it again.
+        if (outcome.isInstant || outcome.sizesChanged) throw new OrdersModeChanged();
         if (outcome.isCancelled) throw new Cancelled();
         if (outcome.isDraw) throw new DrawOnly();
         if (outcome.isPaused && outcome.hadStock) throw new Paused();

@@ -108,7 +108,7 @@ export async function purchase(
           fingerprint: mine.fingerprint,
           attemptNumber,
         },
-        { position, priceCents: variant.priceCents },
+        { position, priceCents: variant.priceCents, revision: drop.variantsRevision ?? 0 },
       );
     } catch (error) {
       const constraint = violatedConstraint(error);
@@ -124,7 +124,8 @@ export async function purchase(
       throw error;
     }
     if (!outcome) throw new NotFound("drop");
-    if (outcome.isHold) throw new OrdersModeChanged();
+    // The drop sells the other way, or its sizes changed, since this process cached it: read it again.
+    if (outcome.isHold || outcome.sizesChanged) throw new OrdersModeChanged();
     if (outcome.placed) {
       cache.noteSale(drop.id, position);
       return { order: outcome.placed, replay: false };

@@ -126,15 +126,19 @@ async function replaceSizes(tx: Queryable, dropId: string, changes: SizeChanges)
   await insertBuckets(tx, dropId, buckets);
   const quantity = variants ? variants.reduce((sum, v) => sum + v.quantity, 0) : changes.quantity;
   await tx.query(
-    `UPDATE drops SET quantity = $2::int, variant_count = $3::int, bucket_count = $4::int WHERE id = $1::uuid`,
+    `UPDATE drops SET quantity = $2::int, variant_count = $3::int, bucket_count = $4::int,
+       variants_revision = coalesce(variants_revision, 0) + 1
+     WHERE id = $1::uuid`,
     [dropId, quantity, variants ? variants.length : null, buckets.length],
   );
 }
 
 /**
- * Once live (or once anything sold): each size keeps its place. Renames are free; a lower quantity takes unsold
- * units away; a size without orders may go; growth, new sizes and new prices are fixed terms, as the drop's
- * quantity and price are once live (DropLive).
+ * Once live (or once anything sold): each size keeps its place and price, so a process's cached list stays
+ * right but for names and removed sizes; only those move the revision of sizes, so a seller lowering a size
+ * again and again does not send a stampede's buyers in other processes to read the drop again each time.
+ * Renames are free; a lower quantity takes unsold units away; a size without orders may go; growth, new sizes
+ * and new prices are fixed terms, as the drop's quantity and price are once live (DropLive).
  */
 async function editLiveSizes(
   tx: Queryable,
@@ -176,12 +180,17 @@ async function editLiveSizes(
       [drop.id, edit.id, edit.name, edit.quantity],
     );
   }
+  // A new name or a size gone is news to other processes' lists (a fan there asks by the new name): the
+  // revision moves. Lowering alone does not: the stock is the database's, and buyers are not sent back.
+  const renamed = wanted.some((edit) => edit.name !== byId.get(edit.id!)!.name);
+  const news = renamed || wanted.length < sizes.length;
   await tx.query(
     `UPDATE drops SET
        quantity = (SELECT sum(quantity)::int FROM drop_variants WHERE drop_id = $1::uuid),
-       variant_count = (SELECT count(*)::int FROM drop_variants WHERE drop_id = $1::uuid)
+       variant_count = (SELECT count(*)::int FROM drop_variants WHERE drop_id = $1::uuid),
+       variants_revision = CASE WHEN $2::boolean THEN coalesce(variants_revision, 0) + 1 ELSE variants_revision END
      WHERE id = $1::uuid`,
-    [drop.id],
+    [drop.id, news],
   );
 }
 
