@@ -5,7 +5,7 @@ import { UNITS_PER_VARIANT } from "../src/domain/purchase";
 import { isoFromNow, MINUTE_MS } from "./support/clock";
 import { race, tally } from "./support/contention";
 import { ALL_BACKENDS, isAvailable } from "./support/databases";
-import { createDrop, json } from "./support/shop-fixtures";
+import { audit, createDrop, json } from "./support/shop-fixtures";
 import { openTwoApps, type TwoApps } from "./support/two-apps";
 
 /**
@@ -108,6 +108,13 @@ describe.each(ALL_BACKENDS.filter((b) => b !== "dsql"))("editing sizes under a s
       expect(sold).toBe(counts["201 order"]);
       expect(sold).toBeLessThanOrEqual(m.quantity);
       expect(sold + m.remaining).toBe(m.quantity);
+      // The books agree: nothing oversold, no unit twice, and the numbers M handed out before it was lowered
+      // (which may run past its new quantity) are not "out of range".
+      expect((await audit(apps.app, drop.id, apps.apiKey)).body).toMatchObject({
+        oversold: 0,
+        duplicateUnits: 0,
+        unitsOutOfRange: 0,
+      });
 
       // Once shrunk to what sold, M is sold out for the stale app too; L, removed, sells nothing there.
       expect(
