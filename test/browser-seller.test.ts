@@ -95,7 +95,7 @@ describe("seller console in Chromium", () => {
       await check(page, "5-edit-upcoming");
       await page.getByLabel("Price", { exact: true }).fill("59.00");
       await page.getByLabel("Units for sale").fill("3");
-      await page.locator("#edit-drop-form button[type=submit]").click();
+      await page.locator("#save-drop").click();
       await page.waitForURL(dashboard);
       expect(await page.locator(".drop-terms").textContent()).toContain("$59.00 · 3 units");
 
@@ -119,7 +119,7 @@ describe("seller console in Chromium", () => {
       // Go live now from the edit form; sales come in through the public API.
       await page.goto(`${dashboard}/edit`);
       await page.locator("#goLiveNow").check();
-      await page.locator("#edit-drop-form button[type=submit]").click();
+      await page.locator("#save-drop").click();
       await page.waitForURL(dashboard);
       await expect.poll(() => page.locator("#drop-status").textContent()).toBe("Live");
       expect((await purchase(slug, "first@x.io")).status).toBe(201);

@@ -4,6 +4,7 @@ import { type Database, sqlState } from "../src/db/database";
 import { migrate } from "../src/db/migrate";
 import { openPglite } from "../src/db/pglite";
 import { planBuckets } from "../src/domain/purchase/stock-plan";
+import { planVariantBuckets } from "../src/domain/purchase/variants";
 import * as repo from "../src/repository";
 import {
   DSQL_MAX_ROWS_PER_TRANSACTION,
@@ -149,7 +150,39 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
     const ref = { dropId: upcoming.id, sellerId: c.sellerId };
     await repo.changeUpcomingDrop(c.db, ref, { title: "Edited" }, { cancel: false, buckets: undefined });
     await repo.changeUpcomingDrop(c.db, ref, { quantity: 20 }, { cancel: false, buckets: planBuckets(20) });
+    // Sizes before go-live (the list replaced, then back to one size) and shipping (issue 18).
+    const sized = [
+      { name: "S", quantity: 3 },
+      { name: "M", quantity: 4, priceCents: 200 },
+    ];
+    const sizes = { variants: sized, buckets: planVariantBuckets([3, 4]), collectShipping: true };
+    await repo.changeUpcomingDrop(c.db, ref, {}, { cancel: false, buckets: undefined, sizes });
+    const one = { variants: null, quantity: 5, buckets: planBuckets(5) };
+    await repo.changeUpcomingDrop(c.db, ref, {}, { cancel: false, buckets: undefined, sizes: one });
     await repo.changeUpcomingDrop(c.db, ref, {}, { cancel: true, buckets: undefined });
+    // Sizes once live: one lowered and renamed (its units taken away), one removed.
+    const live = await repo.insertDropWithStock(
+      c.db,
+      {
+        sellerId: c.sellerId,
+        slug: `sizes-${randomUUID()}`,
+        title: "Sizes",
+        description: "",
+        priceCents: 100,
+        currency: "EUR",
+        quantity: 7,
+        maxPerFan: 1,
+        variants: sized,
+      },
+      planVariantBuckets([3, 4]),
+    );
+    const [s] = await repo.listVariants(c.db, live.id);
+    await repo.changeUpcomingDrop(
+      c.db,
+      { dropId: live.id, sellerId: c.sellerId },
+      {},
+      { cancel: false, buckets: undefined, sizes: { variants: [{ id: s!.id, name: "Small", quantity: 1 }] } },
+    );
   },
   setDropPaused: async (c) => {
     await repo.setDropPaused(c.db, { dropId: c.dropId, sellerId: c.sellerId }, true);

@@ -166,6 +166,15 @@ describe.each(ALL_BACKENDS)("fairness guards on %s", (backend) => {
     await refused({ startsAt: isoFromNow(4 * HOUR_MS) }, ["startsAt"]);
     await refused({ entriesCloseAt: isoFromNow(HOUR_MS / 2) }, ["entriesCloseAt"]);
     await refused({ sale: "first_come" }, ["sale"]);
+    // Sizes became editable (merch-edit); a draw offers whatever unit comes back in rank order: one size.
+    const sized = await patch(drop.id, {
+      variants: [
+        { name: "S", quantity: 1 },
+        { name: "M", quantity: 2 },
+      ],
+    });
+    expect(sized.status).toBe(400);
+    expect(sized.body.error?.issues?.map((i) => i.path)).toEqual(["variants"]);
     const unchanged = await call(`/api/drops/${drop.id}`);
     expect(unchanged.body.drop).toMatchObject({ title: "Guarded draw", holdMinutes: 5, verifiedFans: true });
 

@@ -3,7 +3,7 @@ import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { openShop, orderCount } from "./support/contention";
 import { ALL_BACKENDS, isAvailable } from "./support/databases";
-import { buy, createDrop } from "./support/shop-fixtures";
+import { buy, createDrop, json } from "./support/shop-fixtures";
 
 /**
  * Outside review, finding 7: an idempotency key is bound to the request that first used it (drop, fan).
@@ -56,4 +56,55 @@ describe.each(ALL_BACKENDS)("idempotency key reuse on %s", (backend) => {
     expect((await buy(app, one.id, "fan@fans.test", "per-drop-key")).status).toBe(201);
     expect((await buy(app, two.id, "fan@fans.test", "per-drop-key")).status).toBe(201);
   });
+
+  /** One fan, one key, a size named by its name or by its id; the answer's status and error code. */
+  const buySize = async (dropId: string, fan: string, key: string, variant: string) => {
+    const res = await app.request(
+      `/api/drops/${dropId}/purchase`,
+      json({ fan, idempotencyKey: key, variant }),
+    );
+    const body = (await res.json()) as { order?: { id: string }; error?: { code: string } };
+    return { status: res.status, orderId: body.order?.id, code: body.error?.code };
+  };
+  const sizeIds = async (dropId: string) =>
+    Object.fromEntries(
+      (
+        (await (await app.request(`/api/drops/${dropId}`)).json()) as {
+          drop: { variants: { id: string; name: string }[] };
+        }
+      ).drop.variants.map((v) => [v.name, v.id]),
+    );
+
+  // Issue 18: the size is part of the request a key is bound to, on instant and on hold drops alike.
+  for (const holdMinutes of [undefined, 5]) {
+    const mode = holdMinutes ? "hold" : "instant";
+    it_(
+      `a key reused for another size of an ${mode}-mode drop is refused; the same size by id replays`,
+      async () => {
+        const drop = await createDrop(app, apiKey, {
+          quantity: undefined,
+          holdMinutes,
+          variants: [
+            { name: "S", quantity: 3 },
+            { name: "M", quantity: 3 },
+          ],
+        });
+        const first = await buySize(drop.id, "fan@sizes.test", `size-key-${mode}`, "M");
+        expect(first.status).toBe(201);
+
+        const other = await buySize(drop.id, "fan@sizes.test", `size-key-${mode}`, "S");
+        expect(other).toMatchObject({ status: 422, code: "idempotency_key_reused" });
+
+        // "M" named by its id is the same request: the first order comes back.
+        const byId = await buySize(
+          drop.id,
+          "fan@sizes.test",
+          `size-key-${mode}`,
+          (await sizeIds(drop.id)).M!,
+        );
+        expect(byId).toMatchObject({ status: 200, orderId: first.orderId });
+        expect(await orderCount(db, drop.id)).toBe(1);
+      },
+    );
+  }
 });

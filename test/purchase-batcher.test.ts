@@ -17,6 +17,7 @@ const outcomeFor = (batch: PurchaseBatch, i: number): PurchaseOutcome => ({
   isPaused: false,
   isCancelled: false,
   isHold: false,
+  sizesChanged: false,
   startsAt: new Date(0),
   maxPerFan: 1,
   withinLimit: true,

@@ -56,7 +56,11 @@ describe("the drop form", () => {
       { live: true, checkout: false },
       clock,
     );
-    expect(live).toEqual({ ok: true, value: { title: "New name", description: "", maxPerFan: 1 } });
+    // The shipping box is on the live form too (issue 18 §2): unticked, it says "no address".
+    expect(live).toEqual({
+      ok: true,
+      value: { title: "New name", description: "", maxPerFan: 1, collectShipping: false },
+    });
   });
 
   test("time zones are the current IANA names, without deprecated links, UTC first", () => {

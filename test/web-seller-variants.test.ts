@@ -136,4 +136,116 @@ describe("the seller's pages", () => {
     expect(html).toContain('<td class="unit" data-label="Unit">M #1</td>');
     expect(html).toContain('<td class="unit" data-label="Unit">S #2</td>');
   });
+
+  /** The drop's sizes as the database has them: [name, quantity, price] in order. */
+  const sizesIn = async (slug: string) =>
+    (
+      await db.query<{ name: string; quantity: number; price_cents: number | null }>(
+        `SELECT v.name, v.quantity, v.price_cents FROM drop_variants v JOIN drops d ON d.id = v.drop_id
+         WHERE d.slug = $1::text ORDER BY v.position`,
+        [slug],
+      )
+    ).rows.map((row) => [row.name, row.quantity, row.price_cents]);
+  const dropRow = async (slug: string) =>
+    (
+      await db.query<{ quantity: number; collect_shipping: boolean | null }>(
+        "SELECT quantity, collect_shipping FROM drops WHERE slug = $1::text",
+        [slug],
+      )
+    ).rows[0]!;
+
+  test("before go-live the edit form shows the sizes and saves a new list and the shipping box", async () => {
+    const created = await ada.submit("/seller/drops/new", "/seller/drops", {
+      ...form,
+      startsAt: `${next}-06-01T18:00`,
+      variantName0: "S",
+      variantQuantity0: "2",
+      variantName1: "M",
+      variantQuantity1: "3",
+    });
+    const slug = created.headers.get("location")!.replace("/seller/drops/", "");
+    const edit = `/seller/drops/${slug}/edit`;
+    const page = await (await ada.get(edit)).text();
+    expect(page).toContain('id="variantName1" name="variantName1" type="text" value="M"');
+    expect(page).toContain('id="collectShipping"');
+
+    // Without JS, "Add a size" brings the form back with one more row and saves nothing.
+    const more = await ada.submit(edit, edit, {
+      ...form,
+      startsAt: `${next}-06-01T18:00`,
+      intent: "add-variant",
+      variantName0: "S",
+      variantQuantity0: "2",
+      variantName1: "M",
+      variantQuantity1: "3",
+    });
+    expect(more.status).toBe(200);
+    expect(await more.text()).toContain('id="variantName3"');
+
+    const saved = await ada.submit(edit, edit, {
+      ...form,
+      startsAt: `${next}-06-01T18:00`,
+      collectShipping: "on",
+      variantName0: "L",
+      variantQuantity0: "4",
+      variantPrice0: "30.00",
+      variantName1: "Small",
+      variantQuantity1: "1",
+    });
+    expect(saved.status).toBe(303);
+    expect(await sizesIn(slug)).toEqual([
+      ["L", 4, 3000],
+      ["Small", 1, null],
+    ]);
+    expect(await dropRow(slug)).toEqual({ quantity: 5, collect_shipping: true });
+
+    // Every row cleared: one kind of unit again, of the units field's number.
+    const one = await ada.submit(edit, edit, { ...form, startsAt: `${next}-06-01T18:00`, quantity: "7" });
+    expect(one.status).toBe(303);
+    expect(await sizesIn(slug)).toEqual([]);
+    expect(await dropRow(slug)).toEqual({ quantity: 7, collect_shipping: false });
+  });
+
+  test("once live the form lowers a size to what it sold, refuses lower, and removes a size without orders", async () => {
+    const created = await ada.submit("/seller/drops/new", "/seller/drops", {
+      ...form,
+      startsAt: `${next}-06-01T18:00`,
+      goLiveNow: "on",
+      variantName0: "S",
+      variantQuantity0: "2",
+      variantName1: "M",
+      variantQuantity1: "5",
+    });
+    const slug = created.headers.get("location")!.replace("/seller/drops/", "");
+    await app.shop.purchase(slug, { fan: "kim@example.com", variant: "M" });
+    await app.shop.purchase(slug, { fan: "lee@example.com", variant: "M" });
+    const edit = `/seller/drops/${slug}/edit`;
+    const page = await (await ada.get(edit)).text();
+    expect(page).toContain("a size&#39;s units can be lowered to what it has sold");
+    expect(page).not.toContain('id="add-variant"');
+    const live = { title: "Tour tee", description: "", maxPerFan: "2" };
+
+    const below = await ada.submit(edit, edit, {
+      ...live,
+      variantName0: "S",
+      variantQuantity0: "2",
+      variantName1: "M",
+      variantQuantity1: "1",
+    });
+    expect(below.status).toBe(400);
+    expect(await below.text()).toContain(
+      "The size &quot;M&quot; has 2 units sold or held: its quantity cannot go below 2.",
+    );
+
+    const saved = await ada.submit(edit, edit, {
+      ...live,
+      variantName0: "",
+      variantQuantity0: "",
+      variantName1: "Medium",
+      variantQuantity1: "2",
+    });
+    expect(saved.status).toBe(303);
+    expect(await sizesIn(slug)).toEqual([["Medium", 2, null]]);
+    expect((await dropRow(slug)).quantity).toBe(2);
+  });
 });

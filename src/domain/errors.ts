@@ -74,6 +74,27 @@ export class DropLive extends DomainError {
   }
 }
 
+/** A size with orders cannot be removed from its drop (issue 18 §1): its orders keep their size. */
+export class VariantHasOrders extends DomainError {
+  readonly code = "variant_has_orders";
+  constructor(readonly variant: string) {
+    super(
+      `The size "${variant}" has orders: it cannot be removed (lower its quantity to what it sold instead).`,
+    );
+  }
+}
+
+/** A size's quantity may not go below the units it has sold or holds for payment. */
+export class VariantBelowSold extends DomainError {
+  readonly code = "variant_below_sold";
+  constructor(
+    readonly variant: string,
+    readonly sold: number,
+  ) {
+    super(`The size "${variant}" has ${sold} units sold or held: its quantity cannot go below ${sold}.`);
+  }
+}
+
 /**
  * The database says the drop sells the other way (instant orders vs checkout) than this process's cached
  * drop believed: its seller switched modes before go-live, in another process. Never reaches HTTP: the shop

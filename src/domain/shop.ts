@@ -200,18 +200,29 @@ export function createShop(
     return drop;
   }
 
-  /** Named variants never change once written, so each drop's are read once (a few thousand drops kept). */
+  /**
+   * Each drop's sizes, read once per revision of them (a few thousand kept): a list is only ever read after
+   * the drop it is filed under, so it is at least that revision, and a purchase carries the drop's revision
+   * for the statement to check (sql/0200): a list older than the database's never sells.
+   */
   const knownVariants = new Map<string, Variant[]>();
   async function variantsOf(drop: Drop): Promise<Variant[]> {
     if (!drop.variantCount) return [soleVariant(drop)];
-    let variants = knownVariants.get(drop.id);
+    const key = `${drop.id}@${drop.variantsRevision ?? 0}`;
+    let variants = knownVariants.get(key);
     if (!variants) {
       variants = await repo.listVariants(db, drop.id);
       if (variants.length === 0) return [soleVariant(drop)];
       if (knownVariants.size >= 5000) knownVariants.clear();
-      knownVariants.set(drop.id, variants);
+      knownVariants.set(key, variants);
     }
     return variants;
+  }
+
+  /** The sizes as the database has them now, for the seller's pages (the cached list may lag a live edit). */
+  async function currentVariants(drop: Drop): Promise<Variant[]> {
+    const listed = drop.variantCount ? await repo.listVariants(db, drop.id) : [];
+    return listed.length > 0 ? listed : [soleVariant(drop)];
   }
 
   /** The variant a purchase is for, or VariantRequired / UnknownVariant. */
@@ -230,8 +241,12 @@ export function createShop(
     remaining: number,
     serverTime: Date,
   ): Promise<VariantWithStock[]> {
-    const variants = await variantsOf(drop);
-    const stock = drop.variantCount ? await repo.readVariantStock(db, drop.id) : new Map([[0, remaining]]);
+    // Read afresh with the stock: a seller may lower or rename a live size from any process, and the
+    // cached list (variantsOf, for purchases: its places and prices are what must not be stale) lags.
+    const [listed, stock] = drop.variantCount
+      ? await Promise.all([repo.listVariants(db, drop.id), repo.readVariantStock(db, drop.id)])
+      : [[], new Map([[0, remaining]])];
+    const variants = listed.length > 0 ? listed : [soleVariant(drop)];
     return variants.map((variant) => {
       const left = stock.get(variant.position) ?? 0;
       return { ...variant, remaining: left, status: statusOf(drop, left, serverTime) };
@@ -382,6 +397,7 @@ export function createShop(
     findOwnDrop,
     /** The drop's variants in the seller's order (one, "Standard", for a drop made without variants). */
     variantsOf,
+    currentVariants,
 
     /** The drop as the database has it now (its mode, terms and switches may have changed elsewhere). */
     async currentDrop(ref: string): Promise<Drop> {
@@ -415,13 +431,14 @@ export function createShop(
 
     async editDrop(seller: Seller, ref: string, changes: DropChanges): Promise<Drop> {
       const drop = await findOwnDrop(seller, ref);
-      // A drop of named variants is their sum; its quantity is not one number to change.
-      if (drop.variantCount && changes.quantity !== undefined && changes.quantity !== drop.quantity) {
-        throw new InvalidInput([
-          { path: "quantity", message: "this drop sells variants: its quantity is the sum of theirs" },
-        ]);
-      }
-      return lifecycle.edit(seller, drop, changes);
+      // A draw's queue offers the next free unit whatever it is, so a draw sells one size (docs/draws.md).
+      if (changes.variants && changes.variants.length > 1 && (await fairness.findDraw(drop.id)))
+        throw new InvalidInput([{ path: "variants", message: "a draw drop sells one variant" }]);
+      const edited = await lifecycle.edit(seller, drop, changes);
+      // The edited drop (remembered with its new revision of sizes) brings its new list here; other processes
+      // find out from the purchase statement, which refuses an older revision (docs/variants.md).
+      if (changes.variants !== undefined) cache.forgetSoldOut(drop.id);
+      return edited;
     },
 
     async cancelDrop(seller: Seller, ref: string): Promise<Drop> {
@@ -453,7 +470,7 @@ export function createShop(
           return counted(drop, await buy(drop));
         } catch (error) {
           if (!(error instanceof OrdersModeChanged)) throw error;
-          // The cached drop's mode is stale (switched before go-live elsewhere; fixed once live): read it again.
+          // The cached drop's mode or sizes are stale (changed in another process): read both again.
           const fresh = await repo.findDropById(db, drop.id);
           if (!fresh) throw new NotFound("drop");
           cache.remember(fresh);
@@ -484,7 +501,7 @@ export function createShop(
       if (!audit) throw new NotFound("drop");
       if (!drop.variantCount) return audit;
       const [variants, sold, left] = await Promise.all([
-        variantsOf(drop),
+        currentVariants(drop),
         repo.countVariantSales(db, drop.id),
         repo.readVariantStock(db, drop.id),
       ]);

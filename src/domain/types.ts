@@ -31,6 +31,8 @@ export interface Drop {
   collectShipping?: boolean;
   /** How many named variants (sizes, colours) it sells; 0: made without variants, one unnamed variant. */
   variantCount?: number;
+  /** How many times its sizes were changed after creation: purchases carry it (sql/0200); absent is 0. */
+  variantsRevision?: number;
 }
 
 /** The terms a seller sets for a drop; everything else about it is derived or assigned. */

@@ -33,6 +33,8 @@ import {
   Unauthorized,
   UnitsAvailable,
   UnknownVariant,
+  VariantBelowSold,
+  VariantHasOrders,
   VariantRequired,
 } from "../domain/errors";
 
@@ -69,6 +71,7 @@ export function statusFor(error: DomainError): ContentfulStatusCode {
   if (error instanceof DrawOnly || error instanceof EntriesClosed) return 409;
   if (error instanceof UnitsAvailable || error instanceof DrawState) return 409;
   if (error instanceof OrderStateConflict) return 409;
+  if (error instanceof VariantHasOrders || error instanceof VariantBelowSold) return 409;
   if (error instanceof CardDeclined) return 402;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof ImageTooLarge) return 413;
@@ -99,6 +102,8 @@ function detailsOf(error: DomainError): Record<string, unknown> {
   if (error instanceof SoldOut && error.variant !== undefined) return { variant: error.variant };
   if (error instanceof VariantRequired || error instanceof UnknownVariant)
     return { variants: error.variants };
+  if (error instanceof VariantHasOrders) return { variant: error.variant };
+  if (error instanceof VariantBelowSold) return { variant: error.variant, sold: error.sold };
   if (error instanceof HoldExpired) return { refunded: error.refunded };
   if (error instanceof OrderNotPayable || error instanceof OrderStateConflict)
     return { status: error.status };

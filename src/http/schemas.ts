@@ -165,6 +165,35 @@ export const VariantsBody = v.pipe(
   ),
 );
 
+/** One size in an edit of a drop's sizes: `id` keeps a size the drop has (with its orders and place). */
+export const VariantEditBody = v.object({
+  ...VariantBody.entries,
+  id: v.optional(
+    v.pipe(
+      v.string("variant id must be a uuid"),
+      v.uuid("variant id must be a uuid"),
+      v.transform((id) => id.toLowerCase()),
+    ),
+  ),
+});
+
+/** The whole list of sizes as it should be after an edit; null: one unnamed size (before go-live). */
+export const VariantEditsBody = v.nullable(
+  v.pipe(
+    v.array(VariantEditBody, "variants must be a list"),
+    v.minLength(1, "variants needs at least one variant (null makes the drop one unnamed size)"),
+    v.maxLength(MAX_VARIANTS, `a drop has at most ${MAX_VARIANTS} variants`),
+    v.check(
+      (list) => new Set(list.map((variant) => variant.name.toLowerCase())).size === list.length,
+      "variant names must differ",
+    ),
+    v.check(
+      (list) => new Set(list.flatMap((variant) => variant.id ?? [])).size === list.filter((x) => x.id).length,
+      "a variant id is given twice",
+    ),
+  ),
+);
+
 /**
  * How a drop sells: "first_come" (the default) or "draw" (docs/draws.md), with when entries close and,
  * optionally, the public value the seller will publish after the close to be mixed into the draw.
@@ -237,8 +266,12 @@ export function dropBodies(clock: Clock) {
       entriesCloseAt: DRAW_FIELDS(clock).entriesCloseAt,
       /** How the drop sells, as created: naming the other way is refused (422 draw_terms). */
       sale: DRAW_FIELDS(clock).sale,
+      /** The sizes as they should be (docs/variants.md: what may change when). */
+      variants: v.optional(VariantEditsBody),
+      /** At any time: on, later buyers are asked for an address; off, addresses given are kept. */
+      collectShipping: v.optional(v.boolean("collectShipping must be true or false")),
     },
-    "only title, description, priceCents, currency, quantity, startsAt, maxPerFan, holdMinutes, verifiedFans, entriesCloseAt and sale can be changed",
+    "only title, description, priceCents, currency, quantity, startsAt, maxPerFan, holdMinutes, verifiedFans, entriesCloseAt, sale, variants and collectShipping can be changed",
   );
   return { NewDropBody, EditDropBody };
 }

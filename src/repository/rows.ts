@@ -5,7 +5,7 @@ import type { BrandRow } from "./catalog/brands";
 
 export const DROP_COLUMNS = `id, seller_id, slug, title, description, price_cents, currency, quantity, starts_at,
   max_per_fan, bucket_count, is_rehearsal, created_at, paused_at, cancelled_at, hold_seconds, verified_fans,
-  collect_shipping, variant_count`;
+  collect_shipping, variant_count, variants_revision`;
 
 export interface DropRow {
   id: string;
@@ -27,6 +27,7 @@ export interface DropRow {
   verified_fans: boolean | null;
   collect_shipping: boolean | null;
   variant_count: number | null;
+  variants_revision: number | null;
 }
 
 export const toDrop = (row: DropRow): Drop => ({
@@ -49,6 +50,7 @@ export const toDrop = (row: DropRow): Drop => ({
   verifiedFans: row.verified_fans ?? false,
   collectShipping: row.collect_shipping ?? false,
   variantCount: row.variant_count ?? 0,
+  variantsRevision: row.variants_revision ?? 0,
 });
 
 export interface OrderRow {
@@ -125,6 +127,7 @@ export type EventType =
   | "drop.paused"
   | "drop.resumed"
   | "drop.cancelled"
+  | "drop.updated"
   | "draw.won"
   | "waitlist.offered"
   | "ping";

@@ -14,7 +14,14 @@ import {
 import type { SellerDashboard } from "../domain/books";
 import { exportFileName } from "../domain/books";
 import { createDropImages, type DropImage, TIME_ZONES } from "../domain/catalog";
-import { DrawTermsBroken, InvalidInput, NotFound } from "../domain/errors";
+import {
+  DrawTermsBroken,
+  DropLive,
+  InvalidInput,
+  NotFound,
+  VariantBelowSold,
+  VariantHasOrders,
+} from "../domain/errors";
 import { fairnessSummary } from "../domain/fairness";
 import type { Shop } from "../domain/shop";
 import type { StressTests } from "../domain/stress-test";
@@ -243,24 +250,28 @@ export function sellerDropRoutes(
     return c.redirect(`/seller/drops/${drop.slug}`, 303);
   });
 
-  /** The edit form: every term before go-live, only title, description and limit once live. */
+  /** The edit form: every term before go-live; once live title, description, limit, sizes and shipping. */
   async function editPage(
     c: Context<SellerEnv>,
     values?: Record<string, string>,
     errors: Record<string, string> = {},
+    variantRows?: number,
     status: 400 | 422 = 400,
   ) {
     const view = await shop.dropWithStock((await shop.findOwnDrop(sellerOf(c), dropRef(c))).id);
     const { drop } = view;
     if (view.status === "cancelled") return c.redirect(`/seller/drops/${drop.slug}`, 303);
+    const variants = await namedSizes(drop);
     return c.html(
       <EditDropPage
         {...shellOf(c)}
         drop={drop}
         live={isPastGoLive(drop, view.serverTime)}
-        values={values ?? editValuesOf(drop)}
+        values={values ?? editValuesOf(drop, variants)}
         errors={errors}
         timeZones={TIME_ZONES}
+        variants={variants}
+        variantRows={variantRows}
       />,
       Object.keys(errors).length ? status : 200,
     );
@@ -280,10 +291,15 @@ export function sellerDropRoutes(
     return errors;
   };
 
+  /** The drop's named sizes; none for a drop of one kind of unit. */
+  const namedSizes = async (drop: Drop) => (drop.variantCount ? await shop.currentVariants(drop) : []);
+
   routes.get("/seller/drops/:ref/edit", (c) => editPage(c));
 
   routes.post("/seller/drops/:ref/edit", async (c) => {
     const form = await checkedForm(c, c.var.csrfToken);
+    // "Add a size" without JS: the same form back, with one more size row and nothing saved yet.
+    if (form.intent === "add-variant") return editPage(c, form, {}, variantRowCount(form, 1));
     const { drop, serverTime } = await shop.dropWithStock(
       (await shop.findOwnDrop(sellerOf(c), dropRef(c))).id,
     );
@@ -292,6 +308,7 @@ export function sellerDropRoutes(
       {
         live: isPastGoLive(drop, serverTime),
         checkout: drop.holdSeconds > 0,
+        variants: await namedSizes(drop),
       },
       shop.clock,
     );
@@ -299,8 +316,12 @@ export function sellerDropRoutes(
     try {
       await shop.editDrop(sellerOf(c), drop.id, parsed.value);
     } catch (error) {
-      if (error instanceof DrawTermsBroken) return editPage(c, form, drawErrors(error), 422);
-      throw error;
+      if (error instanceof DrawTermsBroken) return editPage(c, form, drawErrors(error), undefined, 422);
+      // A size the database refuses (below what it sold, removed with orders, grown once live): said above
+      // the sizes, with the seller's rows kept.
+      const refusal = sizeRefusal(error);
+      if (refusal === undefined) throw error;
+      return editPage(c, form, { variants: refusal });
     }
     return c.redirect(`/seller/drops/${drop.slug}`, 303);
   });
@@ -360,4 +381,13 @@ export function sellerDropRoutes(
   });
 
   return routes;
+}
+
+/** The message of an edit's refusal that concerns the sizes, or undefined for any other error. */
+function sizeRefusal(error: unknown): string | undefined {
+  if (error instanceof VariantBelowSold || error instanceof VariantHasOrders || error instanceof DropLive)
+    return error.message;
+  if (error instanceof InvalidInput && error.issues.some((issue) => issue.path === "variants"))
+    return error.issues.map((issue) => issue.message).join("; ");
+  return undefined;
 }

@@ -3,9 +3,11 @@ import type { DropChanges } from "../domain/catalog";
 import { instantFromLocal, isoWithOffset, isTimeZone } from "../domain/catalog";
 import type { Clock } from "../domain/clock";
 import type { FieldIssue } from "../domain/errors";
+import type { Variant } from "../domain/purchase/variants";
 import type { NewDropInput } from "../domain/shop";
 import { safeText } from "../http/safe-text";
 import { DROP_FIELDS, dropBodies, Email, SellerSignup } from "../http/schemas";
+import type { VariantEdit } from "../repository";
 
 /**
  * The seller pages' forms. Browsers send every field as text, so these schemas turn text into the
@@ -319,25 +321,65 @@ const LiveHoldEditForm = v.object({ ...LiveEditForm.entries, holdMinutes: v.opti
  */
 export function parseDropEdit(
   form: Record<string, string>,
-  drop: { live: boolean; checkout: boolean },
+  drop: { live: boolean; checkout: boolean; variants?: readonly Variant[] | undefined },
   clock: Clock,
 ): Parsed<DropChanges> {
-  if (drop.live && drop.checkout) {
-    const fields = parse(LiveHoldEditForm, form);
-    if (!fields.ok) return fields;
-    const { holdMinutes, ...changes } = fields.value;
+  const collectShipping = form.collectShipping === "on";
+  const named = drop.variants ?? [];
+  if (drop.live) {
+    const fields = parse(drop.checkout ? LiveHoldEditForm : LiveEditForm, form);
+    const sizes: Parsed<VariantEdit[] | undefined> =
+      named.length > 0 ? liveSizesOf(form, named) : { ok: true, value: undefined };
+    if (!fields.ok || !sizes.ok) return { ok: false, errors: { ...errorsOf(fields), ...errorsOf(sizes) } };
+    const { holdMinutes, ...changes } = fields.value as v.InferOutput<typeof LiveHoldEditForm>;
     return {
       ok: true,
-      value: holdMinutes === undefined ? changes : { ...changes, holdSeconds: holdMinutes * 60 },
+      value: {
+        ...changes,
+        ...(holdMinutes === undefined ? {} : { holdSeconds: holdMinutes * 60 }),
+        collectShipping,
+        ...(sizes.value ? { variants: sizes.value } : {}),
+      },
     };
-  }
-  if (drop.live) {
-    const fields = parse(LiveEditForm, form);
-    return fields.ok ? { ok: true, value: fields.value } : fields;
   }
   const now = clock();
   const parsed = parseNewDrop(form, () => now);
   if (!parsed.ok) return parsed;
+  // No size rows left on a drop of sizes makes it one kind of unit again (its units from the units field).
+  const variants = parsed.value.variants ?? (named.length > 0 ? null : undefined);
   // "Go live now" on an edit means now: the database clock's now, sent as this moment.
-  return { ok: true, value: { ...parsed.value, startsAt: parsed.value.startsAt ?? new Date(now) } };
+  return {
+    ok: true,
+    value: { ...parsed.value, variants, startsAt: parsed.value.startsAt ?? new Date(now) },
+  };
+}
+
+/**
+ * A live drop's size rows (in the drop's order, so each row is the size at its place): a name and units
+ * each; a row cleared is the size removed. Prices are the sizes' own (fixed once live).
+ */
+function liveSizesOf(form: Record<string, string>, variants: readonly Variant[]): Parsed<VariantEdit[]> {
+  const sizes: VariantEdit[] = [];
+  const errors: FormErrors = {};
+  variants.forEach((variant, i) => {
+    const name = form[`variantName${i}`] ?? "";
+    const quantity = form[`variantQuantity${i}`] ?? "";
+    if (!name.trim() && !quantity.trim()) return;
+    const row = v.safeParse(SizeRow, { name, quantity });
+    if (!row.success) {
+      const message = row.issues[0]!.message;
+      errors[`variant${i}`] = message.charAt(0).toUpperCase() + message.slice(1);
+      return;
+    }
+    const { name: kept, quantity: units } = row.output;
+    sizes.push({
+      id: variant.id,
+      name: kept,
+      quantity: units,
+      ...(variant.priceCents === null ? {} : { priceCents: variant.priceCents }),
+    });
+  });
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  if (sizes.length === 0) return { ok: false, errors: { variants: "Keep at least one size" } };
+  return { ok: true, value: sizes };
 }

@@ -1,3 +1,4 @@
+import type { Variant } from "../../src/domain/purchase/variants";
 import type { Drop } from "../../src/domain/types";
 import { Layout } from "../layout";
 import { DEFAULT_HOLD_MINUTES } from "./checkout-fields";
@@ -5,6 +6,7 @@ import { CsrfField, type FieldErrors, type FormValues } from "./fields";
 import { formatMoney, formatNumber } from "./format";
 import { DropFields, FixFieldsProblem } from "./new-drop";
 import type { SellerShell } from "./shell";
+import { VariantFields, variantRowCount } from "./variant-rows";
 
 export interface EditDropProps extends SellerShell {
   drop: Drop;
@@ -13,11 +15,23 @@ export interface EditDropProps extends SellerShell {
   values: FormValues;
   errors: FieldErrors;
   timeZones: readonly string[];
+  /** The drop's named sizes in their order; empty for a drop of one kind of unit. */
+  variants: readonly Variant[];
+  /** Size rows to show before go-live (see variant-rows.tsx); absent: the filled ones, at least three. */
+  variantRows?: number | undefined;
 }
 
 /** The form's values for a drop as it is now; go-live is shown in UTC (the seller may pick another zone). */
-export function editValuesOf(drop: Drop): FormValues {
+export function editValuesOf(drop: Drop, variants: readonly Variant[]): FormValues {
+  const sizes: FormValues = {};
+  variants.forEach((size, i) => {
+    sizes[`variantName${i}`] = size.name;
+    sizes[`variantQuantity${i}`] = String(size.quantity);
+    if (size.priceCents !== null) sizes[`variantPrice${i}`] = (size.priceCents / 100).toFixed(2);
+  });
   return {
+    ...sizes,
+    collectShipping: drop.collectShipping ? "on" : "",
     title: drop.title,
     description: drop.description,
     price: (drop.priceCents / 100).toFixed(2),
@@ -52,13 +66,21 @@ export function EditDropPage(props: EditDropProps) {
         {props.live ? (
           <p class="notice warn" id="fixed-terms">
             This drop is live: its price ({formatMoney(drop.priceCents, drop.currency)}), its{" "}
-            {formatNumber(drop.quantity)} units, its go-live and its{" "}
+            {formatNumber(drop.quantity)} units
+            {props.variants.length > 0 ? " (a size may only be lowered)" : ""}, its go-live and its{" "}
             {drop.holdSeconds > 0 ? "checkout with a hold" : "instant orders"} are fixed. Pause it from the
             dashboard if something is wrong.
           </p>
         ) : null}
         <FixFieldsProblem errors={props.errors} />
         <form method="post" action={`${base}/edit`} class="card" id="edit-drop-form" novalidate>
+          {/*
+            Enter in a field presses the form's first submit button: this one, so it saves rather than "Add a
+            size" (a submit button too, for browsers without JavaScript), as on the new-drop form.
+          */}
+          <button type="submit" hidden>
+            Save changes
+          </button>
           <CsrfField token={props.csrfToken} />
           <DropFields
             values={props.values}
@@ -67,9 +89,27 @@ export function EditDropPage(props: EditDropProps) {
             fresh={false}
             fixed={props.live}
             checkout={drop.holdSeconds > 0}
+            shipping
+            sizes={!props.live}
           />
+          {props.live ? (
+            props.variants.length > 0 ? (
+              <LiveSizeFields
+                variants={props.variants}
+                currency={drop.currency}
+                values={props.values}
+                errors={props.errors}
+              />
+            ) : null
+          ) : (
+            <VariantFields
+              values={props.values}
+              errors={props.errors}
+              rows={props.variantRows ?? variantRowCount(props.values, 0)}
+            />
+          )}
           <div class="actions">
-            <button type="submit" data-pending-label="Saving…">
+            <button type="submit" id="save-drop" data-pending-label="Saving…">
               Save changes
             </button>
             <a href={base} class="button secondary">
@@ -79,5 +119,74 @@ export function EditDropPage(props: EditDropProps) {
         </form>
       </div>
     </Layout>
+  );
+}
+
+/**
+ * A live drop's sizes: each keeps its place and price; its name may change, its units may be lowered to no
+ * less than it has sold, and a size without orders is removed by clearing its row (docs/variants.md).
+ */
+function LiveSizeFields(props: {
+  variants: readonly Variant[];
+  currency: string;
+  values: FormValues;
+  errors: FieldErrors;
+}) {
+  const { values, errors } = props;
+  return (
+    <fieldset class="variants" id="variants">
+      <legend>Sizes or colours</legend>
+      <p class="hint" id="variants-hint">
+        The drop is live: a size's units can be lowered to what it has sold, never raised, and its price is
+        fixed. Clear a size's row to stop selling it (only a size with no orders).
+      </p>
+      {errors.variants ? (
+        <p class="field-error" id="variants-error">
+          {errors.variants}
+        </p>
+      ) : null}
+      {props.variants.map((size, i) => (
+        <div class="variant-row" id={`variant-row-${i}`}>
+          <div class="row">
+            <div class="field">
+              <label for={`variantName${i}`}>
+                Size or colour <span class="visually-hidden">(size {i + 1})</span>
+              </label>
+              <input
+                id={`variantName${i}`}
+                name={`variantName${i}`}
+                type="text"
+                maxlength={40}
+                value={values[`variantName${i}`] ?? ""}
+                aria-invalid={errors[`variant${i}`] ? "true" : undefined}
+                aria-describedby="variants-hint"
+              />
+            </div>
+            <div class="field">
+              <label for={`variantQuantity${i}`}>
+                Units <span class="visually-hidden">(size {i + 1})</span>
+              </label>
+              <input
+                id={`variantQuantity${i}`}
+                name={`variantQuantity${i}`}
+                type="text"
+                inputmode="numeric"
+                value={values[`variantQuantity${i}`] ?? ""}
+                aria-invalid={errors[`variant${i}`] ? "true" : undefined}
+                aria-describedby="variants-hint"
+              />
+            </div>
+            <p class="field">
+              Price: {size.priceCents === null ? "the drop's" : formatMoney(size.priceCents, props.currency)}
+            </p>
+          </div>
+          {errors[`variant${i}`] ? (
+            <p class="field-error" id={`variant${i}-error`}>
+              {errors[`variant${i}`]}
+            </p>
+          ) : null}
+        </div>
+      ))}
+    </fieldset>
   );
 }

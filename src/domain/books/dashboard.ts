@@ -80,7 +80,7 @@ export function createSellerDashboard(db: Database, shop: Shop) {
         known.variantCount ? repo.readVariantStock(db, known.id) : undefined,
       ]);
       const variants = variantStock
-        ? (await shop.variantsOf(drop)).map((variant) => {
+        ? (await shop.currentVariants(drop)).map((variant) => {
             const remaining = variantStock.get(variant.position) ?? 0;
             return { ...variant, remaining, status: statusOf(drop, remaining, pace.serverTime, pace) };
           })

@@ -76,7 +76,7 @@ export function createCheckout(deps: {
   rehearsalPayments?: PaymentProvider;
   /** Whether a drop is a rehearsal copy (the shop's cached drop lookup); needed with rehearsalPayments. */
   isRehearsal?: (dropId: string) => Promise<boolean>;
-  fingerprint: (dropId: string, fan: string) => string;
+  fingerprint: (dropId: string, fan: string, variantPosition: number) => string;
   /** The process's clock, for its own beliefs (how long "sold out" is believed); holds run on the database's. */
   clock?: Clock;
 }) {
@@ -233,7 +233,7 @@ export function createCheckout(deps: {
       variant: Variant = soleVariant(drop),
     ): Promise<HoldResult> {
       const key = request.idempotencyKey ?? randomBytes(16).toString("hex");
-      const fingerprint = deps.fingerprint(drop.id, request.fan);
+      const fingerprint = deps.fingerprint(drop.id, request.fan, variant.position);
       const soldOut = () => (drop.variantCount ? new SoldOut(variant.name) : new SoldOut());
       if (isSoldOut(drop.id, variant.position) && request.idempotencyKey === undefined) throw soldOut();
       await sweepDrop(drop.id);
@@ -253,6 +253,7 @@ export function createCheckout(deps: {
             startUnit: storedUnit(variant.position, randomInt(1, variant.quantity + 1)),
             variant: variant.position,
             variantPriceCents: variant.priceCents,
+            variantsRevision: drop.variantsRevision ?? 0,
           });
         } catch (error) {
           const constraint = violatedConstraint(error);
@@ -272,7 +273,8 @@ export function createCheckout(deps: {
           case "raced":
             throw new TryAgain("unit taken meanwhile");
         }
-        if (outcome.isInstant) throw new OrdersModeChanged();
+        // The drop sells instantly, or its sizes changed, since this process cached it: read it again.
+        if (outcome.isInstant || outcome.sizesChanged) throw new OrdersModeChanged();
         if (outcome.isCancelled) throw new Cancelled();
         if (outcome.isDraw) throw new DrawOnly();
         if (outcome.isPaused && outcome.hadStock) throw new Paused();

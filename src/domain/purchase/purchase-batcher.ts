@@ -15,9 +15,17 @@ export interface BatcherOptions {
 export interface BatchVariant {
   position: number;
   priceCents: number | null;
+  /** The revision of the drop's sizes the variant was read at (sql/0200); absent: 0. */
+  revision?: number;
 }
 
 const SOLE_VARIANT: BatchVariant = { position: 0, priceCents: null };
+
+/** One queue per drop, variant and revision of its sizes: a statement carries one list's place and price. */
+const queueKeyOf = (dropId: string, variant: BatchVariant): string => {
+  const key = variant.position === 0 ? dropId : `${dropId}#${variant.position}`;
+  return variant.revision ? `${key}@${variant.revision}` : key;
+};
 
 type RunBatch = (batch: PurchaseBatch) => Promise<PurchaseOutcome[] | undefined>;
 
@@ -71,7 +79,7 @@ export class PurchaseBatcher {
     member: BatchMember,
     variant: BatchVariant = SOLE_VARIANT,
   ): Promise<PurchaseOutcome | undefined> {
-    const queueKey = variant.position === 0 ? dropId : `${dropId}#${variant.position}`;
+    const queueKey = queueKeyOf(dropId, variant);
     let queue = this.#drops.get(queueKey);
     if (!queue) {
       queue = { dropId, variant, waiting: [], busyLanes: new Set() };
@@ -102,6 +110,7 @@ export class PurchaseBatcher {
         members: members.map((w) => w.member),
         variant: queue.variant.position,
         variantPriceCents: queue.variant.priceCents,
+        variantsRevision: queue.variant.revision ?? 0,
       };
       void this.#send(batch, members).finally(() => {
         queue.busyLanes.delete(lane);

@@ -44,9 +44,16 @@ export interface PurchaseResult {
   variant?: Variant | undefined;
 }
 
-/** The request an idempotency key is bound to: the drop and the fan (hashed, so its length is fixed). */
-export function requestFingerprint(dropId: string, fan: string): string {
-  return createHash("sha256").update(dropId).update("\0").update(fan).digest("base64url");
+/**
+ * The request an idempotency key is bound to: the drop, the fan and the variant (hashed, so its length is
+ * fixed). The variant is its position, so a size named by its name or by its id is the same request; position
+ * 0 (every drop made without variants) adds nothing, so fingerprints stored before variants still match.
+ * @example requestFingerprint(dropId, "ada@example.com", 2) !== requestFingerprint(dropId, "ada@example.com", 1)
+ */
+export function requestFingerprint(dropId: string, fan: string, variantPosition = 0): string {
+  const hash = createHash("sha256").update(dropId).update("\0").update(fan);
+  if (variantPosition !== 0) hash.update("\0").update(String(variantPosition));
+  return hash.digest("base64url");
 }
 
 /**
@@ -70,7 +77,7 @@ export async function purchase(
   // The fingerprint (a SHA-256) is made only past the sold-out answer, which most of a stampede gets.
   const requester = (): Requester => ({
     fan: request.fan,
-    fingerprint: requestFingerprint(drop.id, request.fan),
+    fingerprint: requestFingerprint(drop.id, request.fan, position),
   });
 
   if (cache.isSoldOut(drop.id, position)) {
@@ -101,7 +108,7 @@ export async function purchase(
           fingerprint: mine.fingerprint,
           attemptNumber,
         },
-        { position, priceCents: variant.priceCents },
+        { position, priceCents: variant.priceCents, revision: drop.variantsRevision ?? 0 },
       );
     } catch (error) {
       const constraint = violatedConstraint(error);
@@ -117,7 +124,8 @@ export async function purchase(
       throw error;
     }
     if (!outcome) throw new NotFound("drop");
-    if (outcome.isHold) throw new OrdersModeChanged();
+    // The drop sells the other way, or its sizes changed, since this process cached it: read it again.
+    if (outcome.isHold || outcome.sizesChanged) throw new OrdersModeChanged();
     if (outcome.placed) {
       cache.noteSale(drop.id, position);
       return { order: outcome.placed, replay: false };

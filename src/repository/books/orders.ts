@@ -27,7 +27,11 @@ export async function auditDrop(db: Database, dropId: string): Promise<Audit | u
                 OR (d.variant_count IS NOT NULL AND NOT EXISTS (
                       SELECT 1 FROM drop_variants v
                       WHERE v.drop_id = d.id AND v.position = (o.unit_no - 1) / ${UNITS_PER_VARIANT}
-                        AND (o.unit_no - 1) % ${UNITS_PER_VARIANT} + 1 <= v.quantity)))) AS units_out_of_range
+                        AND (o.unit_no - 1) % ${UNITS_PER_VARIANT} + 1 <= v.quantity)
+                    -- A size lowered once live keeps the numbers it handed out, inside its buckets' ranges.
+                    AND NOT EXISTS (
+                      SELECT 1 FROM stock_buckets s
+                      WHERE s.drop_id = d.id AND o.unit_no BETWEEN s.first_unit AND s.first_unit + s.size - 1)))) AS units_out_of_range
      FROM drops d WHERE d.id = $1::uuid`,
     [dropId],
   );

@@ -6,6 +6,9 @@ import { offerFreeUnits } from "../fairness/offers";
 import { recordEvents } from "../messages/events";
 import { DROP_COLUMNS, type DropRow, toDrop } from "../rows";
 import { insertBuckets } from "./drops";
+import { applySizeChanges, changesSizes, type SizeChanges } from "./variant-edits";
+
+export type { SizeChanges, VariantEdit } from "./variant-edits";
 
 /**
  * Terms to change; an absent field keeps its value. `holdSeconds`: 0 makes orders instant, more is checkout
@@ -119,7 +122,7 @@ export function changeUpcomingDrop(
   db: Database,
   ref: { dropId: string; sellerId: string },
   changes: DropChanges,
-  options: { cancel: boolean; buckets: Bucket[] | undefined },
+  options: { cancel: boolean; buckets: Bucket[] | undefined; sizes?: SizeChanges | undefined },
 ): Promise<DropChangeOutcome> {
   const plan = options.buckets ?? [];
   return db.transaction(async (tx) => {
@@ -233,6 +236,21 @@ export function changeUpcomingDrop(
         ref.dropId,
         changes.entriesCloseAt.toISOString(),
       ]);
+    }
+    // Sizes and shipping (issue 18), in this transaction: the drop row written above holds off other edits.
+    const sizes = options.sizes;
+    if (sizes && changesSizes(sizes) && rows[0]) {
+      const edited = toDrop(rows[0]);
+      await applySizeChanges(
+        tx,
+        { ...edited, variantCount: edited.variantCount ?? 0, upcoming: current.upcoming },
+        sizes,
+      );
+      const { rows: after } = await tx.query<DropRow>(
+        `SELECT ${DROP_COLUMNS} FROM drops WHERE id = $1::uuid`,
+        [ref.dropId],
+      );
+      return { ...outcome, drop: after[0] && toDrop(after[0]) };
     }
     // The outbox's drop.cancelled, in the transaction that cancels (a drop already cancelled returned above).
     if (options.cancel && rows[0]) await recordEvents(tx, [{ dropId: ref.dropId, type: "drop.cancelled" }]);

@@ -121,6 +121,8 @@ export interface HoldClaim {
   variant?: number;
   /** The variant's own price, if it has one; absent or null: the drop's. */
   variantPriceCents?: number | null;
+  /** The revision of the drop's sizes the variant was read at (sql/0200); absent: 0. */
+  variantsRevision?: number;
 }
 
 /** What the database decided for one hold purchase. */
@@ -141,6 +143,8 @@ export type HoldOutcome =
       withinLimit: boolean;
       /** The drop sells instant orders (purchase.ts), not holds. */
       isInstant: boolean;
+      /** The claim's list of sizes is older than the database's (variantsRevision): nothing was claimed. */
+      sizesChanged: boolean;
       /** A draw drop: its units go to its entries (fairness/offers.ts) until the seller opens the leftovers. */
       isDraw: boolean;
     }
@@ -148,6 +152,7 @@ export type HoldOutcome =
   | { kind: "raced" };
 
 interface GateRow {
+  sizes_changed: boolean;
   is_live: boolean;
   is_paused: boolean;
   is_cancelled: boolean;
@@ -170,7 +175,8 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
     const existing = await findByKey(tx, claim.dropId, claim.idempotencyKey);
     if (existing) return { kind: "existing", ...existing };
     const { rows } = await tx.query<GateRow>(
-      `SELECT d.starts_at <= now() AS is_live, d.paused_at IS NOT NULL AS is_paused,
+      `SELECT coalesce(d.variants_revision, 0) <> $4::int AS sizes_changed,
+              d.starts_at <= now() AS is_live, d.paused_at IS NOT NULL AS is_paused,
               d.cancelled_at IS NOT NULL AS is_cancelled, d.starts_at, d.max_per_fan, d.price_cents,
               coalesce(d.hold_seconds, 0) AS hold_seconds,
               (SELECT coalesce(sum(s.remaining), 0)::int FROM stock_buckets s
@@ -182,12 +188,12 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
                                   WHERE o.drop_id = d.id AND o.fan = $2::text AND o.fan_slot = slot)) AS free_slot,
               ${DRAW_SELLS_SQL} AS draw_sells
        FROM drops d WHERE d.id = $1::uuid`,
-      [claim.dropId, claim.fan, claim.variant ?? 0],
+      [claim.dropId, claim.fan, claim.variant ?? 0, claim.variantsRevision ?? 0],
       { name: "hold_gate" },
     );
     const gate = rows[0];
     if (!gate) return { kind: "no_drop" };
-    const sells = gate.is_live && !gate.is_paused && !gate.is_cancelled;
+    const sells = gate.is_live && !gate.is_paused && !gate.is_cancelled && !gate.sizes_changed;
     if (!sells || !gate.draw_sells || gate.stock <= 0 || gate.free_slot === null || gate.hold_seconds <= 0) {
       return {
         kind: "refused",
@@ -199,6 +205,7 @@ export function claimHold(db: Database, claim: HoldClaim): Promise<HoldOutcome> 
         hadStock: gate.stock > 0,
         withinLimit: gate.free_slot !== null,
         isInstant: gate.hold_seconds <= 0,
+        sizesChanged: gate.sizes_changed,
         isDraw: !gate.draw_sells,
       };
     }

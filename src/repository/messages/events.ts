@@ -30,6 +30,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "drop.paused",
   "drop.resumed",
   "drop.cancelled",
+  "drop.updated",
   "draw.won",
   "waitlist.offered",
 ];

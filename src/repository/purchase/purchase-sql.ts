@@ -25,13 +25,16 @@ export const PLACED_COLUMNS = "id, unit_no, created_at";
  * - `wanting`: the others, with the fan slot their order would take (fan's orders so far + 1);
  * - `eligible`: those the drop sells to now and whose fan is within the limit, ranked in batch order.
  */
-export const READ_CTES = `the_drop AS (
+export const readCtes = (revision: string): string => `the_drop AS (
   SELECT id, price_cents, max_per_fan, starts_at, starts_at <= now() AS is_live,
          -- The seller's kill switch (pause) and cancel, read in the same snapshot as the stock.
          paused_at IS NOT NULL AS is_paused, cancelled_at IS NOT NULL AS is_cancelled,
          -- A checkout drop never sells here (holds.ts does), whatever a process's cached drop says.
          coalesce(hold_seconds, 0) > 0 AS is_hold,
-         starts_at <= now() AND paused_at IS NULL AND cancelled_at IS NULL AND coalesce(hold_seconds, 0) = 0 AS sells
+         -- Nor from a stale list of sizes (their places and prices): the batch's must be the database's.
+         coalesce(variants_revision, 0) <> ${revision} AS sizes_changed,
+         starts_at <= now() AND paused_at IS NULL AND cancelled_at IS NULL AND coalesce(hold_seconds, 0) = 0
+           AND coalesce(variants_revision, 0) = ${revision} AS sells
   FROM drops WHERE id = $1::uuid
 ), request AS (
   SELECT r.fan, r.idempotency_key, r.n::int AS n
@@ -133,6 +136,7 @@ export function claimSql(demand: string, start: string, position: string, extraF
 export function memberSelect(placedJoin?: string): string {
   const placed = (c: string) => (placedJoin ? `coalesce(p.${c}, e.${c}) AS ${c}` : `e.${c} AS ${c}`);
   return `SELECT request.n, the_drop.is_live, the_drop.is_paused, the_drop.is_cancelled, the_drop.is_hold,
+         the_drop.sizes_changed,
          -- Only a drop not yet live needs its start (a NotLive answer says when): parsing a time costs the
          -- server about 3 µs a row, for every member of every batch.
          CASE WHEN the_drop.is_live THEN NULL ELSE the_drop.starts_at END AS starts_at, the_drop.max_per_fan,
@@ -158,6 +162,7 @@ export type MemberRow = {
   is_paused: boolean;
   is_cancelled: boolean;
   is_hold: boolean;
+  sizes_changed: boolean;
   /** Null when the drop is live. */
   starts_at: Date | null;
   max_per_fan: number;
@@ -233,6 +238,7 @@ export function memberOutcome(
     isPaused: row.is_paused,
     isCancelled: row.is_cancelled,
     isHold: row.is_hold,
+    sizesChanged: row.sizes_changed,
     startsAt: row.starts_at === null ? undefined : new Date(row.starts_at),
     maxPerFan: row.max_per_fan,
     withinLimit: row.within_limit,

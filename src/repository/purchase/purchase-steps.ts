@@ -8,8 +8,8 @@ import {
   PLACED_COLUMNS,
   type PlacedRow,
   placedOrder,
-  READ_CTES,
   RETURNED_CLAIM_SQL,
+  readCtes,
   stockCte,
 } from "./purchase-sql";
 import type { PurchaseBatch, PurchaseOutcome } from "./purchase-types";
@@ -25,8 +25,14 @@ export async function purchaseInSteps(
 ): Promise<PurchaseOutcome[] | undefined> {
   const { members } = batch;
   const read = await tx.query<MemberRow>(
-    `WITH ${READ_CTES}, ${stockCte("$4::int")} ${memberSelect()}`,
-    [batch.dropId, members.map((m) => m.fan), members.map((m) => m.idempotencyKey), batch.variant ?? 0],
+    `WITH ${readCtes("$5::int")}, ${stockCte("$4::int")} ${memberSelect()}`,
+    [
+      batch.dropId,
+      members.map((m) => m.fan),
+      members.map((m) => m.idempotencyKey),
+      batch.variant ?? 0,
+      batch.variantsRevision ?? 0,
+    ],
     { name: "purchase_steps_read" },
   );
   if (read.rows.length === 0) return undefined;

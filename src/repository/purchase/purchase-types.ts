@@ -24,6 +24,8 @@ export interface PurchaseBatch {
   variant?: number;
   /** The variant's own price, if it has one; absent or null: the drop's, as the statement reads it. */
   variantPriceCents?: number | null;
+  /** The revision of the list of sizes the variant was read from (sql/0200); absent: 0. */
+  variantsRevision?: number;
 }
 
 /** An order found by its idempotency key, with the fingerprint of the request that placed it. */
@@ -42,6 +44,8 @@ export interface PurchaseOutcome {
   isCancelled: boolean;
   /** The drop sells with checkout (holds.ts), not here: nothing was claimed. */
   isHold: boolean;
+  /** The batch's list of sizes is older than the database's (variantsRevision): nothing was claimed. */
+  sizesChanged: boolean;
   /** When the drop goes live; only for a drop that was not live in the snapshot (`isLive` false). */
   startsAt: Date | undefined;
   maxPerFan: number;

@@ -13,7 +13,7 @@ import {
   memberOutcome,
   memberSelect,
   PLACED_COLUMNS,
-  READ_CTES,
+  readCtes,
   stockCte,
 } from "./purchase-sql";
 import { purchaseInSteps } from "./purchase-steps";
@@ -40,7 +40,7 @@ export function purchaseBatch(
 async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
   const { members } = batch;
   const { rows } = await db.query<MemberRow>(
-    `WITH ${READ_CTES}, ${stockCte("$8::int")},
+    `WITH ${readCtes("$10::int")}, ${stockCte("$8::int")},
      -- MATERIALIZED: referenced once, the CTE would be inlined into the claim's join and its count run
      -- again for every bucket row the claim looks at (40 counts of the batch at 40 live buckets).
      demand AS MATERIALIZED (SELECT count(*)::int AS n FROM eligible),
@@ -72,6 +72,7 @@ async function purchaseInOneStatement(db: Database, batch: PurchaseBatch) {
       members.map((m) => m.fanShown),
       batch.variant ?? 0,
       batch.variantPriceCents ?? null,
+      batch.variantsRevision ?? 0,
     ],
     { name: "purchase_batch" },
   );
