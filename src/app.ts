@@ -42,14 +42,14 @@ import { requestContext } from "./observability/request-context";
 import { closeConnectionsWhileDraining, Lifecycle } from "./process/lifecycle";
 import * as repo from "./repository";
 import { htmlError } from "./web/error-page";
-import { fanRoutes } from "./web/fan-routes";
+import { fanRoutes } from "./web/fan/fan-routes";
+import { messageRoutes } from "./web/fan/message-routes";
+import { shopPageRoutes } from "./web/fan/shop-page-routes";
+import { createStockWatcher } from "./web/fan/stock-watcher";
 import { imageFileRoutes } from "./web/image-files";
-import { messageRoutes } from "./web/message-routes";
-import { sellerRoutes } from "./web/seller-routes";
-import { shopPageRoutes } from "./web/shop-page-routes";
-import { brandStyleRoutes } from "./web/shop-settings-routes";
+import { sellerRoutes } from "./web/seller/seller-routes";
+import { brandStyleRoutes } from "./web/seller/shop-settings-routes";
 import { staticRoutes } from "./web/static-files";
-import { createStockWatcher } from "./web/stock-watcher";
 
 export interface AppDeps {
   db: Database;

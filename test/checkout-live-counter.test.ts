@@ -3,7 +3,7 @@ import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import type { StockSnapshot } from "../src/domain/types";
 import * as repo from "../src/repository";
-import { createStockWatcher } from "../src/web/stock-watcher";
+import { createStockWatcher } from "../src/web/fan/stock-watcher";
 import { openTestDatabase } from "./support/databases";
 import { createSeller } from "./support/shop-fixtures";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { parseNewDrop } from "../src/web/seller-forms";
+import { parseNewDrop } from "../src/web/seller/seller-forms";
 import { SaleFields } from "../views/seller/sale-fields";
 import { fixedClock, HOUR_MS, localFromNow, testClock } from "./support/clock";
 

@@ -5,7 +5,7 @@ import { TIME_ZONES } from "../src/domain/catalog/zoned-time";
 import { statusOf } from "../src/domain/shop";
 import type { Drop } from "../src/domain/types";
 import type { ManagedOrder } from "../src/repository/orders/manage";
-import { parseDropEdit, parseNewDrop } from "../src/web/seller-forms";
+import { parseDropEdit, parseNewDrop } from "../src/web/seller/seller-forms";
 import { formatNumber, formatOrderTime, formatUtcMinute } from "../views/seller/format";
 import { fixedClock } from "./support/clock";
 

@@ -3,7 +3,7 @@ import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import type { Drop } from "../src/domain/types";
 import * as repo from "../src/repository";
-import { createStockWatcher, type StockWatcherOptions } from "../src/web/stock-watcher";
+import { createStockWatcher, type StockWatcherOptions } from "../src/web/fan/stock-watcher";
 import { isAvailable, openTestDatabase, type TestBackend } from "./support/databases";
 import { hoodieDrop } from "./support/shop-fixtures";
 

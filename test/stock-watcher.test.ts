@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Drop, StockSnapshot } from "../src/domain/types";
-import { createStockWatcher } from "../src/web/stock-watcher";
+import { createStockWatcher } from "../src/web/fan/stock-watcher";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -4,7 +4,7 @@ import * as repo from "../src/repository";
 import type { Receipt } from "../src/stampede";
 import { type LocalServer, startLocalServer } from "../src/stampede/local-server";
 import { runWorkers } from "../src/stampede/workers";
-import { parseStressSettings } from "../src/web/seller-stress-forms";
+import { parseStressSettings } from "../src/web/seller/seller-stress-forms";
 import { openTestDatabase } from "./support/databases";
 import { parseEvents } from "./support/sse-events";
 import { TestBrowser } from "./web-seller-browser";

@@ -5,8 +5,8 @@ import type { Database } from "../src/db/database";
 import type { Drop, Seller } from "../src/domain/types";
 import { type RunningHttpServer, startHttpServer } from "../src/process/http-server";
 import * as repo from "../src/repository";
-import { fanRoutes } from "../src/web/fan-routes";
-import { createStockWatcher, type StockWatcher } from "../src/web/stock-watcher";
+import { fanRoutes } from "../src/web/fan/fan-routes";
+import { createStockWatcher, type StockWatcher } from "../src/web/fan/stock-watcher";
 import { appWithSeller, hoodieDrop } from "./support/shop-fixtures";
 import { parseEvents } from "./support/sse-events";
 

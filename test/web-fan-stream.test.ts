@@ -4,8 +4,8 @@ import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import type { Drop, Seller } from "../src/domain/types";
 import * as repo from "../src/repository";
-import { fanRoutes } from "../src/web/fan-routes";
-import { createStockWatcher } from "../src/web/stock-watcher";
+import { fanRoutes } from "../src/web/fan/fan-routes";
+import { createStockWatcher } from "../src/web/fan/stock-watcher";
 import { openTestDatabase } from "./support/databases";
 import { type SseEvent, sseReader } from "./support/sse";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { instantFromLocal, isoWithOffset, isTimeZone, offsetMinutes } from "../src/domain/catalog/zoned-time";
-import { parseNewDrop } from "../src/web/seller-forms";
+import { parseNewDrop } from "../src/web/seller/seller-forms";
 import { formatDuration, formatMoney, sellThrough } from "../views/seller/format";
 import { fixedClock } from "./support/clock";
 

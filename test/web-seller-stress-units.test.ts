@@ -10,7 +10,7 @@ import {
   tileOf,
   unpackTimes,
 } from "../src/domain/stress-test/stress-test-progress";
-import { parseStressSettings } from "../src/web/seller-stress-forms";
+import { parseStressSettings } from "../src/web/seller/seller-stress-forms";
 
 describe("tile layout", () => {
   test("one tile per unit up to the tile budget", () => {

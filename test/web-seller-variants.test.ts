@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { parseNewDrop } from "../src/web/seller-forms";
+import { parseNewDrop } from "../src/web/seller/seller-forms";
 import { fixedClock } from "./support/clock";
 import { openTestDatabase } from "./support/databases";
 import { TestBrowser } from "./web-seller-browser";

@@ -1,5 +1,5 @@
 import type { ShopBrand } from "../../src/domain/catalog/brand";
-import { MAX_BIO_LENGTH, MAX_BRAND_LINKS } from "../../src/web/shop-settings-forms";
+import { MAX_BIO_LENGTH, MAX_BRAND_LINKS } from "../../src/web/seller/shop-settings-forms";
 import { Layout } from "../layout";
 import { CsrfField, Field, type FieldErrors, FieldMessages, FormProblem, type FormValues } from "./fields";
 import type { SellerShell } from "./shell";

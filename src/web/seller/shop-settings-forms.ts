@@ -1,6 +1,6 @@
 import * as v from "valibot";
-import { type BrandLink, HEX_COLOUR } from "../domain/catalog";
-import { safeText } from "../http/safe-text";
+import { type BrandLink, HEX_COLOUR } from "../../domain/catalog";
+import { safeText } from "../../http/safe-text";
 import { type FormErrors, formErrors, type Parsed } from "./seller-forms";
 
 /** How many links a shop shows under its name. */

@@ -1,13 +1,13 @@
 import { type Context, Hono } from "hono";
-import { brandFormValues, ShopSettingsPage } from "../../views/seller/shop-settings";
-import type { ShopBrands, Storefront } from "../domain/catalog";
-import { brandStylesheet, HEX_COLOUR } from "../domain/catalog";
-import { DomainError, ImageTooLarge, InvalidInput } from "../domain/errors";
-import type { BrandPictureSlot } from "../repository";
-import { checkedForm } from "./csrf";
+import { brandFormValues, ShopSettingsPage } from "../../../views/seller/shop-settings";
+import type { ShopBrands, Storefront } from "../../domain/catalog";
+import { brandStylesheet, HEX_COLOUR } from "../../domain/catalog";
+import { DomainError, ImageTooLarge, InvalidInput } from "../../domain/errors";
+import type { BrandPictureSlot } from "../../repository";
+import { checkedForm } from "../csrf";
+import { requireSeller, type SellerEnv } from "../session";
 import { shellOf } from "./seller-auth-routes";
 import { formPicture, pictureProblem } from "./seller-image-routes";
-import { requireSeller, type SellerEnv } from "./session";
 import { parseBrandForm } from "./shop-settings-forms";
 
 const SLOTS: readonly BrandPictureSlot[] = ["logo", "banner"];

@@ -1,6 +1,6 @@
-import type { Variant } from "../domain/purchase/variants";
-import type { Shop } from "../domain/shop";
-import type { Drop } from "../domain/types";
+import type { Variant } from "../../domain/purchase/variants";
+import type { Shop } from "../../domain/shop";
+import type { Drop } from "../../domain/types";
 
 /**
  * The size (variant) an order is for, named on the fan's receipt, hold page and closed receipt: only on a

@@ -5,7 +5,7 @@ import {
   type StressLimits,
   type StressSettings,
   stressLimitsFor,
-} from "../domain/stress-test";
+} from "../../domain/stress-test";
 import { formErrors, type Parsed } from "./seller-forms";
 
 const WholeNumber = (label: string, min: number, max: number) =>

@@ -2,15 +2,15 @@ import { randomUUID, timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
-import { DropNotFoundPage, DropPage } from "../../views/fan/drop-page";
-import { HoldPage } from "../../views/fan/hold";
-import { type BoughtState, Purchase, type PurchaseState, sizeChoice } from "../../views/fan/purchase";
-import { ClosedReceiptPage, ReceiptNotFoundPage, ReceiptPage } from "../../views/fan/receipt-page";
-import type { ShippingProps } from "../../views/fan/shipping";
-import { StockState } from "../../views/fan/stock";
-import type { CookieSecurity } from "../config";
-import { isDatabaseUnavailable } from "../db/database";
-import { createDropImages, createStorefront, type ShopFront, type Storefront } from "../domain/catalog";
+import { DropNotFoundPage, DropPage } from "../../../views/fan/drop-page";
+import { HoldPage } from "../../../views/fan/hold";
+import { type BoughtState, Purchase, type PurchaseState, sizeChoice } from "../../../views/fan/purchase";
+import { ClosedReceiptPage, ReceiptNotFoundPage, ReceiptPage } from "../../../views/fan/receipt-page";
+import type { ShippingProps } from "../../../views/fan/shipping";
+import { StockState } from "../../../views/fan/stock";
+import type { CookieSecurity } from "../../config";
+import { isDatabaseUnavailable } from "../../db/database";
+import { createDropImages, createStorefront, type ShopFront, type Storefront } from "../../domain/catalog";
 import {
   Busy,
   DomainError,
@@ -18,19 +18,19 @@ import {
   InvalidInput,
   NotFound,
   OrderStateConflict,
-} from "../domain/errors";
-import type { NotifyMe, VerifiedFan, VerifiedFans } from "../domain/fairness";
-import { soleVariant } from "../domain/purchase";
-import type { DropWithStock, Shop } from "../domain/shop";
-import type { Drop, Order } from "../domain/types";
-import { Forbidden, retryAfterOf, statusFor } from "../http/error-response";
-import { verifiedFan } from "../http/fan-auth";
-import { ShippingBody } from "../http/order-schemas";
-import { DropRef, IdempotencyKey } from "../http/schemas";
-import { formBody, parseWith } from "../http/validation";
-import * as repo from "../repository";
-import { fromOwnOrigin } from "./csrf";
-import { htmlError } from "./error-page";
+} from "../../domain/errors";
+import type { NotifyMe, VerifiedFan, VerifiedFans } from "../../domain/fairness";
+import { soleVariant } from "../../domain/purchase";
+import type { DropWithStock, Shop } from "../../domain/shop";
+import type { Drop, Order } from "../../domain/types";
+import { Forbidden, retryAfterOf, statusFor } from "../../http/error-response";
+import { verifiedFan } from "../../http/fan-auth";
+import { ShippingBody } from "../../http/order-schemas";
+import { DropRef, IdempotencyKey } from "../../http/schemas";
+import { formBody, parseWith } from "../../http/validation";
+import * as repo from "../../repository";
+import { fromOwnOrigin } from "../csrf";
+import { htmlError } from "../error-page";
 import { fanFairnessRoutes, type NotifyState } from "./fan-fairness-routes";
 import { type BuyForm, BuyFormSchema, invalidState, rejectedState } from "./fan-forms";
 import { createFanHolds } from "./fan-hold-routes";

@@ -6,9 +6,9 @@
 import { timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { Hold, HoldPage, type HoldProps } from "../../views/fan/hold";
-import type { ShippingProps } from "../../views/fan/shipping";
-import type { Storefront } from "../domain/catalog";
+import { Hold, HoldPage, type HoldProps } from "../../../views/fan/hold";
+import type { ShippingProps } from "../../../views/fan/shipping";
+import type { Storefront } from "../../domain/catalog";
 import {
   CardDeclined,
   DomainError,
@@ -17,13 +17,13 @@ import {
   NotFound,
   OrderNotPayable,
   OrderStateConflict,
-} from "../domain/errors";
-import type { Shop } from "../domain/shop";
-import type { Drop } from "../domain/types";
-import { PayBody } from "../http/checkout-api";
-import { ShippingBody } from "../http/order-schemas";
-import { formBody, parseWith } from "../http/validation";
-import type { CheckoutOrder } from "../repository/checkout/holds";
+} from "../../domain/errors";
+import type { Shop } from "../../domain/shop";
+import type { Drop } from "../../domain/types";
+import { PayBody } from "../../http/checkout-api";
+import { ShippingBody } from "../../http/order-schemas";
+import { formBody, parseWith } from "../../http/validation";
+import type { CheckoutOrder } from "../../repository/checkout/holds";
 import { orderSize } from "./order-size";
 
 /** A form's text fields (a file field, which no address has, is left out). */

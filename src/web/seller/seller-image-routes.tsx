@@ -1,16 +1,16 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { DropImagesCard, DropImagesPage } from "../../views/seller/drop-images-card";
-import { type DropImages, MAX_IMAGE_BYTES, NOT_A_PICTURE, TOO_MANY_IMAGES } from "../domain/catalog";
-import { DomainError, ImageTooLarge, InvalidInput, NotFound } from "../domain/errors";
-import type { Shop } from "../domain/shop";
-import type { Drop, Seller } from "../domain/types";
-import { statusFor } from "../http/error-response";
-import { DropRef } from "../http/schemas";
-import { parseWith } from "../http/validation";
-import { checkedForm } from "./csrf";
+import { DropImagesCard, DropImagesPage } from "../../../views/seller/drop-images-card";
+import { type DropImages, MAX_IMAGE_BYTES, NOT_A_PICTURE, TOO_MANY_IMAGES } from "../../domain/catalog";
+import { DomainError, ImageTooLarge, InvalidInput, NotFound } from "../../domain/errors";
+import type { Shop } from "../../domain/shop";
+import type { Drop, Seller } from "../../domain/types";
+import { statusFor } from "../../http/error-response";
+import { DropRef } from "../../http/schemas";
+import { parseWith } from "../../http/validation";
+import { checkedForm } from "../csrf";
+import { requireSeller, type SellerEnv } from "../session";
 import { shellOf } from "./seller-auth-routes";
-import { requireSeller, type SellerEnv } from "./session";
 
 /** The picture a seller form carried in field `image`, or undefined when none was chosen. */
 export async function formPicture(c: Context): Promise<Uint8Array | undefined> {

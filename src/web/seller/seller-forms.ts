@@ -1,13 +1,13 @@
 import * as v from "valibot";
-import type { DropChanges } from "../domain/catalog";
-import { instantFromLocal, isoWithOffset, isTimeZone } from "../domain/catalog";
-import type { Clock } from "../domain/clock";
-import type { FieldIssue } from "../domain/errors";
-import type { Variant } from "../domain/purchase/variants";
-import type { NewDropInput } from "../domain/shop";
-import { safeText } from "../http/safe-text";
-import { DROP_FIELDS, dropBodies, Email, SellerSignup } from "../http/schemas";
-import type { VariantEdit } from "../repository";
+import type { DropChanges } from "../../domain/catalog";
+import { instantFromLocal, isoWithOffset, isTimeZone } from "../../domain/catalog";
+import type { Clock } from "../../domain/clock";
+import type { FieldIssue } from "../../domain/errors";
+import type { Variant } from "../../domain/purchase/variants";
+import type { NewDropInput } from "../../domain/shop";
+import { safeText } from "../../http/safe-text";
+import { DROP_FIELDS, dropBodies, Email, SellerSignup } from "../../http/schemas";
+import type { VariantEdit } from "../../repository";
 
 /**
  * The seller pages' forms. Browsers send every field as text, so these schemas turn text into the

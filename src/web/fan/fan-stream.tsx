@@ -1,9 +1,9 @@
 import type { ServerResponse } from "node:http";
 import type { Context } from "hono";
-import { StockState, stockAnnouncement } from "../../views/fan/stock";
-import type { ShopFront } from "../domain/catalog";
-import type { Drop } from "../domain/types";
-import { detachedResponse, nodeResponseOf } from "../process/detached-response";
+import { StockState, stockAnnouncement } from "../../../views/fan/stock";
+import type { ShopFront } from "../../domain/catalog";
+import type { Drop } from "../../domain/types";
+import { detachedResponse, nodeResponseOf } from "../../process/detached-response";
 import { isFinalUpdate, type StockSubscription, type StockUpdate, type StockWatcher } from "./stock-watcher";
 
 export interface StockStreamOptions {

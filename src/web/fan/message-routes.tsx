@@ -4,12 +4,12 @@
  * from loopback (no proxy in between: behind a proxy on the same machine every request would look local).
  */
 import { Hono } from "hono";
-import { DevMailboxPage, UnsubscribePage } from "../../views/messages/dev-mailbox";
-import type { Database } from "../db/database";
-import { NotFound } from "../domain/errors";
-import type { UnsubscribeLinks } from "../domain/messages/unsubscribe";
-import { clientOf } from "../http/client-address";
-import * as repo from "../repository";
+import { DevMailboxPage, UnsubscribePage } from "../../../views/messages/dev-mailbox";
+import type { Database } from "../../db/database";
+import { NotFound } from "../../domain/errors";
+import type { UnsubscribeLinks } from "../../domain/messages/unsubscribe";
+import { clientOf } from "../../http/client-address";
+import * as repo from "../../repository";
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+|local)$/;
 

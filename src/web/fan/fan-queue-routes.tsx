@@ -5,15 +5,15 @@
  */
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { QueueBox, type QueueBoxProps, type QueueFanState } from "../../views/fan/queue-box";
-import type { Storefront } from "../domain/catalog";
-import { DomainError, FanUnverified } from "../domain/errors";
-import type { EntryStatus, VerifiedFans } from "../domain/fairness";
-import type { DropWithStock, Shop } from "../domain/shop";
-import type { Drop } from "../domain/types";
-import { verifiedFan } from "../http/fan-auth";
-import { Fan } from "../http/schemas";
-import { formBody } from "../http/validation";
+import { QueueBox, type QueueBoxProps, type QueueFanState } from "../../../views/fan/queue-box";
+import type { Storefront } from "../../domain/catalog";
+import { DomainError, FanUnverified } from "../../domain/errors";
+import type { EntryStatus, VerifiedFans } from "../../domain/fairness";
+import type { DropWithStock, Shop } from "../../domain/shop";
+import type { Drop } from "../../domain/types";
+import { verifiedFan } from "../../http/fan-auth";
+import { Fan } from "../../http/schemas";
+import { formBody } from "../../http/validation";
 
 const isFragment = (c: Context) => c.req.header("hx-request") === "true";
 

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import { UnitClaims } from "../../views/seller/unit-claims";
-import { InvalidInput, NotFound } from "../domain/errors";
-import type { Shop } from "../domain/shop";
-import { DropRef } from "../http/schemas";
-import { parseWith } from "../http/validation";
-import * as repo from "../repository";
-import { requireSeller, type SellerEnv } from "./session";
+import { UnitClaims } from "../../../views/seller/unit-claims";
+import { InvalidInput, NotFound } from "../../domain/errors";
+import type { Shop } from "../../domain/shop";
+import { DropRef } from "../../http/schemas";
+import { parseWith } from "../../http/validation";
+import * as repo from "../../repository";
+import { requireSeller, type SellerEnv } from "../session";
 
 /** Claims shown at most on a drop's dashboard (a hold drop of N units has at least N when sold). */
 const CLAIMS_SHOWN = 500;

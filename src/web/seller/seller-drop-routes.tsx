@@ -1,19 +1,19 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { DashboardPage, LiveStats, NewOrders, OlderOrders } from "../../views/seller/dashboard";
-import { DropControls } from "../../views/seller/drop-controls";
-import { DropsPage } from "../../views/seller/drops";
-import { EditDropPage, editValuesOf } from "../../views/seller/edit-drop";
-import { NEW_DROP_DEFAULTS, NewDropPage } from "../../views/seller/new-drop";
+import { DashboardPage, LiveStats, NewOrders, OlderOrders } from "../../../views/seller/dashboard";
+import { DropControls } from "../../../views/seller/drop-controls";
+import { DropsPage } from "../../../views/seller/drops";
+import { EditDropPage, editValuesOf } from "../../../views/seller/edit-drop";
+import { NEW_DROP_DEFAULTS, NewDropPage } from "../../../views/seller/new-drop";
 import {
   AddVariantButton,
   MAX_VARIANT_ROWS,
   VariantRow,
   variantRowCount,
-} from "../../views/seller/variant-rows";
-import type { SellerDashboard } from "../domain/books";
-import { exportFileName } from "../domain/books";
-import { createDropImages, type DropImage, TIME_ZONES } from "../domain/catalog";
+} from "../../../views/seller/variant-rows";
+import type { SellerDashboard } from "../../domain/books";
+import { exportFileName } from "../../domain/books";
+import { createDropImages, type DropImage, TIME_ZONES } from "../../domain/catalog";
 import {
   DrawTermsBroken,
   DropLive,
@@ -21,21 +21,21 @@ import {
   NotFound,
   VariantBelowSold,
   VariantHasOrders,
-} from "../domain/errors";
-import { fairnessSummary } from "../domain/fairness";
-import type { Shop } from "../domain/shop";
-import type { StressTests } from "../domain/stress-test";
-import type { Drop, Seller } from "../domain/types";
-import { csvResponse } from "../http/api";
-import { drawTermsOf } from "../http/fairness-api";
-import { DropRef } from "../http/schemas";
-import { parseWith } from "../http/validation";
-import { checkedForm } from "./csrf";
+} from "../../domain/errors";
+import { fairnessSummary } from "../../domain/fairness";
+import type { Shop } from "../../domain/shop";
+import type { StressTests } from "../../domain/stress-test";
+import type { Drop, Seller } from "../../domain/types";
+import { csvResponse } from "../../http/api";
+import { drawTermsOf } from "../../http/fairness-api";
+import { DropRef } from "../../http/schemas";
+import { parseWith } from "../../http/validation";
+import { checkedForm } from "../csrf";
+import { requireSeller, type SellerEnv } from "../session";
 import { shellOf } from "./seller-auth-routes";
 import { formErrors, parseDropEdit, parseNewDrop } from "./seller-forms";
 import { formPicture, pictureProblem } from "./seller-image-routes";
 import { stressFormDefaults } from "./seller-stress-routes";
-import { requireSeller, type SellerEnv } from "./session";
 
 /** Orders per page of the audit trail. */
 export const AUDIT_PAGE_SIZE = 50;

@@ -1,15 +1,15 @@
 import { type Context, Hono } from "hono";
-import { AccountPage } from "../../views/seller/account";
-import { SignInPage, SignUpPage } from "../../views/seller/auth";
-import { LandingPage } from "../../views/seller/landing";
-import type { SellerAccounts } from "../domain/accounts";
-import { Busy, EmailTaken, TooManyAttempts, Unauthorized } from "../domain/errors";
-import type { Shop } from "../domain/shop";
-import { clientOf } from "../http/client-address";
-import { retryAfterOf, statusFor } from "../http/error-response";
-import { checkedForm } from "./csrf";
+import { AccountPage } from "../../../views/seller/account";
+import { SignInPage, SignUpPage } from "../../../views/seller/auth";
+import { LandingPage } from "../../../views/seller/landing";
+import type { SellerAccounts } from "../../domain/accounts";
+import { Busy, EmailTaken, TooManyAttempts, Unauthorized } from "../../domain/errors";
+import type { Shop } from "../../domain/shop";
+import { clientOf } from "../../http/client-address";
+import { retryAfterOf, statusFor } from "../../http/error-response";
+import { checkedForm } from "../csrf";
+import { requireSeller, type SellerEnv, safeNext, signIn, signOut } from "../session";
 import { parseSignIn, parseSignUp } from "./seller-forms";
-import { requireSeller, type SellerEnv, safeNext, signIn, signOut } from "./session";
 
 export const shellOf = (c: Context<SellerEnv>) => ({
   sellerName: c.var.seller?.name,

@@ -5,14 +5,14 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { WebhooksPage } from "../../views/seller/webhooks";
-import { InvalidInput, NotFound } from "../domain/errors";
-import type { WebhookService } from "../domain/messages/webhooks";
-import type { Seller } from "../domain/types";
-import { NewWebhookBody } from "../http/webhook-api";
-import { EVENT_TYPES } from "../repository/messages/events";
-import { checkedForm } from "./csrf";
-import { requireSeller, type SellerEnv } from "./session";
+import { WebhooksPage } from "../../../views/seller/webhooks";
+import { InvalidInput, NotFound } from "../../domain/errors";
+import type { WebhookService } from "../../domain/messages/webhooks";
+import type { Seller } from "../../domain/types";
+import { NewWebhookBody } from "../../http/webhook-api";
+import { EVENT_TYPES } from "../../repository/messages/events";
+import { checkedForm } from "../csrf";
+import { requireSeller, type SellerEnv } from "../session";
 
 const DELIVERIES_SHOWN = 20;
 const Id = v.pipe(v.string(), v.uuid());

@@ -1,19 +1,19 @@
 import { type Context, Hono } from "hono";
-import { StressTestPage, stressBase } from "../../views/seller/stress-card";
-import { StressRunPage } from "../../views/seller/stress-run";
-import { NotFound, StressQuotaReached, StressTestRunning, StressTestUnavailable } from "../domain/errors";
-import type { Shop } from "../domain/shop";
-import type { StressLimits } from "../domain/stress-test";
-import { defaultStressSettings, type StressTests } from "../domain/stress-test";
-import type { Drop, Seller } from "../domain/types";
-import { retryAfterOf, statusFor } from "../http/error-response";
-import { DropRef } from "../http/schemas";
-import { parseWith } from "../http/validation";
-import { checkedForm } from "./csrf";
+import { StressTestPage, stressBase } from "../../../views/seller/stress-card";
+import { StressRunPage } from "../../../views/seller/stress-run";
+import { NotFound, StressQuotaReached, StressTestRunning, StressTestUnavailable } from "../../domain/errors";
+import type { Shop } from "../../domain/shop";
+import type { StressLimits } from "../../domain/stress-test";
+import { defaultStressSettings, type StressTests } from "../../domain/stress-test";
+import type { Drop, Seller } from "../../domain/types";
+import { retryAfterOf, statusFor } from "../../http/error-response";
+import { DropRef } from "../../http/schemas";
+import { parseWith } from "../../http/validation";
+import { checkedForm } from "../csrf";
+import { requireSeller, type SellerEnv } from "../session";
 import { shellOf } from "./seller-auth-routes";
 import { parseStressSettings } from "./seller-stress-forms";
 import { type StressStreamOptions, stressStream } from "./seller-stress-stream";
-import { requireSeller, type SellerEnv } from "./session";
 
 function dropRef(c: Context): string {
   try {

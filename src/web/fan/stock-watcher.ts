@@ -1,5 +1,5 @@
-import { statusOf } from "../domain/shop";
-import type { Drop, DropStatus, StockSnapshot } from "../domain/types";
+import { statusOf } from "../../domain/shop";
+import type { Drop, DropStatus, StockSnapshot } from "../../domain/types";
 
 /** What every open stream of a drop is told: the units left, judged on the database clock. */
 export interface StockUpdate extends StockSnapshot {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { ShopNotFoundPage, ShopPage } from "../../views/fan/shop-page";
-import type { Storefront } from "../domain/catalog";
-import { NotFound } from "../domain/errors";
+import { ShopNotFoundPage, ShopPage } from "../../../views/fan/shop-page";
+import type { Storefront } from "../../domain/catalog";
+import { NotFound } from "../../domain/errors";
 
 const SHOP_SLUG = /^[a-z0-9-]{1,60}$/;
 

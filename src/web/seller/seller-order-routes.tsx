@@ -1,16 +1,16 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { FulfilmentPage, OrderPage } from "../../views/seller/orders";
-import { InvalidInput, NotFound, OrderStateConflict } from "../domain/errors";
-import type { ManagedOrder } from "../domain/orders";
-import type { Shop } from "../domain/shop";
-import type { Seller } from "../domain/types";
-import { FulfilBody } from "../http/order-schemas";
-import { DropRef } from "../http/schemas";
-import { parseWith } from "../http/validation";
-import { checkedForm } from "./csrf";
+import { FulfilmentPage, OrderPage } from "../../../views/seller/orders";
+import { InvalidInput, NotFound, OrderStateConflict } from "../../domain/errors";
+import type { ManagedOrder } from "../../domain/orders";
+import type { Shop } from "../../domain/shop";
+import type { Seller } from "../../domain/types";
+import { FulfilBody } from "../../http/order-schemas";
+import { DropRef } from "../../http/schemas";
+import { parseWith } from "../../http/validation";
+import { checkedForm } from "../csrf";
+import { requireSeller, type SellerEnv } from "../session";
 import { shellOf } from "./seller-auth-routes";
-import { requireSeller, type SellerEnv } from "./session";
 
 /** Orders listed on a drop's orders page (the CSV has every one). */
 export const FULFILMENT_PAGE_UNITS = 500;

@@ -9,22 +9,29 @@ import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import * as v from "valibot";
-import type { PurchaseState } from "../../views/fan/purchase";
-import { Purchase } from "../../views/fan/purchase";
-import { NotifyConfirmedPage, type NotifyMeState, NotifyMe as NotifyMeView } from "../../views/fan/verify";
-import type { CookieSecurity } from "../config";
-import type { Storefront } from "../domain/catalog";
-import { CodeExpired, CodeInvalid, DomainError, InvalidInput, NotLive, RateLimited } from "../domain/errors";
-import { type NotifyMe, TOKEN_TTL_MS, type VerifiedFan, type VerifiedFans } from "../domain/fairness";
-import type { DropWithStock } from "../domain/shop";
-import type { Drop } from "../domain/types";
-import { Forbidden } from "../http/error-response";
-import { FanEmail } from "../http/fan-api";
-import { FAN_COOKIE, verifiedFan } from "../http/fan-auth";
-import { IdempotencyKey } from "../http/schemas";
-import { formBody } from "../http/validation";
-import { fromOwnOrigin } from "./csrf";
-import { secureCookieFor } from "./session";
+import type { PurchaseState } from "../../../views/fan/purchase";
+import { Purchase } from "../../../views/fan/purchase";
+import { NotifyConfirmedPage, type NotifyMeState, NotifyMe as NotifyMeView } from "../../../views/fan/verify";
+import type { CookieSecurity } from "../../config";
+import type { Storefront } from "../../domain/catalog";
+import {
+  CodeExpired,
+  CodeInvalid,
+  DomainError,
+  InvalidInput,
+  NotLive,
+  RateLimited,
+} from "../../domain/errors";
+import { type NotifyMe, TOKEN_TTL_MS, type VerifiedFan, type VerifiedFans } from "../../domain/fairness";
+import type { DropWithStock } from "../../domain/shop";
+import type { Drop } from "../../domain/types";
+import { Forbidden } from "../../http/error-response";
+import { FanEmail } from "../../http/fan-api";
+import { FAN_COOKIE, verifiedFan } from "../../http/fan-auth";
+import { IdempotencyKey } from "../../http/schemas";
+import { formBody } from "../../http/validation";
+import { fromOwnOrigin } from "../csrf";
+import { secureCookieFor } from "../session";
 
 export type NotifyState = NotifyMeState;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import * as v from "valibot";
-import type { PurchaseState } from "../../views/fan/purchase";
+import type { PurchaseState } from "../../../views/fan/purchase";
 import {
   Busy,
   Cancelled,
@@ -12,9 +12,9 @@ import {
   SoldOut,
   UnknownVariant,
   VariantRequired,
-} from "../domain/errors";
-import type { Drop } from "../domain/types";
-import { fanIdentity, IdempotencyKey, VariantRef } from "../http/schemas";
+} from "../../domain/errors";
+import type { Drop } from "../../domain/types";
+import { fanIdentity, IdempotencyKey, VariantRef } from "../../http/schemas";
 
 const fanMessage = "Enter your email or handle";
 

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import { verdictOf } from "../../views/seller/stress-card";
-import { StressReceipt } from "../../views/seller/stress-run";
-import type { LiveStressTest, StressTest } from "../domain/stress-test";
-import { countsShown, type ProgressSnapshot } from "../domain/stress-test";
+import { verdictOf } from "../../../views/seller/stress-card";
+import { StressReceipt } from "../../../views/seller/stress-run";
+import type { LiveStressTest, StressTest } from "../../domain/stress-test";
+import { countsShown, type ProgressSnapshot } from "../../domain/stress-test";
 
 export interface StressStreamOptions {
   /** At most one progress event per this many milliseconds, however fast answers come. */
