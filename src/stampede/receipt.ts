@@ -1,8 +1,39 @@
 import type { CheckoutReceipt } from "../domain/stress-test/checkout-audit";
-import type { DrawRehearsalReceipt } from "../domain/stress-test/draw-audit";
 import { type AuditFigures, type OrderListing, readAllOrders, readAudit } from "./drop-api";
 import type { LatencyHistogram } from "./latency-histogram";
 import { type OutcomeCounts, type StampedeRun, UNEXPECTED_OUTCOMES } from "./run-stampede";
+
+/**
+ * The draw section of a Stress Test receipt (domain/stress-test/draw-audit.ts judges it). Declared here, with
+ * the receipt, so the audit can import the receipt without the receipt importing the audit (no cycle).
+ */
+export interface DrawRehearsalReceipt {
+  quantity: number;
+  holdSeconds: number;
+  fans: number;
+  /** Entries in the draw's frozen list (the database), and the 201 answers the fans got. */
+  entries: number;
+  entriesAcknowledged: number;
+  entriesWindowSeconds: number;
+  /** Entries offered a unit when the draw ran: the top of the ranking. */
+  winners: number;
+  /** Every offer made: the winners, then the next in rank as holds lapsed. */
+  offersMade: number;
+  paid: number;
+  lapsed: number;
+  /** Entries never offered a unit (they lost once every unit was paid). */
+  waiting: number;
+  /** Winners the rehearsal let lapse on purpose (a third). */
+  neverPaid: number;
+  /** Units nobody paid for at the end: the seller's leftovers to open first-come. */
+  leftovers: number;
+  /** The most units held or paid at one look at the queue; never above the quantity. */
+  peakHeldOrPaid: number;
+  looks: number;
+  /** The draw record checked by verifyDraw (draw:verify's own code): empty when it checks out. */
+  drawProblems: string[];
+  breaches: string[];
+}
 
 export interface LatencySummary {
   count: number;

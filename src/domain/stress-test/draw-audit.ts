@@ -4,39 +4,12 @@
  * `npm run draw:verify` runs, and the fans' own view. Pure, so a doctored figure shows each check can fail.
  */
 import type { QueueStats } from "../../repository";
-import type { Receipt } from "../../stampede/receipt";
+import type { DrawRehearsalReceipt, Receipt } from "../../stampede/receipt";
 import { emptyCounts } from "../../stampede/run-stampede";
 import type { CheckoutReceipt } from "./checkout-audit";
 import type { DrawFansRun } from "./draw-rehearsal";
 
-/** The draw section of a Stress Test receipt. */
-export interface DrawRehearsalReceipt {
-  quantity: number;
-  holdSeconds: number;
-  fans: number;
-  /** Entries in the draw's frozen list (the database), and the 201 answers the fans got. */
-  entries: number;
-  entriesAcknowledged: number;
-  entriesWindowSeconds: number;
-  /** Entries offered a unit when the draw ran: the top of the ranking. */
-  winners: number;
-  /** Every offer made: the winners, then the next in rank as holds lapsed. */
-  offersMade: number;
-  paid: number;
-  lapsed: number;
-  /** Entries never offered a unit (they lost once every unit was paid). */
-  waiting: number;
-  /** Winners the rehearsal let lapse on purpose (a third). */
-  neverPaid: number;
-  /** Units nobody paid for at the end: the seller's leftovers to open first-come. */
-  leftovers: number;
-  /** The most units held or paid at one look at the queue; never above the quantity. */
-  peakHeldOrPaid: number;
-  looks: number;
-  /** The draw record checked by verifyDraw (draw:verify's own code): empty when it checks out. */
-  drawProblems: string[];
-  breaches: string[];
-}
+export type { DrawRehearsalReceipt };
 
 const number = (n: number) => n.toLocaleString("en-US");
 
