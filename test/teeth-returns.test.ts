@@ -61,7 +61,15 @@ describe.each(SUITES)("the purchase statement's decisions on %s, %s form", (back
         unit,
       ]);
     }
+    return buyers;
   };
+  const remaining = async (dropId: string) =>
+    (
+      await db.query<{ n: number }>(
+        "SELECT coalesce(sum(remaining), 0)::int AS n FROM stock_buckets WHERE drop_id = $1::uuid",
+        [dropId],
+      )
+    ).rows[0]?.n;
   const storedOrder = async (dropId: string, key: string) =>
     (
       await db.query<{
@@ -120,6 +128,29 @@ describe.each(SUITES)("the purchase statement's decisions on %s, %s form", (back
       expect(outcomes?.map((o) => [o.placed, o.hadStock])).toEqual([
         [undefined, false],
         [undefined, false],
+      ]);
+    },
+  );
+
+  it_(
+    "a batch of a replay and a new buyer claims one unit, from the buckets or from those returned",
+    async () => {
+      const drop = await app.shop.createDrop(seller, hoodieDrop({ quantity: 3, bucketCount: 1 }));
+      const ann = member("ann@example.com");
+      await purchase(drop.id, [ann]);
+      const both = await purchase(drop.id, [ann, member("bob@example.com")]);
+      expect(both?.map((o) => [o.existing !== undefined, o.placed !== undefined])).toEqual([
+        [true, false],
+        [false, true],
+      ]);
+      // The replay is no buyer: one unit left the buckets for Bob, none for Ann's key a second time.
+      expect(await remaining(drop.id)).toBe(1);
+      const soldOut = await app.shop.createDrop(seller, hoodieDrop({ quantity: 2, bucketCount: 1 }));
+      const [kept] = await sellOutAndReturn(soldOut.id, 2, [2]);
+      const again = await purchase(soldOut.id, [kept!, member("cat@example.com")]);
+      expect(again?.map((o) => [o.existing?.order.unitNo, o.placed?.unitNo])).toEqual([
+        [1, undefined],
+        [undefined, 2],
       ]);
     },
   );
@@ -204,6 +235,7 @@ describe.each(SUITES)("the purchase statement's decisions on %s, %s form", (back
       undefined,
       startsAt.getTime(),
     ]);
+    expect(await remaining(upcoming.id)).toBe(5);
     const live = await app.shop.createDrop(seller, hoodieDrop());
     const [now] = (await purchase(live.id, [member("now@example.com")])) ?? [];
     expect([now?.isLive, now?.startsAt]).toEqual([true, undefined]);
