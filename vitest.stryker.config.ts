@@ -5,7 +5,10 @@ import base from "./vitest.config";
  * The suites `npm run mutation` (stryker.config.mjs) runs against each mutant: those that exercise the
  * purchase and checkout modules and finish in seconds. The stampedes (contention*.test.ts) cover the same
  * code but take minutes per run; their guards have deterministic tests in teeth-*.test.ts instead
- * (teeth-supply.test.ts, a stampede itself, is left out too).
+ * (teeth-supply.test.ts, a stampede itself, is left out too). The returned units and variants of instant
+ * drops (contention-orders, contention-variants: stampedes too) are held by teeth-returns.test.ts, which
+ * calls the purchase statement directly in both forms; orders-api and checkout-variants are the round's
+ * focused suites for refunds, cancels and hold drops' variants.
  */
 export default defineConfig({
   test: {
@@ -24,6 +27,9 @@ export default defineConfig({
       "test/purchase-form.test.ts",
       "test/purchase-faults.test.ts",
       "test/checkout-settle-faults.test.ts",
+      "test/orders-api.test.ts",
+      "test/checkout-variants.test.ts",
+      "test/teeth-returns.test.ts",
     ],
   },
 });
