@@ -171,11 +171,12 @@ describe.each(ALL_BACKENDS)("a waitlist on a sold-out hold drop, on %s", (backen
         [drop.id],
       );
       expect(events.rows[0]!.n).toBe(state.offered);
-      // What each fan reads now: the first one offered, and one never reached.
+      // What each fan reads now: the first one offered, and one never reached, still in line (every unit is
+      // paid, but a refund or cancel would bring one back to the list).
       const first = await call(`/api/drops/${drop.id}/waitlist/me?fan=fan1@fans.test`);
       expect(["paid", "lapsed"]).toContain(first.body.status);
-      expect((await call(`/api/drops/${drop.id}/waitlist/me?fan=fan499@fans.test`)).body).toEqual({
-        status: "lost",
+      expect((await call(`/api/drops/${drop.id}/waitlist/me?fan=fan499@fans.test`)).body).toMatchObject({
+        status: "waiting",
       });
       const stats = await call(`/api/drops/${drop.id}/queue`, {
         headers: { authorization: `Bearer ${apiKey}` },

@@ -202,7 +202,11 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
       return { status: "lapsed", orderId: row.order_id };
     }
     if (row.kind === "draw" && !row.ranked) return { status: "entered" };
-    if (row.cancelled || row.opened || row.paid_units >= row.quantity) return { status: "lost" };
+    if (row.cancelled) return { status: "lost" };
+    // A draw's list is done once every unit is paid or the leftovers opened. A waitlist is not: while the
+    // drop lasts a unit can come back to it (a seller's cancel or refund; on an instant drop every unit is
+    // placed at once, so "every unit paid" would turn each fan away the moment they joined).
+    if (row.kind === "draw" && (row.opened || row.paid_units >= row.quantity)) return { status: "lost" };
     return { status: "waiting", position: row.position ?? 1 };
   }
 
