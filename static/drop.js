@@ -160,6 +160,24 @@
     setTimeout(() => window.htmx.ajax("GET", url, { target: "#queue-box", swap: "outerHTML" }), Math.random() * 2000);
   }
 
+  // A fan who joined a sold-out instant drop's waitlist on this page: the page closed its stream at the
+  // sell-out (final then), so it opens one now, for the queue's tick alone, to learn of its offer live.
+  function followQueue() {
+    const stream = $("queue-box")?.dataset.stream;
+    if (!stream || $("queue-tick") || document.querySelector("[sse-connect]") || !window.htmx) return;
+    const holder = document.createElement("div");
+    holder.setAttribute("hx-ext", "sse");
+    holder.setAttribute("sse-connect", stream);
+    const tick = document.createElement("span");
+    tick.id = "queue-tick";
+    tick.hidden = true;
+    tick.setAttribute("sse-swap", "queue");
+    holder.append(tick);
+    (document.querySelector(".stock") || document.body).append(holder);
+    window.htmx.process(holder);
+  }
+  document.addEventListener("htmx:afterSettle", followQueue);
+
   document.addEventListener("htmx:sseMessage", () => {
     queueMoved();
     const status = document.querySelector("#drop-state [data-status]")?.dataset.status;

@@ -89,4 +89,46 @@ describe("a waiting fan's queue box, live", () => {
     },
     180_000,
   );
+
+  it.skipIf(!site.run)(
+    "a fan who joins a sold-out instant drop's waitlist on a page that had closed its stream sees the offer live",
+    async () => {
+      // An instant drop sold out is final when the page loads: no stream, until its fan joins the waitlist.
+      const { apiKey } = await createSeller(site.app);
+      const drop = await createDrop(site.app, apiKey, { title: "Instant live box", quantity: 1 });
+      const bought = await site.app.request(
+        `/api/drops/${drop.id}/purchase`,
+        json({ fan: "first@fans.test" }),
+      );
+      expect(bought.status).toBe(201);
+      const { order } = (await bought.json()) as { order: { id: string } };
+      const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${site.baseUrl}/d/${drop.slug}`);
+        expect(await page.locator("[sse-connect]").count()).toBe(0);
+        await page.fill("#waitlist-fan", "next@fans.test");
+        await page.click("#queue-box button[type=submit]");
+        await expect
+          .poll(() => page.locator("#queue-box .result-title").textContent())
+          .toContain("number 1 in line");
+        // The page opened the stream for the queue's tick and has its baseline before the queue moves.
+        await expect.poll(() => page.locator("#queue-tick").textContent(), { timeout: 30_000 }).not.toBe("");
+        await page.evaluate("window.marker = true");
+        // The seller cancels the first order: its unit comes back and is offered to the waitlist.
+        const cancelled = await site.app.request(`/api/orders/${order.id}/cancel`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
+        expect(cancelled.status).toBe(200);
+        await page.waitForSelector("#queue-box a.button", { timeout: 30_000 });
+        expect(await page.locator("#queue-box").textContent()).toContain("It's yours: claim within the hold");
+        expect(await page.evaluate("window.marker")).toBe(true);
+        expect(await axeViolations(page)).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    180_000,
+  );
 });

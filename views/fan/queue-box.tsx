@@ -50,8 +50,18 @@ export type QueueBoxProps =
 const OPEN_STATES = new Set(["entered", "waiting", "won", "offered"]);
 export const isOpenOutcome = (fan: QueueFanState | undefined): boolean =>
   fan !== undefined && OPEN_STATES.has(fan.status);
-const refreshOf = (props: { fan?: QueueFanState | undefined; refreshUrl?: string | undefined }) =>
-  props.refreshUrl && isOpenOutcome(props.fan) ? { "data-refresh": props.refreshUrl } : {};
+/**
+ * A box whose fan still waits for an outcome re-fetches itself when the drop's queue tick moves; the stream's
+ * address rides along for a page that has none open (a sold-out instant drop's page, final when it loaded).
+ */
+const refreshOf = (props: {
+  slug: string;
+  fan?: QueueFanState | undefined;
+  refreshUrl?: string | undefined;
+}) =>
+  props.refreshUrl && isOpenOutcome(props.fan)
+    ? { "data-refresh": props.refreshUrl, "data-stream": `/d/${props.slug}/stream` }
+    : {};
 
 function FanState({ state, kind }: { state: QueueFanState; kind: "draw" | "waitlist" }) {
   switch (state.status) {
