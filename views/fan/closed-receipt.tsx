@@ -1,5 +1,5 @@
 import { formatPrice, shortOrderRef } from "./price";
-import { formatBoughtAt } from "./receipt";
+import { formatBoughtAt, SizeFact, UnitLine } from "./receipt";
 
 export interface ClosedReceiptProps {
   /** The order as the shop ended it: cancelled (an unpaid instant order) or refunded (a paid one). */
@@ -44,22 +44,12 @@ export function ClosedReceipt(props: ClosedReceiptProps) {
       <p id="receipt-title" class="receipt-kicker">
         <span class="badge badge-cancelled">{refunded ? "Refunded" : "Cancelled"}</span>
       </p>
-      <p class="receipt-unit">
-        <span class="receipt-unit-label">Unit</span> <b>#{order.unitNo}</b>{" "}
-        <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
-      </p>
+      <UnitLine unitNo={order.unitNo} quantity={props.quantity} />
       <p class="receipt-what">
         {props.title} · {props.shopName}
       </p>
       <dl class="receipt-facts">
-        {props.size ? (
-          <>
-            <dt>Size</dt>
-            <dd class="receipt-size">
-              <b>{props.size}</b>
-            </dd>
-          </>
-        ) : null}
+        <SizeFact size={props.size} />
         <dt>{refunded ? "Refunded" : "Price"}</dt>
         <dd class="receipt-paid">
           <b>{amount}</b>

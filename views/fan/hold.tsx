@@ -3,7 +3,7 @@ import type { CheckoutOrder } from "../../src/repository/checkout/holds";
 import { ClosedReceipt } from "./closed-receipt";
 import { formatCountdown } from "./countdown";
 import { formatPrice } from "./price";
-import { Receipt } from "./receipt";
+import { Receipt, UnitLine } from "./receipt";
 import { OrderPage } from "./receipt-page";
 import { AddressFields, type ShippingProps } from "./shipping";
 
@@ -63,10 +63,7 @@ export function Hold(props: HoldProps) {
       hx-swap="outerHTML"
     >
       <p class="receipt-kicker">{props.replay ? "Still held for you" : "Held for you"}</p>
-      <p class="receipt-unit">
-        <span class="receipt-unit-label">Unit</span> <b>#{order.unitNo}</b>{" "}
-        <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
-      </p>
+      <UnitLine unitNo={order.unitNo} quantity={props.quantity} />
       <p class="receipt-what">
         {props.title}
         {props.size ? (
@@ -182,10 +179,7 @@ function Offer(props: HoldProps) {
       hx-swap="outerHTML"
     >
       <p class="receipt-kicker">A unit came back for you</p>
-      <p class="receipt-unit">
-        <span class="receipt-unit-label">Unit</span> <b>#{order.unitNo}</b>{" "}
-        <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
-      </p>
+      <UnitLine unitNo={order.unitNo} quantity={props.quantity} />
       <p class="receipt-what">
         {props.title} · {formatPrice(order.priceCents, props.currency)} · {props.shopName}
       </p>

@@ -33,6 +33,28 @@ export function formatBoughtAt(at: Date): string {
   })} UTC`;
 }
 
+/** "Unit #3 of 40": the unit a fan has (numbered within its size on a drop of several). */
+export function UnitLine({ unitNo, quantity }: { unitNo: number; quantity: number }) {
+  return (
+    <p class="receipt-unit">
+      <span class="receipt-unit-label">Unit</span> <b>#{unitNo}</b>{" "}
+      <span class="receipt-unit-of">of {quantity.toLocaleString("en-US")}</span>
+    </p>
+  );
+}
+
+/** The size, as a receipt fact, on a drop of several sizes; nothing on a one-size drop. */
+export function SizeFact({ size }: { size?: string | undefined }) {
+  return size ? (
+    <>
+      <dt>Size</dt>
+      <dd class="receipt-size">
+        <b>{size}</b>
+      </dd>
+    </>
+  ) : null;
+}
+
 /**
  * The bought state: the same component answers the htmx buy (replacing the form) and is the receipt page
  * a fan reloads or bookmarks. Made to be screenshotted: the unit number large, a short order reference,
@@ -52,22 +74,12 @@ export function Receipt(props: ReceiptProps) {
       <p id="receipt-title" class="receipt-kicker">
         {props.replay ? "Already yours" : "You got it"}
       </p>
-      <p class="receipt-unit">
-        <span class="receipt-unit-label">Unit</span> <b>#{order.unitNo}</b>{" "}
-        <span class="receipt-unit-of">of {props.quantity.toLocaleString("en-US")}</span>
-      </p>
+      <UnitLine unitNo={order.unitNo} quantity={props.quantity} />
       <p class="receipt-what">
         {props.title} · {props.shopName}
       </p>
       <dl class="receipt-facts">
-        {props.size ? (
-          <>
-            <dt>Size</dt>
-            <dd class="receipt-size">
-              <b>{props.size}</b>
-            </dd>
-          </>
-        ) : null}
+        <SizeFact size={props.size} />
         <dt>{order.paidAt ? "Paid" : "Price"}</dt>
         <dd class="receipt-paid">
           <b>{formatPrice(order.priceCents, props.currency)}</b>
