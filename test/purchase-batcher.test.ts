@@ -69,6 +69,35 @@ describe("PurchaseBatcher", () => {
     expect(db.batches.map((b) => b.members.map((m) => m.fan))).toEqual([["a"], ["b", "c", "d"]]);
   });
 
+  it("a drop's sizes share its statements in flight: five sizes send fuller batches, and each size gets its turn", async () => {
+    const db = heldDatabase();
+    // The most statements of the drop in flight at any moment, over all its sizes.
+    let now = 0;
+    let most = 0;
+    const counted = (batch: PurchaseBatch) => {
+      most = Math.max(most, ++now);
+      return db.run(batch).finally(() => now--);
+    };
+    const batcher = new PurchaseBatcher(counted, { maxBatch: 64, maxInFlight: 2, maxWaitMs: 60_000 });
+    const size = (position: number) => ({ position, priceCents: null });
+    // Three buyers of each of five sizes arrive together: only two statements of the drop go at once (one a
+    // size would be five), and the sizes left waiting each take a freed lane in turn, none starved.
+    const all = [0, 1, 2, 3, 4].flatMap((position) =>
+      ["x", "y", "z"].map((fan) => batcher.submit("drop", member(`${fan}${position}`), size(position))),
+    );
+    expect(db.batches).toHaveLength(2);
+    await db.releaseAll();
+    await Promise.all(all);
+    expect(most).toBe(2);
+    // Every size was served, all fifteen buyers, in fewer statements than one a buyer: each size waiting for
+    // a lane took all its buyers at once.
+    const served = [0, 1, 2, 3, 4].map((position) =>
+      db.batches.filter((b) => b.variant === position).reduce((n, b) => n + b.members.length, 0),
+    );
+    expect(served).toEqual([3, 3, 3, 3, 3]);
+    expect(db.batches.length).toBeLessThanOrEqual(7);
+  });
+
   it("never puts one key or one fan twice in a batch, and caps the batch size", async () => {
     const db = heldDatabase();
     const batcher = new PurchaseBatcher(db.run, { maxBatch: 3, maxInFlight: 1, maxWaitMs: 60_000 });

@@ -50,6 +50,11 @@ interface DropQueue {
  * wait, and the next statement to leave takes all of them (up to `maxBatch`) into one transaction. No
  * timer: a lone buyer goes at once, and under load each statement takes whoever is waiting when it leaves.
  *
+ * A drop of several sizes keeps to `maxInFlight` statements over all its sizes, not per size: a size whose
+ * drop has no lane free waits (parked) and takes the next freed lane in turn. One statement per size in flight
+ * had sent five sizes' buyers in five times the statements, a fifth as full (bench: 5 sizes 0.64–0.90x one
+ * size; shared, 0.94–1.20x).
+ *
  * Each in-flight statement has a lane, and lane l starts at the l-th bucket that still has stock: a quiet
  * drop (one lane) sells its units lowest-first, #1, #2, #3 ..., while a stampede spreads over as many
  * buckets as it has lanes.
@@ -62,6 +67,9 @@ interface DropQueue {
  */
 export class PurchaseBatcher {
   readonly #drops = new Map<string, DropQueue>();
+  /** Statements in flight per drop, over all its sizes' queues, and the queues of a drop waiting for a lane. */
+  readonly #dropInFlight = new Map<string, number>();
+  readonly #parked = new Map<string, Set<string>>();
   /** Statements sent and the member-attempts they carried, since start (their ratio is the batch size). */
   readonly sent = { statements: 0, members: 0 };
 
@@ -99,11 +107,20 @@ export class PurchaseBatcher {
 
   #launch(queueKey: string, queue: DropQueue): void {
     while (queue.waiting.length > 0 && queue.busyLanes.size < this.options.maxInFlight) {
+      // A drop of several sizes has a queue per size; together they keep to the drop's statements in flight,
+      // so five sizes send batches five times as full, not five times as many statements.
+      if ((this.#dropInFlight.get(queue.dropId) ?? 0) >= this.options.maxInFlight) {
+        let parked = this.#parked.get(queue.dropId);
+        if (!parked) this.#parked.set(queue.dropId, (parked = new Set()));
+        parked.add(queueKey);
+        return;
+      }
       const members = this.#take(queue);
       if (members.length === 0) break;
       let lane = 0;
       while (queue.busyLanes.has(lane)) lane++;
       queue.busyLanes.add(lane);
+      this.#dropInFlight.set(queue.dropId, (this.#dropInFlight.get(queue.dropId) ?? 0) + 1);
       const batch: PurchaseBatch = {
         dropId: queue.dropId,
         startBucket: lane,
@@ -114,6 +131,21 @@ export class PurchaseBatcher {
       };
       void this.#send(batch, members).finally(() => {
         queue.busyLanes.delete(lane);
+        const left = (this.#dropInFlight.get(queue.dropId) ?? 1) - 1;
+        if (left === 0) this.#dropInFlight.delete(queue.dropId);
+        else this.#dropInFlight.set(queue.dropId, left);
+        // Another size of the drop waiting for a lane takes the one this statement freed first (in turn),
+        // then this size's queue goes on (or waits its turn).
+        const parked = this.#parked.get(queue.dropId);
+        if (parked) {
+          for (const key of [...parked]) {
+            if ((this.#dropInFlight.get(queue.dropId) ?? 0) >= this.options.maxInFlight) break;
+            parked.delete(key);
+            const other = this.#drops.get(key);
+            if (other) this.#launch(key, other);
+          }
+          if (parked.size === 0) this.#parked.delete(queue.dropId);
+        }
         if (queue.busyLanes.size === 0 && queue.waiting.length === 0) this.#drops.delete(queueKey);
         else this.#launch(queueKey, queue);
       });
