@@ -110,8 +110,8 @@ export class PurchaseBatcher {
       // A drop of several sizes has a queue per size; together they keep to the drop's statements in flight,
       // so five sizes send batches five times as full, not five times as many statements.
       if ((this.#dropInFlight.get(queue.dropId) ?? 0) >= this.options.maxInFlight) {
-        let parked = this.#parked.get(queue.dropId);
-        if (!parked) this.#parked.set(queue.dropId, (parked = new Set()));
+        const parked = this.#parked.get(queue.dropId) ?? new Set<string>();
+        this.#parked.set(queue.dropId, parked);
         parked.add(queueKey);
         return;
       }
