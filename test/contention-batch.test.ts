@@ -108,6 +108,22 @@ describe.each(PURCHASE_SUITES)("group commit on %s, %s form", (backend, form) =>
     await db.query(
       "CREATE TABLE IF NOT EXISTS naive_batch_orders (drop_id uuid NOT NULL, fan text NOT NULL)",
     );
+    /**
+     * The interleaving is built, not hoped for: the first two batches both read the bucket before either
+     * writes, and the second writes only after the first has committed, so its write (its own statement,
+     * with a snapshot that already sees the first) is refused by no isolation level. Left to timing, the
+     * two reads sometimes missed each other and the control saw exactly 20 orders (CI, repeatable read).
+     */
+    const signal = () => {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      return { promise, resolve };
+    };
+    const bothRead = signal();
+    const firstWrote = signal();
+    let reads = 0;
     /** Read the bucket, then write what the read implied; a refused write (REPEATABLE READ) is tried again. */
     const unguardedBatch = async (dropId: string, fans: string[]): Promise<void> => {
       for (let attempt = 0; attempt < 20; attempt++) {
@@ -115,6 +131,10 @@ describe.each(PURCHASE_SUITES)("group commit on %s, %s form", (backend, form) =>
           "SELECT remaining FROM stock_buckets WHERE drop_id = $1::uuid AND bucket = 0",
           [dropId],
         );
+        const turn = attempt === 0 ? reads++ : -1;
+        if (turn === 1) bothRead.resolve();
+        if (turn === 0) await bothRead.promise;
+        if (turn === 1) await firstWrote.promise;
         const take = Math.min(rows[0]!.remaining, fans.length);
         try {
           await db.query(
@@ -123,6 +143,8 @@ describe.each(PURCHASE_SUITES)("group commit on %s, %s form", (backend, form) =>
           );
         } catch {
           continue;
+        } finally {
+          if (turn === 0) firstWrote.resolve();
         }
         for (const fan of fans.slice(0, take)) {
           await db.query("INSERT INTO naive_batch_orders (drop_id, fan) VALUES ($1::uuid, $2::text)", [
