@@ -5,6 +5,7 @@ import type { Database } from "../src/db/database";
 import { PurchaseBatcher } from "../src/domain/purchase/purchase-batcher";
 import { openShop, PURCHASE_SUITES, race, tally } from "./support/contention";
 import { isAvailable } from "./support/databases";
+import { signal } from "./support/interleave";
 import { audit, buy, createDrop, hoodieDrop } from "./support/shop-fixtures";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 
@@ -114,13 +115,6 @@ describe.each(PURCHASE_SUITES)("group commit on %s, %s form", (backend, form) =>
      * with a snapshot that already sees the first) is refused by no isolation level. Left to timing, the
      * two reads sometimes missed each other and the control saw exactly 20 orders (CI, repeatable read).
      */
-    const signal = () => {
-      let resolve = () => {};
-      const promise = new Promise<void>((r) => {
-        resolve = r;
-      });
-      return { promise, resolve };
-    };
     const bothRead = signal();
     const firstWrote = signal();
     let reads = 0;

@@ -4,6 +4,7 @@ import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { openShop, PURCHASE_SUITES, race, tally } from "./support/contention";
 import { isAvailable } from "./support/databases";
+import { signal } from "./support/interleave";
 import { audit, buy, createDrop } from "./support/shop-fixtures";
 
 /**
@@ -124,11 +125,20 @@ describe.each(PURCHASE_SUITES)("contention on %s, %s form", (backend, form) => {
   itOncePerBackend("control: a naive read-then-write purchase oversells under the same harness", async () => {
     const drop = await createDrop(app, apiKey, { quantity: 20 });
     await db.query("CREATE TABLE IF NOT EXISTS naive_orders (drop_id uuid NOT NULL, fan text NOT NULL)");
+    // The first two buyers read before either writes, and the second writes after the first committed: the
+    // interleaving that oversells is built, so the control does not hang on the race happening by itself.
+    const bothRead = signal();
+    const firstWrote = signal();
+    let reads = 0;
     const naiveBuy = async (fan: string) => {
       const { rows } = await db.query<{ remaining: number; bucket: number }>(
         "SELECT bucket, remaining FROM stock_buckets WHERE drop_id = $1::uuid AND remaining > 0 ORDER BY bucket LIMIT 1",
         [drop.id],
       );
+      const turn = reads++;
+      if (turn === 1) bothRead.resolve();
+      if (turn === 0) await bothRead.promise;
+      if (turn === 1) await firstWrote.promise;
       const found = rows[0];
       if (!found) return "sold_out";
       try {
@@ -138,6 +148,8 @@ describe.each(PURCHASE_SUITES)("contention on %s, %s form", (backend, form) => {
         );
       } catch {
         return "error"; // REPEATABLE READ refuses some blind writes; the naive code has no answer for that.
+      } finally {
+        if (turn === 0) firstWrote.resolve();
       }
       await db.query("INSERT INTO naive_orders (drop_id, fan) VALUES ($1::uuid, $2::text)", [drop.id, fan]);
       return "won";

@@ -44,6 +44,15 @@ export function heldTransaction<T>(db: Database, work: (tx: Queryable) => Promis
   };
 }
 
+/** A one-shot signal: `promise` resolves once `resolve()` is called (orders steps across concurrent work). */
+export function signal() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 /** A promise's outcome, kept without waiting for it: `settled()` says whether it has finished. */
 export function watch<T>(promise: Promise<T>) {
   let state: { done: false } | { done: true; value?: T; error?: unknown } = { done: false };
