@@ -1,5 +1,5 @@
-import { formatPrice, shortOrderRef } from "./price";
-import { formatBoughtAt, SizeFact, UnitLine } from "./receipt";
+import { formatPrice } from "./price";
+import { formatBoughtAt, OrderFacts, SizeFact, UnitLine } from "./receipt";
 
 export interface ClosedReceiptProps {
   /** The order as the shop ended it: cancelled (an unpaid instant order) or refunded (a paid one). */
@@ -55,20 +55,7 @@ export function ClosedReceipt(props: ClosedReceiptProps) {
           <b>{amount}</b>
           {refunded ? " in full, to your card" : null}
         </dd>
-        <dt>Order</dt>
-        <dd>
-          <code id="order-id" class="order-id" title={order.id}>
-            {shortOrderRef(order.id)}
-          </code>
-        </dd>
-        <dt>For</dt>
-        <dd>{order.fan}</dd>
-        <dt>Bought</dt>
-        <dd>
-          <time datetime={(order.paidAt ?? order.createdAt).toISOString()}>
-            {formatBoughtAt(order.paidAt ?? order.createdAt)}
-          </time>
-        </dd>
+        <OrderFacts id={order.id} fan={order.fan} label="Bought" at={order.paidAt ?? order.createdAt} />
         {order.closedAt ? (
           <>
             <dt>{refunded ? "Refunded on" : "Cancelled on"}</dt>

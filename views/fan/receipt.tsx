@@ -55,6 +55,26 @@ export function SizeFact({ size }: { size?: string | undefined }) {
   ) : null;
 }
 
+/** The order's short reference, who it is for, and a dated fact (bought, paid): every receipt's last lines. */
+export function OrderFacts({ id, fan, label, at }: { id: string; fan: string; label: string; at: Date }) {
+  return (
+    <>
+      <dt>Order</dt>
+      <dd>
+        <code id="order-id" class="order-id" title={id}>
+          {shortOrderRef(id)}
+        </code>
+      </dd>
+      <dt>For</dt>
+      <dd>{fan}</dd>
+      <dt>{label}</dt>
+      <dd>
+        <time datetime={at.toISOString()}>{formatBoughtAt(at)}</time>
+      </dd>
+    </>
+  );
+}
+
 /**
  * The bought state: the same component answers the htmx buy (replacing the form) and is the receipt page
  * a fan reloads or bookmarks. Made to be screenshotted: the unit number large, a short order reference,
@@ -85,20 +105,7 @@ export function Receipt(props: ReceiptProps) {
           <b>{formatPrice(order.priceCents, props.currency)}</b>
           {order.paidAt ? " by card" : null}
         </dd>
-        <dt>Order</dt>
-        <dd>
-          <code id="order-id" class="order-id" title={order.id}>
-            {shortOrderRef(order.id)}
-          </code>
-        </dd>
-        <dt>For</dt>
-        <dd>{order.fan}</dd>
-        <dt>When</dt>
-        <dd>
-          <time datetime={(order.paidAt ?? order.createdAt).toISOString()}>
-            {formatBoughtAt(order.paidAt ?? order.createdAt)}
-          </time>
-        </dd>
+        <OrderFacts id={order.id} fan={order.fan} label="When" at={order.paidAt ?? order.createdAt} />
       </dl>
       {props.replay ? (
         <p class="receipt-note">This form had already bought it: still one unit, this one.</p>
