@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import type { ShopFront } from "../../src/domain/catalog/storefront";
 import type { CheckoutOrder } from "../../src/repository/checkout/holds";
 import { ClosedReceipt } from "./closed-receipt";
@@ -37,6 +38,23 @@ const withAction = (url: string, action: "pay" | "release" | "claim") => url.rep
  * test provider's card field; then the receipt, or what became of the hold. The same component is the htmx
  * answer and the body of the hold's page; static/hold.js ticks the clock and reloads the box at zero.
  */
+/** The card a hold or an offer lives in: it replaces itself with whatever its buttons answer. */
+function HoldCard({ outcome, children }: { outcome: "held" | "offered"; children: Child }) {
+  return (
+    <section
+      id="purchase-result"
+      class="receipt hold"
+      role="status"
+      tabindex={-1}
+      data-outcome={outcome}
+      hx-target="this"
+      hx-swap="outerHTML"
+    >
+      {children}
+    </section>
+  );
+}
+
 export function Hold(props: HoldProps) {
   const { order } = props;
   if (order.status === "paid" || order.status === "placed") return <Receipt {...props} />;
@@ -53,15 +71,7 @@ export function Hold(props: HoldProps) {
   const msLeft = order.expiresAt.getTime() - order.readAt.getTime();
   const pay = withAction(props.url, "pay");
   return (
-    <section
-      id="purchase-result"
-      class="receipt hold"
-      role="status"
-      tabindex={-1}
-      data-outcome="held"
-      hx-target="this"
-      hx-swap="outerHTML"
-    >
+    <HoldCard outcome="held">
       <p class="receipt-kicker">{props.replay ? "Still held for you" : "Held for you"}</p>
       <UnitLine unitNo={order.unitNo} quantity={props.quantity} />
       <p class="receipt-what">
@@ -138,7 +148,7 @@ export function Hold(props: HoldProps) {
           Give it back
         </button>
       </form>
-    </section>
+    </HoldCard>
   );
 }
 
@@ -169,15 +179,7 @@ function Offer(props: HoldProps) {
   const claim = withAction(props.url, "claim");
   const pass = withAction(props.url, "release");
   return (
-    <section
-      id="purchase-result"
-      class="receipt hold"
-      role="status"
-      tabindex={-1}
-      data-outcome="offered"
-      hx-target="this"
-      hx-swap="outerHTML"
-    >
+    <HoldCard outcome="offered">
       <p class="receipt-kicker">A unit came back for you</p>
       <UnitLine unitNo={order.unitNo} quantity={props.quantity} />
       <p class="receipt-what">
@@ -194,7 +196,7 @@ function Offer(props: HoldProps) {
           Pass: give it to the next fan
         </button>
       </form>
-    </section>
+    </HoldCard>
   );
 }
 
