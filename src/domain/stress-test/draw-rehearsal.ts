@@ -8,7 +8,7 @@
  */
 import type { QueueStats } from "../../repository";
 import { runWorkers } from "../../stampede";
-import type { CheckoutActivity } from "../../stampede/checkout-buyers";
+import { type CheckoutActivity, emptyActivity } from "../../stampede/checkout-buyers";
 
 /** Fans entering (and reading their status) at once: the steps are light, the rehearsal lane paces them. */
 const FAN_CONCURRENCY = 16;
@@ -87,18 +87,7 @@ interface FanStatus {
 /** The fans' part of a draw rehearsal, from entering to the last offer settled. Never rejects on an answer. */
 export async function rehearseDrawFans(o: DrawFansOptions): Promise<DrawFansRun> {
   const { signal } = o;
-  const activity: CheckoutActivity = {
-    fates: { abandons: 0, releases: 0, pays: 0, pays_late: 0 },
-    paidOrderIds: [],
-    refundedOrderIds: [],
-    releasedOrderIds: [],
-    tooLate: 0,
-    retries: 0,
-    gaveUp: 0,
-    busy: 0,
-    failures: 0,
-    problems: [],
-  };
+  const activity = emptyActivity();
   const run: DrawFansRun = {
     fans: o.tokens.length,
     entered: 0,
