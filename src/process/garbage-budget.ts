@@ -68,7 +68,7 @@ interface BunGc {
 /**
  * Starts the budget on Bun (a no-op elsewhere: V8 sizes its heap without the WebAssembly memory and
  * `npm run start:node` caps it). Its timer never keeps the process alive.
- * @example const budget = startGarbageBudget(16 * 2 ** 20); budget?.stop();
+ * @example const budget = startGarbageBudget(8 * 2 ** 20); budget?.stop();
  */
 export function startGarbageBudget(
   budgetBytes: number,
