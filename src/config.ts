@@ -447,8 +447,9 @@ export function defaultBatchesInFlight(database: DatabaseConfig): number {
  * The garbage budget when GC_BUDGET_MIB is not set: 8 MiB on the embedded database, whose WebAssembly
  * memory makes Bun's collector wait for hundreds of MiB of garbage (src/process/garbage-budget.ts), and off
  * on PostgreSQL and DSQL, where the collector's own pace keeps the heap small and the hot drop's speed is
- * worth more than a few MiB. Measured on the 1,000,000-attempt run: peak 261 MiB at 16, 254 MiB at 8
- * (BENCHMARKS.md, "Round five: the embedded default's memory").
+ * worth more than a few MiB. Measured on the 1,000,000-attempt run: peak 261 MiB at 16, 251–262 MiB at 8
+ * looked at every 100 ms, 235 and 244 MiB at 8 every 25 ms (BENCHMARKS.md, "Round five: the embedded
+ * default's memory").
  */
 export function defaultGarbageBudgetMiB(database: DatabaseConfig): number {
   return database.kind === "pglite" ? 8 : 0;
