@@ -3,7 +3,8 @@
  * a fresh PGlite data folder; `--runtime-flags` adds flags before src/server.ts, e.g. "--smol"), a race of
  * `--attempts` on `--units` at `--concurrency`, and its resident memory sampled every 250 ms from /proc
  * (VmRSS; VmHWM is the peak) with PGlite's WebAssembly memory from /metrics. Prints the peak, the memory at
- * the start and after the sell-out, and where the peak was reached.
+ * the start and after the sell-out, where the peak was reached, and the garbage budget's collections (set
+ * GC_BUDGET_MIB in this process's environment to change it, 0 for off).
  *
  *   node --import tsx bench/embedded-memory.ts [--attempts 20000] [--units 1000] [--concurrency 200] [--runtime-flags=--smol]
  */
@@ -57,9 +58,9 @@ const child = spawn(
     stdio: ["ignore", "pipe", "inherit"],
   },
 );
+let out = "";
 try {
   const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const match = /on (http:\/\/[\d.]+:\d+)/.exec(out);
@@ -102,5 +103,8 @@ try {
 } finally {
   child.kill("SIGTERM");
   await new Promise((resolve) => child.once("exit", resolve));
+  // The garbage budget's collections (GC_BUDGET_MIB), from the server's "stopping" line.
+  const budget = /"garbageBudget":(\{[^}]*\})/.exec(out)?.[1];
+  console.log(`garbage budget: ${budget ?? "off"}`);
   await rm(folder, { recursive: true, force: true });
 }

@@ -41,6 +41,8 @@ export interface EmbeddedLargeFigures {
   receipt: Receipt;
   startMiB: number;
   peakMiB: number;
+  /** The server's garbage budget (GC_BUDGET_MIB) at the end: collections and their time; absent when off. */
+  garbageBudget?: { collections: number; collectingMs: number } | undefined;
 }
 
 const log = (line: string) => console.error(`bench: ${line}`);
@@ -169,6 +171,10 @@ export async function benchEmbeddedLarge(
       onProgress: progressLog("PGlite large run", sizes.attempts),
     });
     const receipt = await auditStampede(run, apiKey, { backend: "pglite (data folder)" });
-    return { receipt, startMiB, peakMiB: (await server.memory()).peakMiB };
+    const peakMiB = (await server.memory()).peakMiB;
+    // The server prints its garbage budget's collections when it stops (src/server.ts).
+    await server.stop();
+    const budget = /"garbageBudget":(\{[^}]*\})/.exec(server.output())?.[1];
+    return { receipt, startMiB, peakMiB, garbageBudget: budget ? JSON.parse(budget) : undefined };
   });
 }

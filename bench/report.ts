@@ -288,5 +288,9 @@ function embeddedLargeSection(large: EmbeddedLargeFigures): string[] {
     "",
     `PGlite ${rate(l.attempts)}-attempt run peak RSS: ${large.peakMiB.toFixed(0)} MiB ${met(large.peakMiB < 256)}`,
     "",
+    large.garbageBudget
+      ? `Garbage budget (GC_BUDGET_MIB): ${large.garbageBudget.collections} full collections, ${large.garbageBudget.collectingMs} ms of the server's thread`
+      : "Garbage budget (GC_BUDGET_MIB): off",
+    "",
   ];
 }

@@ -80,6 +80,8 @@ const EnvSchema = v.pipe(
     HTTP_MAX_CONNECTIONS: integerFrom(10_000, 1, 1_000_000),
     HTTP_CONNECTION_RESERVE: optionalInteger(0, 100_000),
     HTTP_PENDING_BODIES_MAX_BYTES: integerFrom(32 * 1024 * 1024, 64 * 1024, 4 * 1024 * 1024 * 1024),
+    // Resident growth (MiB) that makes Bun collect garbage; 0 off; unset: see defaultGarbageBudgetMiB.
+    GC_BUDGET_MIB: optionalInteger(0, 65_536),
     DRAIN_GRACE_MS: integerFrom(5000, 0, 600_000),
     DRAIN_TIMEOUT_MS: integerFrom(25_000, 100, 600_000),
     METRICS: v.optional(v.picklist(["off", "public"]), "off"),
@@ -218,6 +220,11 @@ export interface Config {
   logLines: LogLines;
   http: HttpServerLimits;
   drain: DrainTimes;
+  /**
+   * Under Bun, a full collection whenever resident memory has grown this many MiB since the last one
+   * (GC_BUDGET_MIB; 0 = off): see src/process/garbage-budget.ts and defaultGarbageBudgetMiB.
+   */
+  garbageBudgetMiB: number;
   /** "off": no /metrics; "public": anyone may scrape; "token": only with `Authorization: Bearer <token>`. */
   metrics: { mode: "off" } | { mode: "public" } | { mode: "token"; token: string };
   /** Stress Test limits set in the environment; the others keep the backend's defaults. */
@@ -380,6 +387,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pendingBodiesMaxBytes: e.HTTP_PENDING_BODIES_MAX_BYTES,
     },
     drain: { graceMs: e.DRAIN_GRACE_MS, timeoutMs: e.DRAIN_TIMEOUT_MS },
+    garbageBudgetMiB: e.GC_BUDGET_MIB ?? defaultGarbageBudgetMiB(database),
     metrics: e.METRICS_TOKEN
       ? { mode: "token", token: e.METRICS_TOKEN }
       : e.METRICS === "public"
@@ -433,4 +441,16 @@ function paymentsFrom(
  */
 export function defaultBatchesInFlight(database: DatabaseConfig): number {
   return database.kind === "dsql" ? database.poolSize : 2;
+}
+
+/**
+ * The garbage budget when GC_BUDGET_MIB is not set: 8 MiB on the embedded database, whose WebAssembly
+ * memory makes Bun's collector wait for hundreds of MiB of garbage (src/process/garbage-budget.ts), and off
+ * on PostgreSQL and DSQL, where the collector's own pace keeps the heap small and the hot drop's speed is
+ * worth more than a few MiB. Measured on the 1,000,000-attempt run: peak 261 MiB at 16, 251–262 MiB at 8
+ * looked at every 100 ms, 235 and 244 MiB at 8 every 25 ms (BENCHMARKS.md, "Round five: the embedded
+ * default's memory").
+ */
+export function defaultGarbageBudgetMiB(database: DatabaseConfig): number {
+  return database.kind === "pglite" ? 8 : 0;
 }

@@ -6,6 +6,7 @@ import { describeDemo, RESET_DEMO, seedDemo, signInHint } from "./demo-seed";
 import { createLogger } from "./observability/logger";
 import { heapNeededMiB } from "./process/capacity";
 import { drain } from "./process/drain";
+import { startGarbageBudget } from "./process/garbage-budget";
 import { Lifecycle } from "./process/lifecycle";
 import { runtime, serve } from "./serve";
 
@@ -23,6 +24,8 @@ try {
     onSwitch: (change) =>
       log.warn(change, `database endpoint ${change.from} -> ${change.to} (${change.reason})`),
   });
+  // Bun only, and on by default only on PGlite: see src/process/garbage-budget.ts.
+  const garbage = startGarbageBudget(config.garbageBudgetMiB * 2 ** 20);
   const lifecycle = new Lifecycle();
   let listeningOn: string | undefined;
   const app = createApp({ db, ...appOptionsFrom(config), log, lifecycle, selfUrl: () => listeningOn });
@@ -39,7 +42,13 @@ try {
   listeningOn = `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`;
   const base = config.publicUrl ?? listeningOn;
   log.info(
-    { backend: db.backend, purchaseForm, runtime, limits: config.http },
+    {
+      backend: db.backend,
+      purchaseForm,
+      runtime,
+      limits: config.http,
+      garbageBudgetMiB: garbage ? config.garbageBudgetMiB : 0,
+    },
     `Dropfront Live on http://${info.address}:${info.port}: open ${base} (${runtime}, database: ${db.backend}, purchase: ${purchaseForm})`,
   );
   log.info(await signInHint(app.shop, base));
@@ -59,7 +68,8 @@ try {
   }
 
   const stop = (signal: NodeJS.Signals) => {
-    log.info({ signal }, "stopping");
+    garbage?.stop();
+    log.info({ signal, garbageBudget: garbage?.budget.stats() }, "stopping");
     // However the drain goes, the process ends: a little after the drain's own bound at the latest.
     setTimeout(() => process.exit(1), config.drain.timeoutMs + 10_000).unref();
     drain({ server, lifecycle, db, log, times: config.drain }).then(

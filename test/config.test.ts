@@ -191,6 +191,17 @@ describe("configuration", () => {
     expect(() => loadConfig({ PAY_ORDER_BURST: "0" })).toThrow("PAY_ORDER_BURST: must be at least 1");
   });
 
+  it("bounds garbage by 8 MiB of growth on the embedded database only; GC_BUDGET_MIB sets it, 0 turns it off", () => {
+    expect(loadConfig({}).garbageBudgetMiB).toBe(8);
+    expect(loadConfig({ DATABASE_URL: "postgres://127.0.0.1/shop" }).garbageBudgetMiB).toBe(0);
+    expect(loadConfig({ GC_BUDGET_MIB: "32" }).garbageBudgetMiB).toBe(32);
+    expect(loadConfig({ GC_BUDGET_MIB: "0" }).garbageBudgetMiB).toBe(0);
+    expect(
+      loadConfig({ DATABASE_URL: "postgres://127.0.0.1/shop", GC_BUDGET_MIB: "8" }).garbageBudgetMiB,
+    ).toBe(8);
+    expect(() => loadConfig({ GC_BUDGET_MIB: "16MB" })).toThrow(/GC_BUDGET_MIB: must be a whole number/);
+  });
+
   it("limits new drops per seller to DROPS_PER_HOUR (30 by default); 0 turns it off", () => {
     expect(loadConfig({}).dropsPerHour).toBe(30);
     expect(appOptionsFrom(loadConfig({ DROPS_PER_HOUR: "5" })).dropsPerHour).toBe(5);
