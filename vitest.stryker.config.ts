@@ -33,6 +33,7 @@ export default defineConfig({
       "test/checkout-variants.test.ts",
       "test/teeth-returns.test.ts",
       "test/teeth-waitlist.test.ts",
+      "test/teeth-holds-orders.test.ts",
     ],
   },
 });

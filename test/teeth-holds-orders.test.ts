@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import type { Database } from "../src/db/database";
+import { TestPaymentProvider } from "../src/domain/checkout/payments";
+import * as holds from "../src/repository/checkout/holds";
+import { fixedClock, testClock } from "./support/clock";
+import { TEST_RETRY_POLICY } from "./support/contention";
+import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
+import { createDrop, createSeller, json } from "./support/shop-fixtures";
+
+/**
+ * Issue 21 §3, the holds group's survivors on round five's build: what a hold order says about itself (its
+ * payment time) and the repository's lookups that no suite of the mutation set read. Each test here was seen
+ * failing with the named mutant of repository/checkout/holds.ts applied by hand.
+ */
+interface OrderJson {
+  id: string;
+  status: string;
+  paidAt: string | null;
+  expiresAt: string;
+}
+interface Answer {
+  order?: OrderJson;
+  orderToken?: string;
+}
+
+describe.each(ALL_BACKENDS)("a hold order's own record on %s", (backend) => {
+  let db: Database;
+  let app: ReturnType<typeof createApp>;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    if (!isAvailable(backend)) return;
+    db = await openTestDatabase(backend);
+    app = createApp({
+      db,
+      payments: new TestPaymentProvider(),
+      retryPolicy: TEST_RETRY_POLICY,
+      clock: fixedClock(testClock()),
+      logError: (e) => console.error(e),
+    });
+    ({ apiKey } = await createSeller(app));
+  });
+  afterAll(async () => db?.close());
+
+  const it_ = isAvailable(backend) ? it : it.skip;
+
+  const call = async (path: string, init?: RequestInit) => {
+    const res = await app.request(path, init);
+    return { status: res.status, body: (await res.json()) as Answer };
+  };
+  const asHolder = (token: string, body?: unknown): RequestInit =>
+    body === undefined
+      ? { headers: { authorization: `Bearer ${token}` } }
+      : json(body, { authorization: `Bearer ${token}` });
+
+  it_("a held order has no payment time; once paid, it has the database's", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 2, holdMinutes: 10 });
+    const held = await call(`/api/drops/${drop.id}/purchase`, json({ fan: "paid-at@fans.test" }));
+    expect(held.status).toBe(201);
+    const { id } = held.body.order!;
+    const token = held.body.orderToken!;
+    expect(held.body.order).toMatchObject({ status: "held", paidAt: null });
+    expect((await call(`/api/orders/${id}`, asHolder(token))).body.order).toMatchObject({ paidAt: null });
+
+    const paid = await call(`/api/orders/${id}/pay`, asHolder(token, { card: "4242424242424242" }));
+    expect(paid.status).toBe(200);
+    const { rows } = await db.query<{ paid_at: Date }>("SELECT paid_at FROM orders WHERE id = $1::uuid", [
+      id,
+    ]);
+    const stored = new Date(rows[0]!.paid_at).toISOString();
+    expect(paid.body.order).toMatchObject({ status: "paid", paidAt: stored });
+    expect((await call(`/api/orders/${id}`, asHolder(token))).body.order).toMatchObject({
+      status: "paid",
+      paidAt: stored,
+    });
+  });
+
+  it_("findHoldByKey: a held or paid order by its key; an ended hold's key finds nothing", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 2, holdMinutes: 10 });
+    const held = await call(
+      `/api/drops/${drop.id}/purchase`,
+      json({ fan: "by-key@fans.test", idempotencyKey: "hold-by-key" }),
+    );
+    const { id } = held.body.order!;
+    const found = await holds.findHoldByKey(db, drop.id, "hold-by-key");
+    expect(found?.order).toMatchObject({ id, status: "held", dropId: drop.id, fan: "by-key@fans.test" });
+    expect(found?.fingerprint).toEqual(expect.any(String));
+    expect(await holds.findHoldByKey(db, drop.id, "another-key")).toBeUndefined();
+
+    await call(`/api/orders/${id}/release`, asHolder(held.body.orderToken!, {}));
+    expect(await holds.findHoldByKey(db, drop.id, "hold-by-key")).toBeUndefined();
+  });
+});
