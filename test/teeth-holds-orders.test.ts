@@ -20,8 +20,10 @@ interface OrderJson {
   expiresAt: string;
 }
 interface Answer {
-  order?: OrderJson;
+  order?: OrderJson & { unitNo?: number; variant?: { name: string } };
   orderToken?: string;
+  drop?: { variants: { id: string; name: string; quantity: number }[] };
+  error?: { code: string };
 }
 
 describe.each(ALL_BACKENDS)("a hold order's own record on %s", (backend) => {
@@ -90,5 +92,44 @@ describe.each(ALL_BACKENDS)("a hold order's own record on %s", (backend) => {
 
     await call(`/api/orders/${id}/release`, asHolder(held.body.orderToken!, {}));
     expect(await holds.findHoldByKey(db, drop.id, "hold-by-key")).toBeUndefined();
+  });
+
+  it_("a hold drop whose sizes were renamed (revision 1) holds the renamed size", async () => {
+    const drop = await createDrop(app, apiKey, {
+      quantity: undefined,
+      holdMinutes: 10,
+      variants: [
+        { name: "Black", quantity: 2 },
+        { name: "Sand", quantity: 2 },
+      ],
+    });
+    const sizes = (await call(`/api/drops/${drop.id}`)).body.drop!.variants;
+    const id = (name: string) => sizes.find((size) => size.name === name)!.id;
+    const renamed = await app.request(`/api/drops/${drop.id}`, {
+      ...json(
+        {
+          variants: [
+            { id: id("Black"), name: "Black", quantity: 2 },
+            { id: id("Sand"), name: "Stone", quantity: 2 },
+          ],
+        },
+        { authorization: `Bearer ${apiKey}` },
+      ),
+      method: "PATCH",
+    });
+    expect(renamed.status).toBe(200);
+    const { rows } = await db.query<{ revision: number }>(
+      "SELECT variants_revision AS revision FROM drops WHERE id = $1::uuid",
+      [drop.id],
+    );
+    expect(rows[0]!.revision).toBe(1);
+
+    // The claim carries the revision the shop read (1): the gate compares it, and the hold is placed.
+    const held = await call(
+      `/api/drops/${drop.id}/purchase`,
+      json({ fan: "stone@fans.test", variant: "Stone" }),
+    );
+    expect(held.status).toBe(201);
+    expect(held.body.order).toMatchObject({ status: "held", unitNo: 1, variant: { name: "Stone" } });
   });
 });
