@@ -132,4 +132,33 @@ describe.each(ALL_BACKENDS)("a hold order's own record on %s", (backend) => {
     expect(held.status).toBe(201);
     expect(held.body.order).toMatchObject({ status: "held", unitNo: 1, variant: { name: "Stone" } });
   });
+
+  it_("claimHold's refusal says whether the fan had a free slot and whether there was stock", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 1, holdMinutes: 10, maxPerFan: 1 });
+    const claim = (fan: string, key: string) =>
+      holds.claimHold(db, {
+        dropId: drop.id,
+        fan,
+        fanShown: fan,
+        idempotencyKey: key,
+        fingerprint: `fingerprint-${key}`,
+        tokenHash: `token-${key}`,
+        attemptNumber: 1,
+        startBucket: 0,
+        startUnit: 1,
+      });
+    expect((await claim("one@fans.test", "first")).kind).toBe("placed");
+    // The same fan again: at the limit (and the one unit is theirs, so no stock either).
+    expect(await claim("one@fans.test", "second")).toMatchObject({
+      kind: "refused",
+      withinLimit: false,
+      hadStock: false,
+    });
+    // Another fan: a free slot, no stock.
+    expect(await claim("two@fans.test", "third")).toMatchObject({
+      kind: "refused",
+      withinLimit: true,
+      hadStock: false,
+    });
+  });
 });
