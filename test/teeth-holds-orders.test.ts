@@ -56,27 +56,43 @@ describe.each(ALL_BACKENDS)("a hold order's own record on %s", (backend) => {
       ? { headers: { authorization: `Bearer ${token}` } }
       : json(body, { authorization: `Bearer ${token}` });
 
-  it_("a held order has no payment time; once paid, it has the database's", async () => {
-    const drop = await createDrop(app, apiKey, { quantity: 2, holdMinutes: 10 });
-    const held = await call(`/api/drops/${drop.id}/purchase`, json({ fan: "paid-at@fans.test" }));
-    expect(held.status).toBe(201);
-    const { id } = held.body.order!;
-    const token = held.body.orderToken!;
-    expect(held.body.order).toMatchObject({ status: "held", paidAt: null });
-    expect((await call(`/api/orders/${id}`, asHolder(token))).body.order).toMatchObject({ paidAt: null });
+  it_(
+    "a held order has no payment time; once paid, it has the database's, and its event names fan and payment",
+    async () => {
+      const drop = await createDrop(app, apiKey, { quantity: 2, holdMinutes: 10 });
+      const held = await call(`/api/drops/${drop.id}/purchase`, json({ fan: "paid-at@fans.test" }));
+      expect(held.status).toBe(201);
+      const { id } = held.body.order!;
+      const token = held.body.orderToken!;
+      expect(held.body.order).toMatchObject({ status: "held", paidAt: null });
+      expect((await call(`/api/orders/${id}`, asHolder(token))).body.order).toMatchObject({ paidAt: null });
 
-    const paid = await call(`/api/orders/${id}/pay`, asHolder(token, { card: "4242424242424242" }));
-    expect(paid.status).toBe(200);
-    const { rows } = await db.query<{ paid_at: Date }>("SELECT paid_at FROM orders WHERE id = $1::uuid", [
-      id,
-    ]);
-    const stored = new Date(rows[0]!.paid_at).toISOString();
-    expect(paid.body.order).toMatchObject({ status: "paid", paidAt: stored });
-    expect((await call(`/api/orders/${id}`, asHolder(token))).body.order).toMatchObject({
-      status: "paid",
-      paidAt: stored,
-    });
-  });
+      const paid = await call(`/api/orders/${id}/pay`, asHolder(token, { card: "4242424242424242" }));
+      expect(paid.status).toBe(200);
+      const { rows } = await db.query<{ paid_at: Date }>("SELECT paid_at FROM orders WHERE id = $1::uuid", [
+        id,
+      ]);
+      const stored = new Date(rows[0]!.paid_at).toISOString();
+      expect(paid.body.order).toMatchObject({ status: "paid", paidAt: stored });
+      expect((await call(`/api/orders/${id}`, asHolder(token))).body.order).toMatchObject({
+        status: "paid",
+        paidAt: stored,
+      });
+      // The outbox event says who paid and with which payment (a seller's webhook acts on it without asking back).
+      const { rows: events } = await db.query<{ data: string; unit_no: number }>(
+        "SELECT data, unit_no FROM events WHERE order_id = $1::uuid AND type = 'order.paid'",
+        [id],
+      );
+      const { rows: refs } = await db.query<{ payment_ref: string }>(
+        "SELECT payment_ref FROM orders WHERE id = $1::uuid",
+        [id],
+      );
+      expect(refs[0]!.payment_ref).toEqual(expect.any(String));
+      expect(events.map((e) => ({ unitNo: e.unit_no, data: JSON.parse(e.data) }))).toEqual([
+        { unitNo: 1, data: { fan: "paid-at@fans.test", paymentRef: refs[0]!.payment_ref } },
+      ]);
+    },
+  );
 
   it_("findHoldByKey: a held or paid order by its key; an ended hold's key finds nothing", async () => {
     const drop = await createDrop(app, apiKey, { quantity: 2, holdMinutes: 10 });
