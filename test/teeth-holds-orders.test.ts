@@ -177,4 +177,24 @@ describe.each(ALL_BACKENDS)("a hold order's own record on %s", (backend) => {
       hadStock: false,
     });
   });
+
+  it_("a payment refunded after its hold ended is recorded once, with one order.refunded event", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 1, holdMinutes: 10 });
+    const held = await call(`/api/drops/${drop.id}/purchase`, json({ fan: "late@fans.test" }));
+    const { id } = held.body.order!;
+    await db.query("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1::uuid", [id]);
+
+    // The provider reports the refund twice: the ended order says refunded, and there is one event.
+    for (let time = 0; time < 2; time++) {
+      const order = await holds.recordRefund(db, id, "pay_late_1");
+      expect(order).toMatchObject({ id, status: "refunded", paymentRef: "pay_late_1" });
+    }
+    const { rows } = await db.query<{ data: string }>(
+      "SELECT data FROM events WHERE order_id = $1::uuid AND type = 'order.refunded'",
+      [id],
+    );
+    expect(rows.map((row) => JSON.parse(row.data))).toEqual([
+      { fan: "late@fans.test", paymentRef: "pay_late_1" },
+    ]);
+  });
 });
