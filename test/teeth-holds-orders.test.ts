@@ -197,4 +197,52 @@ describe.each(ALL_BACKENDS)("a hold order's own record on %s", (backend) => {
       { fan: "late@fans.test", paymentRef: "pay_late_1" },
     ]);
   });
+
+  it_(
+    "an ended hold leaves its event (released, expired) and the claims list dates each settled claim",
+    async () => {
+      const drop = await createDrop(app, apiKey, { quantity: 3, holdMinutes: 10 });
+      const hold = async (fan: string) => (await call(`/api/drops/${drop.id}/purchase`, json({ fan }))).body;
+      const [released, expired, paid] = [
+        await hold("r@fans.test"),
+        await hold("e@fans.test"),
+        await hold("p@fans.test"),
+      ];
+      await call(`/api/orders/${released.order!.id}/release`, asHolder(released.orderToken!, {}));
+      await db.query("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1::uuid", [
+        expired.order!.id,
+      ]);
+      expect(await app.shop.checkout.sweep()).toBe(1);
+      await call(
+        `/api/orders/${paid.order!.id}/pay`,
+        asHolder(paid.orderToken!, { card: "4242424242424242" }),
+      );
+
+      const { rows } = await db.query<{ type: string; unit_no: number; data: string }>(
+        `SELECT type, unit_no, data FROM events WHERE drop_id = $1::uuid AND type IN ('order.released', 'order.expired')
+       ORDER BY type`,
+        [drop.id],
+      );
+      expect(
+        rows.map((row) => ({ type: row.type, unitNo: row.unit_no, data: JSON.parse(row.data) })),
+      ).toEqual([
+        { type: "order.expired", unitNo: expired.order!.unitNo, data: { fan: "e@fans.test" } },
+        { type: "order.released", unitNo: released.order!.unitNo, data: { fan: "r@fans.test" } },
+      ]);
+
+      // The claims list: the paid claim is settled at its payment time; a new hold of a returned unit is not settled.
+      await hold("again@fans.test");
+      const claims = await holds.listUnitClaims(db, drop.id, 10);
+      const { rows: stored } = await db.query<{ paid_at: Date }>(
+        "SELECT paid_at FROM orders WHERE id = $1::uuid",
+        [paid.order!.id],
+      );
+      expect(claims.find((c) => c.orderId === paid.order!.id)?.settledAt).toEqual(
+        new Date(stored[0]!.paid_at),
+      );
+      const open = claims.filter((c) => c.status === "held");
+      expect(open).toHaveLength(1);
+      expect(open[0]!.settledAt).toBeNull();
+    },
+  );
 });
