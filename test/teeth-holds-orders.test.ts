@@ -245,4 +245,30 @@ describe.each(ALL_BACKENDS)("a hold order's own record on %s", (backend) => {
       expect(open[0]!.settledAt).toBeNull();
     },
   );
+
+  it_(
+    "a sold-out size of a hold drop is believed sold out alone: other sizes still hold at once",
+    async () => {
+      const drop = await createDrop(app, apiKey, {
+        quantity: undefined,
+        holdMinutes: 10,
+        variants: [
+          { name: "Black", quantity: 1 },
+          { name: "Sand", quantity: 1 },
+          { name: "Stone", quantity: 1 },
+        ],
+      });
+      const hold = (fan: string, variant: string) =>
+        call(`/api/drops/${drop.id}/purchase`, json({ fan, variant }));
+      expect((await hold("a@fans.test", "Sand")).status).toBe(201);
+      // Sand (the second size) sold out: this process now believes it (the app's clock is fixed, so it lasts).
+      expect((await hold("b@fans.test", "Sand")).body.error?.code).toBe("sold_out");
+      // Every other size has its own key (soldOutKey), the first size and a later one alike: each holds at once.
+      for (const [i, name] of ["Stone", "Black"].entries()) {
+        const other = await hold(`c${i}@fans.test`, name);
+        expect(other.status).toBe(201);
+        expect(other.body.order).toMatchObject({ unitNo: 1, variant: { name } });
+      }
+    },
+  );
 });
