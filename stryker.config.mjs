@@ -36,7 +36,9 @@ const reportDir = `reports/mutation/${group ?? "all"}`;
 export default {
   testRunner: "vitest",
   vitest: { configFile: "vitest.stryker.config.ts" },
-  plugins: ["@stryker-mutator/vitest-runner"],
+  // mutant-log (scripts/mutation-log-reporter.mjs): each mutant's result as it is known, so a run stopped part
+  // way still names what it tested (reports/mutation/<group>/mutants.jsonl).
+  plugins: ["@stryker-mutator/vitest-runner", "./scripts/mutation-log-reporter.mjs"],
   // Stryker rewrites the tsconfig it is pointed at through TypeScript's JavaScript API, which TypeScript 7
   // (the native compiler we use) no longer has. Vitest needs no tsconfig rewriting here (no `extends`, no
   // project references), so Stryker is pointed at a file that does not exist and leaves tsconfig.json alone.
@@ -57,7 +59,7 @@ export default {
   // Integration suites make a database per file; under a loaded machine a run can be slow, never hung.
   timeoutMS: 120_000,
   timeoutFactor: 3,
-  reporters: ["clear-text", "progress", "html", "json"],
+  reporters: ["clear-text", "progress", "html", "json", "mutant-log"],
   htmlReporter: { fileName: `${reportDir}/index.html` },
   jsonReporter: { fileName: `${reportDir}/mutation.json` },
   tempDirName: group ? `.stryker-tmp-${group}` : ".stryker-tmp",
