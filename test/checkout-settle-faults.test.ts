@@ -105,6 +105,23 @@ describe("a payment whose order could not be marked paid", () => {
     expect(payments.captured().map((p) => p.id)).toEqual([paid.order.paymentRef]);
   });
 
+  test("is refunded when the order was paid meanwhile by another payment (a second step confirmed late)", async () => {
+    // settle's catch path keeps the money only for an order paid by *this* payment: paid by another, it goes
+    // back (Stryker: `&&` -> `||` there survived every earlier test, whose orders were still held).
+    const { orderId, token } = await heldOrder();
+    const payments = new TestPaymentProvider();
+    const pending = await checkoutOn(db, payments).pay(orderId, token, { card: "4000002500003155" });
+    expect(pending.pending?.status).toBe("requires_action");
+    const paid = await checkoutOn(db, payments).pay(orderId, token, { card: "4242424242424242" });
+    expect(paid.order.status).toBe("paid");
+    const late = checkoutOn(failingMarkPaid(db, "before"), payments).pay(orderId, token, {
+      paymentId: pending.pending!.id,
+    });
+    await expect(late).rejects.toBeInstanceOf(Busy);
+    expect(payments.refunded().map((p) => p.id)).toEqual([pending.pending!.id]);
+    expect(payments.captured().map((p) => p.id)).toEqual([paid.order.paymentRef]);
+  });
+
   test("is kept when the mark did commit before the error: the order is paid by it", async () => {
     const { orderId, token } = await heldOrder();
     const payments = new TestPaymentProvider();
