@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
+import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { TestPaymentProvider } from "../src/domain/checkout/payments";
 import * as holds from "../src/repository/checkout/holds";
-import { fixedClock, testClock } from "./support/clock";
-import { TEST_RETRY_POLICY } from "./support/contention";
-import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
-import { createDrop, createSeller, json } from "./support/shop-fixtures";
+import { openCheckoutShop } from "./support/contention";
+import { ALL_BACKENDS, isAvailable } from "./support/databases";
+import { createDrop, json } from "./support/shop-fixtures";
 
 /**
  * Issue 21 §3, the holds group's survivors on round five's build: what a hold order says about itself (its
@@ -33,15 +31,7 @@ describe.each(ALL_BACKENDS)("a hold order's own record on %s", (backend) => {
 
   beforeAll(async () => {
     if (!isAvailable(backend)) return;
-    db = await openTestDatabase(backend);
-    app = createApp({
-      db,
-      payments: new TestPaymentProvider(),
-      retryPolicy: TEST_RETRY_POLICY,
-      clock: fixedClock(testClock()),
-      logError: (e) => console.error(e),
-    });
-    ({ apiKey } = await createSeller(app));
+    ({ db, app, apiKey } = await openCheckoutShop(backend));
   });
   afterAll(async () => db?.close());
 

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
+import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { TestPaymentProvider } from "../src/domain/checkout/payments";
-import { fixedClock, testClock } from "./support/clock";
-import { TEST_RETRY_POLICY } from "./support/contention";
-import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
-import { createDrop, createSeller, json } from "./support/shop-fixtures";
+import { openCheckoutShop } from "./support/contention";
+import { ALL_BACKENDS, isAvailable } from "./support/databases";
+import { createDrop, json } from "./support/shop-fixtures";
 
 /**
  * Issue 21 §1 and §2: the guards of hold (checkout) drops, each with a test that fails when the guard is
@@ -28,15 +27,7 @@ describe.each(ALL_BACKENDS)("hold drop guards on %s", (backend) => {
 
   beforeAll(async () => {
     if (!isAvailable(backend)) return;
-    db = await openTestDatabase(backend);
-    app = createApp({
-      db,
-      payments,
-      retryPolicy: TEST_RETRY_POLICY,
-      clock: fixedClock(testClock()),
-      logError: (e) => console.error(e),
-    });
-    ({ apiKey } = await createSeller(app));
+    ({ db, app, apiKey } = await openCheckoutShop(backend, payments));
   });
   afterAll(async () => db?.close());
 

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
+import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
-import { TestPaymentProvider } from "../src/domain/checkout/payments";
-import { fixedClock, testClock } from "./support/clock";
-import { TEST_RETRY_POLICY } from "./support/contention";
-import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
-import { createDrop, createSeller, json } from "./support/shop-fixtures";
+import { openCheckoutShop } from "./support/contention";
+import { ALL_BACKENDS, isAvailable } from "./support/databases";
+import { createDrop, json } from "./support/shop-fixtures";
 
 /**
  * Issue 21 §3: `returnUnits` (repository/checkout/holds.ts) hands a returned unit to the drop's waitlist in the
@@ -30,15 +28,7 @@ describe.each(ALL_BACKENDS)("a returned unit goes to the waitlist first, on %s",
 
   beforeAll(async () => {
     if (!isAvailable(backend)) return;
-    db = await openTestDatabase(backend);
-    app = createApp({
-      db,
-      payments: new TestPaymentProvider(),
-      retryPolicy: TEST_RETRY_POLICY,
-      clock: fixedClock(testClock()),
-      logError: (e) => console.error(e),
-    });
-    ({ apiKey } = await createSeller(app));
+    ({ db, app, apiKey } = await openCheckoutShop(backend));
   });
   afterAll(async () => db?.close());
 

@@ -1,8 +1,10 @@
 import { createApp } from "../../src/app";
 import type { Database } from "../../src/db/database";
+import { TestPaymentProvider } from "../../src/domain/checkout/payments";
 import type { RetryPolicy } from "../../src/domain/purchase/retry";
 import type { PurchaseEngineOptions } from "../../src/domain/shop";
 import type { PurchaseForm } from "../../src/repository";
+import { fixedClock, testClock } from "./clock";
 import { ALL_BACKENDS, openTestDatabase, type TestBackend } from "./databases";
 import { createSeller } from "./shop-fixtures";
 
@@ -45,6 +47,23 @@ export async function openShop(
 ): Promise<{ db: Database; app: ReturnType<typeof createApp>; apiKey: string }> {
   const db = await openTestDatabase(backend, databaseOptions);
   const app = createApp({ db, retryPolicy: TEST_RETRY_POLICY, engine, logError: (e) => console.error(e) });
+  const { apiKey } = await createSeller(app);
+  return { db, app, apiKey };
+}
+
+/** A shop taking test payments on a fixed clock, with one seller: the setup of the checkout teeth suites. */
+export async function openCheckoutShop(
+  backend: TestBackend,
+  payments = new TestPaymentProvider(),
+): Promise<{ db: Database; app: ReturnType<typeof createApp>; apiKey: string }> {
+  const db = await openTestDatabase(backend);
+  const app = createApp({
+    db,
+    payments,
+    retryPolicy: TEST_RETRY_POLICY,
+    clock: fixedClock(testClock()),
+    logError: (e) => console.error(e),
+  });
   const { apiKey } = await createSeller(app);
   return { db, app, apiKey };
 }
