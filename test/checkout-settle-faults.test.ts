@@ -1,12 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db/database";
 import { createCheckout } from "../src/domain/checkout/checkout";
-import { TestPaymentProvider } from "../src/domain/checkout/payments";
+import { TEST_CARDS, TestPaymentProvider } from "../src/domain/checkout/payments";
 import { Busy } from "../src/domain/errors";
 import { requestFingerprint } from "../src/domain/purchase/purchase";
 import type { RetryPolicy } from "../src/domain/purchase/retry";
 import { createShop, type Shop } from "../src/domain/shop";
 import { openTestDatabase } from "./support/databases";
+import { NotifyingProvider } from "./support/notifying-provider";
 
 /**
  * Found by the Stress Test's checkout mode on an overloaded embedded database: a payment that succeeded
@@ -87,7 +89,7 @@ describe("a payment whose order could not be marked paid", () => {
     return { orderId: held.order.id, token: held.orderToken! };
   }
 
-  const checkoutOn = (database: Database, payments: TestPaymentProvider) =>
+  const checkoutOn = (database: Database, payments: TestPaymentProvider | NotifyingProvider) =>
     createCheckout({ db: database, retryPolicy, payments, fingerprint: requestFingerprint });
 
   test("is refunded, the fan is told busy, and the hold stays payable", async () => {
@@ -131,5 +133,21 @@ describe("a payment whose order could not be marked paid", () => {
     expect(paid.order.status).toBe("paid");
     expect(payments.captured().map((p) => p.id)).toEqual([paid.order.paymentRef]);
     expect(payments.refunded()).toEqual([]);
+  });
+
+  test("is refunded when its order is gone (a provider's notification for an order the shop no longer has)", async () => {
+    // The provider's webhook names the order itself (no token, no ownOrder): its drop may have been deleted
+    // meanwhile. With the mark failing, settle's catch path finds no order at all, and the money still goes
+    // back (Stryker: `now?.status` -> `now.status` there threw a TypeError instead, keeping the money).
+    const payments = new NotifyingProvider();
+    const stray = await payments.inner.createPayment(
+      { orderId: randomUUID(), amountCents: 1000, currency: "USD" },
+      { card: TEST_CARDS.succeeds },
+    );
+    const notify = checkoutOn(failingMarkPaid(db, "before"), payments).notify(JSON.stringify(stray), {});
+    // Busy, not acknowledged: the provider sends the notification again later, and it is refunded again (a no-op).
+    await expect(notify).rejects.toBeInstanceOf(Busy);
+    expect(payments.inner.refunded().map((p) => p.id)).toEqual([stray.id]);
+    expect(payments.inner.captured()).toEqual([]);
   });
 });

@@ -3,12 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { createCheckout, HOLD_SOLD_OUT_MS } from "../src/domain/checkout/checkout";
-import {
-  type PaymentProvider,
-  type PaymentState,
-  TEST_CARDS,
-  TestPaymentProvider,
-} from "../src/domain/checkout/payments";
+import { TEST_CARDS, TestPaymentProvider } from "../src/domain/checkout/payments";
 import {
   Cancelled,
   HoldExpired,
@@ -24,6 +19,7 @@ import * as repo from "../src/repository";
 import { DAY_MS, isoFromNow, testClock } from "./support/clock";
 import { TEST_RETRY_POLICY } from "./support/contention";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
+import { NotifyingProvider } from "./support/notifying-provider";
 import { createDrop, createSeller } from "./support/shop-fixtures";
 
 /**
@@ -33,20 +29,6 @@ import { createDrop, createSeller } from "./support/shop-fixtures";
  * beliefs (how long "sold out" is believed, how often a purchase sweeps its drop) are tested at their edges.
  * Expiry is decided by the database clock: a hold is made to run out by moving its expiry into the past.
  */
-
-/** A provider whose notifications are the payment itself as JSON (what a verified webhook tells us). */
-class NotifyingProvider implements PaymentProvider {
-  readonly name = "notifying";
-  readonly inner = new TestPaymentProvider();
-  createPayment: PaymentProvider["createPayment"] = (request, details) =>
-    this.inner.createPayment(request, details);
-  confirmPayment: PaymentProvider["confirmPayment"] = (id) => this.inner.confirmPayment(id);
-  refund: PaymentProvider["refund"] = (id) => this.inner.refund(id);
-  findPayment: PaymentProvider["findPayment"] = (lookup) => this.inner.findPayment(lookup);
-  async handleNotification(body: string): Promise<PaymentState | undefined> {
-    return body === "" ? undefined : (JSON.parse(body) as PaymentState);
-  }
-}
 
 describe.each(ALL_BACKENDS)("checkout's own guards on %s", (backend) => {
   let db: Database;
