@@ -8,10 +8,18 @@ import { EMBEDDED_SETTINGS } from "./pglite-settings";
 import { SerialQueue } from "./serial-queue";
 
 const openDataDirs = new Set<string>();
+/** The engine behind each open PGlite database, for dumpPglite. */
+const engines = new WeakMap<Database, PGlite>();
 
 export interface PgliteOptions {
   /** Hot statements (sent with `options.name`) as named prepared statements; true unless set (the bench compares). */
   prepare?: boolean;
+  /**
+   * Start a memory database from a dumped data folder (dumpPglite) instead of a new one: initdb in
+   * WebAssembly takes seconds, loading a dump of a migrated database a fraction of that. The test suites'
+   * shared fixture (test/support/databases.ts).
+   */
+  loadDataDir?: Blob;
 }
 
 /**
@@ -31,8 +39,9 @@ export async function openPglite(
   acquireTimeoutMs = 10_000,
   options: PgliteOptions = {},
 ): Promise<Database> {
-  const { prepare = true } = options;
+  const { prepare = true, loadDataDir } = options;
   const folder = dataDir === "memory" ? undefined : path.resolve(dataDir);
+  if (folder && loadDataDir) throw new Error("loadDataDir starts a memory database only");
   if (folder) {
     if (openDataDirs.has(folder)) throw new Error(`PGlite data folder ${folder} is already open`);
     await lockFolder(folder);
@@ -47,6 +56,7 @@ export async function openPglite(
   }
   const pg = await PGlite.create({
     ...(folder ? { dataDir: folder } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
     postgresqlconf: EMBEDDED_SETTINGS,
   });
   const queue = new SerialQueue(acquireTimeoutMs);
@@ -57,7 +67,7 @@ export async function openPglite(
     }) as Queryable["query"];
   const direct = queryOn(pg);
   const prepared = preparedStatements(pg);
-  return {
+  const database: Database = {
     backend: "pglite",
     isolation: "read committed",
     query: ((text: string, params?: readonly unknown[], options?: QueryOptions) =>
@@ -86,6 +96,18 @@ export async function openPglite(
       }
     },
   };
+  engines.set(database, pg);
+  return database;
+}
+
+/**
+ * The data folder of an open PGlite database as an uncompressed tarball, to start copies of it
+ * (loadDataDir). Call it while the database is idle: the dump does not wait for statements in flight.
+ */
+export async function dumpPglite(db: Database): Promise<Blob> {
+  const pg = engines.get(db);
+  if (!pg) throw new Error("dumpPglite: not a PGlite database opened by openPglite");
+  return pg.dumpDataDir("none");
 }
 
 /**
