@@ -195,6 +195,71 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
     240_000,
   );
 
+  it_(
+    "a draw naming a public value freezes and publishes its entry list before that value can be given",
+    async () => {
+      seller.authorization = `Bearer ${apiKey}`;
+      const created = await call(
+        "/api/drops",
+        json(
+          {
+            title: "Draw with a public value",
+            priceCents: 1000,
+            quantity: 1,
+            sale: "draw",
+            holdMinutes: 5,
+            verifiedFans: true,
+            entriesCloseAt: isoFromNow(HOUR_MS),
+            drawPublicValue: "the next lottery numbers",
+          },
+          seller,
+        ),
+      );
+      expect(created.status).toBe(201);
+      const drop = created.body.drop!;
+      // The entry route names the fan from the Fan-Token (the test above); here the domain call it makes.
+      const refs: string[] = [];
+      for (const fan of ["cy@fans.test", "di@fans.test", "ed@fans.test"])
+        refs.push((await app.shop.fairness.enter(drop.id, fan)).entry.id);
+      const record = async () =>
+        (await call(`/api/drops/${drop.id}/draw`)).body as { status: string; entries: string[]; seed: null };
+      const publish = (value: string) =>
+        call(`/api/drops/${drop.id}/draw/public-value`, json({ value }, seller));
+      const closeAgo = (seconds: number) =>
+        db.query(
+          "UPDATE draws SET entries_close_at = now() - $2::int * interval '1 second' WHERE drop_id = $1::uuid",
+          [drop.id, seconds],
+        );
+
+      // Closed a moment ago: a late entry's statement may still commit, so the list is not frozen yet, and
+      // a public value given now could be fitted to the entries still to come: refused.
+      await closeAgo(1);
+      const early = await publish("1 2 3");
+      expect(early.status).toBe(409);
+      expect(early.body.error?.code).toBe("draw_state");
+      expect(await record()).toMatchObject({ status: "closed", entries: [], seed: null });
+
+      // Past the grace: the tick freezes the list and publishes it, although the value is not known yet.
+      await closeAgo(60);
+      expect((await app.shop.fairness.tick()).drawn).toBe(0);
+      const frozen = await record();
+      expect(frozen).toMatchObject({ status: "closed", seed: null });
+      expect(frozen.entries).toEqual([...refs].sort());
+
+      // The value, given now, ranks exactly the list published before it.
+      expect((await publish("7 19 23 31 42")).status).toBe(200);
+      expect((await publish("again")).status).toBe(409);
+      expect((await app.shop.fairness.tick()).drawn).toBe(1);
+      const drawn = (await call(`/api/drops/${drop.id}/draw`)).body as never as {
+        entries: string[];
+        publicValue: string;
+      };
+      expect(drawn).toMatchObject({ status: "drawn", publicValue: "7 19 23 31 42" });
+      expect(drawn.entries).toEqual(frozen.entries);
+      expect(verifyDraw(drawn as never)).toEqual([]);
+    },
+  );
+
   it_("a sold-out first-come drop's page offers the waitlist, and joining answers the place", async () => {
     const drop = await createDrop(app, apiKey, { quantity: 1, holdMinutes: 5 });
     // Live: no waitlist on the page, only its template for the moment the drop sells out.
