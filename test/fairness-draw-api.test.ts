@@ -4,6 +4,11 @@
  * paying a win with the offer's token, the winner's email, the seller's counts, and the fan page's draw box
  * and "Join the waitlist".
  */
+import { execFile } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
+import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
@@ -13,6 +18,8 @@ import { TEST_RETRY_POLICY } from "./support/contention";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { createDrop, createSeller, json } from "./support/shop-fixtures";
 import { startSmtpReceiver } from "./support/smtp-receiver";
+
+const run = promisify(execFile);
 
 interface Answer {
   drop?: { id: string; slug: string; sale?: string; entriesCloseAt?: string; drawCommitment?: string };
@@ -257,6 +264,73 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
       expect(drawn).toMatchObject({ status: "drawn", publicValue: "7 19 23 31 42" });
       expect(drawn.entries).toEqual(frozen.entries);
       expect(verifyDraw(drawn as never)).toEqual([]);
+    },
+  );
+
+  // The command a fan runs, as the docs give it, against the record's URL; once (it reads HTTP, not a backend).
+  (backend === "pglite" ? it_ : it.skip)(
+    "`npm run draw:verify -- <url>` agrees with the served record, and exits 1 on a doctored one, 2 on none",
+    async () => {
+      seller.authorization = `Bearer ${apiKey}`;
+      const created = await call(
+        "/api/drops",
+        json(
+          {
+            title: "Draw verified by URL",
+            priceCents: 1000,
+            quantity: 2,
+            sale: "draw",
+            holdMinutes: 5,
+            verifiedFans: true,
+            entriesCloseAt: isoFromNow(HOUR_MS),
+          },
+          seller,
+        ),
+      );
+      const dropId = created.body.drop!.id;
+      for (let i = 0; i < 12; i++) await app.shop.fairness.enter(dropId, `url${i}@fans.test`);
+      await db.query(
+        "UPDATE draws SET entries_close_at = now() - interval '1 minute' WHERE drop_id = $1::uuid",
+        [dropId],
+      );
+      expect(await app.shop.fairness.runDraw(dropId)).toBe(true);
+      const record = (await call(`/api/drops/${dropId}/draw`)).body as { ranking: string[] };
+      const doctored = [...record.ranking];
+      doctored.push(doctored.shift()!); // the first entry moved to the end
+
+      const listen = (server: ReturnType<typeof createServer>) =>
+        new Promise<number>((resolve) =>
+          server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+        );
+      const shop = await new Promise<{ port: number; close(): void }>((resolve) => {
+        const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) =>
+          resolve({ port: info.port, close: () => server.close() }),
+        );
+      });
+      const forger = createServer((_, res) =>
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ ...record, ranking: doctored })),
+      );
+      const forgerPort = await listen(forger);
+      const verify = (url: string) =>
+        run("npm", ["run", "--silent", "draw:verify", "--", url], { timeout: 120_000 }).then(
+          (out) => ({ code: 0, stdout: out.stdout, stderr: out.stderr }),
+          (error: { code: number; stdout: string; stderr: string }) => error,
+        );
+      try {
+        const ok = await verify(`http://127.0.0.1:${shop.port}/api/drops/${dropId}/draw`);
+        expect(ok.code).toBe(0);
+        expect(ok.stdout).toContain("ranking of all 12 entries is the one the formula gives");
+        const bad = await verify(`http://127.0.0.1:${forgerPort}/api/drops/${dropId}/draw`);
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toContain("the ranking differs from the recomputed one from rank 1 on");
+        const none = await verify(`http://127.0.0.1:${shop.port}/api/drops/${crypto.randomUUID()}/draw`);
+        expect(none.code).toBe(2);
+      } finally {
+        shop.close();
+        forger.close();
+      }
     },
   );
 
