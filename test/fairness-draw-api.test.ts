@@ -149,6 +149,7 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
         `/api/drops/${drop.id}/entries`,
         json({}, asFan(await verify("late@fans.test"))),
       );
+      expect(late.status).toBe(409);
       expect(late.body.error?.code).toBe("entries_closed");
       expect((await app.shop.fairness.tick()).drawn).toBe(1);
 

@@ -165,6 +165,46 @@ describe.each(ALL_BACKENDS)("a returned unit's offer, told, on %s", (backend) =>
     });
   });
 
+  it_("a verified drop's waitlist takes the Fan-Token's address, never a fan in the body", async () => {
+    const drop = await createDrop(app, apiKey, { quantity: 1, holdMinutes: 5, verifiedFans: true });
+    const email = "proven@fans.test";
+    expect((await post("/api/fans/codes", { email })).status).toBe(202);
+    await app.fans.settled();
+    await eventually(() => mailTo(email, /\d{6}/).length === 1);
+    const code = /\b(\d{6})\b/.exec(mailTo(email, /\d{6}/)[0]!.subject)![1]!;
+    const session = (await (await app.request("/api/fans/sessions", json({ email, code }))).json()) as {
+      fanToken: string;
+    };
+    const asFan = { "fan-token": session.fanToken };
+    // Sold out (its one unit held by another proven fan).
+    const other = await app.shop.purchase(drop.id, {
+      fan: "holder@fans.test",
+      verified: { email: "holder@fans.test" },
+    });
+    expect(other.order.unitNo).toBe(1);
+
+    expect(await post(`/api/drops/${drop.id}/waitlist`, { fan: email })).toMatchObject({
+      status: 401,
+      body: { error: { code: "fan_unverified" } },
+    });
+    expect(await post(`/api/drops/${drop.id}/waitlist`, { fan: "someone-else" }, asFan)).toMatchObject({
+      status: 201,
+      body: { position: 1 },
+    });
+    expect((await call(`/api/drops/${drop.id}/waitlist/me`, { headers: asFan })).body).toEqual({
+      status: "waiting",
+      position: 1,
+    });
+    const { rows } = await db.query<{ fan_shown: string }>(
+      "SELECT fan_shown FROM offer_queue WHERE drop_id = $1::uuid",
+      [drop.id],
+    );
+    expect(rows).toEqual([{ fan_shown: email }]);
+    expect((await call(`/api/drops/${drop.id}/waitlist`, { method: "DELETE", headers: asFan })).status).toBe(
+      204,
+    );
+  });
+
   it_("a draw's winner makes a signed draw.won", async () => {
     const created = await post(
       "/api/drops",
