@@ -100,7 +100,13 @@ export function QueueCard({ dropId, slug, csrfToken, counts, draw }: QueueCardPr
             "not drawn yet"
           )}
           {draw.publicValueSource
-            ? ` · public value: ${draw.publicValueSource}${draw.publicValue ? ` = ${draw.publicValue}` : " (publish it once the entry list is frozen, 30 s after the close)"}`
+            ? ` · public value: ${draw.publicValueSource}${
+                draw.publicValue
+                  ? ` = ${draw.publicValue}`
+                  : draw.frozen
+                    ? " (the entry list is frozen: give it below)"
+                    : " (publish it once the entry list is frozen, 30 s after the close)"
+              }`
             : ""}
           <br />
           Commitment <code class="mono">{draw.commitment}</code> ·{" "}
