@@ -135,6 +135,10 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
       // The page: the draw explained, the fan's entry with the cookie, the email step without.
       const page = await call(`/d/${drop.slug}`, { headers: { cookie: `dfl_fan=${ada}` } });
       expect(page.text).toContain("in the draw. Good luck");
+      // The draw explained in two sentences: how it ranks and can be checked, and what a winner does.
+      expect(page.text).toMatch(
+        /Enter before <time[^>]*>[^<]+<\/time>\. Then every entry is ranked by a keyed hash of a secret seed we committed to before entries\s+opened, and the seed is published so\s+anyone can check the ranking\. Winners get a unit held for them to pay for; a unit not paid for goes\s+to the next entry in the ranking\./,
+      );
       expect(page.text).toContain(`/api/drops/${drop.id}/draw`);
       expect((await call(`/d/${drop.slug}`)).text).toContain("Confirm your email");
 
