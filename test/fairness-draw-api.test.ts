@@ -135,6 +135,8 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
       // The page: the draw explained, the fan's entry with the cookie, the email step without.
       const page = await call(`/d/${drop.slug}`, { headers: { cookie: `dfl_fan=${ada}` } });
       expect(page.text).toContain("in the draw. Good luck");
+      // The fan's own reference, to find in the public record (not ranked before the draw).
+      expect(page.text).toContain(`<code class="mono">${first.body.entry!.id}</code>. Find it`);
       // The draw explained in two sentences: how it ranks and can be checked, and what a winner does.
       expect(page.text).toMatch(
         /Enter before <time[^>]*>[^<]+<\/time>\. Then every entry is ranked by a keyed hash of a secret seed we committed to before entries\s+opened, and the seed is published so\s+anyone can check the ranking\. Winners get a unit held for them to pay for; a unit not paid for goes\s+to the next entry in the ranking\./,
@@ -180,6 +182,10 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
         headers: { cookie: `dfl_fan=${winner === "ada" ? ada : bo}` },
       });
       expect(winnerPage.text).toContain("You won");
+      const winnerRef =
+        winner === "ada" ? first.body.entry!.id : (record.body as { ranking: string[] }).ranking[0]!;
+      expect((record.body as { ranking: string[] }).ranking[0]).toBe(winnerRef);
+      expect(winnerPage.text).toContain(`<code class="mono">${winnerRef}</code>, ranked 1.`);
 
       const paid = await call(
         `/api/orders/${statuses[winner].orderId}/pay`,

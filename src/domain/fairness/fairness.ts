@@ -213,8 +213,19 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
   }
 
   async function entryStatus(dropId: string, fanShown: string): Promise<EntryStatus | undefined> {
+    return (await entryView(dropId, fanShown))?.status;
+  }
+
+  /**
+   * A fan's entry as their page shows it: its status, its pseudonymous reference (the one the public draw
+   * record lists, so the fan can find their own) and its rank once drawn. One read, as entryStatus.
+   */
+  async function entryView(
+    dropId: string,
+    fanShown: string,
+  ): Promise<{ status: EntryStatus; entryId: string; rank: number | null } | undefined> {
     const row = await repo.findEntryState(db, dropId, identityKey(fanShown));
-    return row && statusOf(row);
+    return row && { status: statusOf(row), entryId: row.id, rank: row.rank };
   }
 
   return {
@@ -238,6 +249,7 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
     },
 
     entryStatus,
+    entryView,
 
     async joinWaitlist(dropId: string, fanShown: string) {
       const outcome = await retry(() =>
