@@ -110,6 +110,18 @@ describe("the edit form of a draw drop", () => {
       code: "draw_only",
     });
     const drawn = await (await ada.get(dashboard)).text();
+    // The card's figures: one entry, offered a unit, held now; none waiting, paid or lapsed; and when it drew.
+    for (const [id, n] of [
+      ["entries", 1],
+      ["waiting", 0],
+      ["offered", 1],
+      ["paid", 0],
+      ["lapsed", 0],
+      ["held", 1],
+    ] as const)
+      expect(drawn).toContain(`<b id="queue-${id}">${n}</b>`);
+    expect(drawn).toMatch(/drawn <time datetime="[^"]+"/);
+    expect(drawn).toContain(`href="/api/drops/${drop.id}/draw"`);
     expect(drawn).toContain('id="open-leftovers-form"');
     expect(drawn).toContain("2 unit(s) stay unsold");
     const opened = await ada.submit(dashboard, `${dashboard}/draw/open-leftovers`, {});
