@@ -228,6 +228,37 @@ describe("draw drops in Chromium", () => {
         );
         expect(card).toContain("Draw");
       }
+      // The card's two actions: a named public value to give once the list froze, and leftovers to sell.
+      const valued = await call(
+        "/api/drops",
+        json(
+          {
+            title: "Valued draw",
+            priceCents: 4500,
+            quantity: 2,
+            holdMinutes: 10,
+            verifiedFans: true,
+            sale: "draw",
+            entriesCloseAt: isoFromNow(HOUR_MS),
+            drawPublicValue: "the next day's lottery",
+          },
+          seller,
+        ),
+      );
+      const leftovers = await newDraw("Unentered draw", 2);
+      for (const drop of [valued.body.drop!, leftovers]) await closeEntries(drop.id, "1 minute");
+      await site.app.shop.fairness.tick();
+      expect(
+        await checkBothSizes(
+          `/seller/drops/${valued.body.drop!.slug}`,
+          "seller-value-due",
+          undefined,
+          sellerContext,
+        ),
+      ).toContain("Publish the value and run the draw");
+      expect(
+        await checkBothSizes(`/seller/drops/${leftovers.slug}`, "seller-leftovers", undefined, sellerContext),
+      ).toContain("Sell the leftovers first-come");
       await sellerContext.close();
     },
     300_000,

@@ -4,6 +4,11 @@
  * paying a win with the offer's token, the winner's email, the seller's counts, and the fan page's draw box
  * and "Join the waitlist".
  */
+import { execFile } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
+import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
@@ -13,6 +18,8 @@ import { TEST_RETRY_POLICY } from "./support/contention";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { createDrop, createSeller, json } from "./support/shop-fixtures";
 import { startSmtpReceiver } from "./support/smtp-receiver";
+
+const run = promisify(execFile);
 
 interface Answer {
   drop?: { id: string; slug: string; sale?: string; entriesCloseAt?: string; drawCommitment?: string };
@@ -128,6 +135,12 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
       // The page: the draw explained, the fan's entry with the cookie, the email step without.
       const page = await call(`/d/${drop.slug}`, { headers: { cookie: `dfl_fan=${ada}` } });
       expect(page.text).toContain("in the draw. Good luck");
+      // The fan's own reference, to find in the public record (not ranked before the draw).
+      expect(page.text).toContain(`<code class="mono">${first.body.entry!.id}</code>. Find it`);
+      // The draw explained in two sentences: how it ranks and can be checked, and what a winner does.
+      expect(page.text).toMatch(
+        /Enter before <time[^>]*>[^<]+<\/time>\. Then every entry is ranked by a keyed hash of a secret seed we committed to before entries\s+opened, and the seed is published so\s+anyone can check the ranking\. Winners get a unit held for them to pay for; a unit not paid for goes\s+to the next entry in the ranking\./,
+      );
       expect(page.text).toContain(`/api/drops/${drop.id}/draw`);
       expect((await call(`/d/${drop.slug}`)).text).toContain("Confirm your email");
 
@@ -142,6 +155,7 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
         `/api/drops/${drop.id}/entries`,
         json({}, asFan(await verify("late@fans.test"))),
       );
+      expect(late.status).toBe(409);
       expect(late.body.error?.code).toBe("entries_closed");
       expect((await app.shop.fairness.tick()).drawn).toBe(1);
 
@@ -168,6 +182,10 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
         headers: { cookie: `dfl_fan=${winner === "ada" ? ada : bo}` },
       });
       expect(winnerPage.text).toContain("You won");
+      const winnerRef =
+        winner === "ada" ? first.body.entry!.id : (record.body as { ranking: string[] }).ranking[0]!;
+      expect((record.body as { ranking: string[] }).ranking[0]).toBe(winnerRef);
+      expect(winnerPage.text).toContain(`<code class="mono">${winnerRef}</code>, ranked 1.`);
 
       const paid = await call(
         `/api/orders/${statuses[winner].orderId}/pay`,
@@ -193,6 +211,138 @@ describe.each(ALL_BACKENDS)("draw drops and the waitlist over HTTP on %s", (back
       expect(events.rows).toHaveLength(1);
     },
     240_000,
+  );
+
+  it_(
+    "a draw naming a public value freezes and publishes its entry list before that value can be given",
+    async () => {
+      seller.authorization = `Bearer ${apiKey}`;
+      const created = await call(
+        "/api/drops",
+        json(
+          {
+            title: "Draw with a public value",
+            priceCents: 1000,
+            quantity: 1,
+            sale: "draw",
+            holdMinutes: 5,
+            verifiedFans: true,
+            entriesCloseAt: isoFromNow(HOUR_MS),
+            drawPublicValue: "the next lottery numbers",
+          },
+          seller,
+        ),
+      );
+      expect(created.status).toBe(201);
+      const drop = created.body.drop!;
+      // The entry route names the fan from the Fan-Token (the test above); here the domain call it makes.
+      const refs: string[] = [];
+      for (const fan of ["cy@fans.test", "di@fans.test", "ed@fans.test"])
+        refs.push((await app.shop.fairness.enter(drop.id, fan)).entry.id);
+      const record = async () =>
+        (await call(`/api/drops/${drop.id}/draw`)).body as { status: string; entries: string[]; seed: null };
+      const publish = (value: string) =>
+        call(`/api/drops/${drop.id}/draw/public-value`, json({ value }, seller));
+      const closeAgo = (seconds: number) =>
+        db.query(
+          "UPDATE draws SET entries_close_at = now() - $2::int * interval '1 second' WHERE drop_id = $1::uuid",
+          [drop.id, seconds],
+        );
+
+      // Closed a moment ago: a late entry's statement may still commit, so the list is not frozen yet, and
+      // a public value given now could be fitted to the entries still to come: refused.
+      await closeAgo(1);
+      const early = await publish("1 2 3");
+      expect(early.status).toBe(409);
+      expect(early.body.error?.code).toBe("draw_state");
+      expect(await record()).toMatchObject({ status: "closed", entries: [], seed: null });
+
+      // Past the grace: the tick freezes the list and publishes it, although the value is not known yet.
+      await closeAgo(60);
+      expect((await app.shop.fairness.tick()).drawn).toBe(0);
+      const frozen = await record();
+      expect(frozen).toMatchObject({ status: "closed", seed: null });
+      expect(frozen.entries).toEqual([...refs].sort());
+
+      // The value, given now, ranks exactly the list published before it.
+      expect((await publish("7 19 23 31 42")).status).toBe(200);
+      expect((await publish("again")).status).toBe(409);
+      expect((await app.shop.fairness.tick()).drawn).toBe(1);
+      const drawn = (await call(`/api/drops/${drop.id}/draw`)).body as never as {
+        entries: string[];
+        publicValue: string;
+      };
+      expect(drawn).toMatchObject({ status: "drawn", publicValue: "7 19 23 31 42" });
+      expect(drawn.entries).toEqual(frozen.entries);
+      expect(verifyDraw(drawn as never)).toEqual([]);
+    },
+  );
+
+  // The command a fan runs, as the docs give it, against the record's URL; once (it reads HTTP, not a backend).
+  (backend === "pglite" ? it_ : it.skip)(
+    "`npm run draw:verify -- <url>` agrees with the served record, and exits 1 on a doctored one, 2 on none",
+    async () => {
+      seller.authorization = `Bearer ${apiKey}`;
+      const created = await call(
+        "/api/drops",
+        json(
+          {
+            title: "Draw verified by URL",
+            priceCents: 1000,
+            quantity: 2,
+            sale: "draw",
+            holdMinutes: 5,
+            verifiedFans: true,
+            entriesCloseAt: isoFromNow(HOUR_MS),
+          },
+          seller,
+        ),
+      );
+      const dropId = created.body.drop!.id;
+      for (let i = 0; i < 12; i++) await app.shop.fairness.enter(dropId, `url${i}@fans.test`);
+      await db.query(
+        "UPDATE draws SET entries_close_at = now() - interval '1 minute' WHERE drop_id = $1::uuid",
+        [dropId],
+      );
+      expect(await app.shop.fairness.runDraw(dropId)).toBe(true);
+      const record = (await call(`/api/drops/${dropId}/draw`)).body as { ranking: string[] };
+      const doctored = [...record.ranking];
+      doctored.push(doctored.shift()!); // the first entry moved to the end
+
+      const listen = (server: ReturnType<typeof createServer>) =>
+        new Promise<number>((resolve) =>
+          server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+        );
+      const shop = await new Promise<{ port: number; close(): void }>((resolve) => {
+        const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) =>
+          resolve({ port: info.port, close: () => server.close() }),
+        );
+      });
+      const forger = createServer((_, res) =>
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ ...record, ranking: doctored })),
+      );
+      const forgerPort = await listen(forger);
+      const verify = (url: string) =>
+        run("npm", ["run", "--silent", "draw:verify", "--", url], { timeout: 120_000 }).then(
+          (out) => ({ code: 0, stdout: out.stdout, stderr: out.stderr }),
+          (error: { code: number; stdout: string; stderr: string }) => error,
+        );
+      try {
+        const ok = await verify(`http://127.0.0.1:${shop.port}/api/drops/${dropId}/draw`);
+        expect(ok.code).toBe(0);
+        expect(ok.stdout).toContain("ranking of all 12 entries is the one the formula gives");
+        const bad = await verify(`http://127.0.0.1:${forgerPort}/api/drops/${dropId}/draw`);
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toContain("the ranking differs from the recomputed one from rank 1 on");
+        const none = await verify(`http://127.0.0.1:${shop.port}/api/drops/${crypto.randomUUID()}/draw`);
+        expect(none.code).toBe(2);
+      } finally {
+        shop.close();
+        forger.close();
+      }
+    },
   );
 
   it_("a sold-out first-come drop's page offers the waitlist, and joining answers the place", async () => {

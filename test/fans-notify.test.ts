@@ -4,13 +4,15 @@
  * senders at once; unconfirmed signups get nothing, an unsubscribed address is skipped, the email carries
  * a one-click List-Unsubscribe, and nothing goes before go-live.
  */
+import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { createSmtpMailer } from "../src/domain/messages/mailer";
 import { HOUR_MS, testClock } from "./support/clock";
 import { TEST_RETRY_POLICY } from "./support/contention";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
-import { createDrop, createSeller } from "./support/shop-fixtures";
+import { createDrop, createSeller, json } from "./support/shop-fixtures";
 import { startSmtpReceiver } from "./support/smtp-receiver";
 
 const FANS = 60;
@@ -110,4 +112,88 @@ describe.each(ALL_BACKENDS)("notify-me on %s", (backend) => {
     },
     300_000,
   );
+});
+
+/**
+ * "Without slowing the go-live itself": the go-live emails go out on the sender's own loop, so a mail server
+ * that takes its time holds up only that loop. Here it never answers at all (a TCP server that never greets,
+ * the real SMTP mailer with an hour's timeout), the sender is mid-send with its signups leased, and the
+ * drop sells at go-live meanwhile.
+ */
+describe("notify-me at go-live while the mail server stalls", () => {
+  let db: Database;
+  let app: ReturnType<typeof createApp>;
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    db = await openTestDatabase("pglite");
+    app = createApp({
+      db,
+      retryPolicy: TEST_RETRY_POLICY,
+      messages: { mailer: createSmtpMailer(`smtp://127.0.0.1:${port}`, "shop@example.com", 3_600_000) },
+      logError: (e) => console.error(e),
+    });
+  }, 120_000);
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    if (silent.listening) silent.close();
+    app?.messages.mailer.close();
+    await db?.close();
+  });
+
+  it("the drop sells at go-live while the sender waits on the mail server", async () => {
+    const { apiKey } = await createSeller(app);
+    const drop = await createDrop(app, apiKey, {
+      quantity: 3,
+      startsAt: new Date(testClock() + HOUR_MS).toISOString(),
+    });
+    for (const email of ["a@fans.test", "b@fans.test"]) {
+      const res = await app.request(`/d/${drop.slug}/notify`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body: new URLSearchParams({ email }).toString(),
+      });
+      expect(res.status).toBe(201);
+    }
+    // Confirmed (their links were never delivered: the server is silent), then go-live.
+    await db.query("UPDATE notify_signups SET confirmed_at = now() WHERE drop_id = $1::uuid", [drop.id]);
+    await db.query("UPDATE drops SET starts_at = now() WHERE id = $1::uuid", [drop.id]);
+
+    let sent: number | undefined;
+    const pass = app.notifyMe.tick().then((n) => {
+      sent = n;
+    });
+    const leased = async () =>
+      (
+        await db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM notify_signups WHERE drop_id = $1::uuid AND lease_owner IS NOT NULL",
+          [drop.id],
+        )
+      ).rows[0]!.n;
+    await expect.poll(leased, { timeout: 30_000 }).toBe(2);
+
+    for (const fan of ["x@fans.test", "y@fans.test", "z@fans.test"]) {
+      const bought = await app.request(`/api/drops/${drop.id}/purchase`, json({ fan }));
+      expect(bought.status).toBe(201);
+    }
+    expect(sent).toBeUndefined(); // the sender is still waiting on the mail server
+    // The server goes away (no new connection is taken, the open ones drop): the pass ends.
+    await new Promise<void>((resolve) => {
+      silent.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+    await pass;
+    expect(sent).toBe(0); // nothing sent; the signups are left to be tried again
+    const { rows } = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM notify_signups WHERE drop_id = $1::uuid AND notified_at IS NULL",
+      [drop.id],
+    );
+    expect(rows[0]!.n).toBe(2);
+  });
 });

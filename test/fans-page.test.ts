@@ -111,6 +111,38 @@ describe("the verified-fans step on the drop page", () => {
     });
   });
 
+  it("a fan confirms before go-live, and at go-live the page is one click", async () => {
+    const drop = await createDrop(app, apiKey, {
+      quantity: 3,
+      verifiedFans: true,
+      startsAt: new Date(testClock() + HOUR_MS).toISOString(),
+    });
+    const upcoming = await (await app.request(`/d/${drop.slug}`)).text();
+    expect(upcoming).toContain("Get ready: confirm your email");
+    await app.request(`/d/${drop.slug}/verify`, form({ step: "email", email: "early@example.com" }, htmx));
+    const code = await codeInMailbox("early@example.com");
+    const confirmed = await app.request(
+      `/d/${drop.slug}/verify`,
+      form({ step: "code", email: "early@example.com", code }, htmx),
+    );
+    expect(confirmed.status).toBe(201);
+    const fanCookie = (confirmed.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const waiting = await (await app.request(`/d/${drop.slug}`, { headers: { cookie: fanCookie } })).text();
+    expect(waiting).not.toContain("Get ready: confirm your email");
+    expect(waiting).toContain("Buying as <strong>early@example.com</strong>");
+
+    // Go-live (on the database clock): the same cookie, one click, no field.
+    await db.query("UPDATE drops SET starts_at = now() - interval '1 second' WHERE id = $1::uuid", [drop.id]);
+    const live = await (await app.request(`/d/${drop.slug}`, { headers: { cookie: fanCookie } })).text();
+    expect(live).toContain('id="buy-button"');
+    expect(live).not.toContain('name="fan"');
+    const bought = await app.request(
+      `/d/${drop.slug}/buy`,
+      form({ idempotencyKey: "early-1" }, { ...htmx, cookie: fanCookie }),
+    );
+    expect(bought.status).toBe(201);
+  });
+
   it("works without JS: each step a page, and post/redirect/get once verified", async () => {
     const drop = await createDrop(app, apiKey, { quantity: 3, verifiedFans: true });
     const codePage = await app.request(

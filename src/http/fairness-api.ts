@@ -21,7 +21,8 @@ import { jsonBody, parseWith } from "./validation";
 type Env = { Variables: { seller: Seller } };
 
 const FanBody = v.object({ fan: Fan });
-const PublicValueBody = v.object({
+/** The public value a draw named, as the seller publishes it (API and console). */
+export const PublicValueBody = v.object({
   value: v.pipe(
     v.string("value must be text"),
     safeText("value", "line"),
@@ -225,7 +226,7 @@ export function fairnessApiRoutes(
     "/drops/:ref/draw/public-value",
     describe(
       {
-        summary: "Publish the public value the draw names (once, after entries closed)",
+        summary: "Publish the public value the draw names (once, after the entry list froze)",
         tags: ["draws"],
         security: SELLER_AUTH,
         requestBody: jsonRequest(PublicValueBody),

@@ -29,6 +29,8 @@ export type QueueBoxProps =
       publicValueSource: string | null;
       /** The verified fan's entry, when the page knows the fan and they entered. */
       fan?: QueueFanState | undefined;
+      /** That entry's reference in the public record, and its rank once drawn. */
+      entry?: { ref: string; rank: number | null } | undefined;
       /** The page knows no verified fan: entering needs the email step first. */
       needsVerification: boolean;
       message?: { tone: "warn" | "info"; text: string } | undefined;
@@ -149,6 +151,13 @@ export function QueueBox(props: QueueBoxProps) {
         ) : null}
         {!props.open && !props.fan ? (
           <p class="hint">{props.drawn ? "The draw has run." : "Entries are not open now."}</p>
+        ) : null}
+        {props.entry ? (
+          <p class="hint" id="entry-ref">
+            Your entry's reference: <code class="mono">{props.entry.ref}</code>
+            {props.entry.rank !== null ? `, ranked ${props.entry.rank}` : ""}. Find it in the public draw
+            record below.
+          </p>
         ) : null}
         <p class="hint">
           Commitment <code>{props.commitment.slice(0, 16)}…</code> ·{" "}

@@ -33,7 +33,7 @@ export function SaleFields({ values, errors }: { values: FormValues; errors: Fie
         values={values}
         errors={errors}
         maxlength={200}
-        hint="With a draw: a value nobody knows until after the close, e.g. “the EuroMillions numbers of 12 December”. You publish it after the close; the draw waits for it."
+        hint="With a draw: a value nobody knows until after the close, e.g. “the EuroMillions numbers of 12 December”. You publish it once the entry list is frozen (30 seconds after the close); the draw waits for it."
       />
     </fieldset>
   );

@@ -149,6 +149,8 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
       const frozen = await retry(() => repo.freezeDraw(db, dropId, grace));
       if (frozen === null) return false;
       draw = await drawOf(dropId);
+      // The list is frozen (and public); the ranking waits for the named public value.
+      if (draw.public_value_source !== null && draw.public_value === null) return false;
       const entries = await repo.listDrawEntries(db, dropId);
       if (entries.length !== frozen) {
         throw new Error(`draw of ${dropId}: ${entries.length} entries, but ${frozen} when the list froze`);
@@ -211,8 +213,19 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
   }
 
   async function entryStatus(dropId: string, fanShown: string): Promise<EntryStatus | undefined> {
+    return (await entryView(dropId, fanShown))?.status;
+  }
+
+  /**
+   * A fan's entry as their page shows it: its status, its pseudonymous reference (the one the public draw
+   * record lists, so the fan can find their own) and its rank once drawn. One read, as entryStatus.
+   */
+  async function entryView(
+    dropId: string,
+    fanShown: string,
+  ): Promise<{ status: EntryStatus; entryId: string; rank: number | null } | undefined> {
     const row = await repo.findEntryState(db, dropId, identityKey(fanShown));
-    return row && statusOf(row);
+    return row && { status: statusOf(row), entryId: row.id, rank: row.rank };
   }
 
   return {
@@ -236,6 +249,7 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
     },
 
     entryStatus,
+    entryView,
 
     async joinWaitlist(dropId: string, fanShown: string) {
       const outcome = await retry(() =>
@@ -298,15 +312,19 @@ export function createFairness(deps: { db: Database; retryPolicy: RetryPolicy })
       };
     },
 
-    /** The seller publishes the public value they named, once entries closed. */
+    /**
+     * The seller publishes the public value they named, once the entry list is frozen: DRAW_GRACE_SECONDS
+     * after the close (freezing it here if the tick has not yet), so the value never meets an open list.
+     */
     async setPublicValue(dropId: string, value: string): Promise<void> {
       const draw = await drawOf(dropId);
       if (!draw.public_value_source)
         throw new InvalidInput([{ path: "value", message: "this draw names no public value" }]);
+      if (draw.frozen_count === null) await retry(() => repo.freezeDraw(db, dropId, DRAW_GRACE_SECONDS));
       if (!(await retry(() => repo.setPublicValue(db, dropId, value)))) {
         throw new DrawState(
           draw.public_value === null
-            ? "The public value can be given once entries have closed."
+            ? `The public value can be given once the entry list is frozen, ${DRAW_GRACE_SECONDS} seconds after entries close.`
             : "The public value is already published.",
         );
       }

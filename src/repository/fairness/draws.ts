@@ -209,12 +209,15 @@ export async function findEntryState(
   return rows[0];
 }
 
-/** Draws whose entries have closed (`graceSeconds` ago) and that are not ranked yet, public value known. */
+/**
+ * Draws with work: entries closed (`graceSeconds` ago) and not ranked yet, whose list is still to freeze or
+ * whose named public value is known (a frozen list waiting for its public value has nothing to do).
+ */
 export async function dueDraws(db: Queryable, graceSeconds: number, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ drop_id: string }>(
     `SELECT drop_id FROM draws
      WHERE ranked_at IS NULL AND entries_close_at + $1::int * interval '1 second' <= now()
-       AND (public_value_source IS NULL OR public_value IS NOT NULL)
+       AND (frozen_count IS NULL OR public_value_source IS NULL OR public_value IS NOT NULL)
      LIMIT $2::int`,
     [graceSeconds, limit],
   );
@@ -224,7 +227,9 @@ export async function dueDraws(db: Queryable, graceSeconds: number, limit: numbe
 /**
  * Freezes a draw's entry list: records how many entries it ranks, once (the first process to get here),
  * only after the close plus `graceSeconds` (an entry's INSERT began before the close and may commit a little
- * after it; statement timeouts bound that) and once a named public value is known. Answers the frozen count.
+ * after it; statement timeouts bound that). It does not wait for a named public value: the list is frozen
+ * and published first, and the value, known only later, can then no longer be fitted to it. Answers the
+ * frozen count.
  */
 export async function freezeDraw(
   db: Queryable,
@@ -234,8 +239,7 @@ export async function freezeDraw(
   await db.query(
     `UPDATE draws SET frozen_count = (SELECT count(*)::int FROM offer_queue q WHERE q.drop_id = $1::uuid)
      WHERE drop_id = $1::uuid AND frozen_count IS NULL
-       AND entries_close_at + $2::int * interval '1 second' <= now()
-       AND (public_value_source IS NULL OR public_value IS NOT NULL)`,
+       AND entries_close_at + $2::int * interval '1 second' <= now()`,
     [dropId, graceSeconds],
   );
   const { rows } = await db.query<{ frozen_count: number | null }>(
@@ -305,12 +309,12 @@ export async function finishRanking(db: Queryable, dropId: string): Promise<bool
   return rows.length > 0;
 }
 
-/** The seller publishes the public value they named, once, after entries closed. */
+/** The seller publishes the public value they named, once, after the entry list froze (and was published). */
 export async function setPublicValue(db: Queryable, dropId: string, value: string): Promise<boolean> {
   const { rows } = await db.query<{ drop_id: string }>(
     `UPDATE draws SET public_value = $2::text
      WHERE drop_id = $1::uuid AND public_value IS NULL AND public_value_source IS NOT NULL
-       AND entries_close_at <= now()
+       AND frozen_count IS NOT NULL
      RETURNING drop_id`,
     [dropId, value],
   );

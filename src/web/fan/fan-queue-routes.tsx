@@ -53,8 +53,8 @@ export function createFanQueue(shop: Shop, storefront: Storefront, fans: Verifie
   ): Promise<QueueBoxProps | undefined> {
     const draw = await shop.fairness.findDraw(drop.id);
     const verified = await verifiedOf(c);
-    const mine = verified ? await shop.fairness.entryStatus(drop.id, verified.email) : undefined;
-    const fan = extra.fan ?? (mine ? await fanState(drop, mine) : undefined);
+    const mine = verified ? await shop.fairness.entryView(drop.id, verified.email) : undefined;
+    const fan = extra.fan ?? (mine ? await fanState(drop, mine.status) : undefined);
     if (draw) {
       const live = view.serverTime.getTime() >= drop.startsAt.getTime();
       return {
@@ -67,6 +67,7 @@ export function createFanQueue(shop: Shop, storefront: Storefront, fans: Verifie
         commitment: draw.commitment,
         publicValueSource: draw.public_value_source,
         fan,
+        entry: mine && { ref: mine.entryId, rank: mine.rank },
         needsVerification: !verified,
         message: extra.message,
         refreshUrl: `/d/${drop.slug}/queue-box`,

@@ -22,12 +22,12 @@ import {
   VariantBelowSold,
   VariantHasOrders,
 } from "../../domain/errors";
-import { fairnessSummary } from "../../domain/fairness";
+import { DRAW_GRACE_SECONDS, fairnessSummary } from "../../domain/fairness";
 import type { Shop } from "../../domain/shop";
 import type { StressTests } from "../../domain/stress-test";
 import type { Drop, Seller } from "../../domain/types";
 import { csvResponse } from "../../http/api";
-import { drawTermsOf } from "../../http/fairness-api";
+import { drawTermsOf, PublicValueBody } from "../../http/fairness-api";
 import { DropRef } from "../../http/schemas";
 import { parseWith } from "../../http/validation";
 import { checkedForm } from "../csrf";
@@ -113,6 +113,8 @@ export function sellerDropRoutes(
       draw || counts.entries > 0
         ? {
             dropId: live.drop.id,
+            slug: live.drop.slug,
+            csrfToken: c.var.csrfToken,
             counts,
             draw: draw && {
               commitment: draw.commitment,
@@ -120,6 +122,13 @@ export function sellerDropRoutes(
               drawnAt: draw.ranked_at && new Date(draw.ranked_at),
               publicValueSource: draw.public_value_source,
               publicValue: draw.public_value,
+              // Frozen, or due to be (publishing the value freezes it first): the value may be given.
+              frozen:
+                draw.frozen_count !== null ||
+                new Date(draw.read_at).getTime() - new Date(draw.entries_close_at).getTime() >=
+                  DRAW_GRACE_SECONDS * 1000,
+              opened: draw.opened_at !== null,
+              leftover: live.drop.quantity - counts.held - counts.paid,
             },
           }
         : undefined;
@@ -337,6 +346,23 @@ export function sellerDropRoutes(
       return c.redirect(`/seller/drops/${drop.slug}`, 303);
     });
   }
+
+  // A draw's two seller steps (docs/draws.md): the named public value, once the entry list is frozen, and
+  // the leftovers first-come, once the ranking ran out. The same domain calls as the API's.
+  routes.post("/seller/drops/:ref/draw/public-value", async (c) => {
+    const form = await checkedForm(c, c.var.csrfToken);
+    const drop = await shop.findOwnDrop(sellerOf(c), dropRef(c));
+    const { value } = parseWith(PublicValueBody, { value: form.value ?? "" });
+    await shop.fairness.setPublicValue(drop.id, value);
+    return c.redirect(`/seller/drops/${drop.slug}`, 303);
+  });
+
+  routes.post("/seller/drops/:ref/draw/open-leftovers", async (c) => {
+    await checkedForm(c, c.var.csrfToken);
+    const drop = await shop.findOwnDrop(sellerOf(c), dropRef(c));
+    await shop.fairness.openLeftovers(drop.id);
+    return c.redirect(`/seller/drops/${drop.slug}`, 303);
+  });
 
   routes.get("/seller/drops/:ref/orders.csv", async (c) => {
     const { drop, csv } = await shop.ordersCsv(sellerOf(c), dropRef(c));
