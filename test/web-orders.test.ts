@@ -141,6 +141,41 @@ describe("orders and shipping as pages", () => {
     expect(list).toContain("Cancelled");
   });
 
+  test("a drop of several sizes: the orders page lists every size's orders by size; one order's page names it", async () => {
+    const slug = await ada.createDrop({
+      title: "Tour tee",
+      quantity: "",
+      maxPerFan: "2",
+      goLiveNow: "on",
+      variantName0: "S",
+      variantQuantity0: "2",
+      variantName1: "M",
+      variantQuantity1: "2",
+    });
+    const buySize = async (fan: string, variant: string) => {
+      const res = await fanPost(`/d/${slug}/buy`, { fan, variant, idempotencyKey: randomUUID() });
+      expect(res.status).toBe(303);
+      return orderIdOf(res.headers.get("location")!);
+    };
+    const small = await buySize("s@fans.test", "S");
+    const medium = await buySize("m@fans.test", "M");
+
+    const list = await (await ada.get(`/seller/drops/${slug}/fulfilment`)).text();
+    expect(list).toContain('<th scope="col">Size</th>');
+    for (const [id, size] of [
+      [small, "S"],
+      [medium, "M"],
+    ] as const) {
+      const row = new RegExp(`<tr id="order-${id}">.*?</tr>`, "s").exec(list)?.[0];
+      expect(row, `the order of size ${size}`).toBeDefined();
+      expect(row).toContain(`<td data-label="Size">${size}</td>`);
+    }
+    expect(list).toContain("2 orders");
+    const one = await (await ada.get(`/seller/orders/${medium}`)).text();
+    expect(one).toContain("<dt>Size</dt><dd>M</dd>");
+    expect(one).toContain("<title>Order M #");
+  });
+
   test("hold drop: the address is asked with the card, and the card is not charged without it", async () => {
     const slug = await ada.createDrop({
       title: "Hoodie",
