@@ -333,8 +333,8 @@ describe.each(BACKENDS)("order management API on %s", (backend) => {
       expect(lines).toHaveLength(3);
       const row = lines.find((line) => line.includes(kept.id))!;
       expect(row).toContain(`,${kept.fan},12.50,USD,`);
-      // The fan as stored to be shown (fan_shown: accent kept), never the limit's key (a confusables skeleton).
-      expect(kept.fan).toBe("élodiefan");
+      // The fan as they typed it (fan_shown: accent and letter case kept), never the limit's key.
+      expect(kept.fan).toBe("ÉlodieFan");
       expect(row).toContain(`,,fulfilled,,'-Élodie,12 Rue de l'Église,Apt 3,Lyon,69002,FR,`);
       expect(row.endsWith(",https://t.example/9")).toBe(true);
       expect(lines.find((line) => line.includes(gone.id))).toContain(",cancelled,");
