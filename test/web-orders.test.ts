@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { shortOrderRef } from "../views/fan/price";
 import { consoleWithSeller, TestBrowser } from "./web-seller-browser";
 
 /**
@@ -173,6 +174,8 @@ describe("orders and shipping as pages", () => {
     expect(list).toContain("2 orders");
     const one = await (await ada.get(`/seller/orders/${medium}`)).text();
     expect(one).toContain("<dt>Size</dt><dd>M</dd>");
+    // The short reference the fan's receipt shows, so a fan quoting it is found.
+    expect(one).toContain(`<b id="order-ref">${shortOrderRef(medium)}</b>`);
     expect(one).toContain("<title>Order M #");
   });
 

@@ -1,5 +1,6 @@
 import type { Drop } from "../../src/domain/types";
 import type { ManagedOrder } from "../../src/repository/orders/manage";
+import { shortOrderRef } from "../fan/price";
 import { AddressText } from "../fan/shipping";
 import { Layout } from "../layout";
 import { CsrfField, Field, type FieldErrors, type FormValues } from "./fields";
@@ -212,7 +213,8 @@ export function OrderPage(
           ) : null}
           <dt>Reference</dt>
           <dd>
-            <code>{order.id}</code>
+            {/* The short reference is what the fan's receipt shows and what they will quote. */}
+            <b id="order-ref">{shortOrderRef(order.id)}</b> · <code>{order.id}</code>
           </dd>
         </dl>
       </section>
