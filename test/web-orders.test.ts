@@ -92,6 +92,19 @@ describe("orders and shipping as pages", () => {
     await bob.signUp({ name: "Bob", email: "bob@example.com", password: "correct horse battery" });
     expect((await bob.get(`/seller/orders/${id}`)).status).toBe(404);
     expect((await bob.get(`/seller/drops/${slug}/fulfilment`)).status).toBe(404);
+    expect((await bob.get(`/seller/drops/${slug}/orders.csv`)).status).toBe(404);
+    // Nor can they act on it with a valid form of their own (CSRF token and session both theirs).
+    for (const action of [
+      `/seller/orders/${id}/fulfil`,
+      `/seller/orders/${id}/cancel`,
+      `/seller/orders/${id}/refund`,
+    ])
+      expect((await bob.submit("/seller/drops/new", action, {})).status, action).toBe(404);
+    expect((await bob.submit("/seller/drops/new", `/seller/drops/${slug}/fulfil-all`, {})).status).toBe(404);
+    expect(await app.shop.orderManagement.fanOrder(id)).toMatchObject({
+      status: "placed",
+      fulfilledAt: null,
+    });
     // Signed out: sent to sign in.
     expect((await new TestBrowser(app).get(`/seller/orders/${id}`)).status).toBe(303);
 
