@@ -63,6 +63,10 @@ describe("orders and shipping as pages", () => {
     expect(first).toContain("Where should we send it?");
     expect(first).toContain('id="address-missing"');
     expect(first).toContain('<option value="FR">France</option>');
+    // The country list is ISO 3166-1's: its 249 assigned two-letter codes, each once.
+    const codes = [...first.matchAll(/<option value="([A-Z]{2})"/g)].map((m) => m[1]);
+    expect(codes).toHaveLength(249);
+    expect(new Set(codes).size).toBe(249);
     const list = await (await ada.get(`/seller/drops/${slug}/fulfilment`)).text();
     expect(list).toContain("Address missing");
 
