@@ -33,8 +33,17 @@ describe("the seller's order pages in Chromium", () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
+  let apiKey: string | undefined;
+  /** The seller's API key, the seller made on first use (each test may run alone). */
+  const sellerKey = async (): Promise<string> => {
+    apiKey ??= (await api("/api/sellers", { email, password, name: "Night Owl Goods" })).body
+      .apiKey as string;
+    return apiKey;
+  };
+
   /** A signed-in seller's browser; every CSP violation is collected and checked at the end. */
   async function signedIn(): Promise<{ context: BrowserContext; page: Page; blocked: string[] }> {
+    await sellerKey();
     const context = await site.browser.newContext({ viewport: DESKTOP, timezoneId: "UTC" });
     const page = await context.newPage();
     const blocked: string[] = [];
@@ -61,8 +70,7 @@ describe("the seller's order pages in Chromium", () => {
   }
 
   it_("orders and shipping, and one order, for a drop of sizes that asks for addresses", async () => {
-    const seller = await api("/api/sellers", { email, password, name: "Night Owl Goods" });
-    const apiKey = seller.body.apiKey as string;
+    const apiKey = await sellerKey();
     const created = await api(
       "/api/drops",
       {
@@ -130,4 +138,24 @@ describe("the seller's order pages in Chromium", () => {
     expect(blocked).toEqual([]);
     await context.close();
   });
+
+  it_(
+    "the other pages no browser suite visited: landing, webhooks, API reference, unsubscribe, mailbox",
+    async () => {
+      const { context, page, blocked } = await signedIn();
+      for (const [path, name] of [
+        ["/", "4-landing"],
+        ["/seller/webhooks", "5-webhooks"],
+        ["/api/docs", "6-api-reference"],
+        ["/unsubscribe?a=x&t=y", "7-unsubscribe-bad-link"],
+        ["/dev/mailbox", "8-dev-mailbox"],
+      ] as const) {
+        const res = await page.goto(`${site.baseUrl}${path}`);
+        expect(res?.headers()["content-type"], path).toMatch(/^text\/html/);
+        await checkBothSizes(page, name);
+      }
+      expect(blocked).toEqual([]);
+      await context.close();
+    },
+  );
 });
