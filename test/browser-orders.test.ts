@@ -140,10 +140,25 @@ describe("the seller's order pages in Chromium", () => {
   });
 
   it_(
-    "the other pages no browser suite visited: landing, webhooks, API reference, unsubscribe, mailbox",
+    "pages no browser suite checked at both widths: images, notify link, landing, webhooks, API reference, unsubscribe, mailbox",
     async () => {
+      const created = await api(
+        "/api/drops",
+        {
+          title: "Held Print",
+          priceCents: 3500,
+          quantity: 5,
+          holdMinutes: 10,
+          startsAt: new Date(Date.now() - 60_000).toISOString(),
+        },
+        await sellerKey(),
+      );
+      const slug = (created.body.drop as { slug: string }).slug;
+      expect((await api(`/api/drops/${slug}/purchase`, { fan: "holder@fans.example" })).status).toBe(201);
       const { context, page, blocked } = await signedIn();
       for (const [path, name] of [
+        [`/seller/drops/${slug}/images`, "9-drop-images"],
+        [`/d/${slug}/notify/confirm?s=x&t=y`, "11-notify-bad-link"],
         ["/", "4-landing"],
         ["/seller/webhooks", "5-webhooks"],
         ["/api/docs", "6-api-reference"],
