@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { axeViolations } from "./support/axe";
 import { browserSite } from "./support/chromium";
 import type { TestBackend } from "./support/databases";
 
@@ -154,6 +155,24 @@ describe.each(BACKENDS)("Stress Test in Chromium on %s", (backend) => {
       await page.reload();
       expect(await replayLook(page)).toMatchObject({ shown: true, state: "finished", legend: true });
       await shot(page, "3c-receipt-reloaded");
+      // The receipt loaded at a phone's and a laptop's width (issue 18 §5): screenshots, axe, and nothing
+      // wider than the screen (the race's canvas included).
+      for (const viewport of [
+        { width: 360, height: 740 },
+        { width: 1280, height: 800 },
+      ]) {
+        const sized = await context.newPage();
+        await sized.setViewportSize(viewport);
+        await sized.goto(page.url());
+        await sized.locator('#stress-replay[data-state="finished"]').waitFor();
+        await shot(sized, `3d-receipt-${viewport.width}`);
+        expect(await axeViolations(sized), `receipt at ${viewport.width} px`).toEqual([]);
+        const widest = await sized.evaluate(
+          "Math.max(...[...document.querySelectorAll('body *')].map((el) => el.getBoundingClientRect().right))",
+        );
+        expect(widest, `receipt wider than ${viewport.width} px`).toBeLessThanOrEqual(viewport.width);
+        await sized.close();
+      }
 
       // The dashboard lists it; the real drop sold nothing.
       await page.goto(`${site.baseUrl}/seller/drops/${slug}`);

@@ -4,6 +4,7 @@ import { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
 import { TestPaymentProvider } from "../src/domain/checkout/payments";
 import type { RetryPolicy } from "../src/domain/purchase/retry";
+import { UNITS_PER_VARIANT } from "../src/domain/purchase/variants";
 import type { Shop } from "../src/domain/shop";
 import type { Drop, Seller } from "../src/domain/types";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
@@ -36,16 +37,19 @@ async function books(db: Database, dropId: string) {
   return rows[0]!;
 }
 
-/** Where each unit is: every unit 1..N exactly once across live orders, returned units and bucket ranges. */
-async function unitPlaces(db: Database, dropId: string) {
+/**
+ * Where each unit is: every unit 1..N (or `from`+1 .. `from`+`count`: a size's unit space) exactly once
+ * across live orders, returned units and bucket ranges.
+ */
+async function unitPlaces(db: Database, dropId: string, from = 0, count = N) {
   const { rows } = await db.query<{ unit_no: number; places: number }>(
     `SELECT u AS unit_no,
             (SELECT count(*)::int FROM orders o WHERE o.drop_id = $1::uuid AND o.unit_no = u)
               + (SELECT count(*)::int FROM returned_units r WHERE r.drop_id = $1::uuid AND r.unit_no = u)
               + (SELECT count(*)::int FROM stock_buckets b WHERE b.drop_id = $1::uuid
                    AND u >= b.first_unit + b.size - b.remaining AND u < b.first_unit + b.size) AS places
-     FROM generate_series(1, $2::int) AS u ORDER BY u`,
-    [dropId, N],
+     FROM generate_series($3::int + 1, $3::int + $2::int) AS u ORDER BY u`,
+    [dropId, count, from],
   );
   return rows;
 }
@@ -95,6 +99,8 @@ describe.each(ALL_BACKENDS)("refunds and cancels under contention on %s", (backe
     drop: Drop,
     close: (shop: Shop) => Promise<boolean>,
     afterWin?: (shop: Shop, won: { id: string; token?: string | undefined }) => Promise<void>,
+    /** On a drop of sizes: the size fan i asks for on its `tries`-th attempt. */
+    sizeFor?: (i: number, tries: number) => string,
   ) {
     const breaks: string[] = [];
     let closes = 0;
@@ -122,9 +128,12 @@ describe.each(ALL_BACKENDS)("refunds and cancels under contention on %s", (backe
     const buyer = async (i: number) => {
       const shop = shops[i % 2]!;
       // Each fan keeps trying while units may still come back (the closer is not done), then gives up.
-      while (Date.now() - startedAt < RUN_DEADLINE_MS) {
+      for (let tries = 0; Date.now() - startedAt < RUN_DEADLINE_MS; tries++) {
         try {
-          const { order, checkout } = await shop.purchase(drop.id, { fan: `fan-${i}@orders.test` });
+          const { order, checkout } = await shop.purchase(drop.id, {
+            fan: `fan-${i}@orders.test`,
+            variant: sizeFor?.(i, tries),
+          });
           await afterWin?.(shop, { id: order?.id ?? checkout!.order.id, token: checkout?.orderToken });
           return;
         } catch (error) {
@@ -173,6 +182,66 @@ describe.each(ALL_BACKENDS)("refunds and cancels under contention on %s", (backe
       // Buyers outnumber units: every returned unit was sold again, through both instances' caches.
       expect(end).toEqual({ live: N, stock: 0, closed: CLOSES });
       expect((await unitPlaces(db, drop.id)).filter((u) => u.places !== 1)).toEqual([]);
+      const perFan = await db.query(
+        "SELECT fan FROM orders WHERE drop_id = $1::uuid GROUP BY fan HAVING count(*) > 1",
+        [drop.id],
+      );
+      expect(perFan.rows).toEqual([]);
+    },
+    90_000,
+  );
+
+  it_(
+    `instant drop of two sizes: ${FANS} buyers of both, ${CLOSES} cancels at once; each cancelled unit sold again once, in its size`,
+    async () => {
+      const drop = await shops[0]!.createDrop(seller, {
+        title: "Sized tee",
+        description: "",
+        priceCents: 1500,
+        currency: "USD",
+        maxPerFan: 1,
+        variants: [
+          { name: "S", quantity: N / 2 },
+          { name: "M", quantity: N / 2 },
+        ],
+      });
+      const { breaks, closes } = await run(
+        drop,
+        async (shop) => {
+          const id = await pick(drop.id, "status IS NULL");
+          if (!id) return false;
+          try {
+            await shop.orderManagement.cancel(seller, id);
+            return true;
+          } catch (error) {
+            if (codeOf(error) === "order_state") return false;
+            throw error;
+          }
+        },
+        undefined,
+        // Fans start on either size and turn to the other when told it is sold out.
+        (i, tries) => ((i + tries) % 2 === 0 ? "S" : "M"),
+      );
+      expect(breaks).toEqual([]);
+      expect(closes).toBe(CLOSES);
+      expect(await books(db, drop.id)).toEqual({ live: N, stock: 0, closed: CLOSES });
+      // Each size's units 1..4 (its own unit space) are each in exactly one place, and sold once.
+      for (const [position, size] of [
+        [0, "S"],
+        [1, "M"],
+      ] as const) {
+        const places = await unitPlaces(db, drop.id, position * UNITS_PER_VARIANT, N / 2);
+        expect(
+          places.filter((u) => u.places !== 1),
+          `size ${size}`,
+        ).toEqual([]);
+      }
+      const outside = await db.query(
+        `SELECT unit_no FROM orders WHERE drop_id = $1::uuid
+         AND NOT ((unit_no BETWEEN 1 AND $2::int) OR (unit_no BETWEEN $3::int + 1 AND $3::int + $2::int))`,
+        [drop.id, N / 2, UNITS_PER_VARIANT],
+      );
+      expect(outside.rows).toEqual([]);
       const perFan = await db.query(
         "SELECT fan FROM orders WHERE drop_id = $1::uuid GROUP BY fan HAVING count(*) > 1",
         [drop.id],

@@ -213,6 +213,7 @@ const calls: Record<FunctionName, (c: Context) => Promise<unknown> | unknown> = 
   // order management (issue 18 §2, §3): an instant order given an address, fulfilled, cancelled; a paid hold refunded
   findManagedOrder: (c) => repo.findManagedOrder(c.db, c.orderId),
   listManagedOrders: (c) => repo.listManagedOrders(c.db, c.dropId, 0, 10),
+  highestOrderedUnit: (c) => repo.highestOrderedUnit(c.db, c.dropId, 0, 1_000_000),
   countAddressMissing: (c) => repo.countAddressMissing(c.db, c.dropId),
   setShipping: async (c) => repo.setShipping(c.db, (await instantOrder(c)).id, ADDRESS),
   fulfilOrder: async (c) => repo.fulfilOrder(c.db, (await instantOrder(c)).id, "https://track.example/1"),

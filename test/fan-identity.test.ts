@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { identityKey, identityRefusal, shownIdentity } from "../src/domain/purchase/fan-identity";
+import {
+  identityKey,
+  identityRefusal,
+  shownIdentity,
+  typedIdentity,
+} from "../src/domain/purchase/fan-identity";
 import { INVISIBLES, LOOK_ALIKES } from "./support/look-alikes";
 
 /**
@@ -35,6 +40,10 @@ describe("fan identities", () => {
   it("shows what the fan typed, only normalised, and the key is stable", () => {
     expect(shownIdentity(" ＡＤＡ@Example.com ")).toBe("ada@example.com");
     expect(shownIdentity("Иван@example.ru")).toBe("иван@example.ru");
+    // What a buyer typed keeps its letter case (the seller's CSV shows it so); only the limit's key ignores it.
+    expect(typedIdentity(" ＡＤＡ@Example.com ")).toBe("ADA@Example.com");
+    expect(typedIdentity("Иван@example.ru")).toBe("Иван@example.ru");
+    expect(identityKey(typedIdentity("ADA@Example.com"))).toBe(identityKey(typedIdentity("ada@example.com")));
     const key = identityKey("ada@exampӏe.cοm.");
     expect(identityKey(key)).toBe(key);
   });

@@ -50,6 +50,22 @@ describe.each(ALL_BACKENDS)("idempotency key reuse on %s", (backend) => {
     expect(JSON.stringify(stranger.body)).not.toContain("winner@fans.test");
   });
 
+  it_(
+    "the fan's letter case is kept on the order, and a retry in another case is the same request",
+    async () => {
+      const drop = await createDrop(app, apiKey, { quantity: 2 });
+      const first = await buy(app, drop.id, "Ada.Lovelace@Fans.test", "cased-key");
+      expect(first.status).toBe(201);
+      expect(first.body.order!.fan).toBe("Ada.Lovelace@Fans.test");
+      const retried = await buy(app, drop.id, "ada.lovelace@fans.test", "cased-key");
+      expect(retried.status).toBe(200);
+      expect(retried.body.order).toEqual(first.body.order);
+      // The limit's key ignores case: another key in another case is the same fan, at the limit.
+      expect((await buy(app, drop.id, "ADA.LOVELACE@FANS.TEST")).body.error?.code).toBe("limit_reached");
+      expect(await orderCount(db, drop.id)).toBe(1);
+    },
+  );
+
   it_("the same key on another drop is another request, not a reuse", async () => {
     const one = await createDrop(app, apiKey, { quantity: 2 });
     const two = await createDrop(app, apiKey, { quantity: 2 });

@@ -101,4 +101,75 @@ describe.each(ALL_BACKENDS)("the size in webhooks and emails on %s", (backend) =
       await smtp.close();
     }
   });
+
+  it_("a refund and a shipment each reach the fan by real mail, naming the size", async () => {
+    const smtp = await startSmtpReceiver();
+    const app = createApp({
+      db,
+      logError: () => undefined,
+      publicUrl: "https://drops.example.com",
+      messages: { schedule: FAST, mailer: createSmtpMailer(smtp.url, "drops@example.com", 5000) },
+    });
+    try {
+      const { apiKey } = await createSeller(app);
+      const owner = { authorization: `Bearer ${apiKey}` };
+      const sizes = [
+        { name: "S", quantity: 2 },
+        { name: "L", quantity: 2 },
+      ];
+      const held = await createDrop(app, apiKey, {
+        title: "Hoodie",
+        quantity: undefined,
+        holdMinutes: 10,
+        variants: sizes,
+      });
+      const instant = await createDrop(app, apiKey, { title: "Cap", quantity: undefined, variants: sizes });
+      const prefix = randomUUID().slice(0, 8);
+      const bought = await app.request(
+        `/api/drops/${held.id}/purchase`,
+        json({ fan: `${prefix}-r@example.com`, variant: "L" }),
+      );
+      const { order, orderToken } = (await bought.json()) as { order: { id: string }; orderToken: string };
+      const paid = await app.request(
+        `/api/orders/${order.id}/pay`,
+        json({ card: "4242424242424242" }, { authorization: `Bearer ${orderToken}` }),
+      );
+      expect(paid.status).toBe(200);
+      const refunded = await app.request(`/api/orders/${order.id}/refund`, {
+        method: "POST",
+        headers: owner,
+      });
+      expect(refunded.status).toBe(200);
+      const cap = await app.request(
+        `/api/drops/${instant.id}/purchase`,
+        json({ fan: `${prefix}-f@example.com`, variant: "S" }),
+      );
+      const capOrder = ((await cap.json()) as { order: { id: string } }).order;
+      const shipped = await app.request(`/api/orders/${capOrder.id}/fulfil`, {
+        method: "POST",
+        headers: { ...owner, "content-type": "application/json" },
+        body: JSON.stringify({ trackingUrl: "https://carrier.example/track/42" }),
+      });
+      expect(shipped.status).toBe(200);
+
+      const ours = () => smtp.accepted.filter((mail) => mail.to.startsWith(`${prefix}-`));
+      const refundMail = () => ours().find((mail) => mail.subject.startsWith("Refunded: Hoodie"));
+      const shipMail = () => ours().find((mail) => mail.subject.startsWith("On its way: Cap"));
+      await eventually(async () => {
+        await app.messages.dispatcher.tick();
+        return refundMail() !== undefined && shipMail() !== undefined;
+      });
+      expect(refundMail()).toMatchObject({
+        to: `${prefix}-r@example.com`,
+        subject: "Refunded: Hoodie, unit #1 (size L)",
+      });
+      expect(shipMail()).toMatchObject({
+        to: `${prefix}-f@example.com`,
+        subject: "On its way: Cap, unit #1 (size S)",
+      });
+      expect(shipMail()!.text).toContain("https://carrier.example/track/42");
+    } finally {
+      await smtp.close();
+    }
+  });
 });

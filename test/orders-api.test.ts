@@ -226,6 +226,35 @@ describe.each(BACKENDS)("order management API on %s", (backend) => {
     expect((await call(`/api/drops/${drop.id}/purchase`, json({ fan: "late@fans.test" }))).status).toBe(409);
   });
 
+  it_(
+    "refund on a sold-out hold drop with a waitlist: the unit is offered to the first fan waiting",
+    async () => {
+      const drop = await createDrop(app, key, { holdMinutes: 10, quantity: 1 });
+      const { id } = await holdAndPay(drop.id, "first@fans.test");
+      for (const fan of ["wait1@fans.test", "wait2@fans.test"])
+        expect((await app.request(`/api/drops/${drop.id}/waitlist`, json({ fan }))).status).toBe(201);
+      const place = async (fan: string) =>
+        (await (await app.request(`/api/drops/${drop.id}/waitlist/me?fan=${fan}`)).json()) as {
+          status: string;
+          orderId?: string;
+        };
+      expect((await place("wait1@fans.test")).status).toBe("waiting");
+      expect((await call(`/api/orders/${id}/refund`, as(key))).status).toBe(200);
+      // The returned unit went to the list, not back on open sale: the first fan waiting holds it.
+      const offered = await place("wait1@fans.test");
+      expect(offered.status).toBe("offered");
+      expect((await place("wait2@fans.test")).status).toBe("waiting");
+      expect(await remaining(drop.id)).toBe(0);
+      expect((await call(`/api/drops/${drop.id}/purchase`, json({ fan: "jumper@fans.test" }))).status).toBe(
+        409,
+      );
+      const held = await db.query<{ unit_no: number }>("SELECT unit_no FROM orders WHERE id = $1::uuid", [
+        offered.orderId,
+      ]);
+      expect(held.rows).toEqual([{ unit_no: 1 }]);
+    },
+  );
+
   it_("refund while the provider is away: the reconciler gives the money back later", async () => {
     const drop = await createDrop(app, key, { holdMinutes: 10, quantity: 1 });
     const { id } = await holdAndPay(drop.id, "away@fans.test");
@@ -304,8 +333,8 @@ describe.each(BACKENDS)("order management API on %s", (backend) => {
       expect(lines).toHaveLength(3);
       const row = lines.find((line) => line.includes(kept.id))!;
       expect(row).toContain(`,${kept.fan},12.50,USD,`);
-      // The fan as stored to be shown (fan_shown: accent kept), never the limit's key (a confusables skeleton).
-      expect(kept.fan).toBe("élodiefan");
+      // The fan as they typed it (fan_shown: accent and letter case kept), never the limit's key.
+      expect(kept.fan).toBe("ÉlodieFan");
       expect(row).toContain(`,,fulfilled,,'-Élodie,12 Rue de l'Église,Apt 3,Lyon,69002,FR,`);
       expect(row.endsWith(",https://t.example/9")).toBe(true);
       expect(lines.find((line) => line.includes(gone.id))).toContain(",cancelled,");

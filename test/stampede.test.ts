@@ -127,6 +127,43 @@ describe("stampede runner over real HTTP", () => {
     expect(short.breaches).toEqual(["100 attempts with 40 busy for 60 units left should sell 60, sold 55"]);
   });
 
+  it("--variants 5: fans spread over five sizes, each sold exactly, and the receipt judges every size", async () => {
+    const drop = await createLiveDrop(server.url, apiKey, 52, "Five sizes", {}, 5);
+    expect(drop.variants?.map((v) => v.quantity)).toEqual([11, 11, 10, 10, 10]);
+    const sized = await runStampede({
+      baseUrl: server.url,
+      dropRef: drop.slug,
+      attempts: 400,
+      concurrency: 40,
+    });
+    const receipt = await auditStampede(sized, apiKey, { backend: db.backend });
+    expect(receipt.breaches).toEqual([]);
+    expect(receipt.verdict).toBe("PASS");
+    expect(receipt).toMatchObject({
+      quantity: 52,
+      sold: 52,
+      oversold: 0,
+      duplicateUnits: 0,
+      unitsOutOfRange: 0,
+    });
+    expect(receipt.counts).toMatchObject({ won: 52, sold_out: 348, busy: 0, error: 0, invalid: 0 });
+    // Every size sold its own units 1..quantity, each once: counted across the drop, 1..52 exactly.
+    const orders = await readAllOrders(server.url, drop.id, apiKey, sized.drop);
+    expect([...orders.units].sort((a, b) => a - b)).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
+    // A unit of one size reported twice, or one past its size's quantity, fails the receipt.
+    const audit = await readAudit(server.url, drop.id, apiKey);
+    const doubled = buildReceipt(sized, audit, {
+      ...orders,
+      units: orders.units.map((u, i) => (i === 1 ? orders.units[0]! : u)),
+    });
+    expect(doubled.breaches).toContain("1 units appear on more than one order");
+    const outside = buildReceipt(sized, audit, {
+      ...orders,
+      units: orders.units.map((u, i) => (i === 0 ? 0 : u)),
+    });
+    expect(outside.verdict).toBe("FAIL");
+  });
+
   it("an aborted signal stops handing out attempts; what was sent is still exact", async () => {
     const drop = await createLiveDrop(server.url, apiKey, 500);
     const controller = new AbortController();

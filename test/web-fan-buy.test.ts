@@ -53,7 +53,7 @@ describe("buying on the fan page", () => {
     const { status, html } = await buy(app, drop, { fan: " Fan@Example.com ", idempotencyKey: key });
     expect(status).toBe(201);
     const [order] = await orderFor(key);
-    expect(order?.fan).toBe("fan@example.com");
+    expect(order?.fan).toBe("Fan@Example.com"); // trimmed, its letter case kept
     expect(html).toMatch(
       /^<section id="purchase-result" class="receipt" role="status"[^>]*data-outcome="bought"/,
     );

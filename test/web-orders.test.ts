@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { createApp } from "../src/app";
 import type { Database } from "../src/db/database";
+import { shortOrderRef } from "../views/fan/price";
 import { consoleWithSeller, TestBrowser } from "./web-seller-browser";
 
 /**
@@ -62,6 +63,10 @@ describe("orders and shipping as pages", () => {
     expect(first).toContain("Where should we send it?");
     expect(first).toContain('id="address-missing"');
     expect(first).toContain('<option value="FR">France</option>');
+    // The country list is ISO 3166-1's: its 249 assigned two-letter codes, each once.
+    const codes = [...first.matchAll(/<option value="([A-Z]{2})"/g)].map((m) => m[1]);
+    expect(codes).toHaveLength(249);
+    expect(new Set(codes).size).toBe(249);
     const list = await (await ada.get(`/seller/drops/${slug}/fulfilment`)).text();
     expect(list).toContain("Address missing");
 
@@ -91,6 +96,19 @@ describe("orders and shipping as pages", () => {
     await bob.signUp({ name: "Bob", email: "bob@example.com", password: "correct horse battery" });
     expect((await bob.get(`/seller/orders/${id}`)).status).toBe(404);
     expect((await bob.get(`/seller/drops/${slug}/fulfilment`)).status).toBe(404);
+    expect((await bob.get(`/seller/drops/${slug}/orders.csv`)).status).toBe(404);
+    // Nor can they act on it with a valid form of their own (CSRF token and session both theirs).
+    for (const action of [
+      `/seller/orders/${id}/fulfil`,
+      `/seller/orders/${id}/cancel`,
+      `/seller/orders/${id}/refund`,
+    ])
+      expect((await bob.submit("/seller/drops/new", action, {})).status, action).toBe(404);
+    expect((await bob.submit("/seller/drops/new", `/seller/drops/${slug}/fulfil-all`, {})).status).toBe(404);
+    expect(await app.shop.orderManagement.fanOrder(id)).toMatchObject({
+      status: "placed",
+      fulfilledAt: null,
+    });
     // Signed out: sent to sign in.
     expect((await new TestBrowser(app).get(`/seller/orders/${id}`)).status).toBe(303);
 
@@ -139,6 +157,43 @@ describe("orders and shipping as pages", () => {
     expect(list).toContain("1 orders marked as shipped; 1 still wait for an address.");
     expect(list).toContain("Shipped");
     expect(list).toContain("Cancelled");
+  });
+
+  test("a drop of several sizes: the orders page lists every size's orders by size; one order's page names it", async () => {
+    const slug = await ada.createDrop({
+      title: "Tour tee",
+      quantity: "",
+      maxPerFan: "2",
+      goLiveNow: "on",
+      variantName0: "S",
+      variantQuantity0: "2",
+      variantName1: "M",
+      variantQuantity1: "2",
+    });
+    const buySize = async (fan: string, variant: string) => {
+      const res = await fanPost(`/d/${slug}/buy`, { fan, variant, idempotencyKey: randomUUID() });
+      expect(res.status).toBe(303);
+      return orderIdOf(res.headers.get("location")!);
+    };
+    const small = await buySize("s@fans.test", "S");
+    const medium = await buySize("m@fans.test", "M");
+
+    const list = await (await ada.get(`/seller/drops/${slug}/fulfilment`)).text();
+    expect(list).toContain('<th scope="col">Size</th>');
+    for (const [id, size] of [
+      [small, "S"],
+      [medium, "M"],
+    ] as const) {
+      const row = new RegExp(`<tr id="order-${id}">.*?</tr>`, "s").exec(list)?.[0];
+      expect(row, `the order of size ${size}`).toBeDefined();
+      expect(row).toContain(`<td data-label="Size">${size}</td>`);
+    }
+    expect(list).toContain("2 orders");
+    const one = await (await ada.get(`/seller/orders/${medium}`)).text();
+    expect(one).toContain("<dt>Size</dt><dd>M</dd>");
+    // The short reference the fan's receipt shows, so a fan quoting it is found.
+    expect(one).toContain(`<b id="order-ref">${shortOrderRef(medium)}</b>`);
+    expect(one).toContain("<title>Order M #");
   });
 
   test("hold drop: the address is asked with the card, and the card is not charged without it", async () => {

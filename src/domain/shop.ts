@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type Database, isDatabaseUnavailable, violatedConstraint } from "../db/database";
 import * as repo from "../repository";
 import { hashApiKey, hashPassword, newApiKey } from "./accounts/secrets";
-import { ordersCsvStream } from "./books/orders-export";
+import { EXPORT_PAGE_SIZE, ordersCsvStream } from "./books/orders-export";
 import { createDropLifecycle, type DropChanges } from "./catalog/drop-lifecycle";
 import { type DropImage, imagesOfDrop } from "./catalog/images";
 import { assignShopSlug, slugBase } from "./catalog/shop-slug";
@@ -34,6 +34,7 @@ import {
   planVariantBuckets,
   soleVariant,
   storedUnit,
+  UNITS_PER_VARIANT,
   type Variant,
   type VariantInput,
   variantProblems,
@@ -184,6 +185,11 @@ export function createShop(
     retryPolicy,
     cache,
     findOwnDrop,
+    nameSize,
+    readOrders: async (drop, afterUnit, span) => {
+      const { spans, units } = await orderSpans(drop);
+      return { orders: await readOrderWindow(drop, spans, afterUnit, span), units };
+    },
     providerFor: async (order) => ((await findDrop(order.dropId)).isRehearsal ? rehearsalPayments : payments),
     onRefundDeferred: (orderId, error) =>
       options.onBackgroundError?.(error, `refunding order ${orderId} (the payment reconciler will)`),
@@ -254,28 +260,68 @@ export function createShop(
   }
 
   /**
-   * The export's window (afterUnit, afterUnit + span] over the drop's units counted variant after variant
-   * (its first variant's 1..q0, then the next's ...), read from each variant's own unit space.
+   * A drop's sizes as the seller's order list and CSV count them: each with how far its unit numbers reach,
+   * its quantity or, for a size lowered once live, up to its highest order (it keeps the numbers it handed
+   * out, docs/variants.md). `units` is their sum, the length of the list counted size after size.
    */
+  async function orderSpans(
+    drop: Drop,
+  ): Promise<{ spans: { variant: Variant; reach: number }[]; units: number }> {
+    const variants = await currentVariants(drop);
+    const spans = await Promise.all(
+      variants.map(async (variant) => {
+        const base = storedUnit(variant.position, 0);
+        const past = await repo.highestOrderedUnit(
+          db,
+          drop.id,
+          base + variant.quantity,
+          base + UNITS_PER_VARIANT,
+        );
+        return { variant, reach: Math.max(variant.quantity, past - base) };
+      }),
+    );
+    return { spans, units: spans.reduce((sum, span) => sum + span.reach, 0) };
+  }
+
   /**
    * The orders (live, refunded, cancelled) of units afterUnit + 1 .. afterUnit + span counted across the
-   * drop, variant after variant, each named by its variant on a drop of several.
+   * drop, size after size (the first's 1..reach, then the next's ...), each named by its size on a drop of
+   * several.
    */
-  async function readExportWindow(drop: Drop, variants: Variant[], afterUnit: number, span: number) {
+  async function readOrderWindow(
+    drop: Drop,
+    spans: { variant: Variant; reach: number }[],
+    afterUnit: number,
+    span: number,
+  ): Promise<repo.ManagedOrder[]> {
     const pages: repo.ManagedOrder[][] = [];
     let offset = 0;
-    for (const variant of variants) {
+    for (const { variant, reach } of spans) {
       const low = Math.max(afterUnit, offset);
-      const high = Math.min(afterUnit + span, offset + variant.quantity);
+      const high = Math.min(afterUnit + span, offset + reach);
       if (low < high)
         pages.push(
           (
             await repo.listManagedOrders(db, drop.id, storedUnit(variant.position, low - offset), high - low)
-          ).map((order) => (drop.variantCount ? { ...order, variantName: variant.name } : order)),
+          ).map((order) => (drop.variantCount ? withSize(order, variant) : order)),
         );
-      offset += variant.quantity;
+      offset += reach;
     }
     return pages.flat();
+  }
+
+  const withSize = (order: repo.ManagedOrder, variant: Variant): repo.ManagedOrder => ({
+    ...order,
+    variantId: variant.id,
+    variantName: variant.name,
+  });
+
+  /** The order named by its size (id and name, as the database has them now) on a drop of several. */
+  async function nameSize(order: repo.ManagedOrder): Promise<repo.ManagedOrder> {
+    const drop = await findDrop(order.dropId);
+    if (!drop.variantCount) return order;
+    const variant = (await currentVariants(drop)).find((v) => v.position === order.variant);
+    return variant ? withSize(order, variant) : order;
   }
 
   async function findOwnDrop(seller: Seller, ref: string): Promise<Drop> {
@@ -488,9 +534,12 @@ export function createShop(
     /** The drop's orders as CSV, streamed page by page (see ordersCsvStream); owner only. */
     async ordersCsv(seller: Seller, ref: string): Promise<{ drop: Drop; csv: ReadableStream<Uint8Array> }> {
       const drop = await findOwnDrop(seller, ref);
-      const variants = await variantsOf(drop);
-      const csv = ordersCsvStream(drop, (afterUnit, limit) =>
-        readExportWindow(drop, variants, afterUnit, limit),
+      const { spans, units } = await orderSpans(drop);
+      const csv = ordersCsvStream(
+        drop,
+        (afterUnit, limit) => readOrderWindow(drop, spans, afterUnit, limit),
+        EXPORT_PAGE_SIZE,
+        units,
       );
       return { drop, csv };
     },

@@ -45,6 +45,8 @@ export const ManagedOrderJson = v.strictObject({
   /** The drop asks for an address and this live order has none yet. */
   addressMissing: v.boolean(),
   shipping: v.nullable(ShippingJson),
+  /** On a drop of several variants (sizes), the order's: `unitNo` counts within it. */
+  variant: v.optional(v.strictObject({ id: v.string(), name: v.string() })),
 });
 
 const OrderAnswer = v.strictObject({ order: ManagedOrderJson });
@@ -67,6 +69,7 @@ export const managedOrderJson = (o: ManagedOrder) => ({
   collectShipping: o.collectShipping,
   addressMissing: o.collectShipping && o.shipping === null && isLive(o),
   shipping: o.shipping,
+  ...(o.variantId && o.variantName ? { variant: { id: o.variantId, name: o.variantName } } : {}),
 });
 
 const OrderId = v.pipe(v.string(), v.uuid());

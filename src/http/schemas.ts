@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { Clock } from "../domain/clock";
-import { identityKey, identityRefusal, MAX_VARIANTS, shownIdentity } from "../domain/purchase";
+import { identityKey, identityRefusal, MAX_VARIANTS, typedIdentity } from "../domain/purchase";
 import { safeText } from "./safe-text";
 
 /**
@@ -277,8 +277,9 @@ export function dropBodies(clock: Clock) {
 }
 
 /**
- * A fan's identity (email or handle): invisible and private-use characters refused, then its readable form
- * (see shownIdentity). The per-fan limit compares its key (identityKey), made where the purchase is.
+ * A fan's identity (email or handle): invisible and private-use characters refused, then its form as typed
+ * (see typedIdentity: letter case kept). The per-fan limit compares its key (identityKey), made where the
+ * purchase is.
  */
 export const fanIdentity = (required: string, tooLong: string) =>
   v.pipe(
@@ -288,7 +289,7 @@ export const fanIdentity = (required: string, tooLong: string) =>
       const reason = dataset.typed ? identityRefusal(dataset.value) : undefined;
       if (reason) addIssue({ message: `fan ${reason}` });
     }),
-    v.transform(shownIdentity),
+    v.transform(typedIdentity),
     v.minLength(1, required),
     v.check((fan) => identityKey(fan) !== "", required),
     v.maxLength(200, tooLong),

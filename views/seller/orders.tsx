@@ -1,5 +1,6 @@
 import type { Drop } from "../../src/domain/types";
 import type { ManagedOrder } from "../../src/repository/orders/manage";
+import { shortOrderRef } from "../fan/price";
 import { AddressText } from "../fan/shipping";
 import { Layout } from "../layout";
 import { CsrfField, Field, type FieldErrors, type FormValues } from "./fields";
@@ -42,6 +43,8 @@ export function FulfilmentPage(
   },
 ) {
   const { drop, orders } = props;
+  // A drop of several sizes lists every size's orders, unit numbers counting within each size.
+  const sized = Boolean(drop.variantCount);
   const missing = orders.filter(addressMissing).length;
   const toShip = orders.filter((o) => !o.fulfilledAt && (o.status === "paid" || o.status === "placed"));
   return (
@@ -89,6 +92,7 @@ export function FulfilmentPage(
           <thead>
             <tr>
               <th scope="col">Unit</th>
+              {sized ? <th scope="col">Size</th> : null}
               <th scope="col">Fan</th>
               <th scope="col">Status</th>
               <th scope="col">Ship to</th>
@@ -100,6 +104,7 @@ export function FulfilmentPage(
                 <td data-label="Unit">
                   <a href={`/seller/orders/${order.id}`}>#{formatNumber(order.unitNo)}</a>
                 </td>
+                {sized ? <td data-label="Size">{order.variantName ?? ""}</td> : null}
                 <td data-label="Fan">{order.fan}</td>
                 <td data-label="Status">
                   <OrderBadges order={order} />
@@ -113,7 +118,7 @@ export function FulfilmentPage(
             ))}
             {orders.length === 0 ? (
               <tr>
-                <td colspan={4}>No orders yet.</td>
+                <td colspan={sized ? 5 : 4}>No orders yet.</td>
               </tr>
             ) : null}
           </tbody>
@@ -142,19 +147,21 @@ export function OrderPage(
   const canCancel = order.status === "placed" && !order.fulfilledAt;
   const canFulfil = !order.fulfilledAt && (order.status === "paid" || order.status === "placed");
   const base = `/seller/orders/${order.id}`;
+  // "M #3": the unit's number counts within its size on a drop of several.
+  const unitName = `${order.variantName ? `${order.variantName} ` : ""}#${formatNumber(order.unitNo)}`;
   return (
     <Layout
-      title={`Order #${order.unitNo}: ${drop.title}`}
+      title={`Order ${unitName}: ${drop.title}`}
       sellerName={props.sellerName}
       csrfToken={props.csrfToken}
       htmx
     >
       <p class="crumbs">
         <a href="/seller/drops">Drops</a> / <a href={`/seller/drops/${drop.slug}`}>{drop.title}</a> /{" "}
-        <a href={`/seller/drops/${drop.slug}/fulfilment`}>Orders</a> / #{formatNumber(order.unitNo)}
+        <a href={`/seller/drops/${drop.slug}/fulfilment`}>Orders</a> / {unitName}
       </p>
       <h1>
-        Order #{formatNumber(order.unitNo)} <OrderBadges order={order} />
+        Order {unitName} <OrderBadges order={order} />
       </h1>
       {props.notice ? (
         <p class="notice" role="status" id="order-notice">
@@ -164,6 +171,12 @@ export function OrderPage(
       <section class="card" aria-labelledby="order-facts">
         <h2 id="order-facts">What was bought</h2>
         <dl class="facts">
+          {order.variantName ? (
+            <>
+              <dt>Size</dt>
+              <dd>{order.variantName}</dd>
+            </>
+          ) : null}
           <dt>Fan</dt>
           <dd>{order.fan}</dd>
           <dt>Amount</dt>
@@ -200,7 +213,8 @@ export function OrderPage(
           ) : null}
           <dt>Reference</dt>
           <dd>
-            <code>{order.id}</code>
+            {/* The short reference is what the fan's receipt shows and what they will quote. */}
+            <b id="order-ref">{shortOrderRef(order.id)}</b> · <code>{order.id}</code>
           </dd>
         </dl>
       </section>

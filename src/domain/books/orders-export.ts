@@ -5,8 +5,8 @@ import type { Drop } from "../types";
 export const EXPORT_PAGE_SIZE = 1000;
 
 /**
- * The columns, the first six as they always were (spreadsheets built on them keep working). `variant` is
- * empty until drops have variants (issue 18 §1). Shipping columns are empty when none was given.
+ * The columns, the first six as they always were (spreadsheets built on them keep working). `variant` names
+ * the size on a drop of several (empty on a drop made without). Shipping columns are empty when none was given.
  */
 export const CSV_HEADER = [
   "unit",
@@ -74,15 +74,17 @@ export function orderCsvLine(drop: Drop, order: ManagedOrder): string {
 }
 
 /**
- * The CSV of a drop's orders (live, refunded and cancelled), unit by unit, UTF-8 with a byte-order mark, as a stream pulled page by page: the next page (the orders of
- * the next `pageSize` unit numbers) is read only when the client has taken the previous one, so a
- * million-unit export holds one page in memory.
+ * The CSV of a drop's orders (live, refunded and cancelled), unit by unit, UTF-8 with a byte-order mark, as
+ * a stream pulled page by page: the next page (the orders of the next `pageSize` unit numbers) is read only
+ * when the client has taken the previous one, so a million-unit export holds one page in memory. `units` is
+ * how far the numbers reach (the drop's quantity, or more where a size lowered once live kept its numbers).
  * @example new Response(ordersCsvStream(drop, (after, n) => repo.listOrdersByUnit(db, drop.id, after, n)))
  */
 export function ordersCsvStream(
   drop: Drop,
   readPage: (afterUnit: number, span: number) => Promise<ManagedOrder[]>,
   pageSize = EXPORT_PAGE_SIZE,
+  units = drop.quantity,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let afterUnit = -1;
@@ -95,7 +97,7 @@ export function ordersCsvStream(
           return;
         }
         // Windows with no orders (units not sold) are skipped without handing the client an empty chunk.
-        while (afterUnit < drop.quantity) {
+        while (afterUnit < units) {
           const page = await readPage(afterUnit, pageSize);
           afterUnit += pageSize;
           if (page.length > 0) {

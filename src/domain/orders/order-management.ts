@@ -25,6 +25,17 @@ export interface OrderManagementDeps {
   providerFor: (order: { dropId: string }) => Promise<PaymentProvider>;
   /** The seller's own drop, or NotFound (another seller's drop is "not found", so ids cannot be probed). */
   findOwnDrop: (seller: Seller, ref: string) => Promise<Drop>;
+  /** The order named by its size (`variantId`, `variantName`) on a drop of several; as it is otherwise. */
+  nameSize: (order: ManagedOrder) => Promise<ManagedOrder>;
+  /**
+   * The drop's orders (live and closed) of units (afterUnit, afterUnit + span] counted size after size,
+   * each named by its size, and how far the count reaches (`units`).
+   */
+  readOrders: (
+    drop: Drop,
+    afterUnit: number,
+    span: number,
+  ) => Promise<{ orders: ManagedOrder[]; units: number }>;
   /** Told when a refund's money could not be given back at once (the reconciler will). */
   onRefundDeferred?: (orderId: string, error: unknown) => void;
 }
@@ -93,8 +104,11 @@ export function createOrderManagement(deps: OrderManagementDeps) {
     }
   }
 
+  const named = (order: ManagedOrder) => retry(() => deps.nameSize(order));
+
   return {
-    order: ownOrder,
+    /** The seller's own order, named by its size; anyone else's (or none) is "not found". */
+    order: async (seller: Seller, orderId: string) => named(await ownOrder(seller, orderId)),
 
     /** Calls `listener` with the drop whenever a refund or cancel here returns one of its units. */
     whenUnitReturned(listener: (dropId: string) => void): void {
@@ -110,7 +124,7 @@ export function createOrderManagement(deps: OrderManagementDeps) {
       if (!closed) throw conflict(await ownOrder(seller, orderId), "refund");
       reopen(closed);
       await giveMoneyBack(closed);
-      return closed;
+      return named(closed);
     },
 
     /** Cancels an unpaid instant order; its unit goes back on sale. */
@@ -120,7 +134,7 @@ export function createOrderManagement(deps: OrderManagementDeps) {
       const closed = await retry(() => repo.closeOrder(db, orderId, "cancelled", ""));
       if (!closed) throw conflict(await ownOrder(seller, orderId), "cancel");
       reopen(closed);
-      return closed;
+      return named(closed);
     },
 
     /** Marks a paid or instant order fulfilled (shipped), with the carrier's tracking page if given. */
@@ -130,7 +144,7 @@ export function createOrderManagement(deps: OrderManagementDeps) {
         throw conflict(order, "fulfil");
       const fulfilled = await retry(() => repo.fulfilOrder(db, orderId, trackingUrl));
       if (!fulfilled) throw conflict(await ownOrder(seller, orderId), "fulfil");
-      return fulfilled;
+      return named(fulfilled);
     },
 
     /**
@@ -148,10 +162,13 @@ export function createOrderManagement(deps: OrderManagementDeps) {
       return { fulfilled, addressMissing: await retry(() => repo.countAddressMissing(db, drop.id)) };
     },
 
-    /** A drop's orders whose units lie in (afterUnit, afterUnit + span], live and closed. */
+    /**
+     * A drop's orders, live and closed, of units (afterUnit, afterUnit + span] counted size after size
+     * (every size's orders, each named by its size), and how far that count reaches (`units`).
+     */
     async listOfDrop(seller: Seller, dropRef: string, afterUnit: number, span: number) {
       const drop = await deps.findOwnDrop(seller, dropRef);
-      return { drop, orders: await retry(() => repo.listManagedOrders(db, drop.id, afterUnit, span)) };
+      return { drop, ...(await retry(() => deps.readOrders(drop, afterUnit, span))) };
     },
 
     /**
@@ -160,7 +177,7 @@ export function createOrderManagement(deps: OrderManagementDeps) {
      */
     async setShipping(orderId: string, address: ShippingAddress): Promise<ManagedOrder> {
       const updated = await retry(() => repo.setShipping(db, orderId, address));
-      if (updated) return updated;
+      if (updated) return named(updated);
       const order = await retry(() => repo.findManagedOrder(db, orderId));
       if (!order) throw new NotFound("order");
       throw conflict(order, "address");
@@ -170,7 +187,7 @@ export function createOrderManagement(deps: OrderManagementDeps) {
     async fanOrder(orderId: string): Promise<ManagedOrder> {
       const order = await retry(() => repo.findManagedOrder(db, orderId));
       if (!order) throw new NotFound("order");
-      return order;
+      return named(order);
     },
   };
 }

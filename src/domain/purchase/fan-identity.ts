@@ -23,13 +23,23 @@ export function identityRefusal(text: string): string | undefined {
 }
 
 /**
- * The identity as stored and shown: compatibility-normalised (NFKC folds fullwidth letters, ligatures and
- * the like to their plain forms), lower-cased, normalised again (lower-casing can leave a non-NFKC string)
- * and trimmed. Still what the fan typed, to read.
+ * An email address as the shop writes to it and a verified fan's token names it: compatibility-normalised
+ * (NFKC folds fullwidth letters, ligatures and the like to their plain forms), lower-cased, normalised again
+ * (lower-casing can leave a non-NFKC string) and trimmed.
  * @example shownIdentity(" ＡＤＡ@Example.com ") // "ada@example.com"
  */
 export function shownIdentity(text: string): string {
   return text.normalize("NFKC").toLowerCase().normalize("NFKC").trim();
+}
+
+/**
+ * The identity a fan types to buy, join a waitlist or enter a draw, as the order keeps and shows it:
+ * NFKC-normalised and trimmed, its letter case kept (issue 18 §3: the seller's CSV shows the fan as they
+ * typed it; only the limit's key, `identityKey`, ignores case).
+ * @example typedIdentity(" ＡＤＡ@Example.com ") // "ADA@Example.com"
+ */
+export function typedIdentity(text: string): string {
+  return text.normalize("NFKC").trim();
 }
 
 /** Spaces of every kind: "ada @example.com" with a hair space is the same fan. */

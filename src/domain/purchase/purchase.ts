@@ -48,10 +48,12 @@ export interface PurchaseResult {
  * The request an idempotency key is bound to: the drop, the fan and the variant (hashed, so its length is
  * fixed). The variant is its position, so a size named by its name or by its id is the same request; position
  * 0 (every drop made without variants) adds nothing, so fingerprints stored before variants still match.
+ * The fan is lower-cased: the shown form keeps the fan's letter case, and "Ada@x.io" retried as "ada@x.io"
+ * is the same request (fingerprints stored while the shown form was lower-cased still match).
  * @example requestFingerprint(dropId, "ada@example.com", 2) !== requestFingerprint(dropId, "ada@example.com", 1)
  */
 export function requestFingerprint(dropId: string, fan: string, variantPosition = 0): string {
-  const hash = createHash("sha256").update(dropId).update("\0").update(fan);
+  const hash = createHash("sha256").update(dropId).update("\0").update(fan.toLowerCase());
   if (variantPosition !== 0) hash.update("\0").update(String(variantPosition));
   return hash.digest("base64url");
 }

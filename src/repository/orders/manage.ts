@@ -38,8 +38,9 @@ export interface ManagedOrder {
   unitNo: number;
   /** The variant's position (0 on a drop made without variants). */
   variant: number;
-  /** The variant's name, where the reader knows it (the CSV of a drop of several variants). */
+  /** The variant's name and id on a drop of several variants, filled in by the domain (orders/sizes). */
   variantName?: string | undefined;
+  variantId?: string | undefined;
   /** The fan as they typed it (coalesce(fan_shown, fan)). */
   fan: string;
   priceCents: number;
@@ -147,6 +148,27 @@ export async function listManagedOrders(
     { name: "managed_orders" },
   );
   return rows.map(toManagedOrder);
+}
+
+/**
+ * The highest unit number in (low, high] that any of the drop's orders, live or closed, carries: 0 for none.
+ * A size lowered once live keeps the numbers it handed out, so its orders may lie past its new quantity
+ * (docs/variants.md); the order list and the CSV read up to here. Two index lookups on (drop_id, unit_no).
+ */
+export async function highestOrderedUnit(
+  db: Database,
+  dropId: string,
+  low: number,
+  high: number,
+): Promise<number> {
+  const { rows } = await db.query<{ unit_no: number | null }>(
+    `SELECT greatest(
+       (SELECT max(unit_no) FROM orders WHERE drop_id = $1::uuid AND unit_no > $2::int AND unit_no <= $3::int),
+       (SELECT max(unit_no) FROM closed_orders WHERE drop_id = $1::uuid AND unit_no > $2::int AND unit_no <= $3::int)
+     ) AS unit_no`,
+    [dropId, low, high],
+  );
+  return rows[0]?.unit_no ?? 0;
 }
 
 /** How many of a drop's live orders still lack the address the drop asks for. */

@@ -62,7 +62,12 @@ export function sellerOrderRoutes(shop: Shop) {
   }
 
   routes.get("/seller/drops/:ref/fulfilment", async (c) => {
-    const { drop, orders } = await desk.listOfDrop(sellerOf(c), dropRefOf(c), 0, FULFILMENT_PAGE_UNITS);
+    const { drop, orders, units } = await desk.listOfDrop(
+      sellerOf(c),
+      dropRefOf(c),
+      0,
+      FULFILMENT_PAGE_UNITS,
+    );
     const done = c.req.query("marked");
     c.header("Cache-Control", "no-store");
     return c.html(
@@ -70,7 +75,7 @@ export function sellerOrderRoutes(shop: Shop) {
         {...shellOf(c)}
         drop={drop}
         orders={orders}
-        more={drop.quantity > FULFILMENT_PAGE_UNITS}
+        more={units > FULFILMENT_PAGE_UNITS}
         notice={
           done && /^\d{1,9}(-\d{1,9})?$/.test(done)
             ? `${done.split("-")[0]} orders marked as shipped${done.includes("-") ? `; ${done.split("-")[1]} still wait for an address` : ""}.`
