@@ -23,7 +23,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const N = 8;
 const HOLD_SECONDS = 1;
 const FANS = 120;
-const RUN_DEADLINE_MS = 25_000;
+/**
+ * Not a goal, a guard against a hang: the run ends when N are paid, however long a loaded machine takes
+ * (a payer whose hold ran out before their payment got through buys again). At load 13 the old 25 s
+ * deadline cut a run short of N paid.
+ */
+const RUN_DEADLINE_MS = 240_000;
 /** Fates are drawn from this seed: a failing run names it, and the same fan gets the same fate again. */
 const FATE_SEED = 0x5eed_0b0b;
 
@@ -154,7 +159,11 @@ async function fan(
       return;
     }
     await sleep(randomInt(300));
-    if ((await pay(shop, order, orderToken!, fate === "pays_late")) === "refunded") ledger.lateRefunded++;
+    const paid = await pay(shop, order, orderToken!, fate === "pays_late");
+    if (paid === "refunded") ledger.lateRefunded++;
+    // A payer who meant to pay in time but whose hold ran out first (a slow machine) tries again, as a fan
+    // would: so the run reaches N paid whatever the machine's speed.
+    if (fate === "pays" && paid !== "paid") continue;
     return;
   }
 }
@@ -290,7 +299,7 @@ describe.each(ALL_BACKENDS)("checkout holds under contention on %s", (backend) =
       expect(refunded.rows[0]!.n).toBe(ledger.lateRefunded);
       expect(ledger.lateRefunded).toBeGreaterThan(0);
     },
-    60_000,
+    RUN_DEADLINE_MS + 60_000,
   );
 
   it_(
