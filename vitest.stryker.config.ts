@@ -34,6 +34,7 @@ export default defineConfig({
       "test/teeth-returns.test.ts",
       "test/teeth-waitlist.test.ts",
       "test/teeth-holds-orders.test.ts",
+      "test/teeth-payment-attempts.test.ts",
     ],
   },
 });

@@ -7,6 +7,7 @@ import { Busy } from "../src/domain/errors";
 import { requestFingerprint } from "../src/domain/purchase/purchase";
 import type { RetryPolicy } from "../src/domain/purchase/retry";
 import { createShop, type Shop } from "../src/domain/shop";
+import { failingMarkPaid, heldOrderOn } from "./support/checkout-faults";
 import { openTestDatabase } from "./support/databases";
 import { NotifyingProvider } from "./support/notifying-provider";
 
@@ -17,46 +18,6 @@ import { NotifyingProvider } from "./support/notifying-provider";
  * were kept, not refunded"). The money must go back unless the order is, in fact, paid by it.
  */
 const retryPolicy: RetryPolicy = { maxAttempts: 3, deadlineMs: 1000, baseDelayMs: 1, maxDelayMs: 5 };
-
-/**
- * The database, with the mark-paid statement failing: before it runs, or after it committed (its answer
- * lost). The statement runs inside a transaction (with its outbox event), so "after" fails once that
- * transaction has committed.
- */
-function failingMarkPaid(db: Database, when: "before" | "after"): Database {
-  return new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop === "transaction") {
-        const transaction: Database["transaction"] = async (work) => {
-          let marked = false;
-          const result = await target.transaction((tx) =>
-            work({
-              query: async (sql, params, options) => {
-                if (options?.name !== "hold_mark_paid") return tx.query(sql, params, options);
-                if (when === "before") throw new Busy();
-                marked = true;
-                return tx.query(sql, params, options);
-              },
-            }),
-          );
-          if (marked) throw new Busy();
-          return result;
-        };
-        return transaction;
-      }
-      if (prop !== "query") {
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      }
-      const query: Database["query"] = async (sql, params, options) => {
-        if (options?.name !== "hold_mark_paid") return target.query(sql, params, options);
-        if (when === "after") await target.query(sql, params, options);
-        throw new Busy();
-      };
-      return query;
-    },
-  });
-}
 
 describe("a payment whose order could not be marked paid", () => {
   let db: Database;
@@ -70,24 +31,7 @@ describe("a payment whose order could not be marked paid", () => {
     await db?.close();
   });
 
-  async function heldOrder() {
-    const { seller } = await shop.createSeller({
-      email: `settle-${Math.random()}@example.com`,
-      name: "Settle",
-      password: "correct horse battery",
-    });
-    const drop = await shop.createDrop(seller, {
-      title: "Held",
-      description: "",
-      priceCents: 1000,
-      currency: "USD",
-      quantity: 1,
-      maxPerFan: 1,
-      holdSeconds: 60,
-    });
-    const held = (await shop.purchase(drop.id, { fan: "fan@example.com" })).checkout!;
-    return { orderId: held.order.id, token: held.orderToken! };
-  }
+  const heldOrder = () => heldOrderOn(shop);
 
   const checkoutOn = (database: Database, payments: TestPaymentProvider | NotifyingProvider) =>
     createCheckout({ db: database, retryPolicy, payments, fingerprint: requestFingerprint });
