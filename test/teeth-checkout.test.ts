@@ -374,4 +374,38 @@ describe.each(ALL_BACKENDS)("checkout's own guards on %s", (backend) => {
     expect((late as HoldExpired).refunded).toBe(false);
     expect(payments.inner.captured()).toHaveLength(before);
   });
+
+  it_(
+    "a hold's claim failing for a reason other than a race is not retried: its error reaches the caller once",
+    async () => {
+      // Only the two unique keys a racing copy of the request can hit are worth another try; anything else
+      // (here a value the database refuses) would fail again, and retrying it ends as a misleading "busy".
+      const drop = await holdDrop();
+      let gates = 0;
+      const refusing: Database = {
+        ...db,
+        transaction: (work) =>
+          db.transaction((tx) =>
+            work({
+              query: async (sql, params, options) => {
+                if (options?.name !== "hold_gate") return tx.query(sql, params, options);
+                gates++;
+                throw Object.assign(new Error("value too long for type character varying(200)"), {
+                  code: "22001",
+                });
+              },
+            }),
+          ),
+      };
+      const own = createCheckout({
+        db: refusing,
+        retryPolicy: TEST_RETRY_POLICY,
+        payments,
+        fingerprint: requestFingerprint,
+      });
+      const refused = await refusal(own.purchase(drop, { fan: "odd@fans.test" }));
+      expect((refused as Error).message).toBe("value too long for type character varying(200)");
+      expect(gates).toBe(1);
+    },
+  );
 });
