@@ -6,6 +6,7 @@ import { createCheckout, HOLD_SOLD_OUT_MS } from "../src/domain/checkout/checkou
 import { TEST_CARDS, TestPaymentProvider } from "../src/domain/checkout/payments";
 import {
   Cancelled,
+  DrawOnly,
   HoldExpired,
   LimitReached,
   NotFound,
@@ -16,7 +17,7 @@ import {
 } from "../src/domain/errors";
 import { requestFingerprint } from "../src/domain/purchase/purchase";
 import * as repo from "../src/repository";
-import { DAY_MS, isoFromNow, testClock } from "./support/clock";
+import { DAY_MS, HOUR_MS, isoFromNow, testClock } from "./support/clock";
 import { TEST_RETRY_POLICY } from "./support/contention";
 import { ALL_BACKENDS, isAvailable, openTestDatabase } from "./support/databases";
 import { NotifyingProvider } from "./support/notifying-provider";
@@ -408,4 +409,48 @@ describe.each(ALL_BACKENDS)("checkout's own guards on %s", (backend) => {
       expect(gates).toBe(1);
     },
   );
+
+  it_(
+    "a provider's notification settles its payment's attempt: kept when it paid the order, refunded when late",
+    async () => {
+      const drop = await holdDrop({ quantity: 2, maxPerFan: 1 });
+      const attemptsOf = async (orderId: string) =>
+        (await repo.listPaymentAttempts(db, orderId)).map((a) => [a.state, a.settledBy]);
+      // A payment waiting for the fan's second step; the provider tells us it succeeded.
+      const paying = await checkout().purchase(drop, { fan: "hooked@fans.test" });
+      const waiting = await checkout().pay(paying.order.id, paying.orderToken!, {
+        card: TEST_CARDS.requiresAction,
+      });
+      await checkout().notify(JSON.stringify(await payments.inner.confirmPayment(waiting.pending!.id)), {});
+      expect(await attemptsOf(paying.order.id)).toEqual([["kept", "webhook"]]);
+      // The same, after the hold ran out: refunded, and the attempt says so.
+      const late = await checkout().purchase(drop, { fan: "late-hook@fans.test" });
+      const lateWaiting = await checkout().pay(late.order.id, late.orderToken!, {
+        card: TEST_CARDS.requiresAction,
+      });
+      await expire(late.order.id);
+      await checkout().notify(
+        JSON.stringify(await payments.inner.confirmPayment(lateWaiting.pending!.id)),
+        {},
+      );
+      expect(await attemptsOf(late.order.id)).toEqual([["refunded", "webhook"]]);
+      expect(payments.inner.refunded().map((p) => p.id)).toContain(lateWaiting.pending!.id);
+    },
+  );
+
+  it_("a draw drop's units are never held first-come, even asked of checkout directly", async () => {
+    // The HTTP routes answer draw_only before checkout is reached; checkout holds the line on its own.
+    const drop = await holdDrop({
+      sale: "draw",
+      verifiedFans: true,
+      entriesCloseAt: isoFromNow(HOUR_MS),
+      startsAt: isoFromNow(-60_000),
+    });
+    expect(await refusal(checkout().purchase(drop, { fan: "eager@fans.test" }))).toBeInstanceOf(DrawOnly);
+    const { rows } = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM orders WHERE drop_id = $1::uuid",
+      [drop.id],
+    );
+    expect(rows[0]!.n).toBe(0);
+  });
 });
