@@ -233,7 +233,7 @@ describe.each(ALL_BACKENDS)("drop lifecycle API on %s", (backend) => {
     expect(lines[0]).toMatch(/^unit,order_id,fan,price,currency,created_at,variant,status,paid_at,/);
     expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual(["1", "2", "3"]);
     const text = lines.join("\n");
-    expect(text).toContain(",'=hyperlink(evil),12.50,USD,");
+    expect(text).toContain(",'=HYPERLINK(evil),12.50,USD,");
     expect(text).toContain(',"quote""comma,fan",12.50,USD,');
     expect((await app.request(`/api/drops/${drop.id}/orders.csv`)).status).toBe(401);
   });
