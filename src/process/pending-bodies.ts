@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 /** What a pending body is charged beyond its declared length: the request's own objects while it waits (measured 26.6 KiB on Node 20). */
 export const PENDING_REQUEST_OVERHEAD_BYTES = 32 * 1024;
 
+/** How long a body is watched before its speed is judged against older ones. */
+export const JUDGED_AFTER_MS = 1000;
+
 interface Pending {
   req: IncomingMessage;
   res: ServerResponse;
@@ -84,11 +87,16 @@ export class PendingBodies {
       if (entry.req.complete || entry.req.socket.destroyed || entry.res.headersSent) this.#forget(entry);
     if (this.#total <= this.#options.maxBytes) return;
     const now = this.#now();
-    // Bytes per second since the head, over at least a second, so a request a moment old is not judged
-    // on one instant.
+    // Bytes per second since the head, over at least a second.
     const rate = (entry: Pending) =>
       (entry.req.socket.bytesRead - entry.startBytes) / Math.max(1, (now - entry.since) / 1000);
-    const slowestFirst = [...this.#pending].sort((a, b) => rate(a) - rate(b));
+    // A body whose head came less than a second ago has not shown its speed yet: its first chunk often
+    // arrives with the head and counts as nothing, so it read as the slowest of all and a steady upload
+    // was cut before trickles seconds old (seen at load 13). Such bodies go last.
+    const young = (entry: Pending) => now - entry.since < JUDGED_AFTER_MS;
+    const slowestFirst = [...this.#pending].sort(
+      (a, b) => Number(young(a)) - Number(young(b)) || rate(a) - rate(b),
+    );
     for (const entry of slowestFirst) {
       if (this.#total <= this.#options.maxBytes) break;
       this.#cutOff(entry);
