@@ -96,4 +96,16 @@ describe("the batcher's limits and accounts", () => {
     await Promise.all([b, c, d]);
     expect(db.batches.map((x) => x.members[0]!.fan)).toEqual(["a", "b", "c", "d"]);
   });
+
+  it("counts a size's statements in flight as that size's: inFlight names the size it is asked about", async () => {
+    const db = heldDatabase((batch) => batch.members.map((m) => outcome(m.fan)));
+    const batcher = new PurchaseBatcher(db.run, { maxBatch: 1, maxInFlight: 2, maxWaitMs: 60_000 });
+    const sized = batcher.submit("drop", member("m"), { position: 2, priceCents: null });
+    expect(batcher.inFlight("drop", 2)).toBe(1);
+    expect(batcher.inFlight("drop")).toBe(0);
+    expect(batcher.inFlight("drop", 1)).toBe(0);
+    await db.releaseAll();
+    await sized;
+    expect(batcher.inFlight("drop", 2)).toBe(0);
+  });
 });
