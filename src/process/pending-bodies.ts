@@ -3,14 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 /** What a pending body is charged beyond its declared length: the request's own objects while it waits (measured 26.6 KiB on Node 20). */
 export const PENDING_REQUEST_OVERHEAD_BYTES = 32 * 1024;
 
-/** How long a body is watched before its speed is judged against older ones. */
-export const JUDGED_AFTER_MS = 1000;
-
 interface Pending {
   req: IncomingMessage;
   res: ServerResponse;
   since: number;
-  /** The socket's bytesRead when the request's head arrived: what came after it is body. */
+  /** The socket's bytesRead where the request's body began: what came after it is body. */
   startBytes: number;
   charge: number;
 }
@@ -37,6 +34,8 @@ export class PendingBodies {
   readonly #options: PendingBodiesOptions;
   readonly #now: () => number;
   #checkQueued = false;
+  /** Per socket, its bytesRead when its last answer was sent: where a kept-alive request's head begins. */
+  readonly #answeredUpTo = new WeakMap<object, number>();
   #total = 0;
   /** Bodies cut so far, for tests and logs. */
   cut = 0;
@@ -48,6 +47,10 @@ export class PendingBodies {
 
   /** Starts watching a request whose body has not arrived yet (GET and body-less requests are ignored). */
   track(req: IncomingMessage, res: ServerResponse): void {
+    const { socket } = req;
+    // Where this request's head began on its socket: 0 on a new connection, else where the last answer ended.
+    const headStart = this.#answeredUpTo.get(socket) ?? 0;
+    res.once("finish", () => this.#answeredUpTo.set(socket, socket.bytesRead));
     const declared = req.headers["content-length"];
     const chunked = req.headers["transfer-encoding"] !== undefined;
     if (!chunked && (declared === undefined || Number(declared) === 0)) return;
@@ -56,7 +59,10 @@ export class PendingBodies {
       req,
       res,
       since: this.#now(),
-      startBytes: req.socket.bytesRead,
+      // The body's first chunk often arrives in the packet of its head, already counted in bytesRead when
+      // the request is seen: counted as nothing, it made a steady upload read 0 B/s and be cut before
+      // trickles seconds old (seen at load 13). So the body begins where the head ends.
+      startBytes: Math.min(socket.bytesRead, headStart + headBytes(req)),
       charge: length + PENDING_REQUEST_OVERHEAD_BYTES,
     };
     this.#pending.add(entry);
@@ -87,16 +93,11 @@ export class PendingBodies {
       if (entry.req.complete || entry.req.socket.destroyed || entry.res.headersSent) this.#forget(entry);
     if (this.#total <= this.#options.maxBytes) return;
     const now = this.#now();
-    // Bytes per second since the head, over at least a second.
+    // Body bytes per second since the head, over at least a second, so a request a moment old is not
+    // judged on one instant.
     const rate = (entry: Pending) =>
       (entry.req.socket.bytesRead - entry.startBytes) / Math.max(1, (now - entry.since) / 1000);
-    // A body whose head came less than a second ago has not shown its speed yet: its first chunk often
-    // arrives with the head and counts as nothing, so it read as the slowest of all and a steady upload
-    // was cut before trickles seconds old (seen at load 13). Such bodies go last.
-    const young = (entry: Pending) => now - entry.since < JUDGED_AFTER_MS;
-    const slowestFirst = [...this.#pending].sort(
-      (a, b) => Number(young(a)) - Number(young(b)) || rate(a) - rate(b),
-    );
+    const slowestFirst = [...this.#pending].sort((a, b) => rate(a) - rate(b));
     for (const entry of slowestFirst) {
       if (this.#total <= this.#options.maxBytes) break;
       this.#cutOff(entry);
@@ -124,4 +125,15 @@ export class PendingBodies {
       req.socket.destroy(),
     );
   }
+}
+
+/**
+ * The bytes of a request's head as sent: the request line, each header line and the blank line. Node gives
+ * the header values trimmed, so a sender's extra spaces are missed: a few bytes then count as body.
+ */
+function headBytes(req: IncomingMessage): number {
+  let bytes = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`) + 2;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) bytes += Buffer.byteLength(`${raw[i]}: ${raw[i + 1]}\r\n`);
+  return bytes;
 }
